@@ -1,0 +1,105 @@
+import { toDisposable } from './disposable.js';
+import { EventEmitter } from './events.js';
+
+describe('EventEmitter', () => {
+  it('calls every listener in order with the payload', () => {
+    const emitter = new EventEmitter<number>();
+    const seen: string[] = [];
+    emitter.event((n) => seen.push(`a${n}`));
+    emitter.event((n) => seen.push(`b${n}`));
+    emitter.emit(1);
+    expect(seen).toEqual(['a1', 'b1']);
+  });
+
+  it('stops calling a listener once its subscription is disposed', () => {
+    const emitter = new EventEmitter<number>();
+    const a = jest.fn();
+    const b = jest.fn();
+    const subA = emitter.event(a);
+    const subB = emitter.event(b);
+    subA.dispose();
+    emitter.emit(1);
+    expect(a).not.toHaveBeenCalled();
+    expect(b).toHaveBeenCalledWith(1);
+    subB[Symbol.dispose]();
+    emitter.emit(2);
+    expect(b).toHaveBeenCalledTimes(1);
+    expect(emitter.hasListeners).toBe(false);
+    expect(emitter.size).toBe(0);
+  });
+
+  it('treats the same function subscribed twice as two subscriptions', () => {
+    const emitter = new EventEmitter<void>();
+    const f = jest.fn();
+    const first = emitter.event(f);
+    emitter.event(f);
+    first.dispose();
+    first.dispose();
+    emitter.emit();
+    expect(f).toHaveBeenCalledTimes(1);
+    expect(emitter.size).toBe(1);
+  });
+
+  it('works with `using`', () => {
+    const emitter = new EventEmitter<number>();
+    const f = jest.fn();
+    {
+      using _sub = emitter.event(f);
+      emitter.emit(1);
+    }
+    emitter.emit(2);
+    expect(f.mock.calls).toEqual([[1]]);
+  });
+
+  it('lets a listener unsubscribe another during emit without skipping anyone', () => {
+    const emitter = new EventEmitter<number>();
+    const calls: string[] = [];
+    let subB = toDisposable(() => {});
+    emitter.event(() => {
+      calls.push('a');
+      subB.dispose();
+    });
+    subB = emitter.event(() => calls.push('b'));
+    emitter.event(() => calls.push('c'));
+    emitter.emit(1);
+    emitter.emit(2);
+    expect(calls).toEqual(['a', 'b', 'c', 'a', 'c']);
+  });
+
+  it('reports a throwing listener on a later microtask and still calls the others', () => {
+    const emitter = new EventEmitter<number>();
+    const after = jest.fn();
+    const boom = new Error('listener bug');
+    emitter.event(() => {
+      throw boom;
+    });
+    emitter.event(after);
+    const queued: Array<() => void> = [];
+    const spy = jest.spyOn(globalThis, 'queueMicrotask').mockImplementation((f) => queued.push(f));
+    try {
+      expect(() => emitter.emit(1)).not.toThrow();
+    } finally {
+      spy.mockRestore();
+    }
+    expect(after).toHaveBeenCalledWith(1);
+    expect(queued).toHaveLength(1);
+    expect(queued[0]).toThrow(boom);
+  });
+
+  it('rejects a listener that is not a function', () => {
+    const emitter = new EventEmitter<number>();
+    expect(() => emitter.event(42 as never)).toThrow(
+      new TypeError('Expected the event listener to be a function, got number'),
+    );
+  });
+
+  it('clear removes every listener', () => {
+    const emitter = new EventEmitter<number>();
+    const f = jest.fn();
+    emitter.event(f);
+    emitter.event(f);
+    emitter.clear();
+    emitter.emit(1);
+    expect(f).not.toHaveBeenCalled();
+  });
+});

@@ -1,0 +1,32 @@
+import * as core from './index.js';
+import * as testing from './testing/index.js';
+
+describe('@dyno/core exports', () => {
+  it('pins the public API', () => {
+    expect(Object.keys(core).sort()).toEqual([
+      'DYNO_ERROR',
+      'DisposedError',
+      'DynoError',
+      'EventEmitter',
+      'MAX_DURATION',
+      'NEVER_ABORTED',
+      'NOOP_DISPOSABLE',
+      'abortReason',
+      'check',
+      'checkDuration',
+      'defaultName',
+      'format',
+      'hasCode',
+      'invoke',
+      'is',
+      'markDynoError',
+      'onAbort',
+      'resolveOptions',
+      'sleep',
+      'systemClock',
+      'toDisposable',
+      'validate',
+    ]);
+    expect(Object.keys(testing).sort()).toEqual(['ManualClock', 'flushPromises', 'seededRandom']);
+  });
+});

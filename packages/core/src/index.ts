@@ -1,0 +1,28 @@
+export { abortReason, NEVER_ABORTED, onAbort } from './abort.js';
+export { type Clock, systemClock, type TimerHandle } from './clock.js';
+export { type Disposable, NOOP_DISPOSABLE, toDisposable } from './disposable.js';
+export {
+  DisposedError,
+  DYNO_ERROR,
+  DynoError,
+  type DynoErrorLike,
+  type DynoErrorOptions,
+  hasCode,
+  markDynoError,
+} from './errors.js';
+export { type Event, EventEmitter, type Listener } from './events.js';
+export { type Awaitable, invoke } from './invoke.js';
+export { defaultName } from './name.js';
+export type { ExecuteContext, ExecuteOptions, Policy } from './policy.js';
+export { type SleepOptions, sleep } from './sleep.js';
+export {
+  check,
+  checkDuration,
+  format,
+  is,
+  MAX_DURATION,
+  type Rule,
+  type Rules,
+  resolveOptions,
+  validate,
+} from './validate.js';

@@ -1,0 +1,107 @@
+import { getEventListeners } from 'node:events';
+import { abortReason, NEVER_ABORTED, onAbort } from './abort.js';
+import { sleep } from './sleep.js';
+import { ManualClock } from './testing/index.js';
+
+describe('sleep', () => {
+  it('resolves after exactly the given time on the clock', async () => {
+    const clock = new ManualClock();
+    let done = false;
+    const p = sleep(100, { clock }).then(() => {
+      done = true;
+    });
+    await clock.advance(99);
+    expect(done).toBe(false);
+    await clock.advance(1);
+    expect(done).toBe(true);
+    await p;
+    expect(clock.pending).toBe(0);
+  });
+
+  it('rejects at once with the reason of an already-aborted signal, setting no timer', async () => {
+    const clock = new ManualClock();
+    const reason = new Error('stop');
+    await expect(sleep(100, { clock, signal: AbortSignal.abort(reason) })).rejects.toBe(reason);
+    expect(clock.pending).toBe(0);
+  });
+
+  it('rejects with the abort reason, clears its timer and removes its listener', async () => {
+    const clock = new ManualClock();
+    const controller = new AbortController();
+    const p = sleep(1000, { clock, signal: controller.signal });
+    expect(clock.pending).toBe(1);
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(1);
+    controller.abort('because');
+    await expect(p).rejects.toBe('because');
+    expect(clock.pending).toBe(0);
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
+  });
+
+  it('removes its abort listener when it completes normally', async () => {
+    const clock = new ManualClock();
+    const controller = new AbortController();
+    const p = sleep(10, { clock, signal: controller.signal });
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(1);
+    await clock.advance(10);
+    await p;
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
+  });
+
+  it('settles sleep(0) without a timer', async () => {
+    const clock = new ManualClock();
+    await expect(sleep(0, { clock })).resolves.toBeUndefined();
+    expect(clock.pending).toBe(0);
+  });
+
+  it('uses the system clock by default', async () => {
+    jest.useFakeTimers();
+    try {
+      let done = false;
+      const p = sleep(50).then(() => {
+        done = true;
+      });
+      await jest.advanceTimersByTimeAsync(50);
+      expect(done).toBe(true);
+      await p;
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
+  it.each([-1, Number.NaN, Number.POSITIVE_INFINITY, 2 ** 31])('rejects a duration of %p', (ms) => {
+    expect(() => sleep(ms)).toThrow(RangeError);
+  });
+
+  it('rejects a duration that is not a number', () => {
+    expect(() => sleep('10' as never)).toThrow(
+      new TypeError(
+        '@dyno/core: option `ms` must be a duration in ms from 0 to 2147483647; received "10"',
+      ),
+    );
+  });
+});
+
+describe('abort helpers', () => {
+  it('onAbort on no signal or the never-aborted signal adds nothing', () => {
+    const f = jest.fn();
+    onAbort(undefined, f).dispose();
+    onAbort(NEVER_ABORTED, f).dispose();
+    expect(NEVER_ABORTED.aborted).toBe(false);
+  });
+
+  it('onAbort calls the listener once on abort', () => {
+    const controller = new AbortController();
+    const f = jest.fn();
+    onAbort(controller.signal, f);
+    controller.abort();
+    expect(f).toHaveBeenCalledTimes(1);
+  });
+
+  it('abortReason gives the reason or an AbortError', () => {
+    expect(abortReason(AbortSignal.abort('r'))).toBe('r');
+    const c = new AbortController();
+    Object.defineProperty(c.signal, 'reason', { value: undefined });
+    const reason = abortReason(c.signal) as DOMException;
+    expect(reason.name).toBe('AbortError');
+  });
+});

@@ -1,0 +1,33 @@
+import { abortReason, onAbort } from './abort.js';
+import { type Clock, systemClock } from './clock.js';
+import { checkDuration } from './validate.js';
+
+/** Options of `sleep`. */
+export interface SleepOptions {
+  /** Rejects the sleep at once with the signal's reason. */
+  readonly signal?: AbortSignal | undefined;
+  /** @default systemClock */
+  readonly clock?: Clock | undefined;
+}
+
+/**
+ * Waits `ms` milliseconds. An already-aborted signal rejects at once; an abort during the wait
+ * rejects with the signal's `reason`, clears the timer and removes the listener. `sleep(0)`
+ * settles on the next microtask without a timer.
+ */
+export function sleep(ms: number, options: SleepOptions = {}): Promise<void> {
+  checkDuration('@dyno/core', 'ms', ms);
+  const { signal, clock = systemClock } = options;
+  if (signal?.aborted) return Promise.reject(abortReason(signal));
+  if (ms === 0) return Promise.resolve();
+  return new Promise<void>((resolve, reject) => {
+    const subscription = onAbort(signal, () => {
+      clock.clearTimeout(timer);
+      reject(abortReason(signal as AbortSignal));
+    });
+    const timer = clock.setTimeout(() => {
+      subscription.dispose();
+      resolve();
+    }, ms);
+  });
+}

@@ -1,0 +1,3 @@
+export { flushPromises } from './flush.js';
+export { ManualClock } from './manual-clock.js';
+export { seededRandom } from './seeded-random.js';

@@ -1,0 +1,191 @@
+import fc from 'fast-check';
+import { check, format, is, MAX_DURATION, resolveOptions, validate } from './validate.js';
+
+const PKG = '@dyno/test';
+
+describe('validation messages', () => {
+  it('names package, option, allowed range and received value', () => {
+    expect(() => check(PKG, 'attempts', 0, is.integer(1, 10))).toThrow(
+      new RangeError('@dyno/test: option `attempts` must be an integer from 1 to 10; received 0'),
+    );
+    expect(() => check(PKG, 'attempts', '3', is.integer(1, 10))).toThrow(
+      new TypeError('@dyno/test: option `attempts` must be an integer from 1 to 10; received "3"'),
+    );
+  });
+
+  it.each([
+    ['NaN', Number.NaN],
+    ['Infinity', Number.POSITIVE_INFINITY],
+    ['-Infinity', Number.NEGATIVE_INFINITY],
+    ['1.5', 1.5],
+    ['-1', -1],
+  ])('rejects %s as a count', (_, value) => {
+    expect(() => check(PKG, 'n', value, is.integer(0))).toThrow(RangeError);
+  });
+
+  it.each([-1, Number.NaN, Number.POSITIVE_INFINITY, MAX_DURATION + 1])(
+    'rejects %p as a duration',
+    (value) => {
+      expect(() => check(PKG, 'delay', value, is.duration())).toThrow(RangeError);
+    },
+  );
+
+  it('accepts durations from 0 to 2^31-1, and excludes the minimum when asked', () => {
+    expect(() => check(PKG, 'd', 0, is.duration())).not.toThrow();
+    expect(() => check(PKG, 'd', MAX_DURATION, is.duration())).not.toThrow();
+    expect(() => check(PKG, 'd', 0, is.duration(0, true))).toThrow(
+      '@dyno/test: option `d` must be a duration in ms greater than 0 to 2147483647; received 0',
+    );
+  });
+
+  it('checks finite numbers, ratios, strings, functions, booleans, signals and clocks', () => {
+    expect(() => check(PKG, 'x', Number.NaN, is.number(0, 1))).toThrow(RangeError);
+    expect(() => check(PKG, 'x', 0, is.number(0, 1, true))).toThrow(RangeError);
+    expect(() => check(PKG, 'x', 0.5, is.number(0, 1, true))).not.toThrow();
+    expect(() => check(PKG, 'r', 1.1, is.ratio())).toThrow(RangeError);
+    expect(() => check(PKG, 'r', Number.NaN, is.ratio())).toThrow(RangeError);
+    expect(() => check(PKG, 'r', 1, is.ratio())).not.toThrow();
+    expect(() => check(PKG, 'name', '', is.string)).toThrow(RangeError);
+    expect(() => check(PKG, 'name', 1, is.string)).toThrow(TypeError);
+    expect(() => check(PKG, 'f', {}, is.function)).toThrow(
+      new TypeError('@dyno/test: option `f` must be a function; received an object'),
+    );
+    expect(() => check(PKG, 'b', 1, is.boolean)).toThrow(TypeError);
+    expect(() => check(PKG, 's', {}, is.signal)).toThrow(TypeError);
+    expect(() => check(PKG, 's', new AbortController().signal, is.signal)).not.toThrow();
+    expect(() => check(PKG, 'c', { now() {} }, is.clock)).toThrow(TypeError);
+    expect(() => check(PKG, 'o', [], is.object)).toThrow(TypeError);
+    expect(() => check(PKG, 'm', 'c', is.oneOf('a', 'b'))).toThrow(
+      new RangeError('@dyno/test: option `m` must be one of "a", "b"; received "c"'),
+    );
+  });
+
+  it('either accepts what any rule accepts and reports a range error when one kind matched', () => {
+    const timeout = is.either(is.oneOf(false), is.duration(0, true));
+    expect(() => check(PKG, 'timeout', false, timeout)).not.toThrow();
+    expect(() => check(PKG, 'timeout', 10, timeout)).not.toThrow();
+    expect(() => check(PKG, 'timeout', -5, timeout)).toThrow(RangeError);
+    expect(() => check(PKG, 'timeout', 'x', timeout)).toThrow(RangeError);
+    const kinds = is.either(is.function, is.boolean);
+    expect(() => check(PKG, 'k', 1, kinds)).toThrow(
+      new TypeError('@dyno/test: option `k` must be a function or a boolean; received 1'),
+    );
+  });
+
+  it('formats received values readably', () => {
+    expect(format(null)).toBe('null');
+    expect(format(undefined)).toBe('undefined');
+    expect(format(10n)).toBe('10n');
+    expect(format(Symbol('s'))).toBe('Symbol(s)');
+    expect(format(() => 1)).toBe('a function');
+    expect(format([1])).toBe('an array');
+    expect(format(Number.NaN)).toBe('NaN');
+  });
+});
+
+describe('validate', () => {
+  const rules = { attempts: is.integer(1, 10), name: is.string };
+
+  it('accepts undefined and a plain object of known keys', () => {
+    expect(validate(PKG, undefined, rules)).toEqual({});
+    expect(validate(PKG, { attempts: 3 }, rules)).toEqual({ attempts: 3 });
+    expect(validate(PKG, { attempts: undefined }, rules)).toEqual({ attempts: undefined });
+  });
+
+  it('rejects unknown keys, naming the known ones', () => {
+    expect(() => validate(PKG, { attempt: 3 }, rules)).toThrow(
+      new TypeError('@dyno/test: unknown option `attempt` (known: attempts, name)'),
+    );
+  });
+
+  it('treats __proto__ and constructor as unknown keys', () => {
+    expect(() => validate(PKG, JSON.parse('{"__proto__": 1}'), rules)).toThrow(TypeError);
+    expect(() => validate(PKG, { constructor: 1 }, rules)).toThrow(TypeError);
+  });
+
+  it('rejects options that are not an object', () => {
+    expect(() => validate(PKG, 3, rules)).toThrow(
+      new TypeError('@dyno/test: options must be an object; received 3'),
+    );
+    expect(() => validate(PKG, null, rules)).toThrow(TypeError);
+    expect(() => validate(PKG, [], rules, 'backoff.')).toThrow(
+      new TypeError('@dyno/test: option `backoff` must be an object; received an array'),
+    );
+  });
+
+  it('prefixes nested option names', () => {
+    expect(() => validate(PKG, { attempts: 0 }, rules, 'retry.')).toThrow(
+      '@dyno/test: option `retry.attempts` must be',
+    );
+  });
+
+  it('resolveOptions keeps 0 and false and fills only what is missing', () => {
+    const r = { delay: is.duration(), on: is.boolean };
+    expect(resolveOptions(PKG, { delay: 0, on: false }, r, { delay: 100, on: true })).toEqual({
+      delay: 0,
+      on: false,
+    });
+    expect(resolveOptions(PKG, { delay: undefined }, r, { delay: 100, on: true })).toEqual({
+      delay: 100,
+      on: true,
+    });
+  });
+});
+
+describe('validation helpers (property)', () => {
+  const anything = fc.anything({ withBigInt: true, withNullPrototype: true });
+  const cases: Array<[string, ReturnType<typeof is.integer>, (v: unknown) => boolean]> = [
+    [
+      'integer(1, 100)',
+      is.integer(1, 100),
+      (v) => Number.isInteger(v) && (v as number) >= 1 && (v as number) <= 100,
+    ],
+    ['number(0, 1)', is.number(0, 1), (v) => typeof v === 'number' && v >= 0 && v <= 1],
+    ['duration()', is.duration(), (v) => typeof v === 'number' && v >= 0 && v <= MAX_DURATION],
+    ['ratio()', is.ratio(), (v) => typeof v === 'number' && v >= 0 && v <= 1],
+    ['function', is.function, (v) => typeof v === 'function'],
+    ['boolean', is.boolean, (v) => typeof v === 'boolean'],
+    ['string', is.string, (v) => typeof v === 'string' && v.length > 0],
+  ];
+
+  it.each(cases)(
+    '%s accepts exactly its domain and otherwise throws TypeError or RangeError',
+    (_, rule, inDomain) => {
+      const values = fc.oneof(
+        anything,
+        fc.double(),
+        fc.integer({ min: -1000, max: 1000 }),
+        fc.constantFrom(Number.NaN, Number.POSITIVE_INFINITY, -0, MAX_DURATION, MAX_DURATION + 1),
+        fc.func(fc.anything()),
+      );
+      fc.assert(
+        fc.property(values, (value) => {
+          let thrown: unknown;
+          try {
+            check(PKG, 'x', value, rule);
+          } catch (error) {
+            thrown = error;
+          }
+          if (inDomain(value)) return thrown === undefined;
+          return thrown instanceof TypeError || thrown instanceof RangeError;
+        }),
+        { numRuns: 2000 },
+      );
+    },
+  );
+
+  it('validate throws only TypeError or RangeError for arbitrary options', () => {
+    const rules = { attempts: is.integer(1, 10), delay: is.duration(), on: is.boolean };
+    fc.assert(
+      fc.property(anything, (options) => {
+        try {
+          validate(PKG, options, rules);
+          return true;
+        } catch (error) {
+          return error instanceof TypeError || error instanceof RangeError;
+        }
+      }),
+      { numRuns: 2000 },
+    );
+  });
+});

@@ -1,0 +1,175 @@
+/** The longest duration a timer accepts: 2^31-1 ms (about 24.8 days). */
+export const MAX_DURATION = 2 ** 31 - 1;
+
+/**
+ * One option's rule. `test` answers `'type'` when the value is of the wrong kind, `'range'` when
+ * it is of the right kind but out of range, and `undefined` when it is accepted.
+ */
+export interface Rule {
+  /** What the rule accepts, as it reads in an error message ("an integer from 1 to 10"). */
+  readonly expected: string;
+  test(value: unknown): 'type' | 'range' | undefined;
+}
+
+/** A rule per option key; `validate` rejects keys that have no rule. */
+export type Rules<T> = { readonly [K in keyof T]-?: Rule };
+
+const rule = (expected: string, test: Rule['test']): Rule => Object.freeze({ expected, test });
+
+const isNumber = (v: unknown): v is number => typeof v === 'number';
+
+/** Rules for the option kinds Dyno uses. */
+export const is = Object.freeze({
+  /** An integer from `min` to `max` inclusive. */
+  integer(min = 0, max: number = Number.MAX_SAFE_INTEGER): Rule {
+    return rule(`an integer from ${min} to ${max}`, (v) => {
+      if (!isNumber(v)) return 'type';
+      return Number.isInteger(v) && v >= min && v <= max ? undefined : 'range';
+    });
+  },
+  /** A finite number from `min` to `max`; `exclusiveMin` rejects `min` itself. */
+  number(min: number, max: number, exclusiveMin = false): Rule {
+    const low = exclusiveMin ? `greater than ${min}` : `from ${min}`;
+    return rule(`a finite number ${low} to ${max}`, (v) => {
+      if (!isNumber(v)) return 'type';
+      if (!Number.isFinite(v)) return 'range';
+      return (exclusiveMin ? v > min : v >= min) && v <= max ? undefined : 'range';
+    });
+  },
+  /** A duration in milliseconds: finite, from `min` (default 0) to 2^31-1. */
+  duration(min = 0, exclusiveMin = false): Rule {
+    const low = exclusiveMin ? `greater than ${min}` : `from ${min}`;
+    return rule(`a duration in ms ${low} to ${MAX_DURATION}`, (v) => {
+      if (!isNumber(v)) return 'type';
+      if (!Number.isFinite(v)) return 'range';
+      return (exclusiveMin ? v > min : v >= min) && v <= MAX_DURATION ? undefined : 'range';
+    });
+  },
+  /** A ratio from 0 to 1 inclusive. */
+  ratio(): Rule {
+    return rule('a ratio from 0 to 1', (v) => {
+      if (!isNumber(v)) return 'type';
+      return v >= 0 && v <= 1 ? undefined : 'range';
+    });
+  },
+  /** A function. */
+  function: rule('a function', (v) => (typeof v === 'function' ? undefined : 'type')),
+  /** `true` or `false`. */
+  boolean: rule('a boolean', (v) => (typeof v === 'boolean' ? undefined : 'type')),
+  /** A non-empty string. */
+  string: rule('a non-empty string', (v) => {
+    if (typeof v !== 'string') return 'type';
+    return v.length > 0 ? undefined : 'range';
+  }),
+  /** An `AbortSignal`. */
+  signal: rule('an AbortSignal', (v) => (v instanceof AbortSignal ? undefined : 'type')),
+  /** A `Clock`: an object with `now`, `setTimeout` and `clearTimeout` functions. */
+  clock: rule('a Clock (now, setTimeout, clearTimeout)', (v) => {
+    if (typeof v !== 'object' || v === null) return 'type';
+    const c = v as Record<string, unknown>;
+    const ok = ['now', 'setTimeout', 'clearTimeout'].every((k) => typeof c[k] === 'function');
+    return ok ? undefined : 'type';
+  }),
+  /** Exactly one of `values`. */
+  oneOf(...values: readonly unknown[]): Rule {
+    const shown = values.map(format).join(', ');
+    return rule(`one of ${shown}`, (v) => (values.includes(v) ? undefined : 'range'));
+  },
+  /** An object (not null, not an array); its fields are checked elsewhere. */
+  object: rule('an object', (v) =>
+    typeof v === 'object' && v !== null && !Array.isArray(v) ? undefined : 'type',
+  ),
+  /** Accepted when any of `rules` accepts. */
+  either(...rules: readonly Rule[]): Rule {
+    return rule(rules.map((r) => r.expected).join(' or '), (v) => {
+      let verdict: 'type' | 'range' = 'type';
+      for (const r of rules) {
+        const result = r.test(v);
+        if (result === undefined) return undefined;
+        if (result === 'range') verdict = 'range';
+      }
+      return verdict;
+    });
+  },
+  /** Any value at all (for options whose shape the package checks itself). */
+  any: rule('any value', () => undefined),
+});
+
+/** Shows a received value in an error message. */
+export function format(value: unknown): string {
+  switch (typeof value) {
+    case 'string':
+      return JSON.stringify(value);
+    case 'bigint':
+      return `${value}n`;
+    case 'function':
+      return 'a function';
+    case 'symbol':
+      return value.toString();
+    case 'object':
+      if (value === null) return 'null';
+      return Array.isArray(value) ? 'an array' : 'an object';
+    default:
+      // numbers (NaN and Infinity included), booleans and undefined read well as they are
+      return String(value);
+  }
+}
+
+/** Throws the `TypeError` or `RangeError` for one option, or returns when `rule` accepts it. */
+export function check(pkg: string, option: string, value: unknown, rule: Rule): void {
+  const verdict = rule.test(value);
+  if (verdict === undefined) return;
+  const message = `${pkg}: option \`${option}\` must be ${rule.expected}; received ${format(value)}`;
+  throw verdict === 'type' ? new TypeError(message) : new RangeError(message);
+}
+
+/** Checks a duration in ms (finite, 0 to 2^31-1). */
+export function checkDuration(pkg: string, option: string, value: unknown): void {
+  check(pkg, option, value, DURATION);
+}
+const DURATION = is.duration();
+
+/**
+ * Validates an options object: `undefined` or a plain object whose every key has a rule and whose
+ * every defined value passes it. Throws `TypeError` for a wrong kind or an unknown key and
+ * `RangeError` for a value out of range; `prefix` names a nested object (`'backoff.'`).
+ */
+export function validate<T extends object>(
+  pkg: string,
+  options: unknown,
+  rules: Rules<T>,
+  prefix = '',
+): Partial<T> {
+  if (options === undefined) return {};
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    const what = prefix === '' ? 'options' : `option \`${prefix.slice(0, -1)}\``;
+    throw new TypeError(`${pkg}: ${what} must be an object; received ${format(options)}`);
+  }
+  for (const key of Object.keys(options)) {
+    if (!Object.hasOwn(rules, key)) {
+      const known = Object.keys(rules).join(', ');
+      throw new TypeError(`${pkg}: unknown option \`${prefix}${key}\` (known: ${known})`);
+    }
+    const value = (options as Record<string, unknown>)[key];
+    if (value !== undefined) check(pkg, prefix + key, value, rules[key as keyof T]);
+  }
+  return options as Partial<T>;
+}
+
+/**
+ * Validates `options` and returns a new object with `defaults` for every option left out or
+ * given as `undefined`. An option given as `0` or `false` keeps that value.
+ */
+export function resolveOptions<T extends object>(
+  pkg: string,
+  options: unknown,
+  rules: Rules<T>,
+  defaults: T,
+): T {
+  const given = validate(pkg, options, rules) as Record<string, unknown>;
+  const result: Record<string, unknown> = { ...(defaults as object) };
+  for (const key of Object.keys(given)) {
+    if (given[key] !== undefined) result[key] = given[key];
+  }
+  return result as T;
+}

@@ -1,0 +1,27 @@
+// Shared jest configuration: every package and example runs its tests from TypeScript sources,
+// with @dyno/* mapped to the sibling packages' src/ so no build is needed first.
+const path = require('node:path');
+
+const packages = path.join(__dirname, '..', 'packages');
+
+/** @param {string} dir the package directory (pass __dirname) */
+module.exports = (dir, overrides = {}) => ({
+  rootDir: dir,
+  testEnvironment: 'node',
+  testMatch: ['<rootDir>/src/**/*.test.ts', '<rootDir>/test/**/*.test.ts'],
+  moduleFileExtensions: ['ts', 'js', 'cjs', 'mjs', 'json'],
+  transform: {
+    '^.+\\.ts$': [
+      'ts-jest',
+      { tsconfig: path.join(__dirname, 'tsconfig.jest.json'), diagnostics: false },
+    ],
+  },
+  moduleNameMapper: {
+    '^@dyno/core/testing$': path.join(packages, 'core/src/testing/index.ts'),
+    '^@dyno/metrics/otel$': path.join(packages, 'metrics/src/otel/index.ts'),
+    '^@dyno/([a-z-]+)$': path.join(packages, '$1/src/index.ts'),
+    '^(\\.{1,2}/.*)\\.js$': '$1',
+  },
+  coveragePathIgnorePatterns: ['/node_modules/', '\\.test\\.ts$', '/test/'],
+  ...overrides,
+});
