@@ -1,1 +1,24 @@
-export {};
+export {
+  Cache,
+  type CacheGetOptions,
+  type CacheLoader,
+  type CacheSetOptions,
+  type LoaderContext,
+} from './cache.js';
+export { type CachedFunction, type CachedOptions, cached } from './cached.js';
+export type { CacheEntry, CacheStore, StoreLease } from './entry.js';
+export { CacheKeyError } from './errors.js';
+export type { CacheErrorEvent, HitEvent, MissEvent, RefreshEvent } from './events.js';
+export { stableKey } from './key.js';
+export { MemoryStore, type MemoryStoreOptions } from './memory-store.js';
+export { type CacheOptions, DEFAULT_CACHE_OPTIONS } from './options.js';
+export {
+  type ExponentialRefreshOptions,
+  exponentialRefresh,
+  linearRefresh,
+  type RefreshPolicy,
+  type StaticRefreshOptions,
+  staticRefresh,
+  type XFetchOptions,
+  xfetch,
+} from './refresh.js';

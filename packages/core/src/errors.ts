@@ -43,14 +43,17 @@ export function markDynoError<E extends Error>(
 export class DynoError extends Error {
   declare readonly [DYNO_ERROR]: true;
   /** A stable machine-readable code, such as `DYNO_BROKEN`. */
-  declare readonly code: string;
+  readonly code: string;
   /** The `name` of the policy instance that raised the error, if it has one. */
-  declare readonly source: string | undefined;
+  readonly source: string | undefined;
 
   constructor(code: string, message: string, options: DynoErrorOptions = {}) {
     super(message, 'cause' in options ? { cause: options.cause } : undefined);
+    // plain fields, and the marker on the prototype: a rejection on a hot path (an open
+    // circuit, a full pool) must not pay for property definitions
     this.name = new.target.name;
-    markDynoError(this, code, options.source);
+    this.code = code;
+    this.source = options.source;
   }
 
   /** True for any error raised by any loaded copy of any Dyno package. */
@@ -77,6 +80,8 @@ export class DynoError extends Error {
 export function hasCode(value: unknown, code: string): value is DynoErrorLike {
   return DynoError.isInstance(value) && value.code === code;
 }
+
+Object.defineProperty(DynoError.prototype, DYNO_ERROR, { value: true });
 
 /** Raised when a disposed object is used again. */
 export class DisposedError extends DynoError {

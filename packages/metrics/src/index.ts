@@ -1,1 +1,48 @@
-export {};
+export { MetricsLimitError } from './errors.js';
+export type { EvictEvent } from './events.js';
+export {
+  HYSTRIX_DEFAULT_PROPERTIES,
+  toHystrixCommand,
+  toHystrixThreadPool,
+} from './hystrix-format.js';
+export {
+  DEFAULT_HYSTRIX_STREAM_OPTIONS,
+  type HystrixStreamHandler,
+  type HystrixStreamOptions,
+  hystrixStream,
+} from './hystrix-stream.js';
+export { Metrics } from './metrics.js';
+export type {
+  CircuitState,
+  ObservableBreaker,
+  ObservablePool,
+  ObservableRetry,
+  ObservableSource,
+  ObserveOptions,
+} from './observe.js';
+export {
+  DEFAULT_METRICS_OPTIONS,
+  DEFAULT_METRICS_REGISTRY_OPTIONS,
+  type MetricsOptions,
+  type MetricsRegistryOptions,
+  type WhenFull,
+} from './options.js';
+export { OUTCOMES, type Outcome, type OutcomeCounts } from './outcome.js';
+export {
+  DEFAULT_PROMETHEUS_OPTIONS,
+  PROMETHEUS_CONTENT_TYPE,
+  type PrometheusOptions,
+  prometheusHandler,
+  prometheusText,
+  renderPrometheus,
+} from './prometheus.js';
+export { MetricsRegistry } from './registry.js';
+export {
+  type CircuitSnapshot,
+  LATENCY_PERCENTILES,
+  type LatencySnapshot,
+  type MetricsSnapshot,
+  type PercentileKey,
+  type PoolSnapshot,
+} from './snapshot.js';
+export type { MetricsSource } from './source.js';

@@ -1,0 +1,199 @@
+// Dyno: every package is loaded with a dynamic import inside try/catch, so a package that is not
+// built yet (or does not export what a scenario needs) marks its rows "not built" instead of
+// crashing the run.
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tripUntil } from './shared.mjs';
+
+export const library = 'dyno';
+export const packages = [
+  '@dyno/core',
+  '@dyno/stats',
+  '@dyno/retry',
+  '@dyno/breaker',
+  '@dyno/pool',
+  '@dyno/metrics',
+  '@dyno/cache',
+  '@dyno/service',
+];
+
+const require = createRequire(import.meta.url);
+
+/** `{ module }` when the package's built ESM entry loads, else `{ error }` saying why not. */
+async function importPackage(name) {
+  try {
+    return { module: await import(name) };
+  } catch (error) {
+    let built = false;
+    try {
+      const dir = require.resolve(`${name}/package.json`).replace(/package\.json$/, '');
+      const pkg = JSON.parse(readFileSync(`${dir}package.json`, 'utf8'));
+      const entry = pkg.exports?.['.']?.import?.default ?? pkg.module;
+      built = entry ? Boolean(readFileSync(dir + entry, 'utf8')) : false;
+    } catch {
+      built = false;
+    }
+    return { error: built ? `${name} fails to load: ${error.message}` : `not built (${name})` };
+  }
+}
+
+/** The named exports, or a "not built" reason naming what is missing. */
+function pick(loaded, pkgName, names) {
+  if (loaded.error) return { error: loaded.error };
+  const missing = names.filter((n) => loaded.module[n] === undefined);
+  if (missing.length > 0) return { error: `not built (${pkgName} has no ${missing.join(', ')})` };
+  return loaded.module;
+}
+
+export async function load() {
+  const pkgs = {};
+  for (const name of packages.slice(2)) pkgs[name] = await importPackage(name);
+  const stats = await importPackage('@dyno/stats');
+
+  const caps = {};
+  const notes = {};
+
+  const R = pick(pkgs['@dyno/retry'], '@dyno/retry', ['Retry']);
+  const B = pick(pkgs['@dyno/breaker'], '@dyno/breaker', ['CircuitBreaker']);
+  const P = pick(pkgs['@dyno/pool'], '@dyno/pool', ['Pool', 'Timeout']);
+  const Mx = pick(pkgs['@dyno/metrics'], '@dyno/metrics', ['Metrics']);
+  const C = pick(pkgs['@dyno/cache'], '@dyno/cache', ['Cache']);
+  const S = pick(pkgs['@dyno/service'], '@dyno/service', ['service']);
+  const H = pick(stats, '@dyno/stats', ['Histogram']);
+
+  const newRetry = () => new R.Retry({ attempts: 3 });
+  const newBreaker = () =>
+    new B.CircuitBreaker({ strategy: { kind: 'time-window' }, openDuration: 60_000 });
+  const newPool = (concurrency, queue) => new P.Pool({ concurrency, queue });
+  const newTimeout = (ms) => new P.Timeout({ timeout: ms });
+
+  if (R.error) caps.retry = R.error;
+  else
+    caps.retry = (fn) => {
+      const policy = newRetry();
+      return () => policy.execute(fn);
+    };
+
+  if (B.error) {
+    caps.breaker = caps.breakerOpen = caps.breakerInstance = B.error;
+  } else {
+    caps.breaker = (fn) => {
+      const breaker = newBreaker();
+      return () => breaker.execute(fn);
+    };
+    caps.breakerOpen = async (failing) => {
+      const breaker = newBreaker();
+      const call = () => breaker.execute(failing);
+      await tripUntil(call, () => breaker.state === 'open');
+      return call;
+    };
+    caps.breakerInstance = async (fn) => {
+      const breaker = newBreaker();
+      await breaker.execute(fn);
+      return breaker;
+    };
+    notes.breaker = 'time-window strategy (10 s, 10 buckets, 20 calls, 50 %)';
+    notes.breakerOpen = 'time-window strategy, tripped by failures';
+  }
+
+  if (P.error) {
+    caps.bulkhead = caps.timeout = P.error;
+  } else {
+    caps.bulkhead = (fn, limit, queue) => {
+      const pool = newPool(limit, queue);
+      return () => pool.execute(fn);
+    };
+    caps.timeout = (fn, ms) => {
+      const policy = newTimeout(ms);
+      return () => policy.execute(fn);
+    };
+  }
+
+  // Composed: through @dyno/service when it exists, else by hand in the service's documented
+  // order (retry → breaker → pool → timeout → fn) with metrics recording every attempt.
+  if (!S.error && !Mx.error) {
+    caps.composed = (fn) => {
+      const wrapped = S.service(fn, {
+        name: 'bench',
+        retry: { attempts: 3 },
+        breaker: { strategy: { kind: 'time-window' } },
+        pool: { concurrency: 10, queue: 100 },
+        timeout: 1000,
+      });
+      return () => wrapped();
+    };
+    notes.composed = '@dyno/service: retry, breaker, pool, timeout, metrics';
+  } else if (!R.error && !B.error && !P.error && !Mx.error) {
+    caps.composed = (fn) => {
+      const retry = newRetry();
+      const breaker = newBreaker();
+      const pool = newPool(10, 100);
+      const timeout = newTimeout(1000);
+      const metrics = new Mx.Metrics({ name: 'bench' });
+      const attempt = async (ctx) => {
+        const start = metrics.begin();
+        try {
+          const value = await breaker.execute(() =>
+            pool.execute(() => timeout.execute(fn, ctx), ctx),
+          );
+          metrics.end('success', start);
+          return value;
+        } catch (error) {
+          metrics.end('failure', start);
+          throw error;
+        }
+      };
+      return () => retry.execute(attempt);
+    };
+    notes.composed = 'by hand (no @dyno/service yet): retry → breaker → pool → timeout, metrics';
+  } else {
+    caps.composed = [R, B, P, Mx].find((x) => x.error)?.error ?? S.error;
+  }
+
+  const histogram = [];
+  if (!Mx.error) {
+    histogram.push({
+      label: 'dyno Metrics.record',
+      input: 'ms',
+      make: () => {
+        const metrics = new Mx.Metrics({ name: 'bench' });
+        return (v) => metrics.record('success', v);
+      },
+    });
+  } else {
+    histogram.push({ label: 'dyno Metrics.record', error: Mx.error });
+  }
+  if (!H.error) {
+    histogram.push({
+      label: 'dyno stats Histogram.record',
+      input: 'ms',
+      make: () => {
+        const h = new H.Histogram();
+        return (v) => h.record(v);
+      },
+    });
+  } else {
+    histogram.push({ label: 'dyno stats Histogram.record', error: H.error });
+  }
+  caps.histogram = histogram;
+
+  if (C.error) {
+    caps.cache = caps.cacheFill = C.error;
+  } else {
+    caps.cache = async (loader) => {
+      const cache = new C.Cache({ ttl: 60_000 });
+      // Dyno's loader receives a context, not the key.
+      const load = () => loader('k');
+      await cache.get('k', load);
+      return [{ label: 'dyno Cache.get', kind: 'async', call: () => cache.get('k', load) }];
+    };
+    caps.cacheFill = async (count, loader) => {
+      const cache = new C.Cache({ ttl: 60_000, maxEntries: count });
+      for (let i = 0; i < count; i++) await cache.get(`key:${i}`, () => loader(i));
+      return cache;
+    };
+    notes.cache = 'ttl 60 s, XFetch refresh (default)';
+  }
+
+  return { caps, notes };
+}

@@ -1,0 +1,26 @@
+// lru-cache: the reference for the cache hit path (`get` is synchronous, `fetch` is async).
+import { LRUCache } from 'lru-cache';
+
+export const library = 'lru-cache';
+export const packages = ['lru-cache'];
+
+export async function load() {
+  return {
+    caps: {
+      async cache(loader) {
+        const lru = new LRUCache({ max: 1000, ttl: 60_000, fetchMethod: (key) => loader(key) });
+        lru.set('k', await loader('k'));
+        return [
+          { label: 'lru-cache get (sync)', kind: 'sync', call: () => lru.get('k') },
+          { label: 'lru-cache fetch', kind: 'async', call: () => lru.fetch('k') },
+        ];
+      },
+      async cacheFill(count, loader) {
+        const lru = new LRUCache({ max: count, ttl: 60_000 });
+        for (let i = 0; i < count; i++) lru.set(`key:${i}`, await loader(i));
+        return lru;
+      },
+    },
+    notes: { cache: 'max 1000, ttl 60 s' },
+  };
+}

@@ -1,0 +1,37 @@
+import { DynoError } from '@dyno/core';
+import { BrokenCircuitError, brokenCircuit, ProbeTimeoutError } from './errors.js';
+
+describe('BrokenCircuitError', () => {
+  it('has the same fields whether made with new or by the cheap factory', () => {
+    const reason = new Error('down');
+    const made = new BrokenCircuitError('db', 'open', reason, 10);
+    const cheap = brokenCircuit('db', 'open', reason, 10);
+    for (const e of [made, cheap]) {
+      expect(e).toBeInstanceOf(BrokenCircuitError);
+      expect(e).toBeInstanceOf(Error);
+      expect(e).toBeInstanceOf(DynoError);
+      expect(DynoError.isInstance(e)).toBe(true);
+      expect(BrokenCircuitError.isInstance(e)).toBe(true);
+      expect(e).toMatchObject({
+        name: 'BrokenCircuitError',
+        code: 'DYNO_BROKEN',
+        source: 'db',
+        state: 'open',
+        reason,
+        cause: reason,
+        retryAfter: 10,
+        message: 'The circuit "db" is open',
+      });
+    }
+    expect(BrokenCircuitError.isInstance(new ProbeTimeoutError('db', 5))).toBe(false);
+  });
+});
+
+describe('ProbeTimeoutError', () => {
+  it('names the breaker and the wait', () => {
+    const e = new ProbeTimeoutError('db', 250);
+    expect(ProbeTimeoutError.isInstance(e)).toBe(true);
+    expect(e).toMatchObject({ code: 'DYNO_PROBE_TIMEOUT', source: 'db', waited: 250 });
+    expect(e.message).toBe('A probe of the circuit "db" ran over 250 ms');
+  });
+});

@@ -1,0 +1,177 @@
+import {
+  type Awaitable,
+  abortReason,
+  type Clock,
+  type Disposable,
+  defaultName,
+  type Event,
+  EventEmitter,
+  type ExecuteContext,
+  type ExecuteOptions,
+  format,
+  is,
+  NEVER_ABORTED,
+  NOOP_DISPOSABLE,
+  type Policy,
+  type Rules,
+  resolveOptions,
+  systemClock,
+} from '@dyno/core';
+import { brokenCircuit } from './errors.js';
+import type { BreakEvent, NameEvent, RejectEvent, StateChangeEvent } from './events.js';
+import { DEFAULT_FUSE_OPTIONS, type FuseOptions } from './options.js';
+
+/** Options of `Fuse.trigger`. */
+export interface TriggerOptions {
+  /**
+   * The time on the fuse's clock (`clock.now()`, monotonic ms) at which the fuse closes again by
+   * itself, read lazily: `{ until: performance.now() + 60_000 }` with the default clock.
+   * @default undefined (broken until `reset()`)
+   */
+  readonly until?: number;
+}
+
+/** Payload of a fuse's `onBreak`: the reason, and `until` when the break ends by itself. */
+export interface FuseBreakEvent extends BreakEvent {
+  readonly until: number | undefined;
+}
+
+const RULES: Rules<FuseOptions> = { name: is.string, clock: is.clock };
+const NO_SIGNAL: ExecuteContext = Object.freeze({ signal: NEVER_ABORTED });
+
+/**
+ * A manual, resettable switch (the seed's breaker): `trigger()` breaks it, `reset()` restores it,
+ * and guarded calls are rejected with `BrokenCircuitError` while it is broken. A break can end by
+ * itself at a given time, read from the clock when the fuse is next used (no timer). Also a
+ * feature flag: `if (!newCheckout.isBroken) ...`. Its `state` is `closed` or `open`.
+ */
+export class Fuse implements Policy {
+  /** The instance name used in events and errors. */
+  readonly name: string;
+  readonly #clock: Clock;
+  #broken = false;
+  #reason: unknown;
+  #until = Number.POSITIVE_INFINITY;
+  #stateChange: EventEmitter<StateChangeEvent> | undefined;
+  #break: EventEmitter<FuseBreakEvent> | undefined;
+  #reset: EventEmitter<NameEvent> | undefined;
+  #reject: EventEmitter<RejectEvent> | undefined;
+
+  /** Throws `TypeError` or `RangeError` for bad options. */
+  constructor(options?: FuseOptions) {
+    const o = resolveOptions('@dyno/breaker', options, RULES, DEFAULT_FUSE_OPTIONS);
+    this.name = o.name ?? defaultName('fuse');
+    this.#clock = o.clock ?? systemClock;
+  }
+
+  /** True while broken; a break whose `until` has come ends here. */
+  get isBroken(): boolean {
+    if (this.#broken && this.#clock.now() >= this.#until) this.reset();
+    return this.#broken;
+  }
+
+  /** `open` while broken, else `closed`. */
+  get state(): 'closed' | 'open' {
+    return this.isBroken ? 'open' : 'closed';
+  }
+
+  /** What broke the fuse, while it is broken. */
+  get reason(): unknown {
+    return this.isBroken ? this.#reason : undefined;
+  }
+
+  /**
+   * Breaks the fuse. Triggering a broken fuse replaces its reason and `until` without a new event.
+   * Throws `TypeError` or `RangeError` for bad options.
+   */
+  trigger(reason?: unknown, options?: TriggerOptions): void {
+    const until = options?.until;
+    if (options !== undefined && (typeof options !== 'object' || options === null)) {
+      throw new TypeError(
+        `@dyno/breaker: trigger options must be an object; received ${format(options)}`,
+      );
+    }
+    if (until !== undefined) {
+      if (typeof until !== 'number') {
+        throw new TypeError(
+          `@dyno/breaker: option \`until\` must be a clock time in ms; received ${format(until)}`,
+        );
+      }
+      if (!Number.isFinite(until)) {
+        throw new RangeError(
+          `@dyno/breaker: option \`until\` must be a finite clock time in ms; received ${until}`,
+        );
+      }
+    }
+    const wasBroken = this.isBroken;
+    this.#broken = true;
+    this.#reason = reason;
+    this.#until = until ?? Number.POSITIVE_INFINITY;
+    if (wasBroken) return;
+    if (this.#break?.hasListeners) this.#break.emit({ name: this.name, reason, until });
+    if (this.#stateChange?.hasListeners) {
+      this.#stateChange.emit({ name: this.name, from: 'closed', to: 'open' });
+    }
+  }
+
+  /** Restores a broken fuse; does nothing when it is not broken. */
+  reset(): void {
+    if (!this.#broken) return;
+    this.#broken = false;
+    this.#reason = undefined;
+    this.#until = Number.POSITIVE_INFINITY;
+    if (this.#reset?.hasListeners) this.#reset.emit({ name: this.name });
+    if (this.#stateChange?.hasListeners) {
+      this.#stateChange.emit({ name: this.name, from: 'open', to: 'closed' });
+    }
+  }
+
+  /** Runs `fn` unless the fuse is broken, in which case it rejects with `BrokenCircuitError`. */
+  async execute<T>(
+    fn: (context: ExecuteContext) => Awaitable<T>,
+    options?: ExecuteOptions,
+  ): Promise<T> {
+    const signal = options?.signal;
+    if (signal?.aborted) throw abortReason(signal);
+    this.#guard();
+    return await fn(signal === undefined ? NO_SIGNAL : { signal });
+  }
+
+  /**
+   * The scoped guard: throws `BrokenCircuitError` when broken, else returns a `Disposable` for
+   * `using _ = fuse.enter();` (a break during the block does not interrupt it).
+   */
+  enter(): Disposable {
+    this.#guard();
+    return NOOP_DISPOSABLE;
+  }
+
+  /** The fuse broke; `reason` as given to `trigger`. */
+  get onBreak(): Event<FuseBreakEvent> {
+    if (this.#break === undefined) this.#break = new EventEmitter<FuseBreakEvent>();
+    return this.#break.event;
+  }
+  /** The fuse was restored, by `reset()` or because `until` came. */
+  get onReset(): Event<NameEvent> {
+    if (this.#reset === undefined) this.#reset = new EventEmitter<NameEvent>();
+    return this.#reset.event;
+  }
+  /** One event per transition between `closed` and `open`. */
+  get onStateChange(): Event<StateChangeEvent> {
+    if (this.#stateChange === undefined) this.#stateChange = new EventEmitter<StateChangeEvent>();
+    return this.#stateChange.event;
+  }
+  /** A guarded call was refused. */
+  get onReject(): Event<RejectEvent> {
+    if (this.#reject === undefined) this.#reject = new EventEmitter<RejectEvent>();
+    return this.#reject.event;
+  }
+
+  #guard(): void {
+    if (!this.isBroken) return;
+    if (this.#reject?.hasListeners) this.#reject.emit({ name: this.name, state: 'open' });
+    const until = this.#until;
+    const retryAfter = until === Number.POSITIVE_INFINITY ? undefined : until - this.#clock.now();
+    throw brokenCircuit(this.name, 'open', this.#reason, retryAfter);
+  }
+}

@@ -1,0 +1,22 @@
+import * as redis from './index.js';
+
+describe('@dyno/cache-redis exports', () => {
+  it('pins the public API', () => {
+    expect(Object.keys(redis).sort()).toEqual([
+      'CorruptEntryError',
+      'DEFAULT_REDIS_LEASE_OPTIONS',
+      'DEFAULT_REDIS_STORE_OPTIONS',
+      'RedisStore',
+      'StoreUnavailableError',
+      'wallClock',
+    ]);
+  });
+
+  it('has a wall clock whose timers can be cleared', () => {
+    const fired = jest.fn();
+    const handle = redis.wallClock.setTimeout(fired, 1);
+    redis.wallClock.clearTimeout(handle);
+    expect(Math.abs(redis.wallClock.now() - Date.now())).toBeLessThan(5);
+    expect(Object.isFrozen(redis.DEFAULT_REDIS_STORE_OPTIONS)).toBe(true);
+  });
+});

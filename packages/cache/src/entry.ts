@@ -1,0 +1,63 @@
+import type { Awaitable, Clock } from '@dyno/core';
+
+/**
+ * What a store keeps under a key. Times are on the cache's clock (the store's own `clock` when it
+ * has one), in milliseconds.
+ */
+export interface CacheEntry<V = unknown> {
+  /** The cached value (`undefined` in a negative entry). */
+  readonly value: V;
+  /** How long the recompute that produced the value took, in ms: XFetch's `delta`. */
+  readonly delta: number;
+  /** When the value was stored. */
+  readonly created: number;
+  /** When the value stops being fresh; `Infinity` when it never does. */
+  readonly expiry: number;
+  /** True for a cached failure (negative caching); `error` holds what the loader threw. */
+  readonly negative?: boolean | undefined;
+  /** The loader's error in a negative entry. */
+  readonly error?: unknown;
+}
+
+/**
+ * A cross-process single-flight lease, offered by shared stores: while one process holds it for a
+ * key, the others keep serving the current value instead of recomputing.
+ */
+export interface StoreLease {
+  /** How long a lease lasts unless released, in ms. */
+  readonly ttl: number;
+  /** How often a process with nothing to serve looks again for the holder's value, in ms. */
+  readonly retry: number;
+  /** Takes the lease on `key`; resolves a token when taken, `undefined` when someone holds it. */
+  acquire(key: string): Awaitable<string | undefined>;
+  /** Gives the lease back if `token` still holds it. */
+  release(key: string, token: string): Awaitable<void>;
+}
+
+/**
+ * Where a `Cache` keeps its entries. Every method may answer synchronously or with a promise (the
+ * memory store answers synchronously, so a hit costs no extra turn of the event loop). A method
+ * that throws or rejects is reported as an `error` event and the cache carries on without it.
+ */
+export interface CacheStore {
+  /**
+   * The time line entries are written on, for stores shared between processes (whose
+   * `performance.now()` differ). A cache on this store uses it as its clock.
+   */
+  readonly clock?: Clock | undefined;
+  /** A cross-process single-flight lease, when the store offers one. */
+  readonly lease?: StoreLease | undefined;
+  /** The entry under `key`, counting as a use for eviction. */
+  get(key: string): Awaitable<CacheEntry | undefined>;
+  /** The entry under `key` without counting as a use. Falls back to `get` when absent. */
+  peek?(key: string): Awaitable<CacheEntry | undefined>;
+  /**
+   * Stores `entry`; `keep` is how long it stays useful in ms (freshness plus any stale windows),
+   * `Infinity` for ever: a store may drop it after that.
+   */
+  set(key: string, entry: CacheEntry, keep: number): Awaitable<void>;
+  /** Removes the entry under `key`. */
+  delete(key: string): Awaitable<void>;
+  /** Removes every entry. */
+  clear(): Awaitable<void>;
+}

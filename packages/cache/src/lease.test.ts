@@ -1,0 +1,115 @@
+import { sleep } from '@dyno/core';
+import { ManualClock, seededRandom } from '@dyno/core/testing';
+import { Cache } from './cache.js';
+import type { CacheStore, StoreLease } from './entry.js';
+import { MemoryStore } from './memory-store.js';
+
+/** A memory store with a lease, shared by two caches as if by two processes. */
+function sharedStore(clock: ManualClock, options: { failAcquire?: boolean } = {}) {
+  const inner = new MemoryStore();
+  const holders = new Map<string, { token: string; until: number }>();
+  let n = 0;
+  const lease: StoreLease = {
+    ttl: 100,
+    retry: 10,
+    acquire(key) {
+      if (options.failAcquire) throw new Error('lease down');
+      const held = holders.get(key);
+      if (held !== undefined && clock.now() < held.until) return undefined;
+      const token = `t${++n}`;
+      holders.set(key, { token, until: clock.now() + 100 });
+      return Promise.resolve(token);
+    },
+    release(key, token) {
+      if (holders.get(key)?.token === token) holders.delete(key);
+      return Promise.reject(new Error('release lost'));
+    },
+  };
+  const store: CacheStore = {
+    clock,
+    lease,
+    get: (k) => inner.get(k),
+    set: (k, e) => inner.set(k, e),
+    delete: (k) => inner.delete(k),
+    clear: () => inner.clear(),
+  };
+  return { store, holders };
+}
+
+describe('Cache on a store with a lease', () => {
+  it('lets one process load a missing key while the other waits for its value', async () => {
+    const clock = new ManualClock();
+    const { store } = sharedStore(clock);
+    const a = new Cache<string>({ store, ttl: 1000 });
+    const b = new Cache<string>({ store, ttl: 1000 });
+    let loads = 0;
+    const loader = async () => {
+      loads++;
+      await sleep(25, { clock });
+      return 'v';
+    };
+    const fromA = a.get('k', loader);
+    const fromB = b.get('k', loader);
+    await clock.advance(40);
+    await expect(Promise.all([fromA, fromB])).resolves.toEqual(['v', 'v']);
+    expect(loads).toBe(1);
+  });
+
+  it('loads anyway when the holder never delivers within the lease', async () => {
+    const clock = new ManualClock();
+    const { store, holders } = sharedStore(clock);
+    holders.set('k', { token: 'elsewhere', until: 1e9 });
+    const cache = new Cache<string>({ store, ttl: 1000 });
+    const pending = cache.get('k', () => 'mine');
+    await clock.advance(100);
+    await expect(pending).resolves.toBe('mine');
+  });
+
+  it('keeps serving the current value when another process holds the refresh lease', async () => {
+    const clock = new ManualClock();
+    const { store, holders } = sharedStore(clock);
+    const always = { kind: 'always', shouldRefresh: () => true };
+    const cache = new Cache<string>({ store, ttl: 1000, refresh: always, random: seededRandom(1) });
+    const refreshes: string[] = [];
+    cache.onRefresh((e) => refreshes.push(e.reason));
+    await cache.set('k', 'current');
+    holders.set('k', { token: 'elsewhere', until: 1e9 });
+    const loader = jest.fn(() => 'new');
+    await expect(cache.get('k', loader)).resolves.toBe('current');
+    await clock.advance(0);
+    expect(loader).not.toHaveBeenCalled();
+    expect(refreshes).toEqual([]);
+    expect(cache.loading).toBe(0);
+  });
+
+  it('loads when the lease cannot be taken because the store fails, with error events', async () => {
+    const clock = new ManualClock();
+    const { store } = sharedStore(clock, { failAcquire: true });
+    const cache = new Cache<string>({ store });
+    const errors: string[] = [];
+    cache.onError((e) => errors.push((e.error as Error).message));
+    await expect(cache.get('k', () => 'v')).resolves.toBe('v');
+    await clock.advance(0);
+    expect(errors).toEqual(['lease down']);
+  });
+
+  it('reports a lost release as a store error, and stops waiting when the store fails', async () => {
+    const clock = new ManualClock();
+    const { store, holders } = sharedStore(clock);
+    const cache = new Cache<string>({ store });
+    const errors: string[] = [];
+    cache.onError((e) => errors.push(`${e.during}:${(e.error as Error).message}`));
+    await cache.get('a', () => 'v');
+    await clock.advance(0);
+    holders.set('b', { token: 'elsewhere', until: 1e9 });
+    const get = store.get;
+    (store as { get: CacheStore['get'] }).get = (k) =>
+      k === 'b' && holders.has('b') && clock.now() > 0
+        ? Promise.reject(new Error('get lost'))
+        : get(k);
+    const pending = cache.get('b', () => 'w');
+    await clock.advance(10);
+    await expect(pending).resolves.toBe('w');
+    expect(errors).toEqual(['store:release lost', 'store:get lost']);
+  });
+});

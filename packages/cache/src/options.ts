@@ -1,0 +1,105 @@
+import { type Clock, is, type Rule, type Rules, systemClock } from '@dyno/core';
+import type { CacheStore } from './entry.js';
+import { type RefreshPolicy, xfetch } from './refresh.js';
+
+/** Options of `Cache` (and of `cached`). */
+export interface CacheOptions {
+  /**
+   * The cache's name in events and errors.
+   * @default 'cache#n'
+   */
+  readonly name?: string | undefined;
+  /**
+   * How long a value stays fresh, in ms. Left out, values are cached for ever.
+   * @default undefined (for ever)
+   */
+  readonly ttl?: number | undefined;
+  /**
+   * When a read of a fresh value starts an early refresh; `false` for a plain TTL cache.
+   * @default xfetch() (beta 1)
+   */
+  readonly refresh?: RefreshPolicy | false | undefined;
+  /**
+   * For how long after expiry a value is still served at once while a refresh runs, in ms.
+   * @default 0
+   */
+  readonly staleWhileRevalidate?: number | undefined;
+  /**
+   * For how long after expiry a value is served when its reload fails, in ms.
+   * @default 0
+   */
+  readonly staleIfError?: number | undefined;
+  /**
+   * For how long a failed load is cached (callers get the same error without a reload), in ms;
+   * 0 caches no failure.
+   * @default 0
+   */
+  readonly negativeTtl?: number | undefined;
+  /**
+   * Where entries live. Not allowed together with `maxEntries`.
+   * @default new MemoryStore({ maxEntries })
+   */
+  readonly store?: CacheStore | undefined;
+  /**
+   * The size of the default memory store, evicting the least recently used entry.
+   * @default 1000
+   */
+  readonly maxEntries?: number | undefined;
+  /**
+   * The clock entries are timed on. A store with its own clock (a shared store) imposes it.
+   * @default the store's clock, else systemClock
+   */
+  readonly clock?: Clock | undefined;
+  /**
+   * The source of randomness for the refresh decision, returning numbers in [0, 1).
+   * @default Math.random
+   */
+  readonly random?: (() => number) | undefined;
+}
+
+/** The defaults of every `Cache` option. */
+export const DEFAULT_CACHE_OPTIONS: Readonly<CacheOptions> = Object.freeze({
+  name: undefined,
+  ttl: undefined,
+  refresh: xfetch(),
+  staleWhileRevalidate: 0,
+  staleIfError: 0,
+  negativeTtl: 0,
+  store: undefined,
+  maxEntries: 1000,
+  clock: systemClock,
+  random: Math.random,
+});
+
+const refreshRule: Rule = Object.freeze({
+  expected: 'a RefreshPolicy (xfetch(), staticRefresh(), ...) or false',
+  test(v: unknown) {
+    if (v === false) return undefined;
+    if (typeof v !== 'object' || v === null) return 'type';
+    return typeof (v as RefreshPolicy).shouldRefresh === 'function' ? undefined : 'type';
+  },
+});
+
+const storeRule: Rule = Object.freeze({
+  expected: 'a CacheStore (get, set, delete, clear)',
+  test(v: unknown) {
+    if (typeof v !== 'object' || v === null) return 'type';
+    const s = v as Record<string, unknown>;
+    const ok = ['get', 'set', 'delete', 'clear'].every((k) => typeof s[k] === 'function');
+    return ok ? undefined : 'type';
+  },
+});
+
+/** The validation rules of `CacheOptions`. */
+export const CACHE_RULES: Rules<CacheOptions> = Object.freeze({
+  name: is.string,
+  ttl: is.duration(0, true),
+  refresh: refreshRule,
+  staleWhileRevalidate: is.duration(),
+  staleIfError: is.duration(),
+  negativeTtl: is.duration(),
+  store: storeRule,
+  maxEntries: is.integer(1, 2 ** 31 - 1),
+  clock: is.clock,
+  random: is.function,
+});

@@ -1,0 +1,289 @@
+import {
+  type Awaitable,
+  abortReason,
+  type Clock,
+  defaultName,
+  type Event,
+  EventEmitter,
+  type ExecuteContext,
+  type ExecuteOptions,
+  format,
+  invoke,
+  is,
+  NEVER_ABORTED,
+  onAbort,
+  type Policy,
+  sleep,
+  systemClock,
+} from '@dyno/core';
+import { ChaosError } from './errors.js';
+import type { FaultEvent } from './events.js';
+import { type Config, checkSum, configure, PKG } from './internal/config.js';
+import { oddThenable } from './internal/odd-thenable.js';
+import { type ChaosOptions, FAULT_KINDS, type FaultKind } from './options.js';
+
+/** How many calls were drawn for, and how many of them got each fault (`none`: no fault). */
+export type ChaosCounts = { readonly calls: number; readonly none: number } & {
+  readonly [K in FaultKind]: number;
+};
+
+const NONE = FAULT_KINDS.length;
+
+/**
+ * A fault injector for tests and staging, usable as a policy. Each call makes ONE draw of
+ * `random` and so gets at most one fault, each fault's rate being its exact share of calls:
+ * errors, non-`Error` throwables, synchronous throws, latency, hangs that end only on abort,
+ * misbehaving thenables, wrong results and aborts. `execute` keeps the policy contract (always a
+ * promise); `wrap` gives a raw function that really throws synchronously and really returns odd
+ * thenables, to test other code's handling of them.
+ */
+export class Chaos implements Policy {
+  /** The name that appears in events and errors. */
+  readonly name: string;
+  readonly #config: Config;
+  readonly #random: () => number;
+  readonly #clock: Clock;
+  #enabled: boolean;
+  readonly #counts = new Array<number>(NONE + 1).fill(0);
+  #calls = 0;
+  #fraction = 0;
+  readonly #onFault = new EventEmitter<FaultEvent>();
+
+  /** A call was picked for a fault (before it is injected). */
+  readonly onFault: Event<FaultEvent> = this.#onFault.event;
+
+  constructor(options?: ChaosOptions) {
+    this.#config = configure(options);
+    const o = this.#config.options;
+    this.name = o.name ?? defaultName('chaos');
+    this.#random = o.random ?? Math.random;
+    this.#clock = o.clock ?? systemClock;
+    this.#enabled = o.enabled ?? true;
+  }
+
+  /** The switch for every fault at once; off, every call runs normally. */
+  get enabled(): boolean {
+    return this.#enabled;
+  }
+
+  set enabled(value: boolean) {
+    if (typeof value !== 'boolean') {
+      throw new TypeError(`${PKG}: \`enabled\` must be a boolean; received ${format(value)}`);
+    }
+    this.#enabled = value;
+  }
+
+  /** Turns one fault on (its share of calls gets it again). */
+  enable(fault: FaultKind): void {
+    this.#config.enabled[indexOf(fault)] = true;
+  }
+
+  /** Turns one fault off: its share of calls runs normally, the other shares do not change. */
+  disable(fault: FaultKind): void {
+    this.#config.enabled[indexOf(fault)] = false;
+  }
+
+  /** Whether one fault is switched on (its rate may still be 0). */
+  isEnabled(fault: FaultKind): boolean {
+    return this.#config.enabled[indexOf(fault)] as boolean;
+  }
+
+  /** The rate of one fault. */
+  rate(fault: FaultKind): number {
+    return this.#config.rates[indexOf(fault)] as number;
+  }
+
+  /** Changes the rate of one fault; the rates must still sum to at most 1. */
+  setRate(fault: FaultKind, rate: number): void {
+    const i = indexOf(fault);
+    const ratio = is.ratio();
+    if (ratio.test(rate) !== undefined) {
+      const message = `${PKG}: a rate must be ${ratio.expected}; received ${format(rate)}`;
+      throw typeof rate === 'number' ? new RangeError(message) : new TypeError(message);
+    }
+    const rates = this.#config.rates.slice();
+    rates[i] = rate;
+    checkSum(rates);
+    this.#config.rates[i] = rate;
+  }
+
+  /** How many calls were drawn for and what they got, since construction or `resetCounts`. */
+  get counts(): ChaosCounts {
+    const counts: Record<string, number> = {
+      calls: this.#calls,
+      none: this.#counts[NONE] as number,
+    };
+    FAULT_KINDS.forEach((k, i) => {
+      counts[k] = this.#counts[i] as number;
+    });
+    return Object.freeze(counts) as ChaosCounts;
+  }
+
+  /** Sets every count back to 0. */
+  resetCounts(): void {
+    this.#counts.fill(0);
+    this.#calls = 0;
+  }
+
+  /**
+   * Makes the one draw of a call and counts it: the fault to inject, or `undefined` for none.
+   * `execute` and `wrap` call it; call it yourself to decide something per call (for example to
+   * abort a caller's own signal) and then `inject` the same fault.
+   */
+  pick(): FaultKind | undefined {
+    this.#calls++;
+    if (!this.#enabled) {
+      (this.#counts[NONE] as number)++;
+      return undefined;
+    }
+    const u = this.#random();
+    const { rates, enabled } = this.#config;
+    let low = 0;
+    for (let i = 0; i < NONE; i++) {
+      const rate = rates[i] as number;
+      if (u < low + rate) {
+        if (!enabled[i]) break;
+        this.#fraction = (u - low) / rate;
+        this.#counts[i] = (this.#counts[i] as number) + 1;
+        const fault = FAULT_KINDS[i] as FaultKind;
+        if (this.#onFault.hasListeners) this.#onFault.emit({ name: this.name, fault });
+        return fault;
+      }
+      low += rate;
+    }
+    (this.#counts[NONE] as number)++;
+    return undefined;
+  }
+
+  /** Runs `fn` with at most one injected fault. Always returns a promise. */
+  execute<T>(fn: (context: ExecuteContext) => Awaitable<T>, options?: ExecuteOptions): Promise<T> {
+    const signal = options?.signal ?? NEVER_ABORTED;
+    if (signal.aborted) return Promise.reject(abortReason(signal));
+    const fault = this.pick();
+    try {
+      return Promise.resolve(this.#apply(fault, this.#fraction, fn, { signal }));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /**
+   * `fn` with at most one fault injected per call, raw: a `syncThrow` really throws and a
+   * `thenable` really returns the odd thenable, for testing the code that calls it.
+   */
+  wrap<C extends ExecuteContext, T>(
+    fn: (context: C) => Awaitable<T>,
+  ): (context: C) => Awaitable<T> {
+    if (typeof fn !== 'function') {
+      throw new TypeError(`${PKG}: \`fn\` must be a function; received ${format(fn)}`);
+    }
+    return (context: C) => {
+      if (context.signal.aborted) return Promise.reject(abortReason(context.signal));
+      const fault = this.pick();
+      return this.#apply(fault, this.#fraction, fn, context);
+    };
+  }
+
+  /** Injects `fault` (picked earlier by `pick`, or chosen by hand) into one raw call of `fn`. */
+  inject<C extends ExecuteContext, T>(
+    fault: FaultKind | undefined,
+    fn: (context: C) => Awaitable<T>,
+    context: C,
+  ): Awaitable<T> {
+    if (fault !== undefined) indexOf(fault);
+    if (context.signal.aborted) return Promise.reject(abortReason(context.signal));
+    return this.#apply(fault, this.#random(), fn, context);
+  }
+
+  #error(fault: FaultKind, make: (() => unknown) | undefined): unknown {
+    return make === undefined
+      ? new ChaosError(fault, `Injected ${fault} fault`, this.name)
+      : make();
+  }
+
+  #apply<C extends ExecuteContext, T>(
+    fault: FaultKind | undefined,
+    f: number,
+    fn: (context: C) => Awaitable<T>,
+    context: C,
+  ): Awaitable<T> {
+    const s = this.#config.settings;
+    switch (fault) {
+      case undefined:
+        return fn(context);
+      case 'error':
+        return Promise.reject(this.#error(fault, s.error));
+      case 'throwable':
+        return Promise.reject(s.values[Math.floor(f * s.values.length)]);
+      case 'syncThrow':
+        throw this.#error(fault, s.syncError);
+      case 'latency': {
+        const [min, max] = s.ms;
+        const ms = min + f * (max - min);
+        return sleep(ms, { signal: context.signal, clock: this.#clock }).then(() => fn(context));
+      }
+      case 'hang':
+        return new Promise<T>((_, reject) => {
+          onAbort(context.signal, () => reject(abortReason(context.signal)));
+        });
+      case 'thenable': {
+        const kind = s.kinds[Math.floor(f * s.kinds.length)] ?? 'both';
+        let outcome: { ok: boolean; value: unknown } | Promise<unknown>;
+        try {
+          const result = fn(context);
+          outcome =
+            typeof (result as PromiseLike<T> | undefined)?.then === 'function'
+              ? Promise.resolve(result)
+              : { ok: true, value: result };
+        } catch (error) {
+          outcome = { ok: false, value: error };
+        }
+        return oddThenable(outcome, kind, () => this.#error(fault, undefined)) as PromiseLike<T>;
+      }
+      case 'result':
+        return invoke(fn, context).then((actual) => s.value(actual) as T);
+      case 'abort':
+        return this.#abort(fn, context);
+    }
+  }
+
+  #abort<C extends ExecuteContext, T>(fn: (context: C) => Awaitable<T>, context: C): Promise<T> {
+    const s = this.#config.settings;
+    const reason =
+      s.reason?.() ?? new DOMException(`The call was aborted by ${this.name}`, 'AbortError');
+    if (s.after === 0) return Promise.reject(reason);
+    const controller = new AbortController();
+    return new Promise<T>((resolve, reject) => {
+      const done = (): void => {
+        this.#clock.clearTimeout(timer);
+        link.dispose();
+      };
+      const stop = (why: unknown): void => {
+        done();
+        controller.abort(why);
+        reject(why);
+      };
+      const link = onAbort(context.signal, () => stop(abortReason(context.signal)));
+      const timer = this.#clock.setTimeout(() => stop(reason), s.after);
+      invoke(fn, { ...context, signal: controller.signal }).then(
+        (value) => {
+          done();
+          resolve(value);
+        },
+        (error: unknown) => {
+          done();
+          reject(error);
+        },
+      );
+    });
+  }
+}
+
+function indexOf(fault: FaultKind): number {
+  const i = FAULT_KINDS.indexOf(fault);
+  if (i === -1) {
+    const known = FAULT_KINDS.map((k) => format(k)).join(', ');
+    throw new TypeError(`${PKG}: unknown fault ${format(fault)} (known: ${known})`);
+  }
+  return i;
+}

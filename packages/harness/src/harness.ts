@@ -1,0 +1,120 @@
+import { check, defaultName, is, type Rule, type Rules, resolveOptions } from '@dyno/core';
+import { ErrorCounts } from './error-counts.js';
+import type { HarnessErrorEvent } from './events.js';
+import { writer } from './internal/log.js';
+import type { HarnessLogger, LoggerStyle } from './logger.js';
+import { DEFAULT_HARNESS_OPTIONS, type HarnessOptions } from './options.js';
+
+const PKG = '@dyno/harness';
+
+// biome-ignore lint/suspicious/noExplicitAny: the widest function type, so any signature fits
+type AnyFunction = (...args: any[]) => any;
+
+const LOGGER: Rule = Object.freeze({
+  expected: 'a logger (an object with an `error` method)',
+  test: (v: unknown) =>
+    (typeof v === 'object' || typeof v === 'function') &&
+    v !== null &&
+    typeof (v as { error?: unknown }).error === 'function'
+      ? undefined
+      : 'type',
+});
+
+const COUNTS: Rule = Object.freeze({
+  expected: 'an ErrorCounts',
+  test: (v: unknown) => (v instanceof ErrorCounts ? undefined : 'type'),
+});
+
+interface Resolved {
+  name: string | undefined;
+  logger: HarnessLogger;
+  loggerStyle: LoggerStyle;
+  message: string | ((event: HarnessErrorEvent) => string) | undefined;
+  onError: ((event: HarnessErrorEvent) => void) | undefined;
+  sample: number;
+  random: () => number;
+  counts: ErrorCounts;
+}
+
+const RULES: Rules<Resolved> = {
+  name: is.string,
+  logger: LOGGER,
+  loggerStyle: is.oneOf('auto', 'object-first', 'message-first'),
+  message: is.either(is.string, is.function),
+  onError: is.function,
+  sample: is.ratio(),
+  random: is.function,
+  counts: COUNTS,
+};
+
+/**
+ * Wraps `fn` so that every error it throws or rejects with is counted, logged (with the
+ * function's name) and handed to `onError`, then rethrown as the very same object. A sync `fn`
+ * stays sync; a promise result is returned as a promise. A logger or `onError` that throws never
+ * replaces the original error: its own error is reported on a later microtask.
+ */
+export function harness<F extends AnyFunction>(fn: F, options?: HarnessOptions): F {
+  check(PKG, 'fn', fn, is.function);
+  const o = resolveOptions<Resolved>(PKG, options, RULES, {
+    ...DEFAULT_HARNESS_OPTIONS,
+    name: fn.name === '' ? undefined : fn.name,
+    message: undefined,
+    onError: undefined,
+  });
+  const name = o.name ?? defaultName('harness');
+  const { counts, sample, random, onError } = o;
+  const message = o.message ?? `${name} failed`;
+  const write = writer(o.logger, o.loggerStyle);
+
+  const report = (error: unknown): void => {
+    const count = counts.add(name);
+    let logged = false;
+    try {
+      logged = sample >= 1 || (sample > 0 && random() < sample);
+      if (logged) {
+        const event: HarnessErrorEvent = { name, error, count, logged };
+        write(typeof message === 'string' ? message : message(event), error, name);
+      }
+    } catch (failure) {
+      reportLater(failure);
+    }
+    if (onError === undefined) return;
+    try {
+      onError({ name, error, count, logged });
+    } catch (failure) {
+      reportLater(failure);
+    }
+  };
+  const rethrow = (error: unknown): never => {
+    report(error);
+    throw error;
+  };
+
+  const harnessed = function (this: unknown, ...args: unknown[]): unknown {
+    let result: unknown;
+    try {
+      result = fn.apply(this, args);
+    } catch (error) {
+      rethrow(error);
+    }
+    if (isThenable(result)) return Promise.resolve(result).then(undefined, rethrow);
+    return result;
+  };
+  Object.defineProperty(harnessed, 'name', { value: fn.name });
+  return harnessed as F;
+}
+
+/** Like `reportError`: the process learns about the broken logger, the caller is unaffected. */
+function reportLater(error: unknown): void {
+  queueMicrotask(() => {
+    throw error;
+  });
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (
+    value !== null &&
+    (typeof value === 'object' || typeof value === 'function') &&
+    typeof (value as { then?: unknown }).then === 'function'
+  );
+}

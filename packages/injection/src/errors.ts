@@ -1,0 +1,69 @@
+import { DynoError, format, hasCode } from '@dyno/core';
+
+/** One dependency that could not be built, and why. */
+export interface DependencyFailure {
+  /** The dependency's name in the declaration. */
+  readonly name: string;
+  /** What its `make` threw or rejected with (kept as is), or a `DependencyTimeoutError`. */
+  readonly error: unknown;
+}
+
+/** Raised (as the dependency's failure, and as its signal's reason) when `make` runs too long. */
+export class DependencyTimeoutError extends DynoError {
+  /** The dependency's name. */
+  readonly dependency: string;
+  /** The timeout that passed, in ms. */
+  readonly timeout: number;
+
+  constructor(dependency: string, timeout: number, source?: string) {
+    super('DYNO_TIMEOUT', `Dependency "${dependency}" took longer than ${timeout} ms to build`, {
+      source,
+    });
+    this.dependency = dependency;
+    this.timeout = timeout;
+  }
+
+  static override isInstance(value: unknown): value is DependencyTimeoutError {
+    return (
+      hasCode(value, 'DYNO_TIMEOUT') &&
+      typeof (value as { dependency?: unknown }).dependency === 'string'
+    );
+  }
+}
+
+const describe = (error: unknown): string =>
+  error instanceof Error ? `${error.name}: ${error.message}` : `thrown ${format(error)}`;
+
+/**
+ * A call failed because dependencies without a fallback could not be built. `failures` names
+ * every one of them (in declaration order) with its own error; `errors` lists those errors as an
+ * `AggregateError` would, and `cause` is the first of them.
+ */
+export class DependencyError extends DynoError {
+  /** Every dependency that failed, in declaration order. */
+  readonly failures: readonly DependencyFailure[];
+
+  constructor(failures: readonly DependencyFailure[], source?: string) {
+    const list = failures.map((f) => `"${f.name}" (${describe(f.error)})`).join(', ');
+    const count = failures.length === 1 ? '1 dependency' : `${failures.length} dependencies`;
+    super('DYNO_DEPENDENCY_FAILED', `Could not build ${count}: ${list}`, {
+      source,
+      cause: failures[0]?.error,
+    });
+    this.failures = Object.freeze(failures.slice());
+  }
+
+  /** The errors of the failed dependencies, in declaration order. */
+  get errors(): readonly unknown[] {
+    return this.failures.map((f) => f.error);
+  }
+
+  /** The names of the failed dependencies, in declaration order. */
+  get names(): readonly string[] {
+    return this.failures.map((f) => f.name);
+  }
+
+  static override isInstance(value: unknown): value is DependencyError {
+    return hasCode(value, 'DYNO_DEPENDENCY_FAILED');
+  }
+}

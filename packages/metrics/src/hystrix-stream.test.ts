@@ -1,0 +1,378 @@
+import { EventEmitter } from 'node:events';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { ManualClock } from '@dyno/core/testing';
+import {
+  HYSTRIX_DEFAULT_PROPERTIES,
+  toHystrixCommand,
+  toHystrixThreadPool,
+} from './hystrix-format.js';
+import { hystrixStream } from './hystrix-stream.js';
+import { Metrics } from './metrics.js';
+import { MetricsRegistry } from './registry.js';
+import { FakeBreaker, FakePool } from './test-support/fakes.js';
+import { close, listen, open } from './test-support/http.js';
+
+const events = (body: string): Record<string, unknown>[] =>
+  body
+    .split('\n\n')
+    .filter((e) => e.startsWith('data: '))
+    .map((e) => JSON.parse(e.slice(6)) as Record<string, unknown>);
+
+/** A response double: enough of ServerResponse for the handler. */
+class FakeResponse extends EventEmitter {
+  chunks: string[] = [];
+  status = 0;
+  headers: Record<string, string> = {};
+  ended = false;
+  writableNeedDrain = false;
+  writeHead(status: number, headers: Record<string, string>): this {
+    this.status = status;
+    this.headers = headers;
+    return this;
+  }
+  write(chunk: string): boolean {
+    this.chunks.push(chunk);
+    return true;
+  }
+  end(chunk?: string): this {
+    if (chunk !== undefined) this.chunks.push(chunk);
+    this.ended = true;
+    this.emit('close');
+    return this;
+  }
+  leave(): void {
+    this.emit('close');
+  }
+}
+const connect = (handler: ReturnType<typeof hystrixStream>): FakeResponse => {
+  const response = new FakeResponse();
+  handler({} as IncomingMessage, response as unknown as ServerResponse);
+  return response;
+};
+
+const COMMAND_FIELDS = [
+  'type',
+  'name',
+  'group',
+  'currentTime',
+  'isCircuitBreakerOpen',
+  'errorPercentage',
+  'errorCount',
+  'requestCount',
+  'rollingCountBadRequests',
+  'rollingCountCollapsedRequests',
+  'rollingCountEmit',
+  'rollingCountExceptionsThrown',
+  'rollingCountFailure',
+  'rollingCountFallbackEmit',
+  'rollingCountFallbackFailure',
+  'rollingCountFallbackMissing',
+  'rollingCountFallbackRejection',
+  'rollingCountFallbackSuccess',
+  'rollingCountResponsesFromCache',
+  'rollingCountSemaphoreRejected',
+  'rollingCountShortCircuited',
+  'rollingCountSuccess',
+  'rollingCountThreadPoolRejected',
+  'rollingCountTimeout',
+  'currentConcurrentExecutionCount',
+  'rollingMaxConcurrentExecutionCount',
+  'latencyExecute_mean',
+  'latencyExecute',
+  'latencyTotal_mean',
+  'latencyTotal',
+  'propertyValue_circuitBreakerRequestVolumeThreshold',
+  'propertyValue_circuitBreakerSleepWindowInMilliseconds',
+  'propertyValue_circuitBreakerErrorThresholdPercentage',
+  'propertyValue_circuitBreakerForceOpen',
+  'propertyValue_circuitBreakerForceClosed',
+  'propertyValue_circuitBreakerEnabled',
+  'propertyValue_executionIsolationStrategy',
+  'propertyValue_executionIsolationThreadTimeoutInMilliseconds',
+  'propertyValue_executionTimeoutInMilliseconds',
+  'propertyValue_executionIsolationThreadInterruptOnTimeout',
+  'propertyValue_executionIsolationThreadPoolKeyOverride',
+  'propertyValue_executionIsolationSemaphoreMaxConcurrentRequests',
+  'propertyValue_fallbackIsolationSemaphoreMaxConcurrentRequests',
+  'propertyValue_requestCacheEnabled',
+  'propertyValue_requestLogEnabled',
+  'propertyValue_metricsRollingStatisticalWindowInMilliseconds',
+  'reportingHosts',
+  'threadPool',
+];
+
+function busyMetrics(clock: ManualClock): Metrics {
+  const m = new Metrics({ name: 'get-user', group: 'users', clock });
+  for (let i = 1; i <= 7; i++) m.record('success', i * 10.4);
+  m.record('failure', 3);
+  m.record('timeout', 1000);
+  m.record('short-circuited');
+  m.record('rejected');
+  m.record('fallback-success');
+  m.record('fallback-failure');
+  m.begin();
+  return m;
+}
+
+describe('toHystrixCommand', () => {
+  it('writes every field the Hystrix dashboard and Turbine read, as integers', () => {
+    const clock = new ManualClock();
+    const m = busyMetrics(clock);
+    const breaker = new FakeBreaker();
+    m.observe(breaker);
+    breaker.moveTo('open');
+    const command = toHystrixCommand(m.snapshot(), 1_700_000_000_123.4);
+    expect(Object.keys(command).sort()).toEqual([...COMMAND_FIELDS].sort());
+    expect(command).toMatchObject({
+      type: 'HystrixCommand',
+      name: 'get-user',
+      group: 'users',
+      currentTime: 1_700_000_000_123,
+      isCircuitBreakerOpen: true,
+      errorPercentage: 36, // 4 of 11, truncated as Hystrix does
+      errorCount: 4,
+      requestCount: 11,
+      rollingCountSuccess: 7,
+      rollingCountFailure: 1,
+      rollingCountTimeout: 1,
+      rollingCountShortCircuited: 1,
+      rollingCountThreadPoolRejected: 1,
+      rollingCountSemaphoreRejected: 0,
+      rollingCountFallbackSuccess: 1,
+      rollingCountFallbackFailure: 1,
+      currentConcurrentExecutionCount: 1,
+      rollingMaxConcurrentExecutionCount: 1,
+      propertyValue_metricsRollingStatisticalWindowInMilliseconds: 10_000,
+      propertyValue_circuitBreakerErrorThresholdPercentage: 50,
+      reportingHosts: 1,
+      threadPool: 'get-user',
+    });
+    expect(Object.keys(command.latencyExecute as object).sort()).toEqual([
+      '0',
+      '100',
+      '25',
+      '50',
+      '75',
+      '90',
+      '95',
+      '99',
+      '99.5',
+    ]);
+    expect(command.latencyExecute).toEqual(command.latencyTotal);
+    for (const v of Object.values(command.latencyExecute as object))
+      expect(Number.isInteger(v)).toBe(true);
+    expect((command.latencyExecute as Record<string, number>)['100']).toBe(1000);
+    expect((command.latencyExecute as Record<string, number>)['0']).toBe(3);
+    expect(Number.isInteger(command.latencyExecute_mean)).toBe(true);
+  });
+
+  it('writes zeros and a closed circuit for an empty, unobserved Metrics', () => {
+    const command = toHystrixCommand(
+      new Metrics({ name: 'idle', clock: new ManualClock() }).snapshot(),
+      0,
+    );
+    expect(command).toMatchObject({
+      isCircuitBreakerOpen: false,
+      errorPercentage: 0,
+      requestCount: 0,
+      latencyExecute_mean: 0,
+    });
+    expect((command.latencyExecute as Record<string, number>)['50']).toBe(0);
+  });
+
+  it('takes other property values', () => {
+    const s = new Metrics({ clock: new ManualClock() }).snapshot();
+    const command = toHystrixCommand(s, 0, {
+      ...HYSTRIX_DEFAULT_PROPERTIES,
+      circuitBreakerErrorThresholdPercentage: 25,
+    });
+    expect(command.propertyValue_circuitBreakerErrorThresholdPercentage).toBe(25);
+  });
+});
+
+describe('toHystrixThreadPool', () => {
+  it('maps an observed pool to the HystrixThreadPool fields', () => {
+    const m = new Metrics({ name: 'svc', clock: new ManualClock() });
+    expect(toHystrixThreadPool(m.snapshot(), 0)).toBeUndefined();
+    const pool = new FakePool('db', 4, Number.POSITIVE_INFINITY);
+    m.observe(pool);
+    pool.run();
+    pool.run();
+    pool.queued = 5;
+    pool.refuse();
+    expect(toHystrixThreadPool(m.snapshot(), 42)).toEqual({
+      type: 'HystrixThreadPool',
+      name: 'db',
+      currentTime: 42,
+      currentActiveCount: 2,
+      currentCompletedTaskCount: 0,
+      currentCorePoolSize: 4,
+      currentLargestPoolSize: 2,
+      currentMaximumPoolSize: 4,
+      currentPoolSize: 4,
+      currentQueueSize: 5,
+      currentTaskCount: 7,
+      rollingCountThreadsExecuted: 2,
+      rollingMaxActiveThreads: 2,
+      rollingCountCommandRejections: 1,
+      propertyValue_queueSizeRejectionThreshold: 2_147_483_647,
+      propertyValue_metricsRollingStatisticalWindowInMilliseconds: 10_000,
+      reportingHosts: 1,
+    });
+    expect(toHystrixCommand(m.snapshot(), 0).threadPool).toBe('db');
+  });
+});
+
+describe('hystrixStream', () => {
+  it('sends on connect, then every 500 ms, only while a client is connected', async () => {
+    const clock = new ManualClock();
+    const m = busyMetrics(clock);
+    const stream = hystrixStream(m, { clock, currentTime: () => 7 });
+    expect(clock.pending).toBe(0);
+    const a = connect(stream);
+    expect(a.status).toBe(200);
+    expect(a.headers['Content-Type']).toBe('text/event-stream;charset=UTF-8');
+    expect(a.chunks).toHaveLength(1);
+    expect(clock.pending).toBe(1);
+    const b = connect(stream);
+    expect(stream.clients).toBe(2);
+    expect(clock.pending).toBe(1);
+    await clock.advance(499);
+    expect(a.chunks).toHaveLength(1);
+    await clock.advance(1);
+    expect(a.chunks).toHaveLength(2);
+    expect(b.chunks).toHaveLength(2);
+    await clock.advance(1000);
+    expect(a.chunks).toHaveLength(4);
+    a.leave();
+    expect(clock.pending).toBe(1);
+    b.leave();
+    expect(stream.clients).toBe(0);
+    expect(clock.pending).toBe(0);
+    await clock.advance(5000);
+    expect(a.chunks).toHaveLength(4);
+    const c = connect(stream);
+    expect(clock.pending).toBe(1);
+    stream.close();
+    expect(c.ended).toBe(true);
+    expect(clock.pending).toBe(0);
+  });
+
+  it('also stops under jest modern fake timers with the system clock', async () => {
+    jest.useFakeTimers();
+    try {
+      const m = new Metrics({ name: 'x' });
+      const stream = hystrixStream(m, { interval: 100 });
+      const a = connect(stream);
+      await jest.advanceTimersByTimeAsync(300);
+      expect(a.chunks).toHaveLength(4);
+      a.leave();
+      expect(jest.getTimerCount()).toBe(0);
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
+  it('skips a beat for a client that cannot keep up', async () => {
+    const clock = new ManualClock();
+    const stream = hystrixStream(new Metrics({ clock }), { clock });
+    const a = connect(stream);
+    a.writableNeedDrain = true;
+    await clock.advance(500);
+    expect(a.chunks).toHaveLength(1);
+    stream.close();
+  });
+
+  it('answers 503 beyond maxClients', () => {
+    const clock = new ManualClock();
+    const stream = hystrixStream(new Metrics({ clock }), { clock, maxClients: 1 });
+    connect(stream);
+    const refused = connect(stream);
+    expect(refused.status).toBe(503);
+    expect(refused.chunks.join('')).toBe('MaxConcurrentConnections reached: 1');
+    expect(stream.clients).toBe(1);
+    stream.close();
+  });
+
+  it('pings when there is nothing to report, and reads a registry afresh', async () => {
+    const clock = new ManualClock();
+    const registry = new MetricsRegistry({ metrics: { clock } });
+    const stream = hystrixStream(registry, { clock });
+    const a = connect(stream);
+    expect(a.chunks[0]).toBe('ping: \n\n');
+    registry.get('late');
+    await clock.advance(500);
+    expect(events(a.chunks[1] as string).map((e) => e.name)).toEqual(['late']);
+    stream.close();
+  });
+
+  it('sends one HystrixThreadPool per pool even when several names share it', () => {
+    const clock = new ManualClock();
+    const pool = new FakePool('shared');
+    const a = new Metrics({ name: 'a', clock });
+    const b = new Metrics({ name: 'b', clock });
+    a.observe(pool);
+    b.observe(pool);
+    const client = connect(hystrixStream([a, b], { clock }));
+    expect(events(client.chunks[0] as string).map((e) => `${e.type}:${e.name}`)).toEqual([
+      'HystrixCommand:a',
+      'HystrixThreadPool:shared',
+      'HystrixCommand:b',
+    ]);
+    client.leave();
+  });
+
+  it.each([
+    [{ interval: 0 }, RangeError, 'option `interval` must be a duration in ms from 1'],
+    [{ maxClients: 0 }, RangeError, 'option `maxClients`'],
+    [{ currentTime: 5 }, TypeError, 'option `currentTime` must be a function'],
+    [{ every: 5 }, TypeError, 'unknown option `every`'],
+  ])('rejects %j', (options, Kind, message) => {
+    const m = new Metrics();
+    expect(() => hystrixStream(m, options as never)).toThrow(Kind);
+    expect(() => hystrixStream(m, options as never)).toThrow(message);
+  });
+
+  it('rejects a source that is not Metrics', () => {
+    expect(() => hystrixStream(5 as never)).toThrow(
+      '@dyno/metrics: the stream source must be a Metrics or an iterable of Metrics (such as a MetricsRegistry); received 5',
+    );
+  });
+
+  it('serves the wire format over real HTTP on 127.0.0.1 and stops when the client leaves', async () => {
+    const clock = new ManualClock();
+    const m = busyMetrics(clock);
+    const pool = new FakePool('db');
+    m.observe(pool);
+    const stream = hystrixStream(m, { clock });
+    const { server, url } = await listen((req, res) =>
+      req.url === '/hystrix.stream' ? stream(req, res) : res.end(),
+    );
+    try {
+      const client = await open(`${url}/hystrix.stream`);
+      expect(client.response.statusCode).toBe(200);
+      expect(client.response.headers['content-type']).toBe('text/event-stream;charset=UTF-8');
+      expect(client.response.headers['cache-control']).toBe(
+        'no-cache, no-store, max-age=0, must-revalidate',
+      );
+      const first = await client.until((b) => b.split('\n\n').length > 2);
+      expect(first).toMatch(
+        /^data: \{"type":"HystrixCommand","name":"get-user",.*\}\n\ndata: \{"type":"HystrixThreadPool","name":"db",.*\}\n\n$/,
+      );
+      const [command] = events(first);
+      expect(Object.keys(command as object).sort()).toEqual([...COMMAND_FIELDS].sort());
+      m.record('success', 1);
+      await clock.advance(500);
+      const second = await client.until((b) => events(b).length >= 4);
+      expect(events(second)[2]?.rollingCountSuccess).toBe(8);
+      client.response.destroy();
+      await new Promise<void>((resolve) => {
+        const poll = (): void => (stream.clients === 0 ? resolve() : void setImmediate(poll));
+        poll();
+      });
+      expect(clock.pending).toBe(0);
+    } finally {
+      await close(server);
+    }
+  });
+});

@@ -1,0 +1,142 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { type Clock, is, resolveOptions, systemClock, type TimerHandle } from '@dyno/core';
+import { toHystrixCommand, toHystrixThreadPool } from './hystrix-format.js';
+import { entriesOf, type MetricsSource } from './source.js';
+
+/** Options of `hystrixStream`. */
+export interface HystrixStreamOptions {
+  /**
+   * How often every connected client receives the data, in ms.
+   * @default 500
+   */
+  readonly interval?: number;
+  /**
+   * The most clients at once; one more gets `503`, as Hystrix's servlet answers.
+   * @default 10
+   */
+  readonly maxClients?: number;
+  /**
+   * Drives the interval (which runs only while a client is connected).
+   * @default systemClock
+   */
+  readonly clock?: Clock;
+  /**
+   * Wall-clock time for the `currentTime` field, in ms since the epoch.
+   * @default Date.now
+   */
+  readonly currentTime?: () => number;
+  /**
+   * The `propertyValue_*` fields of every `HystrixCommand` (without the prefix).
+   * @default HYSTRIX_DEFAULT_PROPERTIES
+   */
+  readonly properties?: Readonly<Record<string, number | string | boolean>>;
+}
+
+/** The defaults of `hystrixStream`. */
+export const DEFAULT_HYSTRIX_STREAM_OPTIONS = Object.freeze({
+  interval: 500,
+  maxClients: 10,
+  clock: systemClock,
+  currentTime: Date.now,
+  properties: undefined,
+}) satisfies HystrixStreamOptions;
+
+const RULES = {
+  interval: is.duration(1),
+  maxClients: is.integer(1, 10_000),
+  clock: is.clock,
+  currentTime: is.function,
+  properties: is.object,
+};
+
+/** A Node `http` request handler serving the Hystrix stream, with a way to stop it. */
+export interface HystrixStreamHandler {
+  (request: IncomingMessage, response: ServerResponse): void;
+  /** How many clients are connected. */
+  readonly clients: number;
+  /** Ends every client's response and stops the interval. The handler stays usable. */
+  close(): void;
+}
+
+const HEADERS = {
+  'Content-Type': 'text/event-stream;charset=UTF-8',
+  'Cache-Control': 'no-cache, no-store, max-age=0, must-revalidate',
+  Pragma: 'no-cache',
+  Connection: 'keep-alive',
+  'Access-Control-Allow-Origin': '*',
+};
+
+/**
+ * A Hystrix-compatible server-sent event stream (what `/hystrix.stream` serves): for every
+ * `Metrics` a `data: {"type":"HystrixCommand",...}` event, and a `HystrixThreadPool` event per
+ * observed pool, sent on connect and then every `interval` ms; `ping:` when there is nothing to
+ * report. The interval runs only while at least one client is connected. Mount it on a route:
+ * `createServer((req, res) => req.url === '/hystrix.stream' ? stream(req, res) : ...)`.
+ */
+export function hystrixStream(
+  source: MetricsSource,
+  options?: HystrixStreamOptions,
+): HystrixStreamHandler {
+  const o = resolveOptions('@dyno/metrics', options, RULES, DEFAULT_HYSTRIX_STREAM_OPTIONS);
+  const entries = entriesOf('the stream source', source);
+  const clients = new Set<ServerResponse>();
+  let timer: TimerHandle | undefined;
+
+  const payload = (): string => {
+    const time = o.currentTime();
+    const pools = new Set<string>();
+    let out = '';
+    for (const metrics of entries()) {
+      const snapshot = metrics.snapshot();
+      out += `data: ${JSON.stringify(toHystrixCommand(snapshot, time, o.properties))}\n\n`;
+      const pool = toHystrixThreadPool(snapshot, time);
+      if (pool !== undefined && !pools.has(pool.name as string)) {
+        pools.add(pool.name as string);
+        out += `data: ${JSON.stringify(pool)}\n\n`;
+      }
+    }
+    return out === '' ? 'ping: \n\n' : out;
+  };
+
+  const tick = (): void => {
+    timer = undefined;
+    if (clients.size === 0) return;
+    const data = payload();
+    // A client that cannot keep up skips beats rather than buffering without bound.
+    for (const response of clients) if (!response.writableNeedDrain) response.write(data);
+    timer = o.clock.setTimeout(tick, o.interval);
+  };
+
+  const stop = (): void => {
+    if (timer === undefined) return;
+    o.clock.clearTimeout(timer);
+    timer = undefined;
+  };
+
+  const handler = ((_request: IncomingMessage, response: ServerResponse): void => {
+    if (clients.size >= o.maxClients) {
+      response.writeHead(503, { 'Content-Type': 'text/plain; charset=utf-8' });
+      response.end(`MaxConcurrentConnections reached: ${o.maxClients}`);
+      return;
+    }
+    clients.add(response);
+    const leave = (): void => {
+      if (!clients.delete(response)) return;
+      if (clients.size === 0) stop();
+    };
+    // Only the response's 'close' tells of a client leaving: a GET request's own 'close'
+    // fires as soon as its (empty) body has been read.
+    response.on('close', leave);
+    response.writeHead(200, HEADERS);
+    response.write(payload());
+    if (timer === undefined) timer = o.clock.setTimeout(tick, o.interval);
+  }) as HystrixStreamHandler;
+
+  Object.defineProperty(handler, 'clients', { get: () => clients.size, enumerable: true });
+  handler.close = () => {
+    stop();
+    for (const response of [...clients]) response.end();
+    clients.clear();
+  };
+  return handler;
+}

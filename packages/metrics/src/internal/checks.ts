@@ -1,0 +1,39 @@
+import type { OutcomeCounts } from '../outcome.js';
+import * as S from './slots.js';
+
+const PKG = '@dyno/metrics';
+
+/** The outcome slots of `v` as named counts. */
+export function outcomeCounts(v: Float64Array): OutcomeCounts {
+  return {
+    success: v[S.SUCCESS] as number,
+    failure: v[S.FAILURE] as number,
+    timeout: v[S.TIMEOUT] as number,
+    shortCircuited: v[S.SHORT_CIRCUITED] as number,
+    rejected: v[S.REJECTED] as number,
+    fallbackSuccess: v[S.FALLBACK_SUCCESS] as number,
+    fallbackFailure: v[S.FALLBACK_FAILURE] as number,
+  };
+}
+
+/** The error for an outcome that is not one of `OUTCOMES`. */
+export function badOutcome(outcome: unknown): TypeError {
+  return new TypeError(
+    `${PKG}: outcome must be one of "success", "failure", "timeout", "short-circuited", "rejected", "fallback-success", "fallback-failure"; received ${typeof outcome === 'string' ? JSON.stringify(outcome) : String(outcome)}`,
+  );
+}
+
+/** Throws unless `window` splits into `count` buckets of whole milliseconds. */
+export function checkDivisible(
+  option: string,
+  window: number,
+  countOption: string,
+  count: number,
+): void {
+  const width = window / count;
+  if (!Number.isInteger(width)) {
+    throw new RangeError(
+      `${PKG}: option \`${option}\` must be a whole multiple of \`${countOption}\` (${count}) ms; received ${window}`,
+    );
+  }
+}

@@ -1,0 +1,83 @@
+import { Histogram, type HistogramOptions } from '@dyno/stats';
+import { BucketRing } from './bucket-ring.js';
+
+// Reads are synchronous, so every window with the same histogram shape can merge into one shared
+// scratch histogram instead of holding its own.
+const scratches = new Map<string, Histogram>();
+
+/** Returns the shared scratch histogram for `options`, validating them on first sight. */
+function scratchFor(key: string, options: HistogramOptions): Histogram {
+  let scratch = scratches.get(key);
+  if (scratch === undefined) {
+    try {
+      scratch = new Histogram(options);
+    } catch (error) {
+      const message = (error as Error).message.replace(
+        /^@dyno\/stats: (unknown )?option `/,
+        '@dyno/metrics: $1option `histogram.',
+      );
+      throw error instanceof TypeError ? new TypeError(message) : new RangeError(message);
+    }
+    scratches.set(key, scratch);
+  }
+  return scratch;
+}
+
+/**
+ * Latencies over a rolling window: one histogram per bucket, made when the bucket first
+ * records and reset (not freed) when the window rolls past it.
+ */
+export class RollingLatency {
+  readonly ring: BucketRing;
+  readonly #options: HistogramOptions;
+  readonly #key: string;
+  readonly #histograms: (Histogram | undefined)[];
+  #current: Histogram | undefined;
+
+  constructor(buckets: number, width: number, options: HistogramOptions, now: number) {
+    this.#options = { ...options };
+    this.#key = JSON.stringify(this.#options);
+    scratchFor(this.#key, this.#options);
+    this.ring = new BucketRing(buckets, width, now);
+    this.#histograms = new Array<Histogram | undefined>(buckets).fill(undefined);
+  }
+
+  /** Records one latency (finite, >= 0, checked by the caller) at time `now`. */
+  record(value: number, now: number): void {
+    if (now >= this.ring.end) this.roll(now);
+    let h = this.#current;
+    if (h === undefined) {
+      h = new Histogram(this.#options);
+      this.#histograms[this.ring.current] = h;
+      this.#current = h;
+    }
+    h.record(value);
+  }
+
+  /** Rolls the window to `now` (a no-op unless `now` has left the current bucket). */
+  roll(now: number): void {
+    if (now < this.ring.end) return;
+    this.ring.advance(now, this.#clear);
+    this.#current = this.#histograms[this.ring.current];
+  }
+
+  readonly #clear = (index: number): void => {
+    const h = this.#histograms[index];
+    if (h !== undefined && h.count > 0) h.reset();
+  };
+
+  /** The window's latencies merged into the shared scratch histogram (valid until the next read). */
+  merged(): Histogram {
+    const scratch = scratchFor(this.#key, this.#options);
+    scratch.reset();
+    for (const h of this.#histograms) if (h !== undefined && h.count > 0) scratch.merge(h);
+    return scratch;
+  }
+
+  /** The bytes held by the histograms made so far. */
+  get byteLength(): number {
+    let bytes = 0;
+    for (const h of this.#histograms) if (h !== undefined) bytes += h.byteLength;
+    return bytes;
+  }
+}

@@ -1,0 +1,281 @@
+import { DisposedError } from '@dyno/core';
+import { ManualClock } from '@dyno/core/testing';
+import { Metrics } from './metrics.js';
+
+const make = (clock = new ManualClock(), options = {}) =>
+  new Metrics({ name: 'm', clock, ...options });
+
+describe('Metrics', () => {
+  it('counts each outcome over the rolling window', () => {
+    const m = make();
+    for (const o of [
+      'success',
+      'success',
+      'failure',
+      'timeout',
+      'short-circuited',
+      'rejected',
+    ] as const)
+      m.record(o);
+    m.record('fallback-success');
+    m.record('fallback-failure');
+    const s = m.snapshot();
+    expect(s.counts).toEqual({
+      success: 2,
+      failure: 1,
+      timeout: 1,
+      shortCircuited: 1,
+      rejected: 1,
+      fallbackSuccess: 1,
+      fallbackFailure: 1,
+    });
+    expect(s.requests).toBe(6);
+    expect(s.errors).toBe(4);
+    expect(s.errorPercentage).toBeCloseTo(66.667, 2);
+    expect(s.requestRate).toBe(0.6);
+  });
+
+  it('reports 0 % errors and empty latency with no requests', () => {
+    const s = make().snapshot();
+    expect(s.errorPercentage).toBe(0);
+    expect(s.latency.count).toBe(0);
+    expect(s.latency.mean).toBeNull();
+    expect(s.latency.percentiles['50']).toBeNull();
+    expect(JSON.parse(JSON.stringify(s))).toEqual(s);
+  });
+
+  it('drops a bucket once it leaves the 10 s window', async () => {
+    const clock = new ManualClock();
+    const m = make(clock);
+    m.record('failure');
+    await clock.advance(5_000);
+    m.record('success');
+    await clock.advance(4_999);
+    expect(m.snapshot().requests).toBe(2);
+    await clock.advance(1);
+    expect(m.snapshot().counts).toMatchObject({ failure: 0, success: 1 });
+    await clock.advance(5_000);
+    expect(m.snapshot().requests).toBe(0);
+  });
+
+  it('empties every window after a long idle period, latency included (stale mean regression)', async () => {
+    const clock = new ManualClock();
+    const m = make(clock);
+    for (let i = 0; i < 100; i++) m.record('success', 50);
+    expect(m.snapshot().latency.mean).toBe(50);
+    await clock.advance(3_600_000);
+    const s = m.snapshot();
+    expect(s.requests).toBe(0);
+    expect(s.latency.count).toBe(0);
+    expect(s.latency.mean).toBeNull();
+    m.record('success', 7);
+    expect(m.snapshot().latency.mean).toBe(7);
+    expect(m.snapshot().totals.success).toBe(101);
+  });
+
+  it('keeps latency for 60 s while counters roll after 10 s', async () => {
+    const clock = new ManualClock();
+    const m = make(clock);
+    m.record('success', 10);
+    await clock.advance(30_000);
+    const s = m.snapshot();
+    expect(s.requests).toBe(0);
+    expect(s.latency.count).toBe(1);
+    expect(s.latency.percentiles['100']).toBe(10);
+    await clock.advance(30_000);
+    expect(m.snapshot().latency.count).toBe(0);
+  });
+
+  it('reports percentiles p0 to p100 and the mean', () => {
+    const m = make();
+    for (let i = 1; i <= 100; i++) m.record('success', i);
+    const { latency } = m.snapshot();
+    expect(latency.mean).toBe(50.5);
+    expect(latency.percentiles['0']).toBe(1);
+    expect(latency.percentiles['100']).toBe(100);
+    expect(latency.percentiles['50']).toBeCloseTo(51, -0.5);
+    expect(latency.percentiles['99.5']).toBeCloseTo(100, -0.5);
+    expect(Object.keys(latency.percentiles).sort()).toEqual([
+      '0',
+      '100',
+      '25',
+      '50',
+      '75',
+      '90',
+      '95',
+      '99',
+      '99.5',
+    ]);
+    expect(latency.totalCount).toBe(100);
+    expect(latency.totalSum).toBe(5050);
+  });
+
+  it('ignores a time before the latest one seen (it counts in the current bucket)', async () => {
+    const clock = new ManualClock(100_000);
+    const m = make(clock);
+    m.record('success', 1, 0);
+    m.record('success', 1, 99_999);
+    expect(m.snapshot().counts.success).toBe(2);
+  });
+
+  it('uses a given time instead of reading the clock', () => {
+    const clock = new ManualClock();
+    const now = jest.spyOn(clock, 'now');
+    const m = make(clock);
+    now.mockClear();
+    m.record('success', 3, 0);
+    m.end('success', m.begin(0), 1);
+    expect(now).not.toHaveBeenCalled();
+    m.record('success', 3);
+    expect(now).toHaveBeenCalledTimes(1);
+  });
+
+  it('tracks calls in flight and their rolling maximum', async () => {
+    const clock = new ManualClock();
+    const m = make(clock);
+    const a = m.begin();
+    const b = m.begin();
+    m.begin();
+    await clock.advance(20);
+    m.end('success', a);
+    m.end('failure', b);
+    let s = m.snapshot();
+    expect(s.inFlight).toBe(1);
+    expect(m.inFlight).toBe(1);
+    expect(s.maxInFlight).toBe(3);
+    expect(s.latency.percentiles['100']).toBe(20);
+    await clock.advance(60_000);
+    s = m.snapshot();
+    // the one call still in flight keeps the maximum at 1, not 0
+    expect(s.maxInFlight).toBe(1);
+  });
+
+  it('never lets the gauge go below zero, and clamps a latency from a later start to 0', () => {
+    const m = make();
+    m.end('success', 50, 10);
+    const s = m.snapshot();
+    expect(s.inFlight).toBe(0);
+    expect(s.latency.percentiles['0']).toBe(0);
+  });
+
+  it('rejects an unknown outcome and a bad latency before counting anything', () => {
+    const m = make();
+    expect(() => m.record('ok' as never)).toThrow(
+      new TypeError(
+        '@dyno/metrics: outcome must be one of "success", "failure", "timeout", "short-circuited", "rejected", "fallback-success", "fallback-failure"; received "ok"',
+      ),
+    );
+    expect(() => m.end(3 as never, 0)).toThrow(/received 3$/);
+    expect(() => m.record('success', -1)).toThrow(
+      new RangeError('@dyno/metrics: a latency must be finite and >= 0 ms; received -1'),
+    );
+    expect(() => m.record('success', Number.NaN)).toThrow(RangeError);
+    expect(m.snapshot().requests).toBe(0);
+  });
+
+  it('reports its state size: counters only until a latency is recorded', () => {
+    const m = make();
+    const bare = m.byteLength;
+    expect(bare).toBe(10 * 13 * 8 + 7 * 8);
+    m.record('success');
+    expect(m.byteLength).toBe(bare);
+    m.record('success', 1);
+    expect(m.byteLength).toBeGreaterThan(bare);
+  });
+
+  it('reuses its histograms as the latency window rolls', async () => {
+    const clock = new ManualClock();
+    const m = make(clock);
+    for (let i = 0; i < 12; i++) {
+      m.record('success', 1);
+      await clock.advance(10_000);
+    }
+    const full = m.byteLength;
+    for (let i = 0; i < 12; i++) {
+      m.record('success', 1);
+      await clock.advance(10_000);
+    }
+    expect(m.byteLength).toBe(full);
+  });
+
+  it('names itself metrics#n when not named', () => {
+    expect(new Metrics().name).toMatch(/^metrics#\d+$/);
+  });
+
+  it('fails fast after dispose, which is idempotent', () => {
+    const m = make();
+    m.dispose();
+    m.dispose();
+    expect(m.disposed).toBe(true);
+    expect(() => m.record('success')).toThrow(DisposedError);
+    expect(() => m.begin()).toThrow(DisposedError);
+    expect(() => m.snapshot()).toThrow(DisposedError);
+    expect(() => m.observe({ name: 'r', onRetry: () => ({}) } as never)).toThrow(DisposedError);
+  });
+
+  it('is usable with `using`', () => {
+    let outer: Metrics | undefined;
+    {
+      using m = make();
+      outer = m;
+    }
+    expect(outer.disposed).toBe(true);
+  });
+
+  describe('options', () => {
+    it.each([
+      [
+        { window: 0 },
+        RangeError,
+        '@dyno/metrics: option `window` must be a duration in ms from 1 to 2147483647; received 0',
+      ],
+      [{ window: Number.NaN }, RangeError, 'option `window`'],
+      [
+        { buckets: 1.5 },
+        RangeError,
+        '@dyno/metrics: option `buckets` must be an integer from 1 to 1000; received 1.5',
+      ],
+      [
+        { window: 10_000, buckets: 3 },
+        RangeError,
+        '@dyno/metrics: option `window` must be a whole multiple of `buckets` (3) ms; received 10000',
+      ],
+      [
+        { latencyWindow: 1000, latencyBuckets: 7 },
+        RangeError,
+        'option `latencyWindow` must be a whole multiple of `latencyBuckets` (7)',
+      ],
+      [{ clock: {} }, TypeError, 'option `clock` must be a Clock'],
+      [{ name: '' }, RangeError, 'option `name` must be a non-empty string'],
+      [{ group: 3 }, TypeError, 'option `group`'],
+      [{ windo: 1 }, TypeError, 'unknown option `windo`'],
+      [
+        { histogram: { precisionBits: 0 } },
+        RangeError,
+        '@dyno/metrics: option `histogram.precisionBits` must be an integer from 1 to 12; received 0',
+      ],
+      [{ histogram: { bits: 3 } }, TypeError, '@dyno/metrics: unknown option `histogram.bits`'],
+      [{ histogram: 'x' }, TypeError, 'option `histogram` must be an object'],
+    ])('rejects %j', (options, Kind, message) => {
+      expect(() => new Metrics(options as never)).toThrow(Kind);
+      expect(() => new Metrics(options as never)).toThrow(message);
+    });
+
+    it('accepts other windows and histogram options', async () => {
+      const clock = new ManualClock();
+      const m = make(clock, {
+        window: 1000,
+        buckets: 4,
+        latencyWindow: 2000,
+        latencyBuckets: 2,
+        histogram: { precisionBits: 4 },
+      });
+      m.record('success', 5);
+      expect(m.window).toBe(1000);
+      expect(m.byteLength).toBe(4 * 13 * 8 + 7 * 8 + 34 * 16 * 8);
+      await clock.advance(1000);
+      expect(m.snapshot().requests).toBe(0);
+      expect(m.snapshot().latency.count).toBe(1);
+    });
+  });
+});

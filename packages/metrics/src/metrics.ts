@@ -1,0 +1,316 @@
+import {
+  type Clock,
+  type Disposable,
+  DisposedError,
+  defaultName,
+  resolveOptions,
+} from '@dyno/core';
+import { BucketRing } from './internal/bucket-ring.js';
+import { badOutcome, checkDivisible, outcomeCounts } from './internal/checks.js';
+import { RollingLatency } from './internal/rolling-latency.js';
+import * as S from './internal/slots.js';
+import {
+  bind,
+  type ObservableBreaker,
+  type ObservablePool,
+  type ObservableSource,
+  type ObserveOptions,
+  type Sink,
+} from './observe.js';
+import { DEFAULT_METRICS_OPTIONS, METRICS_RULES, type MetricsOptions } from './options.js';
+import type { Outcome } from './outcome.js';
+import { LATENCY_PERCENTILES, type MetricsSnapshot, type PercentileKey } from './snapshot.js';
+
+const PKG = '@dyno/metrics';
+
+/**
+ * Rolling counters, an in-flight gauge and latency percentiles for one name. Windows roll
+ * lazily on each read or write, on the injected monotonic clock: no timer ever runs. Recording is
+ * a few array writes; all the arithmetic happens in `snapshot()`.
+ */
+export class Metrics implements Disposable {
+  /** The name in snapshots and exports. */
+  readonly name: string;
+  /** The group the Hystrix stream reports. */
+  readonly group: string;
+  /** The counter window in ms. */
+  readonly window: number;
+  /** The latency window in ms. */
+  readonly latencyWindow: number;
+  readonly #clock: Clock;
+  readonly #ring: BucketRing;
+  readonly #counts: Float64Array;
+  readonly #totals = new Float64Array(S.OUTCOME_SLOTS);
+  readonly #latency: RollingLatency;
+  #base = 0;
+  #inFlight = 0;
+  #poolActive = 0;
+  #latencyCount = 0;
+  #latencySum = 0;
+  #disposed = false;
+  #lastWrite: number;
+  #breaker: ObservableBreaker | undefined;
+  #pool: ObservablePool | undefined;
+  readonly #subscriptions = new Set<Disposable>();
+
+  constructor(options?: MetricsOptions) {
+    const o = resolveOptions<MetricsOptions>(PKG, options, METRICS_RULES, {
+      ...DEFAULT_METRICS_OPTIONS,
+    }) as Required<Omit<MetricsOptions, 'name'>> & MetricsOptions;
+    checkDivisible('window', o.window, 'buckets', o.buckets);
+    checkDivisible('latencyWindow', o.latencyWindow, 'latencyBuckets', o.latencyBuckets);
+    const now = o.clock.now();
+    this.#latency = new RollingLatency(
+      o.latencyBuckets,
+      o.latencyWindow / o.latencyBuckets,
+      o.histogram,
+      now,
+    );
+    this.name = o.name ?? defaultName('metrics');
+    this.group = o.group;
+    this.window = o.window;
+    this.latencyWindow = o.latencyWindow;
+    this.#clock = o.clock;
+    this.#ring = new BucketRing(o.buckets, o.window / o.buckets, now);
+    this.#counts = new Float64Array(o.buckets * S.SLOTS);
+    this.#lastWrite = now;
+  }
+
+  /**
+   * Counts one outcome, with its latency in ms when known. `now` may pass the clock's time when
+   * the caller has just read it (it saves a clock read); a time before the latest one seen counts
+   * in the current bucket. Throws a `TypeError` for an unknown outcome and a `RangeError` for a
+   * negative or non-finite latency, before counting anything.
+   */
+  record(outcome: Outcome, latency?: number, now: number = this.#clock.now()): void {
+    const slot = S.slotOf(outcome);
+    if (slot === -1) throw badOutcome(outcome);
+    this.#count(slot, latency, now);
+  }
+
+  /**
+   * Marks one call in flight and returns the clock time to hand to `end`. The gauge's rolling
+   * maximum is what the Hystrix dashboard shows as "max concurrent".
+   */
+  begin(now: number = this.#clock.now()): number {
+    if (now >= this.#ring.end) this.#roll(now);
+    const level = ++this.#inFlight;
+    const i = this.#base + S.MAX_IN_FLIGHT;
+    if (level > (this.#counts[i] as number)) this.#counts[i] = level;
+    return now;
+  }
+
+  /** Ends a call started with `begin()`: counts `outcome` with the latency `now - start`. */
+  end(outcome: Outcome, start: number, now: number = this.#clock.now()): void {
+    const slot = S.slotOf(outcome);
+    if (slot === -1) throw badOutcome(outcome);
+    // Roll before the gauge drops, so the new bucket starts at the level the call held.
+    if (now >= this.#ring.end) this.#roll(now);
+    if (this.#inFlight > 0) this.#inFlight--;
+    this.#count(slot, now > start ? now - start : 0, now);
+  }
+
+  #count(slot: number, latency: number | undefined, now: number): void {
+    if (latency !== undefined && !(latency >= 0 && latency < Number.POSITIVE_INFINITY)) {
+      throw new RangeError(`${PKG}: a latency must be finite and >= 0 ms; received ${latency}`);
+    }
+    if (now >= this.#ring.end) this.#roll(now);
+    this.#lastWrite = now;
+    const i = this.#base + slot;
+    this.#counts[i] = (this.#counts[i] as number) + 1;
+    if (slot < S.OUTCOME_SLOTS) this.#totals[slot] = (this.#totals[slot] as number) + 1;
+    if (latency === undefined) return;
+    this.#latency.record(latency, now);
+    this.#latencyCount++;
+    this.#latencySum += latency;
+  }
+
+  #roll(now: number): void {
+    if (this.#disposed) throw new DisposedError('Metrics', this.name);
+    this.#ring.advance(now, this.#clear);
+    this.#base = this.#ring.current * S.SLOTS;
+    // The gauges held their level through the buckets skipped while idle, so the current
+    // bucket starts at that level rather than at zero.
+    this.#counts[this.#base + S.MAX_IN_FLIGHT] = this.#inFlight;
+    this.#counts[this.#base + S.MAX_POOL_ACTIVE] = this.#poolActive;
+  }
+
+  readonly #clear = (index: number): void => {
+    this.#counts.fill(0, index * S.SLOTS, (index + 1) * S.SLOTS);
+  };
+
+  /**
+   * Subscribes to a breaker, pool or retry through its events (a structural interface: nothing
+   * of those packages is imported). What comes from where, so nothing counts twice:
+   * - `record`/`begin`/`end`: every outcome, latency and the in-flight gauge.
+   * - a breaker: its state (read at snapshot time) and how often it opened; with
+   *   `{ outcomes: true }` also its successes, failures and short-circuits as outcomes.
+   * - a pool: its active/queued gauges (read at snapshot time), tasks started and refused, and
+   *   its rolling max active; with `{ outcomes: true }` also its settled tasks and refusals.
+   * - a retry: how many retries happened.
+   * The last breaker and the last pool observed give the gauges. Dispose the result to stop.
+   */
+  observe(source: ObservableSource, options?: ObserveOptions): Disposable {
+    this.#checkLive();
+    const subscription = bind(this.#sink, source, options);
+    const handle: Disposable = {
+      dispose: () => {
+        this.#subscriptions.delete(handle);
+        subscription.dispose();
+      },
+      [Symbol.dispose]: () => handle.dispose(),
+    };
+    this.#subscriptions.add(handle);
+    return handle;
+  }
+
+  readonly #sink: Sink = {
+    count: (slot) => this.#count(slot, undefined, this.#clock.now()),
+    countOutcome: (slot, latency) => this.#count(slot, latency, this.#clock.now()),
+    poolActive: (active, started) => {
+      const now = this.#clock.now();
+      if (now >= this.#ring.end) this.#roll(now);
+      this.#poolActive = active;
+      const i = this.#base + S.MAX_POOL_ACTIVE;
+      if (active > (this.#counts[i] as number)) this.#counts[i] = active;
+      if (started) {
+        const j = this.#base + S.POOL_STARTED;
+        this.#counts[j] = (this.#counts[j] as number) + 1;
+      }
+    },
+    setBreaker: (breaker) => {
+      this.#breaker = breaker;
+    },
+    setPool: (pool) => {
+      this.#pool = pool;
+      this.#poolActive = pool.active;
+    },
+    detach: (source) => {
+      if (this.#breaker === source) this.#breaker = undefined;
+      if (this.#pool === source) this.#pool = undefined;
+    },
+  };
+
+  /** The clock time of the latest recorded outcome (or of creation). */
+  get lastActivity(): number {
+    return this.#lastWrite;
+  }
+
+  /** Calls in flight now (between `begin` and `end`). */
+  get inFlight(): number {
+    return this.#inFlight;
+  }
+
+  /**
+   * A plain-JSON picture of the windows now. Reading rolls the windows too, so a snapshot after
+   * a long idle period shows empty windows.
+   */
+  snapshot(): MetricsSnapshot {
+    this.#checkLive();
+    const now = this.#clock.now();
+    if (now >= this.#ring.end) this.#roll(now);
+    this.#latency.roll(now);
+    const sums = new Float64Array(S.SLOTS);
+    const counts = this.#counts;
+    for (let b = 0; b < counts.length; b += S.SLOTS) {
+      for (let s = 0; s < S.MAX_IN_FLIGHT; s++)
+        sums[s] = (sums[s] as number) + (counts[b + s] as number);
+      for (let s = S.MAX_IN_FLIGHT; s < S.SLOTS; s++)
+        sums[s] = Math.max(sums[s] as number, counts[b + s] as number);
+    }
+    const rolling = outcomeCounts(sums);
+    const requests =
+      rolling.success +
+      rolling.failure +
+      rolling.timeout +
+      rolling.shortCircuited +
+      rolling.rejected;
+    const errors = requests - rolling.success;
+    const h = this.#latency.merged();
+    const values = h.percentiles(LATENCY_PERCENTILES);
+    const percentiles = {} as Record<PercentileKey, number | null>;
+    LATENCY_PERCENTILES.forEach((p, i) => {
+      percentiles[String(p) as PercentileKey] = h.count === 0 ? null : (values[i] as number);
+    });
+    const breaker = this.#breaker;
+    const pool = this.#pool;
+    return {
+      name: this.name,
+      group: this.group,
+      time: now,
+      window: this.window,
+      latencyWindow: this.latencyWindow,
+      counts: rolling,
+      totals: outcomeCounts(this.#totals),
+      requests,
+      errors,
+      errorPercentage: requests === 0 ? 0 : (100 * errors) / requests,
+      requestRate: requests / (this.window / 1000),
+      inFlight: this.#inFlight,
+      maxInFlight: sums[S.MAX_IN_FLIGHT] as number,
+      retries: sums[S.RETRIES] as number,
+      latency: {
+        count: h.count,
+        mean: h.count === 0 ? null : h.mean,
+        percentiles,
+        totalCount: this.#latencyCount,
+        totalSum: this.#latencySum,
+      },
+      circuit:
+        breaker === undefined
+          ? null
+          : {
+              name: breaker.name,
+              state: breaker.state,
+              open: breaker.state !== 'closed',
+              opened: sums[S.CIRCUIT_OPENED] as number,
+            },
+      pool:
+        pool === undefined
+          ? null
+          : {
+              name: pool.name,
+              active: pool.active,
+              queued: pool.queued,
+              concurrency: pool.concurrency,
+              queue: pool.queue,
+              executed: sums[S.POOL_STARTED] as number,
+              rejected: sums[S.POOL_REJECTED] as number,
+              maxActive: sums[S.MAX_POOL_ACTIVE] as number,
+            },
+    };
+  }
+
+  /**
+   * The bytes of state this instance holds in typed arrays: the counter buckets, plus one
+   * histogram per latency bucket used so far (none until a latency is recorded).
+   */
+  get byteLength(): number {
+    return this.#counts.byteLength + this.#totals.byteLength + this.#latency.byteLength;
+  }
+
+  /** Stops observing every source. Idempotent; recording or reading afterwards throws `DisposedError`. */
+  dispose(): void {
+    if (this.#disposed) return;
+    this.#disposed = true;
+    // Every write now takes the roll path, which is where the disposed check lives, so the hot
+    // path pays nothing for it.
+    this.#ring.end = Number.NEGATIVE_INFINITY;
+    for (const sub of [...this.#subscriptions]) sub.dispose();
+    this.#breaker = undefined;
+    this.#pool = undefined;
+  }
+
+  [Symbol.dispose](): void {
+    this.dispose();
+  }
+
+  /** True once `dispose()` was called. */
+  get disposed(): boolean {
+    return this.#disposed;
+  }
+
+  #checkLive(): void {
+    if (this.#disposed) throw new DisposedError('Metrics', this.name);
+  }
+}

@@ -1,0 +1,157 @@
+import { ManualClock } from '@dyno/core/testing';
+import { Metrics } from './metrics.js';
+import { FakeBreaker, FakePool, FakeRetry } from './test-support/fakes.js';
+
+const make = (clock = new ManualClock()) => new Metrics({ name: 'svc', clock });
+
+describe('Metrics.observe', () => {
+  it('reads a breaker state for the snapshot and counts how often it opened', () => {
+    const m = make();
+    const breaker = new FakeBreaker();
+    m.observe(breaker);
+    expect(m.snapshot().circuit).toEqual({
+      name: 'breaker',
+      state: 'closed',
+      open: false,
+      opened: 0,
+    });
+    breaker.moveTo('open');
+    breaker.moveTo('half-open');
+    expect(m.snapshot().circuit).toEqual({
+      name: 'breaker',
+      state: 'half-open',
+      open: true,
+      opened: 1,
+    });
+  });
+
+  it('does not count a breaker outcome that record() counts already (outcomes off by default)', () => {
+    const m = make();
+    const breaker = new FakeBreaker();
+    m.observe(breaker);
+    // what @dyno/service does: it records the outcome itself
+    breaker.success.emit({ name: 'breaker', duration: 5 });
+    m.record('success', 5);
+    breaker.reject.emit({ name: 'breaker', state: 'open' });
+    m.record('short-circuited');
+    const s = m.snapshot();
+    expect(s.counts.success).toBe(1);
+    expect(s.counts.shortCircuited).toBe(1);
+    expect(s.latency.count).toBe(1);
+  });
+
+  it('counts a breaker outcome events as outcomes with { outcomes: true }', () => {
+    const m = make();
+    const breaker = new FakeBreaker();
+    m.observe(breaker, { outcomes: true });
+    breaker.success.emit({ name: 'breaker', duration: 5 });
+    breaker.failure.emit({ name: 'breaker', duration: 9, error: new Error('x') });
+    breaker.reject.emit({ name: 'breaker', state: 'open' });
+    const s = m.snapshot();
+    expect(s.counts).toMatchObject({ success: 1, failure: 1, shortCircuited: 1 });
+    expect(s.latency.percentiles['100']).toBe(9);
+  });
+
+  it('reads pool gauges and counts tasks started, refused and the rolling max active', async () => {
+    const clock = new ManualClock();
+    const m = make(clock);
+    const pool = new FakePool();
+    m.observe(pool);
+    pool.run();
+    pool.run();
+    pool.queued = 3;
+    pool.refuse();
+    pool.done('success', 4);
+    expect(m.snapshot().pool).toEqual({
+      name: 'pool',
+      active: 1,
+      queued: 3,
+      concurrency: 4,
+      queue: 8,
+      executed: 2,
+      rejected: 1,
+      maxActive: 2,
+    });
+    expect(m.snapshot().counts.success).toBe(0);
+    expect(m.snapshot().counts.rejected).toBe(0);
+    await clock.advance(20_000);
+    // one task still runs, so the rolling max stays at its level
+    expect(m.snapshot().pool).toMatchObject({ executed: 0, rejected: 0, maxActive: 1 });
+  });
+
+  it('counts pool settlements and refusals as outcomes with { outcomes: true }', () => {
+    const m = make();
+    const pool = new FakePool();
+    m.observe(pool, { outcomes: true });
+    for (const outcome of ['success', 'failure', 'timeout', 'cancelled']) {
+      pool.run();
+      pool.done(outcome, 3);
+    }
+    pool.refuse();
+    const s = m.snapshot();
+    expect(s.counts).toMatchObject({ success: 1, failure: 1, timeout: 1, rejected: 1 });
+    expect(s.latency.count).toBe(3);
+  });
+
+  it('counts retries of an observed retry', () => {
+    const m = make();
+    const retry = new FakeRetry();
+    const sub = m.observe(retry);
+    retry.retry.emit({ name: 'retry', attempt: 1, delay: 0 });
+    retry.retry.emit({ name: 'retry', attempt: 2, delay: 0 });
+    expect(m.snapshot().retries).toBe(2);
+    sub.dispose();
+    retry.retry.emit({ name: 'retry', attempt: 3, delay: 0 });
+    expect(m.snapshot().retries).toBe(2);
+    expect(retry.retry.hasListeners).toBe(false);
+  });
+
+  it('stops observing and forgets the gauges when the subscription is disposed', () => {
+    const m = make();
+    const breaker = new FakeBreaker();
+    const pool = new FakePool();
+    const b = m.observe(breaker, { outcomes: true });
+    const p = m.observe(pool);
+    b.dispose();
+    b.dispose();
+    p[Symbol.dispose]();
+    expect(m.snapshot().circuit).toBeNull();
+    expect(m.snapshot().pool).toBeNull();
+    expect(
+      breaker.stateChange.hasListeners || breaker.success.hasListeners || pool.start.hasListeners,
+    ).toBe(false);
+  });
+
+  it('keeps the newest breaker when an older one is disposed', () => {
+    const m = make();
+    const first = m.observe(new FakeBreaker('a'));
+    m.observe(new FakeBreaker('b'));
+    first.dispose();
+    expect(m.snapshot().circuit?.name).toBe('b');
+  });
+
+  it('unsubscribes from everything on dispose', () => {
+    const m = make();
+    const breaker = new FakeBreaker();
+    const pool = new FakePool();
+    m.observe(breaker);
+    m.observe(pool);
+    m.dispose();
+    expect(breaker.stateChange.hasListeners).toBe(false);
+    expect(pool.start.hasListeners).toBe(false);
+  });
+
+  it('rejects what it cannot observe, and bad options', () => {
+    const m = make();
+    expect(() => m.observe({ name: 'x' } as never)).toThrow(
+      /^@dyno\/metrics: observe\(\) takes a breaker \(name, state, onStateChange\), a pool .* or a retry \(name, onRetry\); received an object$/,
+    );
+    expect(() => m.observe(null as never)).toThrow(TypeError);
+    expect(() => m.observe(new FakeRetry(), { outcomes: 1 } as never)).toThrow(
+      '@dyno/metrics: option `outcomes` must be a boolean; received 1',
+    );
+    expect(() => m.observe(new FakeRetry(), { count: true } as never)).toThrow(
+      'unknown option `count`',
+    );
+  });
+});

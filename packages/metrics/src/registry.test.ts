@@ -1,0 +1,103 @@
+import { DisposedError } from '@dyno/core';
+import { ManualClock } from '@dyno/core/testing';
+import { MetricsLimitError } from './errors.js';
+import { MetricsRegistry } from './registry.js';
+
+describe('MetricsRegistry', () => {
+  it('hands out one Metrics per name, made with the shared options', () => {
+    const clock = new ManualClock();
+    const registry = new MetricsRegistry({ metrics: { clock, window: 1000, buckets: 2 } });
+    const a = registry.get('a');
+    expect(registry.get('a')).toBe(a);
+    expect(a.window).toBe(1000);
+    expect(registry.get('b', { group: 'g' }).group).toBe('g');
+    expect(registry.names()).toEqual(['a', 'b']);
+    expect(registry.size).toBe(2);
+    expect(registry.has('a')).toBe(true);
+    expect([...registry]).toHaveLength(2);
+    a.record('success');
+    expect(registry.snapshot().map((s) => s.requests)).toEqual([1, 0]);
+  });
+
+  it('throws MetricsLimitError when full, keeping every entry', () => {
+    const registry = new MetricsRegistry({ maxSize: 2 });
+    registry.get('a');
+    registry.get('b');
+    let error: unknown;
+    try {
+      registry.get('c');
+    } catch (e) {
+      error = e;
+    }
+    expect(MetricsLimitError.isInstance(error)).toBe(true);
+    expect(error).toBeInstanceOf(MetricsLimitError);
+    expect((error as MetricsLimitError).code).toBe('DYNO_METRICS_LIMIT');
+    expect((error as MetricsLimitError).source).toBe('c');
+    expect((error as MetricsLimitError).maxSize).toBe(2);
+    expect((error as Error).message).toBe(
+      '@dyno/metrics: the registry holds its maximum of 2 names; cannot add "c" (raise `maxSize` or use `whenFull: \'evict-idle\'`)',
+    );
+    expect(registry.names()).toEqual(['a', 'b']);
+    expect(registry.get('a')).toBeDefined();
+  });
+
+  it("evicts the entry idle the longest with whenFull: 'evict-idle', and says so", async () => {
+    const clock = new ManualClock();
+    const registry = new MetricsRegistry({
+      maxSize: 2,
+      whenFull: 'evict-idle',
+      metrics: { clock },
+    });
+    const evicted: string[] = [];
+    registry.onEvict((e) => evicted.push(e.name));
+    const a = registry.get('a');
+    const b = registry.get('b');
+    await clock.advance(10);
+    a.record('success');
+    expect(b.lastActivity).toBe(0);
+    registry.get('c');
+    expect(evicted).toEqual(['b']);
+    expect(registry.names()).toEqual(['a', 'c']);
+    // the evicted instance is not disposed: its holder may keep recording
+    b.record('success');
+    expect(b.disposed).toBe(false);
+  });
+
+  it('deletes a name and disposes its Metrics', () => {
+    const registry = new MetricsRegistry();
+    const a = registry.get('a');
+    expect(registry.delete('a')).toBe(true);
+    expect(registry.delete('a')).toBe(false);
+    expect(a.disposed).toBe(true);
+  });
+
+  it('disposes every entry on dispose and fails fast afterwards', () => {
+    const registry = new MetricsRegistry();
+    const a = registry.get('a');
+    registry.dispose();
+    registry[Symbol.dispose]();
+    expect(a.disposed).toBe(true);
+    expect(registry.size).toBe(0);
+    expect(() => registry.get('a')).toThrow(DisposedError);
+    expect(() => registry.snapshot()).toThrow(DisposedError);
+  });
+
+  it.each([
+    [
+      { maxSize: 0 },
+      RangeError,
+      '@dyno/metrics: option `maxSize` must be an integer from 1 to 1000000; received 0',
+    ],
+    [
+      { whenFull: 'drop' },
+      RangeError,
+      'option `whenFull` must be one of "throw", "evict-idle"; received "drop"',
+    ],
+    [{ metrics: { window: -1 } }, RangeError, 'option `window`'],
+    [{ metrics: { name: 'x' } }, TypeError, '@dyno/metrics: option `metrics.name` is not allowed'],
+    [{ size: 3 }, TypeError, 'unknown option `size`'],
+  ])('rejects %j', (options, Kind, message) => {
+    expect(() => new MetricsRegistry(options as never)).toThrow(Kind);
+    expect(() => new MetricsRegistry(options as never)).toThrow(message);
+  });
+});

@@ -1,0 +1,136 @@
+import { DisposedError, type Event, EventEmitter, is, resolveOptions } from '@dyno/core';
+import { MetricsLimitError } from './errors.js';
+import type { EvictEvent } from './events.js';
+import { Metrics } from './metrics.js';
+import {
+  DEFAULT_METRICS_REGISTRY_OPTIONS,
+  type MetricsOptions,
+  type MetricsRegistryOptions,
+} from './options.js';
+import type { MetricsSnapshot } from './snapshot.js';
+
+const PKG = '@dyno/metrics';
+const RULES = {
+  maxSize: is.integer(1, 1_000_000),
+  whenFull: is.oneOf('throw', 'evict-idle'),
+  metrics: is.object,
+};
+
+/**
+ * Many `Metrics` by name, with a bound on how many: exporters read a registry, and code asks it
+ * for a name's `Metrics` wherever it needs one. Iterating yields the entries in creation order.
+ */
+export class MetricsRegistry implements Iterable<Metrics> {
+  readonly #entries = new Map<string, Metrics>();
+  readonly #maxSize: number;
+  readonly #whenFull: MetricsRegistryOptions['whenFull'];
+  readonly #defaults: Omit<MetricsOptions, 'name'>;
+  readonly #onEvict = new EventEmitter<EvictEvent>();
+  #disposed = false;
+
+  constructor(options?: MetricsRegistryOptions) {
+    const o = resolveOptions(PKG, options, RULES, DEFAULT_METRICS_REGISTRY_OPTIONS);
+    if ('name' in o.metrics) {
+      throw new TypeError(
+        `${PKG}: option \`metrics.name\` is not allowed: each entry is named by get()`,
+      );
+    }
+    // A throwaway instance validates the shared options now rather than at the first get().
+    new Metrics(o.metrics).dispose();
+    this.#maxSize = o.maxSize;
+    this.#whenFull = o.whenFull;
+    this.#defaults = { ...o.metrics };
+  }
+
+  /** Emitted when `whenFull: 'evict-idle'` drops an entry to make room. */
+  get onEvict(): Event<EvictEvent> {
+    return this.#onEvict.event;
+  }
+
+  /**
+   * The `Metrics` of `name`, made on first request with the registry's options merged with
+   * `options` (ignored when it exists already). When full, throws `MetricsLimitError` or evicts
+   * the idlest entry, as `whenFull` says.
+   */
+  get(name: string, options?: Omit<MetricsOptions, 'name'>): Metrics {
+    this.#checkLive();
+    const existing = this.#entries.get(name);
+    if (existing !== undefined) return existing;
+    const metrics = new Metrics({ ...this.#defaults, ...options, name });
+    if (this.#entries.size >= this.#maxSize) {
+      if (this.#whenFull === 'throw') {
+        metrics.dispose();
+        throw new MetricsLimitError(name, this.#maxSize);
+      }
+      this.#evictIdlest();
+    }
+    this.#entries.set(name, metrics);
+    return metrics;
+  }
+
+  /** True when `name` has an entry. */
+  has(name: string): boolean {
+    return this.#entries.has(name);
+  }
+
+  /** Removes `name` and disposes its `Metrics`; false when there was none. */
+  delete(name: string): boolean {
+    const metrics = this.#entries.get(name);
+    if (metrics === undefined) return false;
+    this.#entries.delete(name);
+    metrics.dispose();
+    return true;
+  }
+
+  /** How many names the registry holds. */
+  get size(): number {
+    return this.#entries.size;
+  }
+
+  /** The names held, in creation order. */
+  names(): string[] {
+    return [...this.#entries.keys()];
+  }
+
+  /** A snapshot of every entry, in creation order. */
+  snapshot(): MetricsSnapshot[] {
+    this.#checkLive();
+    return [...this.#entries.values()].map((m) => m.snapshot());
+  }
+
+  [Symbol.iterator](): Iterator<Metrics> {
+    return this.#entries.values();
+  }
+
+  /** Disposes every entry and empties the registry. Idempotent; `get` afterwards throws. */
+  dispose(): void {
+    if (this.#disposed) return;
+    this.#disposed = true;
+    for (const metrics of this.#entries.values()) metrics.dispose();
+    this.#entries.clear();
+    this.#onEvict.clear();
+  }
+
+  [Symbol.dispose](): void {
+    this.dispose();
+  }
+
+  #evictIdlest(): void {
+    let idlest: Metrics | undefined;
+    let oldest = Number.POSITIVE_INFINITY;
+    for (const metrics of this.#entries.values()) {
+      const seen = metrics.lastActivity;
+      if (seen < oldest) {
+        oldest = seen;
+        idlest = metrics;
+      }
+    }
+    const victim = idlest as Metrics;
+    this.#entries.delete(victim.name);
+    this.#onEvict.emit({ name: victim.name });
+  }
+
+  #checkLive(): void {
+    if (this.#disposed) throw new DisposedError('MetricsRegistry');
+  }
+}

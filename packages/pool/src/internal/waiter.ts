@@ -1,0 +1,26 @@
+import type { ExecuteContext } from '@dyno/core';
+import type { Reject, Resolve } from './capture.js';
+
+/**
+ * A call waiting in a pool's queue. It listens to the caller's signal as an
+ * `EventListenerObject`, so waiting costs one object and the promise, and no closure.
+ */
+export class Waiter {
+  /** Set when the waiter leaves the queue (started, aborted, expired or disposed). */
+  done = false;
+
+  constructor(
+    readonly fn: (context: ExecuteContext) => unknown,
+    readonly signal: AbortSignal | undefined,
+    readonly resolve: Resolve<unknown>,
+    readonly reject: Reject,
+    /** When it was queued (clock ms), or -1 when nobody needed to know. */
+    readonly at: number,
+    readonly cancel: (waiter: Waiter) => void,
+  ) {}
+
+  /** The caller's signal aborted. */
+  handleEvent(): void {
+    this.cancel(this);
+  }
+}

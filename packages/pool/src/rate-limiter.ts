@@ -1,0 +1,169 @@
+import {
+  type Awaitable,
+  abortReason,
+  type Clock,
+  defaultName,
+  type Event,
+  EventEmitter,
+  type ExecuteContext,
+  type ExecuteOptions,
+  invoke,
+  NEVER_ABORTED,
+  type Policy,
+  resolveOptions,
+  sleep,
+} from '@dyno/core';
+import { RateLimitedError } from './errors.js';
+import type { RateLimitedEvent } from './events.js';
+import {
+  DEFAULT_RATE_LIMITER_OPTIONS,
+  RATE_LIMITER_RULES,
+  type RateLimiterOptions,
+} from './options.js';
+
+type Resolved = Required<Omit<RateLimiterOptions, 'name' | 'burst'>> & {
+  readonly name?: string;
+  readonly burst?: number;
+};
+
+const NO_SIGNAL: ExecuteContext = Object.freeze({ signal: NEVER_ABORTED });
+
+/**
+ * A token bucket: `rate` tokens per `interval` accumulate up to `burst`, and each call takes one.
+ * The bucket is refilled lazily from the clock when used, so no timer runs. Without a free token a
+ * call is rejected at once with `RateLimitedError` (carrying `retryAfter`), or, with `maxWait`,
+ * waits its turn in arrival order when that turn comes within `maxWait`.
+ *
+ * ```ts
+ * const limiter = new RateLimiter({ rate: 5, interval: 1_000, maxWait: 500 });
+ * await limiter.execute(() => api.call());
+ * ```
+ */
+export class RateLimiter implements Policy {
+  /** The instance name used in events and errors. */
+  readonly name: string;
+  /** Tokens added per `interval`. */
+  readonly rate: number;
+  /** The period `rate` is counted over, in ms. */
+  readonly interval: number;
+  /** The most tokens the bucket holds. */
+  readonly burst: number;
+  /** How long a call may wait for a token, in ms (0: never waits). */
+  readonly maxWait: number;
+
+  readonly #clock: Clock;
+  // Goes below zero while callers wait: -n means n tokens are promised to waiting callers, so a
+  // newcomer's wait is computed behind theirs and arrival order is kept without a queue.
+  #tokens: number;
+  #last: number;
+  #waiting = 0;
+  readonly #onReject = new EventEmitter<RateLimitedEvent>();
+
+  /** Fires when a call is turned away (`reason: 'rate-limited'`). */
+  readonly onReject: Event<RateLimitedEvent> = this.#onReject.event;
+
+  /** @throws TypeError or RangeError for bad options */
+  constructor(options?: RateLimiterOptions) {
+    const o = resolveOptions<Resolved>(
+      '@dyno/pool',
+      options,
+      RATE_LIMITER_RULES,
+      DEFAULT_RATE_LIMITER_OPTIONS,
+    );
+    this.name = o.name ?? defaultName('rate-limiter');
+    this.rate = o.rate;
+    this.interval = o.interval;
+    this.burst = o.burst ?? Math.max(1, Math.ceil(o.rate));
+    this.maxWait = o.maxWait;
+    this.#clock = o.clock;
+    this.#tokens = this.burst;
+    this.#last = o.clock.now();
+  }
+
+  /** Whole tokens free now (0 while callers wait for one). */
+  get available(): number {
+    this.#refill();
+    return Math.max(0, Math.floor(this.#tokens));
+  }
+
+  /** Callers waiting for a token now. */
+  get waiting(): number {
+    return this.#waiting;
+  }
+
+  /** Takes a token if one is free now; never waits and never rejects. */
+  tryAcquire(): boolean {
+    this.#refill();
+    if (this.#tokens < 1) return false;
+    this.#tokens -= 1;
+    return true;
+  }
+
+  /**
+   * Takes a token, waiting for it when `maxWait` allows. Rejects with `RateLimitedError` at once
+   * when the wait would be longer, and with the signal's reason when `signal` aborts (the
+   * promised token then goes back to the bucket).
+   */
+  acquire(options?: ExecuteOptions): Promise<void> {
+    const signal = options?.signal;
+    if (signal?.aborted) return Promise.reject(abortReason(signal));
+    const wait = this.#reserve();
+    if (wait < 0) return Promise.reject(this.#rejected(-wait));
+    if (wait === 0) return Promise.resolve();
+    return this.#wait(wait, signal);
+  }
+
+  /** Runs `fn` once it has a token (see `acquire`). `fn` receives the caller's signal. */
+  execute<T>(fn: (context: ExecuteContext) => Awaitable<T>, options?: ExecuteOptions): Promise<T> {
+    const signal = options?.signal;
+    if (signal?.aborted) return Promise.reject(abortReason(signal));
+    const wait = this.#reserve();
+    if (wait < 0) return Promise.reject(this.#rejected(-wait));
+    const context = signal === undefined ? NO_SIGNAL : { signal };
+    if (wait === 0) return invoke(fn, context);
+    return this.#wait(wait, signal).then(() => invoke(fn, context));
+  }
+
+  #refill(): void {
+    const now = this.#clock.now();
+    if (now <= this.#last) return;
+    // multiply before dividing so whole intervals give whole tokens, without rounding drift
+    const added = ((now - this.#last) * this.rate) / this.interval;
+    this.#tokens = Math.min(this.burst, this.#tokens + added);
+    this.#last = now;
+  }
+
+  /** Takes a token: 0 when it is free now, the wait in ms for it, or minus the wait if refused. */
+  #reserve(): number {
+    this.#refill();
+    const tokens = this.#tokens;
+    if (tokens >= 1) {
+      this.#tokens = tokens - 1;
+      return 0;
+    }
+    const wait = ((1 - tokens) * this.interval) / this.rate;
+    if (wait > this.maxWait) return -wait;
+    this.#tokens = tokens - 1;
+    return wait;
+  }
+
+  async #wait(ms: number, signal: AbortSignal | undefined): Promise<void> {
+    this.#waiting++;
+    try {
+      await sleep(ms, { signal, clock: this.#clock });
+    } catch (error) {
+      // hand the promised token back: callers behind keep their turn, newcomers get it sooner
+      this.#tokens = Math.min(this.burst, this.#tokens + 1);
+      throw error;
+    } finally {
+      this.#waiting--;
+    }
+  }
+
+  #rejected(retryAfter: number): RateLimitedError {
+    if (this.#onReject.hasListeners) {
+      this.#onReject.emit({ name: this.name, reason: 'rate-limited', retryAfter });
+    }
+    return new RateLimitedError(retryAfter, this.name);
+  }
+}

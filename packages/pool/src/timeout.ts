@@ -1,0 +1,75 @@
+import {
+  type Awaitable,
+  abortReason,
+  defaultName,
+  type Event,
+  EventEmitter,
+  type ExecuteContext,
+  type ExecuteOptions,
+  type Policy,
+  resolveOptions,
+} from '@dyno/core';
+import type { TimeoutEvent } from './events.js';
+import { newPromise, takeReject, takeResolve } from './internal/capture.js';
+import { type TimedOwner, TimedRun } from './internal/timed-run.js';
+import { DEFAULT_TIMEOUT_OPTIONS, TIMEOUT_RULES, type TimeoutOptions } from './options.js';
+
+type Resolved = Required<Omit<TimeoutOptions, 'name'>> & { readonly name?: string };
+const noop = (): void => {};
+
+/**
+ * A deadline for a task. The caller's promise settles with `TimeoutError` at the deadline even if
+ * the task ignores its signal; the task's `signal` is aborted with that error as its reason; the
+ * timer is cleared the moment the task settles first. An abort of the caller's signal releases
+ * the caller at once with the signal's reason (and aborts the task's signal too).
+ *
+ * ```ts
+ * const timeout = new Timeout({ timeout: 500 });
+ * const body = await timeout.execute(({ signal }) => fetch(url, { signal }));
+ * ```
+ */
+export class Timeout implements Policy {
+  /** The instance name used in events and errors. */
+  readonly name: string;
+  /** The deadline of each task, in ms from its start. */
+  readonly timeout: number;
+  readonly #owner: TimedOwner;
+  readonly #onTimeout = new EventEmitter<TimeoutEvent>();
+
+  /** Fires when a task's deadline passes before it settled. */
+  readonly onTimeout: Event<TimeoutEvent> = this.#onTimeout.event;
+
+  /** @throws TypeError or RangeError for bad options (a timeout of 0, negative or non-finite) */
+  constructor(options?: TimeoutOptions) {
+    const o = resolveOptions<Resolved>(
+      '@dyno/pool',
+      options,
+      TIMEOUT_RULES,
+      DEFAULT_TIMEOUT_OPTIONS,
+    );
+    this.name = o.name ?? defaultName('timeout');
+    this.timeout = o.timeout;
+    const emitter = this.#onTimeout;
+    const payload: TimeoutEvent = Object.freeze({ name: this.name, timeout: this.timeout });
+    this.#owner = {
+      name: this.name,
+      clock: o.clock,
+      timeout: o.timeout,
+      expired: () => emitter.emit(payload),
+      finished: noop,
+    };
+  }
+
+  /**
+   * Runs `fn` with a deadline. An already-aborted `signal` rejects before `fn` runs.
+   * @returns the task's result, or a rejection with `TimeoutError`, the task's error, or the
+   * caller signal's reason
+   */
+  execute<T>(fn: (context: ExecuteContext) => Awaitable<T>, options?: ExecuteOptions): Promise<T> {
+    const signal = options?.signal;
+    if (signal?.aborted) return Promise.reject(abortReason(signal));
+    const promise = newPromise<T>();
+    new TimedRun<T>(this.#owner, signal, takeResolve<T>(), takeReject(), fn, -1);
+    return promise;
+  }
+}

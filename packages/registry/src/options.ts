@@ -1,0 +1,46 @@
+/** Options of `new Registry()`. */
+export interface RegistryOptions {
+  /**
+   * The name that appears in events and errors.
+   * @default 'registry#n'
+   */
+  readonly name?: string;
+}
+
+/** How a value leaves the registry when it is owned: `true` disposes it, a function is called. */
+export type DisposeOption<T> = boolean | ((value: T) => void);
+
+/** Options of `register` and `replace`. */
+export interface RegisterOptions<T> {
+  /**
+   * Whether the registry owns the value: when it is unregistered, replaced or the registry is
+   * disposed, `true` calls the value's `[Symbol.dispose]()` or `dispose()`, and a function is
+   * called with the value.
+   * @default false
+   */
+  readonly dispose?: DisposeOption<T>;
+}
+
+/** What a provider's factory receives. */
+export interface ProviderContext<R = unknown> {
+  /** The key being resolved. */
+  readonly key: string | symbol;
+  /** The registry the provider was registered in (read other keys from it). */
+  readonly registry: R;
+}
+
+/** Options of `provide`. */
+export interface ProvideOptions<T> extends RegisterOptions<T> {
+  /**
+   * `'once'` builds the value at the first `get` and keeps it (a throwing factory is retried at
+   * the next `get`); `'resolve'` builds a new value at every `get` (such values are never owned).
+   * @default 'once'
+   */
+  readonly lifetime?: 'once' | 'resolve';
+}
+
+/** The defaults of `provide` (and, for `dispose`, of `register` and `replace`). */
+export const DEFAULT_PROVIDE_OPTIONS: Readonly<{
+  readonly lifetime: 'once' | 'resolve';
+  readonly dispose: false;
+}> = Object.freeze({ lifetime: 'once', dispose: false });

@@ -1,0 +1,89 @@
+/**
+ * A late-bound handle on a registry key. Every use resolves the key again, so a later
+ * registration or a `replace` shows through: property reads, writes and calls go to the current
+ * value, and `current` returns the value itself (`current` is reserved: a value's own `current`
+ * property is `ref.current.current`).
+ */
+export type Ref<T> = T & { readonly current: T };
+
+// Methods read through a ref are bound to the current value, so a class's private fields work
+// (`this` would otherwise be the proxy). The bound copies are kept per value, so the same method
+// read twice is the same function and steady use allocates nothing.
+class BoundCache {
+  #for: unknown;
+  #bound = new Map<Function, Function>();
+
+  get(value: unknown, fn: Function): Function {
+    if (this.#for !== value) {
+      this.#for = value;
+      this.#bound.clear();
+    }
+    let bound = this.#bound.get(fn);
+    if (bound === undefined) {
+      bound = fn.bind(value) as Function;
+      this.#bound.set(fn, bound);
+    }
+    return bound;
+  }
+}
+
+function box(value: unknown, key: string | symbol, prop: PropertyKey): object {
+  if (value === null || value === undefined) {
+    throw new TypeError(
+      `Cannot use property ${String(prop)} of the value of key "${String(key)}" (${value})`,
+    );
+  }
+  return Object(value) as object;
+}
+
+/** Makes a `Ref` that reads its value with `read` at each use (`read` throws when unset). */
+export function createRef<T>(key: string | symbol, read: () => T): Ref<T> {
+  const cache = new BoundCache();
+  // An arrow function as the target makes the proxy callable while having no non-configurable
+  // own property (`prototype`) that the proxy invariants would force it to report.
+  const target = (): void => {};
+  Object.defineProperty(target, 'name', { value: `ref ${String(key)}` });
+  const handler: ProxyHandler<typeof target> = {
+    get(_, prop) {
+      const value = read();
+      if (prop === 'current') return value;
+      const result = Reflect.get(box(value, key, prop), prop, value);
+      if (typeof result === 'function' && prop !== 'constructor') return cache.get(value, result);
+      return result;
+    },
+    set(_, prop, next) {
+      const value = read();
+      return Reflect.set(box(value, key, prop), prop, next, value);
+    },
+    has(_, prop) {
+      if (prop === 'current') return true;
+      return Reflect.has(box(read(), key, prop), prop);
+    },
+    deleteProperty(_, prop) {
+      return Reflect.deleteProperty(box(read(), key, prop), prop);
+    },
+    defineProperty(_, prop, descriptor) {
+      return Reflect.defineProperty(box(read(), key, prop), prop, descriptor);
+    },
+    ownKeys() {
+      return Reflect.ownKeys(box(read(), key, 'keys'));
+    },
+    getOwnPropertyDescriptor(_, prop) {
+      const descriptor = Reflect.getOwnPropertyDescriptor(box(read(), key, prop), prop);
+      // a proxy may not report a property as non-configurable unless its target has it so
+      if (descriptor !== undefined) descriptor.configurable = true;
+      return descriptor;
+    },
+    getPrototypeOf() {
+      return Reflect.getPrototypeOf(box(read(), key, 'prototype'));
+    },
+    apply(_, thisArg, args) {
+      const value = read();
+      if (typeof value !== 'function') {
+        throw new TypeError(`The value of key "${String(key)}" is not a function`);
+      }
+      return Reflect.apply(value, thisArg, args);
+    },
+  };
+  return new Proxy(target, handler) as unknown as Ref<T>;
+}

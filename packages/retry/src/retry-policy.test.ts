@@ -1,0 +1,351 @@
+import { sleep } from '@dyno/core';
+import { ManualClock } from '@dyno/core/testing';
+import type { Backoff } from './backoff/backoff.js';
+import { ConstantBackoff } from './backoff/constant.js';
+import { DecorrelatedJitterBackoff } from './backoff/decorrelated-jitter.js';
+import { ExponentialBackoff } from './backoff/exponential.js';
+import { LinearBackoff } from './backoff/linear.js';
+import { CompoundError } from './errors.js';
+import type { GiveUpEvent, RetryEvent, SuccessEvent } from './events.js';
+import { DEFAULT_RETRY_OPTIONS, type RetryOptions } from './options.js';
+import { Retry, type RetryContext } from './retry-policy.js';
+import { failing, make, settle } from './test-support/helpers.js';
+
+describe('Retry', () => {
+  describe('on success', () => {
+    it('resolves with the first result and calls fn once, with attempt 1', async () => {
+      const clock = new ManualClock();
+      const fn = jest.fn((ctx: RetryContext) => ctx.attempt * 10);
+      await expect(make(clock).execute(fn)).resolves.toBe(10);
+      expect(fn).toHaveBeenCalledTimes(1);
+      expect(fn.mock.calls[0]?.[0].signal.aborted).toBe(false);
+      expect(clock.pending).toBe(0);
+    });
+
+    it('adopts thenables', async () => {
+      const thenable = {
+        then: (resolve: (v: number) => void) => resolve(7),
+      } as PromiseLike<number>;
+      await expect(new Retry().execute(() => thenable)).resolves.toBe(7);
+    });
+
+    it('retries a synchronous throw', async () => {
+      const clock = new ManualClock();
+      let n = 0;
+      const fn = () => {
+        n++;
+        if (n === 1) throw new Error('sync');
+        return 'ok';
+      };
+      expect(await settle(clock, make(clock).execute(fn))).toEqual({
+        ok: true,
+        value: 'ok',
+        at: 100,
+      });
+    });
+  });
+
+  describe('attempt times on a manual clock', () => {
+    const cases: [string, Backoff, number[]][] = [
+      ['constant', new ConstantBackoff({ delay: 100 }), [0, 100, 200, 300]],
+      ['linear', new LinearBackoff({ base: 100 }), [0, 100, 300, 600]],
+      ['exponential', new ExponentialBackoff({ base: 100 }), [0, 100, 300, 700]],
+      [
+        'exponential capped by maxDelay',
+        new ExponentialBackoff({ base: 1000, factor: 10 }),
+        [0, 1000, 6000, 11000],
+      ],
+    ];
+    it.each(cases)('%s backoff starts attempts exactly on time', async (_, backoff, expected) => {
+      const clock = new ManualClock();
+      const { fn, times } = failing(clock);
+      const policy = new Retry({ clock, backoff, attempts: 4, maxDelay: 5000 });
+      const result = await settle(clock, policy.execute(fn));
+      expect(times).toEqual(expected);
+      expect(result.ok).toBe(false);
+      expect(result.at).toBe(expected[3]);
+    });
+
+    it('decorrelated jitter starts attempts at the curve for a fixed random', async () => {
+      const clock = new ManualClock();
+      const { fn, times } = failing(clock);
+      const policy = new Retry({
+        clock,
+        attempts: 4,
+        random: () => 0.5,
+        backoff: new DecorrelatedJitterBackoff({ base: 100 }),
+      });
+      await settle(clock, policy.execute(fn));
+      // the sum of the waits up to attempt n is base / 1.4 * g(n - 1 + 0.5)
+      const g = (t: number) => 2 ** t * Math.tanh(Math.sqrt(4 * t));
+      const expected = [0, g(0.5), g(1.5), g(2.5)].map((v) => (v * 100) / 1.4);
+      expect(times).toHaveLength(4);
+      for (const [i, t] of times.entries()) expect(t).toBeCloseTo(expected[i] as number, 6);
+    });
+
+    it('uses decorrelated jitter from 100 ms by default', () => {
+      expect(DEFAULT_RETRY_OPTIONS.backoff).toBeInstanceOf(DecorrelatedJitterBackoff);
+      expect(DEFAULT_RETRY_OPTIONS.backoff).toMatchObject({ base: 100, factor: 2 });
+      expect(DEFAULT_RETRY_OPTIONS).toMatchObject({ attempts: 3, maxDelay: 10_000 });
+      expect(Object.isFrozen(DEFAULT_RETRY_OPTIONS)).toBe(true);
+    });
+  });
+
+  describe('when every attempt fails', () => {
+    it('rejects with a CompoundError holding every failure and the history', async () => {
+      const clock = new ManualClock();
+      const errors = [new Error('a'), new Error('b'), new Error('c')];
+      let i = 0;
+      const fn = async () => {
+        await sleep(10, { clock });
+        throw errors[i++];
+      };
+      const result = await settle(clock, make(clock, { name: 'users' }).execute(fn));
+      const error = (result as { error: CompoundError }).error;
+      expect(error).toBeInstanceOf(CompoundError);
+      expect(error.errors).toEqual(errors);
+      expect(error.cause).toBe(errors[2]);
+      expect(error.source).toBe('users');
+      expect(error.reason).toBe('attempts');
+      expect(error.message).toBe('Gave up after 3 attempts (no attempts left): c');
+      expect(error.attempts.map((a) => [a.attempt, a.start, a.duration, a.delay])).toEqual([
+        [1, 0, 10, 100],
+        [2, 110, 10, 100],
+        [3, 220, 10, undefined],
+      ]);
+    });
+
+    it('keeps non-Error throwables as they were thrown', async () => {
+      const clock = new ManualClock();
+      const thrown: unknown[] = ['x', undefined, null];
+      let i = 0;
+      const fn = () => {
+        throw thrown[i++];
+      };
+      const result = await settle(clock, make(clock).execute(fn));
+      expect((result as { error: CompoundError }).error.errors).toEqual(['x', undefined, null]);
+    });
+
+    it('treats a rejection with undefined as a failure, not a success', async () => {
+      const clock = new ManualClock();
+      let i = 0;
+      const fn = () => (i++ === 0 ? Promise.reject(undefined) : Promise.resolve('second'));
+      expect(await settle(clock, make(clock).execute(fn))).toMatchObject({
+        ok: true,
+        value: 'second',
+      });
+    });
+
+    it('throws the last error itself, identity and stack kept, with throwLastError', async () => {
+      const clock = new ManualClock();
+      const last = new TypeError('last');
+      const stack = last.stack;
+      let i = 0;
+      const fn = async () => {
+        throw i++ < 2 ? new Error('early') : last;
+      };
+      const result = await settle(clock, make(clock, { throwLastError: true }).execute(fn));
+      expect((result as { error: unknown }).error).toBe(last);
+      expect(last.stack).toBe(stack);
+    });
+
+    it('makes exactly one attempt with attempts: 1', async () => {
+      const clock = new ManualClock();
+      const { fn } = failing(clock);
+      const result = await settle(clock, make(clock, { attempts: 1 }).execute(fn));
+      expect(fn).toHaveBeenCalledTimes(1);
+      expect((result as { error: CompoundError }).error.message).toBe(
+        'Gave up after 1 attempt (no attempts left): boom',
+      );
+    });
+  });
+
+  describe('shouldRetry', () => {
+    it('gives up at once on a failure it declines, wrapping it', async () => {
+      const clock = new ManualClock();
+      const { fn } = failing(clock, new RangeError('bad request'));
+      const shouldRetry = jest.fn(() => false);
+      const result = await settle(clock, make(clock, { shouldRetry }).execute(fn));
+      expect(fn).toHaveBeenCalledTimes(1);
+      expect(shouldRetry).toHaveBeenCalledWith({ failed: true, error: expect.any(RangeError) }, 1);
+      expect((result as { error: CompoundError }).error.reason).toBe('not-retryable');
+    });
+
+    it('retries unwanted results and resolves with the first wanted one', async () => {
+      const clock = new ManualClock();
+      const results = [503, 503, 200];
+      const fn = jest.fn(() => results.shift());
+      const shouldRetry = jest.fn(
+        (o: { failed: boolean; result?: unknown }, _attempt: number) => o.result === 503,
+      );
+      const result = await settle(clock, make(clock, { shouldRetry }).execute(fn));
+      expect(result).toEqual({ ok: true, value: 200, at: 200 });
+      expect(shouldRetry.mock.calls.map((c) => c[1])).toEqual([1, 2, 3]);
+    });
+
+    it('resolves with the last unwanted result when attempts run out', async () => {
+      const clock = new ManualClock();
+      const policy = make(clock, { shouldRetry: () => true });
+      const giveUps: GiveUpEvent[] = [];
+      policy.onGiveUp((e) => giveUps.push(e));
+      const result = await settle(
+        clock,
+        policy.execute(() => 'busy'),
+      );
+      expect(result).toEqual({ ok: true, value: 'busy', at: 200 });
+      expect(giveUps).toEqual([
+        {
+          name: policy.name,
+          attempts: 3,
+          error: undefined,
+          failed: false,
+          result: 'busy',
+          reason: 'attempts',
+        },
+      ]);
+    });
+
+    it('accepts a wanted first result without any listener', async () => {
+      const shouldRetry = jest.fn(() => false);
+      await expect(new Retry({ shouldRetry }).execute(() => 'fine')).resolves.toBe('fine');
+      expect(shouldRetry).toHaveBeenCalledWith({ failed: false, result: 'fine' }, 1);
+    });
+
+    it('lets an exception of the predicate itself reject the call', async () => {
+      const oops = new Error('predicate bug');
+      const policy = new Retry({
+        shouldRetry: () => {
+          throw oops;
+        },
+      });
+      await expect(policy.execute(() => 1)).rejects.toBe(oops);
+    });
+  });
+
+  describe('events', () => {
+    it('reports retries, success and attempts with the instance name', async () => {
+      const clock = new ManualClock();
+      const policy = make(clock, { name: 'db' });
+      const retries: RetryEvent[] = [];
+      const successes: SuccessEvent[] = [];
+      policy.onRetry((e) => retries.push(e));
+      policy.onSuccess((e) => successes.push(e));
+      const error = new Error('flaky');
+      let i = 0;
+      await settle(
+        clock,
+        policy.execute(() => {
+          if (i++ < 2) throw error;
+          return 'ok';
+        }),
+      );
+      expect(retries).toEqual([
+        { name: 'db', attempt: 1, delay: 100, failed: true, error },
+        { name: 'db', attempt: 2, delay: 100, failed: true, error },
+      ]);
+      expect(successes).toEqual([{ name: 'db', attempts: 3 }]);
+    });
+
+    it('reports a first-time success and an unwanted result', async () => {
+      const clock = new ManualClock();
+      const policy = make(clock, { shouldRetry: (o) => !o.failed && o.result === 0 });
+      const retries: RetryEvent[] = [];
+      const successes: SuccessEvent[] = [];
+      policy.onRetry((e) => retries.push(e));
+      policy.onSuccess((e) => successes.push(e));
+      await settle(
+        clock,
+        policy.execute(() => 5),
+      );
+      const values = [0, 9];
+      await settle(
+        clock,
+        policy.execute(() => values.shift()),
+      );
+      expect(successes).toEqual([
+        { name: policy.name, attempts: 1 },
+        { name: policy.name, attempts: 2 },
+      ]);
+      expect(retries).toEqual([
+        { name: policy.name, attempt: 1, delay: 100, failed: false, result: 0 },
+      ]);
+    });
+
+    it('reports giving up with the last error and reason, and stops after dispose', async () => {
+      const clock = new ManualClock();
+      const policy = make(clock, { attempts: 2 });
+      const giveUps: GiveUpEvent[] = [];
+      const subscription = policy.onGiveUp((e) => giveUps.push(e));
+      await settle(clock, policy.execute(failing(clock, 'x').fn));
+      subscription.dispose();
+      await settle(clock, policy.execute(failing(clock).fn));
+      expect(giveUps).toEqual([
+        { name: policy.name, attempts: 2, error: 'x', failed: true, reason: 'attempts' },
+      ]);
+    });
+
+    it('names instances retry#n by default', () => {
+      expect(new Retry().name).toMatch(/^retry#\d+$/);
+    });
+  });
+
+  describe('bad input', () => {
+    it.each([
+      [
+        { attempts: 0 },
+        RangeError,
+        '`attempts` must be an integer from 1 to 9007199254740991 or one of Infinity; received 0',
+      ],
+      [
+        { attempts: 2.5 },
+        RangeError,
+        '`attempts` must be an integer from 1 to 9007199254740991 or one of Infinity; received 2.5',
+      ],
+      [
+        { maxDelay: Number.NaN },
+        RangeError,
+        '`maxDelay` must be a duration in ms from 0 to 2147483647; received NaN',
+      ],
+      [
+        { maxDelay: -1 },
+        RangeError,
+        '`maxDelay` must be a duration in ms from 0 to 2147483647; received -1',
+      ],
+      [
+        { deadline: 0 },
+        RangeError,
+        '`deadline` must be a duration in ms greater than 0 to 2147483647; received 0',
+      ],
+      [{ shouldRetry: true }, TypeError, '`shouldRetry` must be a function; received true'],
+      [
+        { backoff: 100 },
+        TypeError,
+        '`backoff` must be a Backoff (an object with a delay(context) method); received 100',
+      ],
+      [{ budget: null }, TypeError, '`budget` must be a RetryBudget; received null'],
+      [{ budget: {} }, TypeError, '`budget` must be a RetryBudget; received an object'],
+      [{ random: 0.5 }, TypeError, '`random` must be a function; received 0.5'],
+      [{ name: '' }, RangeError, '`name` must be a non-empty string; received ""'],
+    ])('rejects %p at construction', (options, type, message) => {
+      expect(() => new Retry(options as RetryOptions)).toThrow(
+        new type(`@dyno/retry: option ${message}`),
+      );
+    });
+
+    it('rejects unknown keys', () => {
+      expect(() => new Retry({ retries: 3 } as RetryOptions)).toThrow(
+        /^@dyno\/retry: unknown option `retries` \(known: attempts, backoff, /,
+      );
+    });
+
+    it('rejects a non-function fn and a non-signal signal as rejections', async () => {
+      const policy = new Retry();
+      await expect(policy.execute(42 as never)).rejects.toThrow(
+        new TypeError('@dyno/retry: `fn` must be a function; received 42'),
+      );
+      await expect(policy.execute(() => 1, { signal: {} as AbortSignal })).rejects.toThrow(
+        new TypeError('@dyno/retry: `signal` must be an AbortSignal; received an object'),
+      );
+    });
+  });
+});

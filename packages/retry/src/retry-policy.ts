@@ -1,0 +1,144 @@
+import {
+  type Awaitable,
+  abortReason,
+  defaultName,
+  type Event,
+  EventEmitter,
+  type ExecuteContext,
+  type ExecuteOptions,
+  format,
+  NEVER_ABORTED,
+  type Policy,
+  resolveOptions,
+} from '@dyno/core';
+import type { GiveUpEvent, RetryEvent, SuccessEvent } from './events.js';
+import { runRetries } from './internal/retry-loop.js';
+import { type Outcome, RUN, type Settings, type Target } from './internal/settings.js';
+import { DEFAULT_RETRY_OPTIONS, RETRY_OPTION_RULES, type RetryOptions } from './options.js';
+
+/** What Retry passes to `fn` in `execute`. */
+export interface RetryContext extends ExecuteContext {
+  /** The caller's signal, or a shared never-aborting one. */
+  readonly signal: AbortSignal;
+  /** This attempt's number, 1-based. */
+  readonly attempt: number;
+}
+
+// The first attempt of a call without a signal: shared, so the success path allocates no context.
+const FIRST_CONTEXT: RetryContext = Object.freeze({ signal: NEVER_ABORTED, attempt: 1 });
+
+/**
+ * The retry policy: runs `fn` up to `attempts` times with a backoff between attempts. Gives up
+ * with a `CompoundError` holding every failure; a cancelled call rejects with the signal's reason,
+ * never with a failure. Holds no timer between calls, so it needs no `dispose()`.
+ */
+export class Retry implements Policy<RetryContext> {
+  /** The instance name, in events and errors. */
+  readonly name: string;
+  /** An attempt failed (or returned an unwanted result) and Retry is about to wait and retry. */
+  readonly onRetry: Event<RetryEvent>;
+  /** Retry stopped without a wanted result (attempts, deadline, budget or a non-retryable failure). */
+  readonly onGiveUp: Event<GiveUpEvent>;
+  /** An attempt returned a wanted result. */
+  readonly onSuccess: Event<SuccessEvent>;
+  readonly #s: Settings;
+
+  constructor(options?: RetryOptions) {
+    const o = resolveOptions('@dyno/retry', options, RETRY_OPTION_RULES, DEFAULT_RETRY_OPTIONS);
+    const onRetry = new EventEmitter<RetryEvent>();
+    const onGiveUp = new EventEmitter<GiveUpEvent>();
+    const onSuccess = new EventEmitter<SuccessEvent>();
+    this.name = o.name ?? defaultName('retry');
+    this.onRetry = onRetry.event;
+    this.onGiveUp = onGiveUp.event;
+    this.onSuccess = onSuccess.event;
+    this.#s = Object.freeze({
+      name: this.name,
+      attempts: o.attempts,
+      backoff: o.backoff,
+      maxDelay: o.maxDelay,
+      shouldRetry: o.shouldRetry as Settings['shouldRetry'],
+      deadline: o.deadline,
+      budget: o.budget,
+      throwLastError: o.throwLastError,
+      clock: o.clock,
+      random: o.random,
+      onRetry,
+      onGiveUp,
+      onSuccess,
+    });
+  }
+
+  /**
+   * Runs `fn({ signal, attempt })` under the policy. Resolves with the first wanted result;
+   * rejects with a `CompoundError` (or the last failure, with `throwLastError`) when Retry gives
+   * up, and with the signal's reason when the call is cancelled.
+   */
+  execute<T>(fn: (context: RetryContext) => Awaitable<T>, options?: ExecuteOptions): Promise<T> {
+    return this[RUN](fn, undefined, undefined, options?.signal);
+  }
+
+  /**
+   * The engine behind `execute` and `retry()`. Without a signal the first attempt runs inline and
+   * the retry loop is entered only once it fails; with no `shouldRetry` and no `onSuccess`
+   * listener the success path is one clock read and one `then`.
+   * @internal
+   */
+  [RUN]<T>(
+    fn: Function,
+    thisArg: unknown,
+    args: readonly unknown[] | undefined,
+    signal: AbortSignal | undefined,
+  ): Promise<T> {
+    if (typeof fn !== 'function') {
+      return Promise.reject(
+        new TypeError(`@dyno/retry: \`fn\` must be a function; received ${format(fn)}`),
+      );
+    }
+    const s = this.#s;
+    if (signal !== undefined && signal !== NEVER_ABORTED) {
+      return this.#withSignal({ fn, thisArg, args }, signal);
+    }
+    if (s.budget !== undefined) s.budget.recordCall();
+    const start = s.clock.now();
+    let pending: unknown;
+    try {
+      pending = args === undefined ? fn(FIRST_CONTEXT) : Reflect.apply(fn, thisArg, args);
+    } catch (error) {
+      return runRetries(s, { fn, thisArg, args }, NEVER_ABORTED, start, {
+        failed: true,
+        value: error,
+      });
+    }
+    const promise = (pending instanceof Promise ? pending : Promise.resolve(pending)) as Promise<T>;
+    const onRejected = (error: unknown): Promise<T> =>
+      runRetries(s, { fn, thisArg, args }, NEVER_ABORTED, start, { failed: true, value: error });
+    if (s.shouldRetry === undefined && !s.onSuccess.hasListeners) {
+      return promise.then(undefined, onRejected);
+    }
+    return promise.then((result) => this.#judge(result, { fn, thisArg, args }, start), onRejected);
+  }
+
+  #judge<T>(result: T, target: Target, start: number): T | Promise<T> {
+    const s = this.#s;
+    if (s.shouldRetry?.({ failed: false, result }, 1)) {
+      const first: Outcome = { failed: false, value: result, retry: true };
+      return runRetries(s, target, NEVER_ABORTED, start, first);
+    }
+    if (s.onSuccess.hasListeners) s.onSuccess.emit({ name: this.name, attempts: 1 });
+    return result;
+  }
+
+  #withSignal<T>(target: Target, signal: AbortSignal): Promise<T> {
+    if (!(signal instanceof AbortSignal)) {
+      return Promise.reject(
+        new TypeError(`@dyno/retry: \`signal\` must be an AbortSignal; received ${format(signal)}`),
+      );
+    }
+    // an aborted signal rejects before fn runs, and the call is not counted in the budget
+    if (signal.aborted) return Promise.reject(abortReason(signal));
+    const s = this.#s;
+    if (s.budget !== undefined) s.budget.recordCall();
+    return runRetries(s, target, signal, s.clock.now(), undefined);
+  }
+}
