@@ -22,6 +22,11 @@ module.exports = (dir, overrides = {}) => ({
     '^@dyno/([a-z-]+)$': path.join(packages, '$1/src/index.ts'),
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
-  coveragePathIgnorePatterns: ['/node_modules/', '\\.test\\.ts$', '/test/'],
+  collectCoverageFrom: ['src/**/*.ts', '!src/**/*.test.ts', '!src/**/test-support/**'],
+  coverageReporters: ['text-summary', 'json-summary'],
+  // Published packages must keep their tests thorough; examples and tools are programs.
+  coverageThreshold: path.basename(path.dirname(dir)) === 'packages'
+    ? { global: { lines: 95, branches: 90 } }
+    : undefined,
   ...overrides,
 });

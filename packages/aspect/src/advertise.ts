@@ -1,4 +1,4 @@
-import { check, format, is, type Rule, resolveOptions } from '@dyno/core';
+import { check, format, is, isThenable, type Rule, resolveOptions } from '@dyno/core';
 import { FilterResultError } from './errors.js';
 import type { AfterFilter, AfterFilterContext, BeforeFilter, FilterContext } from './filters.js';
 import type { Entry } from './internal/entries.js';
@@ -106,13 +106,5 @@ function checked(call: Call, index: number, value: unknown): unknown[] {
       `(or a promise of one); received ${format(value)}`,
     name,
     value,
-  );
-}
-
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return (
-    value !== null &&
-    (typeof value === 'object' || typeof value === 'function') &&
-    typeof (value as { then?: unknown }).then === 'function'
   );
 }

@@ -7,12 +7,13 @@ import {
   type Event,
   EventEmitter,
   invoke,
+  isThenable,
   resolveOptions,
   systemClock,
 } from '@dyno/core';
 import type { CacheEntry, CacheStore } from './entry.js';
 import type { CacheErrorEvent, HitEvent, MissEvent, RefreshEvent } from './events.js';
-import { type Flight, ignore, isThenable, waitFor } from './internal/flight.js';
+import { type Flight, ignore, waitFor } from './internal/flight.js';
 import { release, takeLease } from './internal/lease.js';
 import { MemoryStore } from './memory-store.js';
 import { CACHE_RULES, type CacheOptions, DEFAULT_CACHE_OPTIONS } from './options.js';

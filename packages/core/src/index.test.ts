@@ -19,6 +19,7 @@ describe('@dyno/core exports', () => {
       'hasCode',
       'invoke',
       'is',
+      'isThenable',
       'markDynoError',
       'onAbort',
       'resolveOptions',
@@ -27,6 +28,11 @@ describe('@dyno/core exports', () => {
       'toDisposable',
       'validate',
     ]);
-    expect(Object.keys(testing).sort()).toEqual(['ManualClock', 'flushPromises', 'seededRandom']);
+    expect(Object.keys(testing).sort()).toEqual([
+      'ManualClock',
+      'deferred',
+      'flushPromises',
+      'seededRandom',
+    ]);
   });
 });

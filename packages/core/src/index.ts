@@ -11,7 +11,7 @@ export {
   markDynoError,
 } from './errors.js';
 export { type Event, EventEmitter, type Listener } from './events.js';
-export { type Awaitable, invoke } from './invoke.js';
+export { type Awaitable, invoke, isThenable } from './invoke.js';
 export { defaultName } from './name.js';
 export type { ExecuteContext, ExecuteOptions, Policy } from './policy.js';
 export { type SleepOptions, sleep } from './sleep.js';

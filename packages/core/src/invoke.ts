@@ -1,14 +1,29 @@
 /** A value, a promise or any thenable. */
 export type Awaitable<T> = T | PromiseLike<T>;
 
+/** True for promises and any other object or function with a callable `then`. */
+export function isThenable<T = unknown>(value: unknown): value is PromiseLike<T> {
+  return (
+    value !== null &&
+    (typeof value === 'object' || typeof value === 'function') &&
+    typeof (value as { then?: unknown }).then === 'function'
+  );
+}
+
 /**
- * Calls `fn(context)` and always returns a promise: a synchronous throw becomes a rejection,
- * a plain value or a thenable is adopted. Never throws.
+ * Calls `fn(context)` and always returns a native promise that settles exactly once: a
+ * synchronous throw (of anything) becomes a rejection; a plain value, a `Promise` subclass or a
+ * thenable that calls back twice, calls both callbacks or throws after calling back is adopted
+ * into a fresh native promise, whose resolve functions act only once. Never throws.
  */
 export function invoke<C, T>(fn: (context: C) => Awaitable<T>, context: C): Promise<T> {
   try {
     const result = fn(context);
-    return result instanceof Promise ? result : Promise.resolve(result);
+    if (result instanceof Promise && Object.getPrototypeOf(result) === Promise.prototype) {
+      return result as Promise<T>;
+    }
+    // inside the try: a hostile `constructor` or `then` getter throws here
+    return Promise.resolve(result);
   } catch (error) {
     return Promise.reject(error);
   }

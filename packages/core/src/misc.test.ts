@@ -1,7 +1,8 @@
 import { systemClock } from './clock.js';
 import { NOOP_DISPOSABLE, toDisposable } from './disposable.js';
-import { invoke } from './invoke.js';
+import { invoke, isThenable } from './invoke.js';
 import { defaultName } from './name.js';
+import { deferred } from './testing/index.js';
 
 describe('invoke', () => {
   it('turns a synchronous throw into a rejection', async () => {
@@ -27,6 +28,61 @@ describe('invoke', () => {
     expect(invoke(() => p, 0)).toBe(p);
     const thenable = { then: (ok: (v: number) => void) => ok(7) } as unknown as PromiseLike<number>;
     await expect(invoke(() => thenable, 0)).resolves.toBe(7);
+  });
+});
+
+describe('invoke with hostile results', () => {
+  it('settles exactly once for a thenable that calls back twice or calls both callbacks', async () => {
+    const twice = {
+      then(ok: (v: number) => void, fail: (e: unknown) => void) {
+        ok(1);
+        ok(2);
+        fail(new Error('late'));
+        throw new Error('after');
+      },
+    } as unknown as PromiseLike<number>;
+    await expect(invoke(() => twice, 0)).resolves.toBe(1);
+  });
+
+  it('wraps a Promise subclass in a native promise instead of trusting its then', async () => {
+    class Sneaky<T> extends Promise<T> {}
+    const sub = Sneaky.resolve(3);
+    const p = invoke(() => sub, 0);
+    expect(p).not.toBe(sub);
+    expect(Object.getPrototypeOf(p)).toBe(Promise.prototype);
+    await expect(p).resolves.toBe(3);
+  });
+
+  it('turns a throwing then getter into a rejection', async () => {
+    const boom = new Error('getter');
+    const hostile = Object.defineProperty({}, 'then', {
+      get() {
+        throw boom;
+      },
+    });
+    await expect(invoke(() => hostile, 0)).rejects.toBe(boom);
+  });
+});
+
+describe('isThenable', () => {
+  it('is true for promises, thenable objects and thenable functions only', () => {
+    const fnThenable = Object.assign(() => {}, { then() {} });
+    expect(isThenable(Promise.resolve())).toBe(true);
+    expect(isThenable({ then() {} })).toBe(true);
+    expect(isThenable(fnThenable)).toBe(true);
+    for (const v of [null, undefined, 1, 'then', {}, { then: 1 }])
+      expect(isThenable(v)).toBe(false);
+  });
+});
+
+describe('deferred', () => {
+  it('settles from outside', async () => {
+    const d = deferred<number>();
+    d.resolve(4);
+    await expect(d.promise).resolves.toBe(4);
+    const e = deferred();
+    e.reject('no');
+    await expect(e.promise).rejects.toBe('no');
   });
 });
 

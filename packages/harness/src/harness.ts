@@ -1,4 +1,12 @@
-import { check, defaultName, is, type Rule, type Rules, resolveOptions } from '@dyno/core';
+import {
+  check,
+  defaultName,
+  is,
+  isThenable,
+  type Rule,
+  type Rules,
+  resolveOptions,
+} from '@dyno/core';
 import { ErrorCounts } from './error-counts.js';
 import type { HarnessErrorEvent } from './events.js';
 import { writer } from './internal/log.js';
@@ -109,12 +117,4 @@ function reportLater(error: unknown): void {
   queueMicrotask(() => {
     throw error;
   });
-}
-
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return (
-    value !== null &&
-    (typeof value === 'object' || typeof value === 'function') &&
-    typeof (value as { then?: unknown }).then === 'function'
-  );
 }

@@ -17,15 +17,6 @@ export interface Flight<V> {
 /** Attached to every flight so that a load nobody awaits never reports an unhandled rejection. */
 export const ignore = (): void => {};
 
-/** True for promises and other thenables. */
-export function isThenable<T>(value: unknown): value is PromiseLike<T> {
-  return (
-    value !== null &&
-    (typeof value === 'object' || typeof value === 'function') &&
-    typeof (value as { then?: unknown }).then === 'function'
-  );
-}
-
 /**
  * Joins `flight` as one more waiter. A waiter with a signal leaves alone when it aborts; when the
  * last waiter of a foreground load leaves, the load is aborted and `abandon` forgets it.

@@ -1,6 +1,5 @@
-import { type Clock, sleep } from '@dyno/core';
+import { type Clock, isThenable, sleep } from '@dyno/core';
 import type { CacheEntry, CacheStore, StoreLease } from '../entry.js';
-import { isThenable } from './flight.js';
 
 type OnError = (key: string, error: unknown) => void;
 

@@ -1,3 +1,5 @@
+import { invoke } from '@dyno/core';
+
 /** A promise's resolve function. */
 export type Resolve<T> = (value: T | PromiseLike<T>) => void;
 /** A promise's reject function. */
@@ -42,21 +44,6 @@ export function runTask<C, T, R>(
   onValue: (value: T) => R,
   onError: (error: unknown) => R,
 ): Promise<R> {
-  let promise: Promise<T>;
-  try {
-    promise = adopt(fn(context));
-  } catch (error) {
-    // a throw of fn, or of a hostile `constructor` getter read by Promise.resolve
-    promise = Promise.reject(error);
-  }
-  return promiseThen.call(promise, onValue, onError) as Promise<R>;
-}
-
-function adopt<T>(result: T | PromiseLike<T>): Promise<T> {
-  // Promise.resolve returns a native promise as is; anything else (a subclass, a thenable, a
-  // value) is wrapped in a fresh native promise whose resolve functions run only once.
-  if (result instanceof Promise && Object.getPrototypeOf(result) === Promise.prototype) {
-    return result as Promise<T>;
-  }
-  return Promise.resolve(result);
+  // core's invoke adopts anything into a native promise that settles once
+  return promiseThen.call(invoke(fn, context), onValue, onError) as Promise<R>;
 }

@@ -1,20 +1,4 @@
-/** A promise settled from outside, for tasks a test finishes by hand. */
-export interface Deferred<T> {
-  readonly promise: Promise<T>;
-  resolve(value: T): void;
-  reject(error: unknown): void;
-}
-
-/** Makes a `Deferred`. */
-export function deferred<T = void>(): Deferred<T> {
-  let resolve!: (value: T) => void;
-  let reject!: (error: unknown) => void;
-  const promise = new Promise<T>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  return { promise, resolve, reject };
-}
+export { type Deferred, deferred } from '@dyno/core/testing';
 
 /** Records how a promise settled, without leaving an unhandled rejection behind. */
 export function track<T>(promise: Promise<T>): {

@@ -1,0 +1,104 @@
+import type { CircuitBreaker, CircuitBreakerOptions } from '@dyno/breaker';
+import { type Clock, is, type Rule, type Rules } from '@dyno/core';
+import type { Metrics, MetricsOptions } from '@dyno/metrics';
+import type { Pool, PoolOptions, Timeout } from '@dyno/pool';
+import type { Retry, RetryOptions } from '@dyno/retry';
+
+/**
+ * What a call falls back to once it has failed: a value, or a function of the failure and the
+ * call's arguments returning a value or a promise. To fall back to a function value, return it
+ * from a function (`fallback: () => myFunction`).
+ */
+export type Fallback<A extends unknown[], R> =
+  | ((error: unknown, args: A) => R | PromiseLike<R>)
+  | Exclude<R, (...args: never[]) => unknown>;
+
+/** Options of `service(fn, options)` and `@withService(options)`. */
+export interface ServiceOptions<A extends unknown[] = unknown[], R = unknown> {
+  /**
+   * The name of the service: the default name of every part it builds (breaker, pool, retry,
+   * metrics) and the `source` of its errors.
+   * @default fn.name, else 'service#n'
+   */
+  readonly name?: string | undefined;
+  /**
+   * Retries each call: a shared `Retry`, `RetryOptions` for a new one, or `false`. A Retry built
+   * here never retries a call its own breaker short-circuited or its own pool turned away.
+   * @default { attempts: 3 } (decorrelated jitter backoff from 100 ms)
+   */
+  readonly retry?: Retry | RetryOptions | false | undefined;
+  /**
+   * Stops calling a failing dependency: a shared `CircuitBreaker`, `CircuitBreakerOptions` for a
+   * new one, or `false`.
+   * @default {} (Hystrix: 10 s window in 10 buckets, 20 calls, 50 %, open 5 s)
+   */
+  readonly breaker?: CircuitBreaker | CircuitBreakerOptions | false | undefined;
+  /**
+   * Bulkhead: a shared `Pool`, `PoolOptions` for a new one, or `false`.
+   * @default {} (concurrency 10, no queue)
+   */
+  readonly pool?: Pool | PoolOptions | false | undefined;
+  /**
+   * A deadline per attempt in ms, a shared `Timeout`, or `false`. A number is given to the pool
+   * the service builds (so a timed-out attempt keeps its slot until it really settles), else it
+   * makes a `Timeout` inside the pool.
+   * @default 1000 (Hystrix), or none when a given `Pool` has its own `timeout`
+   */
+  readonly timeout?: number | Timeout | false | undefined;
+  /**
+   * What a failed call resolves with instead: a value or `(error, args) => value`. Its own
+   * failure rejects the call with `FallbackError`.
+   * @default undefined (no fallback)
+   */
+  readonly fallback?: Fallback<A, R> | undefined;
+  /**
+   * Where every attempt's outcome and latency are recorded: a shared `Metrics`, `MetricsOptions`
+   * for a new one, or `false`.
+   * @default { name }
+   */
+  readonly metrics?: Metrics | MetricsOptions | false | undefined;
+  /**
+   * The clock of every part built from options (a part's own `clock` option wins).
+   * @default systemClock
+   */
+  readonly clock?: Clock | undefined;
+}
+
+/** The defaults of `ServiceOptions`: every part on, with its package's defaults. */
+export const DEFAULT_SERVICE_OPTIONS = Object.freeze({
+  retry: Object.freeze({ attempts: 3 }),
+  breaker: Object.freeze({}),
+  pool: Object.freeze({}),
+  timeout: 1000,
+  metrics: Object.freeze({}),
+});
+
+const part = (what: string): Rule => ({
+  expected: `${what}, its options object or false`,
+  test: (v) =>
+    v === false || (typeof v === 'object' && v !== null && !Array.isArray(v)) ? undefined : 'type',
+});
+
+/** @internal */
+export const SERVICE_RULES: Rules<ServiceOptions> = Object.freeze({
+  name: is.string,
+  retry: part('a Retry'),
+  breaker: part('a CircuitBreaker'),
+  pool: part('a Pool'),
+  timeout: is.either(is.duration(0, true), is.oneOf(false), {
+    expected: 'a Timeout',
+    test: (v: unknown) => (isPolicy(v) ? undefined : 'type'),
+  }),
+  fallback: is.any,
+  metrics: part('a Metrics'),
+  clock: is.clock,
+});
+
+/** True for a policy instance (it has `execute`), as opposed to an options object. */
+export function isPolicy(value: unknown): value is { execute: Function; name: string } {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as { execute?: unknown }).execute === 'function'
+  );
+}
