@@ -7,16 +7,14 @@
 // requires `../../tools/jest.config.base.cjs`, resolves unchanged, and node_modules resolve from
 // the repository root as they do for the real package.
 
-import { createRequire } from 'node:module';
-
 // pnpm keeps each package's dependencies private, so Stryker's core cannot find the jest runner
-// by its "@stryker-mutator/*" glob; resolve it from here (the root devDependency) instead.
-const require = createRequire(import.meta.url);
+// by its "@stryker-mutator/*" glob; resolve its ESM entry from here (the root devDependency).
+const jestRunner = import.meta.resolve('@stryker-mutator/jest-runner');
 
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
 export default {
   testRunner: 'jest',
-  plugins: [require.resolve('@stryker-mutator/jest-runner')],
+  plugins: [jestRunner],
   jest: {
     projectType: 'custom',
     configFile: 'jest.config.cjs',

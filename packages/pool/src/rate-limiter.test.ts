@@ -127,5 +127,24 @@ describe('RateLimiter', () => {
       expect(limiter.tryAcquire()).toBe(true);
       expect(limiter.tryAcquire()).toBe(false);
     });
+
+    it('keeps its token when someone reserved after it, so no slot is given out twice', async () => {
+      // regression: found by the rate property test (seed -578003264)
+      const clock = new ManualClock();
+      const limiter = new RateLimiter({ rate: 1, interval: 100, burst: 1, maxWait: 600, clock });
+      expect(limiter.tryAcquire()).toBe(true); // t=0
+      const controller = new AbortController();
+      const early = track(limiter.acquire({ signal: controller.signal })); // slot t=100
+      const behind = track(limiter.acquire()); // slot t=200
+      await clock.advance(1);
+      controller.abort('gone');
+      const late = track(limiter.acquire()); // must not share t=200 with `behind`
+      await clock.advance(199);
+      expect(early.state).toBe('rejected');
+      expect(behind.state).toBe('fulfilled');
+      expect(late.state).toBe('pending');
+      await clock.advance(100);
+      expect(late.state).toBe('fulfilled');
+    });
   });
 });

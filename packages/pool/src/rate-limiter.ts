@@ -57,6 +57,8 @@ export class RateLimiter implements Policy {
   #tokens: number;
   #last: number;
   #waiting = 0;
+  // how many waiting reservations were made, less those handed back: the newest is the tail
+  #lastTicket = 0;
   readonly #onReject = new EventEmitter<RateLimitedEvent>();
 
   /** Fires when a call is turned away (`reason: 'rate-limited'`). */
@@ -144,16 +146,24 @@ export class RateLimiter implements Policy {
     const wait = ((1 - tokens) * this.interval) / this.rate;
     if (wait > this.maxWait) return -wait;
     this.#tokens = tokens - 1;
+    this.#lastTicket++;
     return wait;
   }
 
+  /** Called right after `#reserve` returned a wait, so the newest ticket is this caller's. */
   async #wait(ms: number, signal: AbortSignal | undefined): Promise<void> {
+    const ticket = this.#lastTicket;
     this.#waiting++;
     try {
       await sleep(ms, { signal, clock: this.#clock });
     } catch (error) {
-      // hand the promised token back: callers behind keep their turn, newcomers get it sooner
-      this.#tokens = Math.min(this.burst, this.#tokens + 1);
+      // Hand the promised token back only when nobody reserved after this caller: a later
+      // waiter's time was computed behind this one and does not move up, so giving the token
+      // to a newcomer then would let two calls through in one slot.
+      if (ticket === this.#lastTicket) {
+        this.#lastTicket--;
+        this.#tokens = Math.min(this.burst, this.#tokens + 1);
+      }
       throw error;
     } finally {
       this.#waiting--;

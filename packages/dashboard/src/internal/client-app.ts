@@ -3,7 +3,7 @@
  * that ends or answers an error comes back too), the banner, sorting, filtering and rendering
  * at most once per animation frame however many events arrive.
  */
-export const CLIENT_APP = String.raw`
+export const CLIENT_APP = `
 const $ = (id) => document.getElementById(id);
 const ui = {
   main: $('main'), conn: $('conn'), connText: $('conn-text'), banner: $('banner'),

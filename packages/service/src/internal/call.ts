@@ -1,0 +1,170 @@
+import {
+  abortReason,
+  type ExecuteContext,
+  type ExecuteOptions,
+  NEVER_ABORTED,
+} from '@dyno/core';
+import { BrokenCircuitError } from '@dyno/breaker';
+import type { RetryContext } from '@dyno/retry';
+import { FallbackError } from '../errors.js';
+import type { ServiceContext } from '../service-context.js';
+import { isOwnTimeout } from './outcome.js';
+import type { Parts } from './parts.js';
+
+/** How the service calls the protected function: `fn(context, ...args)` or a method's `fn(...args)`. */
+export type Invoker = (thisArg: unknown, args: unknown[], context: ServiceContext) => unknown;
+
+const NO_CONTEXT: ExecuteContext = Object.freeze({ signal: NEVER_ABORTED });
+
+/**
+ * The context one attempt's function receives. `signal` is read from the innermost policy only
+ * when the function asks for it, so an untouched timeout never makes an `AbortController`.
+ */
+class AttemptContext implements ServiceContext {
+  readonly #inner: ExecuteContext;
+  readonly attempt: number;
+
+  constructor(inner: ExecuteContext, attempt: number) {
+    this.#inner = inner;
+    this.attempt = attempt;
+  }
+
+  get signal(): AbortSignal {
+    return this.#inner.signal;
+  }
+}
+
+/**
+ * One call through the layers fallback → retry → breaker → pool → timeout → fn. Its handlers are
+ * made once per call and reused by every attempt; attempts of one call never overlap (the next
+ * starts after the previous one settled for its caller), so the per-attempt fields are safe.
+ */
+export class Call {
+  readonly #p: Parts;
+  readonly #invoke: Invoker;
+  readonly #thisArg: unknown;
+  readonly #args: unknown[];
+  readonly #signal: AbortSignal | undefined;
+  // passed down only when the caller gave a signal: a never-aborting one would make every layer
+  // take its slow path and add listeners for nothing
+  readonly #options: ExecuteOptions | undefined;
+  #attempt = 1;
+  #start = 0;
+  #entered = false;
+
+  constructor(
+    parts: Parts,
+    invoke: Invoker,
+    thisArg: unknown,
+    args: unknown[],
+    signal: AbortSignal | undefined,
+  ) {
+    this.#p = parts;
+    this.#invoke = invoke;
+    this.#thisArg = thisArg;
+    this.#args = args;
+    this.#signal = signal;
+    this.#options = signal === undefined ? undefined : { signal };
+  }
+
+  /** Runs the call: every layer that is on, then the fallback. */
+  run(): Promise<unknown> {
+    const p = this.#p;
+    const result =
+      p.retry === undefined ? this.attempt(undefined) : p.retry.execute(this.attempt, this.#options);
+    return p.hasFallback ? result.then(undefined, this.#fallback) : result;
+  }
+
+  /** One attempt: breaker → pool → timeout → fn, recorded in the metrics. */
+  readonly attempt = (context: RetryContext | undefined): Promise<unknown> => {
+    const p = this.#p;
+    this.#attempt = context === undefined ? 1 : context.attempt;
+    this.#entered = false;
+    if (p.metrics !== undefined) this.#start = p.clock.now();
+    const result =
+      p.breaker === undefined
+        ? this.#toPool(NO_CONTEXT)
+        : p.breaker.execute(this.#toPool, this.#options);
+    return p.metrics === undefined ? result : result.then(this.#succeeded, this.#failed);
+  };
+
+  readonly #toPool = (_: ExecuteContext): Promise<unknown> => {
+    const p = this.#p;
+    if (p.pool !== undefined) return p.pool.execute(this.#toTimeout, this.#options);
+    if (p.timeoutLayer !== undefined) return p.timeoutLayer.execute(this.#toFn, this.#options);
+    // no layer below: a synchronous throw must still become a rejection
+    try {
+      return Promise.resolve(this.#toFn(NO_CONTEXT));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  };
+
+  // the pool's task (the pool turns a synchronous throw into a rejection itself)
+  readonly #toTimeout = (context: ExecuteContext): unknown => {
+    const layer = this.#p.timeoutLayer;
+    return layer === undefined ? this.#toFn(context) : layer.execute(this.#toFn, this.#options);
+  };
+
+  readonly #toFn = (context: ExecuteContext): unknown => {
+    this.#entered = true;
+    const metrics = this.#p.metrics;
+    if (metrics !== undefined) metrics.begin(this.#start);
+    const inner = context === NO_CONTEXT && this.#signal !== undefined ? this.#options : context;
+    return this.#invoke(
+      this.#thisArg,
+      this.#args,
+      new AttemptContext(inner as ExecuteContext, this.#attempt),
+    );
+  };
+
+  readonly #succeeded = (value: unknown): unknown => {
+    (this.#p.metrics as NonNullable<Parts['metrics']>).end('success', this.#start);
+    return value;
+  };
+
+  readonly #failed = (error: unknown): never => {
+    const p = this.#p;
+    const metrics = p.metrics as NonNullable<Parts['metrics']>;
+    if (this.#entered) {
+      metrics.end(isOwnTimeout(error, p.timeoutSource) ? 'timeout' : 'failure', this.#start);
+    } else if (this.#signal === undefined || !this.#signal.aborted) {
+      // refused before the dependency was called: counted, without a latency
+      const outcome = BrokenCircuitError.isInstance(error) ? 'short-circuited' : 'rejected';
+      metrics.record(outcome, undefined, this.#start);
+    }
+    throw error;
+  };
+
+  readonly #fallback = (error: unknown): unknown => {
+    const signal = this.#signal;
+    // a call its caller cancelled wants no answer at all
+    if (signal?.aborted) throw abortReason(signal);
+    const p = this.#p;
+    const fallback = p.fallback;
+    if (typeof fallback !== 'function') {
+      p.metrics?.record('fallback-success');
+      return fallback;
+    }
+    let result: unknown;
+    try {
+      result = fallback.call(this.#thisArg, error, this.#args);
+    } catch (fallbackError) {
+      throw this.#fallbackFailed(error, fallbackError);
+    }
+    return Promise.resolve(result).then(
+      (value) => {
+        p.metrics?.record('fallback-success');
+        return value;
+      },
+      (fallbackError) => {
+        throw this.#fallbackFailed(error, fallbackError);
+      },
+    );
+  };
+
+  #fallbackFailed(error: unknown, fallbackError: unknown): FallbackError {
+    this.#p.metrics?.record('fallback-failure');
+    return new FallbackError(this.#p.name, error, fallbackError);
+  }
+}
