@@ -1,0 +1,241 @@
+// Saves docs/dashboard.png: the dashboard at 1280x800 during a simulated outage, taken with
+// the system's headless Chromium (never a downloaded one). Run against the BUILT packages:
+//
+//   node scripts/screenshot.mjs                 # the simulated outage below
+//   node scripts/screenshot.mjs URL [seconds]   # any live dashboard (such as the demo's),
+//                                               # after letting it run for `seconds` (default 130)
+//
+// The simulation replays two minutes of traffic in a few seconds: metrics run on a manual
+// clock, and the page's clock is Playwright's fake clock moved in step, so the sparklines hold a
+// full two minutes. Set DYNO_CHROMIUM to use another Chromium binary; OUT to write elsewhere.
+import { mkdirSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { dashboard } from '@dyno/dashboard';
+import { EventEmitter } from '@dyno/core';
+import { ManualClock, seededRandom } from '@dyno/core/testing';
+import { Metrics, toHystrixCommand, toHystrixThreadPool } from '@dyno/metrics';
+import { chromium } from 'playwright-core';
+
+const OUT = process.env.OUT ?? fileURLToPath(new URL('../../../docs/dashboard.png', import.meta.url));
+const STEP = 500;
+const STEPS = 244; // a little over two minutes
+const random = seededRandom(2013);
+
+class Breaker {
+  #change = new EventEmitter();
+  onStateChange = this.#change.event;
+  state = 'closed';
+  constructor(name) {
+    this.name = name;
+  }
+  moveTo(to) {
+    const from = this.state;
+    if (from === to) return;
+    this.state = to;
+    this.#change.emit({ name: this.name, from, to });
+  }
+}
+
+class Pool {
+  #start = new EventEmitter();
+  #reject = new EventEmitter();
+  #settle = new EventEmitter();
+  onStart = this.#start.event;
+  onReject = this.#reject.event;
+  onSettle = this.#settle.event;
+  active = 0;
+  queued = 0;
+  constructor(name, concurrency, queue) {
+    Object.assign(this, { name, concurrency, queue });
+  }
+  started(active, queued) {
+    this.active = active;
+    this.queued = queued;
+    this.#start.emit({ name: this.name, active, queued, waited: 0 });
+  }
+  refused() {
+    this.#reject.emit({ name: this.name, reason: 'queue-full' });
+  }
+}
+
+// Latency around `median` ms with a long right tail.
+const latency = (median) => median * Math.exp(0.55 * Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random()));
+
+const clock = new ManualClock();
+const make = (name, group) => new Metrics({ name, group, clock });
+
+/** Each circuit: its metrics, breaker, optional pool, and what one call does at second `t`. */
+const circuits = [
+  {
+    m: make('payments.charge', 'payments'),
+    b: new Breaker('payments.charge'),
+    pool: new Pool('payments', 10, 50),
+    rate: (t) => 34 + 4 * Math.sin(t / 9),
+    call(t, b) {
+      if (t > 81 && b.state === 'open') return ['short-circuited', undefined, 'fallback-success'];
+      const bad = t < 68 ? 0.008 : Math.min(0.95, (t - 68) / 12);
+      if (random() < bad) return random() < 0.4 ? ['timeout', 1000, 'fallback-success'] : ['failure', latency(30), 'fallback-success'];
+      return ['success', latency(48)];
+    },
+    at: { 81: 'open' },
+  },
+  {
+    m: make('inventory.reserve', 'inventory'),
+    b: new Breaker('inventory.reserve'),
+    rate: (t) => (t > 90 ? 9 : 21 + 3 * Math.sin(t / 7)),
+    call(t, b) {
+      if (b.state === 'open') return ['short-circuited', undefined, 'fallback-success'];
+      if (b.state === 'half-open') return random() < 0.8 ? ['success', latency(70)] : ['failure', latency(60)];
+      const bad = t < 72 ? 0.01 : 0.58;
+      return random() < bad ? ['failure', latency(250), 'fallback-failure'] : ['success', latency(t < 72 ? 35 : 180)];
+    },
+    at: { 88: 'open', 112: 'half-open' },
+  },
+  {
+    m: make('shipping.quote', 'shipping'),
+    b: new Breaker('shipping.quote'),
+    pool: new Pool('shipping', 8, 12),
+    rate: (t) => 26 + 2 * Math.sin(t / 5),
+    call(t) {
+      const slow = t > 60;
+      const r = random();
+      if (slow && r < 0.1) return ['rejected', undefined, 'fallback-success'];
+      if (slow && r < 0.19) return ['timeout', 800, 'fallback-success'];
+      return ['success', latency(slow ? 310 : 85)];
+    },
+  },
+  {
+    m: make('search.query', 'search'),
+    b: new Breaker('search.query'),
+    pool: new Pool('search', 32, 64),
+    rate: (t) => 118 + 14 * Math.sin(t / 14) + 5 * Math.sin(t / 3),
+    call: () => (random() < 0.002 ? ['failure', latency(20)] : ['success', latency(11)]),
+  },
+  {
+    m: make('users.profile', 'users'),
+    b: new Breaker('users.profile'),
+    pool: new Pool('db', 20, 40),
+    rate: (t) => 52 + 8 * Math.sin(t / 11),
+    call: () => (random() < 0.012 ? ['timeout', 500, 'fallback-success'] : ['success', latency(24)]),
+  },
+  {
+    m: make('email.send', 'notifications'),
+    b: new Breaker('email.send'),
+    rate: () => 2.4,
+    call: (_t, b) =>
+      b.state === 'isolated' ? ['short-circuited', undefined, 'fallback-success'] : ['success', latency(140)],
+    at: { 18: 'isolated' },
+  },
+];
+for (const c of circuits) {
+  c.m.observe(c.b);
+  if (c.pool) c.m.observe(c.pool);
+}
+
+// Pool gauges at the moment of the screenshot's last steps.
+const poolLoad = {
+  payments: (t) => (t > 68 && t < 82 ? [10, 31] : [t > 82 ? 1 : 4, 0]),
+  shipping: (t) => (t > 60 ? [8, 12] : [3, 0]),
+  search: () => [6 + Math.round(3 * random()), 0],
+  db: () => [3 + Math.round(2 * random()), 0],
+};
+
+function simulate(step) {
+  const t = (step * STEP) / 1000;
+  const start = clock.now();
+  for (const c of circuits) {
+    const moveTo = c.at?.[t];
+    if (moveTo) c.b.moveTo(moveTo);
+    const calls = Math.round((c.rate(t) * STEP) / 1000 + random() - 0.5);
+    for (let i = 0; i < calls; i++) {
+      const now = start + (STEP * i) / Math.max(calls, 1);
+      const [outcome, ms, fallback] = c.call(t, c.b);
+      c.m.record(outcome, ms, now);
+      if (fallback) c.m.record(fallback, undefined, now);
+      if (c.pool && outcome !== 'short-circuited') {
+        const [active, queued] = poolLoad[c.pool.name](t);
+        if (outcome === 'rejected') c.pool.refused();
+        else c.pool.started(active, queued);
+      }
+    }
+  }
+  clock.set(start + STEP);
+}
+
+// Sends what hystrixStream sends, plus the exact circuit state as `dynoCircuitState` for as
+// long as @dyno/metrics does not write it itself.
+function payload(time) {
+  let out = '';
+  const pools = new Set();
+  for (const c of circuits) {
+    const s = c.m.snapshot();
+    const command = toHystrixCommand(s, time);
+    command.dynoCircuitState ??= s.circuit?.state;
+    out += `data: ${JSON.stringify(command)}\n\n`;
+    const pool = toHystrixThreadPool(s, time);
+    if (pool && !pools.has(pool.name)) {
+      pools.add(pool.name);
+      out += `data: ${JSON.stringify(pool)}\n\n`;
+    }
+  }
+  return out;
+}
+
+const launch = () =>
+  chromium.launch({
+    executablePath: process.env.DYNO_CHROMIUM ?? '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
+      '--disable-quic', '--no-first-run', '--disable-component-update', '--disable-sync'],
+  });
+
+async function live(url, seconds) {
+  const browser = await launch();
+  try {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    await page.goto(url);
+    await page.waitForTimeout(seconds * 1000);
+    await page.screenshot({ path: OUT });
+  } finally {
+    await browser.close();
+  }
+}
+
+async function simulated() {
+  const clients = new Set();
+  const page$ = dashboard({ title: 'Checkout service' });
+  const server = createServer((req, res) => {
+    if (!req.url?.startsWith('/hystrix.stream')) return page$(req, res);
+    res.writeHead(200, { 'Content-Type': 'text/event-stream;charset=UTF-8', 'Cache-Control': 'no-cache' });
+    res.flushHeaders();
+    clients.add(res);
+    res.on('close', () => clients.delete(res));
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const browser = await launch();
+  try {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    const wall = new Date('2025-03-14T14:02:00Z').getTime();
+    await page.clock.install({ time: wall });
+    await page.goto(`http://127.0.0.1:${server.address().port}/dashboard`);
+    await page.waitForSelector('#conn[data-state="live"]');
+    for (let step = 0; step < STEPS; step++) {
+      simulate(step);
+      const data = payload(wall + ((step + 1) * STEP));
+      for (const res of clients) res.write(data);
+      await page.waitForTimeout(12);
+      await page.clock.runFor(STEP);
+    }
+    await page.screenshot({ path: OUT });
+  } finally {
+    await browser.close();
+    server.closeAllConnections();
+    server.close();
+  }
+}
+
+mkdirSync(dirname(OUT), { recursive: true });
+const [url, seconds = '130'] = process.argv.slice(2);
+await (url ? live(url, Number(seconds)) : simulated());
+console.log(`saved ${OUT}`);
