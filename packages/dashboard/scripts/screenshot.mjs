@@ -7,18 +7,21 @@
 //
 // The simulation replays two minutes of traffic in a few seconds: metrics run on a manual
 // clock, and the page's clock is Playwright's fake clock moved in step, so the sparklines hold a
-// full two minutes. Set DYNO_CHROMIUM to use another Chromium binary; OUT to write elsewhere.
+// full two minutes. Environment: DYNO_CHROMIUM (another Chromium binary), OUT (another file),
+// VIEWPORT (default 1280x800), FULL=1 (the whole page rather than the viewport).
 import { mkdirSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { dashboard } from '@dyno/dashboard';
 import { EventEmitter } from '@dyno/core';
 import { ManualClock, seededRandom } from '@dyno/core/testing';
+import { dashboard } from '@dyno/dashboard';
 import { Metrics, toHystrixCommand, toHystrixThreadPool } from '@dyno/metrics';
 import { chromium } from 'playwright-core';
 
-const OUT = process.env.OUT ?? fileURLToPath(new URL('../../../docs/dashboard.png', import.meta.url));
+const OUT =
+  process.env.OUT ?? fileURLToPath(new URL('../../../docs/dashboard.png', import.meta.url));
+const [WIDTH, HEIGHT] = (process.env.VIEWPORT ?? '1280x800').split('x').map(Number);
 const STEP = 500;
 const STEPS = 244; // a little over two minutes
 const random = seededRandom(2013);
@@ -61,7 +64,9 @@ class Pool {
 }
 
 // Latency around `median` ms with a long right tail.
-const latency = (median) => median * Math.exp(0.55 * Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random()));
+const latency = (median) =>
+  median *
+  Math.exp(0.55 * Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random()));
 
 const clock = new ManualClock();
 const make = (name, group) => new Metrics({ name, group, clock });
@@ -76,7 +81,10 @@ const circuits = [
     call(t, b) {
       if (t > 81 && b.state === 'open') return ['short-circuited', undefined, 'fallback-success'];
       const bad = t < 68 ? 0.008 : Math.min(0.95, (t - 68) / 12);
-      if (random() < bad) return random() < 0.4 ? ['timeout', 1000, 'fallback-success'] : ['failure', latency(30), 'fallback-success'];
+      if (random() < bad)
+        return random() < 0.4
+          ? ['timeout', 1000, 'fallback-success']
+          : ['failure', latency(30), 'fallback-success'];
       return ['success', latency(48)];
     },
     at: { 81: 'open' },
@@ -87,9 +95,12 @@ const circuits = [
     rate: (t) => (t > 90 ? 9 : 21 + 3 * Math.sin(t / 7)),
     call(t, b) {
       if (b.state === 'open') return ['short-circuited', undefined, 'fallback-success'];
-      if (b.state === 'half-open') return random() < 0.8 ? ['success', latency(70)] : ['failure', latency(60)];
+      if (b.state === 'half-open')
+        return random() < 0.8 ? ['success', latency(70)] : ['failure', latency(60)];
       const bad = t < 72 ? 0.01 : 0.58;
-      return random() < bad ? ['failure', latency(250), 'fallback-failure'] : ['success', latency(t < 72 ? 35 : 180)];
+      return random() < bad
+        ? ['failure', latency(250), 'fallback-failure']
+        : ['success', latency(t < 72 ? 35 : 180)];
     },
     at: { 88: 'open', 112: 'half-open' },
   },
@@ -118,14 +129,17 @@ const circuits = [
     b: new Breaker('users.profile'),
     pool: new Pool('db', 20, 40),
     rate: (t) => 52 + 8 * Math.sin(t / 11),
-    call: () => (random() < 0.012 ? ['timeout', 500, 'fallback-success'] : ['success', latency(24)]),
+    call: () =>
+      random() < 0.012 ? ['timeout', 500, 'fallback-success'] : ['success', latency(24)],
   },
   {
     m: make('email.send', 'notifications'),
     b: new Breaker('email.send'),
     rate: () => 2.4,
     call: (_t, b) =>
-      b.state === 'isolated' ? ['short-circuited', undefined, 'fallback-success'] : ['success', latency(140)],
+      b.state === 'isolated'
+        ? ['short-circuited', undefined, 'fallback-success']
+        : ['success', latency(140)],
     at: { 18: 'isolated' },
   },
 ];
@@ -155,11 +169,11 @@ function simulate(step) {
       c.m.record(outcome, ms, now);
       if (fallback) c.m.record(fallback, undefined, now);
       if (c.pool && outcome !== 'short-circuited') {
-        const [active, queued] = poolLoad[c.pool.name](t);
         if (outcome === 'rejected') c.pool.refused();
-        else c.pool.started(active, queued);
+        else c.pool.started(...poolLoad[c.pool.name](t));
       }
     }
+    if (c.pool) [c.pool.active, c.pool.queued] = poolLoad[c.pool.name](t);
   }
   clock.set(start + STEP);
 }
@@ -186,17 +200,25 @@ function payload(time) {
 const launch = () =>
   chromium.launch({
     executablePath: process.env.DYNO_CHROMIUM ?? '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
-      '--disable-quic', '--no-first-run', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
 
 async function live(url, seconds) {
   const browser = await launch();
   try {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    const page = await browser.newPage({ viewport: { width: WIDTH, height: HEIGHT } });
     await page.goto(url);
     await page.waitForTimeout(seconds * 1000);
-    await page.screenshot({ path: OUT });
+    await page.screenshot({ path: OUT, fullPage: process.env.FULL === '1' });
   } finally {
     await browser.close();
   }
@@ -207,7 +229,10 @@ async function simulated() {
   const page$ = dashboard({ title: 'Checkout service' });
   const server = createServer((req, res) => {
     if (!req.url?.startsWith('/hystrix.stream')) return page$(req, res);
-    res.writeHead(200, { 'Content-Type': 'text/event-stream;charset=UTF-8', 'Cache-Control': 'no-cache' });
+    res.writeHead(200, {
+      'Content-Type': 'text/event-stream;charset=UTF-8',
+      'Cache-Control': 'no-cache',
+    });
     res.flushHeaders();
     clients.add(res);
     res.on('close', () => clients.delete(res));
@@ -215,19 +240,23 @@ async function simulated() {
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
   const browser = await launch();
   try {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    const page = await browser.newPage({ viewport: { width: WIDTH, height: HEIGHT } });
     const wall = new Date('2025-03-14T14:02:00Z').getTime();
     await page.clock.install({ time: wall });
     await page.goto(`http://127.0.0.1:${server.address().port}/dashboard`);
     await page.waitForSelector('#conn[data-state="live"]');
+    // Traffic was flowing before the page opened: fill the 10 s window first.
+    for (let step = -20; step < 0; step++) simulate(step);
     for (let step = 0; step < STEPS; step++) {
       simulate(step);
-      const data = payload(wall + ((step + 1) * STEP));
+      const data = payload(wall + (step + 1) * STEP);
       for (const res of clients) res.write(data);
       await page.waitForTimeout(12);
       await page.clock.runFor(STEP);
     }
-    await page.screenshot({ path: OUT });
+    // CSS transitions run on real time, not on the fake clock.
+    await page.waitForTimeout(600);
+    await page.screenshot({ path: OUT, fullPage: process.env.FULL === '1' });
   } finally {
     await browser.close();
     server.closeAllConnections();

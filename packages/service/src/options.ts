@@ -6,15 +6,15 @@ import type { Retry, RetryOptions } from '@dyno/retry';
 
 /**
  * What a call falls back to once it has failed: a value, or a function of the failure and the
- * call's arguments returning a value or a promise. To fall back to a function value, return it
- * from a function (`fallback: () => myFunction`).
+ * call's arguments returning a value or a promise. Its result type joins the service's. To fall
+ * back to a function value, return it from a function (`fallback: () => myFunction`).
  */
-export type Fallback<A extends unknown[], R> =
-  | ((error: unknown, args: A) => R | PromiseLike<R>)
-  | Exclude<R, (...args: never[]) => unknown>;
+export type Fallback<A extends unknown[], F> =
+  | ((error: unknown, args: A) => F | PromiseLike<F>)
+  | (F & ({} | null));
 
 /** Options of `service(fn, options)` and `@withService(options)`. */
-export interface ServiceOptions<A extends unknown[] = unknown[], R = unknown> {
+export interface ServiceOptions<A extends unknown[] = unknown[], F = unknown> {
   /**
    * The name of the service: the default name of every part it builds (breaker, pool, retry,
    * metrics) and the `source` of its errors.
@@ -50,7 +50,7 @@ export interface ServiceOptions<A extends unknown[] = unknown[], R = unknown> {
    * failure rejects the call with `FallbackError`.
    * @default undefined (no fallback)
    */
-  readonly fallback?: Fallback<A, R> | undefined;
+  readonly fallback?: Fallback<A, F> | undefined;
   /**
    * Where every attempt's outcome and latency are recorded: a shared `Metrics`, `MetricsOptions`
    * for a new one, or `false`.
@@ -73,6 +73,8 @@ export const DEFAULT_SERVICE_OPTIONS = Object.freeze({
   metrics: Object.freeze({}),
 });
 
+const positive = is.duration(0, true);
+
 const part = (what: string): Rule => ({
   expected: `${what}, its options object or false`,
   test: (v) =>
@@ -85,10 +87,11 @@ export const SERVICE_RULES: Rules<ServiceOptions> = Object.freeze({
   retry: part('a Retry'),
   breaker: part('a CircuitBreaker'),
   pool: part('a Pool'),
-  timeout: is.either(is.duration(0, true), is.oneOf(false), {
-    expected: 'a Timeout',
-    test: (v: unknown) => (isPolicy(v) ? undefined : 'type'),
-  }),
+  timeout: {
+    expected: 'a duration in ms greater than 0 to 2147483647, false or a Timeout',
+    test: (v: unknown) =>
+      v === false || isPolicy(v) ? undefined : typeof v === 'number' ? positive.test(v) : 'type',
+  },
   fallback: is.any,
   metrics: part('a Metrics'),
   clock: is.clock,

@@ -52,7 +52,9 @@ export function makeService<A extends unknown[], R>(
   } as unknown as ServiceFunction<A, R>;
   const withSignal = (signal: AbortSignal) => {
     if (!(signal instanceof AbortSignal)) {
-      throw new TypeError(`@dyno/service: \`signal\` must be an AbortSignal; received ${format(signal)}`);
+      throw new TypeError(
+        `@dyno/service: \`signal\` must be an AbortSignal; received ${format(signal)}`,
+      );
     }
     return function (this: unknown, ...args: unknown[]) {
       return run(this, args, signal);
@@ -91,10 +93,10 @@ function define(target: object, parts: Parts, methods: object): void {
  * const user = await getUser('42');
  * ```
  */
-export function service<A extends unknown[], R>(
+export function service<A extends unknown[], R, F = never>(
   fn: (context: ServiceContext, ...args: A) => Awaitable<R>,
-  options?: ServiceOptions<A, Awaited<R>>,
-): ServiceFunction<A, Awaited<R>> {
+  options?: ServiceOptions<A, F>,
+): ServiceFunction<A, Awaited<R> | F> {
   if (typeof fn !== 'function') {
     throw new TypeError(`@dyno/service: \`fn\` must be a function; received ${format(fn)}`);
   }

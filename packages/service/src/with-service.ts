@@ -18,14 +18,16 @@ import { makeService, type ServiceFunction } from './service.js';
  * ```
  */
 export function withService<This, A extends unknown[], R>(
-  options?: ServiceOptions<A, R>,
+  options?: ServiceOptions<A, NoInfer<R>>,
 ): (
   method: (this: This, ...args: A) => Promise<R>,
   context: ClassMethodDecoratorContext<This, (this: This, ...args: A) => Promise<R>>,
 ) => ServiceFunction<A, R> {
   return (method, context) => {
     if (context.kind !== 'method') {
-      throw new TypeError(`@dyno/service: @withService decorates methods; received a ${context.kind}`);
+      throw new TypeError(
+        `@dyno/service: @withService decorates methods; received a ${context.kind}`,
+      );
     }
     return makeService<A, R>(
       (thisArg, args) => method.apply(thisArg as This, args as A),

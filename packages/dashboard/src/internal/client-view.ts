@@ -70,17 +70,13 @@ function readPool(d) {
   };
 }
 
-// Hystrix's own scale: green up to 10 %, then yellow, orange, and red from 50 %.
-const STOPS = [[0, [45, 164, 78]], [10, [45, 164, 78]], [25, [212, 167, 44]], [40, [230, 126, 34]], [50, [207, 34, 46]]];
+// Hystrix's thresholds (green to 10 %, then yellow, orange, red from 50 %), as steps rather
+// than a blend, whose in-between shades read as muddy.
+const HEALTH = [[10, '#2da44e'], [25, '#d4a72c'], [40, '#e8831f'], [50, '#e0582b']];
 function healthColour(error, requests) {
   if (requests === 0) return 'var(--idle)';
-  let i = 1;
-  while (i < STOPS.length - 1 && error > STOPS[i][0]) i++;
-  const a = STOPS[i - 1];
-  const b = STOPS[i];
-  const t = Math.max(0, Math.min(1, (error - a[0]) / (b[0] - a[0] || 1)));
-  const c = a[1].map((v, k) => Math.round(v + (b[1][k] - v) * t));
-  return 'rgb(' + c.join(',') + ')';
+  for (const step of HEALTH) if (error < step[0]) return step[1];
+  return '#cf222e';
 }
 
 // Gaps longer than this (a lost stream) break the sparkline rather than bridge it.
@@ -148,12 +144,15 @@ function drawCircuit(c, maxRate, now) {
     p[key].classList.toggle('zero', v === 0);
   }
   if (d.counts.fallbackFailed > 0) setText(p.fallback, count(d.counts.fallback) + ' (' + count(d.counts.fallbackFailed) + ' failed)');
-  for (const pair of d.latency) setText(p[pair[0]], ms(pair[1]));
+  // A window without one executed call has no latency, which reads better as a dash than 0 ms.
+  const executed = d.counts.success + d.counts.failure + d.counts.timeout;
+  const none = executed === 0 && d.latency.every((pair) => pair[1] === 0);
+  for (const pair of d.latency) setText(p[pair[0]], none ? '–' : ms(pair[1]));
   const s = sparkPaths(c.history, now);
   p.line.setAttribute('d', s.line);
   p.area.setAttribute('d', s.area);
-  setText(p.peak, s.peak > 0 ? 'peak ' + rate(s.peak) : '');
-  p.spark.setAttribute('aria-label', 'Request rate over the last 2 minutes: now ' + rate(d.rate) + ', peak ' + rate(s.peak));
+  setText(p.peak, s.peak > 0 ? 'max ' + rate(s.peak) : '');
+  p.spark.setAttribute('aria-label', 'Request rate over the last 2 minutes: now ' + rate(d.rate) + ', highest ' + rate(s.peak));
 }
 
 function small(text) {
@@ -175,7 +174,8 @@ function drawPool(q) {
   const share = d.size > 0 ? Math.min(1, d.active / d.size) : 0;
   p.bar.style.width = (share * 100).toFixed(1) + '%';
   p.track.classList.toggle('full', share >= 1);
-  const limit = d.queueLimit === Infinity ? 'no queue limit' : 'queue limit ' + count(d.queueLimit);
-  setText(p.meta, 'max active ' + count(d.maxActive) + ' · ' + count(d.executed) + ' executed · ' + limit);
+  setText(p.max, count(d.maxActive));
+  setText(p.executed, count(d.executed));
+  setText(p.limit, d.queueLimit === Infinity ? 'no queue limit' : 'queue limit ' + count(d.queueLimit));
 }
 `;

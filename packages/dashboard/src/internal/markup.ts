@@ -34,9 +34,9 @@ export const CIRCUIT_TEMPLATE = `<template id="circuit-template">
 <div class="card-head"><h3 data-part="name"></h3><span class="badge" data-part="badge"><svg aria-hidden="true" focusable="false"><use data-part="icon" href="#i-closed"/></svg><span data-part="state">Closed</span></span></div>
 <p class="meta" data-part="meta"></p>
 <div class="vitals"><svg class="health" viewBox="0 0 64 64" aria-hidden="true" focusable="false"><circle data-part="circle" cx="32" cy="32" r="6"/></svg>
-<dl class="kpi"><div><dt>Error rate</dt><dd data-part="error">0 %</dd></div><div><dt>Requests</dt><dd data-part="rate">0/s</dd></div></dl></div>
+<dl class="kpi"><div class="kpi-error"><dt>Error rate</dt><dd data-part="error">0 %</dd></div><div class="kpi-rate"><dt>requests</dt><dd data-part="rate">0/s</dd></div></dl>
 <figure class="spark"><svg data-part="spark" viewBox="0 0 120 40" preserveAspectRatio="none" role="img" aria-label="Request rate"><line class="base" x1="0" y1="39.5" x2="120" y2="39.5"/><path class="area" data-part="area"/><path class="line" data-part="line"/></svg>
-<figcaption><span>2 min ago</span><span data-part="peak"></span><span>now</span></figcaption></figure>
+<figcaption><span>2 min</span><span data-part="peak"></span></figcaption></figure></div>
 <dl class="outcomes">${OUTCOMES.map(([k, label]) => pair(`o-${k}`, label, k)).join('')}</dl>
 <dl class="latency" data-part="latency">${LATENCIES.map((p) => pair('', p, p)).join('')}</dl>
 </article>
@@ -48,7 +48,7 @@ export const POOL_TEMPLATE = `<template id="pool-template">
 <div class="card-head"><h3 data-part="name"></h3><span class="meta" data-part="size"></span></div>
 <div class="bar" data-part="track" aria-hidden="true"><span data-part="bar"></span></div>
 <dl class="outcomes">${pair('o-active', 'Active', 'active')}${pair('o-queued', 'Queued', 'queued')}${pair('o-rejected', 'Rejected', 'rejected')}</dl>
-<p class="meta" data-part="meta"></p>
+<p class="meta facts"><span>max active <b data-part="max">0</b></span><span><b data-part="executed">0</b> executed</span><span data-part="limit"></span></p>
 </article>
 </template>`;
 

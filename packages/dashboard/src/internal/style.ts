@@ -117,20 +117,19 @@ main.stale .card { opacity: .55; }
 .pools-panel .grid { grid-template-columns: repeat(auto-fill, minmax(min(100%, 230px), 1fr)); }
 .card {
   position: relative; background: var(--panel); border: 1px solid var(--line); border-radius: 10px;
-  padding: 14px 16px 14px; box-shadow: var(--shadow); min-width: 0; transition: opacity .3s;
+  padding: 12px 14px; box-shadow: var(--shadow); min-width: 0; transition: opacity .3s;
 }
-.card[data-state="open"] { border-left: 4px solid var(--open-line); padding-left: 13px; }
-.card[data-state="half-open"] { border-left: 4px solid var(--half-line); padding-left: 13px; }
-.card[data-state="isolated"] { border-left: 4px solid var(--iso-line); padding-left: 13px; }
-.card-head { display: flex; align-items: flex-start; gap: 10px; }
-.card-head h3 { font-size: 15px; font-weight: 650; margin-right: auto; min-width: 0;
-  overflow-wrap: anywhere; line-height: 1.3; }
+.card[data-state="open"] { border-left: 4px solid var(--open-line); padding-left: 11px; }
+.card[data-state="half-open"] { border-left: 4px solid var(--half-line); padding-left: 11px; }
+.card[data-state="isolated"] { border-left: 4px solid var(--iso-line); padding-left: 11px; }
+.card-head { display: flex; flex-wrap: wrap; align-items: flex-start; gap: 4px 10px; }
+.card-head h3 { flex: 1 1 9em; font-size: 15px; font-weight: 650; min-width: 0;
+  overflow-wrap: anywhere; line-height: 1.35; }
 .meta { color: var(--muted); font-size: 12.5px; }
 .badge {
   display: inline-flex; align-items: center; gap: 5px; flex: none; padding: 2px 9px 2px 7px;
   border-radius: 999px; border: 1px solid var(--closed-line); background: var(--closed-bg);
-  color: var(--closed-ink); font-size: 12px; font-weight: 700; text-transform: uppercase;
-  letter-spacing: .04em;
+  color: var(--closed-ink); font-size: 12.5px; font-weight: 700; line-height: 1.45;
 }
 .badge svg { width: 13px; height: 13px; fill: currentColor; }
 .badge[data-state="open"] { background: var(--open-bg); color: var(--open-ink); border-color: var(--open-line); }
@@ -138,40 +137,43 @@ main.stale .card { opacity: .55; }
 .badge[data-state="isolated"] { background: var(--iso-bg); color: var(--iso-ink); border-color: var(--iso-line); }
 .badge[data-state="unknown"] { background: transparent; color: var(--muted); border-color: var(--line); }
 
-.vitals { display: grid; grid-template-columns: 64px minmax(0, 1fr); gap: 12px; align-items: center;
-  margin: 8px 0 2px; }
-.health { width: 64px; height: 64px; display: block; }
+.vitals { display: grid; grid-template-columns: 56px auto minmax(90px, 1fr); gap: 10px;
+  align-items: center; margin: 6px 0 10px; }
+.health { width: 56px; height: 56px; display: block; overflow: visible; }
 .health circle { transition: r .4s ease, fill .4s ease; stroke: #0000001a; stroke-width: 1; }
-.kpi { display: flex; gap: 18px; align-items: baseline; }
-.kpi div { display: flex; flex-direction: column-reverse; }
+.kpi { display: flex; flex-direction: column; gap: 2px; }
+.kpi div { display: flex; }
+.kpi-error { flex-direction: column-reverse; }
+.kpi-rate { flex-direction: row-reverse; justify-content: flex-end; align-items: baseline; gap: 4px; }
 .kpi dt { color: var(--muted); font-size: 12px; }
-.kpi dd { font-size: 24px; font-weight: 700; line-height: 1.15; letter-spacing: -.01em; }
+.kpi-error dd { font-size: 24px; font-weight: 700; line-height: 1.1; letter-spacing: -.01em; }
+.kpi-rate dd { font-size: 15px; font-weight: 650; }
 .kpi dd small { font-size: 14px; font-weight: 600; color: var(--muted); }
 .kpi dd.bad { color: var(--failure); }
-.spark { position: relative; margin: 4px 0 10px; }
-.spark svg { display: block; width: 100%; height: 38px; overflow: visible; }
+.spark { min-width: 0; }
+.spark svg { display: block; width: 100%; height: 40px; overflow: visible; }
 .spark .line { fill: none; stroke: var(--spark); stroke-width: 1.6; vector-effect: non-scaling-stroke;
   stroke-linejoin: round; }
 .spark .area { fill: var(--spark-fill); stroke: none; }
 .spark .base { stroke: var(--line); stroke-width: 1; vector-effect: non-scaling-stroke; }
-.spark figcaption { display: flex; justify-content: space-between; color: var(--muted);
-  font-size: 11px; margin-top: 2px; }
+.spark figcaption { display: flex; justify-content: space-between; gap: 6px; color: var(--muted);
+  font-size: 11px; margin-top: 2px; white-space: nowrap; overflow: hidden; }
 
-.outcomes { display: grid; grid-template-columns: repeat(3, minmax(0, 1fr)); gap: 8px 10px;
-  padding: 10px 0; border-top: 1px solid var(--line); }
+.outcomes { display: grid; grid-template-columns: minmax(0, 1fr) minmax(0, 1.3fr) minmax(0, 1fr); gap: 6px 10px;
+  padding: 8px 0; border-top: 1px solid var(--line); }
 .outcomes div { display: flex; flex-direction: column-reverse; min-width: 0; }
 .outcomes dt { color: var(--muted); font-size: 11.5px; white-space: nowrap; overflow: hidden;
   text-overflow: ellipsis; }
 .outcomes dt::before { content: ""; display: inline-block; width: 8px; height: 8px;
   border-radius: 2px; margin-right: 5px; background: var(--c, var(--muted)); vertical-align: 0; }
-.outcomes dd { font-size: 16px; font-weight: 650; color: var(--c, var(--ink)); }
+.outcomes dd { font-size: 15px; font-weight: 650; color: var(--c, var(--ink)); }
 .outcomes dd.zero { color: var(--muted); font-weight: 500; }
 .o-success { --c: var(--success); } .o-short { --c: var(--short); }
 .o-rejected { --c: var(--rejected); } .o-timeout { --c: var(--timeout); }
 .o-failure { --c: var(--failure); } .o-fallback { --c: var(--fallback); }
 .o-active { --c: var(--active); } .o-queued { --c: var(--queued); }
 .latency { display: grid; grid-template-columns: repeat(4, minmax(0, 1fr)); gap: 10px;
-  padding-top: 10px; border-top: 1px solid var(--line); }
+  padding-top: 8px; border-top: 1px solid var(--line); }
 .latency div { display: flex; flex-direction: column-reverse; }
 .latency dt { color: var(--muted); font-size: 11.5px; }
 .latency dd { font-size: 14px; font-weight: 600; white-space: nowrap; }
@@ -181,6 +183,9 @@ main.stale .card { opacity: .55; }
 .bar span { display: block; height: 100%; width: 0; background: var(--active); transition: width .4s; }
 .bar.full span { background: var(--failure); }
 .pool .outcomes { border-top: 0; padding: 2px 0 6px; }
+.facts { display: flex; flex-wrap: wrap; gap: 0 12px; }
+.facts span { white-space: nowrap; }
+.facts b { color: var(--ink); font-weight: 600; }
 
 footer { padding: 14px 24px 24px; color: var(--muted); font-size: 12.5px; }
 footer p { display: flex; flex-wrap: wrap; gap: 6px 18px; }

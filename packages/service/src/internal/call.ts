@@ -1,10 +1,5 @@
-import {
-  abortReason,
-  type ExecuteContext,
-  type ExecuteOptions,
-  NEVER_ABORTED,
-} from '@dyno/core';
 import { BrokenCircuitError } from '@dyno/breaker';
+import { abortReason, type ExecuteContext, type ExecuteOptions, NEVER_ABORTED } from '@dyno/core';
 import type { RetryContext } from '@dyno/retry';
 import { FallbackError } from '../errors.js';
 import type { ServiceContext } from '../service-context.js';
@@ -71,7 +66,9 @@ export class Call {
   run(): Promise<unknown> {
     const p = this.#p;
     const result =
-      p.retry === undefined ? this.attempt(undefined) : p.retry.execute(this.attempt, this.#options);
+      p.retry === undefined
+        ? this.attempt(undefined)
+        : p.retry.execute(this.attempt, this.#options);
     return p.hasFallback ? result.then(undefined, this.#fallback) : result;
   }
 

@@ -1,11 +1,5 @@
 import { CircuitBreaker } from '@dyno/breaker';
-import {
-  type Clock,
-  type Disposable,
-  defaultName,
-  resolveOptions,
-  systemClock,
-} from '@dyno/core';
+import { type Clock, type Disposable, defaultName, resolveOptions, systemClock } from '@dyno/core';
 import { Metrics, type MetricsOptions } from '@dyno/metrics';
 import { Pool, type PoolOptions, Timeout } from '@dyno/pool';
 import { Retry, type RetryOptions, type RetryOutcome } from '@dyno/retry';

@@ -1,0 +1,19 @@
+// `pnpm demo` runs this (built to dist/main.js); `node dist/main.js --fast` is the 4 s version.
+import { runDemo } from './demo.js';
+
+const fast = process.argv.includes('--fast');
+runDemo({ fast }).then(
+  (report) => {
+    const ok =
+      report.settledTwice === 0 &&
+      report.unsettled === 0 &&
+      report.transitions.includes('closed->open') &&
+      report.transitions.at(-1) === 'half-open->closed';
+    console.log(ok ? 'demo ok' : 'demo: the run did not show the expected behaviour');
+    process.exitCode = ok ? 0 : 1;
+  },
+  (error: unknown) => {
+    console.error(error);
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,62 @@
+import { Metrics } from '@dyno/metrics';
+import { DEFAULT_SERVICE_OPTIONS } from './options.js';
+import { service } from './service.js';
+
+const fn = async () => 1;
+
+describe('service options', () => {
+  it('has frozen defaults', () => {
+    expect(Object.isFrozen(DEFAULT_SERVICE_OPTIONS)).toBe(true);
+    expect(DEFAULT_SERVICE_OPTIONS.timeout).toBe(1000);
+    expect(DEFAULT_SERVICE_OPTIONS.retry.attempts).toBe(3);
+  });
+
+  it('rejects a fn that is not a function', () => {
+    expect(() => service(42 as never)).toThrow(
+      new TypeError('@dyno/service: `fn` must be a function; received 42'),
+    );
+  });
+
+  it.each([
+    [{ nope: 1 }, TypeError, 'unknown option `nope`'],
+    [{ name: '' }, RangeError, 'option `name` must be a non-empty string; received ""'],
+    [
+      { retry: true },
+      TypeError,
+      'option `retry` must be a Retry, its options object or false; received true',
+    ],
+    [{ breaker: 'x' }, TypeError, 'option `breaker` must be a CircuitBreaker'],
+    [{ pool: [] }, TypeError, 'option `pool` must be a Pool'],
+    [{ metrics: 1 }, TypeError, 'option `metrics` must be a Metrics'],
+    [{ timeout: 0 }, RangeError, 'option `timeout` must be'],
+    [{ timeout: Number.NaN }, RangeError, 'option `timeout` must be'],
+    [{ timeout: 'x' }, TypeError, 'option `timeout` must be'],
+    [{ clock: {} }, TypeError, 'option `clock` must be a Clock'],
+    [{ retry: { attempts: 0 } }, RangeError, '@dyno/retry: option `attempts`'],
+    [{ breaker: { openDuration: -1 } }, RangeError, '@dyno/breaker: option `openDuration`'],
+    [{ pool: { concurrency: 0 } }, RangeError, '@dyno/pool: option `concurrency`'],
+    [{ metrics: { window: 5 } }, RangeError, '@dyno/metrics'],
+    [{ pool: false, timeout: -5 }, RangeError, 'option `timeout`'],
+  ])('rejects %j', (options, kind, message) => {
+    expect(() => service(fn, options as never)).toThrow(kind);
+    expect(() => service(fn, options as never)).toThrow(message);
+  });
+
+  it('rejects a timeout given twice', () => {
+    expect(() => service(fn, { timeout: 5, pool: { timeout: 10 } })).toThrow(
+      new TypeError(
+        '@dyno/service: give the timeout once, as option `timeout` or as `pool.timeout`; received both',
+      ),
+    );
+    expect(service(fn, { pool: { timeout: 10 } }).timeout).toBe(10);
+  });
+
+  it('passes its clock and name to the parts it builds, their own options winning', () => {
+    const metrics = new Metrics();
+    const s = service(fn, { name: 'n', pool: { name: 'own' }, metrics });
+    expect(s.pool?.name).toBe('own');
+    expect(s.breaker?.name).toBe('n');
+    expect(s.metrics).toBe(metrics);
+    expect(service(fn, { metrics: { name: 'm' } }).metrics?.name).toBe('m');
+  });
+});
