@@ -8,7 +8,8 @@
 // The simulation replays two minutes of traffic in a few seconds: metrics run on a manual
 // clock, and the page's clock is Playwright's fake clock moved in step, so the sparklines hold a
 // full two minutes. Environment: DYNO_CHROMIUM (another Chromium binary), OUT (another file),
-// VIEWPORT (default 1280x800), FULL=1 (the whole page rather than the viewport).
+// VIEWPORT (default 1280x800), FULL=1 (the whole page rather than the viewport),
+// COLOR_SCHEME=dark.
 import { mkdirSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { dirname } from 'node:path';
@@ -22,6 +23,7 @@ import { chromium } from 'playwright-core';
 const OUT =
   process.env.OUT ?? fileURLToPath(new URL('../../../docs/dashboard.png', import.meta.url));
 const [WIDTH, HEIGHT] = (process.env.VIEWPORT ?? '1280x800').split('x').map(Number);
+const SCHEME = process.env.COLOR_SCHEME === 'dark' ? 'dark' : 'light';
 const STEP = 500;
 const STEPS = 244; // a little over two minutes
 const random = seededRandom(2013);
@@ -215,7 +217,10 @@ const launch = () =>
 async function live(url, seconds) {
   const browser = await launch();
   try {
-    const page = await browser.newPage({ viewport: { width: WIDTH, height: HEIGHT } });
+    const page = await browser.newPage({
+      viewport: { width: WIDTH, height: HEIGHT },
+      colorScheme: SCHEME,
+    });
     await page.goto(url);
     await page.waitForTimeout(seconds * 1000);
     await page.screenshot({ path: OUT, fullPage: process.env.FULL === '1' });
@@ -240,7 +245,10 @@ async function simulated() {
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
   const browser = await launch();
   try {
-    const page = await browser.newPage({ viewport: { width: WIDTH, height: HEIGHT } });
+    const page = await browser.newPage({
+      viewport: { width: WIDTH, height: HEIGHT },
+      colorScheme: SCHEME,
+    });
     const wall = new Date('2025-03-14T14:02:00Z').getTime();
     await page.clock.install({ time: wall });
     await page.goto(`http://127.0.0.1:${server.address().port}/dashboard`);

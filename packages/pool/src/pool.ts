@@ -30,7 +30,7 @@ import {
   takeResolve,
 } from './internal/capture.js';
 import { Ring } from './internal/ring.js';
-import { type TimedOwner, TimedRun } from './internal/timed-run.js';
+import { Deadlines, type TimedOwner, TimedRun } from './internal/timed-run.js';
 import { Waiter } from './internal/waiter.js';
 import { DEFAULT_POOL_OPTIONS, POOL_RULES, type PoolOptions } from './options.js';
 
@@ -107,8 +107,8 @@ export class Pool implements Policy, Disposable {
       const timeoutEvent: TimeoutEvent = Object.freeze({ name: this.name, timeout: o.timeout });
       this.#timed = {
         name: this.name,
-        clock: o.clock,
         timeout: o.timeout,
+        deadlines: new Deadlines(o.clock, o.timeout),
         expired: () => this.#onTimeout.emit(timeoutEvent),
         finished: (outcome, startedAt) => this.#finish(outcome, startedAt),
       };
@@ -226,13 +226,13 @@ export class Pool implements Policy, Disposable {
       return promise;
     }
     const context = signal === undefined ? NO_SIGNAL : { signal };
-    const promise =
-      startedAt < 0
-        ? runTask(fn, context, this.#onValue, this.#onError)
-        : this.#runObserved(fn, context, startedAt);
-    if (resolve === undefined) return promise;
-    resolve(promise);
-    return undefined;
+    if (resolve !== undefined) {
+      this.#runQueued(fn, context, startedAt, resolve, reject as Reject);
+      return undefined;
+    }
+    return startedAt < 0
+      ? runTask(fn, context, this.#onValue, this.#onError)
+      : this.#runObserved(fn, context, startedAt);
   }
 
   // the hot path: two handlers shared by every call, so a call makes no closure
@@ -257,6 +257,29 @@ export class Pool implements Policy, Disposable {
       (error) => {
         this.#finish(context.signal.aborted ? 'cancelled' : 'failure', startedAt);
         throw error;
+      },
+    );
+  }
+
+  // A queued caller already has its promise: settle it from the task's own handlers, since
+  // resolving it with another promise would cost a thenable job and one more promise per call.
+  #runQueued(
+    fn: AnyTask,
+    context: ExecuteContext,
+    startedAt: number,
+    resolve: Resolve<unknown>,
+    reject: Reject,
+  ): void {
+    runTask(
+      fn,
+      context,
+      (value) => {
+        this.#finish('success', startedAt);
+        resolve(value);
+      },
+      (error) => {
+        this.#finish(context.signal.aborted ? 'cancelled' : 'failure', startedAt);
+        reject(error);
       },
     );
   }

@@ -11,7 +11,7 @@ import {
 } from '@dyno/core';
 import type { TimeoutEvent } from './events.js';
 import { newPromise, takeReject, takeResolve } from './internal/capture.js';
-import { type TimedOwner, TimedRun } from './internal/timed-run.js';
+import { Deadlines, type TimedOwner, TimedRun } from './internal/timed-run.js';
 import { DEFAULT_TIMEOUT_OPTIONS, TIMEOUT_RULES, type TimeoutOptions } from './options.js';
 
 type Resolved = Required<Omit<TimeoutOptions, 'name'>> & { readonly name?: string };
@@ -53,8 +53,8 @@ export class Timeout implements Policy {
     const payload: TimeoutEvent = Object.freeze({ name: this.name, timeout: this.timeout });
     this.#owner = {
       name: this.name,
-      clock: o.clock,
       timeout: o.timeout,
+      deadlines: new Deadlines(o.clock, o.timeout),
       expired: () => emitter.emit(payload),
       finished: noop,
     };

@@ -9,8 +9,17 @@ import path from 'node:path';
 const root = path.join(__dirname, '..', '..', '..');
 const packagesDir = path.join(root, 'packages');
 const bin = (name: string) => path.join(root, 'node_modules', '.bin', name);
-const run = (file: string, args: string[], cwd: string) =>
-  execFileSync(file, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+function run(file: string, args: string[], cwd: string): string {
+  try {
+    return execFileSync(file, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  } catch (error) {
+    // show what the command printed, not only that it failed
+    const { stdout, stderr } = error as { stdout?: string; stderr?: string };
+    throw new Error(
+      `${path.basename(file)} ${args.join(' ')} failed:\n${stdout ?? ''}${stderr ?? ''}`,
+    );
+  }
+}
 
 interface Pkg {
   readonly dir: string;
@@ -42,11 +51,12 @@ afterAll(() => {
   rmSync(work, { recursive: true, force: true });
 });
 
-function scratch(name: string, names: string[]): string {
+/** A scratch project with the tarballs of `names` and, from the registry, `extra` packages. */
+function scratch(name: string, names: string[], extra: string[] = []): string {
   const dir = path.join(work, name);
   run('mkdir', ['-p', dir], work);
   writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name, private: true }));
-  const files = names.map((n) => tarballs.get(n) as string);
+  const files = [...names.map((n) => tarballs.get(n) as string), ...extra];
   run(
     'npm',
     ['install', '--no-audit', '--no-fund', '--prefer-offline', '--ignore-scripts', ...files],
@@ -79,9 +89,11 @@ describe('packaging', () => {
   });
 
   it('installs every tarball outside the workspace and loads each entry with import and require', () => {
+    // what a TypeScript user of every package has: Node's types and the optional OpenTelemetry peer
     const dir = scratch(
       'all',
       packages.map((p) => p.name),
+      ['@types/node@20.19.43', '@opentelemetry/api@1.9.0'],
     );
     const names = packages.flatMap(specifiers);
     writeFileSync(
@@ -127,7 +139,7 @@ describe('packaging', () => {
           moduleResolution: 'node16',
           strict: true,
           noEmit: true,
-          types: [],
+          types: ['node'],
           skipLibCheck: false,
           lib: ['es2022', 'esnext.disposable', 'dom'],
         },

@@ -1,5 +1,5 @@
 import { createServer, get } from 'node:http';
-import { dashboard, DEFAULT_DASHBOARD_OPTIONS } from '@dyno/dashboard';
+import { DEFAULT_DASHBOARD_OPTIONS, dashboard } from '@dyno/dashboard';
 
 /** Uses @dyno/dashboard: serves the page once over real HTTP on 127.0.0.1, then closes. */
 export async function use() {

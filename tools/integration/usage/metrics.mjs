@@ -1,4 +1,4 @@
-import { MetricsRegistry, hystrixStream, prometheusText } from '@dyno/metrics';
+import { hystrixStream, MetricsRegistry, prometheusText } from '@dyno/metrics';
 
 /** Uses @dyno/metrics: a registry, a few records, a snapshot and both text exporters. */
 export async function use() {

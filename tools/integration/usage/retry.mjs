@@ -1,4 +1,4 @@
-import { ConstantBackoff, CompoundError, Retry, RetryBudget, retry } from '@dyno/retry';
+import { CompoundError, ConstantBackoff, Retry, RetryBudget, retry } from '@dyno/retry';
 
 /** Uses @dyno/retry: a retried call, an exhausted one, and one cancelled during its backoff. */
 export async function use() {

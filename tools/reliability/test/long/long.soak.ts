@@ -26,5 +26,6 @@ it('keeps every invariant over 1,000,000 calls on real time', async () => {
   expect(report.warnings).toEqual([]);
   expect(report.listenersAfter).toBe(report.listenersBefore);
   expect(report.heapGrowthBytes).toBeLessThan(5 * 1024 * 1024);
-  expect(report.activeTimersAfterDispose).toBe(0);
+  // timers of the test runner itself may end meanwhile: fewer is fine, more is a leak
+  expect(report.activeTimersAfterDispose).toBeLessThanOrEqual(0);
 });
