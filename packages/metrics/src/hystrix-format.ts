@@ -61,6 +61,8 @@ export function toHystrixCommand(
     group: s.group,
     currentTime: Math.round(currentTime),
     isCircuitBreakerOpen: s.circuit?.open ?? false,
+    // Hystrix has only open/closed; Dyno's dashboard also shows half-open and isolated
+    ...(s.circuit && { dynoCircuitState: s.circuit.state }),
     errorPercentage: Math.trunc(s.errorPercentage),
     errorCount: s.errors,
     requestCount: s.requests,

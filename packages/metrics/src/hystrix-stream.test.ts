@@ -122,9 +122,10 @@ describe('toHystrixCommand', () => {
     m.observe(breaker);
     breaker.moveTo('open');
     const command = toHystrixCommand(m.snapshot(), 1_700_000_000_123.4);
-    expect(Object.keys(command).sort()).toEqual([...COMMAND_FIELDS].sort());
+    expect(Object.keys(command).sort()).toEqual([...COMMAND_FIELDS, 'dynoCircuitState'].sort());
     expect(command).toMatchObject({
       type: 'HystrixCommand',
+      dynoCircuitState: 'open',
       name: 'get-user',
       group: 'users',
       currentTime: 1_700_000_000_123,
@@ -171,6 +172,7 @@ describe('toHystrixCommand', () => {
       new Metrics({ name: 'idle', clock: new ManualClock() }).snapshot(),
       0,
     );
+    expect('dynoCircuitState' in command).toBe(false);
     expect(command).toMatchObject({
       isCircuitBreakerOpen: false,
       errorPercentage: 0,

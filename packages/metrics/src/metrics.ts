@@ -44,7 +44,9 @@ export class Metrics implements Disposable {
   readonly #latency: RollingLatency;
   #base = 0;
   #inFlight = 0;
-  #poolActive = 0;
+  // pool starts not yet counted into a bucket (see `#sink.poolStarted`)
+  #pendingStarts = 0;
+  #pendingMaxActive = 0;
   #latencyCount = 0;
   #latencySum = 0;
   #disposed = false;
@@ -94,6 +96,7 @@ export class Metrics implements Disposable {
    */
   begin(now: number = this.#clock.now()): number {
     if (now >= this.#ring.end) this.#roll(now);
+    if (this.#pendingStarts !== 0) this.#countStarts();
     const level = ++this.#inFlight;
     const i = this.#base + S.MAX_IN_FLIGHT;
     if (level > (this.#counts[i] as number)) this.#counts[i] = level;
@@ -115,6 +118,7 @@ export class Metrics implements Disposable {
       throw new RangeError(`${PKG}: a latency must be finite and >= 0 ms; received ${latency}`);
     }
     if (now >= this.#ring.end) this.#roll(now);
+    if (this.#pendingStarts !== 0) this.#countStarts();
     this.#lastWrite = now;
     const i = this.#base + slot;
     this.#counts[i] = (this.#counts[i] as number) + 1;
@@ -132,7 +136,20 @@ export class Metrics implements Disposable {
     // The gauges held their level through the buckets skipped while idle, so the current
     // bucket starts at that level rather than at zero.
     this.#counts[this.#base + S.MAX_IN_FLIGHT] = this.#inFlight;
-    this.#counts[this.#base + S.MAX_POOL_ACTIVE] = this.#poolActive;
+    this.#counts[this.#base + S.MAX_POOL_ACTIVE] = this.#pool === undefined ? 0 : this.#pool.active;
+  }
+
+  // Pool starts wait here for the next write or read, which has the clock time at hand: in
+  // `@dyno/service` that is the `begin` of the same attempt, so they land in the right bucket
+  // without a clock read of their own.
+  #countStarts(): void {
+    const counts = this.#counts;
+    const i = this.#base + S.POOL_STARTED;
+    counts[i] = (counts[i] as number) + this.#pendingStarts;
+    const j = this.#base + S.MAX_POOL_ACTIVE;
+    if (this.#pendingMaxActive > (counts[j] as number)) counts[j] = this.#pendingMaxActive;
+    this.#pendingStarts = 0;
+    this.#pendingMaxActive = 0;
   }
 
   readonly #clear = (index: number): void => {
@@ -167,23 +184,22 @@ export class Metrics implements Disposable {
   readonly #sink: Sink = {
     count: (slot) => this.#count(slot, undefined, this.#clock.now()),
     countOutcome: (slot, latency) => this.#count(slot, latency, this.#clock.now()),
-    poolActive: (active, started) => {
-      const now = this.#clock.now();
-      if (now >= this.#ring.end) this.#roll(now);
-      this.#poolActive = active;
-      const i = this.#base + S.MAX_POOL_ACTIVE;
-      if (active > (this.#counts[i] as number)) this.#counts[i] = active;
-      if (started) {
-        const j = this.#base + S.POOL_STARTED;
-        this.#counts[j] = (this.#counts[j] as number) + 1;
+    poolStarted: (active) => {
+      // Nothing was written since the previous start (a pool observed alone): count that one
+      // now, so a start waits at most until the next one to find its bucket.
+      if (this.#pendingStarts !== 0) {
+        const now = this.#clock.now();
+        if (now >= this.#ring.end) this.#roll(now);
+        this.#countStarts();
       }
+      this.#pendingStarts++;
+      if (active > this.#pendingMaxActive) this.#pendingMaxActive = active;
     },
     setBreaker: (breaker) => {
       this.#breaker = breaker;
     },
     setPool: (pool) => {
       this.#pool = pool;
-      this.#poolActive = pool.active;
     },
     detach: (source) => {
       if (this.#breaker === source) this.#breaker = undefined;
@@ -209,6 +225,7 @@ export class Metrics implements Disposable {
     this.#checkLive();
     const now = this.#clock.now();
     if (now >= this.#ring.end) this.#roll(now);
+    if (this.#pendingStarts !== 0) this.#countStarts();
     this.#latency.roll(now);
     const sums = new Float64Array(S.SLOTS);
     const counts = this.#counts;

@@ -79,6 +79,77 @@ describe('Metrics.observe', () => {
     expect(m.snapshot().pool).toMatchObject({ executed: 0, rejected: 0, maxActive: 1 });
   });
 
+  it('does not listen to pool settlements unless asked for outcomes', () => {
+    const m = make();
+    const pool = new FakePool();
+    m.observe(pool);
+    expect([pool.start.hasListeners, pool.rejected.hasListeners]).toEqual([true, true]);
+    expect(pool.settle.hasListeners).toBe(false);
+    const other = new FakePool('other');
+    m.observe(other, { outcomes: true });
+    expect(other.settle.hasListeners).toBe(true);
+  });
+
+  it('counts a pool start in the bucket of the write that follows it, without a clock read', async () => {
+    const clock = new ManualClock();
+    const m = make(clock);
+    const pool = new FakePool();
+    m.observe(pool);
+    const now = jest.spyOn(clock, 'now');
+    // what @dyno/service does: the pool starts the task, then the attempt calls begin(start)
+    const start = 1000;
+    clock.set(start);
+    pool.run();
+    pool.run();
+    m.begin(start);
+    expect(now).toHaveBeenCalledTimes(1); // the second start saw the first one still waiting
+    now.mockClear();
+    pool.run();
+    m.begin(start);
+    expect(now).not.toHaveBeenCalled();
+    pool.done('success', 1);
+    pool.done('success', 1);
+    // the three starts belong to the bucket from 1000 to 2000: gone once the window passes it
+    await clock.advance(9_999);
+    expect(m.snapshot().pool).toMatchObject({ executed: 3, maxActive: 3, active: 1 });
+    await clock.advance(1);
+    expect(m.snapshot().pool).toMatchObject({ executed: 0, maxActive: 1, active: 1 });
+  });
+
+  it('counts the starts of a pool observed alone by the next start or snapshot', async () => {
+    const clock = new ManualClock();
+    const m = make(clock);
+    const pool = new FakePool();
+    m.observe(pool);
+    pool.run();
+    pool.done('success', 1);
+    await clock.advance(1_000);
+    // the start waiting since 0 is counted now, in the bucket from 1000 to 2000
+    pool.run();
+    await clock.advance(9_000);
+    // the second start waited for this read: it is counted in the bucket of 10000
+    expect(m.snapshot().pool).toMatchObject({ executed: 2, maxActive: 1 });
+    await clock.advance(1_000);
+    expect(m.snapshot().pool).toMatchObject({ executed: 1, maxActive: 1 });
+    await clock.advance(9_000);
+    expect(m.snapshot().pool).toMatchObject({ executed: 0, maxActive: 1 });
+  });
+
+  it('seeds the rolling max active of a new bucket with the level the pool holds', async () => {
+    const clock = new ManualClock();
+    const m = make(clock);
+    const pool = new FakePool();
+    m.observe(pool);
+    pool.run();
+    pool.run();
+    pool.run();
+    m.record('success', 1);
+    pool.done('success', 1);
+    await clock.advance(10_000);
+    m.record('success', 1);
+    expect(m.snapshot().pool).toMatchObject({ active: 2, maxActive: 2, executed: 0 });
+  });
+
   it('counts pool settlements and refusals as outcomes with { outcomes: true }', () => {
     const m = make();
     const pool = new FakePool();

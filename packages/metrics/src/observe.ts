@@ -71,7 +71,8 @@ export interface ObserveOptions {
 export interface Sink {
   count(slot: number): void;
   countOutcome(slot: number, latency: number | undefined): void;
-  poolActive(active: number, started: boolean): void;
+  /** A pool task started, `active` tasks running with it; counted without a clock read. */
+  poolStarted(active: number): void;
   setBreaker(breaker: ObservableBreaker): void;
   setPool(pool: ObservablePool): void;
   /** Forgets `source` if it is the breaker or pool whose gauges are shown. */
@@ -91,23 +92,26 @@ export function bind(sink: Sink, source: unknown, options: ObserveOptions | unde
   if (typeof source.onStart === 'function' && typeof source.onSettle === 'function') {
     const pool = source as unknown as ObservablePool;
     sink.setPool(pool);
-    subs.push(pool.onStart((e) => sink.poolActive(e.active, true)));
+    // The gauges are read from the pool at snapshot time and the max active only rises when a
+    // task starts, so `onSettle` is needed only for outcomes: a pool with a settle listener
+    // must time every task, which is most of what observing would cost.
+    subs.push(pool.onStart((e) => sink.poolStarted(e.active)));
     subs.push(
       pool.onReject(() => {
         sink.count(POOL_REJECTED);
         if (outcomes) sink.countOutcome(REJECTED, undefined);
       }),
     );
-    subs.push(
-      pool.onSettle((e) => {
-        sink.poolActive(pool.active, false);
-        if (!outcomes) return;
-        const slot = e.outcome === 'success' ? SUCCESS : e.outcome === 'failure' ? FAILURE : -1;
-        if (slot !== -1 || e.outcome === 'timeout') {
-          sink.countOutcome(slot === -1 ? TIMEOUT : slot, e.duration);
-        }
-      }),
-    );
+    if (outcomes) {
+      subs.push(
+        pool.onSettle((e) => {
+          const slot = e.outcome === 'success' ? SUCCESS : e.outcome === 'failure' ? FAILURE : -1;
+          if (slot !== -1 || e.outcome === 'timeout') {
+            sink.countOutcome(slot === -1 ? TIMEOUT : slot, e.duration);
+          }
+        }),
+      );
+    }
     return release(subs, () => sink.detach(pool));
   }
   if (typeof source.onStateChange === 'function' && 'state' in source) {

@@ -92,6 +92,24 @@ describe('Pool', () => {
     expect([pool.active, pool.queued]).toEqual([0, 0]);
   });
 
+  it('settles a queued caller with the value or error of its own task', async () => {
+    const pool = new Pool({ concurrency: 1, queue: 3 });
+    const gate = deferred();
+    const first = pool.execute(() => gate.promise);
+    const boom = new Error('boom');
+    const value = pool.execute(async () => 'v');
+    const error = pool.execute(() => Promise.reject(boom));
+    const thrown = pool.execute(() => {
+      throw 'text';
+    });
+    gate.resolve();
+    await first;
+    await expect(value).resolves.toBe('v');
+    await expect(error).rejects.toBe(boom);
+    await expect(thrown).rejects.toBe('text');
+    expect([pool.active, pool.queued]).toEqual([0, 0]);
+  });
+
   it('rejects with queue-full when every slot and queue place is taken', async () => {
     const pool = new Pool({ concurrency: 1, queue: 1, name: 'db' });
     const rejects: RejectEvent[] = [];

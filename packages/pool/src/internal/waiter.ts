@@ -1,6 +1,8 @@
 import type { ExecuteContext } from '@dyno/core';
 import type { Reject, Resolve } from './capture.js';
 
+const noop = (): void => {};
+
 /**
  * A call waiting in a pool's queue. It listens to the caller's signal as an
  * `EventListenerObject`, so waiting costs one object and the promise, and no closure.
@@ -23,4 +25,11 @@ export class Waiter {
   handleEvent(): void {
     this.cancel(this);
   }
+
+  /**
+   * @internal A waiter kept for good, so that V8 keeps this class's hidden classes through a
+   * full garbage collection while no call is queued (see `TimedRun.shapeKeeper`). `at` is
+   * fractional so the field holds doubles from the start.
+   */
+  static readonly shapeKeeper: object = new Waiter(noop, undefined, noop, noop, -0.5, noop);
 }
