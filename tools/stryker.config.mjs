@@ -11,6 +11,8 @@
 // by its "@stryker-mutator/*" glob; resolve its ESM entry from here (the root devDependency).
 const jestRunner = import.meta.resolve('@stryker-mutator/jest-runner');
 
+const mutate = ['src/**/*.ts', '!src/**/*.test.ts', '!src/**/test-support/**', '!src/index.ts'];
+
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
 export default {
   testRunner: 'jest',
@@ -22,12 +24,7 @@ export default {
     enableFindRelatedTests: true,
   },
   coverageAnalysis: 'perTest',
-  mutate: [
-    'src/**/*.ts',
-    '!src/**/*.test.ts',
-    '!src/**/test-support/**',
-    '!src/index.ts',
-  ],
+  mutate,
   // Static mutants (module-level constants, frozen defaults) need every test re-run in a fresh
   // process; they cost more than the rest together and are covered by the options tests.
   ignoreStatic: true,

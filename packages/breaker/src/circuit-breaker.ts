@@ -1,13 +1,11 @@
 import {
   type Awaitable,
   abortReason,
-  type Clock,
   type Disposable,
   type Event,
   type ExecuteContext,
   type ExecuteOptions,
   NEVER_ABORTED,
-  onAbort,
   type Policy,
   toDisposable,
 } from '@dyno/core';
@@ -23,30 +21,14 @@ import type {
 } from './events.js';
 import { type Config, resolveBreaker } from './internal/config.js';
 import { Emitters } from './internal/emitters.js';
+import { CLOSED, HALF_OPEN, ISOLATED, OPEN, STATES } from './internal/states.js';
+import { classify, RELEASED, saveCircuit, Trip, watchProbe } from './internal/trip.js';
 import type { CircuitBreakerOptions } from './options.js';
 import type { CircuitSnapshot } from './snapshot.js';
 import type { Strategy } from './strategies/strategy.js';
 
-const CLOSED = 0;
-const OPEN = 1;
-const HALF_OPEN = 2;
-const ISOLATED = 3;
-const STATES: readonly CircuitState[] = ['closed', 'open', 'half-open', 'isolated'];
-
 // Handed to `fn` when the caller gave no signal: no object is made per call.
 const NO_SIGNAL: ExecuteContext = Object.freeze({ signal: NEVER_ABORTED });
-
-/** The settle callbacks of the calls of one closed epoch. */
-interface Handlers {
-  readonly succeeded: (value: unknown) => unknown;
-  readonly failed: (error: unknown) => never;
-}
-
-/** A half-open probe made with a signal: its permit goes back as soon as the caller aborts. */
-interface ProbeWatch {
-  released: boolean;
-  subscription: Disposable;
-}
 
 /**
  * A circuit breaker that trips itself. Closed, it runs calls and feeds their outcomes to its trip
@@ -57,37 +39,33 @@ interface ProbeWatch {
  * circuit has not changed state since the call started.
  */
 export class CircuitBreaker implements Policy {
+  // Few fields on purpose (each costs every instance): the settings live in a shared config,
+  // what only a tripped circuit needs lives in `#trip`, and emitters are made on first use.
   /** The instance name used in events, errors and metrics. */
   readonly name: string;
-  readonly #clock: Clock;
-  readonly #strategy: Strategy;
   readonly #config: Config;
+  readonly #strategy: Strategy;
   #state = CLOSED;
   // bumped on every transition; a call remembers the epoch it started in
   #epoch = 0;
-  // open: when probes may start; half-open: when the oldest running probe started
-  #at = 0;
-  #reopens = 0;
-  #probes = 0;
-  #successes = 0;
-  #isolations = 0;
-  #reason: unknown;
+  #trip: Trip | undefined;
   #events: Emitters | undefined;
-  #handlers: Handlers | undefined;
+  // the settle callbacks of the fast path, shared by every call of one closed epoch
+  #succeeded: ((value: unknown) => unknown) | undefined;
+  #failed: ((error: unknown) => never) | undefined;
 
   /** Throws `TypeError` or `RangeError` for bad options, before anything is built. */
   constructor(options?: CircuitBreakerOptions) {
     const r = resolveBreaker(options);
     this.name = r.name;
-    this.#clock = r.clock;
-    this.#strategy = r.strategy;
     this.#config = r.config;
+    this.#strategy = r.strategy;
     if (r.snapshot !== undefined) this.#restore(r.snapshot);
   }
 
   /** The current state; reading it may move an open circuit to half-open when its time is up. */
   get state(): CircuitState {
-    if (this.#state === OPEN || this.#state === HALF_OPEN) this.#refresh(this.#clock.now());
+    if (this.#state === OPEN || this.#state === HALF_OPEN) this.#refresh(this.#config.clock.now());
     return STATES[this.#state] as CircuitState;
   }
 
@@ -98,6 +76,25 @@ export class CircuitBreaker implements Policy {
    */
   execute<T>(fn: (context: ExecuteContext) => Awaitable<T>, options?: ExecuteOptions): Promise<T> {
     const signal = options?.signal;
+    if (this.#state !== CLOSED || signal !== undefined || this.#timed()) {
+      return this.#guarded(fn, signal);
+    }
+    // the hot path: closed, untimed, no signal; the callbacks are shared by every call of this
+    // epoch, so nothing is made per call
+    const succeeded = this.#succeeded ?? this.#makeHandlers();
+    let result: Awaitable<T>;
+    try {
+      result = fn(NO_SIGNAL);
+    } catch (error) {
+      result = Promise.reject(error);
+    }
+    return Promise.resolve(result).then(succeeded, this.#failed) as Promise<T>;
+  }
+
+  #guarded<T>(
+    fn: (context: ExecuteContext) => Awaitable<T>,
+    signal: AbortSignal | undefined,
+  ): Promise<T> {
     if (signal?.aborted) return Promise.reject(abortReason(signal));
     let probe = false;
     if (this.#state !== CLOSED) {
@@ -105,18 +102,7 @@ export class CircuitBreaker implements Policy {
       if (typeof admitted !== 'boolean') return Promise.reject(admitted);
       probe = admitted;
     }
-    if (probe || signal !== undefined || this.#timed()) return this.#run(fn, signal, probe);
-    // the hot path: closed, untimed, no signal; the handlers are shared by every call of this
-    // epoch, so nothing is made per call
-    if (this.#handlers === undefined) this.#handlers = this.#makeHandlers();
-    const handlers = this.#handlers;
-    let result: Awaitable<T>;
-    try {
-      result = fn(NO_SIGNAL);
-    } catch (error) {
-      result = Promise.reject(error);
-    }
-    return Promise.resolve(result).then(handlers.succeeded, handlers.failed) as Promise<T>;
+    return this.#run(fn, signal, probe);
   }
 
   async #run<T>(
@@ -125,32 +111,40 @@ export class CircuitBreaker implements Policy {
     probe: boolean,
   ): Promise<T> {
     const epoch = this.#epoch;
-    const watch = probe && signal !== undefined ? this.#watch(signal, epoch) : undefined;
+    const watch =
+      probe && signal !== undefined
+        ? watchProbe(signal, () => {
+            if (epoch === this.#epoch) (this.#trip as Trip).probes--;
+          })
+        : undefined;
     // NaN marks an untimed call; timing costs a clock read, so only when it is used
-    const start = this.#timed() ? this.#clock.now() : Number.NaN;
-    let value: T;
+    const start = this.#timed() ? this.#config.clock.now() : Number.NaN;
+    let value: unknown;
+    let isError = false;
     try {
       value = await fn(signal === undefined ? NO_SIGNAL : { signal });
     } catch (error) {
-      this.#settle(epoch, start, error, true, signal, watch);
-      throw error;
+      value = error;
+      isError = true;
     }
-    this.#settle(epoch, start, value, false, signal, watch);
-    return value;
+    watch?.subscription.dispose();
+    const counted = watch?.released === true ? RELEASED : epoch;
+    this.#settle(counted, start, value, isError, signal?.aborted === true);
+    if (isError) throw value;
+    return value as T;
   }
 
-  #makeHandlers(): Handlers {
+  #makeHandlers(): (value: unknown) => unknown {
     const epoch = this.#epoch;
-    return {
-      succeeded: (value) => {
-        this.#settle(epoch, Number.NaN, value, false, undefined, undefined);
-        return value;
-      },
-      failed: (error) => {
-        this.#settle(epoch, Number.NaN, error, true, undefined, undefined);
-        throw error;
-      },
+    this.#failed = (error) => {
+      this.#settle(epoch, Number.NaN, error, true, false);
+      throw error;
     };
+    this.#succeeded = (value) => {
+      this.#settle(epoch, Number.NaN, value, false, false);
+      return value;
+    };
+    return this.#succeeded;
   }
 
   /**
@@ -158,29 +152,23 @@ export class CircuitBreaker implements Policy {
    * it closes with an empty window. Isolations nest: the first reason is kept.
    */
   isolate(reason?: unknown): Disposable {
-    if (this.#isolations++ === 0) {
+    this.#trip ??= new Trip();
+    const trip = this.#trip;
+    if (trip.isolations++ === 0) {
       const from = this.#transition(ISOLATED);
-      this.#reason = reason;
-      this.#emitBreak(from, ISOLATED, reason);
+      trip.reason = reason;
+      this.#events?.emitBreak(this.name, from, ISOLATED, reason);
     }
     return toDisposable(() => {
-      if (--this.#isolations === 0) this.#close();
+      if (--trip.isolations === 0) this.#close();
     });
   }
 
   /** The state as plain JSON, to save and pass back as the `snapshot` option later. */
   snapshot(): CircuitSnapshot {
-    const now = this.#clock.now();
+    const now = this.#config.clock.now();
     this.#refresh(now);
-    const state = this.#state;
-    return {
-      version: 1,
-      state: state === ISOLATED ? 'open' : (STATES[state] as 'closed' | 'open' | 'half-open'),
-      openRemaining:
-        state === OPEN ? this.#at - now : state === ISOLATED ? this.#openDuration() : 0,
-      reopenCount: this.#reopens,
-      window: this.#strategy.snapshot(now),
-    };
+    return saveCircuit(this.#state, this.#trip, this.#config, now, this.#strategy.snapshot(now));
   }
 
   /** One event per transition, with `from` and `to`. */
@@ -218,169 +206,93 @@ export class CircuitBreaker implements Policy {
   }
 
   #timed(): boolean {
-    const ev = this.#events;
-    return (
-      this.#strategy.slowCallDuration !== undefined ||
-      (ev !== undefined && (ev.success?.hasListeners === true || ev.failure?.hasListeners === true))
-    );
+    return this.#strategy.slowCallDuration !== undefined || this.#events?.timed() === true;
   }
 
   /** Admits a call into a circuit that is not closed: true for a probe, or the rejection. */
   #admit(): boolean | BrokenCircuitError {
-    const now = this.#clock.now();
+    const now = this.#config.clock.now();
     this.#refresh(now);
-    if (this.#state === HALF_OPEN && this.#probes < this.#config.halfOpenProbes) {
-      if (this.#probes++ === 0) this.#at = now;
-      return true;
-    }
+    const trip = this.#trip as Trip;
+    if (this.#state === HALF_OPEN && trip.admitProbe(now, this.#config.halfOpenProbes)) return true;
     const state = STATES[this.#state] as CircuitState;
-    const reject = this.#events?.reject;
-    if (reject?.hasListeners) reject.emit({ name: this.name, state });
-    const retryAfter = this.#state === OPEN ? this.#at - now : undefined;
-    return brokenCircuit(this.name, state, this.#reason, retryAfter);
+    this.#events?.emitReject(this.name, state);
+    const retryAfter = this.#state === OPEN ? trip.at - now : undefined;
+    return brokenCircuit(this.name, state, trip.reason, retryAfter);
   }
 
   /** The lazy clock-driven transitions: open → half-open, and a hung probe re-opening. */
   #refresh(now: number): void {
     if (this.#state === OPEN) {
-      if (now >= this.#at) {
+      if (now >= (this.#trip as Trip).at) {
         const from = this.#transition(HALF_OPEN);
-        const ev = this.#events;
-        if (ev?.halfOpen?.hasListeners) ev.halfOpen.emit({ name: this.name });
-        this.#emitChange(from, HALF_OPEN);
+        this.#events?.emitHalfOpen(this.name, from, HALF_OPEN);
       }
-    } else if (this.#state === HALF_OPEN && this.#probes > 0) {
+    } else if (this.#state === HALF_OPEN) {
       const wait = this.#config.halfOpenMaxWait;
-      if (now - this.#at >= wait) this.#open(new ProbeTimeoutError(this.name, wait), now, true);
+      if ((this.#trip as Trip).hung(now, wait)) {
+        this.#open(new ProbeTimeoutError(this.name, wait), now, true);
+      }
     }
   }
 
-  #watch(signal: AbortSignal, epoch: number): ProbeWatch {
-    const watch: ProbeWatch = { released: false, subscription: undefined as never };
-    watch.subscription = onAbort(signal, () => {
-      watch.released = true;
-      if (epoch === this.#epoch) this.#probes--;
-    });
-    return watch;
-  }
-
-  #settle(
-    epoch: number,
-    start: number,
-    value: unknown,
-    isError: boolean,
-    signal: AbortSignal | undefined,
-    watch: ProbeWatch | undefined,
-  ): void {
-    watch?.subscription.dispose();
-    const classify = this.#config.isFailure;
+  #settle(epoch: number, start: number, value: unknown, isError: boolean, aborted: boolean): void {
+    const config = this.#config;
     let failure = isError;
-    if (classify !== undefined) failure = this.#classify(classify, value, isError);
+    if (config.isFailure !== undefined) failure = classify(config.isFailure, value, isError);
     // an error that is not a failure, or any error after the caller aborted, counts as neither
-    const ignored = isError && (!failure || signal?.aborted === true);
+    const ignored = isError && (!failure || aborted);
     const timed = !Number.isNaN(start);
     // 0 when the clock was not needed; read later if the circuit opens
-    const now = timed || this.#strategy.timed || this.#state !== CLOSED ? this.#clock.now() : 0;
+    const now = timed || this.#strategy.timed || this.#state !== CLOSED ? config.clock.now() : 0;
     const duration = timed ? now - start : 0;
-    if (!ignored) this.#emitOutcome(failure, value, duration);
+    if (!ignored) this.#events?.emitOutcome(this.name, failure, value, duration);
     if (this.#state !== CLOSED) this.#refresh(now);
-    if (epoch !== this.#epoch || watch?.released === true) return;
+    if (epoch !== this.#epoch) return;
     if (this.#state === CLOSED) {
       if (ignored) return;
       const slowCall = this.#strategy.slowCallDuration;
       const slow = slowCall !== undefined && duration >= slowCall;
       if (this.#strategy.record(failure, slow, now)) {
-        this.#open(value, now === 0 ? this.#clock.now() : now, false);
+        this.#open(value, now === 0 ? config.clock.now() : now, false);
       }
     } else if (this.#state === HALF_OPEN) {
-      this.#probes--;
+      const trip = this.#trip as Trip;
+      trip.probes--;
       if (ignored) return;
       if (failure) this.#open(value, now, true);
-      else if (++this.#successes >= this.#config.halfOpenSuccesses) this.#close();
-    }
-  }
-
-  #classify(classify: NonNullable<Config['isFailure']>, value: unknown, isError: boolean): boolean {
-    try {
-      return classify(value, isError ? 'error' : 'result') === true;
-    } catch (error) {
-      // a broken classifier must not hide the outcome: count it as a failure, report the bug
-      queueMicrotask(() => {
-        throw error;
-      });
-      return true;
-    }
-  }
-
-  #emitOutcome(failure: boolean, value: unknown, duration: number): void {
-    const ev = this.#events;
-    if (ev === undefined) return;
-    if (failure) {
-      if (ev.failure?.hasListeners) ev.failure.emit({ name: this.name, duration, error: value });
-    } else if (ev.success?.hasListeners) {
-      ev.success.emit({ name: this.name, duration });
+      else if (++trip.successes >= config.halfOpenSuccesses) this.#close();
     }
   }
 
   #transition(to: number): number {
     const from = this.#state;
+    this.#trip ??= new Trip();
+    this.#trip.enter();
     this.#state = to;
     this.#epoch++;
-    this.#handlers = undefined;
-    this.#probes = 0;
-    this.#successes = 0;
+    this.#succeeded = this.#failed = undefined;
     return from;
-  }
-
-  #openDuration(): number {
-    const { openDuration, backoffFactor, maxOpenDuration } = this.#config;
-    return Math.min(maxOpenDuration, openDuration * backoffFactor ** this.#reopens);
   }
 
   #open(reason: unknown, now: number, failedProbe: boolean): void {
     const from = this.#transition(OPEN);
-    this.#reopens = failedProbe ? this.#reopens + 1 : 0;
-    this.#at = now + this.#openDuration();
-    this.#reason = reason;
-    this.#emitBreak(from, OPEN, reason);
+    (this.#trip as Trip).opened(reason, now, failedProbe, this.#config);
+    this.#events?.emitBreak(this.name, from, OPEN, reason);
   }
 
   #close(): void {
     const from = this.#transition(CLOSED);
-    this.#reopens = 0;
-    this.#reason = undefined;
+    (this.#trip as Trip).closed();
     this.#strategy.reset();
-    const ev = this.#events;
-    if (ev?.reset?.hasListeners) ev.reset.emit({ name: this.name });
-    this.#emitChange(from, CLOSED);
-  }
-
-  #emitBreak(from: number, to: number, reason: unknown): void {
-    const ev = this.#events;
-    if (ev?.break?.hasListeners) ev.break.emit({ name: this.name, reason });
-    this.#emitChange(from, to);
-  }
-
-  #emitChange(from: number, to: number): void {
-    const ev = this.#events?.stateChange;
-    if (ev?.hasListeners) {
-      ev.emit({
-        name: this.name,
-        from: STATES[from] as CircuitState,
-        to: STATES[to] as CircuitState,
-      });
-    }
+    this.#events?.emitReset(this.name, from, CLOSED);
   }
 
   #restore(s: CircuitSnapshot): void {
-    const now = this.#clock.now();
-    this.#reopens = s.reopenCount;
+    const now = this.#config.clock.now();
+    const trip = new Trip();
+    this.#trip = trip;
+    this.#state = trip.restore(s, this.#config, now);
     this.#strategy.restore(s.window, now);
-    if (s.state === 'open') {
-      this.#state = OPEN;
-      this.#at = now + Math.min(s.openRemaining, this.#openDuration());
-    } else if (s.state === 'half-open') {
-      this.#state = HALF_OPEN;
-    }
   }
 }

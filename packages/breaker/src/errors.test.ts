@@ -1,3 +1,4 @@
+import { types } from 'node:util';
 import { DynoError } from '@dyno/core';
 import { BrokenCircuitError, brokenCircuit, ProbeTimeoutError } from './errors.js';
 
@@ -24,6 +25,19 @@ describe('BrokenCircuitError', () => {
       });
     }
     expect(BrokenCircuitError.isInstance(new ProbeTimeoutError('db', 5))).toBe(false);
+  });
+
+  it('makes the cheap kind without the engine Error machinery, with a frameless stack', () => {
+    const cheap = brokenCircuit('db', 'half-open', undefined);
+    expect(types.isNativeError(cheap)).toBe(false);
+    expect(types.isNativeError(new BrokenCircuitError('db', 'open', undefined))).toBe(true);
+    expect(cheap.stack).toBe('BrokenCircuitError: The circuit "db" is half-open');
+    expect(cheap.retryAfter).toBeUndefined();
+    cheap.stack = 'BrokenCircuitError: rewritten by a logger';
+    expect(cheap.stack).toBe('BrokenCircuitError: rewritten by a logger');
+    expect(brokenCircuit('db', 'open', undefined).stack).toBe(
+      'BrokenCircuitError: The circuit "db" is open',
+    );
   });
 });
 

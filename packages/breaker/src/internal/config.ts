@@ -7,8 +7,12 @@ import { readSnapshot } from './read-snapshot.js';
 
 export const PKG = '@dyno/breaker';
 
-/** The numbers a breaker reads while running; shared by every breaker built with no options. */
+/**
+ * What a breaker reads while running, apart from its name and window. Shared by every breaker
+ * built with the same values, so a breaker carries one field for all of them.
+ */
 export interface Config {
+  readonly clock: Clock;
   readonly openDuration: number;
   readonly backoffFactor: number;
   readonly maxOpenDuration: number;
@@ -21,7 +25,6 @@ export interface Config {
 /** Everything a constructor needs, validated before anything is built. */
 export interface Resolved {
   readonly name: string;
-  readonly clock: Clock;
   readonly strategy: Strategy;
   readonly config: Config;
   readonly snapshot: CircuitSnapshot | undefined;
@@ -43,6 +46,7 @@ const RULES: Rules<CircuitBreakerOptions> = {
 
 const D = DEFAULT_CIRCUIT_BREAKER_OPTIONS;
 const DEFAULT_CONFIG: Config = Object.freeze({
+  clock: systemClock,
   openDuration: D.openDuration,
   backoffFactor: D.backoffFactor,
   maxOpenDuration: D.maxOpenDuration,
@@ -64,30 +68,33 @@ export function resolveBreaker(options: CircuitBreakerOptions | undefined): Reso
       `${PKG}: option \`maxOpenDuration\` must be at least \`openDuration\` (${openDuration}); received ${maxOpenDuration}`,
     );
   }
-  const custom =
-    o.openDuration !== undefined ||
-    o.backoffFactor !== undefined ||
-    o.maxOpenDuration !== undefined ||
-    o.halfOpenProbes !== undefined ||
-    o.halfOpenSuccesses !== undefined ||
-    o.halfOpenMaxWait !== undefined ||
-    o.isFailure !== undefined;
-  const config: Config = custom
-    ? {
-        openDuration,
-        backoffFactor: o.backoffFactor ?? D.backoffFactor,
-        maxOpenDuration,
-        halfOpenProbes: o.halfOpenProbes ?? D.halfOpenProbes,
-        halfOpenSuccesses: o.halfOpenSuccesses ?? D.halfOpenSuccesses,
-        halfOpenMaxWait: o.halfOpenMaxWait ?? openDuration,
-        isFailure: o.isFailure,
-      }
-    : DEFAULT_CONFIG;
+  const config = shared({
+    clock: o.clock ?? systemClock,
+    openDuration,
+    backoffFactor: o.backoffFactor ?? D.backoffFactor,
+    maxOpenDuration,
+    halfOpenProbes: o.halfOpenProbes ?? D.halfOpenProbes,
+    halfOpenSuccesses: o.halfOpenSuccesses ?? D.halfOpenSuccesses,
+    halfOpenMaxWait: o.halfOpenMaxWait ?? openDuration,
+    isFailure: o.isFailure,
+  });
   return {
     name: o.name ?? defaultName('breaker'),
-    clock: o.clock ?? systemClock,
     strategy,
     config,
     snapshot,
   };
+}
+
+const same = (a: Config, b: Config): boolean =>
+  (Object.keys(a) as (keyof Config)[]).every((key) => a[key] === b[key]);
+
+let last = DEFAULT_CONFIG;
+
+// Breakers are often built in batches with the same options (one per host or endpoint): a
+// config equal to the defaults or to the last one built is shared instead of copied.
+function shared(config: Config): Config {
+  if (same(config, DEFAULT_CONFIG)) return DEFAULT_CONFIG;
+  if (!same(config, last)) last = Object.freeze(config);
+  return last;
 }

@@ -1,16 +1,19 @@
 import { EventEmitter } from '@dyno/core';
 import type {
   BreakEvent,
+  CircuitState,
   FailureEvent,
   NameEvent,
   RejectEvent,
   StateChangeEvent,
   SuccessEvent,
 } from '../events.js';
+import { STATES } from './states.js';
 
 /**
  * A breaker's emitters, each made on its first subscriber, so a breaker nobody listens to carries
- * one empty field instead of seven emitters.
+ * one empty field instead of seven emitters. The `emit` helpers build a payload only for an
+ * event someone listens to.
  */
 export class Emitters {
   stateChange: EventEmitter<StateChangeEvent> | undefined;
@@ -22,9 +25,53 @@ export class Emitters {
   reject: EventEmitter<RejectEvent> | undefined;
 
   /** The emitter of one event, made on first use. */
-  get<K extends Exclude<keyof Emitters, 'get'>>(key: K): NonNullable<Emitters[K]> {
-    const slots = this as Record<K, unknown>;
+  get<K extends Exclude<keyof Emitters, `emit${string}` | 'get' | 'timed'>>(
+    key: K,
+  ): NonNullable<Emitters[K]> {
+    const slots = this as unknown as Record<K, unknown>;
     if (slots[key] === undefined) slots[key] = new EventEmitter();
     return slots[key] as NonNullable<Emitters[K]>;
+  }
+
+  /** True while someone listens to outcomes, so calls must be timed. */
+  timed(): boolean {
+    return this.success?.hasListeners === true || this.failure?.hasListeners === true;
+  }
+
+  emitOutcome(name: string, failure: boolean, value: unknown, duration: number): void {
+    if (failure) {
+      if (this.failure?.hasListeners) this.failure.emit({ name, duration, error: value });
+    } else if (this.success?.hasListeners) {
+      this.success.emit({ name, duration });
+    }
+  }
+
+  emitReject(name: string, state: CircuitState): void {
+    if (this.reject?.hasListeners) this.reject.emit({ name, state });
+  }
+
+  emitBreak(name: string, from: number, to: number, reason: unknown): void {
+    if (this.break?.hasListeners) this.break.emit({ name, reason });
+    this.emitChange(name, from, to);
+  }
+
+  emitHalfOpen(name: string, from: number, to: number): void {
+    if (this.halfOpen?.hasListeners) this.halfOpen.emit({ name });
+    this.emitChange(name, from, to);
+  }
+
+  emitReset(name: string, from: number, to: number): void {
+    if (this.reset?.hasListeners) this.reset.emit({ name });
+    this.emitChange(name, from, to);
+  }
+
+  emitChange(name: string, from: number, to: number): void {
+    if (this.stateChange?.hasListeners) {
+      this.stateChange.emit({
+        name,
+        from: STATES[from] as CircuitState,
+        to: STATES[to] as CircuitState,
+      });
+    }
   }
 }

@@ -64,6 +64,31 @@ describe('TimeWindow', () => {
     expect(s.snapshot(5_000)).toMatchObject({ calls: 0, failures: 0, slowCalls: 0 });
   });
 
+  it('keeps the grid of its first outcome while buckets fill, empty and fill again', () => {
+    const s = new TimeWindow(1_000, 4, 1, 1, undefined, 1);
+    s.record(true, false, 100);
+    s.record(false, false, 200);
+    expect(s.snapshot(300)).toMatchObject({ calls: 2, failures: 1, elapsed: 200 });
+    expect(s.snapshot(300).buckets).toEqual([
+      [0, 0, 0],
+      [0, 0, 0],
+      [0, 0, 0],
+      [2, 1, 0],
+    ]);
+    s.record(false, true, 400);
+    expect(s.snapshot(400).buckets).toEqual([
+      [0, 0, 0],
+      [0, 0, 0],
+      [2, 1, 0],
+      [1, 0, 1],
+    ]);
+    expect(s.snapshot(5_000)).toMatchObject({ calls: 0, failures: 0, slowCalls: 0, elapsed: 150 });
+    expect(s.snapshot(5_400)).toMatchObject({ calls: 0, elapsed: 50 });
+    s.record(true, false, 5_400);
+    expect(s.snapshot(5_500)).toMatchObject({ calls: 1, failures: 1, elapsed: 150 });
+    expect(s.snapshot(6_400)).toMatchObject({ calls: 0, failures: 0 });
+  });
+
   it('judges from the minimum number of calls, at >= the threshold', () => {
     const s = new TimeWindow(10_000, 10, 4, 0.5, undefined, 1);
     expect(s.record(true, false, 0)).toBe(false);

@@ -1,23 +1,55 @@
 import type { TimeWindowSnapshot, WindowSnapshot } from '../snapshot.js';
 import { overThreshold, type Strategy } from './strategy.js';
 
+/** The settings of a time window: shared by every window built with the same values. */
+interface Spec {
+  readonly width: number;
+  readonly buckets: number;
+  readonly minimum: number;
+  readonly threshold: number;
+  readonly slowDuration: number | undefined;
+  readonly slowThreshold: number;
+}
+
+let last: Spec | undefined;
+
+// Breakers are usually built with the same strategy options; sharing the last spec when the
+// values repeat keeps six numbers out of every instance.
+function specOf(
+  width: number,
+  buckets: number,
+  minimum: number,
+  threshold: number,
+  slowDuration: number | undefined,
+  slowThreshold: number,
+): Spec {
+  const s = last;
+  if (
+    s?.width !== width ||
+    s.buckets !== buckets ||
+    s.minimum !== minimum ||
+    s.threshold !== threshold ||
+    s.slowDuration !== slowDuration ||
+    s.slowThreshold !== slowThreshold
+  ) {
+    last = Object.freeze({ width, buckets, minimum, threshold, slowDuration, slowThreshold });
+  }
+  return last as Spec;
+}
+
 /**
  * The failure (and slow-call) ratio over a rolling time window of `buckets` buckets, judged from
  * `minimum` calls. Buckets roll lazily when an outcome is recorded or the window is read; the
  * first outcome after a reset aligns the buckets.
  */
 export class TimeWindow implements Strategy {
-  readonly slowCallDuration: number | undefined;
-  readonly timed = true;
-  readonly #width: number;
-  readonly #buckets: number;
-  readonly #minimum: number;
-  readonly #threshold: number;
-  readonly #slowThreshold: number;
-  // [calls, failures, slow] per bucket, allocated on the first outcome
+  readonly #spec: Spec;
+  // [calls, failures, slow] per bucket, made only once outcomes span two buckets: until then
+  // the newest bucket holds every outcome in the window and the totals are its counts
   #counts: number[] | undefined;
   #head = 0;
-  #headStart = 0;
+  // NaN until the first outcome after a reset, which aligns the buckets
+  #headStart = Number.NaN;
   #calls = 0;
   #failures = 0;
   #slow = 0;
@@ -30,57 +62,74 @@ export class TimeWindow implements Strategy {
     slowDuration: number | undefined,
     slowThreshold: number,
   ) {
-    this.#width = window / buckets;
-    this.#buckets = buckets;
-    this.#minimum = minimum;
-    this.#threshold = threshold;
-    this.slowCallDuration = slowDuration;
-    this.#slowThreshold = slowThreshold;
+    this.#spec = specOf(window / buckets, buckets, minimum, threshold, slowDuration, slowThreshold);
+  }
+
+  /** Calls at least this slow (ms) count as slow; `undefined` when speed is not judged. */
+  get slowCallDuration(): number | undefined {
+    return this.#spec.slowDuration;
+  }
+
+  /** Always true: outcomes are placed in buckets by time. */
+  get timed(): boolean {
+    return true;
   }
 
   record(failure: boolean, slow: boolean, now: number): boolean {
-    let counts = this.#counts;
-    if (counts === undefined) {
-      counts = this.#counts = new Array<number>(this.#buckets * 3).fill(0);
-      this.#headStart = now;
-    } else if (now - this.#headStart >= this.#width) {
-      this.#roll(now);
-    }
+    const spec = this.#spec;
+    // also true while #headStart is NaN (nothing recorded yet)
+    if (!(now - this.#headStart < spec.width)) this.#roll(now);
+    const counts = this.#counts;
     const i = this.#head * 3;
-    counts[i] = (counts[i] as number) + 1;
     this.#calls++;
+    if (counts !== undefined) counts[i] = (counts[i] as number) + 1;
     if (failure) {
-      counts[i + 1] = (counts[i + 1] as number) + 1;
       this.#failures++;
+      if (counts !== undefined) counts[i + 1] = (counts[i + 1] as number) + 1;
     }
     if (slow) {
-      counts[i + 2] = (counts[i + 2] as number) + 1;
       this.#slow++;
+      if (counts !== undefined) counts[i + 2] = (counts[i + 2] as number) + 1;
     }
     return (
-      this.#calls >= this.#minimum &&
+      this.#calls >= spec.minimum &&
       overThreshold(
         this.#calls,
         this.#failures,
         this.#slow,
-        this.#threshold,
-        this.slowCallDuration,
-        this.#slowThreshold,
+        spec.threshold,
+        spec.slowDuration,
+        spec.slowThreshold,
       )
     );
   }
 
   #roll(now: number): void {
-    const counts = this.#counts as number[];
-    const steps = Math.floor((now - this.#headStart) / this.#width);
-    this.#headStart += steps * this.#width;
-    if (steps >= this.#buckets) {
-      counts.fill(0);
+    const { width, buckets } = this.#spec;
+    if (Number.isNaN(this.#headStart)) {
+      this.#headStart = now;
+      return;
+    }
+    const steps = Math.floor((now - this.#headStart) / width);
+    this.#headStart += steps * width;
+    if (steps >= buckets) {
+      // the whole window passed: back to one implicit bucket, on the same grid
+      this.#counts = undefined;
+      this.#head = 0;
       this.#calls = this.#failures = this.#slow = 0;
       return;
     }
+    let counts = this.#counts;
+    if (counts === undefined) {
+      if (this.#calls === 0) return;
+      // the implicit head bucket (index 0) becomes a real one
+      counts = this.#counts = new Array<number>(buckets * 3).fill(0);
+      counts[0] = this.#calls;
+      counts[1] = this.#failures;
+      counts[2] = this.#slow;
+    }
     for (let s = 0; s < steps; s++) {
-      this.#head = this.#head + 1 === this.#buckets ? 0 : this.#head + 1;
+      this.#head = this.#head + 1 === buckets ? 0 : this.#head + 1;
       const i = this.#head * 3;
       this.#calls -= counts[i] as number;
       this.#failures -= counts[i + 1] as number;
@@ -92,22 +141,29 @@ export class TimeWindow implements Strategy {
   reset(): void {
     this.#counts = undefined;
     this.#head = 0;
+    this.#headStart = Number.NaN;
     this.#calls = this.#failures = this.#slow = 0;
   }
 
   snapshot(now: number): TimeWindowSnapshot {
-    const counts = this.#counts;
+    const recorded = !Number.isNaN(this.#headStart);
     const buckets: [number, number, number][] = [];
-    if (counts !== undefined) {
-      if (now - this.#headStart >= this.#width) this.#roll(now);
-      for (let k = 1; k <= this.#buckets; k++) {
-        const i = ((this.#head + k) % this.#buckets) * 3;
-        buckets.push([counts[i] as number, counts[i + 1] as number, counts[i + 2] as number]);
+    if (recorded) {
+      const n = this.#spec.buckets;
+      if (now - this.#headStart >= this.#spec.width) this.#roll(now);
+      const counts = this.#counts;
+      for (let k = 1; k <= n; k++) {
+        const i = ((this.#head + k) % n) * 3;
+        if (counts !== undefined) {
+          buckets.push([counts[i] as number, counts[i + 1] as number, counts[i + 2] as number]);
+        } else {
+          buckets.push(k === n ? [this.#calls, this.#failures, this.#slow] : [0, 0, 0]);
+        }
       }
     }
     return {
       kind: 'time-window',
-      elapsed: counts === undefined ? 0 : now - this.#headStart,
+      elapsed: recorded ? now - this.#headStart : 0,
       buckets,
       calls: this.#calls,
       failures: this.#failures,
@@ -116,10 +172,10 @@ export class TimeWindow implements Strategy {
   }
 
   restore(snapshot: WindowSnapshot, now: number): void {
-    if (snapshot.kind !== 'time-window' || snapshot.buckets.length !== this.#buckets) return;
+    if (snapshot.kind !== 'time-window' || snapshot.buckets.length !== this.#spec.buckets) return;
     const counts = snapshot.buckets.flat();
     this.#counts = counts;
-    this.#head = this.#buckets - 1;
+    this.#head = this.#spec.buckets - 1;
     this.#headStart = now - snapshot.elapsed;
     for (let i = 0; i < counts.length; i += 3) {
       this.#calls += counts[i] as number;
