@@ -8,6 +8,9 @@ const packages = path.join(__dirname, '..', 'packages');
 module.exports = (dir, overrides = {}) => ({
   rootDir: dir,
   testEnvironment: 'node',
+  // generous: simulations run under coverage on a shared 2-core CI machine; a test that really
+  // hangs still fails
+  testTimeout: 30_000,
   testMatch: ['<rootDir>/src/**/*.test.ts', '<rootDir>/test/**/*.test.ts'],
   moduleFileExtensions: ['ts', 'js', 'cjs', 'mjs', 'json'],
   transform: {

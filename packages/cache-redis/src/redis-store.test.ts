@@ -31,7 +31,7 @@ describe('RedisStore', () => {
   it('round-trips entries with value, delta and expiry, and expires them in Redis', async () => {
     const { store } = make();
     const entry = { value: { a: [1, 'x'] }, delta: 12.5, created: 5, expiry: 105 };
-    await store.set('k', entry, 60);
+    await store.set('k', entry, 60_000);
     await expect(store.get('k')).resolves.toEqual(entry);
     await store.set(
       'forever',

@@ -1,4 +1,5 @@
-// Saves docs/dashboard.png: the dashboard at 1280x800 during a simulated outage, taken with
+// Saves a screenshot of the dashboard at 1280x800 (docs/dashboard-overview.png for the simulated
+// outage, docs/dashboard.png for a live URL; OUT overrides), taken with
 // the system's headless Chromium (never a downloaded one). Run against the BUILT packages:
 //
 //   node scripts/screenshot.mjs                 # the simulated outage below
@@ -21,7 +22,13 @@ import { Metrics, toHystrixCommand, toHystrixThreadPool } from '@dyno/metrics';
 import { chromium } from 'playwright-core';
 
 const OUT =
-  process.env.OUT ?? fileURLToPath(new URL('../../../docs/dashboard.png', import.meta.url));
+  process.env.OUT ??
+  fileURLToPath(
+    new URL(
+      `../../../docs/${process.argv[2] ? 'dashboard' : 'dashboard-overview'}.png`,
+      import.meta.url,
+    ),
+  );
 const [WIDTH, HEIGHT] = (process.env.VIEWPORT ?? '1280x800').split('x').map(Number);
 const SCHEME = process.env.COLOR_SCHEME === 'dark' ? 'dark' : 'light';
 const STEP = 500;
