@@ -6,14 +6,69 @@ import { type Disposable, NOOP_DISPOSABLE, toDisposable } from './disposable.js'
  */
 export const NEVER_ABORTED: AbortSignal = new AbortController().signal;
 
+/** A function, or an object whose `handleEvent` is called (no closure needed per call). */
+export type AbortListener = (() => void) | { handleEvent(): void };
+
+interface Hub {
+  readonly listeners: Set<AbortListener>;
+  readonly fire: () => void;
+}
+
+// One real listener per signal, however many calls wait on it: a long-lived signal (a server's
+// shutdown signal) shared by many concurrent calls would otherwise pass Node's leak warning at
+// 11 listeners, and EventTarget's add/remove costs several times a Set's.
+const hubs = new WeakMap<AbortSignal, Hub>();
+
+/**
+ * Calls `listener` once when `signal` aborts, until `removeAbortListener` removes it. Every
+ * listener of a signal shares one real `abort` listener, removed when the last one leaves.
+ * A listener that throws does not stop the others; its error is rethrown on a later microtask.
+ */
+export function addAbortListener(signal: AbortSignal, listener: AbortListener): void {
+  let hub = hubs.get(signal);
+  if (hub === undefined) {
+    const listeners = new Set<AbortListener>();
+    const fire = (): void => {
+      hubs.delete(signal);
+      for (const l of listeners) {
+        try {
+          if (typeof l === 'function') l();
+          else l.handleEvent();
+        } catch (error) {
+          queueMicrotask(() => {
+            throw error;
+          });
+        }
+      }
+      listeners.clear();
+    };
+    hub = { listeners, fire };
+    hubs.set(signal, hub);
+    signal.addEventListener('abort', fire, { once: true });
+  }
+  hub.listeners.add(listener);
+}
+
+/** Removes a listener added by `addAbortListener`; unknown listeners are ignored. */
+export function removeAbortListener(signal: AbortSignal, listener: AbortListener): void {
+  const hub = hubs.get(signal);
+  if (hub === undefined || !hub.listeners.delete(listener)) return;
+  if (hub.listeners.size === 0) {
+    hubs.delete(signal);
+    signal.removeEventListener('abort', hub.fire);
+  }
+}
+
 /**
  * Runs `listener` once when `signal` aborts. The returned `Disposable` removes the listener;
  * dispose it when the call settles so nothing stays on a long-lived signal.
  */
 export function onAbort(signal: AbortSignal | undefined, listener: () => void): Disposable {
   if (signal === undefined || signal === NEVER_ABORTED) return NOOP_DISPOSABLE;
-  signal.addEventListener('abort', listener, { once: true });
-  return toDisposable(() => signal.removeEventListener('abort', listener));
+  // a fresh entry per subscription: the same function subscribed twice is two subscriptions
+  const entry = (): void => listener();
+  addAbortListener(signal, entry);
+  return toDisposable(() => removeAbortListener(signal, entry));
 }
 
 /** The reason a signal was aborted with; an `AbortError` `DOMException` when it gave none. */

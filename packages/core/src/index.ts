@@ -1,4 +1,11 @@
-export { abortReason, NEVER_ABORTED, onAbort } from './abort.js';
+export {
+  type AbortListener,
+  abortReason,
+  addAbortListener,
+  NEVER_ABORTED,
+  onAbort,
+  removeAbortListener,
+} from './abort.js';
 export { type Clock, systemClock, type TimerHandle } from './clock.js';
 export { type Disposable, NOOP_DISPOSABLE, toDisposable } from './disposable.js';
 export {

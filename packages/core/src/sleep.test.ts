@@ -1,5 +1,11 @@
 import { getEventListeners } from 'node:events';
-import { abortReason, NEVER_ABORTED, onAbort } from './abort.js';
+import {
+  abortReason,
+  addAbortListener,
+  NEVER_ABORTED,
+  onAbort,
+  removeAbortListener,
+} from './abort.js';
 import { sleep } from './sleep.js';
 import { ManualClock } from './testing/index.js';
 
@@ -103,5 +109,63 @@ describe('abort helpers', () => {
     Object.defineProperty(c.signal, 'reason', { value: undefined });
     const reason = abortReason(c.signal) as DOMException;
     expect(reason.name).toBe('AbortError');
+  });
+});
+
+describe('shared abort listeners', () => {
+  it('keeps one real listener on a signal however many calls wait on it, and none after', () => {
+    const controller = new AbortController();
+    const subs = Array.from({ length: 50 }, () => onAbort(controller.signal, () => {}));
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(1);
+    for (const s of subs.slice(1)) s.dispose();
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(1);
+    subs[0]?.dispose();
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
+  });
+
+  it('calls every listener once, in order, functions and handleEvent objects alike', () => {
+    const controller = new AbortController();
+    const calls: string[] = [];
+    const object = { handleEvent: () => calls.push('object') };
+    addAbortListener(controller.signal, () => calls.push('a'));
+    addAbortListener(controller.signal, object);
+    onAbort(controller.signal, () => calls.push('b'));
+    const removed = () => calls.push('removed');
+    addAbortListener(controller.signal, removed);
+    removeAbortListener(controller.signal, removed);
+    removeAbortListener(controller.signal, () => {});
+    controller.abort();
+    controller.signal.dispatchEvent(new Event('abort'));
+    expect(calls).toEqual(['a', 'object', 'b']);
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
+  });
+
+  it('treats the same function subscribed twice through onAbort as two subscriptions', () => {
+    const controller = new AbortController();
+    const f = jest.fn();
+    const first = onAbort(controller.signal, f);
+    onAbort(controller.signal, f);
+    first.dispose();
+    controller.abort();
+    expect(f).toHaveBeenCalledTimes(1);
+  });
+
+  it('reports a throwing listener on a later microtask and still calls the rest', () => {
+    const controller = new AbortController();
+    const boom = new Error('listener bug');
+    const after = jest.fn();
+    addAbortListener(controller.signal, () => {
+      throw boom;
+    });
+    addAbortListener(controller.signal, after);
+    const queued: Array<() => void> = [];
+    const spy = jest.spyOn(globalThis, 'queueMicrotask').mockImplementation((f) => queued.push(f));
+    try {
+      controller.abort();
+    } finally {
+      spy.mockRestore();
+    }
+    expect(after).toHaveBeenCalledTimes(1);
+    expect(queued[0]).toThrow(boom);
   });
 });

@@ -1,6 +1,7 @@
 import {
   type Awaitable,
   abortReason,
+  addAbortListener,
   type Clock,
   DisposedError,
   defaultName,
@@ -10,6 +11,7 @@ import {
   type ExecuteOptions,
   NEVER_ABORTED,
   type Policy,
+  removeAbortListener,
   resolveOptions,
   type TimerHandle,
 } from '@dyno/core';
@@ -147,7 +149,7 @@ export class Pool implements Policy, Disposable {
     const waiter = new Waiter(fn, signal, takeResolve(), takeReject(), at, this.#cancel);
     this.#waiters.push(waiter);
     this.#queued++;
-    if (signal !== undefined) signal.addEventListener('abort', waiter);
+    if (signal !== undefined) addAbortListener(signal, waiter);
     if (this.maxWait !== false && this.#waitTimer === undefined) this.#armWaitTimer(this.maxWait);
     return promise;
   }
@@ -310,7 +312,7 @@ export class Pool implements Policy, Disposable {
   #leave(waiter: Waiter): void {
     waiter.done = true;
     this.#queued--;
-    waiter.signal?.removeEventListener('abort', waiter);
+    if (waiter.signal !== undefined) removeAbortListener(waiter.signal, waiter);
   }
 
   // a queued call's signal aborted: it leaves at once, and its place goes to the next caller

@@ -1,4 +1,11 @@
-import { abortReason, type Clock, type ExecuteContext, type TimerHandle } from '@dyno/core';
+import {
+  abortReason,
+  addAbortListener,
+  type Clock,
+  type ExecuteContext,
+  removeAbortListener,
+  type TimerHandle,
+} from '@dyno/core';
 import { TimeoutError } from '../errors.js';
 import type { SettleOutcome } from '../events.js';
 import { type Reject, type Resolve, runTask } from './capture.js';
@@ -164,7 +171,7 @@ export class TimedRun<T> implements ExecuteContext {
     else tail.#next = this as TimedRun<unknown>;
     list.tail = this as TimedRun<unknown>;
     list.ensureArmed();
-    if (caller !== undefined) caller.addEventListener('abort', this);
+    if (caller !== undefined) addAbortListener(caller, this);
     runTask(fn, this, this.#onValue, this.#onError);
   }
 
@@ -221,7 +228,7 @@ export class TimedRun<T> implements ExecuteContext {
   #expire(): void {
     this.#state = TIMED_OUT;
     this.#unlink();
-    this.#caller?.removeEventListener('abort', this);
+    if (this.#caller !== undefined) removeAbortListener(this.#caller, this);
     this.#release(new TimeoutError(this.#owner.timeout, this.#owner.name));
     this.#owner.expired();
   }
@@ -264,7 +271,7 @@ export class TimedRun<T> implements ExecuteContext {
   #end(): void {
     this.#state = DONE;
     this.#unlink();
-    this.#caller?.removeEventListener('abort', this);
+    if (this.#caller !== undefined) removeAbortListener(this.#caller, this);
   }
 
   // the caller was released earlier; the task has only now let go of its slot
