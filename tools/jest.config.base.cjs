@@ -28,8 +28,9 @@ module.exports = (dir, overrides = {}) => ({
   collectCoverageFrom: ['src/**/*.ts', '!src/**/*.test.ts', '!src/**/test-support/**'],
   coverageReporters: ['text-summary', 'json-summary'],
   // Published packages must keep their tests thorough; examples and tools are programs.
-  coverageThreshold: path.basename(path.dirname(dir)) === 'packages'
-    ? { global: { lines: 95, branches: 90 } }
-    : undefined,
+  coverageThreshold:
+    path.basename(path.dirname(dir)) === 'packages'
+      ? { global: { lines: 95, branches: 90 } }
+      : undefined,
   ...overrides,
 });

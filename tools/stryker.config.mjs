@@ -1,3 +1,6 @@
+import { createRequire } from 'node:module';
+import { basename } from 'node:path';
+
 // Shared StrykerJS configuration: every package's `mutation` script runs
 // `stryker run ../../tools/stryker.config.mjs` from the package directory, so the paths below are
 // relative to that package.
@@ -13,6 +16,20 @@ const jestRunner = import.meta.resolve('@stryker-mutator/jest-runner');
 
 const mutate = ['src/**/*.ts', '!src/**/*.test.ts', '!src/**/test-support/**', '!src/index.ts'];
 
+// The shared jest preset maps every `@dyno/<name>` import to the real packages' sources by
+// absolute path. A test that imports its own package by name (index tests, `@dyno/metrics/otel`,
+// `@dyno/core/testing`) would then load the unmutated original instead of the sandbox's copy,
+// and its mutants would show as uncovered. Map the package's own names into the sandbox first.
+const require = createRequire(import.meta.url);
+const pkg = basename(process.cwd());
+const preset = require('./jest.config.base.cjs')(process.cwd());
+const moduleNameMapper = {
+  [`^@dyno/${pkg}$`]: '<rootDir>/src/index.ts',
+  ...(pkg === 'core' ? { '^@dyno/core/testing$': '<rootDir>/src/testing/index.ts' } : {}),
+  ...(pkg === 'metrics' ? { '^@dyno/metrics/otel$': '<rootDir>/src/otel/index.ts' } : {}),
+  ...preset.moduleNameMapper,
+};
+
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
 export default {
   testRunner: 'jest',
@@ -20,6 +37,7 @@ export default {
   jest: {
     projectType: 'custom',
     configFile: 'jest.config.cjs',
+    config: { moduleNameMapper },
     // Only the tests that cover a mutant run for it (see coverageAnalysis).
     enableFindRelatedTests: true,
   },

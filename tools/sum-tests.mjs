@@ -3,7 +3,10 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 
-const root = path.join(import.meta.dirname ?? path.dirname(new URL(import.meta.url).pathname), '..');
+const root = path.join(
+  import.meta.dirname ?? path.dirname(new URL(import.meta.url).pathname),
+  '..',
+);
 const dirs = ['packages', 'examples', 'tools', '.']
   .flatMap((group) =>
     group === '.'
@@ -20,7 +23,8 @@ let brokenSuites = 0;
 const rows = [];
 for (const dir of dirs) {
   const file = path.join(root, dir, '.test-results.json');
-  const hasTests = JSON.parse(readFileSync(path.join(root, dir, 'package.json'), 'utf8')).scripts?.test;
+  const hasTests = JSON.parse(readFileSync(path.join(root, dir, 'package.json'), 'utf8')).scripts
+    ?.test;
   if (!hasTests) continue;
   if (!existsSync(file)) {
     rows.push(`${dir}: no results (the test task did not run)`);
@@ -31,7 +35,9 @@ for (const dir of dirs) {
   passed += r.numPassedTests;
   failed += r.numFailedTests;
   brokenSuites += r.numRuntimeErrorTestSuites;
-  rows.push(`${dir}: ${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests} skipped`);
+  rows.push(
+    `${dir}: ${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests} skipped`,
+  );
 }
 console.log(rows.join('\n'));
 if (brokenSuites > 0) console.log(`${brokenSuites} test suite(s) failed to run`);

@@ -348,3 +348,17 @@ describe('CircuitBreaker', () => {
     expect(breaker.name).toMatch(/^breaker#\d+$/);
   });
 });
+
+describe('CircuitBreaker.isFailure', () => {
+  it('answers as the breaker counts: every error and no result by default, else by isFailure', () => {
+    expect(new CircuitBreaker().isFailure(new Error('x'))).toBe(true);
+    expect(new CircuitBreaker().isFailure('ok', 'result')).toBe(false);
+    const notFound = new Error('404');
+    const classified = new CircuitBreaker({
+      isFailure: (value, kind) => (kind === 'error' ? value !== notFound : value === 'bad'),
+    });
+    expect(classified.isFailure(notFound)).toBe(false);
+    expect(classified.isFailure(new Error('500'))).toBe(true);
+    expect(classified.isFailure('bad', 'result')).toBe(true);
+  });
+});

@@ -236,10 +236,19 @@ export class CircuitBreaker implements Policy {
     }
   }
 
+  /**
+   * Whether this breaker counts an outcome as a failure: by `isFailure` when it was given,
+   * otherwise every error and no result. Lets a wrapper (a fallback) agree with the breaker.
+   */
+  isFailure(value: unknown, kind: 'error' | 'result' = 'error'): boolean {
+    const isError = kind === 'error';
+    const isFailure = this.#config.isFailure;
+    return isFailure === undefined ? isError : classify(isFailure, value, isError);
+  }
+
   #settle(epoch: number, start: number, value: unknown, isError: boolean, aborted: boolean): void {
+    const failure = this.isFailure(value, isError ? 'error' : 'result');
     const config = this.#config;
-    let failure = isError;
-    if (config.isFailure !== undefined) failure = classify(config.isFailure, value, isError);
     // an error that is not a failure, or any error after the caller aborted, counts as neither
     const ignored = isError && (!failure || aborted);
     const timed = !Number.isNaN(start);

@@ -133,7 +133,7 @@ export class Chaos implements Policy {
   pick(): FaultKind | undefined {
     this.#calls++;
     if (!this.#enabled) {
-      (this.#counts[NONE] as number)++;
+      this.#counts[NONE] = (this.#counts[NONE] as number) + 1;
       return undefined;
     }
     const u = this.#random();
@@ -151,7 +151,7 @@ export class Chaos implements Policy {
       }
       low += rate;
     }
-    (this.#counts[NONE] as number)++;
+    this.#counts[NONE] = (this.#counts[NONE] as number) + 1;
     return undefined;
   }
 

@@ -1,7 +1,9 @@
 import { BrokenCircuitError } from '@dyno/breaker';
 import { DynoError } from '@dyno/core';
+import { CompoundError } from '@dyno/retry';
 import { FallbackError } from './errors.js';
 import { service } from './service.js';
+import type { ServiceContext } from './service-context.js';
 import { tripAfter } from './test-support/helpers.js';
 
 const down = new Error('down');
@@ -101,5 +103,33 @@ describe('service fallback', () => {
       },
     });
     await expect(t()).rejects.toThrow(FallbackError);
+  });
+});
+
+describe('fallback and the breaker classification', () => {
+  const notFound = Object.assign(new Error('not found'), { status: 404 });
+  const isFailure = (value: unknown, kind: 'error' | 'result') =>
+    kind === 'error' && value !== notFound;
+
+  it('gives the caller an error the breaker does not count, neither retried nor replaced', async () => {
+    const fn = jest.fn((_context: ServiceContext) => Promise.reject(notFound));
+    const fallback = jest.fn(() => 'fallback');
+    const svc = service(fn, { breaker: { isFailure }, fallback, pool: false, timeout: false });
+    const error = await svc().catch((e: unknown) => e);
+    expect(fn).toHaveBeenCalledTimes(1);
+    expect(fallback).not.toHaveBeenCalled();
+    expect(CompoundError.isInstance(error)).toBe(true);
+    expect((error as CompoundError).cause).toBe(notFound);
+    svc.dispose();
+  });
+
+  it('still falls back for errors the breaker counts', async () => {
+    const svc = service((_context: ServiceContext) => Promise.reject(new Error('down')), {
+      retry: false,
+      breaker: { isFailure },
+      fallback: 'fallback',
+    });
+    await expect(svc()).resolves.toBe('fallback');
+    svc.dispose();
   });
 });

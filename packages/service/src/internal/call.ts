@@ -1,6 +1,6 @@
 import { BrokenCircuitError } from '@dyno/breaker';
 import { abortReason, type ExecuteContext, type ExecuteOptions, NEVER_ABORTED } from '@dyno/core';
-import type { RetryContext } from '@dyno/retry';
+import { CompoundError, type RetryContext } from '@dyno/retry';
 import { FallbackError } from '../errors.js';
 import type { ServiceContext } from '../service-context.js';
 import { isOwnTimeout } from './outcome.js';
@@ -138,6 +138,9 @@ export class Call {
     // a call its caller cancelled wants no answer at all
     if (signal?.aborted) throw abortReason(signal);
     const p = this.#p;
+    // an error the breaker's `isFailure` says is not a failure is the dependency's answer: the
+    // caller gets it as it is, never a fallback (opossum#540)
+    if (p.breaker !== undefined && !p.breaker.isFailure(lastError(error))) throw error;
     const fallback = p.fallback;
     if (typeof fallback !== 'function') {
       p.metrics?.record('fallback-success');
@@ -164,4 +167,9 @@ export class Call {
     this.#p.metrics?.record('fallback-failure');
     return new FallbackError(this.#p.name, error, fallbackError);
   }
+}
+
+/** The error of the last attempt: retry's `CompoundError` keeps it as its `cause`. */
+function lastError(error: unknown): unknown {
+  return CompoundError.isInstance(error) ? error.cause : error;
 }

@@ -40,18 +40,18 @@ export function buildParts(defaultFnName: string | undefined, options: unknown):
   const clock = o.clock ?? systemClock;
   const base = o.clock === undefined ? { name } : { name, clock };
 
-  const retry =
-    o.retry === false
-      ? undefined
-      : isPolicy(o.retry)
-        ? (o.retry as Retry)
-        : buildRetry(base, (o.retry ?? { attempts: 3 }) as RetryOptions);
   const breaker =
     o.breaker === false
       ? undefined
       : isPolicy(o.breaker)
         ? (o.breaker as CircuitBreaker)
         : new CircuitBreaker({ ...base, ...(o.breaker as object) });
+  const retry =
+    o.retry === false
+      ? undefined
+      : isPolicy(o.retry)
+        ? (o.retry as Retry)
+        : buildRetry(base, (o.retry ?? { attempts: 3 }) as RetryOptions, breaker);
   const { pool, timeoutLayer, timeout } = buildPoolAndTimeout(base, o);
   const metrics =
     o.metrics === false
@@ -87,13 +87,20 @@ export function buildParts(defaultFnName: string | undefined, options: unknown):
   };
 }
 
-function buildRetry(base: { name: string }, given: RetryOptions): Retry {
+function buildRetry(
+  base: { name: string },
+  given: RetryOptions,
+  breaker: CircuitBreaker | undefined,
+): Retry {
   const user = given.shouldRetry;
   if (user !== undefined && typeof user !== 'function') return new Retry({ ...base, ...given });
   // A call its breaker short-circuited or its pool turned away would meet the same refusal at
-  // once: retrying it only spins. Everything else is retried as the options say.
+  // once: retrying it only spins. An error the breaker's `isFailure` says is not a failure (a
+  // 404, a validation error) is an answer, not a fault: retrying it cannot help. Everything
+  // else is retried as the options say.
   const shouldRetry = (outcome: RetryOutcome, attempt: number): boolean => {
     if (outcome.failed && isRejection(outcome.error)) return false;
+    if (outcome.failed && breaker !== undefined && !breaker.isFailure(outcome.error)) return false;
     return user === undefined ? outcome.failed : user(outcome, attempt);
   };
   return new Retry({ ...base, ...given, shouldRetry });

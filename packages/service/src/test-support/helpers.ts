@@ -1,3 +1,4 @@
+import { runInThisContext } from 'node:vm';
 import { ConstantBackoff } from '@dyno/retry';
 
 /** A retry that retries at once, so tests need no clock for backoffs. */
@@ -12,12 +13,15 @@ export const tripAfter = (failures: number, openDuration = 1000) => ({
   openDuration,
 });
 
-/** Collects unhandled rejections while a test runs. */
+// jest hands each test file a copy of `process`; `unhandledRejection` reaches the real one only
+const realProcess = runInThisContext('process') as NodeJS.Process;
+
+/** Collects unhandled rejections while a test runs (on the real `process`, so it can fail). */
 export function watchUnhandled(): { readonly seen: unknown[]; stop(): void } {
   const seen: unknown[] = [];
   const listener = (reason: unknown) => seen.push(reason);
-  process.on('unhandledRejection', listener);
-  return { seen, stop: () => process.off('unhandledRejection', listener) };
+  realProcess.on('unhandledRejection', listener);
+  return { seen, stop: () => realProcess.off('unhandledRejection', listener) };
 }
 
 /** Lets every pending promise callback and `setImmediate` run. */

@@ -1,5 +1,6 @@
 import { ManualClock } from '@dyno/core/testing';
 import { type ServiceContext, service } from '@dyno/service';
+import { realProcess } from '../support/real-process.js';
 
 // The peers' fallback bugs, one regression test each (see docs/reliability.md).
 
@@ -25,7 +26,7 @@ describe('peer bug: fallback rejections left unobserved (opossum#100, opossum#19
     const clock = new ManualClock();
     const unhandled: unknown[] = [];
     const listener = (reason: unknown) => unhandled.push(reason);
-    process.on('unhandledRejection', listener);
+    realProcess.on('unhandledRejection', listener);
     try {
       const svc = service((_context: ServiceContext) => Promise.reject(new Error('down')), {
         clock,
@@ -42,10 +43,11 @@ describe('peer bug: fallback rejections left unobserved (opossum#100, opossum#19
       );
       expect(outcomes.every((o) => o === 'FallbackError')).toBe(true);
       await new Promise((resolve) => setImmediate(resolve));
+      await new Promise((resolve) => setImmediate(resolve));
       expect(unhandled).toEqual([]);
       svc.dispose();
     } finally {
-      process.off('unhandledRejection', listener);
+      realProcess.off('unhandledRejection', listener);
     }
   });
 
