@@ -349,16 +349,16 @@ describe('CircuitBreaker', () => {
   });
 });
 
-describe('CircuitBreaker.isFailure', () => {
+describe('CircuitBreaker.countsAsFailure', () => {
   it('answers as the breaker counts: every error and no result by default, else by isFailure', () => {
-    expect(new CircuitBreaker().isFailure(new Error('x'))).toBe(true);
-    expect(new CircuitBreaker().isFailure('ok', 'result')).toBe(false);
+    expect(new CircuitBreaker().countsAsFailure(new Error('x'))).toBe(true);
+    expect(new CircuitBreaker().countsAsFailure('ok', 'result')).toBe(false);
     const notFound = new Error('404');
     const classified = new CircuitBreaker({
       isFailure: (value, kind) => (kind === 'error' ? value !== notFound : value === 'bad'),
     });
-    expect(classified.isFailure(notFound)).toBe(false);
-    expect(classified.isFailure(new Error('500'))).toBe(true);
-    expect(classified.isFailure('bad', 'result')).toBe(true);
+    expect(classified.countsAsFailure(notFound)).toBe(false);
+    expect(classified.countsAsFailure(new Error('500'))).toBe(true);
+    expect(classified.countsAsFailure('bad', 'result')).toBe(true);
   });
 });

@@ -237,17 +237,19 @@ export class CircuitBreaker implements Policy {
   }
 
   /**
-   * Whether this breaker counts an outcome as a failure: by `isFailure` when it was given,
-   * otherwise every error and no result. Lets a wrapper (a fallback) agree with the breaker.
+   * Whether this breaker counts an outcome as a failure: by the `isFailure` option when it was
+   * given, otherwise every error and no result. Lets a wrapper (a fallback) agree with the
+   * breaker. (Not named `isFailure`: beside the option of that name, a union of the two would
+   * leave an inline `isFailure` option's parameters untyped.)
    */
-  isFailure(value: unknown, kind: 'error' | 'result' = 'error'): boolean {
+  countsAsFailure(value: unknown, kind: 'error' | 'result' = 'error'): boolean {
     const isError = kind === 'error';
     const isFailure = this.#config.isFailure;
     return isFailure === undefined ? isError : classify(isFailure, value, isError);
   }
 
   #settle(epoch: number, start: number, value: unknown, isError: boolean, aborted: boolean): void {
-    const failure = this.isFailure(value, isError ? 'error' : 'result');
+    const failure = this.countsAsFailure(value, isError ? 'error' : 'result');
     const config = this.#config;
     // an error that is not a failure, or any error after the caller aborted, counts as neither
     const ignored = isError && (!failure || aborted);

@@ -140,7 +140,7 @@ export class Call {
     const p = this.#p;
     // an error the breaker's `isFailure` says is not a failure is the dependency's answer: the
     // caller gets it as it is, never a fallback (opossum#540)
-    if (p.breaker !== undefined && !p.breaker.isFailure(lastError(error))) throw error;
+    if (p.breaker !== undefined && !p.breaker.countsAsFailure(lastError(error))) throw error;
     const fallback = p.fallback;
     if (typeof fallback !== 'function') {
       p.metrics?.record('fallback-success');

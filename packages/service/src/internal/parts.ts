@@ -100,7 +100,8 @@ function buildRetry(
   // else is retried as the options say.
   const shouldRetry = (outcome: RetryOutcome, attempt: number): boolean => {
     if (outcome.failed && isRejection(outcome.error)) return false;
-    if (outcome.failed && breaker !== undefined && !breaker.isFailure(outcome.error)) return false;
+    if (outcome.failed && breaker !== undefined && !breaker.countsAsFailure(outcome.error))
+      return false;
     return user === undefined ? outcome.failed : user(outcome, attempt);
   };
   return new Retry({ ...base, ...given, shouldRetry });
