@@ -6,15 +6,14 @@ import {
   defaultName,
   type Event,
   EventEmitter,
-  invoke,
   isThenable,
   resolveOptions,
   systemClock,
 } from '@dyno/core';
 import type { CacheEntry, CacheStore } from './entry.js';
 import type { CacheErrorEvent, HitEvent, MissEvent, RefreshEvent } from './events.js';
-import { type Flight, ignore, waitFor } from './internal/flight.js';
-import { release, takeLease } from './internal/lease.js';
+import { type Flight, waitFor } from './internal/flight.js';
+import { Loads } from './internal/load.js';
 import { MemoryStore } from './memory-store.js';
 import { CACHE_RULES, type CacheOptions, DEFAULT_CACHE_OPTIONS } from './options.js';
 import type { RefreshPolicy } from './refresh.js';
@@ -60,9 +59,8 @@ export class Cache<V = unknown> {
   readonly #ttl: number;
   readonly #refresh: RefreshPolicy | false;
   readonly #swr: number;
-  readonly #sie: number;
-  readonly #negativeTtl: number;
   readonly #flights = new Map<string, Flight<V>>();
+  readonly #loads: Loads<V>;
   readonly #hit = new EventEmitter<HitEvent>();
   readonly #miss = new EventEmitter<MissEvent>();
   readonly #refreshed = new EventEmitter<RefreshEvent>();
@@ -98,8 +96,18 @@ export class Cache<V = unknown> {
     this.#ttl = o.ttl ?? Number.POSITIVE_INFINITY;
     this.#refresh = o.refresh ?? false;
     this.#swr = o.staleWhileRevalidate ?? 0;
-    this.#sie = o.staleIfError ?? 0;
-    this.#negativeTtl = o.negativeTtl ?? 0;
+    this.#loads = new Loads<V>({
+      name: this.name,
+      store: this.store,
+      clock: this.#clock,
+      ttl: this.#ttl,
+      staleWhileRevalidate: this.#swr,
+      staleIfError: o.staleIfError ?? 0,
+      negativeTtl: o.negativeTtl ?? 0,
+      flights: this.#flights,
+      refreshed: this.#refreshed,
+      error: this.#error,
+    });
   }
 
   /**
@@ -134,7 +142,7 @@ export class Cache<V = unknown> {
     if (ttl !== undefined) resolveOptions(PKG, { ttl }, { ttl: CACHE_RULES.ttl }, {});
     const now = this.#clock.now();
     const entry: CacheEntry = { value, delta: 0, created: now, expiry: now + (ttl ?? this.#ttl) };
-    await this.store.set(key, entry, this.#keep(entry.expiry - now));
+    await this.store.set(key, entry, this.#loads.keep(entry.expiry - now));
   }
 
   /** Removes `key`; a load already running for it still completes. */
@@ -214,118 +222,20 @@ export class Cache<V = unknown> {
           refresh !== false &&
           refresh.shouldRefresh(entry, now, this.#random)
         ) {
-          this.#launch(key, entry, loader, true, expiry);
+          this.#loads.launch(key, entry, loader, true, expiry);
         }
         return Promise.resolve(entry.value as V);
       }
       // past expiry: still served while its early refresh runs, or within stale-while-revalidate
       if (!entry.negative && (now < expiry + this.#swr || flight?.early === expiry)) {
         if (this.#hit.hasListeners) this.#hit.emit({ name: this.name, key, stale: true });
-        if (flight === undefined) this.#launch(key, entry, loader, true, undefined);
+        if (flight === undefined) this.#loads.launch(key, entry, loader, true, undefined);
         return Promise.resolve(entry.value as V);
       }
     }
     if (this.#miss.hasListeners) this.#miss.emit({ name: this.name, key });
-    if (flight === undefined) flight = this.#launch(key, entry, loader, false, undefined);
+    if (flight === undefined) flight = this.#loads.launch(key, entry, loader, false, undefined);
     return this.#wait(key, flight, signal);
-  }
-
-  #launch(
-    key: string,
-    previous: CacheEntry | undefined,
-    loader: CacheLoader<V>,
-    background: boolean,
-    early: number | undefined,
-  ): Flight<V> {
-    const controller = new AbortController();
-    let settle!: (promise: Promise<V>) => void;
-    const promise = new Promise<V>((resolve) => {
-      settle = resolve;
-    });
-    const flight: Flight<V> = { promise, controller, background, early, waiters: 0 };
-    this.#flights.set(key, flight);
-    promise.catch(ignore);
-    // settled only after the flight is registered, so a synchronous loader still shares
-    settle(this.#run(key, flight, previous, loader));
-    return flight;
-  }
-
-  async #run(
-    key: string,
-    flight: Flight<V>,
-    previous: CacheEntry | undefined,
-    loader: CacheLoader<V>,
-  ): Promise<V> {
-    const signal = flight.controller.signal;
-    const usable = previous !== undefined && !previous.negative ? previous : undefined;
-    let token: string | undefined;
-    try {
-      const lease = this.store.lease;
-      if (lease !== undefined) {
-        const step = await takeLease(
-          this.store,
-          lease,
-          key,
-          usable,
-          flight.background,
-          this.#clock,
-          signal,
-          this.#onStoreError,
-        );
-        if (step.serve !== undefined) return step.serve.value as V;
-        token = step.token;
-      }
-      if (previous !== undefined && this.#refreshed.hasListeners) {
-        const reason = flight.early === undefined ? 'expired' : 'early';
-        this.#refreshed.emit({ name: this.name, key, reason });
-      }
-      const start = this.#clock.now();
-      const value = await invoke(loader, { signal, key });
-      if (signal.aborted) throw abortReason(signal);
-      const end = this.#clock.now();
-      const entry: CacheEntry = {
-        value,
-        delta: end - start,
-        created: end,
-        expiry: end + this.#ttl,
-      };
-      await this.#write(key, entry, this.#ttl);
-      return value;
-    } catch (error) {
-      if (signal.aborted) throw error;
-      const stale = usable !== undefined && this.#clock.now() < usable.expiry + this.#sie;
-      const servedStale = stale || (flight.background && flight.waiters === 0);
-      this.#report(key, flight.background ? 'refresh' : 'load', error, servedStale);
-      if (stale) return usable.value as V;
-      if (this.#negativeTtl > 0 && !flight.background) {
-        const now = this.#clock.now();
-        const entry: CacheEntry = {
-          value: undefined,
-          delta: 0,
-          created: now,
-          expiry: now + this.#negativeTtl,
-          negative: true,
-          error,
-        };
-        await this.#write(key, entry, this.#negativeTtl);
-      }
-      throw error;
-    } finally {
-      if (this.#flights.get(key) === flight) this.#flights.delete(key);
-      if (token !== undefined) release(this.store.lease!, key, token, this.#onStoreError);
-    }
-  }
-
-  async #write(key: string, entry: CacheEntry, ttl: number): Promise<void> {
-    try {
-      await this.store.set(key, entry, this.#keep(ttl));
-    } catch (error) {
-      this.#storeFailed(key, error);
-    }
-  }
-
-  #keep(ttl: number): number {
-    return ttl + Math.max(this.#swr, this.#sie);
   }
 
   #wait(key: string, flight: Flight<V>, signal: AbortSignal | undefined): Promise<V> {
@@ -335,14 +245,6 @@ export class Cache<V = unknown> {
   }
 
   #storeFailed(key: string, error: unknown): void {
-    this.#report(key, 'store', error, false);
-  }
-
-  readonly #onStoreError = (key: string, error: unknown): void => this.#storeFailed(key, error);
-
-  #report(key: string, during: CacheErrorEvent['during'], error: unknown, servedStale: boolean) {
-    if (this.#error.hasListeners) {
-      this.#error.emit({ name: this.name, key, during, error, servedStale });
-    }
+    this.#loads.report(key, 'store', error, false);
   }
 }

@@ -6,7 +6,8 @@ import {
   resolveOptions,
 } from '@dyno/core';
 import { BucketRing } from './internal/bucket-ring.js';
-import { badOutcome, checkDivisible, outcomeCounts } from './internal/checks.js';
+import { buildSnapshot } from './internal/build-snapshot.js';
+import { badOutcome, checkDivisible } from './internal/checks.js';
 import { RollingLatency } from './internal/rolling-latency.js';
 import * as S from './internal/slots.js';
 import {
@@ -19,7 +20,7 @@ import {
 } from './observe.js';
 import { DEFAULT_METRICS_OPTIONS, METRICS_RULES, type MetricsOptions } from './options.js';
 import type { Outcome } from './outcome.js';
-import { LATENCY_PERCENTILES, type MetricsSnapshot, type PercentileKey } from './snapshot.js';
+import type { MetricsSnapshot } from './snapshot.js';
 
 const PKG = '@dyno/metrics';
 
@@ -227,75 +228,21 @@ export class Metrics implements Disposable {
     if (now >= this.#ring.end) this.#roll(now);
     if (this.#pendingStarts !== 0) this.#countStarts();
     this.#latency.roll(now);
-    const sums = new Float64Array(S.SLOTS);
-    const counts = this.#counts;
-    for (let b = 0; b < counts.length; b += S.SLOTS) {
-      for (let s = 0; s < S.MAX_IN_FLIGHT; s++)
-        sums[s] = (sums[s] as number) + (counts[b + s] as number);
-      for (let s = S.MAX_IN_FLIGHT; s < S.SLOTS; s++)
-        sums[s] = Math.max(sums[s] as number, counts[b + s] as number);
-    }
-    const rolling = outcomeCounts(sums);
-    const requests =
-      rolling.success +
-      rolling.failure +
-      rolling.timeout +
-      rolling.shortCircuited +
-      rolling.rejected;
-    const errors = requests - rolling.success;
-    const h = this.#latency.merged();
-    const values = h.percentiles(LATENCY_PERCENTILES);
-    const percentiles = {} as Record<PercentileKey, number | null>;
-    LATENCY_PERCENTILES.forEach((p, i) => {
-      percentiles[String(p) as PercentileKey] = h.count === 0 ? null : (values[i] as number);
-    });
-    const breaker = this.#breaker;
-    const pool = this.#pool;
-    return {
+    return buildSnapshot({
       name: this.name,
       group: this.group,
-      time: now,
       window: this.window,
       latencyWindow: this.latencyWindow,
-      counts: rolling,
-      totals: outcomeCounts(this.#totals),
-      requests,
-      errors,
-      errorPercentage: requests === 0 ? 0 : (100 * errors) / requests,
-      requestRate: requests / (this.window / 1000),
+      time: now,
+      counts: this.#counts,
+      totals: this.#totals,
       inFlight: this.#inFlight,
-      maxInFlight: sums[S.MAX_IN_FLIGHT] as number,
-      retries: sums[S.RETRIES] as number,
-      latency: {
-        count: h.count,
-        mean: h.count === 0 ? null : h.mean,
-        percentiles,
-        totalCount: this.#latencyCount,
-        totalSum: this.#latencySum,
-      },
-      circuit:
-        breaker === undefined
-          ? null
-          : {
-              name: breaker.name,
-              state: breaker.state,
-              open: breaker.state !== 'closed',
-              opened: sums[S.CIRCUIT_OPENED] as number,
-            },
-      pool:
-        pool === undefined
-          ? null
-          : {
-              name: pool.name,
-              active: pool.active,
-              queued: pool.queued,
-              concurrency: pool.concurrency,
-              queue: pool.queue,
-              executed: sums[S.POOL_STARTED] as number,
-              rejected: sums[S.POOL_REJECTED] as number,
-              maxActive: sums[S.MAX_POOL_ACTIVE] as number,
-            },
-    };
+      latency: this.#latency.merged(),
+      latencyCount: this.#latencyCount,
+      latencySum: this.#latencySum,
+      breaker: this.#breaker,
+      pool: this.#pool,
+    });
   }
 
   /**

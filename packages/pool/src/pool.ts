@@ -13,7 +13,6 @@ import {
   type Policy,
   removeAbortListener,
   resolveOptions,
-  type TimerHandle,
 } from '@dyno/core';
 import { PoolFullError } from './errors.js';
 import type {
@@ -32,7 +31,9 @@ import {
   takeResolve,
 } from './internal/capture.js';
 import { Ring } from './internal/ring.js';
+import { settleAll } from './internal/settle-all.js';
 import { Deadlines, type TimedOwner, TimedRun } from './internal/timed-run.js';
+import { WaitExpiry } from './internal/wait-expiry.js';
 import { Waiter } from './internal/waiter.js';
 import { DEFAULT_POOL_OPTIONS, POOL_RULES, type PoolOptions } from './options.js';
 
@@ -48,8 +49,6 @@ type Resolved = Required<Omit<PoolOptions, 'name'>> & { readonly name?: string }
 type AnyTask = (context: ExecuteContext) => unknown;
 
 const NO_SIGNAL: ExecuteContext = Object.freeze({ signal: NEVER_ABORTED });
-// tolerance when comparing clock times computed by subtraction
-const EPSILON = 1e-6;
 
 /**
  * A bulkhead: at most `concurrency` calls run at once, up to `queue` more wait in FIFO order (for
@@ -77,9 +76,9 @@ export class Pool implements Policy, Disposable {
   readonly #clock: Clock;
   readonly #timed: TimedOwner | undefined;
   readonly #waiters = new Ring<Waiter>();
+  readonly #expiry: WaitExpiry | undefined;
   #active = 0;
   #queued = 0;
-  #waitTimer: TimerHandle | undefined;
   #disposed = false;
 
   readonly #onStart = new EventEmitter<PoolStartEvent>();
@@ -105,6 +104,13 @@ export class Pool implements Policy, Disposable {
     this.maxWait = o.maxWait;
     this.timeout = o.timeout;
     this.#clock = o.clock;
+    if (o.maxWait !== false) {
+      this.#expiry = new WaitExpiry(o.clock, o.maxWait, this.#waiters, (waiter, waited) => {
+        this.#leave(waiter);
+        const detail = `waited ${Math.round(waited)} ms (maxWait ${o.maxWait} ms)`;
+        waiter.reject(this.#rejected('max-wait', detail));
+      });
+    }
     if (o.timeout !== false) {
       const timeoutEvent: TimeoutEvent = Object.freeze({ name: this.name, timeout: o.timeout });
       this.#timed = {
@@ -150,7 +156,8 @@ export class Pool implements Policy, Disposable {
     this.#waiters.push(waiter);
     this.#queued++;
     if (signal !== undefined) addAbortListener(signal, waiter);
-    if (this.maxWait !== false && this.#waitTimer === undefined) this.#armWaitTimer(this.maxWait);
+    const expiry = this.#expiry;
+    if (expiry !== undefined && expiry.timer === undefined) expiry.arm();
     return promise;
   }
 
@@ -160,28 +167,11 @@ export class Pool implements Policy, Disposable {
    * task order, like `Promise.allSettled`. Each task goes through `execute`, so a busy pool can
    * reject some with `PoolFullError`.
    */
-  async all<const T extends readonly Task<unknown>[]>(
+  all<const T extends readonly Task<unknown>[]>(
     tasks: T,
     options?: ExecuteOptions,
   ): Promise<SettledResults<T>> {
-    const list = Array.from(tasks);
-    const results: PromiseSettledResult<unknown>[] = new Array(list.length);
-    let next = 0;
-    const lane = async (): Promise<void> => {
-      while (next < list.length) {
-        const index = next++;
-        try {
-          const value = await this.execute(list[index] as AnyTask, options);
-          results[index] = { status: 'fulfilled', value };
-        } catch (reason) {
-          results[index] = { status: 'rejected', reason };
-        }
-      }
-    };
-    const lanes: Promise<void>[] = [];
-    for (let i = Math.min(this.concurrency, list.length); i > 0; i--) lanes.push(lane());
-    await Promise.all(lanes);
-    return results as SettledResults<T>;
+    return settleAll(this, tasks, options) as Promise<SettledResults<T>>;
   }
 
   /**
@@ -328,36 +318,9 @@ export class Pool implements Policy, Disposable {
   /** The queue is empty: drop left-behind entries and the max-wait timer. */
   #idle(): void {
     while (this.#waiters.size > 0) this.#waiters.shift();
-    if (this.#waitTimer !== undefined) {
-      this.#clock.clearTimeout(this.#waitTimer);
-      this.#waitTimer = undefined;
-    }
+    const expiry = this.#expiry;
+    if (expiry !== undefined && expiry.timer !== undefined) expiry.disarm();
   }
-
-  #armWaitTimer(delay: number): void {
-    this.#waitTimer = this.#clock.setTimeout(this.#expireWaiters, delay);
-  }
-
-  // Every waiter has the same maxWait, so deadlines follow queue order: one timer, armed for
-  // the oldest waiter, serves the whole queue.
-  readonly #expireWaiters = (): void => {
-    this.#waitTimer = undefined;
-    const maxWait = this.maxWait as number;
-    const now = this.#clock.now();
-    for (let waiter = this.#waiters.peek(); waiter !== undefined; waiter = this.#waiters.peek()) {
-      if (!waiter.done) {
-        const waited = now - waiter.at;
-        if (waited < maxWait - EPSILON) {
-          this.#armWaitTimer(maxWait - waited);
-          return;
-        }
-        this.#leave(waiter);
-        const detail = `waited ${Math.round(waited)} ms (maxWait ${maxWait} ms)`;
-        waiter.reject(this.#rejected('max-wait', detail));
-      }
-      this.#waiters.shift();
-    }
-  };
 
   #rejected(reason: 'queue-full' | 'max-wait', detail: string): PoolFullError {
     if (this.#onReject.hasListeners) this.#onReject.emit({ name: this.name, reason });

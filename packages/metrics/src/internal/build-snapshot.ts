@@ -1,0 +1,97 @@
+import type { Histogram } from '@dyno/stats';
+import type { ObservableBreaker, ObservablePool } from '../observe.js';
+import { LATENCY_PERCENTILES, type MetricsSnapshot, type PercentileKey } from '../snapshot.js';
+import { outcomeCounts } from './checks.js';
+import * as S from './slots.js';
+
+/** What `buildSnapshot` reads: a `Metrics` instance's state, already rolled to `time`. */
+export interface SnapshotState {
+  readonly name: string;
+  readonly group: string;
+  readonly window: number;
+  readonly latencyWindow: number;
+  readonly time: number;
+  /** The counter buckets, `S.SLOTS` slots each. */
+  readonly counts: Float64Array;
+  /** The outcome totals since creation. */
+  readonly totals: Float64Array;
+  readonly inFlight: number;
+  /** The latency window merged (the shared scratch: read it before the next snapshot). */
+  readonly latency: Histogram;
+  readonly latencyCount: number;
+  readonly latencySum: number;
+  readonly breaker: ObservableBreaker | undefined;
+  readonly pool: ObservablePool | undefined;
+}
+
+/**
+ * The arithmetic of `Metrics.snapshot()`, kept apart so recording stays a few array writes:
+ * counters sum over the window's buckets, gauge maxima take the largest bucket.
+ */
+export function buildSnapshot(state: SnapshotState): MetricsSnapshot {
+  const sums = new Float64Array(S.SLOTS);
+  const counts = state.counts;
+  for (let b = 0; b < counts.length; b += S.SLOTS) {
+    for (let s = 0; s < S.MAX_IN_FLIGHT; s++)
+      sums[s] = (sums[s] as number) + (counts[b + s] as number);
+    for (let s = S.MAX_IN_FLIGHT; s < S.SLOTS; s++)
+      sums[s] = Math.max(sums[s] as number, counts[b + s] as number);
+  }
+  const rolling = outcomeCounts(sums);
+  const requests =
+    rolling.success + rolling.failure + rolling.timeout + rolling.shortCircuited + rolling.rejected;
+  const errors = requests - rolling.success;
+  const h = state.latency;
+  const values = h.percentiles(LATENCY_PERCENTILES);
+  const percentiles = {} as Record<PercentileKey, number | null>;
+  LATENCY_PERCENTILES.forEach((p, i) => {
+    percentiles[String(p) as PercentileKey] = h.count === 0 ? null : (values[i] as number);
+  });
+  const breaker = state.breaker;
+  const pool = state.pool;
+  return {
+    name: state.name,
+    group: state.group,
+    time: state.time,
+    window: state.window,
+    latencyWindow: state.latencyWindow,
+    counts: rolling,
+    totals: outcomeCounts(state.totals),
+    requests,
+    errors,
+    errorPercentage: requests === 0 ? 0 : (100 * errors) / requests,
+    requestRate: requests / (state.window / 1000),
+    inFlight: state.inFlight,
+    maxInFlight: sums[S.MAX_IN_FLIGHT] as number,
+    retries: sums[S.RETRIES] as number,
+    latency: {
+      count: h.count,
+      mean: h.count === 0 ? null : h.mean,
+      percentiles,
+      totalCount: state.latencyCount,
+      totalSum: state.latencySum,
+    },
+    circuit:
+      breaker === undefined
+        ? null
+        : {
+            name: breaker.name,
+            state: breaker.state,
+            open: breaker.state !== 'closed',
+            opened: sums[S.CIRCUIT_OPENED] as number,
+          },
+    pool:
+      pool === undefined
+        ? null
+        : {
+            name: pool.name,
+            active: pool.active,
+            queued: pool.queued,
+            concurrency: pool.concurrency,
+            queue: pool.queue,
+            executed: sums[S.POOL_STARTED] as number,
+            rejected: sums[S.POOL_REJECTED] as number,
+            maxActive: sums[S.MAX_POOL_ACTIVE] as number,
+          },
+  };
+}
