@@ -23,11 +23,16 @@ const mutate = ['src/**/*.ts', '!src/**/*.test.ts', '!src/**/test-support/**', '
 const require = createRequire(import.meta.url);
 const pkg = basename(process.cwd());
 const preset = require('./jest.config.base.cjs')(process.cwd());
-const moduleNameMapper = {
+const own = {
   [`^@dyno/${pkg}$`]: '<rootDir>/src/index.ts',
   ...(pkg === 'core' ? { '^@dyno/core/testing$': '<rootDir>/src/testing/index.ts' } : {}),
   ...(pkg === 'metrics' ? { '^@dyno/metrics/otel$': '<rootDir>/src/otel/index.ts' } : {}),
-  ...preset.moduleNameMapper,
+};
+// own names first (jest tries the patterns in order), and the preset's entries for the same
+// patterns left out: spreading them after would put the real sources back under those keys
+const moduleNameMapper = {
+  ...own,
+  ...Object.fromEntries(Object.entries(preset.moduleNameMapper).filter(([k]) => !(k in own))),
 };
 
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
