@@ -71,7 +71,7 @@ afterAll(async () => {
   await new RedisStore({ client, prefix }).clear();
   await client.quit();
   await server.stop();
-  rmSync(code, { recursive: true, force: true });
+  if (code !== undefined) rmSync(code, { recursive: true, force: true });
 });
 
 const all = (side: 'lease' | 'plain') =>
