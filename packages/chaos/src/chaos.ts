@@ -15,6 +15,7 @@ import {
   type Policy,
   sleep,
   systemClock,
+  withDeadline,
 } from '@dyno/core';
 import { ChaosError } from './errors.js';
 import type { FaultEvent } from './events.js';
@@ -252,29 +253,11 @@ export class Chaos implements Policy {
     const reason =
       s.reason?.() ?? new DOMException(`The call was aborted by ${this.name}`, 'AbortError');
     if (s.after === 0) return Promise.reject(reason);
-    const controller = new AbortController();
-    return new Promise<T>((resolve, reject) => {
-      const done = (): void => {
-        this.#clock.clearTimeout(timer);
-        link.dispose();
-      };
-      const stop = (why: unknown): void => {
-        done();
-        controller.abort(why);
-        reject(why);
-      };
-      const link = onAbort(context.signal, () => stop(abortReason(context.signal)));
-      const timer = this.#clock.setTimeout(() => stop(reason), s.after);
-      invoke(fn, { ...context, signal: controller.signal }).then(
-        (value) => {
-          done();
-          resolve(value);
-        },
-        (error: unknown) => {
-          done();
-          reject(error);
-        },
-      );
+    return withDeadline((signal) => fn({ ...context, signal }), {
+      ms: s.after,
+      reason: () => reason,
+      signal: context.signal,
+      clock: this.#clock,
     });
   }
 }

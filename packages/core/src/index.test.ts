@@ -29,6 +29,7 @@ describe('@dyno/core exports', () => {
       'systemClock',
       'toDisposable',
       'validate',
+      'withDeadline',
     ]);
     expect(Object.keys(testing).sort()).toEqual([
       'ManualClock',

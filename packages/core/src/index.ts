@@ -7,6 +7,7 @@ export {
   removeAbortListener,
 } from './abort.js';
 export { type Clock, systemClock, type TimerHandle } from './clock.js';
+export { type DeadlineOptions, withDeadline } from './deadline.js';
 export { type Disposable, NOOP_DISPOSABLE, toDisposable } from './disposable.js';
 export {
   DisposedError,

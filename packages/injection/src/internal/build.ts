@@ -1,4 +1,4 @@
-import { abortReason, type Clock, invoke, NEVER_ABORTED, onAbort } from '@dyno/core';
+import { type Clock, invoke, NEVER_ABORTED, withDeadline } from '@dyno/core';
 import type { Make, MakeContext } from '../declaration.js';
 import { DependencyTimeoutError } from '../errors.js';
 
@@ -33,33 +33,10 @@ export function build(
     return invoke(dep.make, context);
   }
   const timeout = dep.timeout;
-  const controller = new AbortController();
-  return new Promise((resolve, reject) => {
-    const done = (): void => {
-      clock.clearTimeout(timer);
-      link.dispose();
-    };
-    const link = onAbort(signal, () => {
-      done();
-      const reason = abortReason(signal as AbortSignal);
-      controller.abort(reason);
-      reject(reason);
-    });
-    const timer = clock.setTimeout(() => {
-      link.dispose();
-      const error = new DependencyTimeoutError(dep.name, timeout, source);
-      controller.abort(error);
-      reject(error);
-    }, timeout);
-    invoke(dep.make, { name: dep.name, signal: controller.signal }).then(
-      (value) => {
-        done();
-        resolve(value);
-      },
-      (error: unknown) => {
-        done();
-        reject(error);
-      },
-    );
+  return withDeadline((child) => dep.make({ name: dep.name, signal: child }), {
+    ms: timeout,
+    reason: () => new DependencyTimeoutError(dep.name, timeout, source),
+    signal,
+    clock,
   });
 }

@@ -1,0 +1,54 @@
+import { abortReason, onAbort } from './abort.js';
+import { type Clock, systemClock } from './clock.js';
+import { type Awaitable, invoke } from './invoke.js';
+
+/** Options of `withDeadline`. */
+export interface DeadlineOptions {
+  /** The deadline in ms from now. */
+  readonly ms: number;
+  /** What the call rejects with, and the child signal is aborted with, at the deadline. */
+  readonly reason: () => unknown;
+  /** The caller's signal: its abort rejects at once with its reason. */
+  readonly signal?: AbortSignal | undefined;
+  /** @default systemClock */
+  readonly clock?: Clock | undefined;
+}
+
+/**
+ * Runs `run(signal)` with a signal of its own, aborted when the caller's signal aborts or `ms`
+ * pass. Settles with `run`'s outcome, or rejects at once with the caller's reason or with
+ * `reason()` at the deadline, whichever comes first; the timer and the caller-signal listener are
+ * released the moment it settles. For cold paths (one `AbortController` per call); `@dyno/pool`'s
+ * timeouts use a leaner mechanism for every-call use.
+ */
+export function withDeadline<T>(
+  run: (signal: AbortSignal) => Awaitable<T>,
+  options: DeadlineOptions,
+): Promise<T> {
+  const { ms, reason, signal, clock = systemClock } = options;
+  if (signal?.aborted) return Promise.reject(abortReason(signal));
+  const controller = new AbortController();
+  return new Promise<T>((resolve, reject) => {
+    const done = (): void => {
+      clock.clearTimeout(timer);
+      link.dispose();
+    };
+    const stop = (why: unknown): void => {
+      done();
+      controller.abort(why);
+      reject(why);
+    };
+    const link = onAbort(signal, () => stop(abortReason(signal as AbortSignal)));
+    const timer = clock.setTimeout(() => stop(reason()), ms);
+    invoke(run, controller.signal).then(
+      (value) => {
+        done();
+        resolve(value);
+      },
+      (error: unknown) => {
+        done();
+        reject(error);
+      },
+    );
+  });
+}
