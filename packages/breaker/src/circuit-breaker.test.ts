@@ -362,3 +362,28 @@ describe('CircuitBreaker.countsAsFailure', () => {
     expect(classified.countsAsFailure('bad', 'result')).toBe(true);
   });
 });
+
+describe('CircuitBreaker, a success over the threshold', () => {
+  it('opens on a success once older successes have left the time window', async () => {
+    const clock = new ManualClock();
+    const strategy = {
+      kind: 'time-window',
+      window: 10_000,
+      buckets: 10,
+      minimumCalls: 4,
+      threshold: 0.6,
+    } as const;
+    const breaker = new CircuitBreaker({ clock, strategy });
+    const ok = async () => 'ok';
+    const down = () => Promise.reject(new Error('down'));
+    for (let i = 0; i < 3; i++) await breaker.execute(ok);
+    await clock.advance(5_000);
+    for (let i = 0; i < 3; i++) await breaker.execute(down).catch(() => undefined);
+    expect(breaker.state).toBe('closed'); // 3 of 6 failed: 50 % < 60 %
+    await clock.advance(5_500);
+    // the three successes have rolled out: 3 failures + this success = 75 % of 4 calls
+    await expect(breaker.execute(ok)).resolves.toBe('ok');
+    expect(breaker.state).toBe('open');
+    expect(breaker.snapshot().openRemaining).toBe(5_000);
+  });
+});

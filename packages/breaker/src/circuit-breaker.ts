@@ -141,7 +141,18 @@ export class CircuitBreaker implements Policy {
       throw error;
     };
     this.#succeeded = (value) => {
-      this.#settle(epoch, Number.NaN, value, false, false);
+      // the common case in short: a result that no `isFailure` can call a failure, nobody
+      // listening, the circuit still closed in this epoch; otherwise the general settle
+      if (
+        this.#config.isFailure === undefined &&
+        this.#events === undefined &&
+        epoch === this.#epoch
+      ) {
+        const strategy = this.#strategy;
+        const now = strategy.timed ? this.#config.clock.now() : 0;
+        if (strategy.record(false, false, now))
+          this.#open(value, now === 0 ? this.#config.clock.now() : now, false);
+      } else this.#settle(epoch, Number.NaN, value, false, false);
       return value;
     };
     return this.#succeeded;

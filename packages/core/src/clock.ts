@@ -14,9 +14,16 @@ export interface Clock {
   clearTimeout(handle: TimerHandle): void;
 }
 
+// In Node the `performance` global is a getter: looking it up on every read cost 6-18 ns of the
+// 40-46 ns a `performance.now()` takes. The object is kept from load time, and looked up again
+// only while someone has replaced the platform's `setTimeout` (fake timers replace both), so
+// fake timers stay in charge of this clock's time as well as of its timers.
+const perf = performance;
+const platformSetTimeout = setTimeout;
+
 /** The default clock: `performance.now()` and the platform's timers. */
 export const systemClock: Clock = Object.freeze({
-  now: () => performance.now(),
+  now: () => (setTimeout === platformSetTimeout ? perf.now() : performance.now()),
   setTimeout: (callback: () => void, ms: number): TimerHandle => setTimeout(callback, ms),
   clearTimeout: (handle: TimerHandle): void => clearTimeout(handle as NodeJS.Timeout),
 });

@@ -124,6 +124,28 @@ describe('systemClock', () => {
     }
   });
 
+  it('reads the time base of performance.now()', () => {
+    const before = performance.now();
+    const now = systemClock.now();
+    const after = performance.now();
+    expect(now).toBeGreaterThanOrEqual(before);
+    expect(now).toBeLessThanOrEqual(after);
+  });
+
+  it('follows jest fake timers while they are installed, and real time after', () => {
+    jest.useFakeTimers();
+    try {
+      const a = systemClock.now();
+      jest.advanceTimersByTime(5000);
+      expect(systemClock.now() - a).toBe(5000);
+    } finally {
+      jest.useRealTimers();
+    }
+    const before = performance.now();
+    expect(systemClock.now()).toBeGreaterThanOrEqual(before);
+    expect(systemClock.now()).toBeLessThan(before + 1000);
+  });
+
   it('is not moved by the wall clock', () => {
     const spy = jest.spyOn(Date, 'now').mockReturnValue(0);
     const before = systemClock.now();

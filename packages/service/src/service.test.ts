@@ -24,6 +24,21 @@ describe('service', () => {
     expect(seen).toEqual([self, 1, true, 1, 'x']);
   });
 
+  it.each([0, 1, 2, 3, 5])('passes %i arguments in order, with the context first', async (n) => {
+    const args = Array.from({ length: n }, (_, i) => `a${i}`);
+    const wrapped = service(
+      function (this: unknown, ctx, ...rest: string[]) {
+        // biome-ignore lint/complexity/noArguments: counts what the service really passed
+        return { self: this, attempt: ctx.attempt, rest, count: arguments.length };
+      },
+      { name: `arity-${n}` },
+    );
+    const self = { wrapped };
+    const seen = await self.wrapped(...args);
+    expect(seen).toEqual({ self, attempt: 1, rest: args, count: n + 1 });
+    wrapped.dispose();
+  });
+
   it('builds every part with its defaults when only a name is given', () => {
     const s = service(async () => 1, { name: 'users' });
     expect(s.name).toBe('users');

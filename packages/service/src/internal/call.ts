@@ -30,8 +30,8 @@ class AttemptContext implements ServiceContext {
 }
 
 /**
- * One call through the layers fallback → retry → breaker → pool → timeout → fn. Its handlers are
- * made once per call and reused by every attempt; attempts of one call never overlap (the next
+ * One call through the layers fallback → retry → breaker → pool → timeout → fn. A layer's
+ * handler is made only when that layer is on; attempts of one call never overlap (the next
  * starts after the previous one settled for its caller), so the per-attempt fields are safe.
  */
 export class Call {
@@ -65,45 +65,52 @@ export class Call {
   /** Runs the call: every layer that is on, then the fallback. */
   run(): Promise<unknown> {
     const p = this.#p;
+    // Each layer gets a closure only when it is on, so a call makes no handler it never uses.
     const result =
       p.retry === undefined
-        ? this.attempt(undefined)
-        : p.retry.execute(this.attempt, this.#options);
-    return p.hasFallback ? result.then(undefined, this.#fallback) : result;
+        ? this.#runAttempt(undefined)
+        : p.retry.execute((context) => this.#runAttempt(context), this.#options);
+    return p.hasFallback ? result.then(undefined, (error) => this.#fallback(error)) : result;
   }
 
   /** One attempt: breaker → pool → timeout → fn, recorded in the metrics. */
-  readonly attempt = (context: RetryContext | undefined): Promise<unknown> => {
+  #runAttempt(context: RetryContext | undefined): Promise<unknown> {
     const p = this.#p;
     this.#attempt = context === undefined ? 1 : context.attempt;
     this.#entered = false;
     if (p.metrics !== undefined) this.#start = p.clock.now();
     const result =
       p.breaker === undefined
-        ? this.#toPool(NO_CONTEXT)
-        : p.breaker.execute(this.#toPool, this.#options);
-    return p.metrics === undefined ? result : result.then(this.#succeeded, this.#failed);
-  };
+        ? this.#toPool()
+        : p.breaker.execute(() => this.#toPool(), this.#options);
+    return p.metrics === undefined
+      ? result
+      : result.then(
+          (value) => this.#succeeded(value),
+          (error) => this.#failed(error),
+        );
+  }
 
-  readonly #toPool = (_: ExecuteContext): Promise<unknown> => {
+  #toPool(): Promise<unknown> {
     const p = this.#p;
-    if (p.pool !== undefined) return p.pool.execute(this.#toTimeout, this.#options);
-    if (p.timeoutLayer !== undefined) return p.timeoutLayer.execute(this.#toFn, this.#options);
+    const toFn = (context: ExecuteContext) => this.#toFn(context);
+    if (p.pool !== undefined) {
+      const layer = p.timeoutLayer;
+      // the pool's task, with a separate timeout layer inside it when there is one (the pool
+      // turns a synchronous throw into a rejection itself)
+      const task = layer === undefined ? toFn : () => layer.execute(toFn, this.#options);
+      return p.pool.execute(task, this.#options);
+    }
+    if (p.timeoutLayer !== undefined) return p.timeoutLayer.execute(toFn, this.#options);
     // no layer below: a synchronous throw must still become a rejection
     try {
       return Promise.resolve(this.#toFn(NO_CONTEXT));
     } catch (error) {
       return Promise.reject(error);
     }
-  };
+  }
 
-  // the pool's task (the pool turns a synchronous throw into a rejection itself)
-  readonly #toTimeout = (context: ExecuteContext): unknown => {
-    const layer = this.#p.timeoutLayer;
-    return layer === undefined ? this.#toFn(context) : layer.execute(this.#toFn, this.#options);
-  };
-
-  readonly #toFn = (context: ExecuteContext): unknown => {
+  #toFn(context: ExecuteContext): unknown {
     this.#entered = true;
     const metrics = this.#p.metrics;
     if (metrics !== undefined) metrics.begin(this.#start);
@@ -113,14 +120,14 @@ export class Call {
       this.#args,
       new AttemptContext(inner as ExecuteContext, this.#attempt),
     );
-  };
+  }
 
-  readonly #succeeded = (value: unknown): unknown => {
+  #succeeded(value: unknown): unknown {
     (this.#p.metrics as NonNullable<Parts['metrics']>).end('success', this.#start);
     return value;
-  };
+  }
 
-  readonly #failed = (error: unknown): never => {
+  #failed(error: unknown): never {
     const p = this.#p;
     const metrics = p.metrics as NonNullable<Parts['metrics']>;
     if (this.#entered) {
@@ -131,9 +138,9 @@ export class Call {
       metrics.record(outcome, undefined, this.#start);
     }
     throw error;
-  };
+  }
 
-  readonly #fallback = (error: unknown): unknown => {
+  #fallback(error: unknown): unknown {
     const signal = this.#signal;
     // a call its caller cancelled wants no answer at all
     if (signal?.aborted) throw abortReason(signal);
@@ -161,7 +168,7 @@ export class Call {
         throw this.#fallbackFailed(error, fallbackError);
       },
     );
-  };
+  }
 
   #fallbackFailed(error: unknown, fallbackError: unknown): FallbackError {
     this.#p.metrics?.record('fallback-failure');
