@@ -45,9 +45,10 @@ async function subjectOf(adapter, cap, build) {
 }
 
 /** The success path of one policy, against a bare `await fn()`. */
-async function successPath(adapters, cap, extraArgs = []) {
+async function successPath(adapters, cap, extraArgs = [], reference = undefined) {
   const fn = async () => VALUE;
   const subjects = [bare(fn)];
+  if (reference) subjects.push(reference);
   const rows = [];
   for (const a of adapters) {
     const { subject, row } = await subjectOf(a, cap, async (factory) => {
@@ -196,7 +197,16 @@ export const SCENARIOS = {
   composed: {
     title: 'Composed retry + breaker + bulkhead + timeout (+ metrics for Dyno), success path',
     what: 'one call through the whole stack, in the order retry → breaker → bulkhead → timeout → fn',
-    run: (adapters) => successPath(adapters, 'composed'),
+    async run(adapters) {
+      const floor = adapters.find((a) => typeof a.caps.composedFloor === 'function');
+      const reference = floor && {
+        label: 'floor (reference): Dyno retry → timed pool → metrics by hand, no breaker',
+        lib: 'reference',
+        kind: 'async',
+        call: floor.caps.composedFloor(async () => VALUE),
+      };
+      return successPath(adapters, 'composed', [], reference);
+    },
   },
   histogram: {
     title: 'Recording one latency',
