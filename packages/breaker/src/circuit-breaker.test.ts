@@ -363,7 +363,18 @@ describe('CircuitBreaker.countsAsFailure', () => {
   });
 });
 
-describe('CircuitBreaker, a success over the threshold', () => {
+describe('CircuitBreaker, a success on a closed circuit', () => {
+  it('tells a success listener that subscribed while the call ran, without a duration', async () => {
+    const breaker = new CircuitBreaker({ clock: new ManualClock() });
+    let finish: (value: string) => void = () => undefined;
+    const call = breaker.execute(() => new Promise<string>((resolve) => (finish = resolve)));
+    const seen: number[] = [];
+    breaker.onSuccess((e) => seen.push(e.duration));
+    finish('ok');
+    await expect(call).resolves.toBe('ok');
+    expect(seen).toEqual([0]);
+  });
+
   it('opens on a success once older successes have left the time window', async () => {
     const clock = new ManualClock();
     const strategy = {

@@ -142,11 +142,12 @@ export class CircuitBreaker implements Policy {
     };
     this.#succeeded = (value) => {
       // the common case in short: a result that no `isFailure` can call a failure, nobody
-      // listening, the circuit still closed in this epoch; otherwise the general settle
+      // listening for successes, the circuit still closed in this epoch (handlers are made only
+      // while closed and dropped on every transition); otherwise the general settle
       if (
         this.#config.isFailure === undefined &&
-        this.#events === undefined &&
-        epoch === this.#epoch
+        epoch === this.#epoch &&
+        this.#events?.success?.hasListeners !== true
       ) {
         const strategy = this.#strategy;
         const now = strategy.timed ? this.#config.clock.now() : 0;
