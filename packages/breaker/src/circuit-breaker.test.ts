@@ -375,6 +375,45 @@ describe('CircuitBreaker, a success on a closed circuit', () => {
     expect(seen).toEqual([0]);
   });
 
+  it('counts successes as successes: many in a row never open the circuit', async () => {
+    const breaker = new CircuitBreaker({
+      clock: new ManualClock(),
+      strategy: { kind: 'count-window', size: 10, minimumCalls: 5, threshold: 0.5 },
+    });
+    for (let i = 0; i < 20; i++) await breaker.execute(async () => i);
+    expect(breaker.state).toBe('closed');
+    expect(breaker.snapshot().window).toMatchObject({ calls: 10, failures: 0 });
+  });
+
+  it('opens on the success that makes a count window reach its minimum over the threshold', async () => {
+    const clock = new ManualClock();
+    const breaker = new CircuitBreaker({
+      clock,
+      strategy: { kind: 'count-window', size: 4, minimumCalls: 4, threshold: 0.5 },
+      openDuration: 5_000,
+    });
+    const down = () => Promise.reject(new Error('down'));
+    await clock.advance(1_000);
+    await breaker.execute(down).catch(() => undefined);
+    await breaker.execute(down).catch(() => undefined);
+    await breaker.execute(async () => 'ok');
+    expect(breaker.state).toBe('closed'); // 3 calls, below the minimum
+    await breaker.execute(async () => 'ok'); // 2 of 4 failed: 50 %
+    expect(breaker.state).toBe('open');
+    expect(breaker.snapshot().openRemaining).toBe(5_000);
+  });
+
+  it('leaves the window alone when a success from before a transition comes back', async () => {
+    const breaker = new CircuitBreaker({ clock: new ManualClock() });
+    let finish: (value: string) => void = () => undefined;
+    const late = breaker.execute(() => new Promise<string>((resolve) => (finish = resolve)));
+    breaker.isolate('maintenance').dispose(); // closed → isolated → closed, window emptied
+    finish('late');
+    await expect(late).resolves.toBe('late');
+    expect(breaker.state).toBe('closed');
+    expect(breaker.snapshot().window).toMatchObject({ calls: 0 });
+  });
+
   it('opens on a success once older successes have left the time window', async () => {
     const clock = new ManualClock();
     const strategy = {

@@ -3,7 +3,7 @@ import { type Awaitable, abortReason, DisposedError, format } from '@dyno/core';
 import type { Metrics } from '@dyno/metrics';
 import type { Pool } from '@dyno/pool';
 import type { Retry } from '@dyno/retry';
-import { Call, type Invoker } from './internal/call.js';
+import { type Invoker, runCall } from './internal/call.js';
 import { buildParts, type Parts } from './internal/parts.js';
 import type { ServiceOptions } from './options.js';
 import type { ServiceContext } from './service-context.js';
@@ -45,7 +45,7 @@ export function makeService<A extends unknown[], R>(
   const run = (thisArg: unknown, args: unknown[], signal: AbortSignal | undefined) => {
     if (disposed) return Promise.reject(new DisposedError('Service', parts.name));
     if (signal?.aborted) return Promise.reject(abortReason(signal));
-    return new Call(parts, invoke, thisArg, args, signal).run();
+    return runCall(parts, invoke, thisArg, args, signal);
   };
   const wrapped = function (this: unknown, ...args: unknown[]) {
     return run(this, args, undefined);
