@@ -45,10 +45,9 @@ async function subjectOf(adapter, cap, build) {
 }
 
 /** The success path of one policy, against a bare `await fn()`. */
-async function successPath(adapters, cap, extraArgs = [], reference = undefined) {
+async function successPath(adapters, cap, extraArgs = []) {
   const fn = async () => VALUE;
   const subjects = [bare(fn)];
-  if (reference) subjects.push(reference);
   const rows = [];
   for (const a of adapters) {
     const { subject, row } = await subjectOf(a, cap, async (factory) => {
@@ -197,16 +196,7 @@ export const SCENARIOS = {
   composed: {
     title: 'Composed retry + breaker + bulkhead + timeout (+ metrics for Dyno), success path',
     what: 'one call through the whole stack, in the order retry → breaker → bulkhead → timeout → fn',
-    async run(adapters) {
-      const floor = adapters.find((a) => typeof a.caps.composedFloor === 'function');
-      const reference = floor && {
-        label: 'floor (reference): Dyno retry → timed pool → metrics by hand, no breaker',
-        lib: 'reference',
-        kind: 'async',
-        call: floor.caps.composedFloor(async () => VALUE),
-      };
-      return successPath(adapters, 'composed', [], reference);
-    },
+    run: (adapters) => successPath(adapters, 'composed'),
   },
   histogram: {
     title: 'Recording one latency',

@@ -123,28 +123,6 @@ export async function load() {
       return () => wrapped();
     };
     notes.composed = '@dyno/service: retry, breaker, pool, timeout, metrics';
-    // A floor for the composed row: the public parts wired by hand with nothing to spare (one
-    // clock reading shared by the attempt's start and its metrics, one for its end) and without
-    // the breaker's layer at all. What any composition of independent layers costs at least.
-    caps.composedFloor = (fn) => {
-      const retry = newRetry();
-      const pool = new P.Pool({ concurrency: 10, queue: 100, timeout: 1000 });
-      const metrics = new Mx.Metrics({ name: 'floor' });
-      const attempt = () => {
-        const start = metrics.begin();
-        return pool.execute(fn).then(
-          (value) => {
-            metrics.end('success', start);
-            return value;
-          },
-          (error) => {
-            metrics.end('failure', start);
-            throw error;
-          },
-        );
-      };
-      return () => retry.execute(attempt);
-    };
   } else if (!R.error && !B.error && !P.error && !Mx.error) {
     caps.composed = (fn) => {
       const retry = newRetry();

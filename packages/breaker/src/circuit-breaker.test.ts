@@ -2,21 +2,8 @@ import { DynoError } from '@dyno/core';
 import { ManualClock } from '@dyno/core/testing';
 import { CircuitBreaker } from './circuit-breaker.js';
 import { BrokenCircuitError, ProbeTimeoutError } from './errors.js';
-import type { CircuitBreakerOptions } from './options.js';
 import { deferred, fail, ok } from './test-support/deferred.js';
-
-function setup(options: CircuitBreakerOptions = {}) {
-  const clock = new ManualClock();
-  const breaker = new CircuitBreaker({
-    name: 'db',
-    clock,
-    strategy: { kind: 'consecutive-failures', failures: 2 },
-    ...options,
-  });
-  const log: string[] = [];
-  breaker.onStateChange((e) => log.push(`${e.from}->${e.to}`));
-  return { clock, breaker, log };
-}
+import { setup } from './test-support/setup.js';
 
 async function trip(breaker: CircuitBreaker, times = 2): Promise<void> {
   for (let i = 0; i < times; i++) await breaker.execute(fail).catch(() => {});

@@ -21,9 +21,18 @@ import type {
 } from './events.js';
 import { type Config, resolveBreaker } from './internal/config.js';
 import { Emitters } from './internal/emitters.js';
+import { Permit, type PermitSink } from './internal/permit.js';
 import { CLOSED, HALF_OPEN, ISOLATED, OPEN, STATES } from './internal/states.js';
-import { classify, RELEASED, saveCircuit, Trip, watchProbe } from './internal/trip.js';
+import {
+  classify,
+  type ProbeWatch,
+  RELEASED,
+  saveCircuit,
+  Trip,
+  watchProbe,
+} from './internal/trip.js';
 import type { CircuitBreakerOptions } from './options.js';
+import type { CircuitPermit } from './permit.js';
 import type { CircuitSnapshot } from './snapshot.js';
 import type { Strategy } from './strategies/strategy.js';
 
@@ -53,6 +62,8 @@ export class CircuitBreaker implements Policy {
   // the settle callbacks of the fast path, shared by every call of one closed epoch
   #succeeded: ((value: unknown) => unknown) | undefined;
   #failed: ((error: unknown) => never) | undefined;
+  // what `acquire`'s permits report to, made on the first `acquire`
+  #sink: PermitSink | undefined;
 
   /** Throws `TypeError` or `RangeError` for bad options, before anything is built. */
   constructor(options?: CircuitBreakerOptions) {
@@ -111,12 +122,7 @@ export class CircuitBreaker implements Policy {
     probe: boolean,
   ): Promise<T> {
     const epoch = this.#epoch;
-    const watch =
-      probe && signal !== undefined
-        ? watchProbe(signal, () => {
-            if (epoch === this.#epoch) (this.#trip as Trip).probes--;
-          })
-        : undefined;
+    const watch = probe ? this.#watchProbe(epoch, signal) : undefined;
     // NaN marks an untimed call; timing costs a clock read, so only when it is used
     const start = this.#timed() ? this.#config.clock.now() : Number.NaN;
     let value: unknown;
@@ -129,7 +135,7 @@ export class CircuitBreaker implements Policy {
     }
     watch?.subscription.dispose();
     const counted = watch?.released === true ? RELEASED : epoch;
-    this.#settle(counted, start, value, isError, signal?.aborted === true);
+    this.#settle(counted, start, value, isError, signal?.aborted === true, undefined);
     if (isError) throw value;
     return value as T;
   }
@@ -137,26 +143,88 @@ export class CircuitBreaker implements Policy {
   #makeHandlers(): (value: unknown) => unknown {
     const epoch = this.#epoch;
     this.#failed = (error) => {
-      this.#settle(epoch, Number.NaN, error, true, false);
+      this.#settle(epoch, Number.NaN, error, true, false, undefined);
       throw error;
     };
     this.#succeeded = (value) => {
-      // the common case in short: a result that no `isFailure` can call a failure, nobody
-      // listening for successes, the circuit still closed in this epoch (handlers are made only
-      // while closed and dropped on every transition); otherwise the general settle
-      if (
-        this.#config.isFailure === undefined &&
-        epoch === this.#epoch &&
-        this.#events?.success?.hasListeners !== true
-      ) {
-        const strategy = this.#strategy;
-        const now = strategy.timed ? this.#config.clock.now() : 0;
-        if (strategy.record(false, false, now))
-          this.#open(value, now === 0 ? this.#config.clock.now() : now, false);
-      } else this.#settle(epoch, Number.NaN, value, false, false);
+      this.#succeed(epoch, value, undefined);
       return value;
     };
     return this.#succeeded;
+  }
+
+  /**
+   * A success of an untimed call admitted while closed in `epoch`. The common case in short: a
+   * result that no `isFailure` can call a failure, nobody listening for successes, the circuit
+   * still closed in this epoch (it is while the epoch is the same: every transition starts a
+   * new one); otherwise the general settle. `given` is the clock time if the caller passed it.
+   */
+  #succeed(epoch: number, value: unknown, given: number | undefined): void {
+    if (
+      this.#config.isFailure === undefined &&
+      epoch === this.#epoch &&
+      this.#events?.success?.hasListeners !== true
+    ) {
+      const strategy = this.#strategy;
+      const now = given ?? (strategy.timed ? this.#config.clock.now() : 0);
+      if (strategy.record(false, false, now))
+        this.#open(value, now === 0 ? this.#config.clock.now() : now, false);
+    } else this.#settle(epoch, Number.NaN, value, false, false, given);
+  }
+
+  /**
+   * Admits one call that the caller runs itself and reports through the returned permit
+   * (`succeeded`, `failed` or `release`, once), counted as `execute` would count it: for
+   * callback and stream APIs, or a wrapper that has the outcome at hand anyway. An outcome
+   * reported after the circuit changed state, or after `signal` aborted, is not counted; a
+   * half-open probe's permit goes back as soon as `signal` aborts.
+   * @throws BrokenCircuitError when the circuit refuses the call, or the signal's reason when it
+   * has already aborted
+   *
+   * ```ts
+   * const permit = breaker.acquire();
+   * socket.once('connect', () => permit.succeeded());
+   * socket.once('error', (error) => permit.failed(error));
+   * ```
+   */
+  acquire(options?: ExecuteOptions): CircuitPermit {
+    const signal = options?.signal;
+    if (signal?.aborted) throw abortReason(signal);
+    const sink = this.#sink ?? this.#makeSink();
+    let probe = false;
+    if (this.#state !== CLOSED) {
+      const admitted = this.#admit();
+      if (typeof admitted !== 'boolean') throw admitted;
+      probe = admitted;
+    }
+    const epoch = this.#epoch;
+    const watch = probe ? this.#watchProbe(epoch, signal) : undefined;
+    const start = this.#timed() ? this.#config.clock.now() : Number.NaN;
+    return new Permit(sink, epoch, start, signal, watch);
+  }
+
+  /** A probe of `epoch` with a signal gives its permit back as soon as the signal aborts. */
+  #watchProbe(epoch: number, signal: AbortSignal | undefined): ProbeWatch | undefined {
+    if (signal === undefined) return undefined;
+    return watchProbe(signal, () => {
+      if (epoch === this.#epoch) (this.#trip as Trip).probes--;
+    });
+  }
+
+  #makeSink(): PermitSink {
+    this.#sink = {
+      settle: (epoch, start, value, isError, aborted, now) => {
+        // the short success path holds only for a call admitted while closed
+        if (Number.isNaN(start) && !isError && this.#state === CLOSED) {
+          this.#succeed(epoch, value, now);
+        } else this.#settle(epoch, start, value, isError, aborted, now);
+      },
+      release: (epoch) => {
+        if (this.#state !== CLOSED) this.#refresh(this.#config.clock.now());
+        if (epoch === this.#epoch && this.#state === HALF_OPEN) (this.#trip as Trip).probes--;
+      },
+    };
+    return this.#sink;
   }
 
   /**
@@ -260,14 +328,23 @@ export class CircuitBreaker implements Policy {
     return isFailure === undefined ? isError : classify(isFailure, value, isError);
   }
 
-  #settle(epoch: number, start: number, value: unknown, isError: boolean, aborted: boolean): void {
+  /** Counts one outcome; `given` is the clock time at the outcome when the caller passed it. */
+  #settle(
+    epoch: number,
+    start: number,
+    value: unknown,
+    isError: boolean,
+    aborted: boolean,
+    given: number | undefined,
+  ): void {
     const failure = this.countsAsFailure(value, isError ? 'error' : 'result');
     const config = this.#config;
     // an error that is not a failure, or any error after the caller aborted, counts as neither
     const ignored = isError && (!failure || aborted);
     const timed = !Number.isNaN(start);
     // 0 when the clock was not needed; read later if the circuit opens
-    const now = timed || this.#strategy.timed || this.#state !== CLOSED ? config.clock.now() : 0;
+    const now =
+      given ?? (timed || this.#strategy.timed || this.#state !== CLOSED ? config.clock.now() : 0);
     const duration = timed ? now - start : 0;
     if (!ignored) this.#events?.emitOutcome(this.name, failure, value, duration);
     if (this.#state !== CLOSED) this.#refresh(now);

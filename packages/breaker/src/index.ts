@@ -21,6 +21,7 @@ export {
   type TimeWindowOptions,
   type TripStrategyOptions,
 } from './options.js';
+export type { CircuitPermit } from './permit.js';
 export type {
   CircuitSnapshot,
   ConsecutiveFailuresSnapshot,

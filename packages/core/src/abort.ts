@@ -75,3 +75,33 @@ export function onAbort(signal: AbortSignal | undefined, listener: () => void): 
 export function abortReason(signal: AbortSignal): unknown {
   return signal.reason ?? new DOMException('This operation was aborted', 'AbortError');
 }
+
+/**
+ * Settles as `promise` does, or rejects with `signal`'s reason the moment it aborts, whichever
+ * comes first (`aborted` runs then too). The listener goes when `promise` settles, and a late
+ * failure of `promise` is handled here, never reported as unhandled. Without a signal (or with
+ * `NEVER_ABORTED`) it is `promise` itself.
+ */
+export function untilAborted<T>(
+  promise: Promise<T>,
+  signal: AbortSignal | undefined,
+  aborted?: () => void,
+): Promise<T> {
+  if (signal === undefined || signal === NEVER_ABORTED) return promise;
+  return new Promise<T>((resolve, reject) => {
+    const subscription = onAbort(signal, () => {
+      reject(abortReason(signal));
+      aborted?.();
+    });
+    promise.then(
+      (value) => {
+        subscription.dispose();
+        resolve(value);
+      },
+      (error: unknown) => {
+        subscription.dispose();
+        reject(error);
+      },
+    );
+  });
+}

@@ -28,6 +28,7 @@ describe('@dyno/core exports', () => {
       'sleep',
       'systemClock',
       'toDisposable',
+      'untilAborted',
       'validate',
       'withDeadline',
     ]);

@@ -5,6 +5,7 @@ export {
   NEVER_ABORTED,
   onAbort,
   removeAbortListener,
+  untilAborted,
 } from './abort.js';
 export { type Clock, systemClock, type TimerHandle } from './clock.js';
 export { type DeadlineOptions, withDeadline } from './deadline.js';

@@ -5,6 +5,7 @@ import {
   NEVER_ABORTED,
   onAbort,
   removeAbortListener,
+  untilAborted,
 } from './abort.js';
 import { sleep } from './sleep.js';
 import { ManualClock } from './testing/index.js';
@@ -109,6 +110,40 @@ describe('abort helpers', () => {
     Object.defineProperty(c.signal, 'reason', { value: undefined });
     const reason = abortReason(c.signal) as DOMException;
     expect(reason.name).toBe('AbortError');
+  });
+});
+
+describe('untilAborted', () => {
+  it('rejects with the reason at once, runs the hook, and handles a late failure', async () => {
+    const controller = new AbortController();
+    let fail: (error: Error) => void = () => {};
+    const work = new Promise<string>((_, reject) => (fail = reject));
+    const aborted = jest.fn();
+    const raced = untilAborted(work, controller.signal, aborted);
+    const reason = new Error('stop');
+    controller.abort(reason);
+    await expect(raced).rejects.toBe(reason);
+    expect(aborted).toHaveBeenCalledTimes(1);
+    fail(new Error('late'));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
+  });
+
+  it('settles as the promise does, and then stops listening', async () => {
+    const controller = new AbortController();
+    const aborted = jest.fn();
+    await expect(untilAborted(Promise.resolve(1), controller.signal, aborted)).resolves.toBe(1);
+    const boom = new Error('boom');
+    await expect(untilAborted(Promise.reject(boom), controller.signal)).rejects.toBe(boom);
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
+    controller.abort();
+    expect(aborted).not.toHaveBeenCalled();
+  });
+
+  it('is the promise itself without a signal that can abort', () => {
+    const work = Promise.resolve(1);
+    expect(untilAborted(work, undefined)).toBe(work);
+    expect(untilAborted(work, NEVER_ABORTED)).toBe(work);
   });
 });
 

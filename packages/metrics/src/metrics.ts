@@ -54,6 +54,9 @@ export class Metrics implements Disposable {
   #lastWrite: number;
   #breaker: ObservableBreaker | undefined;
   #pool: ObservablePool | undefined;
+  // a pool whose starts are read at `begin()` (`poolStarts: 'begin'`), and its count last read
+  #startsPool: ObservablePool | undefined;
+  #seenStarted = 0;
   readonly #subscriptions = new Set<Disposable>();
 
   constructor(options?: MetricsOptions) {
@@ -98,6 +101,7 @@ export class Metrics implements Disposable {
   begin(now: number = this.#clock.now()): number {
     if (now >= this.#ring.end) this.#roll(now);
     if (this.#pendingStarts !== 0) this.#countStarts();
+    if (this.#startsPool !== undefined) this.#readStarts(this.#startsPool);
     const level = ++this.#inFlight;
     const i = this.#base + S.MAX_IN_FLIGHT;
     if (level > (this.#counts[i] as number)) this.#counts[i] = level;
@@ -153,6 +157,21 @@ export class Metrics implements Disposable {
     this.#pendingMaxActive = 0;
   }
 
+  // The starts of a pool observed with `poolStarts: 'begin'` since the last read, and its level
+  // now: at a `begin()` just after the pool started that call's task, exactly what `onStart`
+  // would have said.
+  #readStarts(pool: ObservablePool): void {
+    const counts = this.#counts;
+    const started = pool.started as number;
+    if (started !== this.#seenStarted) {
+      const i = this.#base + S.POOL_STARTED;
+      counts[i] = (counts[i] as number) + (started - this.#seenStarted);
+      this.#seenStarted = started;
+    }
+    const j = this.#base + S.MAX_POOL_ACTIVE;
+    if (pool.active > (counts[j] as number)) counts[j] = pool.active;
+  }
+
   readonly #clear = (index: number): void => {
     this.#counts.fill(0, index * S.SLOTS, (index + 1) * S.SLOTS);
   };
@@ -199,12 +218,17 @@ export class Metrics implements Disposable {
     setBreaker: (breaker) => {
       this.#breaker = breaker;
     },
-    setPool: (pool) => {
+    setPool: (pool, readStarts) => {
       this.#pool = pool;
+      if (readStarts) {
+        this.#startsPool = pool;
+        this.#seenStarted = pool.started as number;
+      }
     },
     detach: (source) => {
       if (this.#breaker === source) this.#breaker = undefined;
       if (this.#pool === source) this.#pool = undefined;
+      if (this.#startsPool === source) this.#startsPool = undefined;
     },
   };
 
@@ -227,6 +251,7 @@ export class Metrics implements Disposable {
     const now = this.#clock.now();
     if (now >= this.#ring.end) this.#roll(now);
     if (this.#pendingStarts !== 0) this.#countStarts();
+    if (this.#startsPool !== undefined) this.#readStarts(this.#startsPool);
     this.#latency.roll(now);
     return buildSnapshot({
       name: this.name,
@@ -263,6 +288,7 @@ export class Metrics implements Disposable {
     for (const sub of [...this.#subscriptions]) sub.dispose();
     this.#breaker = undefined;
     this.#pool = undefined;
+    this.#startsPool = undefined;
   }
 
   [Symbol.dispose](): void {

@@ -116,6 +116,63 @@ describe('Metrics.observe', () => {
     expect(m.snapshot().pool).toMatchObject({ executed: 0, maxActive: 1, active: 1 });
   });
 
+  it("reads a pool's starts at begin() with { poolStarts: 'begin' }, with no listener", async () => {
+    const clock = new ManualClock();
+    const m = make(clock);
+    const pool = new FakePool();
+    pool.run(); // before observing: not counted
+    pool.done('success', 1);
+    m.observe(pool, { poolStarts: 'begin' });
+    expect(pool.start.hasListeners).toBe(false);
+    expect(pool.rejected.hasListeners).toBe(true);
+    clock.set(1_000);
+    pool.run();
+    m.begin(1_000);
+    pool.run();
+    pool.run();
+    m.begin(1_000);
+    m.begin(1_000); // nothing new started
+    expect(m.snapshot().pool).toMatchObject({ executed: 3, maxActive: 3, active: 3 });
+    for (let i = 0; i < 3; i++) pool.done('success', 1);
+    // a start that no begin() follows is read by the next snapshot
+    pool.run();
+    expect(m.snapshot().pool).toMatchObject({ executed: 4, maxActive: 3, active: 1 });
+    await clock.advance(10_000);
+    expect(m.snapshot().pool).toMatchObject({ executed: 0, maxActive: 1, active: 1 });
+  });
+
+  it("takes the rolling max at begin(), and stops reading the pool once unsubscribed", () => {
+    const clock = new ManualClock();
+    const m = make(clock);
+    const pool = new FakePool();
+    const subscription = m.observe(pool, { poolStarts: 'begin' });
+    pool.run();
+    pool.run();
+    m.begin(0);
+    pool.done('success', 1);
+    pool.done('success', 1);
+    // the level at the start was 2, though none runs by the time of the snapshot
+    expect(m.snapshot().pool).toMatchObject({ executed: 2, maxActive: 2, active: 0 });
+    subscription.dispose();
+    pool.run();
+    m.begin(0);
+    expect(m.snapshot().pool).toBeNull();
+    m.observe(pool);
+    expect(m.snapshot().pool).toMatchObject({ executed: 2, active: 1 });
+  });
+
+  it("rejects { poolStarts: 'begin' } for a pool without a started count, and bad values", () => {
+    const m = make();
+    const pool = new FakePool();
+    const bare = Object.assign(Object.create(pool), { started: undefined });
+    expect(() => m.observe(bare, { poolStarts: 'begin' })).toThrow(
+      "@dyno/metrics: a pool observed with `poolStarts: 'begin'` must have a numeric `started`; received undefined",
+    );
+    expect(() => m.observe(pool, { poolStarts: 'never' as never })).toThrow(
+      '@dyno/metrics: option `poolStarts` must be one of "events", "begin"; received "never"',
+    );
+  });
+
   it('counts the starts of a pool observed alone by the next start or snapshot', async () => {
     const clock = new ManualClock();
     const m = make(clock);

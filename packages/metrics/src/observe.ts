@@ -37,6 +37,8 @@ export interface ObservablePool {
   readonly queued: number;
   readonly concurrency: number;
   readonly queue: number;
+  /** Tasks that took a slot since the pool was made; needed only with `{ poolStarts: 'begin' }`. */
+  readonly started?: number;
   readonly onStart: Event<{ readonly name: string; readonly active: number }>;
   readonly onReject: Event<{ readonly name: string; readonly reason: string }>;
   readonly onSettle: Event<{
@@ -65,6 +67,15 @@ export interface ObserveOptions {
    * @default false
    */
   readonly outcomes?: boolean;
+  /**
+   * For a pool: how its task starts (the Hystrix "executed" count and rolling max active) are
+   * learnt. `'events'` listens to `onStart`. `'begin'` reads `started` and `active` from the pool
+   * at each `begin()` and snapshot instead, with no listener call per task: for a pool whose
+   * every task calls `begin()` as it starts, as `@dyno/service` does with the pool it builds.
+   * Starts of other tasks are then counted at the next `begin()` or snapshot.
+   * @default 'events'
+   */
+  readonly poolStarts?: 'events' | 'begin';
 }
 
 /** The narrow door through which an observed source writes into its `Metrics`. */
@@ -74,28 +85,39 @@ export interface Sink {
   /** A pool task started, `active` tasks running with it; counted without a clock read. */
   poolStarted(active: number): void;
   setBreaker(breaker: ObservableBreaker): void;
-  setPool(pool: ObservablePool): void;
+  /** The pool whose gauges are shown; `readStarts`: its starts are read at `begin()`. */
+  setPool(pool: ObservablePool, readStarts: boolean): void;
   /** Forgets `source` if it is the breaker or pool whose gauges are shown. */
   detach(source: object): void;
 }
 
-const OPTION_RULES = { outcomes: is.boolean };
+const OPTION_RULES = { outcomes: is.boolean, poolStarts: is.oneOf('events', 'begin') };
 
 const isObject = (v: unknown): v is Record<string, unknown> =>
   (typeof v === 'object' || typeof v === 'function') && v !== null;
 
 /** Subscribes `sink` to `source`'s events; the result unsubscribes. */
 export function bind(sink: Sink, source: unknown, options: ObserveOptions | undefined): Disposable {
-  const { outcomes = false } = validate<ObserveOptions>('@dyno/metrics', options, OPTION_RULES);
+  const { outcomes = false, poolStarts = 'events' } = validate<ObserveOptions>(
+    '@dyno/metrics',
+    options,
+    OPTION_RULES,
+  );
   if (!isObject(source) || typeof source.name !== 'string') return notObservable(source);
   const subs: Disposable[] = [];
   if (typeof source.onStart === 'function' && typeof source.onSettle === 'function') {
     const pool = source as unknown as ObservablePool;
-    sink.setPool(pool);
+    const readStarts = poolStarts === 'begin';
+    if (readStarts && typeof pool.started !== 'number') {
+      throw new TypeError(
+        `@dyno/metrics: a pool observed with \`poolStarts: 'begin'\` must have a numeric \`started\`; received ${format(pool.started)}`,
+      );
+    }
+    sink.setPool(pool, readStarts);
     // The gauges are read from the pool at snapshot time and the max active only rises when a
     // task starts, so `onSettle` is needed only for outcomes: a pool with a settle listener
     // must time every task, which is most of what observing would cost.
-    subs.push(pool.onStart((e) => sink.poolStarted(e.active)));
+    if (!readStarts) subs.push(pool.onStart((e) => sink.poolStarted(e.active)));
     subs.push(
       pool.onReject(() => {
         sink.count(POOL_REJECTED);

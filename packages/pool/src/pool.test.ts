@@ -23,6 +23,22 @@ describe('Pool', () => {
     for (const g of gates) g.resolve();
     await Promise.all(running);
     expect(pool.active).toBe(0);
+    // a refused call never took a slot
+    expect(pool.started).toBe(10);
+  });
+
+  it('counts every task that took a slot, queued ones when they start', async () => {
+    const pool = new Pool({ concurrency: 1, queue: 1 });
+    const starts: number[] = [];
+    pool.onStart(() => starts.push(pool.started));
+    const gate = deferred();
+    const first = pool.execute(() => gate.promise);
+    const second = pool.execute(() => 2);
+    expect(pool.started).toBe(1);
+    gate.resolve();
+    await Promise.all([first, second]);
+    expect(pool.started).toBe(2);
+    expect(starts).toEqual([1, 2]);
   });
 
   it('returns what the task returns, whether a value, a promise or a thenable', async () => {

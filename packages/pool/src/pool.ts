@@ -78,6 +78,7 @@ export class Pool implements Policy, Disposable {
   readonly #waiters = new Ring<Waiter>();
   readonly #expiry: WaitExpiry | undefined;
   #active = 0;
+  #started = 0;
   #queued = 0;
   #disposed = false;
 
@@ -126,6 +127,11 @@ export class Pool implements Policy, Disposable {
   /** Calls running now (timed-out tasks that have not settled yet included). */
   get active(): number {
     return this.#active;
+  }
+
+  /** Tasks that have taken a slot since the pool was made (one per `onStart`). */
+  get started(): number {
+    return this.#started;
   }
 
   /** Calls waiting for a slot now. */
@@ -203,6 +209,7 @@ export class Pool implements Policy, Disposable {
     reject: Reject | undefined,
   ): Promise<unknown> | undefined {
     const active = ++this.#active;
+    this.#started++;
     if (this.#onStart.hasListeners) {
       this.#onStart.emit({ name: this.name, active, queued: this.#queued, waited });
     }

@@ -37,6 +37,14 @@ export interface RetryOptions<T = unknown> {
    */
   readonly shouldRetry?: ((outcome: RetryOutcome<T>, attempt: number) => boolean) | undefined;
   /**
+   * Which failures may be retried, for the common case that only errors are judged: called with
+   * the error after each failed attempt, never with a result (so a call that succeeds pays
+   * nothing for it). `false` gives up at once (reason `not-retryable`). With `shouldRetry` as
+   * well, a failure is retried only when both say so.
+   * @default undefined (every failure may be retried)
+   */
+  readonly isRetryable?: ((error: unknown, attempt: number) => boolean) | undefined;
+  /**
    * A total budget in ms from the start of the call: no attempt starts after it, and Retry gives
    * up at once when the next wait would end after it. A running attempt is not interrupted.
    * @default undefined (no deadline)
@@ -72,11 +80,11 @@ export interface RetryCallOptions<T = unknown> extends RetryOptions<T> {
   readonly signal?: AbortSignal | undefined;
 }
 
-/** Retry's options once defaults are filled in (the four left `undefined` mean "none"). */
+/** Retry's options once defaults are filled in (the five left `undefined` mean "none"). */
 export type ResolvedRetryOptions = Required<
   Pick<RetryOptions, 'attempts' | 'backoff' | 'maxDelay' | 'throwLastError' | 'clock' | 'random'>
 > &
-  Pick<RetryOptions, 'shouldRetry' | 'deadline' | 'budget' | 'name'>;
+  Pick<RetryOptions, 'shouldRetry' | 'isRetryable' | 'deadline' | 'budget' | 'name'>;
 
 /** The defaults of `Retry`. */
 export const DEFAULT_RETRY_OPTIONS: Readonly<ResolvedRetryOptions> = Object.freeze({
@@ -84,6 +92,7 @@ export const DEFAULT_RETRY_OPTIONS: Readonly<ResolvedRetryOptions> = Object.free
   backoff: new DecorrelatedJitterBackoff(),
   maxDelay: 10_000,
   shouldRetry: undefined,
+  isRetryable: undefined,
   deadline: undefined,
   budget: undefined,
   throwLastError: false,
@@ -117,6 +126,7 @@ export const RETRY_OPTION_RULES: Rules<ResolvedRetryOptions> = Object.freeze({
   backoff: backoffRule,
   maxDelay: is.duration(),
   shouldRetry: is.function,
+  isRetryable: is.function,
   deadline: is.duration(0, true),
   budget: budgetRule,
   throwLastError: is.boolean,

@@ -222,6 +222,64 @@ describe('Retry', () => {
     });
   });
 
+  describe('isRetryable', () => {
+    it('gives up at once on a failure it declines, and never sees a result', async () => {
+      const clock = new ManualClock();
+      const isRetryable = jest.fn((error: unknown) => !(error instanceof RangeError));
+      const policy = make(clock, { isRetryable });
+      await expect(policy.execute(() => 'fine')).resolves.toBe('fine');
+      expect(isRetryable).not.toHaveBeenCalled();
+      const { fn } = failing(clock, new RangeError('bad request'));
+      const result = await settle(clock, policy.execute(fn));
+      expect(fn).toHaveBeenCalledTimes(1);
+      expect(isRetryable).toHaveBeenCalledWith(expect.any(RangeError), 1);
+      expect((result as { error: CompoundError }).error.reason).toBe('not-retryable');
+    });
+
+    it('retries the failures it accepts, with each attempt number', async () => {
+      const clock = new ManualClock();
+      const isRetryable = jest.fn((_error: unknown, _attempt: number) => true);
+      const { fn } = failing(clock, new Error('flaky'));
+      const result = await settle(clock, make(clock, { isRetryable }).execute(fn));
+      expect(fn).toHaveBeenCalledTimes(3);
+      expect(isRetryable.mock.calls.map((c) => c[1])).toEqual([1, 2, 3]);
+      expect((result as { error: CompoundError }).error.reason).toBe('attempts');
+    });
+
+    it('retries a failure only when shouldRetry agrees too', async () => {
+      const clock = new ManualClock();
+      const shouldRetry = jest.fn(() => false);
+      const { fn } = failing(clock, new Error('flaky'));
+      const result = await settle(
+        clock,
+        make(clock, { isRetryable: () => true, shouldRetry }).execute(fn),
+      );
+      expect(fn).toHaveBeenCalledTimes(1);
+      expect(shouldRetry).toHaveBeenCalledTimes(1);
+      expect((result as { error: CompoundError }).error.reason).toBe('not-retryable');
+      const declined = jest.fn(() => true);
+      await settle(
+        clock,
+        make(clock, { isRetryable: () => false, shouldRetry: declined }).execute(fn),
+      );
+      expect(declined).not.toHaveBeenCalled();
+    });
+
+    it('lets an exception of the predicate itself reject the call', async () => {
+      const oops = new Error('predicate bug');
+      const policy = new Retry({
+        isRetryable: () => {
+          throw oops;
+        },
+      });
+      await expect(
+        policy.execute(() => {
+          throw new Error('first');
+        }),
+      ).rejects.toBe(oops);
+    });
+  });
+
   describe('events', () => {
     it('reports retries, success and attempts with the instance name', async () => {
       const clock = new ManualClock();
@@ -317,6 +375,7 @@ describe('Retry', () => {
         '`deadline` must be a duration in ms greater than 0 to 2147483647; received 0',
       ],
       [{ shouldRetry: true }, TypeError, '`shouldRetry` must be a function; received true'],
+      [{ isRetryable: 'yes' }, TypeError, '`isRetryable` must be a function; received "yes"'],
       [
         { backoff: 100 },
         TypeError,

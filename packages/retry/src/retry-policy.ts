@@ -58,6 +58,7 @@ export class Retry implements Policy<RetryContext> {
       backoff: o.backoff,
       maxDelay: o.maxDelay,
       shouldRetry: o.shouldRetry as Settings['shouldRetry'],
+      isRetryable: o.isRetryable,
       deadline: o.deadline,
       budget: o.budget,
       throwLastError: o.throwLastError,

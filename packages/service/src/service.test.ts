@@ -187,6 +187,35 @@ describe('service', () => {
     expect(calls).toBe(2);
   });
 
+  it('keeps a user isRetryable, and never asks it about refusals', async () => {
+    const asked: unknown[] = [];
+    let calls = 0;
+    const s = service(
+      () => {
+        calls++;
+        return Promise.reject(new Error(calls === 1 ? 'flaky' : 'fatal'));
+      },
+      {
+        retry: {
+          ...quickRetry(4),
+          isRetryable: (error) => {
+            asked.push((error as Error).message);
+            return (error as Error).message !== 'fatal';
+          },
+        },
+        breaker: tripAfter(3),
+      },
+    );
+    await s().catch(() => {});
+    expect(calls).toBe(2);
+    expect(asked).toEqual(['flaky', 'fatal']);
+    await s().catch(() => {}); // the third failure opens the circuit
+    asked.length = 0;
+    const error = await s().catch((e: unknown) => e);
+    expect(BrokenCircuitError.isInstance((error as CompoundError).cause)).toBe(true);
+    expect(asked).toEqual([]);
+  });
+
   it('times an attempt out in the pool, keeping the slot until fn settles', async () => {
     const clock = new ManualClock();
     let finish = () => {};
@@ -287,6 +316,31 @@ describe('service', () => {
     expect(() => s.withSignal('x' as never)).toThrow(
       '@dyno/service: `signal` must be an AbortSignal; received "x"',
     );
+  });
+
+  it('releases a caller who aborts at once even with no retry and no deadline', async () => {
+    const watch = watchUnhandled();
+    let finish: (value: string) => void = () => {};
+    const s = service(() => new Promise<string>((resolve) => (finish = resolve)), {
+      retry: false,
+      timeout: false,
+      fallback: 'fallback',
+    });
+    const controller = new AbortController();
+    const call = s.withSignal(controller.signal)();
+    const reason = new Error('caller left');
+    controller.abort(reason);
+    await expect(call).rejects.toBe(reason);
+    expect(s.pool?.active).toBe(1); // fn runs on, in its slot
+    finish('late');
+    await settle();
+    expect(s.pool?.active).toBe(0);
+    // a call that ends before any abort is not held up
+    const quick = s.withSignal(new AbortController().signal)();
+    finish('quick');
+    await expect(quick).resolves.toBe('quick');
+    watch.stop();
+    expect(watch.seen).toEqual([]);
   });
 
   it('gives fn the caller signal when no layer makes one', async () => {

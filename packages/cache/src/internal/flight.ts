@@ -1,4 +1,4 @@
-import { abortReason, NEVER_ABORTED, onAbort } from '@dyno/core';
+import { abortReason, untilAborted } from '@dyno/core';
 
 /**
  * One load of one key, shared by every caller of the key in this process (single-flight).
@@ -27,24 +27,10 @@ export function waitFor<V>(
   abandon: () => void,
 ): Promise<V> {
   flight.waiters++;
-  if (signal === undefined || signal === NEVER_ABORTED) return flight.promise;
-  return new Promise<V>((resolve, reject) => {
-    const subscription = onAbort(signal, () => {
-      reject(abortReason(signal));
-      if (--flight.waiters === 0 && !flight.background) {
-        flight.controller.abort(abortReason(signal));
-        abandon();
-      }
-    });
-    flight.promise.then(
-      (value) => {
-        subscription.dispose();
-        resolve(value);
-      },
-      (error: unknown) => {
-        subscription.dispose();
-        reject(error);
-      },
-    );
+  return untilAborted(flight.promise, signal, () => {
+    if (--flight.waiters === 0 && !flight.background) {
+      flight.controller.abort(abortReason(signal as AbortSignal));
+      abandon();
+    }
   });
 }

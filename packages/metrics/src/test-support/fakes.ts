@@ -24,6 +24,7 @@ export class FakeBreaker {
 export class FakePool {
   active = 0;
   queued = 0;
+  started = 0;
   readonly start = new EventEmitter<{
     name: string;
     active: number;
@@ -43,6 +44,7 @@ export class FakePool {
 
   run(): void {
     this.active++;
+    this.started++;
     this.start.emit({ name: this.name, active: this.active, queued: this.queued, waited: 0 });
   }
 

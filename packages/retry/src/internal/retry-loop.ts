@@ -112,6 +112,9 @@ async function attemptOnce(
 }
 
 function decide(s: Settings, outcome: Outcome, attempt: number): boolean {
+  if (outcome.failed && s.isRetryable !== undefined && !s.isRetryable(outcome.value, attempt)) {
+    return false;
+  }
   if (s.shouldRetry === undefined) return outcome.failed;
   const judged = outcome.failed
     ? s.shouldRetry({ failed: true, error: outcome.value }, attempt)

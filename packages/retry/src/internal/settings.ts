@@ -11,6 +11,7 @@ export interface Settings {
   readonly backoff: Backoff;
   readonly maxDelay: number;
   readonly shouldRetry: ((outcome: RetryOutcome, attempt: number) => boolean) | undefined;
+  readonly isRetryable: ((error: unknown, attempt: number) => boolean) | undefined;
   readonly deadline: number | undefined;
   readonly budget: RetryBudget | undefined;
   readonly throwLastError: boolean;

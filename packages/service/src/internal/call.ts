@@ -1,7 +1,8 @@
-import { BrokenCircuitError } from '@dyno/breaker';
-import { type ExecuteContext, type ExecuteOptions, NEVER_ABORTED } from '@dyno/core';
+import { BrokenCircuitError, type CircuitPermit } from '@dyno/breaker';
+import { type ExecuteContext, type ExecuteOptions, NEVER_ABORTED, untilAborted } from '@dyno/core';
 import type { RetryContext } from '@dyno/retry';
 import type { ServiceContext } from '../service-context.js';
+import { AttemptContext } from './attempt-context.js';
 import { runFallback } from './fallback.js';
 import { isOwnTimeout } from './outcome.js';
 import type { Parts } from './parts.js';
@@ -12,21 +13,39 @@ export type Invoker = (thisArg: unknown, args: unknown[], context: ServiceContex
 const NO_CONTEXT: ExecuteContext = Object.freeze({ signal: NEVER_ABORTED });
 
 /**
- * The context one attempt's function receives. `signal` is read from the innermost policy only
- * when the function asks for it, so an untouched timeout never makes an `AbortController`.
+ * Below the breaker: the pool (with a separate timeout layer inside it when there is one), else
+ * the timeout layer alone, else `fn` itself. Never throws: each layer turns every problem into a
+ * rejection.
  */
-class AttemptContext implements ServiceContext {
-  readonly #inner: ExecuteContext;
-  readonly attempt: number;
-
-  constructor(inner: ExecuteContext, attempt: number) {
-    this.#inner = inner;
-    this.attempt = attempt;
+function enterPool(
+  p: Parts,
+  toFn: (context: ExecuteContext) => unknown,
+  options: ExecuteOptions | undefined,
+): Promise<unknown> {
+  const { pool, timeoutLayer } = p;
+  if (pool !== undefined) {
+    const task = timeoutLayer === undefined ? toFn : () => timeoutLayer.execute(toFn, options);
+    return pool.execute(task, options);
   }
-
-  get signal(): AbortSignal {
-    return this.#inner.signal;
+  if (timeoutLayer !== undefined) return timeoutLayer.execute(toFn, options);
+  try {
+    return Promise.resolve(toFn(NO_CONTEXT));
+  } catch (error) {
+    return Promise.reject(error);
   }
+}
+
+/** Counts an attempt refused before the dependency was called, without a latency. */
+function recordRefusal(
+  p: Parts,
+  error: unknown,
+  now: number,
+  signal: AbortSignal | undefined,
+): void {
+  // a call its caller cancelled is not a refusal
+  if (p.metrics === undefined || signal?.aborted === true) return;
+  const outcome = BrokenCircuitError.isInstance(error) ? 'short-circuited' : 'rejected';
+  p.metrics.record(outcome, undefined, now);
 }
 
 /**
@@ -36,6 +55,12 @@ class AttemptContext implements ServiceContext {
  * with arrow functions calling its methods, cost 150-200 ns more per call). Attempts of one call
  * never overlap (the next starts after the previous one settled for its caller), so the
  * per-attempt locals are safe.
+ *
+ * Clock readings are shared (decision 61): the service's `EntryClock` is held from the call's
+ * start until `fn` runs, so retry, the breaker, the pool's deadline and the metrics' start take
+ * one reading; the attempt's end is read once, for the breaker's permit and the metrics both.
+ * The breaker is entered through its permit (`acquire`), so its outcome is counted in the same
+ * handler as the metrics', without a promise of its own.
  */
 export function runCall(
   p: Parts,
@@ -47,47 +72,36 @@ export function runCall(
   // passed down only when the caller gave a signal: a never-aborting one would make every layer
   // take its slow path and add listeners for nothing
   const options: ExecuteOptions | undefined = signal === undefined ? undefined : { signal };
-  const { metrics, timeoutLayer } = p;
+  const { clock, metrics, breaker } = p;
+  // the end of an attempt is read here when someone takes that reading
+  const readsEnd = metrics !== undefined || p.breakerOnClock;
   let attempt = 1;
   let start = 0;
   let entered = false;
+  let permit: CircuitPermit | undefined;
 
   const toFn = (context: ExecuteContext): unknown => {
+    clock.release();
     entered = true;
     if (metrics !== undefined) metrics.begin(start);
     const inner = context === NO_CONTEXT && options !== undefined ? options : context;
     return invoke(thisArg, args, new AttemptContext(inner as ExecuteContext, attempt));
   };
 
-  // below the breaker: the pool (with a separate timeout layer inside it when there is one),
-  // else the timeout layer alone, else fn itself
-  const toPool = (): Promise<unknown> => {
-    if (p.pool !== undefined) {
-      // the pool turns a synchronous throw of its task into a rejection itself
-      const task = timeoutLayer === undefined ? toFn : () => timeoutLayer.execute(toFn, options);
-      return p.pool.execute(task, options);
-    }
-    if (timeoutLayer !== undefined) return timeoutLayer.execute(toFn, options);
-    try {
-      return Promise.resolve(toFn(NO_CONTEXT));
-    } catch (error) {
-      return Promise.reject(error);
-    }
-  };
-
   const succeeded = (value: unknown): unknown => {
-    (metrics as NonNullable<Parts['metrics']>).end('success', start);
+    const now = readsEnd ? clock.now() : 0;
+    if (permit !== undefined) permit.succeeded(value, p.breakerOnClock ? now : undefined);
+    if (metrics !== undefined) metrics.end('success', start, now);
     return value;
   };
 
+  // past the breaker: the dependency's failure, its deadline, or the pool's refusal
   const failed = (error: unknown): never => {
-    const m = metrics as NonNullable<Parts['metrics']>;
-    if (entered) {
-      m.end(isOwnTimeout(error, p.timeoutSource) ? 'timeout' : 'failure', start);
-    } else if (signal === undefined || !signal.aborted) {
-      // refused before the dependency was called: counted, without a latency
-      const outcome = BrokenCircuitError.isInstance(error) ? 'short-circuited' : 'rejected';
-      m.record(outcome, undefined, start);
+    const now = readsEnd ? clock.now() : 0;
+    if (permit !== undefined) permit.failed(error, p.breakerOnClock ? now : undefined);
+    if (!entered) recordRefusal(p, error, now, signal);
+    else if (metrics !== undefined) {
+      metrics.end(isOwnTimeout(error, p.timeoutSource) ? 'timeout' : 'failure', start, now);
     }
     throw error;
   };
@@ -96,13 +110,32 @@ export function runCall(
   const runAttempt = (context: RetryContext | undefined): Promise<unknown> => {
     attempt = context === undefined ? 1 : context.attempt;
     entered = false;
-    if (metrics !== undefined) start = p.clock.now();
-    const result = p.breaker === undefined ? toPool() : p.breaker.execute(toPool, options);
-    return metrics === undefined ? result : result.then(succeeded, failed);
+    if (metrics !== undefined) start = clock.now();
+    let result: Promise<unknown>;
+    try {
+      // throws the breaker's refusal, or the caller's abort
+      permit = breaker === undefined ? undefined : breaker.acquire(options);
+      result = enterPool(p, toFn, options);
+    } catch (error) {
+      recordRefusal(p, error, start, signal);
+      return Promise.reject(error);
+    }
+    return permit === undefined && metrics === undefined ? result : result.then(succeeded, failed);
   };
 
-  const result =
-    p.retry === undefined ? runAttempt(undefined) : p.retry.execute(runAttempt, options);
+  // held until `fn` runs (`toFn` lets go) or, when a layer refused first, until the entry returns
+  clock.hold();
+  let result: Promise<unknown>;
+  try {
+    result = p.retry === undefined ? runAttempt(undefined) : p.retry.execute(runAttempt, options);
+  } finally {
+    clock.release();
+  }
+  // retry and the deadline layers release a caller who aborts; without both, nothing else would
+  // while `fn` runs on
+  if (signal !== undefined && p.retry === undefined && p.timeout === false) {
+    result = untilAborted(result, signal);
+  }
   return p.hasFallback
     ? result.then(undefined, (error) => runFallback(p, error, thisArg, args, signal))
     : result;

@@ -2,8 +2,9 @@ import { CircuitBreaker } from '@dyno/breaker';
 import { type Clock, type Disposable, defaultName, resolveOptions, systemClock } from '@dyno/core';
 import { Metrics, type MetricsOptions } from '@dyno/metrics';
 import { Pool, type PoolOptions, Timeout } from '@dyno/pool';
-import { Retry, type RetryOptions, type RetryOutcome } from '@dyno/retry';
+import { Retry, type RetryOptions } from '@dyno/retry';
 import { isPolicy, SERVICE_RULES, type ServiceOptions } from '../options.js';
+import { EntryClock } from './entry-clock.js';
 import { isRejection } from './outcome.js';
 
 const PKG = '@dyno/service';
@@ -11,9 +12,11 @@ const PKG = '@dyno/service';
 /** The parts of one service, built or shared, and what the service must dispose. */
 export interface Parts {
   readonly name: string;
-  readonly clock: Clock;
+  readonly clock: EntryClock;
   readonly retry: Retry | undefined;
   readonly breaker: CircuitBreaker | undefined;
+  /** The breaker reads `clock` (built here without a clock of its own): readings may be shared. */
+  readonly breakerOnClock: boolean;
   readonly pool: Pool | undefined;
   /** A separate deadline layer (when the pool cannot carry the timeout itself). */
   readonly timeoutLayer: Timeout | undefined;
@@ -37,8 +40,8 @@ type Opts = ServiceOptions<unknown[], unknown>;
 export function buildParts(defaultFnName: string | undefined, options: unknown): Parts {
   const o = resolveOptions<Opts>(PKG, options, SERVICE_RULES, {});
   const name = o.name ?? (defaultFnName || defaultName('service'));
-  const clock = o.clock ?? systemClock;
-  const base = o.clock === undefined ? { name } : { name, clock };
+  const clock = new EntryClock(o.clock ?? systemClock);
+  const base = { name, clock };
 
   const breaker =
     o.breaker === false
@@ -68,7 +71,12 @@ export function buildParts(defaultFnName: string | undefined, options: unknown):
   if (metrics !== undefined) {
     // state and gauges only: outcomes come from the service's own records, never twice
     if (breaker !== undefined) owned.unshift(metrics.observe(breaker));
-    if (pool !== undefined) owned.unshift(metrics.observe(pool));
+    // every task of a pool built here is an attempt that calls `begin()` as it starts, so the
+    // metrics read the pool's starts there rather than listening to each one
+    if (pool !== undefined) {
+      const poolStarts = pool === o.pool ? 'events' : 'begin';
+      owned.unshift(metrics.observe(pool, { poolStarts }));
+    }
     if (retry !== undefined) owned.unshift(metrics.observe(retry));
   }
   return {
@@ -76,6 +84,10 @@ export function buildParts(defaultFnName: string | undefined, options: unknown):
     clock,
     retry,
     breaker,
+    breakerOnClock:
+      breaker !== undefined &&
+      !isPolicy(o.breaker) &&
+      (o.breaker as { clock?: unknown } | undefined)?.clock === undefined,
     pool,
     timeoutLayer,
     timeout,
@@ -88,27 +100,27 @@ export function buildParts(defaultFnName: string | undefined, options: unknown):
 }
 
 function buildRetry(
-  base: { name: string },
+  base: { name: string; clock: Clock },
   given: RetryOptions,
   breaker: CircuitBreaker | undefined,
 ): Retry {
-  const user = given.shouldRetry;
+  const user = given.isRetryable;
   if (user !== undefined && typeof user !== 'function') return new Retry({ ...base, ...given });
   // A call its breaker short-circuited or its pool turned away would meet the same refusal at
   // once: retrying it only spins. An error the breaker's `isFailure` says is not a failure (a
   // 404, a validation error) is an answer, not a fault: retrying it cannot help. Everything
-  // else is retried as the options say.
-  const shouldRetry = (outcome: RetryOutcome, attempt: number): boolean => {
-    if (outcome.failed && isRejection(outcome.error)) return false;
-    if (outcome.failed && breaker !== undefined && !breaker.countsAsFailure(outcome.error))
-      return false;
-    return user === undefined ? outcome.failed : user(outcome, attempt);
+  // else is retried as the options say. Given as `isRetryable`, which judges errors only, so a
+  // success is never judged at all (and a `shouldRetry` of the caller's keeps its meaning).
+  const isRetryable = (error: unknown, attempt: number): boolean => {
+    if (isRejection(error)) return false;
+    if (breaker !== undefined && !breaker.countsAsFailure(error)) return false;
+    return user === undefined || user(error, attempt);
   };
-  return new Retry({ ...base, ...given, shouldRetry });
+  return new Retry({ ...base, ...given, isRetryable });
 }
 
 function buildPoolAndTimeout(
-  base: { name: string; clock?: Clock },
+  base: { name: string; clock: Clock },
   o: Opts,
 ): { pool: Pool | undefined; timeoutLayer: Timeout | undefined; timeout: number | false } {
   const t = o.timeout;

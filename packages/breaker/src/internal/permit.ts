@@ -1,0 +1,86 @@
+import type { CircuitPermit } from '../permit.js';
+import { type ProbeWatch, RELEASED } from './trip.js';
+
+/** The breaker's side of its permits (made once per breaker, on the first `acquire`). */
+export interface PermitSink {
+  /** One reported outcome, as `execute` settles it; `now` is `undefined` when not given. */
+  settle(
+    epoch: number,
+    start: number,
+    value: unknown,
+    isError: boolean,
+    aborted: boolean,
+    now: number | undefined,
+  ): void;
+  /** A permit given back without an outcome: a probe of `epoch` frees its slot. */
+  release(epoch: number): void;
+}
+
+/** A `CircuitPermit`: settles its breaker once, with the epoch and start of its admission. */
+export class Permit implements CircuitPermit {
+  #sink: PermitSink | undefined;
+  readonly #epoch: number;
+  readonly #start: number;
+  readonly #signal: AbortSignal | undefined;
+  readonly #watch: ProbeWatch | undefined;
+
+  /**
+   * `start` is NaN for an untimed call; `watch` watches a probe's signal (its epoch counts as
+   * `RELEASED` once the caller aborted).
+   */
+  constructor(
+    sink: PermitSink,
+    epoch: number,
+    start: number,
+    signal: AbortSignal | undefined,
+    watch: ProbeWatch | undefined,
+  ) {
+    this.#sink = sink;
+    this.#epoch = epoch;
+    this.#start = start;
+    this.#signal = signal;
+    this.#watch = watch;
+  }
+
+  /**
+   * @internal One permit kept for good, so V8 keeps the hidden classes a new permit steps
+   * through while none is alive at a full collection (see `TimedRun.shapeKeeper` in
+   * `@dyno/pool`): without it, the code built on them was thrown away after every one.
+   */
+  static readonly shapeKeeper: object = new Permit(
+    { settle: () => {}, release: () => {} },
+    0,
+    Number.NaN,
+    undefined,
+    undefined,
+  );
+
+  succeeded(result?: unknown, now?: number): void {
+    this.#report(result, false, now);
+  }
+
+  failed(error: unknown, now?: number): void {
+    this.#report(error, true, now);
+  }
+
+  release(): void {
+    const sink = this.#take();
+    if (sink !== undefined && this.#watch?.released !== true) sink.release(this.#epoch);
+  }
+
+  #report(value: unknown, isError: boolean, now: number | undefined): void {
+    const sink = this.#take();
+    if (sink === undefined) return;
+    const epoch = this.#watch?.released === true ? RELEASED : this.#epoch;
+    sink.settle(epoch, this.#start, value, isError, this.#signal?.aborted === true, now);
+  }
+
+  // the sink once, then never again; a probe's signal is no longer watched
+  #take(): PermitSink | undefined {
+    const sink = this.#sink;
+    if (sink === undefined) return undefined;
+    this.#sink = undefined;
+    this.#watch?.subscription.dispose();
+    return sink;
+  }
+}

@@ -1,0 +1,177 @@
+import { CircuitBreaker } from '@dyno/breaker';
+import { ManualClock } from '@dyno/core/testing';
+import { Pool } from '@dyno/pool';
+import { service } from './service.js';
+import { quickRetry, tripAfter } from './test-support/helpers.js';
+
+/** A manual clock that counts its reads. */
+function countingClock(): ManualClock & { readonly reads: number } {
+  const clock = new ManualClock();
+  const spy = jest.spyOn(clock, 'now');
+  return Object.defineProperty(clock, 'reads', { get: () => spy.mock.calls.length }) as never;
+}
+
+const allParts = {
+  retry: quickRetry(3),
+  breaker: { strategy: { kind: 'time-window' as const } },
+  pool: { concurrency: 2, queue: 2 },
+  timeout: 1_000,
+};
+
+describe('service layers', () => {
+  it('walks the breaker through open, half-open and closed again', async () => {
+    const clock = new ManualClock();
+    let healthy = false;
+    const s = service(() => (healthy ? Promise.resolve('ok') : Promise.reject(new Error('down'))), {
+      clock,
+      retry: false,
+      breaker: tripAfter(2, 1_000),
+      fallback: 'fallback',
+    });
+    const states: string[] = [];
+    s.breaker?.onStateChange((e) => states.push(e.to));
+    expect(await s()).toBe('fallback');
+    expect(await s()).toBe('fallback');
+    expect(s.breaker?.state).toBe('open');
+    healthy = true;
+    expect(await s()).toBe('fallback'); // short-circuited
+    clock.set(1_000);
+    expect(await s()).toBe('ok'); // the probe
+    expect(s.breaker?.state).toBe('closed');
+    expect(states).toEqual(['open', 'half-open', 'closed']);
+    const counts = s.metrics?.snapshot().counts;
+    expect(counts).toMatchObject({ success: 1, failure: 2, shortCircuited: 1 });
+  });
+
+  it('gives the permit of a probe whose caller aborted back at once', async () => {
+    const clock = new ManualClock();
+    let answer: (value: string) => void = () => {};
+    const s = service(() => new Promise<string>((resolve) => (answer = resolve)), {
+      clock,
+      retry: false,
+      // the pool's deadline layer releases a caller who aborts, though fn ignores its signal
+      timeout: 60_000,
+      breaker: tripAfter(1, 1_000),
+    });
+    s.breaker?.isolate().dispose(); // closes with an empty window: still closed
+    const failing = service(() => Promise.reject(new Error('down')), {
+      clock,
+      retry: false,
+      breaker: s.breaker,
+    });
+    await failing().catch(() => {});
+    expect(s.breaker?.state).toBe('open');
+    clock.set(1_000);
+    const controller = new AbortController();
+    const probe = s.withSignal(controller.signal)();
+    expect(s.breaker?.state).toBe('half-open');
+    // the one probe permit is taken: another call is refused
+    await expect(failing()).rejects.toMatchObject({ state: 'half-open' });
+    controller.abort(new Error('caller left'));
+    await expect(probe).rejects.toThrow('caller left');
+    // the permit came back at once: the next call is the probe
+    const next = s();
+    answer('ok');
+    await expect(next).resolves.toBe('ok');
+    expect(s.breaker?.state).toBe('closed');
+    failing.dispose();
+    s.dispose();
+  });
+
+  it('reads the clock twice per call: once as the layers enter, once at the end', async () => {
+    const clock = countingClock();
+    const s = service(async () => 'ok', { clock, ...allParts });
+    await s();
+    const before = clock.reads;
+    await s();
+    expect(clock.reads - before).toBe(2);
+    s.dispose();
+  });
+
+  it('lets fn read a fresh time: the entry reading is not held while fn runs', async () => {
+    const clock = countingClock();
+    let readsInFn = -1;
+    const s = service(
+      async () => {
+        const before = clock.reads;
+        s.breaker?.snapshot(); // reads the breaker's clock, the service's
+        readsInFn = clock.reads - before;
+        return 'ok';
+      },
+      { clock, ...allParts },
+    );
+    await s();
+    expect(readsInFn).toBe(1);
+    s.dispose();
+  });
+
+  it('times every attempt from its own start, retries included', async () => {
+    const clock = countingClock();
+    let attempt = 0;
+    const s = service(
+      async () => {
+        attempt++;
+        clock.set(clock.now() + 10);
+        if (attempt < 3) throw new Error('again');
+        return 'ok';
+      },
+      { clock, ...allParts },
+    );
+    await expect(s()).resolves.toBe('ok');
+    const latency = s.metrics?.snapshot().latency;
+    expect(latency?.count).toBe(3);
+    expect(latency?.percentiles['0']).toBe(10);
+    expect(latency?.percentiles['100']).toBe(10);
+    s.dispose();
+  });
+
+  it("counts its pool's executed tasks and max active without listening to each start", async () => {
+    let release: () => void = () => {};
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const s = service(() => gate.then(() => 'ok'), { ...allParts, clock: new ManualClock() });
+    const started: string[] = [];
+    const calls = [s(), s()];
+    expect(s.pool?.active).toBe(2);
+    release();
+    await Promise.all(calls);
+    await s();
+    expect(s.metrics?.snapshot().pool).toMatchObject({ executed: 3, maxActive: 2, active: 0 });
+    // a listener of the user's own is still called
+    s.pool?.onStart((e) => started.push(e.name));
+    await s();
+    expect(started).toEqual([s.name]);
+    expect(s.metrics?.snapshot().pool).toMatchObject({ executed: 4 });
+    s.dispose();
+  });
+
+  it('listens to the starts of a shared pool, which runs other tasks too', async () => {
+    const pool = new Pool({ concurrency: 4 });
+    const s = service(async () => 'ok', { ...allParts, pool, clock: new ManualClock() });
+    await pool.execute(async () => 'not the service');
+    await s();
+    expect(s.metrics?.snapshot().pool).toMatchObject({ executed: 2, maxActive: 1 });
+    s.dispose();
+  });
+
+  it('hands no reading to a shared breaker that has a clock of its own', async () => {
+    const own = countingClock();
+    const breaker = new CircuitBreaker({ clock: own, strategy: { kind: 'time-window' } });
+    const s = service(async () => 'ok', { ...allParts, clock: countingClock(), breaker });
+    await s();
+    // the time window counted the success at a time read from its own clock
+    expect(own.reads).toBe(1);
+    s.dispose();
+  });
+
+  it('hands no reading to a breaker built with a clock option of its own', async () => {
+    const own = countingClock();
+    const s = service(async () => 'ok', {
+      ...allParts,
+      clock: countingClock(),
+      breaker: { clock: own, strategy: { kind: 'time-window' } },
+    });
+    await s();
+    expect(own.reads).toBe(1);
+    s.dispose();
+  });
+});
