@@ -141,7 +141,7 @@ describe('Metrics.observe', () => {
     expect(m.snapshot().pool).toMatchObject({ executed: 0, maxActive: 1, active: 1 });
   });
 
-  it("takes the rolling max at begin(), and stops reading the pool once unsubscribed", () => {
+  it('takes the rolling max at begin(), and stops reading the pool once unsubscribed', () => {
     const clock = new ManualClock();
     const m = make(clock);
     const pool = new FakePool();
