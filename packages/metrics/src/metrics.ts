@@ -169,7 +169,8 @@ export class Metrics implements Disposable {
       this.#seenStarted = started;
     }
     const j = this.#base + S.MAX_POOL_ACTIVE;
-    if (pool.active > (counts[j] as number)) counts[j] = pool.active;
+    const active = pool.active;
+    if (active > (counts[j] as number)) counts[j] = active;
   }
 
   readonly #clear = (index: number): void => {
