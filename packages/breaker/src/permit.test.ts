@@ -8,6 +8,14 @@ function trip(breaker: CircuitBreaker): void {
   breaker.acquire().failed(new Error('boom'));
 }
 
+/** A tripped breaker whose open duration has just passed: the next call is its probe. */
+function waitingForProbe() {
+  const s = setup();
+  trip(s.breaker);
+  s.clock.set(5_000);
+  return s;
+}
+
 describe('CircuitBreaker.acquire', () => {
   it('counts reported failures and successes as execute would', () => {
     const { breaker, log } = setup();
@@ -42,9 +50,7 @@ describe('CircuitBreaker.acquire', () => {
   });
 
   it('admits one probe when half-open; release gives its permit back', () => {
-    const { clock, breaker, log } = setup();
-    trip(breaker);
-    clock.set(5_000);
+    const { breaker, log } = waitingForProbe();
     const probe = breaker.acquire();
     expect(breaker.state).toBe('half-open');
     expect(() => breaker.acquire()).toThrow(BrokenCircuitError);
@@ -56,9 +62,7 @@ describe('CircuitBreaker.acquire', () => {
   });
 
   it('re-opens when the probe fails', () => {
-    const { clock, breaker, log } = setup();
-    trip(breaker);
-    clock.set(5_000);
+    const { breaker, log } = waitingForProbe();
     breaker.acquire().failed(new Error('still down'));
     expect(breaker.state).toBe('open');
     expect(log).toEqual(['closed->open', 'open->half-open', 'half-open->open']);
@@ -102,9 +106,7 @@ describe('CircuitBreaker.acquire', () => {
   });
 
   it('throws the reason of a signal that has already aborted, admitting nothing', () => {
-    const { clock, breaker } = setup();
-    trip(breaker);
-    clock.set(5_000);
+    const { breaker } = waitingForProbe();
     const reason = new Error('caller gone');
     expect(() => breaker.acquire({ signal: AbortSignal.abort(reason) })).toThrow(reason);
     // the probe permit is still free
@@ -113,9 +115,7 @@ describe('CircuitBreaker.acquire', () => {
   });
 
   it("gives a probe's permit back as soon as its signal aborts, and counts nothing after", () => {
-    const { clock, breaker } = setup();
-    trip(breaker);
-    clock.set(5_000);
+    const { breaker } = waitingForProbe();
     const controller = new AbortController();
     const probe = breaker.acquire({ signal: controller.signal });
     expect(() => breaker.acquire()).toThrow(BrokenCircuitError);
@@ -129,9 +129,7 @@ describe('CircuitBreaker.acquire', () => {
 
   it('gives a probe permit back once, however it is reported after its signal aborted', () => {
     for (const report of ['failed', 'release'] as const) {
-      const { clock, breaker } = setup();
-      trip(breaker);
-      clock.set(5_000);
+      const { breaker } = waitingForProbe();
       const controller = new AbortController();
       const probe = breaker.acquire({ signal: controller.signal });
       controller.abort();

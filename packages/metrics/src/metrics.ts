@@ -158,19 +158,15 @@ export class Metrics implements Disposable {
   }
 
   // The starts of a pool observed with `poolStarts: 'begin'` since the last read, and its level
-  // now: at a `begin()` just after the pool started that call's task, exactly what `onStart`
-  // would have said.
+  // now, counted as the starts `onStart` reports are: at a `begin()` just after the pool started
+  // that call's task, exactly what `onStart` would have said.
   #readStarts(pool: ObservablePool): void {
-    const counts = this.#counts;
     const started = pool.started as number;
-    if (started !== this.#seenStarted) {
-      const i = this.#base + S.POOL_STARTED;
-      counts[i] = (counts[i] as number) + (started - this.#seenStarted);
-      this.#seenStarted = started;
-    }
-    const j = this.#base + S.MAX_POOL_ACTIVE;
+    this.#pendingStarts += started - this.#seenStarted;
+    this.#seenStarted = started;
     const active = pool.active;
-    if (active > (counts[j] as number)) counts[j] = active;
+    if (active > this.#pendingMaxActive) this.#pendingMaxActive = active;
+    this.#countStarts();
   }
 
   readonly #clear = (index: number): void => {
