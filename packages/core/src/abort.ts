@@ -1,4 +1,5 @@
 import { type Disposable, NOOP_DISPOSABLE, toDisposable } from './disposable.js';
+import { reportListenerError } from './report.js';
 
 /**
  * A signal that never aborts. Policies hand it to `fn` when the caller gave no signal, so no
@@ -22,7 +23,7 @@ const hubs = new WeakMap<AbortSignal, Hub>();
 /**
  * Calls `listener` once when `signal` aborts, until `removeAbortListener` removes it. Every
  * listener of a signal shares one real `abort` listener, removed when the last one leaves.
- * A listener that throws does not stop the others; its error is rethrown on a later microtask.
+ * A listener that throws does not stop the others; its error goes to `reportListenerError`.
  */
 export function addAbortListener(signal: AbortSignal, listener: AbortListener): void {
   let hub = hubs.get(signal);
@@ -35,9 +36,7 @@ export function addAbortListener(signal: AbortSignal, listener: AbortListener): 
           if (typeof l === 'function') l();
           else l.handleEvent();
         } catch (error) {
-          queueMicrotask(() => {
-            throw error;
-          });
+          reportListenerError(error, 'an abort listener');
         }
       }
       listeners.clear();

@@ -1,5 +1,6 @@
 import { toDisposable } from './disposable.js';
 import { EventEmitter } from './events.js';
+import { type ListenerErrorEvent, onListenerError } from './report.js';
 
 describe('EventEmitter', () => {
   it('calls every listener in order with the payload', () => {
@@ -66,24 +67,35 @@ describe('EventEmitter', () => {
     expect(calls).toEqual(['a', 'b', 'c', 'a', 'c']);
   });
 
-  it('reports a throwing listener on a later microtask and still calls the others', () => {
-    const emitter = new EventEmitter<number>();
+  it('reports a throwing listener, never throws from emit, and still calls the others', () => {
+    const emitter = new EventEmitter<number>('@dyno/test onThing');
     const after = jest.fn();
     const boom = new Error('listener bug');
     emitter.event(() => {
       throw boom;
     });
     emitter.event(after);
-    const queued: Array<() => void> = [];
-    const spy = jest.spyOn(globalThis, 'queueMicrotask').mockImplementation((f) => queued.push(f));
+    const reported: ListenerErrorEvent[] = [];
+    const subscription = onListenerError((event) => reported.push(event));
     try {
       expect(() => emitter.emit(1)).not.toThrow();
     } finally {
-      spy.mockRestore();
+      subscription.dispose();
     }
     expect(after).toHaveBeenCalledWith(1);
-    expect(queued).toHaveLength(1);
-    expect(queued[0]).toThrow(boom);
+    expect(reported).toEqual([{ error: boom, source: '@dyno/test onThing' }]);
+  });
+
+  it('names an emitter without a source "an event listener" when reporting', () => {
+    const emitter = new EventEmitter<number>();
+    emitter.event(() => {
+      throw 'not an Error';
+    });
+    const reported: ListenerErrorEvent[] = [];
+    const subscription = onListenerError((event) => reported.push(event));
+    emitter.emit(1);
+    subscription.dispose();
+    expect(reported).toEqual([{ error: 'not an Error', source: 'an event listener' }]);
   });
 
   it('rejects a listener that is not a function', () => {

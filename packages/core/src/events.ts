@@ -1,4 +1,5 @@
 import { type Disposable, toDisposable } from './disposable.js';
+import { reportListenerError } from './report.js';
 
 /** A listener of an event with payload `T`. */
 export type Listener<T> = (payload: T) => void;
@@ -11,11 +12,17 @@ export type Event<T> = (listener: Listener<T>) => Disposable;
 
 /**
  * A lean emitter. With no listener `emit` is one comparison; with one listener nothing is
- * allocated; a listener that throws never breaks the emitter or the other listeners (the error is
- * rethrown on a later microtask, like `reportError` in browsers).
+ * allocated; a listener that throws never breaks the emitter, the other listeners or the call that
+ * emitted (its error goes to `reportListenerError`, named after `source`).
  */
 export class EventEmitter<T> {
   #listeners: Listener<T> | Listener<T>[] | undefined;
+  readonly #source: string;
+
+  /** @param source who calls the listeners, as reported when one throws (`'@dyno/pool onReject'`) */
+  constructor(source = 'an event listener') {
+    this.#source = source;
+  }
 
   /** The subscribe function to expose as a public event. */
   readonly event: Event<T> = (listener) => {
@@ -47,10 +54,10 @@ export class EventEmitter<T> {
     const current = this.#listeners;
     if (current === undefined) return;
     if (typeof current === 'function') {
-      call(current, payload);
+      call(current, payload, this.#source);
       return;
     }
-    for (const listener of current.slice()) call(listener, payload);
+    for (const listener of current.slice()) call(listener, payload, this.#source);
   }
 
   /** Removes every listener. */
@@ -72,12 +79,10 @@ export class EventEmitter<T> {
   }
 }
 
-function call<T>(listener: Listener<T>, payload: T): void {
+function call<T>(listener: Listener<T>, payload: T, source: string): void {
   try {
     listener(payload);
   } catch (error) {
-    queueMicrotask(() => {
-      throw error;
-    });
+    reportListenerError(error, source);
   }
 }

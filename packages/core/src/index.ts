@@ -23,10 +23,18 @@ export { type Event, EventEmitter, type Listener } from './events.js';
 export { type Awaitable, invoke, isThenable } from './invoke.js';
 export { defaultName } from './name.js';
 export type { ExecuteContext, ExecuteOptions, Policy } from './policy.js';
+export {
+  type ListenerErrorEvent,
+  type ListenerErrorMode,
+  onListenerError,
+  reportListenerError,
+  setListenerErrorMode,
+} from './report.js';
 export { type SleepOptions, sleep } from './sleep.js';
 export {
   check,
   checkDuration,
+  checkFunction,
   format,
   is,
   MAX_DURATION,

@@ -1,5 +1,13 @@
 import fc from 'fast-check';
-import { check, format, is, MAX_DURATION, resolveOptions, validate } from './validate.js';
+import {
+  check,
+  checkFunction,
+  format,
+  is,
+  MAX_DURATION,
+  resolveOptions,
+  validate,
+} from './validate.js';
 
 const PKG = '@dyno/test';
 
@@ -65,11 +73,35 @@ describe('validation messages', () => {
     expect(() => check(PKG, 'timeout', false, timeout)).not.toThrow();
     expect(() => check(PKG, 'timeout', 10, timeout)).not.toThrow();
     expect(() => check(PKG, 'timeout', -5, timeout)).toThrow(RangeError);
-    expect(() => check(PKG, 'timeout', 'x', timeout)).toThrow(RangeError);
+    expect(() => check(PKG, 'timeout', true, timeout)).toThrow(RangeError);
     const kinds = is.either(is.function, is.boolean);
     expect(() => check(PKG, 'k', 1, kinds)).toThrow(
       new TypeError('@dyno/test: option `k` must be a function or a boolean; received 1'),
     );
+  });
+
+  it('answers a TypeError for a value of a kind that none of the rules take', () => {
+    const timeout = is.either(is.oneOf(false), is.duration(0, true));
+    expect(() => check(PKG, 'timeout', 'x', timeout)).toThrow(
+      new TypeError(
+        `@dyno/test: option \`timeout\` must be one of false or a duration in ms greater than 0 to ${MAX_DURATION}; received "x"`,
+      ),
+    );
+    const queue = is.either(is.integer(0), is.oneOf(Number.POSITIVE_INFINITY));
+    expect(() => check(PKG, 'queue', '5', queue)).toThrow(TypeError);
+    expect(() => check(PKG, 'queue', null, queue)).toThrow(TypeError);
+    expect(() => check(PKG, 'queue', -1, queue)).toThrow(RangeError);
+    expect(() => check(PKG, 'queue', Number.NEGATIVE_INFINITY, queue)).toThrow(RangeError);
+    expect(() => check(PKG, 'queue', Number.POSITIVE_INFINITY, queue)).not.toThrow();
+    expect(() => check(PKG, 'n', null, is.oneOf(null))).not.toThrow();
+    expect(() => check(PKG, 'n', undefined, is.oneOf(null))).toThrow(TypeError);
+  });
+
+  it('checkFunction names the argument and what it received', () => {
+    expect(() => checkFunction(PKG, 'fn', 42)).toThrow(
+      new TypeError('@dyno/test: `fn` must be a function; received 42'),
+    );
+    expect(() => checkFunction(PKG, 'fn', () => 1)).not.toThrow();
   });
 
   it('formats received values readably', () => {

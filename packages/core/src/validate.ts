@@ -70,10 +70,17 @@ export const is = Object.freeze({
     const ok = ['now', 'setTimeout', 'clearTimeout'].every((k) => typeof c[k] === 'function');
     return ok ? undefined : 'type';
   }),
-  /** Exactly one of `values`. */
+  /**
+   * Exactly one of `values`. A value of a kind none of them has (`"5"` where `false` or `Infinity`
+   * is allowed) is of the wrong kind; one of the right kind but not listed is out of range.
+   */
   oneOf(...values: readonly unknown[]): Rule {
     const shown = values.map(format).join(', ');
-    return rule(`one of ${shown}`, (v) => (values.includes(v) ? undefined : 'range'));
+    const kinds = new Set(values.map(kindOf));
+    return rule(`one of ${shown}`, (v) => {
+      if (values.includes(v)) return undefined;
+      return kinds.has(kindOf(v)) ? 'range' : 'type';
+    });
   },
   /** An object (not null, not an array); its fields are checked elsewhere. */
   object: rule('an object', (v) =>
@@ -94,6 +101,8 @@ export const is = Object.freeze({
   /** Any value at all (for options whose shape the package checks itself). */
   any: rule('any value', () => undefined),
 });
+
+const kindOf = (value: unknown): string => (value === null ? 'null' : typeof value);
 
 /** Shows a received value in an error message. */
 export function format(value: unknown): string {
@@ -121,6 +130,16 @@ export function check(pkg: string, option: string, value: unknown, rule: Rule): 
   if (verdict === undefined) return;
   const message = `${pkg}: option \`${option}\` must be ${rule.expected}; received ${format(value)}`;
   throw verdict === 'type' ? new TypeError(message) : new RangeError(message);
+}
+
+/**
+ * Throws a `TypeError` naming the argument when `value` is not a function:
+ * `` @dyno/pool: `fn` must be a function; received 42 ``.
+ */
+export function checkFunction(pkg: string, what: string, value: unknown): void {
+  if (typeof value !== 'function') {
+    throw new TypeError(`${pkg}: \`${what}\` must be a function; received ${format(value)}`);
+  }
 }
 
 /** Checks a duration in ms (finite, 0 to 2^31-1). */

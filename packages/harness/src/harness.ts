@@ -5,6 +5,7 @@ import {
   isThenable,
   type Rule,
   type Rules,
+  reportListenerError,
   resolveOptions,
 } from '@dyno/core';
 import { ErrorCounts } from './error-counts.js';
@@ -59,7 +60,8 @@ const RULES: Rules<Resolved> = {
  * Wraps `fn` so that every error it throws or rejects with is counted, logged (with the
  * function's name) and handed to `onError`, then rethrown as the very same object. A sync `fn`
  * stays sync; a promise result is returned as a promise. A logger or `onError` that throws never
- * replaces the original error: its own error is reported on a later microtask.
+ * replaces the original error, and never ends the process: its own error goes to `@dyno/core`'s
+ * `reportListenerError` (a `DynoListenerWarning` by default).
  */
 export function harness<F extends AnyFunction>(fn: F, options?: HarnessOptions): F {
   check(PKG, 'fn', fn, is.function);
@@ -84,13 +86,13 @@ export function harness<F extends AnyFunction>(fn: F, options?: HarnessOptions):
         write(typeof message === 'string' ? message : message(event), error, name);
       }
     } catch (failure) {
-      reportLater(failure);
+      reportListenerError(failure, `${PKG} logger of ${name}`);
     }
     if (onError === undefined) return;
     try {
       onError({ name, error, count, logged });
     } catch (failure) {
-      reportLater(failure);
+      reportListenerError(failure, `${PKG} onError of ${name}`);
     }
   };
   const rethrow = (error: unknown): never => {
@@ -110,11 +112,4 @@ export function harness<F extends AnyFunction>(fn: F, options?: HarnessOptions):
   };
   Object.defineProperty(harnessed, 'name', { value: fn.name });
   return harnessed as F;
-}
-
-/** Like `reportError`: the process learns about the broken logger, the caller is unaffected. */
-function reportLater(error: unknown): void {
-  queueMicrotask(() => {
-    throw error;
-  });
 }

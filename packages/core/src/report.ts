@@ -1,0 +1,87 @@
+import type { Disposable } from './disposable.js';
+import { toDisposable } from './disposable.js';
+
+/** What `onListenerError` subscribers receive. */
+export interface ListenerErrorEvent {
+  /** What the listener threw, unchanged. */
+  readonly error: unknown;
+  /** Who called the listener: `'@dyno/breaker onStateChange'`, `'an abort listener'`, ... */
+  readonly source: string;
+}
+
+/**
+ * How a throwing listener is reported when nobody subscribed to `onListenerError`:
+ * - `'warn'` (default): `process.emitWarning` with type `DynoListenerWarning` and code
+ *   `DYNO_LISTENER_ERROR`; the call and the process go on.
+ * - `'throw'`: the error is rethrown on a later microtask, so it is an uncaught exception (a test
+ *   runner fails the test that caused it). For tests only.
+ */
+export type ListenerErrorMode = 'warn' | 'throw';
+
+type Subscriber = (event: ListenerErrorEvent) => void;
+
+// Module state on purpose: listener errors are a process-wide concern, like `process.on`.
+const subscribers = new Set<Subscriber>();
+let mode: ListenerErrorMode = 'warn';
+
+/**
+ * Subscribes to the errors thrown by user listeners of every Dyno package (event listeners, abort
+ * listeners, loggers). While anyone subscribes, no warning is emitted. A subscriber that throws
+ * itself is reported as a warning.
+ */
+export function onListenerError(subscriber: Subscriber): Disposable {
+  if (typeof subscriber !== 'function') {
+    throw new TypeError(
+      `@dyno/core: the onListenerError subscriber must be a function; received ${typeof subscriber}`,
+    );
+  }
+  // a fresh entry per subscription: the same function subscribed twice is two subscriptions
+  const entry: Subscriber = (event) => subscriber(event);
+  subscribers.add(entry);
+  return toDisposable(() => subscribers.delete(entry));
+}
+
+/** Chooses how a throwing listener is reported while nobody subscribes (see `ListenerErrorMode`). */
+export function setListenerErrorMode(next: ListenerErrorMode): void {
+  if (next !== 'warn' && next !== 'throw') {
+    throw new RangeError(
+      `@dyno/core: the listener error mode must be "warn" or "throw"; received ${String(next)}`,
+    );
+  }
+  mode = next;
+}
+
+/**
+ * Reports what a user listener threw. Never throws: a listener's failure must not break the call
+ * that emitted the event, nor the process.
+ */
+export function reportListenerError(error: unknown, source: string): void {
+  if (subscribers.size > 0) {
+    const event: ListenerErrorEvent = Object.freeze({ error, source });
+    for (const subscriber of subscribers) {
+      try {
+        subscriber(event);
+      } catch (failure) {
+        warn(failure, 'an onListenerError subscriber');
+      }
+    }
+    return;
+  }
+  if (mode === 'throw') {
+    queueMicrotask(() => {
+      throw error;
+    });
+    return;
+  }
+  warn(error, source);
+}
+
+function warn(error: unknown, source: string): void {
+  const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
+  const message = `${source} threw: ${detail}`;
+  if (typeof process === 'object' && typeof process.emitWarning === 'function') {
+    process.emitWarning(message, { type: 'DynoListenerWarning', code: 'DYNO_LISTENER_ERROR' });
+  } else if (typeof console === 'object') {
+    console.warn(message);
+  }
+}
