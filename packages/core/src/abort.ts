@@ -77,7 +77,7 @@ export function abortReason(signal: AbortSignal): unknown {
 
 /**
  * Settles as `promise` does, or rejects with `signal`'s reason the moment it aborts, whichever
- * comes first (`aborted` runs then too). The listener goes when `promise` settles, and a late
+ * comes first (`aborted` runs then too); an already-aborted signal rejects at once. The listener goes when `promise` settles, and a late
  * failure of `promise` is handled here, never reported as unhandled. Without a signal (or with
  * `NEVER_ABORTED`) it is `promise` itself.
  */
@@ -87,6 +87,11 @@ export function untilAborted<T>(
   aborted?: () => void,
 ): Promise<T> {
   if (signal === undefined || signal === NEVER_ABORTED) return promise;
+  if (signal.aborted) {
+    promise.then(undefined, () => undefined); // its outcome no longer has a reader
+    aborted?.();
+    return Promise.reject(abortReason(signal));
+  }
   return new Promise<T>((resolve, reject) => {
     const subscription = onAbort(signal, () => {
       reject(abortReason(signal));

@@ -77,4 +77,43 @@ describe('withDeadline', () => {
     ).rejects.toBe(boom);
     expect(clock.pending).toBe(0);
   });
+
+  it('ends the call with what a throwing reason() threw, and aborts run', async () => {
+    const clock = new ManualClock();
+    const bug = new Error('reason bug');
+    let seen: AbortSignal | undefined;
+    const call = withDeadline(
+      (signal) => {
+        seen = signal;
+        return new Promise(() => {});
+      },
+      {
+        ms: 10,
+        reason: () => {
+          throw bug;
+        },
+        clock,
+      },
+    );
+    const settled = expect(call).rejects.toBe(bug);
+    await clock.advance(10);
+    await settled;
+    expect(seen?.reason).toBe(bug);
+    expect(clock.pending).toBe(0);
+  });
+
+  it('rejects a deadline a timer cannot keep, and a reason that is not a function', () => {
+    const run = () => 1;
+    const reason = () => 'late';
+    for (const ms of [Number.POSITIVE_INFINITY, 2 ** 31, -5, Number.NaN]) {
+      expect(() => withDeadline(run, { ms, reason })).toThrow(RangeError);
+    }
+    expect(() => withDeadline(run, { ms: -5, reason })).toThrow(
+      '@dyno/core withDeadline: option `ms` must be a duration in ms from 0 to 2147483647; received -5',
+    );
+    expect(() => withDeadline(run, { ms: '5' as never, reason })).toThrow(TypeError);
+    expect(() => withDeadline(run, { ms: 5, reason: 'late' as never })).toThrow(
+      new TypeError('@dyno/core withDeadline: `reason` must be a function; received "late"'),
+    );
+  });
 });

@@ -1,6 +1,9 @@
 import { abortReason, onAbort } from './abort.js';
 import { type Clock, systemClock } from './clock.js';
 import { type Awaitable, invoke } from './invoke.js';
+import { checkDuration, checkFunction } from './validate.js';
+
+const PKG = '@dyno/core withDeadline';
 
 /** Options of `withDeadline`. */
 export interface DeadlineOptions {
@@ -26,6 +29,8 @@ export function withDeadline<T>(
   options: DeadlineOptions,
 ): Promise<T> {
   const { ms, reason, signal, clock = systemClock } = options;
+  checkDuration(PKG, 'ms', ms);
+  checkFunction(PKG, 'reason', reason);
   if (signal?.aborted) return Promise.reject(abortReason(signal));
   const controller = new AbortController();
   return new Promise<T>((resolve, reject) => {
@@ -39,7 +44,15 @@ export function withDeadline<T>(
       reject(why);
     };
     const link = onAbort(signal, () => stop(abortReason(signal as AbortSignal)));
-    const timer = clock.setTimeout(() => stop(reason()), ms);
+    const timer = clock.setTimeout(() => {
+      let why: unknown;
+      try {
+        why = reason();
+      } catch (failure) {
+        why = failure; // a throwing `reason` still ends the call, with what it threw
+      }
+      stop(why);
+    }, ms);
     invoke(run, controller.signal).then(
       (value) => {
         done();

@@ -57,7 +57,11 @@ export class EventEmitter<T> {
       call(current, payload, this.#source);
       return;
     }
-    for (const listener of current.slice()) call(listener, payload, this.#source);
+    // listeners added during this emit wait for the next one; one removed by an earlier listener
+    // of this emit is not called (as EventTarget does): `#remove` splices this very array
+    for (const listener of current.slice()) {
+      if (current.includes(listener)) call(listener, payload, this.#source);
+    }
   }
 
   /** Removes every listener. */

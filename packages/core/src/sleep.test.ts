@@ -141,6 +141,25 @@ describe('untilAborted', () => {
     expect(aborted).not.toHaveBeenCalled();
   });
 
+  it('rejects at once for an already-aborted signal, runs the hook, and handles a late failure', async () => {
+    const controller = new AbortController();
+    const reason = new Error('gone');
+    controller.abort(reason);
+    const aborted = jest.fn();
+    let fail: (error: Error) => void = () => {};
+    const work = new Promise<string>((_, reject) => (fail = reject));
+    const raced = untilAborted(work, controller.signal, aborted);
+    let settled = false;
+    raced.catch(() => (settled = true));
+    await Promise.resolve();
+    await Promise.resolve();
+    expect(settled).toBe(true);
+    await expect(raced).rejects.toBe(reason);
+    expect(aborted).toHaveBeenCalledTimes(1);
+    fail(new Error('late')); // no unhandled rejection: jest would fail the run
+    await new Promise((resolve) => setImmediate(resolve));
+  });
+
   it('is the promise itself without a signal that can abort', () => {
     const work = Promise.resolve(1);
     expect(untilAborted(work, undefined)).toBe(work);

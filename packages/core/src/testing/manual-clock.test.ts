@@ -69,6 +69,26 @@ describe('ManualClock', () => {
     expect(() => new ManualClock(Number.NaN)).toThrow(RangeError);
   });
 
+  it('never moves time back when advance or set is called from inside a timer', async () => {
+    const clock = new ManualClock();
+    const readings: number[] = [];
+    let inner: Promise<void> | undefined;
+    clock.setTimeout(() => {
+      readings.push(clock.now());
+      inner = clock.advance(100);
+    }, 5);
+    clock.setTimeout(() => readings.push(clock.now()), 50);
+    await clock.advance(10);
+    await inner;
+    readings.push(clock.now());
+    expect(readings).toEqual([5, 50, 105]);
+    clock.setTimeout(() => clock.set(500), 1);
+    await clock.advance(10);
+    expect(clock.now()).toBe(500);
+    await clock.advance(1);
+    expect(clock.now()).toBe(501);
+  });
+
   it('rejects a negative advance', async () => {
     await expect(new ManualClock().advance(-1)).rejects.toThrow(RangeError);
   });

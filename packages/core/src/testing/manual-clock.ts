@@ -58,7 +58,9 @@ export class ManualClock implements Clock {
 
   /**
    * Moves time forward by `ms`, firing every timer due on the way in time order, with promise
-   * callbacks flushed before and after each one.
+   * callbacks flushed before and after each one. Called again from inside a timer (re-entry), the
+   * inner call moves time from the current reading and fires what falls due on its way; the outer
+   * call then goes on with its own target, never moving time back.
    */
   async advance(ms: number): Promise<void> {
     checkDuration('@dyno/core', 'ms', ms);
@@ -75,7 +77,9 @@ export class ManualClock implements Clock {
       next.callback();
       await flushPromises();
     }
-    this.#now = target;
+    // a timer may have moved time further itself (`advance` or `set` called from inside it):
+    // time only moves forward
+    this.#now = Math.max(this.#now, target);
   }
 
   /** Moves time forward without firing anything (for code that reads `now()` only). */
