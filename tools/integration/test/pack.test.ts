@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
@@ -147,6 +147,38 @@ describe('packaging', () => {
       }),
     );
     run(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', '.'], dir);
+  });
+
+  it('every tarball holds the LICENSE, and its source maps carry their sources', () => {
+    for (const pkg of packages) {
+      const dir = path.join(work, 'unpacked', pkg.name);
+      mkdirSync(dir, { recursive: true });
+      run('tar', ['-xzf', tarballs.get(pkg.name) as string, '-C', dir], work);
+      expect(readFileSync(path.join(dir, 'package', 'LICENSE'), 'utf8')).toMatch(/^MIT License/);
+      const maps = readdirSync(path.join(dir, 'package', 'dist'), { recursive: true })
+        .map(String)
+        .filter((f) => f.endsWith('.js.map'));
+      expect(maps.length).toBeGreaterThan(0);
+      for (const map of maps) {
+        const json = JSON.parse(readFileSync(path.join(dir, 'package', 'dist', map), 'utf8'));
+        // src/ is not shipped: a debugger shows the embedded TypeScript
+        expect(json.sourcesContent?.[0]).toEqual(expect.stringMatching(/\S/));
+      }
+    }
+  });
+
+  it('refuses to pack a package that was not built', () => {
+    const copy = path.join(work, 'unbuilt');
+    mkdirSync(copy, { recursive: true });
+    const stats = packages.find((p) => p.name === '@dyno/stats') as Pkg;
+    writeFileSync(
+      path.join(copy, 'package.json'),
+      readFileSync(path.join(stats.dir, 'package.json'), 'utf8'),
+    );
+    const prepack = path.join(root, 'tools', 'prepack.mjs');
+    expect(() => run(process.execPath, [prepack], copy)).toThrow(
+      /@dyno\/stats: not built \(missing \.\/dist\/esm\/index\.d\.ts/,
+    );
   });
 
   it('installing @dyno/stats alone brings only itself and what it declares', () => {
