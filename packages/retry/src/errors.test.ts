@@ -1,5 +1,6 @@
 import { DynoError } from '@dyno/core';
 import { type AttemptRecord, CompoundError } from './errors.js';
+import { History } from './internal/history.js';
 
 class NotFound extends Error {}
 class Timeout extends DynoError {
@@ -97,5 +98,64 @@ describe('CompoundError', () => {
     Object.defineProperty(foreign, Symbol.for('@dyno/core/DynoError'), { value: true });
     const e = new CompoundError([failed(1, foreign)], 'attempts');
     expect(e.hasFailedWith(Timeout)).toBe(true);
+  });
+
+  it('counts its attempts and keeps none dropped when the history is short', () => {
+    expect(error.attemptCount).toBe(2);
+    expect(error.droppedCount).toBe(0);
+  });
+
+  it('keeps the first attempt and the last ten of a longer history, counting the rest', () => {
+    const history = Array.from({ length: 25 }, (_, i) => failed(i + 1, `e${i + 1}`));
+    const e = new CompoundError(history, 'attempts', { dropped: 100 });
+    expect(e.attempts.map((a) => a.attempt)).toEqual([1, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25]);
+    expect(e.errors).toEqual([
+      'e1',
+      'e16',
+      'e17',
+      'e18',
+      'e19',
+      'e20',
+      'e21',
+      'e22',
+      'e23',
+      'e24',
+      'e25',
+    ]);
+    expect(e.droppedCount).toBe(114);
+    expect(e.attemptCount).toBe(125);
+    expect(e.message).toBe('Gave up after 125 attempts (no attempts left): e25');
+    expect(e.cause).toBe('e25');
+  });
+});
+
+describe('History', () => {
+  const record = (attempt: number) => ({
+    attempt,
+    failed: attempt % 3 !== 0,
+    error: attempt,
+    start: attempt,
+    duration: 0,
+    delay: undefined,
+  });
+
+  it('holds at most the first record and the last ten, in order, whatever it is given', () => {
+    const history = new History();
+    expect(history.kept()).toEqual([]);
+    for (let attempt = 1; attempt <= 5; attempt++) history.add(record(attempt));
+    expect(history.kept().map((r) => r.attempt)).toEqual([1, 2, 3, 4, 5]);
+    for (let attempt = 6; attempt <= 200_000; attempt++) {
+      history.add(record(attempt));
+      if (history.size > 11) throw new Error(`holds ${history.size} records`);
+    }
+    expect(history.size).toBe(11);
+    expect(history.count).toBe(200_000);
+    expect(history.failures).toBe(200_000 - Math.floor(200_000 / 3));
+    const kept = history.kept();
+    expect(kept.map((r) => r.attempt)).toEqual([
+      1,
+      ...Array.from({ length: 10 }, (_, i) => 199_991 + i),
+    ]);
+    expect(kept.every((r) => Object.isFrozen(r))).toBe(true);
   });
 });

@@ -36,9 +36,20 @@ const REASONS: Readonly<Record<GiveUpReason, string>> = {
 };
 
 /**
- * Raised when Retry gives up after failures (unless `throwLastError` is set). An
- * `AggregateError`, so `errors` holds every failure in order; `cause` is the last one; `attempts`
- * is the full history. Counts as a `DynoError` (`DynoError.isInstance`, `instanceof DynoError`).
+ * How many of the latest attempts a `CompoundError` keeps besides the first: with
+ * `attempts: Infinity` a call can fail for days, and its record must not grow with it.
+ * @internal
+ */
+export const KEPT_LAST_ATTEMPTS = 10;
+
+/**
+ * Raised when Retry gives up after two or more failed attempts (unless `throwLastError` is set;
+ * a single failure reaches the caller as itself). An `AggregateError`: `errors` holds the
+ * failures in order, `cause` is the last one, `attempts` the history. The record is bounded: the
+ * first attempt and the last 10 are kept, so `errors` and `attempts` hold
+ * at most 11 entries; `attemptCount` is how many attempts ran and `droppedCount` how many records
+ * between the first and the last ten were left out. Counts as a `DynoError`
+ * (`DynoError.isInstance`, `instanceof DynoError`).
  */
 export class CompoundError extends AggregateError implements DynoErrorLike {
   declare readonly [DYNO_ERROR]: true;
@@ -46,34 +57,52 @@ export class CompoundError extends AggregateError implements DynoErrorLike {
   declare readonly code: string;
   /** The name of the Retry that gave up. */
   declare readonly source: string | undefined;
-  /** Every attempt: what it threw or returned, when it started, how long it ran, the wait after. */
+  /**
+   * The history, oldest first: the first attempt and the last ten at most, each with what it
+   * threw or returned, when it started, how long it ran and the wait after it.
+   */
   readonly attempts: readonly AttemptRecord[];
+  /** How many attempts ran in all: `attempts.length + droppedCount`. */
+  readonly attemptCount: number;
+  /** How many attempt records (and their errors) were left out between the first and the last ten. */
+  readonly droppedCount: number;
   /** Why Retry stopped. */
   readonly reason: GiveUpReason;
 
+  /**
+   * `attempts` in order; `dropped` counts records already left out before them (after the
+   * first). More than 11 records are cut down to the first and the last ten here too.
+   */
   constructor(
     attempts: readonly AttemptRecord[],
     reason: GiveUpReason,
-    options: { readonly source?: string | undefined } = {},
+    options: { readonly source?: string | undefined; readonly dropped?: number | undefined } = {},
   ) {
-    const errors = attempts.filter((a) => a.failed).map((a) => a.error);
+    const kept =
+      attempts.length > KEPT_LAST_ATTEMPTS + 1
+        ? [attempts[0] as AttemptRecord, ...attempts.slice(-KEPT_LAST_ATTEMPTS)]
+        : attempts.slice();
+    const dropped = (options.dropped ?? 0) + attempts.length - kept.length;
+    const errors = kept.filter((a) => a.failed).map((a) => a.error);
     const last = errors[errors.length - 1];
-    const n = attempts.length;
+    const n = kept.length + dropped;
     super(
       errors,
       `Gave up after ${n} attempt${n === 1 ? '' : 's'} (${REASONS[reason]}): ${describe(last)}`,
       { cause: last },
     );
     this.name = new.target.name;
-    this.attempts = Object.freeze(attempts.slice());
+    this.attempts = Object.freeze(kept);
+    this.attemptCount = n;
+    this.droppedCount = dropped;
     this.reason = reason;
     markDynoError(this, 'DYNO_RETRY_EXHAUSTED', options.source);
   }
 
   /**
-   * True when any attempt failed with an instance of `type`. Uses `type.isInstance` when the
-   * class has one (every Dyno error does), so it also recognises errors from another loaded copy
-   * of Dyno.
+   * True when any attempt kept in the record (the first and the last ten) failed with an
+   * instance of `type`. Uses `type.isInstance` when the class has one (every Dyno error does),
+   * so it also recognises errors from another loaded copy of Dyno.
    */
   hasFailedWith(type: ErrorClass): boolean {
     const isInstance = type.isInstance;

@@ -15,7 +15,7 @@ export type RetryOutcome<T = unknown> =
 export interface RetryOptions<T = unknown> {
   /**
    * Calls of `fn` in all, the first included; `Infinity` retries until the deadline, the budget,
-   * `shouldRetry` or the signal stops it.
+   * `shouldRetry` or the signal stops it (its record stays bounded: see `CompoundError`).
    * @default 3
    */
   readonly attempts?: number;
@@ -45,6 +45,20 @@ export interface RetryOptions<T = unknown> {
    */
   readonly isRetryable?: ((error: unknown, attempt: number) => boolean) | undefined;
   /**
+   * Lets a failure say how long to wait, as a rate limiter's or an open circuit's `retryAfter`
+   * or an HTTP `Retry-After` do. `true` honours a numeric `retryAfter` property (in ms) of the
+   * error, as Dyno's `RateLimitedError` and `BrokenCircuitError` carry; a function reads the
+   * hint itself, from an error or from an unwanted result (a `Response`). A hint, a number from
+   * 0 up, replaces the backoff's delay; anything else (`undefined`, `null`, NaN, a negative
+   * number) leaves the wait to the backoff. The wait is still clamped to `maxDelay`, and when it
+   * would end after the `deadline` Retry gives up at once. Off by default: a composition that
+   * must fail fast (an open circuit with a fallback) would otherwise wait.
+   * @default false
+   */
+  readonly retryAfter?:
+    | boolean
+    | ((outcome: RetryOutcome<T>, attempt: number) => number | null | undefined);
+  /**
    * A total budget in ms from the start of the call: no attempt starts after it, and Retry gives
    * up at once when the next wait would end after it. A running attempt is not interrupted.
    * @default undefined (no deadline)
@@ -56,7 +70,8 @@ export interface RetryOptions<T = unknown> {
    */
   readonly budget?: RetryBudget | undefined;
   /**
-   * Reject with the last failure itself instead of a `CompoundError`.
+   * Reject with the last failure itself instead of a `CompoundError` when two or more attempts
+   * failed. (A single failure, never retried, always reaches the caller as itself.)
    * @default false
    */
   readonly throwLastError?: boolean;
@@ -82,7 +97,10 @@ export interface RetryCallOptions<T = unknown> extends RetryOptions<T> {
 
 /** Retry's options once defaults are filled in (the five left `undefined` mean "none"). */
 export type ResolvedRetryOptions = Required<
-  Pick<RetryOptions, 'attempts' | 'backoff' | 'maxDelay' | 'throwLastError' | 'clock' | 'random'>
+  Pick<
+    RetryOptions,
+    'attempts' | 'backoff' | 'maxDelay' | 'retryAfter' | 'throwLastError' | 'clock' | 'random'
+  >
 > &
   Pick<RetryOptions, 'shouldRetry' | 'isRetryable' | 'deadline' | 'budget' | 'name'>;
 
@@ -93,6 +111,7 @@ export const DEFAULT_RETRY_OPTIONS: Readonly<ResolvedRetryOptions> = Object.free
   maxDelay: 10_000,
   shouldRetry: undefined,
   isRetryable: undefined,
+  retryAfter: false,
   deadline: undefined,
   budget: undefined,
   throwLastError: false,
@@ -127,6 +146,7 @@ export const RETRY_OPTION_RULES: Rules<ResolvedRetryOptions> = Object.freeze({
   maxDelay: is.duration(),
   shouldRetry: is.function,
   isRetryable: is.function,
+  retryAfter: is.either(is.boolean, is.function),
   deadline: is.duration(0, true),
   budget: budgetRule,
   throwLastError: is.boolean,

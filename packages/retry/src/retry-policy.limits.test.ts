@@ -2,7 +2,8 @@ import { getEventListeners } from 'node:events';
 import { sleep } from '@dyno/core';
 import { flushPromises, ManualClock } from '@dyno/core/testing';
 import { ConstantBackoff } from './backoff/constant.js';
-import type { CompoundError } from './errors.js';
+import { CompoundError } from './errors.js';
+import type { GiveUpEvent } from './events.js';
 import { RetryBudget } from './retry-budget.js';
 import { Retry, type RetryContext } from './retry-policy.js';
 import { failing, make, settle } from './test-support/helpers.js';
@@ -146,12 +147,15 @@ describe('Retry', () => {
       const clock = new ManualClock();
       const budget = new RetryBudget({ clock, minPerSecond: 0, ratio: 0 });
       const { fn } = failing(clock);
-      const result = await settle(clock, make(clock, { budget }).execute(fn));
+      const policy = make(clock, { budget });
+      const giveUps: GiveUpEvent[] = [];
+      policy.onGiveUp((e) => giveUps.push(e));
+      const result = await settle(clock, policy.execute(fn));
       expect(fn).toHaveBeenCalledTimes(1);
       expect(result.at).toBe(0);
-      const error = (result as { error: CompoundError }).error;
-      expect(error.reason).toBe('budget');
-      expect(error.errors).toHaveLength(1);
+      // one failure, never retried: the caller gets it as itself
+      expect((result as { error: Error }).error.message).toBe('boom');
+      expect(giveUps.map((e) => e.reason)).toEqual(['budget']);
       expect(budget.calls).toBe(1);
     });
 
@@ -159,11 +163,12 @@ describe('Retry', () => {
       const clock = new ManualClock();
       const budget = new RetryBudget({ clock, minPerSecond: 0.1, window: 10_000 }); // 1 retry
       const a = make(clock, { budget });
-      const b = make(clock, { budget });
+      const b = make(clock, { budget, attempts: 2 });
       const first = await settle(clock, a.execute(failing(clock).fn));
       const second = await settle(clock, b.execute(failing(clock).fn));
       expect((first as { error: CompoundError }).error.attempts).toHaveLength(2);
-      expect((second as { error: CompoundError }).error.reason).toBe('budget');
+      expect((first as { error: CompoundError }).error.reason).toBe('budget');
+      expect(CompoundError.isInstance((second as { error: unknown }).error)).toBe(false);
       expect(budget.calls).toBe(2);
       expect(budget.retries).toBe(1);
     });

@@ -8,7 +8,7 @@ import { Retry } from './retry-policy.js';
 // Behaviour that mutation testing (docs/reliability.md) showed no other test pinned down.
 
 const firstDelay = (random: () => number, attempt = 1) =>
-  new DecorrelatedJitterBackoff({ base: 100 }).delay({ attempt, previous: 0, random, state: 0 });
+  new DecorrelatedJitterBackoff({ base: 100 }).delay({ attempt, previous: 0, random, state: 1.5 });
 
 describe('DecorrelatedJitterBackoff randomness', () => {
   it('uses a random draw anywhere in [0, 1), the ends included', () => {
@@ -37,7 +37,7 @@ describe('DecorrelatedJitterBackoff randomness', () => {
 
 describe('CompoundError details', () => {
   it('quotes the last failure in its message, whether an Error, a string or an object with a message', async () => {
-    const policy = new Retry({ attempts: 1 });
+    const policy = new Retry({ attempts: 2, maxDelay: 0 });
     const message = async (thrown: unknown) =>
       ((await policy.execute(() => Promise.reject(thrown)).catch((e: unknown) => e)) as Error)
         .message;

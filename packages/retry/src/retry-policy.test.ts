@@ -66,19 +66,17 @@ describe('Retry', () => {
       expect(result.at).toBe(expected[3]);
     });
 
-    it('decorrelated jitter starts attempts at the curve for a fixed random', async () => {
+    it('decorrelated jitter waits base * factor^(n - 1) for the middle draw', async () => {
       const clock = new ManualClock();
       const { fn, times } = failing(clock);
       const policy = new Retry({
         clock,
         attempts: 4,
         random: () => 0.5,
-        backoff: new DecorrelatedJitterBackoff({ base: 100 }),
+        backoff: new DecorrelatedJitterBackoff({ base: 100, factor: 3 }),
       });
       await settle(clock, policy.execute(fn));
-      // the sum of the waits up to attempt n is base / 1.4 * g(n - 1 + 0.5)
-      const g = (t: number) => 2 ** t * Math.tanh(Math.sqrt(4 * t));
-      const expected = [0, g(0.5), g(1.5), g(2.5)].map((v) => (v * 100) / 1.4);
+      const expected = [0, 100, 400, 1300];
       expect(times).toHaveLength(4);
       for (const [i, t] of times.entries()) expect(t).toBeCloseTo(expected[i] as number, 6);
     });
@@ -149,26 +147,30 @@ describe('Retry', () => {
       expect(last.stack).toBe(stack);
     });
 
-    it('makes exactly one attempt with attempts: 1', async () => {
+    it('makes exactly one attempt with attempts: 1, and rejects with its error itself', async () => {
       const clock = new ManualClock();
-      const { fn } = failing(clock);
+      const boom = new Error('boom');
+      const { fn } = failing(clock, boom);
       const result = await settle(clock, make(clock, { attempts: 1 }).execute(fn));
       expect(fn).toHaveBeenCalledTimes(1);
-      expect((result as { error: CompoundError }).error.message).toBe(
-        'Gave up after 1 attempt (no attempts left): boom',
-      );
+      expect((result as { error: unknown }).error).toBe(boom);
     });
   });
 
   describe('shouldRetry', () => {
-    it('gives up at once on a failure it declines, wrapping it', async () => {
+    it('gives up at once on a failure it declines, rejecting with that failure itself', async () => {
       const clock = new ManualClock();
-      const { fn } = failing(clock, new RangeError('bad request'));
+      const badRequest = new RangeError('bad request');
+      const { fn } = failing(clock, badRequest);
       const shouldRetry = jest.fn(() => false);
-      const result = await settle(clock, make(clock, { shouldRetry }).execute(fn));
+      const policy = make(clock, { shouldRetry });
+      const giveUps: GiveUpEvent[] = [];
+      policy.onGiveUp((e) => giveUps.push(e));
+      const result = await settle(clock, policy.execute(fn));
       expect(fn).toHaveBeenCalledTimes(1);
-      expect(shouldRetry).toHaveBeenCalledWith({ failed: true, error: expect.any(RangeError) }, 1);
-      expect((result as { error: CompoundError }).error.reason).toBe('not-retryable');
+      expect(shouldRetry).toHaveBeenCalledWith({ failed: true, error: badRequest }, 1);
+      expect((result as { error: unknown }).error).toBe(badRequest);
+      expect(giveUps.map((e) => e.reason)).toEqual(['not-retryable']);
     });
 
     it('retries unwanted results and resolves with the first wanted one', async () => {
@@ -229,11 +231,12 @@ describe('Retry', () => {
       const policy = make(clock, { isRetryable });
       await expect(policy.execute(() => 'fine')).resolves.toBe('fine');
       expect(isRetryable).not.toHaveBeenCalled();
-      const { fn } = failing(clock, new RangeError('bad request'));
+      const notFound = new RangeError('bad request');
+      const { fn } = failing(clock, notFound);
       const result = await settle(clock, policy.execute(fn));
       expect(fn).toHaveBeenCalledTimes(1);
-      expect(isRetryable).toHaveBeenCalledWith(expect.any(RangeError), 1);
-      expect((result as { error: CompoundError }).error.reason).toBe('not-retryable');
+      expect(isRetryable).toHaveBeenCalledWith(notFound, 1);
+      expect((result as { error: unknown }).error).toBe(notFound);
     });
 
     it('retries the failures it accepts, with each attempt number', async () => {
@@ -249,14 +252,15 @@ describe('Retry', () => {
     it('retries a failure only when shouldRetry agrees too', async () => {
       const clock = new ManualClock();
       const shouldRetry = jest.fn(() => false);
-      const { fn } = failing(clock, new Error('flaky'));
+      const flaky = new Error('flaky');
+      const { fn } = failing(clock, flaky);
       const result = await settle(
         clock,
         make(clock, { isRetryable: () => true, shouldRetry }).execute(fn),
       );
       expect(fn).toHaveBeenCalledTimes(1);
       expect(shouldRetry).toHaveBeenCalledTimes(1);
-      expect((result as { error: CompoundError }).error.reason).toBe('not-retryable');
+      expect((result as { error: unknown }).error).toBe(flaky);
       const declined = jest.fn(() => true);
       await settle(
         clock,
@@ -358,6 +362,22 @@ describe('Retry', () => {
         { attempts: 2.5 },
         RangeError,
         '`attempts` must be an integer from 1 to 9007199254740991 or one of Infinity; received 2.5',
+      ],
+      // a wrong kind is a TypeError, whatever the rule combines (issue 18 #14)
+      [
+        { attempts: '5' },
+        TypeError,
+        '`attempts` must be an integer from 1 to 9007199254740991 or one of Infinity; received "5"',
+      ],
+      [
+        { attempts: null },
+        TypeError,
+        '`attempts` must be an integer from 1 to 9007199254740991 or one of Infinity; received null',
+      ],
+      [
+        { attempts: Number.NEGATIVE_INFINITY },
+        RangeError,
+        '`attempts` must be an integer from 1 to 9007199254740991 or one of Infinity; received -Infinity',
       ],
       [
         { maxDelay: Number.NaN },

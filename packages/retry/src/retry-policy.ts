@@ -12,6 +12,7 @@ import {
   resolveOptions,
 } from '@dyno/core';
 import type { GiveUpEvent, RetryEvent, SuccessEvent } from './events.js';
+import { retryAfterReader } from './internal/retry-after.js';
 import { runRetries } from './internal/retry-loop.js';
 import { type Outcome, RUN, type Settings, type Target } from './internal/settings.js';
 import { DEFAULT_RETRY_OPTIONS, RETRY_OPTION_RULES, type RetryOptions } from './options.js';
@@ -29,8 +30,9 @@ const FIRST_CONTEXT: RetryContext = Object.freeze({ signal: NEVER_ABORTED, attem
 
 /**
  * The retry policy: runs `fn` up to `attempts` times with a backoff between attempts. Gives up
- * with a `CompoundError` holding every failure; a cancelled call rejects with the signal's reason,
- * never with a failure. Holds no timer between calls, so it needs no `dispose()`.
+ * with a `CompoundError` holding the failures when two or more attempts failed, and with the
+ * failure itself when only one did (it was never retried); a cancelled call rejects with the
+ * signal's reason, never with a failure. Holds no timer between calls, so it needs no `dispose()`.
  */
 export class Retry implements Policy<RetryContext> {
   /** The instance name, in events and errors. */
@@ -45,9 +47,10 @@ export class Retry implements Policy<RetryContext> {
 
   constructor(options?: RetryOptions) {
     const o = resolveOptions('@dyno/retry', options, RETRY_OPTION_RULES, DEFAULT_RETRY_OPTIONS);
-    const onRetry = new EventEmitter<RetryEvent>();
-    const onGiveUp = new EventEmitter<GiveUpEvent>();
-    const onSuccess = new EventEmitter<SuccessEvent>();
+    // a throwing listener is reported by @dyno/core (reportListenerError), never breaks the call
+    const onRetry = new EventEmitter<RetryEvent>('@dyno/retry onRetry');
+    const onGiveUp = new EventEmitter<GiveUpEvent>('@dyno/retry onGiveUp');
+    const onSuccess = new EventEmitter<SuccessEvent>('@dyno/retry onSuccess');
     this.name = o.name ?? defaultName('retry');
     this.onRetry = onRetry.event;
     this.onGiveUp = onGiveUp.event;
@@ -59,6 +62,7 @@ export class Retry implements Policy<RetryContext> {
       maxDelay: o.maxDelay,
       shouldRetry: o.shouldRetry as Settings['shouldRetry'],
       isRetryable: o.isRetryable,
+      retryAfter: retryAfterReader(o.retryAfter),
       deadline: o.deadline,
       budget: o.budget,
       throwLastError: o.throwLastError,
@@ -72,8 +76,9 @@ export class Retry implements Policy<RetryContext> {
 
   /**
    * Runs `fn({ signal, attempt })` under the policy. Resolves with the first wanted result;
-   * rejects with a `CompoundError` (or the last failure, with `throwLastError`) when Retry gives
-   * up, and with the signal's reason when the call is cancelled.
+   * when Retry gives up, rejects with a `CompoundError` after two or more failures (the last
+   * failure with `throwLastError`) and with the failure itself after one; rejects with the
+   * signal's reason when the call is cancelled.
    */
   execute<T>(fn: (context: RetryContext) => Awaitable<T>, options?: ExecuteOptions): Promise<T> {
     return this[RUN](fn, undefined, undefined, options?.signal);

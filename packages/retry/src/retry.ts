@@ -1,4 +1,4 @@
-import { type Awaitable, check, format, is } from '@dyno/core';
+import { type Awaitable, check, checkFunction, format, is } from '@dyno/core';
 import { RUN } from './internal/settings.js';
 import type { RetryCallOptions, RetryOptions } from './options.js';
 import { Retry, type RetryContext } from './retry-policy.js';
@@ -15,9 +15,7 @@ function split(options: unknown): { policy: Retry; signal: AbortSignal | undefin
 }
 
 function checkFn(fn: unknown): void {
-  if (typeof fn !== 'function') {
-    throw new TypeError(`@dyno/retry: \`fn\` must be a function; received ${format(fn)}`);
-  }
+  checkFunction('@dyno/retry', 'fn', fn);
 }
 
 /**

@@ -1,3 +1,4 @@
+import { seededRandom } from '@dyno/core/testing';
 import fc from 'fast-check';
 import { type Backoff, type BackoffContext, clampDelay } from './backoff.js';
 import { ConstantBackoff } from './constant.js';
@@ -76,12 +77,65 @@ describe('ExponentialBackoff', () => {
 });
 
 describe('DecorrelatedJitterBackoff', () => {
-  it('follows the decorrelated jitter V2 curve for a fixed random', () => {
-    const g = (t: number) => 2 ** t * Math.tanh(Math.sqrt(4 * t));
-    const expected = [g(0.5), g(1.5) - g(0.5), g(2.5) - g(1.5)].map((v) => (v / 1.4) * 100);
-    const got = series(new DecorrelatedJitterBackoff(), 3);
-    expect(got).toHaveLength(3);
+  it.each([1.2, 2, 3])('waits base * factor^(n - 1) for the middle draw, factor %p', (factor) => {
+    const got = series(new DecorrelatedJitterBackoff({ base: 100, factor }), 4);
+    const expected = [100, 100 * factor, 100 * factor ** 2, 100 * factor ** 3];
     for (const [i, v] of got.entries()) expect(v).toBeCloseTo(expected[i] as number, 9);
+  });
+
+  it('grows its median delay with every attempt for any factor from 1.1 to 3 (issue 18 #10)', () => {
+    // the V2 formula's medians fell after the first retry below factor 2: 69, 24, 20 ms at 1.2
+    const runs = 1001;
+    fc.assert(
+      fc.property(
+        fc.double({ min: 1.1, max: 3, noNaN: true }),
+        fc.integer({ min: 1, max: 2 ** 31 - 1 }),
+        (factor, seed) => {
+          const backoff = new DecorrelatedJitterBackoff({ base: 100, factor });
+          const random = seededRandom(seed);
+          const columns: number[][] = [[], [], [], [], [], []];
+          for (let run = 0; run < runs; run++) {
+            for (const [i, d] of series(backoff, 6, random).entries()) columns[i]?.push(d);
+          }
+          const medians = columns.map((c) => c.sort((a, b) => a - b)[runs >> 1] as number);
+          for (let k = 1; k < medians.length; k++) {
+            expect(medians[k]).toBeGreaterThanOrEqual(medians[k - 1] as number);
+          }
+          // and by about factor-fold each time: 5 steps within 25 %
+          const growth = (medians[5] as number) / (medians[0] as number) / factor ** 5;
+          expect(growth).toBeGreaterThan(0.8);
+          expect(growth).toBeLessThan(1.25);
+        },
+      ),
+      { numRuns: 30 },
+    );
+  });
+
+  it('draws each wait below (sqrt(f) + 1 / sqrt(f)) * base * f^(n - 1)', () => {
+    const random = seededRandom(7);
+    for (const factor of [1.1, 2, 10]) {
+      const backoff = new DecorrelatedJitterBackoff({ base: 100, factor });
+      const bound = Math.sqrt(factor) + 1 / Math.sqrt(factor);
+      const outside: number[] = [];
+      for (let run = 0; run < 200; run++) {
+        series(backoff, 5, random).forEach((d, i) => {
+          if (!(d >= 0 && d < bound * 100 * factor ** i)) outside.push(d);
+        });
+      }
+      expect(outside).toEqual([]);
+    }
+  });
+
+  it('draws twice for the first wait (its start is random too) and once for each later one', () => {
+    const random = jest.fn(() => 0.5);
+    const backoff = new DecorrelatedJitterBackoff();
+    const c = context(1, random);
+    backoff.delay(c);
+    expect(random).toHaveBeenCalledTimes(2);
+    expect(c.state).toBe(1.5);
+    (c as { attempt: number }).attempt = 2;
+    backoff.delay(c);
+    expect(random).toHaveBeenCalledTimes(3);
   });
 
   it('grows about factor-fold per attempt on average', () => {

@@ -1,6 +1,9 @@
 /**
  * What a backoff sees when it computes the delay after a failed attempt. Retry makes one per
  * call, and only once an attempt has failed, so a backoff may keep per-call memory in `state`.
+ * Retry also passes the failure itself (`failed`, `error`, `result`) and the time spent
+ * (`elapsed`), so a backoff can honour a hint such as a `retryAfter` or an HTTP `Retry-After`;
+ * they are optional only so that a context built by hand (in a test) needs just the first four.
  */
 export interface BackoffContext {
   /** The attempt that just failed (or returned an unwanted result), 1-based. */
@@ -11,6 +14,14 @@ export interface BackoffContext {
   readonly random: () => number;
   /** Per-call memory for backoffs that need more than `previous`; starts at 0. */
   state: number;
+  /** True when the attempt threw or rejected; false when its result was judged unwanted. */
+  readonly failed?: boolean;
+  /** What the attempt threw (`undefined` when not `failed`). */
+  readonly error?: unknown;
+  /** What the attempt returned (`undefined` when `failed`). */
+  readonly result?: unknown;
+  /** Time since the call started, on the policy's clock, in ms (the failed attempt included). */
+  readonly elapsed?: number;
 }
 
 /**

@@ -1,10 +1,11 @@
 import { abortReason, NEVER_ABORTED, sleep } from '@dyno/core';
 import { type BackoffContext, clampDelay } from '../backoff/backoff.js';
-import { type AttemptRecord, CompoundError, type GiveUpReason } from '../errors.js';
+import { CompoundError, type GiveUpReason } from '../errors.js';
 import { AbortGuard } from './abort-guard.js';
+import { History, type MutableRecord } from './history.js';
+import { isHint } from './retry-after.js';
 import type { Outcome, Settings, Target } from './settings.js';
 
-type MutableRecord = { -readonly [K in keyof AttemptRecord]: AttemptRecord[K] };
 type MutableBackoffContext = { -readonly [K in keyof BackoffContext]: BackoffContext[K] };
 
 /**
@@ -34,8 +35,17 @@ async function loop<T>(
   callStart: number,
   first: Outcome | undefined,
 ): Promise<T> {
-  const history: MutableRecord[] = [];
-  const backoff: MutableBackoffContext = { attempt: 0, previous: 0, random: s.random, state: 0 };
+  const history = new History();
+  const backoff: MutableBackoffContext = {
+    attempt: 0,
+    previous: 0,
+    random: s.random,
+    state: 0,
+    failed: true,
+    error: undefined,
+    result: undefined,
+    elapsed: 0,
+  };
   let attempt = 1;
   let start = callStart;
   let outcome = first;
@@ -59,19 +69,27 @@ async function loop<T>(
           duration: end - start,
           delay: undefined,
         };
-    history.push(record);
+    history.add(record);
+    // a predicate, backoff or hint that throws rejects the call with what it threw; nothing has
+    // been taken from the budget yet, so the policy stays as it was
     if (!(outcome.retry ?? decide(s, outcome, attempt))) {
-      if (outcome.failed) return giveUp(s, history, 'not-retryable');
+      if (outcome.failed) return giveUp(s, history, record, 'not-retryable');
       if (s.onSuccess.hasListeners) s.onSuccess.emit({ name: s.name, attempts: attempt });
       return outcome.value as T;
     }
-    if (attempt >= s.attempts) return giveUp(s, history, 'attempts');
+    if (attempt >= s.attempts) return giveUp(s, history, record, 'attempts');
     backoff.attempt = attempt;
-    const delay = clampDelay(s.backoff.delay(backoff), s.maxDelay);
+    backoff.failed = outcome.failed;
+    backoff.error = outcome.failed ? outcome.value : undefined;
+    backoff.result = outcome.failed ? undefined : outcome.value;
+    backoff.elapsed = end - callStart;
+    const delay = clampDelay(nextDelay(s, backoff, outcome, attempt), s.maxDelay);
     if (s.deadline !== undefined && end + delay > callStart + s.deadline) {
-      return giveUp(s, history, 'deadline');
+      return giveUp(s, history, record, 'deadline');
     }
-    if (s.budget !== undefined && !s.budget.tryRetry()) return giveUp(s, history, 'budget');
+    if (s.budget !== undefined && !s.budget.tryRetry()) {
+      return giveUp(s, history, record, 'budget');
+    }
     record.delay = delay;
     backoff.previous = delay;
     if (s.onRetry.hasListeners) {
@@ -89,6 +107,12 @@ async function loop<T>(
     start = s.clock.now();
     outcome = undefined;
   }
+}
+
+/** The wait before the next attempt: the failure's own hint (`retryAfter`), else the backoff's. */
+function nextDelay(s: Settings, context: BackoffContext, outcome: Outcome, attempt: number) {
+  const hint = s.retryAfter === undefined ? undefined : s.retryAfter(outcome, attempt);
+  return isHint(hint) ? hint : s.backoff.delay(context);
 }
 
 async function attemptOnce(
@@ -122,16 +146,18 @@ function decide(s: Settings, outcome: Outcome, attempt: number): boolean {
   return Boolean(judged);
 }
 
-/** Ends the call without a wanted result: the last result resolves, a failure rejects. */
-function giveUp<T>(s: Settings, history: readonly MutableRecord[], reason: GiveUpReason): T {
-  const last = history[history.length - 1] as MutableRecord;
+/**
+ * Ends the call without a wanted result: the last result resolves; a failure rejects, as itself
+ * when it is the only one (it was never retried), else inside a `CompoundError`.
+ */
+function giveUp<T>(s: Settings, history: History, last: MutableRecord, reason: GiveUpReason): T {
   if (s.onGiveUp.hasListeners) {
     s.onGiveUp.emit(
       last.failed
-        ? { name: s.name, attempts: history.length, error: last.error, failed: true, reason }
+        ? { name: s.name, attempts: history.count, error: last.error, failed: true, reason }
         : {
             name: s.name,
-            attempts: history.length,
+            attempts: history.count,
             error: undefined,
             failed: false,
             result: last.result,
@@ -140,10 +166,9 @@ function giveUp<T>(s: Settings, history: readonly MutableRecord[], reason: GiveU
     );
   }
   if (!last.failed) return last.result as T;
-  if (s.throwLastError) throw last.error;
-  throw new CompoundError(
-    history.map((r) => Object.freeze(r)),
-    reason,
-    { source: s.name },
-  );
+  if (s.throwLastError || history.failures < 2) throw last.error;
+  throw new CompoundError(history.kept(), reason, {
+    source: s.name,
+    dropped: history.count - history.size,
+  });
 }

@@ -12,6 +12,8 @@ export interface Settings {
   readonly maxDelay: number;
   readonly shouldRetry: ((outcome: RetryOutcome, attempt: number) => boolean) | undefined;
   readonly isRetryable: ((error: unknown, attempt: number) => boolean) | undefined;
+  /** Reads a failure's own wait (`retryAfter`); `undefined` when the option is off. */
+  readonly retryAfter: ((outcome: Outcome, attempt: number) => unknown) | undefined;
   readonly deadline: number | undefined;
   readonly budget: RetryBudget | undefined;
   readonly throwLastError: boolean;
