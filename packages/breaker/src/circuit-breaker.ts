@@ -1,6 +1,7 @@
 import {
   type Awaitable,
   abortReason,
+  checkFunction,
   type Disposable,
   type Event,
   type ExecuteContext,
@@ -19,14 +20,16 @@ import type {
   StateChangeEvent,
   SuccessEvent,
 } from './events.js';
-import { type Config, resolveBreaker } from './internal/config.js';
+import { type Config, PKG, resolveBreaker } from './internal/config.js';
 import { Emitters } from './internal/emitters.js';
 import { Permit, type PermitSink } from './internal/permit.js';
-import { CLOSED, HALF_OPEN, ISOLATED, OPEN, STATES } from './internal/states.js';
+import { reasonOf } from './internal/reasons.js';
+import { CLOSED, DISABLED, HALF_OPEN, ISOLATED, OPEN, STATES } from './internal/states.js';
 import {
-  classify,
+  CLOSE,
   type ProbeWatch,
   RELEASED,
+  REOPEN,
   saveCircuit,
   Trip,
   watchProbe,
@@ -39,13 +42,17 @@ import type { Strategy } from './strategies/strategy.js';
 // Handed to `fn` when the caller gave no signal: no object is made per call.
 const NO_SIGNAL: ExecuteContext = Object.freeze({ signal: NEVER_ABORTED });
 
+// Called only for an `fn` that is not a function: the executor throws checkFunction's TypeError.
+const notAFunction = (fn: unknown): Promise<never> =>
+  new Promise(() => checkFunction(PKG, 'fn', fn));
+
 /**
  * A circuit breaker that trips itself. Closed, it runs calls and feeds their outcomes to its trip
  * strategy; open, it rejects calls with `BrokenCircuitError` until `openDuration` has passed;
  * half-open, it lets `halfOpenProbes` probes through and closes after `halfOpenSuccesses`
- * successes, or re-opens on a failed or hung probe. It never sets a timer: time is read from the
- * monotonic clock when a call arrives or the state is read. A call's outcome counts only if the
- * circuit has not changed state since the call started.
+ * successes (or by `halfOpenRatio`), or re-opens on a failed or hung probe. It never sets a timer:
+ * time is read from the monotonic clock when a call arrives or the state is read. A call's
+ * outcome counts only if the circuit has not changed state since the call started.
  */
 export class CircuitBreaker implements Policy {
   // Few fields on purpose (each costs every instance): the settings live in a shared config,
@@ -55,7 +62,7 @@ export class CircuitBreaker implements Policy {
   readonly #config: Config;
   readonly #strategy: Strategy;
   #state = CLOSED;
-  // bumped on every transition; a call remembers the epoch it started in
+  // bumped on every transition (and by `reset()`); a call remembers the epoch it started in
   #epoch = 0;
   #trip: Trip | undefined;
   #events: Emitters | undefined;
@@ -83,7 +90,8 @@ export class CircuitBreaker implements Policy {
   /**
    * Runs `fn` if the circuit admits the call, and otherwise rejects at once with
    * `BrokenCircuitError`. The outcome is classified with `isFailure`; an outcome of a call whose
-   * `signal` aborted counts as neither success nor failure.
+   * `signal` aborted counts as neither success nor failure. If `isFailure` throws, the call
+   * rejects with what it threw and its outcome counts as neither.
    */
   execute<T>(fn: (context: ExecuteContext) => Awaitable<T>, options?: ExecuteOptions): Promise<T> {
     const signal = options?.signal;
@@ -97,6 +105,8 @@ export class CircuitBreaker implements Policy {
     try {
       result = fn(NO_SIGNAL);
     } catch (error) {
+      // checked only once the call threw, so the success path pays nothing; nothing is counted
+      if (typeof fn !== 'function') return notAFunction(fn);
       result = Promise.reject(error);
     }
     return Promise.resolve(result).then(succeeded, this.#failed) as Promise<T>;
@@ -106,25 +116,28 @@ export class CircuitBreaker implements Policy {
     fn: (context: ExecuteContext) => Awaitable<T>,
     signal: AbortSignal | undefined,
   ): Promise<T> {
+    if (typeof fn !== 'function') return notAFunction(fn);
     if (signal?.aborted) return Promise.reject(abortReason(signal));
-    let probe = false;
-    if (this.#state !== CLOSED) {
+    let probe = Number.NaN;
+    if (this.#state !== CLOSED && this.#state !== DISABLED) {
       const admitted = this.#admit();
-      if (typeof admitted !== 'boolean') return Promise.reject(admitted);
+      if (typeof admitted !== 'number') return Promise.reject(admitted);
       probe = admitted;
     }
     return this.#run(fn, signal, probe);
   }
 
+  /** `probe` is the start of a half-open probe, NaN for any other call. */
   async #run<T>(
     fn: (context: ExecuteContext) => Awaitable<T>,
     signal: AbortSignal | undefined,
-    probe: boolean,
+    probe: number,
   ): Promise<T> {
     const epoch = this.#epoch;
-    const watch = probe ? this.#watchProbe(epoch, signal) : undefined;
+    const isProbe = !Number.isNaN(probe);
+    const watch = isProbe ? this.#watchProbe(epoch, signal, probe) : undefined;
     // NaN marks an untimed call; timing costs a clock read, so only when it is used
-    const start = this.#timed() ? this.#config.clock.now() : Number.NaN;
+    const start = isProbe ? probe : this.#timed() ? this.#config.clock.now() : Number.NaN;
     let value: unknown;
     let isError = false;
     try {
@@ -154,30 +167,39 @@ export class CircuitBreaker implements Policy {
   }
 
   /**
-   * A success of an untimed call admitted while closed in `epoch`. The common case in short: a
-   * result that no `isFailure` can call a failure, nobody listening for successes, the circuit
-   * still closed in this epoch (it is while the epoch is the same: every transition starts a
-   * new one); otherwise the general settle. `given` is the clock time if the caller passed it.
+   * A success of an untimed call admitted while closed in `epoch`: the short count when no
+   * `isFailure` can call it a failure, otherwise the general settle. `given` is the clock time
+   * if the caller passed it.
    */
   #succeed(epoch: number, value: unknown, given: number | undefined): void {
-    if (
-      this.#config.isFailure === undefined &&
-      epoch === this.#epoch &&
-      this.#events?.success?.hasListeners !== true
-    ) {
-      const strategy = this.#strategy;
-      const now = given ?? (strategy.timed ? this.#config.clock.now() : 0);
-      if (strategy.record(false, false, now))
-        this.#open(value, now === 0 ? this.#config.clock.now() : now, false);
-    } else this.#settle(epoch, Number.NaN, value, false, false, given);
+    if (this.#config.isFailure === undefined) this.#countSuccess(epoch, value, given);
+    else this.#settle(epoch, Number.NaN, value, false, false, given);
   }
 
   /**
-   * Admits one call that the caller runs itself and reports through the returned permit
-   * (`succeeded`, `failed` or `release`, once), counted as `execute` would count it: for
-   * callback and stream APIs, or a wrapper that has the outcome at hand anyway. An outcome
-   * reported after the circuit changed state, or after `signal` aborted, is not counted; a
-   * half-open probe's permit goes back as soon as `signal` aborts.
+   * A judged success of an untimed call admitted while closed in `epoch`. The common case in
+   * short: nobody listening for successes, the circuit still closed in this epoch (it is while
+   * the epoch is the same: every transition starts a new one); otherwise the general count.
+   */
+  #countSuccess(epoch: number, value: unknown, given: number | undefined): void {
+    if (epoch === this.#epoch && this.#events?.success?.hasListeners !== true) {
+      const strategy = this.#strategy;
+      const config = this.#config;
+      const now = given ?? (strategy.timed ? config.clock.now() : 0);
+      if (strategy.record(false, false, now)) {
+        const reason = reasonOf(value, false, false, config.exposeResults);
+        this.#open(reason, now === 0 ? config.clock.now() : now, false);
+      }
+    } else this.#count(epoch, Number.NaN, false, value, false, false, given);
+  }
+
+  /**
+   * Admits one call that the caller runs itself and reports through the returned permit, once:
+   * `succeeded`/`failed` to have it judged by `isFailure` as `execute` would, or
+   * `countSuccess`/`countFailure`/`release` with the caller's own verdict. For callback and
+   * stream APIs, or a wrapper that has the outcome at hand anyway. An outcome reported after the
+   * circuit changed state, or after `signal` aborted, is not counted; a half-open probe's permit
+   * goes back as soon as `signal` aborts.
    * @throws BrokenCircuitError when the circuit refuses the call, or the signal's reason when it
    * has already aborted
    *
@@ -191,23 +213,28 @@ export class CircuitBreaker implements Policy {
     const signal = options?.signal;
     if (signal?.aborted) throw abortReason(signal);
     const sink = this.#sink ?? this.#makeSink();
-    let probe = false;
-    if (this.#state !== CLOSED) {
+    let probe = Number.NaN;
+    if (this.#state !== CLOSED && this.#state !== DISABLED) {
       const admitted = this.#admit();
-      if (typeof admitted !== 'boolean') throw admitted;
+      if (typeof admitted !== 'number') throw admitted;
       probe = admitted;
     }
     const epoch = this.#epoch;
-    const watch = probe ? this.#watchProbe(epoch, signal) : undefined;
-    const start = this.#timed() ? this.#config.clock.now() : Number.NaN;
+    const isProbe = !Number.isNaN(probe);
+    const watch = isProbe ? this.#watchProbe(epoch, signal, probe) : undefined;
+    const start = isProbe ? probe : this.#timed() ? this.#config.clock.now() : Number.NaN;
     return new Permit(sink, epoch, start, signal, watch);
   }
 
   /** A probe of `epoch` with a signal gives its permit back as soon as the signal aborts. */
-  #watchProbe(epoch: number, signal: AbortSignal | undefined): ProbeWatch | undefined {
+  #watchProbe(
+    epoch: number,
+    signal: AbortSignal | undefined,
+    start: number,
+  ): ProbeWatch | undefined {
     if (signal === undefined) return undefined;
     return watchProbe(signal, () => {
-      if (epoch === this.#epoch) (this.#trip as Trip).probes--;
+      if (epoch === this.#epoch) (this.#trip as Trip).endProbe(start);
     });
   }
 
@@ -219,29 +246,62 @@ export class CircuitBreaker implements Policy {
           this.#succeed(epoch, value, now);
         } else this.#settle(epoch, start, value, isError, aborted, now);
       },
-      release: (epoch) => {
-        if (this.#state !== CLOSED) this.#refresh(this.#config.clock.now());
-        if (epoch === this.#epoch && this.#state === HALF_OPEN) (this.#trip as Trip).probes--;
+      count: (epoch, start, failure, value, isError, aborted, now) => {
+        if (Number.isNaN(start) && !failure && this.#state === CLOSED) {
+          this.#countSuccess(epoch, value, now);
+        } else this.#count(epoch, start, failure, value, isError, aborted, now);
       },
+      release: (epoch, start) => this.#release(epoch, start),
     };
     return this.#sink;
   }
 
   /**
    * Holds the circuit open (state `isolated`) until every returned `Disposable` is disposed; then
-   * it closes with an empty window. Isolations nest: the first reason is kept.
+   * it closes with an empty window. Isolations nest: the first reason is kept. `close()`,
+   * `reset()` and `disable()` end every isolation (their `Disposable`s then do nothing).
    */
   isolate(reason?: unknown): Disposable {
     this.#trip ??= new Trip();
     const trip = this.#trip;
-    if (trip.isolations++ === 0) {
-      const from = this.#transition(ISOLATED);
+    let from = ISOLATED;
+    if (this.#state !== ISOLATED) {
+      from = this.#transition(ISOLATED);
       trip.reason = reason;
-      this.#events?.emitBreak(this.name, from, ISOLATED, reason);
     }
+    trip.isolations++;
+    const epoch = this.#epoch;
+    if (from !== ISOLATED) this.#events?.emitBreak(this.name, from, ISOLATED, reason);
     return toDisposable(() => {
-      if (--trip.isolations === 0) this.#close();
+      if (epoch === this.#epoch && --trip.isolations === 0) this.#close();
     });
+  }
+
+  /**
+   * Closes the circuit now, whatever its state (open, half-open, isolated, disabled): an empty
+   * window, no backoff, calls started before count for nothing. Does nothing when closed.
+   */
+  close(): void {
+    if (this.#state !== CLOSED) this.#close();
+  }
+
+  /**
+   * The circuit as new: closed with an empty window and no backoff, even when it was closed
+   * (then without an event); outcomes of calls started before are not counted.
+   */
+  reset(): void {
+    this.#close();
+  }
+
+  /**
+   * Count-only mode (state `disabled`): every call runs, none is rejected, and outcomes are still
+   * counted (the window, `onSuccess`, `onFailure`), but the circuit never opens by itself. Ends
+   * with `close()`/`reset()` (or `isolate()`, which takes over). Does nothing when disabled.
+   */
+  disable(): void {
+    if (this.#state === DISABLED) return;
+    const from = this.#transition(DISABLED);
+    this.#events?.emitChange(this.name, from, DISABLED);
   }
 
   /** The state as plain JSON, to save and pass back as the `snapshot` option later. */
@@ -255,7 +315,10 @@ export class CircuitBreaker implements Policy {
   get onStateChange(): Event<StateChangeEvent> {
     return this.#ev().get('stateChange').event;
   }
-  /** The circuit opened or was isolated; `reason` is the error or result that tripped it. */
+  /**
+   * The circuit opened or was isolated; `reason` is the error that tripped it (a result is
+   * described unless `exposeResults`), or the reason given to `isolate`.
+   */
   get onBreak(): Event<BreakEvent> {
     return this.#ev().get('break').event;
   }
@@ -263,7 +326,7 @@ export class CircuitBreaker implements Policy {
   get onHalfOpen(): Event<NameEvent> {
     return this.#ev().get('halfOpen').event;
   }
-  /** The circuit closed again (probes succeeded, or the last isolation ended). */
+  /** The circuit closed again (probes succeeded, the last isolation ended, `close`, `reset`). */
   get onReset(): Event<NameEvent> {
     return this.#ev().get('reset').event;
   }
@@ -281,7 +344,7 @@ export class CircuitBreaker implements Policy {
   }
 
   #ev(): Emitters {
-    if (this.#events === undefined) this.#events = new Emitters();
+    if (this.#events === undefined) this.#events = new Emitters(this.name);
     return this.#events;
   }
 
@@ -289,12 +352,12 @@ export class CircuitBreaker implements Policy {
     return this.#strategy.slowCallDuration !== undefined || this.#events?.timed() === true;
   }
 
-  /** Admits a call into a circuit that is not closed: true for a probe, or the rejection. */
-  #admit(): boolean | BrokenCircuitError {
+  /** Admits a call into an open, half-open or isolated circuit: a probe's start, or the rejection. */
+  #admit(): number | BrokenCircuitError {
     const now = this.#config.clock.now();
     this.#refresh(now);
     const trip = this.#trip as Trip;
-    if (this.#state === HALF_OPEN && trip.admitProbe(now, this.#config.halfOpenProbes)) return true;
+    if (this.#state === HALF_OPEN && trip.admitProbe(now, this.#config)) return now;
     const state = STATES[this.#state] as CircuitState;
     this.#events?.emitReject(this.name, state);
     const retryAfter = this.#state === OPEN ? trip.at - now : undefined;
@@ -321,14 +384,17 @@ export class CircuitBreaker implements Policy {
    * given, otherwise every error and no result. Lets a wrapper (a fallback) agree with the
    * breaker. (Not named `isFailure`: beside the option of that name, a union of the two would
    * leave an inline `isFailure` option's parameters untyped.)
+   * @throws what `isFailure` threw, if it threw
    */
   countsAsFailure(value: unknown, kind: 'error' | 'result' = 'error'): boolean {
-    const isError = kind === 'error';
     const isFailure = this.#config.isFailure;
-    return isFailure === undefined ? isError : classify(isFailure, value, isError);
+    return isFailure === undefined ? kind === 'error' : isFailure(value, kind) === true;
   }
 
-  /** Counts one outcome; `given` is the clock time at the outcome when the caller passed it. */
+  /**
+   * Judges one outcome with `isFailure` and counts it. A throwing `isFailure` counts it as
+   * neither (a probe's permit goes back) and its error is thrown to the caller.
+   */
   #settle(
     epoch: number,
     start: number,
@@ -337,7 +403,26 @@ export class CircuitBreaker implements Policy {
     aborted: boolean,
     given: number | undefined,
   ): void {
-    const failure = this.countsAsFailure(value, isError ? 'error' : 'result');
+    let failure: boolean;
+    try {
+      failure = this.countsAsFailure(value, isError ? 'error' : 'result');
+    } catch (error) {
+      this.#release(epoch, start);
+      throw error;
+    }
+    this.#count(epoch, start, failure, value, isError, aborted, given);
+  }
+
+  /** Counts one judged outcome; `given` is the clock time at the outcome when the caller passed it. */
+  #count(
+    epoch: number,
+    start: number,
+    failure: boolean,
+    value: unknown,
+    isError: boolean,
+    aborted: boolean,
+    given: number | undefined,
+  ): void {
     const config = this.#config;
     // an error that is not a failure, or any error after the caller aborted, counts as neither
     const ignored = isError && (!failure || aborted);
@@ -346,23 +431,33 @@ export class CircuitBreaker implements Policy {
     const now =
       given ?? (timed || this.#strategy.timed || this.#state !== CLOSED ? config.clock.now() : 0);
     const duration = timed ? now - start : 0;
-    if (!ignored) this.#events?.emitOutcome(this.name, failure, value, duration);
+    const reason = ignored ? undefined : reasonOf(value, isError, failure, config.exposeResults);
+    if (!ignored) this.#events?.emitOutcome(this.name, failure, reason, duration);
     if (this.#state !== CLOSED) this.#refresh(now);
     if (epoch !== this.#epoch) return;
-    if (this.#state === CLOSED) {
+    const state = this.#state;
+    if (state === CLOSED || state === DISABLED) {
       if (ignored) return;
       const slowCall = this.#strategy.slowCallDuration;
       const slow = slowCall !== undefined && duration >= slowCall;
-      if (this.#strategy.record(failure, slow, now)) {
-        this.#open(value, now === 0 ? config.clock.now() : now, false);
+      // a disabled circuit counts but never opens
+      if (this.#strategy.record(failure, slow, now) && state === CLOSED) {
+        this.#open(reason, now === 0 ? config.clock.now() : now, false);
       }
-    } else if (this.#state === HALF_OPEN) {
+    } else if (state === HALF_OPEN) {
       const trip = this.#trip as Trip;
-      trip.probes--;
+      trip.endProbe(start);
       if (ignored) return;
-      if (failure) this.#open(value, now, true);
-      else if (++trip.successes >= config.halfOpenSuccesses) this.#close();
+      const verdict = trip.judge(failure, config);
+      if (verdict === REOPEN) this.#open(reason, now, true);
+      else if (verdict === CLOSE) this.#close();
     }
+  }
+
+  /** A permit given back without an outcome: a probe of `epoch` started at `start` ends. */
+  #release(epoch: number, start: number): void {
+    if (this.#state !== CLOSED) this.#refresh(this.#config.clock.now());
+    if (epoch === this.#epoch && this.#state === HALF_OPEN) (this.#trip as Trip).endProbe(start);
   }
 
   #transition(to: number): number {
@@ -381,11 +476,12 @@ export class CircuitBreaker implements Policy {
     this.#events?.emitBreak(this.name, from, OPEN, reason);
   }
 
+  /** Closed with an empty window and no backoff; `onReset` unless it was closed already. */
   #close(): void {
     const from = this.#transition(CLOSED);
     (this.#trip as Trip).closed();
     this.#strategy.reset();
-    this.#events?.emitReset(this.name, from, CLOSED);
+    if (from !== CLOSED) this.#events?.emitReset(this.name, from, CLOSED);
   }
 
   #restore(s: CircuitSnapshot): void {

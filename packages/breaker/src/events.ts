@@ -1,8 +1,8 @@
 /**
  * The states of a circuit. A `Fuse` is only ever `closed` or `open`; `isolated` is a
- * `CircuitBreaker` held open by `isolate()`.
+ * `CircuitBreaker` held open by `isolate()`, `disabled` one put in count-only mode by `disable()`.
  */
-export type CircuitState = 'closed' | 'open' | 'half-open' | 'isolated';
+export type CircuitState = 'closed' | 'open' | 'half-open' | 'isolated' | 'disabled';
 
 /** A payload that names its instance. */
 export interface NameEvent {
@@ -15,7 +15,10 @@ export interface StateChangeEvent extends NameEvent {
   readonly to: CircuitState;
 }
 
-/** Payload of `onBreak`: the error or result that tripped the circuit, or the manual reason. */
+/**
+ * Payload of `onBreak`: the error that tripped the circuit (a result is described unless
+ * `exposeResults`), or the manual reason.
+ */
 export interface BreakEvent extends NameEvent {
   readonly reason: unknown;
 }
@@ -25,7 +28,10 @@ export interface SuccessEvent extends NameEvent {
   readonly duration: number;
 }
 
-/** Payload of `onFailure`: the error, or the result that `isFailure` called a failure. */
+/**
+ * Payload of `onFailure`: the error; for a result that `isFailure` called a failure, the string
+ * `'a result judged a failure by isFailure'` (the result itself with `exposeResults`).
+ */
 export interface FailureEvent extends NameEvent {
   readonly duration: number;
   readonly error: unknown;

@@ -2,6 +2,7 @@ import {
   type Awaitable,
   abortReason,
   type Clock,
+  checkFunction,
   type Disposable,
   defaultName,
   type Event,
@@ -10,22 +11,32 @@ import {
   type ExecuteOptions,
   format,
   is,
+  MAX_DURATION,
   NEVER_ABORTED,
   NOOP_DISPOSABLE,
   type Policy,
+  type Rule,
   type Rules,
   resolveOptions,
   systemClock,
+  validate,
 } from '@dyno/core';
 import { brokenCircuit } from './errors.js';
 import type { BreakEvent, NameEvent, RejectEvent, StateChangeEvent } from './events.js';
 import { DEFAULT_FUSE_OPTIONS, type FuseOptions } from './options.js';
 
-/** Options of `Fuse.trigger`. */
+/** Options of `Fuse.trigger`; give at most one of `for` and `until`. */
 export interface TriggerOptions {
   /**
-   * The time on the fuse's clock (`clock.now()`, monotonic ms) at which the fuse closes again by
-   * itself, read lazily: `{ until: performance.now() + 60_000 }` with the default clock.
+   * How long the break lasts, in ms from now (greater than 0, at most 2^31-1); the fuse closes
+   * again by itself once it has passed, read lazily: `{ for: 60_000 }`.
+   * @default undefined (broken until `reset()`)
+   */
+  readonly for?: number;
+  /**
+   * The time on the fuse's clock (`clock.now()`, monotonic ms, NOT `Date.now()`) at which the
+   * fuse closes again by itself, read lazily: `{ until: performance.now() + 60_000 }` with the
+   * default clock. At most 2^31-1 ms ahead of the clock's now (so a wall-clock time is refused).
    * @default undefined (broken until `reset()`)
    */
   readonly until?: number;
@@ -36,7 +47,14 @@ export interface FuseBreakEvent extends BreakEvent {
   readonly until: number | undefined;
 }
 
+const PKG = '@dyno/breaker';
 const RULES: Rules<FuseOptions> = { name: is.string, clock: is.clock };
+const CLOCK_TIME: Rule = {
+  expected: "a time in ms on the fuse's clock (a finite number from 0)",
+  test: (v) =>
+    typeof v !== 'number' ? 'type' : Number.isFinite(v) && v >= 0 ? undefined : 'range',
+};
+const TRIGGER_RULES: Rules<TriggerOptions> = { for: is.duration(0, true), until: CLOCK_TIME };
 const NO_SIGNAL: ExecuteContext = Object.freeze({ signal: NEVER_ABORTED });
 
 /**
@@ -59,7 +77,7 @@ export class Fuse implements Policy {
 
   /** Throws `TypeError` or `RangeError` for bad options. */
   constructor(options?: FuseOptions) {
-    const o = resolveOptions('@dyno/breaker', options, RULES, DEFAULT_FUSE_OPTIONS);
+    const o = resolveOptions(PKG, options, RULES, DEFAULT_FUSE_OPTIONS);
     this.name = o.name ?? defaultName('fuse');
     this.#clock = o.clock ?? systemClock;
   }
@@ -85,24 +103,7 @@ export class Fuse implements Policy {
    * Throws `TypeError` or `RangeError` for bad options.
    */
   trigger(reason?: unknown, options?: TriggerOptions): void {
-    const until = options?.until;
-    if (options !== undefined && (typeof options !== 'object' || options === null)) {
-      throw new TypeError(
-        `@dyno/breaker: trigger options must be an object; received ${format(options)}`,
-      );
-    }
-    if (until !== undefined) {
-      if (typeof until !== 'number') {
-        throw new TypeError(
-          `@dyno/breaker: option \`until\` must be a clock time in ms; received ${format(until)}`,
-        );
-      }
-      if (!Number.isFinite(until)) {
-        throw new RangeError(
-          `@dyno/breaker: option \`until\` must be a finite clock time in ms; received ${until}`,
-        );
-      }
-    }
+    const until = this.#endOf(options);
     const wasBroken = this.isBroken;
     this.#broken = true;
     this.#reason = reason;
@@ -112,6 +113,29 @@ export class Fuse implements Policy {
     if (this.#stateChange?.hasListeners) {
       this.#stateChange.emit({ name: this.name, from: 'closed', to: 'open' });
     }
+  }
+
+  /** The validated `until` of trigger options, `for` turned into one; `undefined` for none. */
+  #endOf(options: TriggerOptions | undefined): number | undefined {
+    if (options !== undefined && (typeof options !== 'object' || options === null)) {
+      throw new TypeError(`${PKG}: trigger options must be an object; received ${format(options)}`);
+    }
+    const o = validate(PKG, options, TRIGGER_RULES);
+    if (o.for !== undefined && o.until !== undefined) {
+      throw new TypeError(
+        `${PKG}: trigger options \`for\` and \`until\` exclude each other; received both`,
+      );
+    }
+    if (o.for !== undefined) return this.#clock.now() + o.for;
+    const until = o.until;
+    if (until === undefined) return undefined;
+    const now = this.#clock.now();
+    if (until - now > MAX_DURATION) {
+      throw new RangeError(
+        `${PKG}: option \`until\` must be at most ${MAX_DURATION} ms ahead of the fuse's clock (now ${now}): it is a time on that monotonic clock (\`performance.now()\` by default), not \`Date.now()\`; for a duration pass \`{ for: ms }\`; received ${until}`,
+      );
+    }
+    return until;
   }
 
   /** Restores a broken fuse; does nothing when it is not broken. */
@@ -131,6 +155,7 @@ export class Fuse implements Policy {
     fn: (context: ExecuteContext) => Awaitable<T>,
     options?: ExecuteOptions,
   ): Promise<T> {
+    checkFunction(PKG, 'fn', fn);
     const signal = options?.signal;
     if (signal?.aborted) throw abortReason(signal);
     this.#guard();
@@ -148,23 +173,32 @@ export class Fuse implements Policy {
 
   /** The fuse broke; `reason` as given to `trigger`. */
   get onBreak(): Event<FuseBreakEvent> {
-    if (this.#break === undefined) this.#break = new EventEmitter<FuseBreakEvent>();
+    if (this.#break === undefined)
+      this.#break = new EventEmitter<FuseBreakEvent>(this.#source('onBreak'));
     return this.#break.event;
   }
   /** The fuse was restored, by `reset()` or because `until` came. */
   get onReset(): Event<NameEvent> {
-    if (this.#reset === undefined) this.#reset = new EventEmitter<NameEvent>();
+    if (this.#reset === undefined)
+      this.#reset = new EventEmitter<NameEvent>(this.#source('onReset'));
     return this.#reset.event;
   }
   /** One event per transition between `closed` and `open`. */
   get onStateChange(): Event<StateChangeEvent> {
-    if (this.#stateChange === undefined) this.#stateChange = new EventEmitter<StateChangeEvent>();
+    if (this.#stateChange === undefined)
+      this.#stateChange = new EventEmitter<StateChangeEvent>(this.#source('onStateChange'));
     return this.#stateChange.event;
   }
   /** A guarded call was refused. */
   get onReject(): Event<RejectEvent> {
-    if (this.#reject === undefined) this.#reject = new EventEmitter<RejectEvent>();
+    if (this.#reject === undefined)
+      this.#reject = new EventEmitter<RejectEvent>(this.#source('onReject'));
     return this.#reject.event;
+  }
+
+  // names the fuse when one of its listeners throws (core reports it; the fuse goes on)
+  #source(event: string): string {
+    return `${PKG} "${this.name}" ${event}`;
   }
 
   #guard(): void {

@@ -7,6 +7,7 @@ describe('@dyno/breaker exports', () => {
       'CircuitBreaker',
       'DEFAULT_CIRCUIT_BREAKER_OPTIONS',
       'DEFAULT_FUSE_OPTIONS',
+      'DEFAULT_HALF_OPEN_RATIO',
       'DEFAULT_STRATEGY_OPTIONS',
       'Fuse',
       'ProbeTimeoutError',

@@ -16,8 +16,10 @@ export {
   type CountWindowOptions,
   DEFAULT_CIRCUIT_BREAKER_OPTIONS,
   DEFAULT_FUSE_OPTIONS,
+  DEFAULT_HALF_OPEN_RATIO,
   DEFAULT_STRATEGY_OPTIONS,
   type FuseOptions,
+  type HalfOpenRatioOptions,
   type TimeWindowOptions,
   type TripStrategyOptions,
 } from './options.js';

@@ -18,6 +18,11 @@ describe('CircuitBreaker options', () => {
     [{ backoffFactor: 0.5 }, RangeError, 'option `backoffFactor`'],
     [{ halfOpenMaxWait: -1 }, RangeError, 'option `halfOpenMaxWait`'],
     [{ isFailure: true }, TypeError, 'option `isFailure` must be a function; received true'],
+    [
+      { exposeResults: 'yes' },
+      TypeError,
+      'option `exposeResults` must be a boolean; received "yes"',
+    ],
     [{ clock: {} }, TypeError, 'option `clock`'],
     [{ name: '' }, RangeError, 'option `name`'],
     [{ colour: 'red' }, TypeError, 'unknown option `colour`'],

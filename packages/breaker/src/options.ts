@@ -76,6 +76,28 @@ export type TripStrategyOptions =
   | CountWindowOptions
   | TimeWindowOptions;
 
+/**
+ * Half-open judged by a failure ratio over several probes (resilience4j's way) instead of "the
+ * first failed probe re-opens".
+ */
+export interface HalfOpenRatioOptions {
+  /**
+   * How many counted probe outcomes are judged together. Probes that run at once stay limited by
+   * `halfOpenProbes`, and never exceed the outcomes still needed.
+   * @default 10
+   */
+  readonly calls?: number;
+  /**
+   * The failure ratio of those `calls` that re-opens the circuit, compared with `>=`; under it
+   * the circuit closes. Greater than 0, at most 1.
+   * @default 0.5
+   */
+  readonly threshold?: number;
+}
+
+/** The defaults of `halfOpenRatio`. */
+export const DEFAULT_HALF_OPEN_RATIO = Object.freeze({ calls: 10, threshold: 0.5 });
+
 /** Options of `CircuitBreaker`. Every field is optional. */
 export interface CircuitBreakerOptions {
   /**
@@ -124,12 +146,28 @@ export interface CircuitBreakerOptions {
    */
   readonly halfOpenMaxWait?: number;
   /**
+   * Judge half-open probes by a failure ratio: the first `calls` counted probe outcomes decide
+   * together (failures / calls >= `threshold` re-opens, else the circuit closes), as soon as the
+   * outcomes still to come can no longer change the verdict. Excludes `halfOpenSuccesses`.
+   * @default undefined (the first failed probe re-opens; `halfOpenSuccesses` successes close)
+   */
+  readonly halfOpenRatio?: HalfOpenRatioOptions;
+  /**
    * Classifies an outcome. For an error, `false` means "not a failure": the call counts as
    * neither success nor failure. For a result, `true` makes it count as a failure (the result is
    * still returned).
    * @default errors are failures, results are successes
    */
   readonly isFailure?: (value: unknown, kind: 'error' | 'result') => boolean;
+  /**
+   * Let a result that tripped the circuit (a result `isFailure` judged a failure, or a success
+   * on which the window crossed its threshold) become the `onBreak` reason, the `onFailure`
+   * `error` and `BrokenCircuitError.reason`/`cause`. Off, those carry a description string
+   * instead, so results (personal data) do not reach logs through errors. Errors are always
+   * carried as themselves.
+   * @default false
+   */
+  readonly exposeResults?: boolean;
   /**
    * Start from a state saved with `snapshot()` (restarts, serverless cold starts).
    * @default undefined (start closed and empty)
@@ -170,7 +208,9 @@ export const DEFAULT_CIRCUIT_BREAKER_OPTIONS = Object.freeze({
   halfOpenProbes: 1,
   halfOpenSuccesses: 1,
   halfOpenMaxWait: undefined as number | undefined,
+  halfOpenRatio: undefined as HalfOpenRatioOptions | undefined,
   isFailure: undefined as CircuitBreakerOptions['isFailure'],
+  exposeResults: false,
   snapshot: undefined as CircuitSnapshot | undefined,
 });
 

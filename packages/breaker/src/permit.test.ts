@@ -201,3 +201,79 @@ describe('CircuitBreaker.acquire', () => {
     expect(breaker.snapshot().window).toMatchObject({ kind: 'count-window' });
   });
 });
+
+describe('CircuitPermit verdicts', () => {
+  const never = () => {
+    throw new Error('isFailure must not be asked');
+  };
+
+  it('counts a verdict without asking isFailure', () => {
+    const isFailure = jest.fn(never);
+    const { breaker } = setup({ isFailure });
+    breaker.acquire().countFailure(new Error('one'));
+    breaker.acquire().countSuccess('ok'); // a success starts the count again
+    breaker.acquire().countFailure('bad result', 'result');
+    expect(breaker.state).toBe('closed');
+    breaker.acquire().release();
+    breaker.acquire().countFailure(new Error('two'), 'error', 0);
+    expect(breaker.state).toBe('open');
+    expect(isFailure).not.toHaveBeenCalled();
+  });
+
+  it('closes and re-opens a half-open circuit by verdict', () => {
+    const { clock, breaker, log } = waitingForProbe();
+    breaker.acquire().countFailure('degraded', 'result');
+    clock.set(10_000);
+    breaker.acquire().countSuccess();
+    expect(breaker.state).toBe('closed');
+    expect(log).toEqual([
+      'closed->open',
+      'open->half-open',
+      'half-open->open',
+      'open->half-open',
+      'half-open->closed',
+    ]);
+  });
+
+  it('describes a result counted as a failure, and keeps an error as itself', () => {
+    const { breaker } = setup({ isFailure: jest.fn(never) });
+    const reasons: unknown[] = [];
+    breaker.onFailure((e) => reasons.push(e.error));
+    const error = new Error('down');
+    breaker.acquire().countFailure({ card: '4111' }, 'result');
+    breaker.acquire().countFailure(error);
+    expect(reasons).toEqual(['a result judged a failure by isFailure', error]);
+  });
+
+  it('counts only the first report, and ignores an error counted after its signal aborted', () => {
+    const { breaker } = setup({ strategy: { kind: 'consecutive-failures', failures: 1 } });
+    const permit = breaker.acquire();
+    permit.countSuccess();
+    permit.countFailure(new Error('second report'));
+    expect(breaker.state).toBe('closed');
+    const controller = new AbortController();
+    const aborted = breaker.acquire({ signal: controller.signal });
+    controller.abort();
+    aborted.countFailure(controller.signal.reason);
+    expect(breaker.state).toBe('closed');
+  });
+
+  it('takes the slow path for a success someone listens to', () => {
+    const { breaker } = setup();
+    const successes: unknown[] = [];
+    breaker.onSuccess((e) => successes.push(e));
+    breaker.acquire().countSuccess('ok');
+    expect(successes).toEqual([{ name: 'db', duration: 0 }]);
+  });
+
+  it('rejects an unknown kind before reporting anything', () => {
+    const { breaker } = setup({ strategy: { kind: 'consecutive-failures', failures: 1 } });
+    const permit = breaker.acquire();
+    expect(() => permit.countFailure(new Error('x'), 'oops' as never)).toThrow(
+      new TypeError('@dyno/breaker: `kind` must be "error" or "result"; received "oops"'),
+    );
+    expect(breaker.state).toBe('closed');
+    permit.countFailure(new Error('x'));
+    expect(breaker.state).toBe('open');
+  });
+});

@@ -1,5 +1,10 @@
 import { type Clock, defaultName, is, type Rules, systemClock, validate } from '@dyno/core';
-import { type CircuitBreakerOptions, DEFAULT_CIRCUIT_BREAKER_OPTIONS } from '../options.js';
+import {
+  type CircuitBreakerOptions,
+  DEFAULT_CIRCUIT_BREAKER_OPTIONS,
+  DEFAULT_HALF_OPEN_RATIO,
+  type HalfOpenRatioOptions,
+} from '../options.js';
 import type { CircuitSnapshot } from '../snapshot.js';
 import { createStrategy } from '../strategies/create.js';
 import type { Strategy } from '../strategies/strategy.js';
@@ -19,7 +24,11 @@ export interface Config {
   readonly halfOpenProbes: number;
   readonly halfOpenSuccesses: number;
   readonly halfOpenMaxWait: number;
+  /** `halfOpenRatio.calls`, or 0 when half-open is judged by "any failure re-opens". */
+  readonly halfOpenCalls: number;
+  readonly halfOpenThreshold: number;
   readonly isFailure: ((value: unknown, kind: 'error' | 'result') => boolean) | undefined;
+  readonly exposeResults: boolean;
 }
 
 /** Everything a constructor needs, validated before anything is built. */
@@ -30,6 +39,7 @@ export interface Resolved {
   readonly snapshot: CircuitSnapshot | undefined;
 }
 
+const COUNT = is.integer(1, 1_000_000);
 const RULES: Rules<CircuitBreakerOptions> = {
   name: is.string,
   clock: is.clock,
@@ -37,11 +47,17 @@ const RULES: Rules<CircuitBreakerOptions> = {
   openDuration: is.duration(0, true),
   backoffFactor: is.number(1, 1_000),
   maxOpenDuration: is.duration(0, true),
-  halfOpenProbes: is.integer(1, 1_000_000),
-  halfOpenSuccesses: is.integer(1, 1_000_000),
+  halfOpenProbes: COUNT,
+  halfOpenSuccesses: COUNT,
   halfOpenMaxWait: is.duration(0, true),
+  halfOpenRatio: is.object,
   isFailure: is.function,
+  exposeResults: is.boolean,
   snapshot: is.object,
+};
+const RATIO_RULES: Rules<HalfOpenRatioOptions> = {
+  calls: COUNT,
+  threshold: is.number(0, 1, true),
 };
 
 const D = DEFAULT_CIRCUIT_BREAKER_OPTIONS;
@@ -53,7 +69,10 @@ const DEFAULT_CONFIG: Config = Object.freeze({
   halfOpenProbes: D.halfOpenProbes,
   halfOpenSuccesses: D.halfOpenSuccesses,
   halfOpenMaxWait: D.openDuration,
+  halfOpenCalls: 0,
+  halfOpenThreshold: DEFAULT_HALF_OPEN_RATIO.threshold,
   isFailure: undefined,
+  exposeResults: D.exposeResults,
 });
 
 /** Validates `CircuitBreaker` options; throws before anything is built. */
@@ -68,6 +87,7 @@ export function resolveBreaker(options: CircuitBreakerOptions | undefined): Reso
       `${PKG}: option \`maxOpenDuration\` must be at least \`openDuration\` (${openDuration}); received ${maxOpenDuration}`,
     );
   }
+  const ratio = resolveRatio(o);
   const config = shared({
     clock: o.clock ?? systemClock,
     openDuration,
@@ -76,13 +96,33 @@ export function resolveBreaker(options: CircuitBreakerOptions | undefined): Reso
     halfOpenProbes: o.halfOpenProbes ?? D.halfOpenProbes,
     halfOpenSuccesses: o.halfOpenSuccesses ?? D.halfOpenSuccesses,
     halfOpenMaxWait: o.halfOpenMaxWait ?? openDuration,
+    halfOpenCalls: ratio === undefined ? 0 : ratio.calls,
+    halfOpenThreshold: ratio === undefined ? DEFAULT_HALF_OPEN_RATIO.threshold : ratio.threshold,
     isFailure: o.isFailure,
+    exposeResults: o.exposeResults ?? D.exposeResults,
   });
   return {
     name: o.name ?? defaultName('breaker'),
     strategy,
     config,
     snapshot,
+  };
+}
+
+/** `halfOpenRatio` with its defaults, or `undefined` when half-open keeps the default judging. */
+function resolveRatio(
+  o: Partial<CircuitBreakerOptions>,
+): Required<HalfOpenRatioOptions> | undefined {
+  if (o.halfOpenRatio === undefined) return undefined;
+  if (o.halfOpenSuccesses !== undefined) {
+    throw new TypeError(
+      `${PKG}: options \`halfOpenRatio\` and \`halfOpenSuccesses\` exclude each other (a ratio closes the circuit by itself); received both`,
+    );
+  }
+  const given = validate(PKG, o.halfOpenRatio, RATIO_RULES, 'halfOpenRatio.');
+  return {
+    calls: given.calls ?? DEFAULT_HALF_OPEN_RATIO.calls,
+    threshold: given.threshold ?? DEFAULT_HALF_OPEN_RATIO.threshold,
   };
 }
 

@@ -23,13 +23,26 @@ export class Emitters {
   success: EventEmitter<SuccessEvent> | undefined;
   failure: EventEmitter<FailureEvent> | undefined;
   reject: EventEmitter<RejectEvent> | undefined;
+  readonly #name: string;
 
-  /** The emitter of one event, made on first use. */
+  /** `name` is the breaker's, to name it when one of its listeners throws. */
+  constructor(name: string) {
+    this.#name = name;
+  }
+
+  /**
+   * The emitter of one event, made on first use. A listener that throws is reported by
+   * `@dyno/core` (`reportListenerError`, as `@dyno/breaker "name" onBreak`) and never reaches
+   * the breaker, so a transition is never left half done.
+   */
   get<K extends Exclude<keyof Emitters, `emit${string}` | 'get' | 'timed'>>(
     key: K,
   ): NonNullable<Emitters[K]> {
     const slots = this as unknown as Record<K, unknown>;
-    if (slots[key] === undefined) slots[key] = new EventEmitter();
+    if (slots[key] === undefined) {
+      const event = `on${key[0]?.toUpperCase()}${key.slice(1)}`;
+      slots[key] = new EventEmitter(`@dyno/breaker "${this.#name}" ${event}`);
+    }
     return slots[key] as NonNullable<Emitters[K]>;
   }
 

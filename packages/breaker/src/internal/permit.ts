@@ -1,9 +1,10 @@
+import { format } from '@dyno/core';
 import type { CircuitPermit } from '../permit.js';
 import { type ProbeWatch, RELEASED } from './trip.js';
 
 /** The breaker's side of its permits (made once per breaker, on the first `acquire`). */
 export interface PermitSink {
-  /** One reported outcome, as `execute` settles it; `now` is `undefined` when not given. */
+  /** One reported outcome, judged as `execute` judges it; `now` is `undefined` when not given. */
   settle(
     epoch: number,
     start: number,
@@ -12,11 +13,24 @@ export interface PermitSink {
     aborted: boolean,
     now: number | undefined,
   ): void;
-  /** A permit given back without an outcome: a probe of `epoch` frees its slot. */
-  release(epoch: number): void;
+  /** One outcome the caller judged: `failure` is the verdict, `isError` the kind of `value`. */
+  count(
+    epoch: number,
+    start: number,
+    failure: boolean,
+    value: unknown,
+    isError: boolean,
+    aborted: boolean,
+    now: number | undefined,
+  ): void;
+  /** A permit given back without an outcome: a probe of `epoch` started at `start` frees its slot. */
+  release(epoch: number, start: number): void;
 }
 
-/** A `CircuitPermit`: settles its breaker once, with the epoch and start of its admission. */
+/**
+ * A `CircuitPermit`: settles its breaker once, with the epoch and start of its admission (a
+ * probe's start is its admission time, so its hung-probe wait is its own).
+ */
 export class Permit implements CircuitPermit {
   #sink: PermitSink | undefined;
   readonly #epoch: number;
@@ -48,7 +62,7 @@ export class Permit implements CircuitPermit {
    * `@dyno/pool`): without it, the code built on them was thrown away after every one.
    */
   static readonly shapeKeeper: object = new Permit(
-    { settle: () => {}, release: () => {} },
+    { settle: () => {}, count: () => {}, release: () => {} },
     0,
     Number.NaN,
     undefined,
@@ -63,9 +77,23 @@ export class Permit implements CircuitPermit {
     this.#report(error, true, now);
   }
 
+  countSuccess(result?: unknown, now?: number): void {
+    this.#count(false, result, false, now);
+  }
+
+  countFailure(value: unknown, kind: 'error' | 'result' = 'error', now?: number): void {
+    if (kind !== 'error' && kind !== 'result') {
+      throw new TypeError(
+        `@dyno/breaker: \`kind\` must be "error" or "result"; received ${format(kind)}`,
+      );
+    }
+    this.#count(true, value, kind === 'error', now);
+  }
+
   release(): void {
     const sink = this.#take();
-    if (sink !== undefined && this.#watch?.released !== true) sink.release(this.#epoch);
+    if (sink !== undefined && this.#watch?.released !== true)
+      sink.release(this.#epoch, this.#start);
   }
 
   #report(value: unknown, isError: boolean, now: number | undefined): void {
@@ -73,6 +101,13 @@ export class Permit implements CircuitPermit {
     if (sink === undefined) return;
     const epoch = this.#watch?.released === true ? RELEASED : this.#epoch;
     sink.settle(epoch, this.#start, value, isError, this.#signal?.aborted === true, now);
+  }
+
+  #count(failure: boolean, value: unknown, isError: boolean, now: number | undefined): void {
+    const sink = this.#take();
+    if (sink === undefined) return;
+    const epoch = this.#watch?.released === true ? RELEASED : this.#epoch;
+    sink.count(epoch, this.#start, failure, value, isError, this.#signal?.aborted === true, now);
   }
 
   // the sink once, then never again; a probe's signal is no longer watched

@@ -5,4 +5,11 @@ export const CLOSED = 0;
 export const OPEN = 1;
 export const HALF_OPEN = 2;
 export const ISOLATED = 3;
-export const STATES: readonly CircuitState[] = ['closed', 'open', 'half-open', 'isolated'];
+export const DISABLED = 4;
+export const STATES: readonly CircuitState[] = [
+  'closed',
+  'open',
+  'half-open',
+  'isolated',
+  'disabled',
+];

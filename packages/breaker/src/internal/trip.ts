@@ -1,39 +1,86 @@
 import { type Disposable, onAbort } from '@dyno/core';
 import type { CircuitSnapshot, WindowSnapshot } from '../snapshot.js';
 import type { Config } from './config.js';
-import { CLOSED, HALF_OPEN, ISOLATED, OPEN, STATES } from './states.js';
+import { CLOSED, DISABLED, HALF_OPEN, ISOLATED, OPEN, STATES } from './states.js';
+
+/** What a half-open circuit does after a counted probe outcome. */
+export const STAY = 0;
+export const REOPEN = 1;
+export const CLOSE = 2;
 
 /**
  * The bookkeeping of a circuit that has left the closed state: made on its first trip, so a
- * breaker that never tripped carries one empty field instead of six.
+ * breaker that never tripped carries one empty field instead of seven.
  */
 export class Trip {
-  // open: when probes may start; half-open: when the oldest running probe started
+  // open: when probes may start
   at = 0;
   // failed probes in a row, which drive the backoff
   reopens = 0;
-  // half-open probes running, and successful probes so far
-  probes = 0;
+  // the start times of the running half-open probes, oldest first: each probe is judged hung
+  // from its own start
+  readonly running: number[] = [];
+  // counted probe outcomes in this half-open state
   successes = 0;
+  failures = 0;
+  // live `isolate()` disposables of this isolated state
   isolations = 0;
   reason: unknown = undefined;
 
-  /** A new state began: no probe runs and none has succeeded. */
+  /** A new state began: no probe runs, none was counted, nothing isolates it yet. */
   enter(): void {
-    this.probes = 0;
+    this.running.length = 0;
     this.successes = 0;
+    this.failures = 0;
+    this.isolations = 0;
   }
 
-  /** Takes a probe permit if one of `max` is free; the first probe starts the hung-probe wait. */
-  admitProbe(now: number, max: number): boolean {
-    if (this.probes >= max) return false;
-    if (this.probes++ === 0) this.at = now;
+  /** Takes a probe permit at `now` if one is free; `false` when every permit is taken. */
+  admitProbe(now: number, config: Config): boolean {
+    if (this.running.length >= this.probeLimit(config)) return false;
+    // the clock is monotonic, so the list stays oldest first
+    this.running.push(now);
     return true;
   }
 
-  /** True when probes have run for `wait` ms without an answer. */
+  /** A probe that started at `start` ended (counted or not): its permit is free again. */
+  endProbe(start: number): void {
+    const i = this.running.indexOf(start);
+    if (i !== -1) this.running.splice(i, 1);
+  }
+
+  /** True when the oldest running probe has run for `wait` ms without an answer. */
   hung(now: number, wait: number): boolean {
-    return this.probes > 0 && now - this.at >= wait;
+    const oldest = this.running[0];
+    return oldest !== undefined && now - oldest >= wait;
+  }
+
+  /**
+   * Counts one probe outcome and answers `STAY`, `REOPEN` or `CLOSE`. By default the first
+   * failure re-opens and `halfOpenSuccesses` successes close. With `halfOpenRatio`, the first
+   * `calls` outcomes are judged together (failures / calls >= threshold re-opens, else it
+   * closes), decided as soon as the remaining outcomes can no longer change the verdict.
+   */
+  judge(failure: boolean, config: Config): number {
+    const calls = config.halfOpenCalls;
+    if (calls === 0) {
+      if (failure) return REOPEN;
+      return ++this.successes >= config.halfOpenSuccesses ? CLOSE : STAY;
+    }
+    if (failure) this.failures++;
+    else this.successes++;
+    const threshold = config.halfOpenThreshold;
+    if (this.failures / calls >= threshold) return REOPEN;
+    // even if every outcome still to come failed, the ratio would stay under the threshold
+    if ((calls - this.successes) / calls < threshold) return CLOSE;
+    return STAY;
+  }
+
+  /** Probes that may run at once: with `halfOpenRatio`, no more than outcomes still needed. */
+  probeLimit(config: Config): number {
+    const calls = config.halfOpenCalls;
+    if (calls === 0) return config.halfOpenProbes;
+    return Math.min(config.halfOpenProbes, calls - this.successes - this.failures);
   }
 
   /** The circuit opened at `now`; a failed probe backs the open duration off. */
@@ -66,7 +113,10 @@ export class Trip {
   }
 }
 
-/** A circuit as plain JSON at `now`; an isolated one is saved as open for a full duration. */
+/**
+ * A circuit as plain JSON at `now`; an isolated one is saved as open for a full duration, a
+ * disabled one as closed (isolating and disabling belong to whoever did it).
+ */
 export function saveCircuit(
   state: number,
   trip: Trip | undefined,
@@ -74,9 +124,10 @@ export function saveCircuit(
   now: number,
   window: WindowSnapshot,
 ): CircuitSnapshot {
+  const saved = state === ISOLATED ? OPEN : state === DISABLED ? CLOSED : state;
   return {
     version: 1,
-    state: state === ISOLATED ? 'open' : (STATES[state] as 'closed' | 'open' | 'half-open'),
+    state: STATES[saved] as 'closed' | 'open' | 'half-open',
     openRemaining:
       state === OPEN
         ? (trip as Trip).at - now
@@ -105,21 +156,4 @@ export function watchProbe(signal: AbortSignal, release: () => void): ProbeWatch
     release();
   });
   return watch;
-}
-
-/** Asks `isFailure`; a classifier that throws counts the outcome as a failure. */
-export function classify(
-  isFailure: NonNullable<Config['isFailure']>,
-  value: unknown,
-  isError: boolean,
-): boolean {
-  try {
-    return isFailure(value, isError ? 'error' : 'result') === true;
-  } catch (error) {
-    // a broken classifier must not hide the outcome: count it as a failure, report the bug
-    queueMicrotask(() => {
-      throw error;
-    });
-    return true;
-  }
 }
