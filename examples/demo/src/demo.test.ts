@@ -4,13 +4,26 @@ describe('the demo in fast mode', () => {
   it('opens the breaker in the outage, probes, closes after recovery, and settles every call once', async () => {
     const lines: string[] = [];
     const fetched: Record<string, string> = {};
+    let dashboard = '';
+    let stopServing = () => {};
+    const serveUntil = new Promise<void>((resolve) => (stopServing = resolve));
     const report = await runDemo({
       fast: true,
-      log: (line) => lines.push(line),
+      log: (line) => {
+        lines.push(line);
+        // --serve: after the phases the dashboard is still up until told to stop
+        if (line.includes('serving the dashboard')) {
+          fetch(dashboard)
+            .then((r) => (fetched.served = String(r.status)))
+            .finally(stopServing);
+        }
+      },
       onReady: async (urls) => {
+        dashboard = urls.dashboard;
         fetched.metrics = await (await fetch(urls.prometheus)).text();
         fetched.dashboard = String((await fetch(urls.dashboard)).status);
       },
+      serveUntil,
     });
     if (report.transitions.at(-1) !== 'half-open->closed') console.log(lines.join('\n'));
     const t = report.transitions;
@@ -29,5 +42,19 @@ describe('the demo in fast mode', () => {
     expect(report.outcomes.fallbackSuccess).toBe(report.fallbacks);
     expect(fetched.metrics).toContain('dyno_calls_total');
     expect(fetched.dashboard).toBe('200');
+    expect(fetched.served).toBe('200');
+    // every row adds up, and the rows together account for every call
+    const rows = lines
+      .filter((l) => /^ *\d+\.\ds /.test(l))
+      .map((l) => l.trim().split(/ +/).slice(2, 8).map(Number));
+    expect(rows.length).toBeGreaterThan(3);
+    for (const [, done, ok = 0, fallbk = 0, failed = 0] of rows)
+      expect(done).toBe(ok + fallbk + failed);
+    const sum = (i: number) => rows.reduce((total, row) => total + (row[i] as number), 0);
+    expect(sum(0)).toBe(report.started);
+    expect(sum(1)).toBe(report.started);
+    const times = lines.filter((l) => /^ *\d+\.\ds /.test(l)).map((l) => l.trim().split(' ')[0]);
+    expect(new Set(times).size).toBe(times.length);
+    expect(lines.some((l) => /healthy→outage/.test(l))).toBe(true);
   }, 30_000);
 });

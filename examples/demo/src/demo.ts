@@ -28,6 +28,11 @@ export interface DemoOptions {
   readonly log?: (line: string) => void;
   /** Called once the servers listen, with their URLs. */
   readonly onReady?: (urls: DemoUrls) => void | Promise<void>;
+  /**
+   * After the three phases, keep calling the (recovered) upstream and serving the dashboard until
+   * this resolves (`pnpm demo -- --serve` resolves it on Ctrl-C).
+   */
+  readonly serveUntil?: Promise<void>;
 }
 
 /** The URLs the demo serves while it runs. */
@@ -116,12 +121,20 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoReport> {
 
   const count = { started: 0, succeeded: 0, fallbacks: 0, failed: 0, twice: 0, retries: 0 };
   const pending = new Set<Promise<void>>();
-  let tick = { requests: 0, successes: 0, fallbacks: 0, latency: new Histogram() };
+  const newTick = () => ({
+    started: 0,
+    successes: 0,
+    fallbacks: 0,
+    failed: 0,
+    phases: [phase] as Phase[],
+    latency: new Histogram(),
+  });
+  let tick = newTick();
   const start = performance.now();
 
   const fire = () => {
     count.started++;
-    tick.requests++;
+    tick.started++;
     const t0 = performance.now();
     let settled = false;
     const done: Promise<void> = call().then(
@@ -141,6 +154,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoReport> {
         if (settled) count.twice++;
         settled = true;
         count.failed++;
+        tick.failed++;
       },
     );
     pending.add(done);
@@ -149,16 +163,24 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoReport> {
 
   log(HEADER);
   let before = metrics.snapshot().totals;
+  let printedAt = Number.NaN;
   const print = () => {
+    const at = performance.now() - start;
+    const settled = tick.successes + tick.fallbacks + tick.failed;
+    // the final print right after the last tick would repeat its time with nothing in it
+    if (tick.started === 0 && settled === 0 && at - printedAt < s.tick / 2) return;
+    printedAt = at;
     const totals = metrics.snapshot().totals;
     const h = tick.latency;
     log(
       formatLine({
-        at: performance.now() - start,
-        phase,
-        requests: tick.requests,
+        at,
+        phase: tick.phases.join('→'),
+        started: tick.started,
         successes: tick.successes,
         fallbacks: tick.fallbacks,
+        failed: tick.failed,
+        inFlight: pending.size,
         outcomes: delta(totals, before),
         state: breaker.state,
         p50: h.count === 0 ? Number.NaN : h.percentile(50),
@@ -166,13 +188,14 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoReport> {
       }),
     );
     before = totals;
-    tick = { requests: 0, successes: 0, fallbacks: 0, latency: new Histogram() };
+    tick = newTick();
   };
 
   const load = setInterval(fire, s.interval);
   const printer = setInterval(print, s.tick);
   const setPhase = (next: Phase) => {
     phase = next;
+    tick.phases.push(next);
     upstream.phase = next;
     log(`         phase: ${next}`);
   };
@@ -181,6 +204,10 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoReport> {
   await sleep(s.outage);
   setPhase('recovered');
   await sleep(s.recovered);
+  if (options.serveUntil !== undefined) {
+    log(`         serving the dashboard at ${urls.dashboard} until Ctrl-C`);
+    await options.serveUntil;
+  }
   clearInterval(load);
   // every call is bounded by its timeouts: wait for the last ones, then close everything
   while (pending.size > 0) await Promise.all([...pending]);
