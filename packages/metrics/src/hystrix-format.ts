@@ -122,6 +122,9 @@ export function toHystrixThreadPool(
     rollingCountThreadsExecuted: p.executed,
     rollingMaxActiveThreads: p.maxActive,
     rollingCountCommandRejections: p.rejected,
+    // not a Hystrix field (readers ignore unknown ones): tasks still running after their slot
+    // was given back, which a thread pool cannot have
+    dynoAbandonedCount: p.abandoned,
     propertyValue_queueSizeRejectionThreshold: cap(p.queue),
     propertyValue_metricsRollingStatisticalWindowInMilliseconds: s.window,
     reportingHosts: 1,

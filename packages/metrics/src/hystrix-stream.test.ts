@@ -217,11 +217,23 @@ describe('toHystrixThreadPool', () => {
       rollingCountThreadsExecuted: 2,
       rollingMaxActiveThreads: 2,
       rollingCountCommandRejections: 1,
+      dynoAbandonedCount: 0,
       propertyValue_queueSizeRejectionThreshold: 2_147_483_647,
       propertyValue_metricsRollingStatisticalWindowInMilliseconds: 10_000,
       reportingHosts: 1,
     });
     expect(toHystrixCommand(m.snapshot(), 0).threadPool).toBe('db');
+  });
+
+  it("carries the pool's abandoned tasks as dynoAbandonedCount, read at snapshot time", () => {
+    const m = new Metrics({ name: 'svc', clock: new ManualClock() });
+    const pool = new FakePool('db');
+    m.observe(pool);
+    pool.abandoned = 3;
+    expect(m.snapshot().pool?.abandoned).toBe(3);
+    expect(toHystrixThreadPool(m.snapshot(), 0)?.dynoAbandonedCount).toBe(3);
+    pool.abandoned = 1;
+    expect(toHystrixThreadPool(m.snapshot(), 0)?.dynoAbandonedCount).toBe(1);
   });
 });
 

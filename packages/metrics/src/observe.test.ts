@@ -68,6 +68,7 @@ describe('Metrics.observe', () => {
       queued: 3,
       concurrency: 4,
       queue: 8,
+      abandoned: 0,
       executed: 2,
       rejected: 1,
       maxActive: 2,

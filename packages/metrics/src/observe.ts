@@ -37,6 +37,11 @@ export interface ObservablePool {
   readonly queued: number;
   readonly concurrency: number;
   readonly queue: number;
+  /**
+   * Tasks that timed out, were given back their slot and have not settled yet (a `@dyno/pool`
+   * gauge); read at snapshot time, 0 for a pool without it.
+   */
+  readonly abandoned?: number;
   /** Tasks that took a slot since the pool was made; needed only with `{ poolStarts: 'begin' }`. */
   readonly started?: number;
   readonly onStart: Event<{ readonly name: string; readonly active: number }>;

@@ -49,6 +49,7 @@ function sample(): Metrics[] {
   const pool = new FakePool('db');
   m.observe(pool);
   pool.run();
+  pool.abandoned = 2;
   const idle = new Metrics({ name: 'idle', clock });
   return [m, idle];
 }
@@ -83,6 +84,8 @@ describe('prometheusText', () => {
     expect(text).toContain('dyno_latency_seconds{name="idle",quantile="0.5"} NaN\n');
     expect(text).toMatch(/^dyno_circuit_open\{name="get .*"\} 1$/m);
     expect(text).toMatch(/^dyno_pool_active\{name="get .*",pool="db"\} 1$/m);
+    expect(text).toMatch(/^# TYPE dyno_pool_abandoned gauge$/m);
+    expect(text).toMatch(/^dyno_pool_abandoned\{name="get .*",pool="db"\} 2$/m);
     expect(text).not.toContain('dyno_circuit_open{name="idle"');
     expect(text.endsWith('\n')).toBe(true);
   });

@@ -155,6 +155,12 @@ export function renderPrometheus(
       gauge('pool_active', 'Tasks running in the pool.', s.pool.active, pool);
       gauge('pool_queued', 'Tasks waiting in the pool queue.', s.pool.queued, pool);
       gauge('pool_concurrency', 'The pool concurrency limit.', s.pool.concurrency, pool);
+      gauge(
+        'pool_abandoned',
+        'Timed-out tasks given back their slot that still run (they ignored their signal).',
+        s.pool.abandoned,
+        pool,
+      );
     }
     const latency = `${prefix}latency_seconds`;
     const help =

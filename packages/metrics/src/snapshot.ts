@@ -38,6 +38,11 @@ export interface PoolSnapshot {
   readonly concurrency: number;
   /** The maximum queue length. */
   readonly queue: number;
+  /**
+   * Timed-out tasks whose slot was given back and that still run (they ignored their signal):
+   * calls the dependency sees beyond `active`. 0 for a pool that does not report it.
+   */
+  readonly abandoned: number;
   /** Tasks started within the window. */
   readonly executed: number;
   /** Tasks the pool refused within the window. */

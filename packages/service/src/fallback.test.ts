@@ -1,10 +1,8 @@
 import { BrokenCircuitError } from '@dyno/breaker';
-import { DynoError } from '@dyno/core';
-import { CompoundError } from '@dyno/retry';
-import { FallbackError } from './errors.js';
+import { onListenerError } from '@dyno/core';
+import type { FallbackEvent } from './events.js';
 import { service } from './service.js';
-import type { ServiceContext } from './service-context.js';
-import { tripAfter } from './test-support/helpers.js';
+import { tripAfter, watchUnhandled } from './test-support/helpers.js';
 
 const down = new Error('down');
 const failing = () => Promise.reject(down);
@@ -53,83 +51,87 @@ describe('service fallback', () => {
     expect(s.metrics?.snapshot().counts.fallbackSuccess).toBe(2);
   });
 
-  it('rejects with FallbackError keeping both causes when the fallback throws', async () => {
-    const broken = new Error('fallback broke');
-    const s = service(failing, {
-      name: 'users',
-      retry: false,
-      fallback: () => {
-        throw broken;
-      },
-    });
-    const error = (await s().catch((e: unknown) => e)) as FallbackError;
-    expect(error).toBeInstanceOf(FallbackError);
-    expect(FallbackError.isInstance(error)).toBe(true);
-    expect(DynoError.isInstance(error)).toBe(true);
-    expect(error.code).toBe('DYNO_FALLBACK_FAILED');
-    expect(error.source).toBe('users');
-    expect(error.cause).toBe(broken);
-    expect(error.error).toBe(down);
-    expect(error.message).toBe(
-      'The fallback of "users" failed: fallback broke (the call had failed: down)',
-    );
+  it.each([
+    ['throws', new Error('fallback broke')],
+    ['throws a non-Error', 'plain'],
+    ['rejects', new Error('fallback rejected')],
+    ['rejects with undefined', undefined],
+  ])('rejects with what a fallback function %s, as itself', async (how, thrown) => {
+    const unhandled = watchUnhandled();
+    const fallback = how.startsWith('throws')
+      ? () => {
+          throw thrown;
+        }
+      : () => Promise.reject(thrown);
+    const s = service(failing, { name: 'users', retry: false, fallback });
+    const events: FallbackEvent[] = [];
+    s.onFallback((e) => events.push(e));
+    await expect(s()).rejects.toBe(thrown);
     expect(s.metrics?.snapshot().counts.fallbackFailure).toBe(1);
+    expect(s.metrics?.snapshot().counts.fallbackSuccess).toBe(0);
+    expect(events).toEqual([
+      { name: 'users', error: down, succeeded: false, fallbackError: thrown },
+    ]);
+    unhandled.stop();
+    expect(unhandled.seen).toEqual([]);
   });
 
-  it('reports a rejected fallback promise and a non-Error throw as fallback failures', async () => {
-    const s = service(() => Promise.reject('plain'), {
+  it('answers with a thenable a fallback function returns', async () => {
+    const s = service(failing, {
       retry: false,
-      fallback: () => Promise.reject(42),
+      fallback: () =>
+        ({ then: (resolve: (v: string) => void) => resolve('later') }) as PromiseLike<string>,
     });
-    const error = (await s().catch((e: unknown) => e)) as FallbackError;
-    expect(error.cause).toBe(42);
-    expect(error.error).toBe('plain');
-    expect(error.message).toBe(
-      'The fallback of "service#' +
-        error.source?.split('#')[1] +
-        '" failed: 42 (the call had failed: plain)',
-    );
-    expect(FallbackError.isInstance(new Error('x'))).toBe(false);
+    await expect(s()).resolves.toBe('later');
   });
 
   it('works without metrics', async () => {
     const s = service(failing, { retry: false, metrics: false, fallback: () => 1 });
     await expect(s()).resolves.toBe(1);
+    const broken = new Error('x');
     const t = service(failing, {
       retry: false,
       metrics: false,
       fallback: () => {
-        throw new Error('x');
+        throw broken;
       },
     });
-    await expect(t()).rejects.toThrow(FallbackError);
+    await expect(t()).rejects.toBe(broken);
   });
 });
 
-describe('fallback and the breaker classification', () => {
-  const notFound = Object.assign(new Error('not found'), { status: 404 });
-  const isFailure = (value: unknown, kind: 'error' | 'result') =>
-    kind === 'error' && value !== notFound;
-
-  it('gives the caller an error the breaker does not count, neither retried nor replaced', async () => {
-    const fn = jest.fn((_context: ServiceContext) => Promise.reject(notFound));
-    const fallback = jest.fn(() => 'fallback');
-    const svc = service(fn, { breaker: { isFailure }, fallback, pool: false, timeout: false });
-    const error = await svc().catch((e: unknown) => e);
-    expect(fn).toHaveBeenCalledTimes(1);
-    expect(fallback).not.toHaveBeenCalled();
-    expect(CompoundError.isInstance(error)).toBe(true);
-    expect((error as CompoundError).cause).toBe(notFound);
-    svc.dispose();
+describe('service onFallback', () => {
+  it('reports each answered failure with the error that led to it', async () => {
+    let calls = 0;
+    const s = service(
+      () => {
+        calls++;
+        return calls === 1 ? Promise.reject(down) : 'ok';
+      },
+      { name: 'prices', retry: false, fallback: (_error, args) => `fb ${args.length}` },
+    );
+    const events: FallbackEvent[] = [];
+    const sub = s.onFallback((e) => events.push(e));
+    await expect(s()).resolves.toBe('fb 0');
+    await expect(s()).resolves.toBe('ok');
+    expect(events).toEqual([{ name: 'prices', error: down, succeeded: true }]);
+    expect(Object.isFrozen(events[0])).toBe(true);
+    sub.dispose();
+    calls = 0;
+    await s();
+    expect(events).toHaveLength(1);
   });
 
-  it('still falls back for errors the breaker counts', async () => {
-    const svc = service((_context: ServiceContext) => Promise.reject(new Error('down')), {
-      retry: false,
-      breaker: { isFailure },
-      fallback: 'fallback',
+  it('keeps the call and the process going when a listener throws, and reports it', async () => {
+    const reported: unknown[] = [];
+    const report = onListenerError((e) => reported.push(e.error, e.source));
+    const bug = new Error('listener bug');
+    const s = service(failing, { retry: false, fallback: 'fb' });
+    s.onFallback(() => {
+      throw bug;
     });
-    await expect(svc()).resolves.toBe('fallback');
-    svc.dispose();
+    await expect(s()).resolves.toBe('fb');
+    expect(reported).toEqual([bug, '@dyno/service onFallback']);
+    report.dispose();
   });
 });

@@ -33,6 +33,10 @@ describe('service options', () => {
     [{ timeout: 'x' }, TypeError, 'option `timeout` must be'],
     [{ clock: {} }, TypeError, 'option `clock` must be a Clock'],
     [{ retry: { attempts: 0 } }, RangeError, '@dyno/retry: option `attempts`'],
+    [{ retry: { attempts: '5' } }, TypeError, '@dyno/retry: option `attempts`'],
+    [{ retry: { attempts: null } }, TypeError, '@dyno/retry: option `attempts`'],
+    [{ fallbackOn: 'x' }, TypeError, 'option `fallbackOn` must be a function'],
+    [{ pool: { maxAbandoned: -1 } }, RangeError, '@dyno/pool: option `maxAbandoned`'],
     [{ breaker: { openDuration: -1 } }, RangeError, '@dyno/breaker: option `openDuration`'],
     [{ pool: { concurrency: 0 } }, RangeError, '@dyno/pool: option `concurrency`'],
     [{ metrics: { window: 5 } }, RangeError, '@dyno/metrics'],
@@ -49,6 +53,11 @@ describe('service options', () => {
       ),
     );
     expect(service(fn, { pool: { timeout: 10 } }).timeout).toBe(10);
+  });
+
+  it("caps no abandoned attempts in a pool it builds unless the pool's options do", () => {
+    expect(service(fn).pool?.maxAbandoned).toBe(Number.POSITIVE_INFINITY);
+    expect(service(fn, { pool: { maxAbandoned: 3 } }).pool?.maxAbandoned).toBe(3);
   });
 
   it('passes its clock and name to the parts it builds, their own options winning', () => {

@@ -22,14 +22,18 @@ export interface ServiceOptions<A extends unknown[] = unknown[], F = unknown> {
    */
   readonly name?: string | undefined;
   /**
-   * Retries each call: a shared `Retry`, `RetryOptions` for a new one, or `false`. A Retry built
-   * here never retries a call its own breaker short-circuited or its own pool turned away.
+   * Retries each call: a shared `Retry`, `RetryOptions` for a new one, or `false`. What is
+   * retried is the Retry's own decision (`isRetryable`, `shouldRetry`); a Retry built here also
+   * never retries a refusal (`BrokenCircuitError`, `PoolFullError`) nor a failure of one of your
+   * predicates (it rejects the call with what the predicate threw).
    * @default { attempts: 3 } (decorrelated jitter backoff from 100 ms)
    */
   readonly retry?: Retry | RetryOptions | false | undefined;
   /**
    * Stops calling a failing dependency: a shared `CircuitBreaker`, `CircuitBreakerOptions` for a
-   * new one, or `false`.
+   * new one, or `false`. What it counts is its own decision (`isFailure`, asked once per
+   * attempt); a refusal (the pool full, the circuit open) reaches it as neither success nor
+   * failure, since the dependency was never called.
    * @default {} (Hystrix: 10 s window in 10 buckets, 20 calls, 50 %, open 5 s)
    */
   readonly breaker?: CircuitBreaker | CircuitBreakerOptions | false | undefined;
@@ -39,18 +43,30 @@ export interface ServiceOptions<A extends unknown[] = unknown[], F = unknown> {
    */
   readonly pool?: Pool | PoolOptions | false | undefined;
   /**
-   * A deadline per attempt in ms, a shared `Timeout`, or `false`. A number is given to the pool
-   * the service builds (so a timed-out attempt keeps its slot until it really settles), else it
-   * makes a `Timeout` inside the pool.
-   * @default 1000 (Hystrix), or none when a given `Pool` has its own `timeout`
+   * A deadline per attempt in ms, a `Timeout` (its duration), or `false`. With a pool, the pool
+   * applies it (the pool's own `timeout` for a pool built here, a per-call deadline on a shared
+   * one), so a timed-out attempt holds its slot by the pool's rules (`abandonAfter`,
+   * `maxAbandoned`) whichever way the options are written. Without a pool it is a `Timeout`
+   * layer (the given instance, or one built here).
+   * @default 1000 (Hystrix), or none added when a given `Pool` has its own `timeout`
    */
   readonly timeout?: number | Timeout | false | undefined;
   /**
-   * What a failed call resolves with instead: a value or `(error, args) => value`. Its own
-   * failure rejects the call with `FallbackError`.
+   * What a failed call resolves with instead: a value or `(error, args) => value`. A fallback
+   * function that throws or rejects rejects the call with what it threw (the call's own failure
+   * is in the `onFallback` event).
    * @default undefined (no fallback)
    */
   readonly fallback?: Fallback<A, F> | undefined;
+  /**
+   * Which failures the fallback answers: called once per failed call with the error the call
+   * would reject with (the failure itself, or retry's `CompoundError` after two or more failed
+   * attempts); `false` passes the failure to the caller. Independent of what the breaker counts
+   * and what retry retries. A call its caller cancelled, or one rejected by a predicate that
+   * threw, never reaches it.
+   * @default undefined (every failure, refusals included)
+   */
+  readonly fallbackOn?: ((error: unknown) => boolean) | undefined;
   /**
    * Where every attempt's outcome and latency are recorded: a shared `Metrics`, `MetricsOptions`
    * for a new one, or `false`.
@@ -93,6 +109,7 @@ export const SERVICE_RULES: Rules<ServiceOptions> = Object.freeze({
       v === false || isPolicy(v) ? undefined : typeof v === 'number' ? positive.test(v) : 'type',
   },
   fallback: is.any,
+  fallbackOn: is.function,
   metrics: part('a Metrics'),
   clock: is.clock,
 });

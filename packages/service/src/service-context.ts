@@ -1,4 +1,7 @@
-/** What the protected function receives first: the attempt's signal and number. */
+/**
+ * What the protected function receives first: the attempt's signal and number, as own enumerable
+ * read-only properties on every path (so `{ ...context }` keeps both).
+ */
 export interface ServiceContext {
   /**
    * Aborted when the attempt should stop: its deadline passed (the reason is the

@@ -1,8 +1,16 @@
 import type { CircuitBreaker } from '@dyno/breaker';
-import { type Awaitable, abortReason, DisposedError, format } from '@dyno/core';
+import {
+  type Awaitable,
+  abortReason,
+  checkFunction,
+  DisposedError,
+  type Event,
+  format,
+} from '@dyno/core';
 import type { Metrics } from '@dyno/metrics';
 import type { Pool } from '@dyno/pool';
 import type { Retry } from '@dyno/retry';
+import type { FallbackEvent } from './events.js';
 import { type Invoker, runCall } from './internal/call.js';
 import { buildParts, type Parts } from './internal/parts.js';
 import type { ServiceOptions } from './options.js';
@@ -24,6 +32,11 @@ export interface ServiceFunction<A extends unknown[], R> {
   readonly timeout: number | false;
   /** Where outcomes are recorded, or `undefined` when turned off. */
   readonly metrics: Metrics | undefined;
+  /**
+   * A failed call was answered by the fallback: the call's failure, and whether the fallback
+   * gave a value (else what it threw, which the caller got). Only when a `fallback` is set.
+   */
+  readonly onFallback: Event<FallbackEvent>;
   /** The same function with a caller's signal: aborting it cancels the call at once. */
   withSignal(signal: AbortSignal): (...args: A) => Promise<R>;
   /**
@@ -78,6 +91,7 @@ function define(target: object, parts: Parts, methods: object): void {
     pool: read(parts.pool),
     timeout: read(parts.timeout),
     metrics: read(parts.metrics),
+    onFallback: read(parts.onFallback.event),
   });
   Object.assign(target, methods);
 }
@@ -97,9 +111,7 @@ export function service<A extends unknown[], R, F = never>(
   fn: (context: ServiceContext, ...args: A) => Awaitable<R>,
   options?: ServiceOptions<A, F>,
 ): ServiceFunction<A, Awaited<R> | F> {
-  if (typeof fn !== 'function') {
-    throw new TypeError(`@dyno/service: \`fn\` must be a function; received ${format(fn)}`);
-  }
+  checkFunction('@dyno/service', 'fn', fn);
   // the common arities call without a spread, which allocates and cost ~15 ns per call
   const f = fn as (this: unknown, ...all: unknown[]) => unknown;
   const invoke: Invoker = (thisArg, args, context) => {

@@ -89,6 +89,7 @@ export function buildSnapshot(state: SnapshotState): MetricsSnapshot {
             queued: pool.queued,
             concurrency: pool.concurrency,
             queue: pool.queue,
+            abandoned: typeof pool.abandoned === 'number' ? pool.abandoned : 0,
             executed: sums[S.POOL_STARTED] as number,
             rejected: sums[S.POOL_REJECTED] as number,
             maxActive: sums[S.MAX_POOL_ACTIVE] as number,

@@ -48,6 +48,7 @@ describe('registerOtelMetrics', () => {
     const pool = new FakePool('db');
     m.observe(pool);
     pool.run();
+    pool.abandoned = 2;
     const sub = registerOtelMetrics(meter, m);
     const rm = await collect();
     const calls = points(rm, 'dyno.calls');
@@ -78,6 +79,10 @@ describe('registerOtelMetrics', () => {
       attributes: { name: 'checkout', pool: 'db' },
     });
     expect(points(rm, 'dyno.pool.queued')[0]?.value).toBe(0);
+    expect(points(rm, 'dyno.pool.abandoned')[0]).toMatchObject({
+      value: 2,
+      attributes: { name: 'checkout', pool: 'db' },
+    });
 
     m.record('success', 1);
     breaker.moveTo('open');

@@ -44,8 +44,8 @@ const KEYS: readonly (keyof OutcomeCounts)[] = [
  * - `dyno.in_flight` (up-down counter), `dyno.in_flight.max`, `dyno.error_percentage`,
  *   `dyno.request_rate` (gauges over the rolling window);
  * - `dyno.latency` (gauge, ms, per `quantile` from 0 to 1, over the latency window);
- * - `dyno.circuit.open` (gauge 0/1) and `dyno.pool.active`, `dyno.pool.queued` (up-down
- *   counters) for observed breakers and pools.
+ * - `dyno.circuit.open` (gauge 0/1) and `dyno.pool.active`, `dyno.pool.queued`,
+ *   `dyno.pool.abandoned` (up-down counters) for observed breakers and pools.
  * Dispose the result to stop reporting.
  */
 export function registerOtelMetrics(
@@ -113,6 +113,11 @@ export function registerOtelMetrics(
     description: 'Tasks waiting in the pool queue.',
     unit: '{task}',
   });
+  const poolAbandoned = meter.createObservableUpDownCounter(`${prefix}pool.abandoned`, {
+    description:
+      'Timed-out tasks given back their slot that still run (they ignored their signal).',
+    unit: '{task}',
+  });
   const instruments: Observable[] = [
     calls,
     inFlight,
@@ -123,6 +128,7 @@ export function registerOtelMetrics(
     circuitOpen,
     poolActive,
     poolQueued,
+    poolAbandoned,
   ];
 
   const observe = (result: BatchObservableResult, s: MetricsSnapshot): void => {
@@ -142,6 +148,7 @@ export function registerOtelMetrics(
     if (s.pool !== null) {
       result.observe(poolActive, s.pool.active, { name: s.name, pool: s.pool.name });
       result.observe(poolQueued, s.pool.queued, { name: s.name, pool: s.pool.name });
+      result.observe(poolAbandoned, s.pool.abandoned, { name: s.name, pool: s.pool.name });
     }
   };
   const callback = (result: BatchObservableResult): void => {

@@ -25,6 +25,8 @@ export class FakePool {
   active = 0;
   queued = 0;
   started = 0;
+  /** `@dyno/pool`'s gauge; left `undefined`, the pool of a package that has none. */
+  abandoned: number | undefined = undefined;
   readonly start = new EventEmitter<{
     name: string;
     active: number;

@@ -1,13 +1,12 @@
-import { abortReason } from '@dyno/core';
-import { CompoundError } from '@dyno/retry';
-import { FallbackError } from '../errors.js';
+import { abortReason, isThenable } from '@dyno/core';
 import type { Parts } from './parts.js';
 
 /**
- * Answers a failed call with the service's fallback, or rethrows: a call its caller cancelled
- * rejects with the signal's reason, and an error the breaker's `isFailure` does not count as a
- * failure is the dependency's answer, passed on as it is (opossum#540). A fallback's own failure
- * rejects with `FallbackError`; every fallback outcome is counted in the metrics.
+ * Answers a failed call with the service's fallback, or rethrows. A call its caller cancelled
+ * rejects with the signal's reason; a failure `fallbackOn` turns down reaches the caller as it
+ * is. The fallback is user code: what its function throws or rejects with is the call's
+ * rejection, as itself (the call's own failure goes to `onFallback`). Every fallback outcome is
+ * counted in the metrics; `fallbackOn` throwing rejects the call with what it threw.
  */
 export function runFallback(
   p: Parts,
@@ -17,35 +16,39 @@ export function runFallback(
   signal: AbortSignal | undefined,
 ): unknown {
   if (signal?.aborted) throw abortReason(signal);
-  if (p.breaker !== undefined && !p.breaker.countsAsFailure(lastError(error))) throw error;
+  if (p.fallbackOn !== undefined && !p.fallbackOn(error)) throw error;
   const fallback = p.fallback;
-  if (typeof fallback !== 'function') {
-    p.metrics?.record('fallback-success');
-    return fallback;
-  }
+  if (typeof fallback !== 'function') return succeeded(p, error, fallback);
   let result: unknown;
+  let thenable: boolean;
   try {
     result = fallback.call(thisArg, error, args);
+    thenable = isThenable(result);
   } catch (fallbackError) {
     throw failed(p, error, fallbackError);
   }
+  // a plain value needs no turn of the event loop
+  if (!thenable) return succeeded(p, error, result);
   return Promise.resolve(result).then(
-    (value) => {
-      p.metrics?.record('fallback-success');
-      return value;
-    },
+    (value) => succeeded(p, error, value),
     (fallbackError) => {
       throw failed(p, error, fallbackError);
     },
   );
 }
 
-function failed(p: Parts, error: unknown, fallbackError: unknown): FallbackError {
-  p.metrics?.record('fallback-failure');
-  return new FallbackError(p.name, error, fallbackError);
+function succeeded(p: Parts, error: unknown, value: unknown): unknown {
+  p.metrics?.record('fallback-success');
+  if (p.onFallback.hasListeners) {
+    p.onFallback.emit(Object.freeze({ name: p.name, error, succeeded: true }));
+  }
+  return value;
 }
 
-/** The error of the last attempt: retry's `CompoundError` keeps it as its `cause`. */
-function lastError(error: unknown): unknown {
-  return CompoundError.isInstance(error) ? error.cause : error;
+function failed(p: Parts, error: unknown, fallbackError: unknown): unknown {
+  p.metrics?.record('fallback-failure');
+  if (p.onFallback.hasListeners) {
+    p.onFallback.emit(Object.freeze({ name: p.name, error, succeeded: false, fallbackError }));
+  }
+  return fallbackError;
 }

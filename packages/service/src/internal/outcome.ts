@@ -10,3 +10,13 @@ export function isRejection(error: unknown): boolean {
 export function isOwnTimeout(error: unknown, source: string | undefined): boolean {
   return source !== undefined && TimeoutError.isInstance(error) && error.source === source;
 }
+
+/**
+ * What an attempt rejects with, under a Retry the service built, when one of the user's
+ * predicates (the breaker's `isFailure`) threw while the attempt was judged: that Retry's
+ * `isRetryable` rethrows `thrown`, so Retry rejects the call with it, as itself, and never
+ * retries it. Never seen outside the service.
+ */
+export class PredicateThrew {
+  constructor(readonly thrown: unknown) {}
+}

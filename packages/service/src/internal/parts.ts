@@ -1,24 +1,45 @@
 import { CircuitBreaker } from '@dyno/breaker';
-import { type Clock, type Disposable, defaultName, resolveOptions, systemClock } from '@dyno/core';
+import {
+  type Clock,
+  type Disposable,
+  defaultName,
+  EventEmitter,
+  resolveOptions,
+  systemClock,
+  toDisposable,
+} from '@dyno/core';
 import { Metrics, type MetricsOptions } from '@dyno/metrics';
 import { Pool, type PoolOptions, Timeout } from '@dyno/pool';
 import { Retry, type RetryOptions } from '@dyno/retry';
+import type { FallbackEvent } from '../events.js';
 import { isPolicy, SERVICE_RULES, type ServiceOptions } from '../options.js';
 import { EntryClock } from './entry-clock.js';
-import { isRejection } from './outcome.js';
+import { isRejection, PredicateThrew } from './outcome.js';
 
 const PKG = '@dyno/service';
+
+/** The options of `pool.execute` with a per-call deadline (the pool's `timeout` for that call). */
+export interface PoolCallOptions {
+  readonly signal?: AbortSignal | undefined;
+  readonly timeout?: number | false | undefined;
+}
 
 /** The parts of one service, built or shared, and what the service must dispose. */
 export interface Parts {
   readonly name: string;
   readonly clock: EntryClock;
   readonly retry: Retry | undefined;
+  /** The Retry was built here: its `isRetryable` rethrows a `PredicateThrew`'s value. */
+  readonly retryBuilt: boolean;
   readonly breaker: CircuitBreaker | undefined;
   /** The breaker reads `clock` (built here without a clock of its own): readings may be shared. */
   readonly breakerOnClock: boolean;
   readonly pool: Pool | undefined;
-  /** A separate deadline layer (when the pool cannot carry the timeout itself). */
+  /** A per-call deadline the pool applies (a shared pool with the service's `timeout`). */
+  readonly poolTimeout: number | undefined;
+  /** What the pool's `execute` gets for a call without a signal. */
+  readonly poolOptions: PoolCallOptions | undefined;
+  /** A deadline layer of its own, only when there is no pool. */
   readonly timeoutLayer: Timeout | undefined;
   /** The deadline per attempt in ms, wherever it lives, or `false`. */
   readonly timeout: number | false;
@@ -27,11 +48,14 @@ export interface Parts {
   readonly metrics: Metrics | undefined;
   readonly hasFallback: boolean;
   readonly fallback: unknown;
+  readonly fallbackOn: ((error: unknown) => boolean) | undefined;
+  readonly onFallback: EventEmitter<FallbackEvent>;
   /** Subscriptions and parts built here: disposed with the service. */
   readonly owned: Disposable[];
 }
 
 type Opts = ServiceOptions<unknown[], unknown>;
+type Base = { name: string; clock: Clock };
 
 /**
  * Validates the options and builds every part, in an order where a throw leaves nothing behind:
@@ -49,13 +73,15 @@ export function buildParts(defaultFnName: string | undefined, options: unknown):
       : isPolicy(o.breaker)
         ? (o.breaker as CircuitBreaker)
         : new CircuitBreaker({ ...base, ...(o.breaker as object) });
+  const retryBuilt = o.retry !== false && !isPolicy(o.retry);
   const retry =
     o.retry === false
       ? undefined
-      : isPolicy(o.retry)
-        ? (o.retry as Retry)
-        : buildRetry(base, (o.retry ?? { attempts: 3 }) as RetryOptions, breaker);
-  const { pool, timeoutLayer, timeout } = buildPoolAndTimeout(base, o);
+      : retryBuilt
+        ? buildRetry(base, (o.retry ?? { attempts: 3 }) as RetryOptions)
+        : (o.retry as Retry);
+  const deadline = buildPoolAndTimeout(base, o);
+  const { pool } = deadline;
   const metrics =
     o.metrics === false
       ? undefined
@@ -79,76 +105,90 @@ export function buildParts(defaultFnName: string | undefined, options: unknown):
     }
     if (retry !== undefined) owned.unshift(metrics.observe(retry));
   }
+  const onFallback = new EventEmitter<FallbackEvent>(`${PKG} onFallback`);
+  owned.push(toDisposable(() => onFallback.clear()));
   return {
     name,
     clock,
     retry,
+    retryBuilt,
     breaker,
     breakerOnClock:
       breaker !== undefined &&
       !isPolicy(o.breaker) &&
       (o.breaker as { clock?: unknown } | undefined)?.clock === undefined,
-    pool,
-    timeoutLayer,
-    timeout,
-    timeoutSource: timeoutLayer?.name ?? (pool?.timeout !== false ? pool?.name : undefined),
+    ...deadline,
     metrics,
     hasFallback: o.fallback !== undefined,
     fallback: o.fallback,
+    fallbackOn: o.fallbackOn,
+    onFallback,
     owned,
   };
 }
 
-function buildRetry(
-  base: { name: string; clock: Clock },
-  given: RetryOptions,
-  breaker: CircuitBreaker | undefined,
-): Retry {
+/**
+ * A Retry built here retries what its options say, except: a refusal (its breaker's or its
+ * pool's, or any other: a refused call would meet the same refusal at once, so retrying it only
+ * spins), and an attempt whose judging threw in a predicate of the user's (rethrown, so the call
+ * rejects with it). Given as `isRetryable`, which judges errors only, so a success is never judged
+ * at all (and a `shouldRetry` of the caller's keeps its meaning).
+ */
+function buildRetry(base: Base, given: RetryOptions): Retry {
   const user = given.isRetryable;
+  // a wrong kind is for Retry's own validation to report
   if (user !== undefined && typeof user !== 'function') return new Retry({ ...base, ...given });
-  // A call its breaker short-circuited or its pool turned away would meet the same refusal at
-  // once: retrying it only spins. An error the breaker's `isFailure` says is not a failure (a
-  // 404, a validation error) is an answer, not a fault: retrying it cannot help. Everything
-  // else is retried as the options say. Given as `isRetryable`, which judges errors only, so a
-  // success is never judged at all (and a `shouldRetry` of the caller's keeps its meaning).
   const isRetryable = (error: unknown, attempt: number): boolean => {
+    if (error instanceof PredicateThrew) throw error.thrown;
     if (isRejection(error)) return false;
-    if (breaker !== undefined && !breaker.countsAsFailure(error)) return false;
     return user === undefined || user(error, attempt);
   };
   return new Retry({ ...base, ...given, isRetryable });
 }
 
-function buildPoolAndTimeout(
-  base: { name: string; clock: Clock },
-  o: Opts,
-): { pool: Pool | undefined; timeoutLayer: Timeout | undefined; timeout: number | false } {
+type Deadline = Pick<
+  Parts,
+  'pool' | 'poolTimeout' | 'poolOptions' | 'timeoutLayer' | 'timeout' | 'timeoutSource'
+>;
+
+/**
+ * Where the deadline lives. With a pool, always in the pool, so a timed-out attempt holds its
+ * slot by the pool's rules however the options are written (a `Timeout` layer inside the pool
+ * would free the slot at the deadline while `fn` runs on): the pool's own `timeout` for a pool
+ * built here, a per-call deadline on a shared one. Without a pool, a `Timeout` layer.
+ */
+function buildPoolAndTimeout(base: Base, o: Opts): Deadline {
   const t = o.timeout;
-  if (isPolicy(t)) {
-    const layer = t as Timeout;
-    const pool = o.pool === false ? undefined : isPolicy(o.pool) ? (o.pool as Pool) : undefined;
-    return {
-      pool: pool ?? (o.pool === false ? undefined : new Pool({ ...base, ...(o.pool as object) })),
-      timeoutLayer: layer,
-      timeout: layer.timeout,
-    };
-  }
+  // a Timeout instance stands for its duration wherever a pool applies the deadline
+  const ms = isPolicy(t) ? (t as Timeout).timeout : t;
   if (o.pool === false) {
-    const ms = t ?? 1000;
+    const layer = isPolicy(t)
+      ? (t as Timeout)
+      : (ms ?? 1000) === false
+        ? undefined
+        : new Timeout({ ...base, timeout: (ms ?? 1000) as number });
     return {
       pool: undefined,
-      timeoutLayer: ms === false ? undefined : new Timeout({ ...base, timeout: ms }),
-      timeout: ms,
+      poolTimeout: undefined,
+      poolOptions: undefined,
+      timeoutLayer: layer,
+      timeout: layer === undefined ? false : layer.timeout,
+      timeoutSource: layer?.name,
     };
   }
   if (isPolicy(o.pool)) {
     const pool = o.pool as Pool;
-    // a shared pool with its own deadline needs no second one unless asked for
-    const ms = t ?? (pool.timeout !== false ? false : 1000);
+    // a shared pool with its own deadline needs no other unless asked for; `false` adds none
+    const own = pool.timeout;
+    const perCall = ms === undefined ? (own === false ? 1000 : undefined) : ms || undefined;
+    const timeout = perCall ?? own;
     return {
       pool,
-      timeoutLayer: ms === false ? undefined : new Timeout({ ...base, timeout: ms }),
-      timeout: ms === false ? pool.timeout : ms,
+      poolTimeout: perCall,
+      poolOptions: perCall === undefined ? undefined : Object.freeze({ timeout: perCall }),
+      timeoutLayer: undefined,
+      timeout,
+      timeoutSource: timeout === false ? undefined : pool.name,
     };
   }
   const given = (o.pool ?? {}) as PoolOptions;
@@ -157,9 +197,24 @@ function buildPoolAndTimeout(
       `${PKG}: give the timeout once, as option \`timeout\` or as \`pool.timeout\`; received both`,
     );
   }
-  // the pool carries the deadline itself, so a timed-out attempt keeps its slot until it settles
-  const pool = new Pool({ ...base, ...given, timeout: given.timeout ?? t ?? 1000 });
-  return { pool, timeoutLayer: undefined, timeout: pool.timeout };
+  // every hung attempt's slot comes back after its grace, uncapped unless the options cap it: a
+  // cap makes the pool refuse everything for good once that many calls hang forever, and then
+  // no half-open probe can reach a recovered dependency; the breaker, which counts timeouts,
+  // bounds how many calls a hung dependency is sent (decision in docs/decisions.md)
+  const pool = new Pool({
+    ...base,
+    maxAbandoned: Number.POSITIVE_INFINITY,
+    ...given,
+    timeout: given.timeout ?? ms ?? 1000,
+  });
+  return {
+    pool,
+    poolTimeout: undefined,
+    poolOptions: undefined,
+    timeoutLayer: undefined,
+    timeout: pool.timeout,
+    timeoutSource: pool.timeout === false ? undefined : pool.name,
+  };
 }
 
 function isMetrics(value: unknown): value is Metrics {
