@@ -5,6 +5,7 @@ import { measure, measureMemory, settings, usedBytes } from './harness.mjs';
 const VALUE = 42;
 const BULKHEAD_LIMIT = 10;
 const BULKHEAD_BATCH = 1000;
+const CACHE_STAMPEDE = 1000;
 const TIMEOUT_MS = 1000;
 
 const bare = (fn, label = 'bare `await fn()`') => ({
@@ -299,7 +300,32 @@ export const SCENARIOS = {
           rows.push({ lib: a.library, label: a.library, status: `error: ${error.message}` });
         }
       }
+      // 1,000 callers of one missing key at once (a new key per batch): loader calls and time
+      const stampedes = [];
+      for (const a of adapters) {
+        if (typeof a.caps.cacheStampede !== 'function') continue;
+        try {
+          const v = await a.caps.cacheStampede(CACHE_STAMPEDE);
+          const values = await v.call();
+          if (values.length !== CACHE_STAMPEDE || values.some((x) => x !== values[0])) {
+            throw new Error(`${v.label} gave its callers different values`);
+          }
+          stampedes.push(v);
+          subjects.push({ lib: a.library, inputs: [0], perCall: CACHE_STAMPEDE, ...v });
+        } catch (error) {
+          rows.push({ lib: a.library, label: a.library, status: `error: ${error.message}` });
+        }
+      }
       const measured = await measure(subjects);
+      const failures = [];
+      for (const v of stampedes) {
+        const r = measured.find((x) => x.label === v.label);
+        const perBatch = v.stats.loads / v.stats.batches;
+        if (r)
+          r.note = `${CACHE_STAMPEDE} callers at once, ns per caller; loader calls per batch: ${perBatch}`;
+        if (perBatch !== 1)
+          failures.push(`${v.label}: ${perBatch} loader calls per batch, expected 1`);
+      }
       // Heap per entry: 10,000 short string keys and values, the same for every library.
       const entries = [];
       const held = []; // every filled cache stays alive, so freeing one never skews the next
@@ -316,7 +342,7 @@ export const SCENARIOS = {
         held.push(holder);
         entries.push({ lib: a.library, bytes: (h1 - h0) / settings.instances });
       }
-      return { rows: [...measured, ...rows], entries };
+      return { rows: [...measured, ...rows], entries, failures };
     },
   },
 };

@@ -191,7 +191,7 @@ export async function load() {
   caps.histogram = histogram;
 
   if (C.error) {
-    caps.cache = caps.cacheFill = C.error;
+    caps.cache = caps.cacheFill = caps.cacheStampede = C.error;
   } else {
     caps.cache = async (loader) => {
       const cache = new C.Cache({ ttl: 60_000 });
@@ -204,6 +204,28 @@ export async function load() {
       const cache = new C.Cache({ ttl: 60_000, maxEntries: count });
       for (let i = 0; i < count; i++) await cache.get(`key:${i}`, () => loader(i));
       return cache;
+    };
+    // `count` callers of one missing key at once, a new key per batch; counts loader calls
+    caps.cacheStampede = async (count) => {
+      const cache = new C.Cache({ ttl: 60_000 });
+      const stats = { batches: 0, loads: 0 };
+      const load = async () => {
+        stats.loads++;
+        await null;
+        return 'value';
+      };
+      const call = () => {
+        const key = `miss:${stats.batches++}`;
+        const pending = new Array(count);
+        for (let i = 0; i < count; i++) pending[i] = cache.get(key, load);
+        return Promise.all(pending);
+      };
+      return {
+        label: 'dyno Cache.get, 1,000 callers of a missing key',
+        kind: 'async',
+        call,
+        stats,
+      };
     };
     notes.cache = 'ttl 60 s, XFetch refresh (default)';
   }

@@ -7,25 +7,39 @@ import {
   type Event,
   EventEmitter,
   isThenable,
-  resolveOptions,
-  systemClock,
 } from '@dyno/core';
 import type { CacheEntry, CacheStore } from './entry.js';
-import type { CacheErrorEvent, HitEvent, MissEvent, RefreshEvent } from './events.js';
+import type {
+  CacheErrorEvent,
+  HitEvent,
+  LoadEvent,
+  MissEvent,
+  RefreshEvent,
+  StaleEvent,
+  StoreCircuitEvent,
+} from './events.js';
+import { checkTags, checkTtl } from './internal/context.js';
 import { type Flight, waitFor } from './internal/flight.js';
+import { Invalidations } from './internal/invalidations.js';
 import { Loads } from './internal/load.js';
-import { MemoryStore } from './memory-store.js';
-import { CACHE_RULES, type CacheOptions, DEFAULT_CACHE_OPTIONS } from './options.js';
+import { type CacheSettings, settingsOf } from './internal/settings.js';
+import { StoreGuard } from './internal/store-guard.js';
+import type { CacheOptions } from './options.js';
 import type { RefreshPolicy } from './refresh.js';
 
-const PKG = '@dyno/cache';
-
-/** What a loader receives. */
+/** What a loader receives, and how it decides about the entry it produces. */
 export interface LoaderContext {
-  /** Aborted when every caller waiting on this load has gone, or the cache is disposed. */
+  /** Aborted when every caller waiting on this load has gone, the cache is disposed, or the
+   * load outlives `hardTimeout` (then with `CacheTimeoutError`). */
   readonly signal: AbortSignal;
   /** The key being loaded. */
   readonly key: string;
+  /** Sets this value's freshness in ms (`Infinity`: for ever), instead of the cache's `ttl`. */
+  setTtl(ms: number): void;
+  /** Sets this value's tags, for `deleteByTag`. */
+  setTags(tags: readonly string[]): void;
+  /** This value answers the callers waiting for it but is not stored. */
+  noCache(): void;
 }
 
 /** Computes the value of a key. */
@@ -35,19 +49,26 @@ export type CacheLoader<V> = (context: LoaderContext) => Awaitable<V>;
 export interface CacheGetOptions {
   /** Stops this caller's wait (only this caller's: a shared load goes on for the others). */
   readonly signal?: AbortSignal | undefined;
+  /**
+   * Skips the stored value and loads (joining a load already running for the key, if any).
+   * @default false
+   */
+  readonly forceRefresh?: boolean | undefined;
 }
 
 /** Options of `Cache.set`. */
 export interface CacheSetOptions {
-  /** Freshness of this value in ms. @default the cache's `ttl` */
+  /** Freshness of this value in ms (`Infinity`: for ever). @default the cache's `ttl` */
   readonly ttl?: number | undefined;
+  /** Tags of this value, for `deleteByTag`. @default none */
+  readonly tags?: readonly string[] | undefined;
 }
 
 /**
  * A cache that never dog-piles: one load per key at a time, fresh values refreshed early by a
  * refresh policy (XFetch by default) while callers keep getting the current value, optional
  * stale-while-revalidate, stale-if-error and negative caching. Expiry is read lazily from the
- * clock; the cache starts no timer of its own.
+ * clock; the cache starts no timer of its own except to bound loads and store calls.
  */
 export class Cache<V = unknown> {
   /** The name in events and errors. */
@@ -59,102 +80,172 @@ export class Cache<V = unknown> {
   readonly #ttl: number;
   readonly #refresh: RefreshPolicy | false;
   readonly #swr: number;
+  readonly #maxStale: number;
   readonly #flights = new Map<string, Flight<V>>();
+  // async store reads in progress, shared by the callers of a key until its flight starts
+  readonly #reads = new Map<string, Promise<CacheEntry | undefined>>();
   readonly #loads: Loads<V>;
+  readonly #guard: StoreGuard;
+  readonly #invalid = new Invalidations();
   readonly #hit = new EventEmitter<HitEvent>();
   readonly #miss = new EventEmitter<MissEvent>();
   readonly #refreshed = new EventEmitter<RefreshEvent>();
   readonly #error = new EventEmitter<CacheErrorEvent>();
+  readonly #stale = new EventEmitter<StaleEvent>();
+  readonly #load = new EventEmitter<LoadEvent>();
+  readonly #circuit = new EventEmitter<StoreCircuitEvent>();
   #disposed = false;
 
-  /** A read served from the store. */
+  /** A read served from the store (or from a load that just landed). */
   readonly onHit: Event<HitEvent> = this.#hit.event;
   /** A read that waits for a load. */
   readonly onMiss: Event<MissEvent> = this.#miss.event;
-  /** A recompute of a key that had a value (`early` or `expired`). */
+  /** A value past its expiry was served (`revalidate`, `error` or `timeout`). */
+  readonly onStale: Event<StaleEvent> = this.#stale.event;
+  /** A recompute of a key that had a value (`early`, `expired`), or a forced one. */
   readonly onRefresh: Event<RefreshEvent> = this.#refreshed.event;
+  /** A loader call ended (`success`, `failure` or `timeout`), with its duration. */
+  readonly onLoad: Event<LoadEvent> = this.#load.event;
   /** A failed load, refresh or store operation. */
   readonly onError: Event<CacheErrorEvent> = this.#error.event;
+  /** The cache stopped using its store after repeated failures, or uses it again. */
+  readonly onStoreCircuit: Event<StoreCircuitEvent> = this.#circuit.event;
 
   constructor(options?: CacheOptions) {
-    const o = resolveOptions(PKG, options, CACHE_RULES, DEFAULT_CACHE_OPTIONS as CacheOptions);
-    const store = o.store;
-    if (store !== undefined && options?.maxEntries !== undefined) {
-      throw new TypeError(`${PKG}: options \`store\` and \`maxEntries\` cannot be used together`);
-    }
-    if (
-      store?.clock !== undefined &&
-      options?.clock !== undefined &&
-      options.clock !== store.clock
-    ) {
-      throw new TypeError(`${PKG}: option \`clock\` differs from the store's clock`);
-    }
-    this.store = store ?? new MemoryStore({ maxEntries: o.maxEntries });
+    const o: CacheSettings = settingsOf(options);
+    this.store = o.store;
     this.name = o.name ?? defaultName('cache');
-    this.#clock = store?.clock ?? o.clock ?? systemClock;
-    this.#random = o.random ?? Math.random;
-    this.#ttl = o.ttl ?? Number.POSITIVE_INFINITY;
-    this.#refresh = o.refresh ?? false;
-    this.#swr = o.staleWhileRevalidate ?? 0;
-    this.#loads = new Loads<V>({
+    this.#clock = o.clock;
+    this.#random = o.random;
+    this.#ttl = o.ttl;
+    this.#refresh = o.refresh;
+    this.#swr = o.staleWhileRevalidate;
+    this.#maxStale = o.maxStale;
+    const report = (key: string, error: unknown) => this.#loads.report(key, 'store', error, false);
+    this.#guard = new StoreGuard({
       name: this.name,
       store: this.store,
       clock: this.#clock,
-      ttl: this.#ttl,
-      staleWhileRevalidate: this.#swr,
-      staleIfError: o.staleIfError ?? 0,
-      negativeTtl: o.negativeTtl ?? 0,
+      timeout: o.storeTimeout,
+      failures: o.circuitFailures,
+      cooldown: o.circuitCooldown,
+      circuit: this.#circuit,
+      report,
+    });
+    this.#loads = new Loads<V>({
+      ...o,
+      name: this.name,
       flights: this.#flights,
+      finished: (key, flight) => this.#finished(key, flight),
+      guard: this.#guard,
       refreshed: this.#refreshed,
       error: this.#error,
+      stale: this.#stale,
+      load: this.#load,
     });
   }
 
   /**
    * The value of `key`: from the store when fresh (maybe starting an early refresh in the
-   * background), else from `loader`, shared with every other caller of the key meanwhile.
+   * background), else from `loader`, shared with every other caller of the key meanwhile (the
+   * store read included: callers arriving while it runs share it).
    */
   get(key: string, loader: CacheLoader<V>, options?: CacheGetOptions): Promise<V> {
     if (this.#disposed) return Promise.reject(new DisposedError('Cache', this.name));
-    const signal = options?.signal;
-    if (signal?.aborted) return Promise.reject(abortReason(signal));
+    let signal: AbortSignal | undefined;
+    if (options !== undefined) {
+      signal = options.signal;
+      if (signal?.aborted) return Promise.reject(abortReason(signal));
+      if (options.forceRefresh === true) return this.#force(key, loader, signal);
+    }
+    const now = this.#clock.now();
+    const flights = this.#flights;
+    let flight = flights.size === 0 ? undefined : flights.get(key);
+    if (flight !== undefined && !flight.background && !flight.forced) {
+      if (flight.landed === undefined || now < flight.landed)
+        return this.#join(key, flight, signal);
+      // landed long ago and its write-back still hangs: its value is no longer fresh
+      flights.delete(key);
+      flight = undefined;
+    }
+    const guard = this.#guard;
+    if (now < guard.openUntil) return this.#serve(key, undefined, loader, signal, now, flight);
+    const reads = this.#reads;
+    if (reads.size !== 0) {
+      const read = reads.get(key);
+      if (read !== undefined) return this.#after(read, key, loader, signal);
+    }
     let found: Awaitable<CacheEntry | undefined>;
     try {
-      found = this.store.get(key);
+      found = this.store.get(key, now);
     } catch (error) {
-      this.#storeFailed(key, error);
-      found = undefined;
+      guard.failed(key, error);
+      return this.#serve(key, undefined, loader, signal, now, flight);
     }
-    if (!isThenable<CacheEntry | undefined>(found)) return this.#serve(key, found, loader, signal);
-    return Promise.resolve(found).then(
-      (entry) => this.#serveLater(key, entry, loader, signal),
-      (error: unknown) => {
-        this.#storeFailed(key, error);
-        return this.#serveLater(key, undefined, loader, signal);
-      },
-    );
+    if (!isThenable<CacheEntry | undefined>(found)) {
+      if (guard.failures !== 0) guard.succeeded();
+      return this.#serve(key, found, loader, signal, now, flight);
+    }
+    const read = Promise.resolve(guard.attempt(key, () => found, undefined)).finally(() => {
+      if (reads.get(key) === read) reads.delete(key);
+    });
+    reads.set(key, read);
+    return this.#after(read, key, loader, signal);
   }
 
-  /** Stores `value` under `key` as if just loaded (with no recompute time known). */
+  /** Stores `value` under `key` as if just loaded; a load of `key` running now will not overwrite it. */
   async set(key: string, value: V, options?: CacheSetOptions): Promise<void> {
     this.#checkLive();
-    const ttl = options?.ttl;
-    if (ttl !== undefined) resolveOptions(PKG, { ttl }, { ttl: CACHE_RULES.ttl }, {});
+    const ttl = options?.ttl === undefined ? this.#ttl : checkTtl('ttl', options.ttl);
+    const tags = options?.tags === undefined ? undefined : checkTags('tags', options.tags);
+    this.#overtake((k) => k === key);
     const now = this.#clock.now();
-    const entry: CacheEntry = { value, delta: 0, created: now, expiry: now + (ttl ?? this.#ttl) };
-    await this.store.set(key, entry, this.#loads.keep(entry.expiry - now));
+    const entry: CacheEntry =
+      tags === undefined
+        ? { value, delta: 0, created: now, expiry: now + ttl }
+        : { value, delta: 0, created: now, expiry: now + ttl, tags };
+    const keep = this.#loads.keep(ttl);
+    await this.#guard.user(key, () => this.store.set(key, entry, keep, now));
   }
 
-  /** Removes `key`; a load already running for it still completes. */
+  /** Removes `key`; a load of it running now still answers its callers but writes nothing. */
   async delete(key: string): Promise<void> {
     this.#checkLive();
-    await this.store.delete(key);
+    this.#overtake((k) => k === key);
+    await this.#guard.user(key, () => this.store.delete(key));
   }
 
   /** Removes every entry of the store. */
   async clear(): Promise<void> {
     this.#checkLive();
-    await this.store.clear();
+    this.#overtake(() => true);
+    this.#invalid.clear();
+    await this.#guard.user('*', () => this.store.clear());
+  }
+
+  /**
+   * Removes every entry tagged `tag` (see `set`'s `tags` and the loader's `setTags`). Loads
+   * running now write nothing (their tags are not known before they land).
+   */
+  async deleteByTag(tag: string): Promise<void> {
+    this.#checkLive();
+    checkTags('tag', [tag]);
+    this.#overtake(() => true);
+    const store = this.store;
+    if (store.deleteByTag === undefined) return this.#invalid.tag(tag, this.#clock.now());
+    await this.#guard.user(tag, () => store.deleteByTag?.(tag));
+  }
+
+  /** Removes every entry whose key starts with `prefix`; loads of such keys write nothing. */
+  async deletePrefix(prefix: string): Promise<void> {
+    this.#checkLive();
+    if (typeof prefix !== 'string') {
+      throw new TypeError(`@dyno/cache: \`prefix\` must be a string; received ${typeof prefix}`);
+    }
+    this.#overtake((k) => k.startsWith(prefix));
+    const store = this.store;
+    if (store.deletePrefix === undefined) return this.#invalid.prefix(prefix, this.#clock.now());
+    await this.#guard.user(prefix, () => store.deletePrefix?.(prefix));
   }
 
   /**
@@ -164,9 +255,16 @@ export class Cache<V = unknown> {
   async peek(key: string): Promise<V | undefined> {
     this.#checkLive();
     const store = this.store;
-    const entry = await (store.peek ? store.peek(key) : store.get(key));
+    const now = this.#clock.now();
+    const found = await this.#guard.attempt(
+      key,
+      () => (store.peek ? store.peek(key, now) : store.get(key, now)),
+      undefined,
+    );
+    const entry = this.#valid(key, found);
     if (entry === undefined || entry.negative) return undefined;
-    return this.#clock.now() < entry.expiry + this.#swr ? (entry.value as V) : undefined;
+    const until = entry.expiry + Math.min(this.#swr, this.#maxStale);
+    return this.#clock.now() < until ? (entry.value as V) : undefined;
   }
 
   /** The number of loads running (foreground and background). */
@@ -181,7 +279,17 @@ export class Cache<V = unknown> {
     const reason = new DisposedError('Cache', this.name);
     for (const flight of this.#flights.values()) flight.controller.abort(reason);
     this.#flights.clear();
-    for (const e of [this.#hit, this.#miss, this.#refreshed, this.#error]) e.clear();
+    for (const e of [
+      this.#hit,
+      this.#miss,
+      this.#refreshed,
+      this.#error,
+      this.#stale,
+      this.#load,
+      this.#circuit,
+    ]) {
+      e.clear();
+    }
   }
 
   [Symbol.dispose](): void {
@@ -192,25 +300,90 @@ export class Cache<V = unknown> {
     if (this.#disposed) throw new DisposedError('Cache', this.name);
   }
 
-  #serveLater(
+  /** Loads that a write made out of date: they answer their callers but write nothing. */
+  #overtake(covers: (key: string) => boolean): void {
+    for (const [key, flight] of this.#flights) {
+      if (!covers(key)) continue;
+      flight.overtaken = true;
+      this.#flights.delete(key);
+    }
+  }
+
+  /**
+   * Forgets an ended flight. A store read of its key still pending may have started before the
+   * write-back landed and come back empty: the flight stays joinable until that read is handled.
+   */
+  #finished(key: string, flight: Flight<V>): void {
+    const read = this.#reads.size === 0 ? undefined : this.#reads.get(key);
+    if (read === undefined) {
+      if (this.#flights.get(key) === flight) this.#flights.delete(key);
+      return;
+    }
+    const forget = () => this.#finished(key, flight);
+    read.then(forget, forget);
+  }
+
+  /** `entry`, unless an invalidation remembered for a store without `deleteByTag` covers it. */
+  #valid(key: string, entry: CacheEntry | undefined): CacheEntry | undefined {
+    if (entry === undefined || !this.#invalid.active || !this.#invalid.covers(key, entry)) {
+      return entry;
+    }
+    this.#guard.attempt(key, () => this.store.delete(key), undefined);
+    return undefined;
+  }
+
+  #force(key: string, loader: CacheLoader<V>, signal: AbortSignal | undefined): Promise<V> {
+    let flight = this.#flights.get(key);
+    if (flight === undefined || flight.landed !== undefined) {
+      flight = this.#loads.launch(key, undefined, loader, false, undefined, true);
+    }
+    if (this.#miss.hasListeners) this.#miss.emit({ name: this.name, key });
+    return this.#wait(key, flight, signal);
+  }
+
+  /** Joins a foreground load; one that landed (its write-back still running) answers at once. */
+  #join(key: string, flight: Flight<V>, signal: AbortSignal | undefined): Promise<V> {
+    if (flight.landed === undefined) {
+      if (this.#miss.hasListeners) this.#miss.emit({ name: this.name, key });
+    } else if (this.#hit.hasListeners) {
+      this.#hit.emit({ name: this.name, key, stale: false });
+    }
+    return this.#wait(key, flight, signal);
+  }
+
+  #after(
+    read: Promise<CacheEntry | undefined>,
     key: string,
-    entry: CacheEntry | undefined,
     loader: CacheLoader<V>,
     signal: AbortSignal | undefined,
   ): Promise<V> {
-    if (this.#disposed) return Promise.reject(new DisposedError('Cache', this.name));
-    if (signal?.aborted) return Promise.reject(abortReason(signal));
-    return this.#serve(key, entry, loader, signal);
+    return read.then((entry) => {
+      if (this.#disposed) throw new DisposedError('Cache', this.name);
+      if (signal?.aborted) throw abortReason(signal);
+      const now = this.#clock.now();
+      let flight = this.#flights.get(key);
+      if (flight !== undefined && !flight.background && !flight.forced) {
+        if (flight.landed === undefined || now < flight.landed) {
+          return this.#join(key, flight, signal);
+        }
+        this.#flights.delete(key);
+        flight = undefined;
+      }
+      return this.#serve(key, entry, loader, signal, now, flight);
+    });
   }
 
   #serve(
     key: string,
-    entry: CacheEntry | undefined,
+    found: CacheEntry | undefined,
     loader: CacheLoader<V>,
     signal: AbortSignal | undefined,
+    now: number,
+    flight: Flight<V> | undefined,
   ): Promise<V> {
-    const now = this.#clock.now();
-    let flight = this.#flights.get(key);
+    let entry = this.#invalid.active ? this.#valid(key, found) : found;
+    // the store may have let go of the entry an early refresh is replacing: it is still served
+    if (entry === undefined && flight !== undefined) entry = flight.early;
     if (entry !== undefined) {
       const expiry = entry.expiry;
       if (now < expiry) {
@@ -222,29 +395,30 @@ export class Cache<V = unknown> {
           refresh !== false &&
           refresh.shouldRefresh(entry, now, this.#random)
         ) {
-          this.#loads.launch(key, entry, loader, true, expiry);
+          this.#loads.launch(key, entry, loader, true, entry);
         }
         return Promise.resolve(entry.value as V);
       }
       // past expiry: still served while its early refresh runs, or within stale-while-revalidate
-      if (!entry.negative && (now < expiry + this.#swr || flight?.early === expiry)) {
+      if (
+        !entry.negative &&
+        (now < expiry + this.#swr || flight?.early?.expiry === expiry) &&
+        now < expiry + this.#maxStale
+      ) {
         if (this.#hit.hasListeners) this.#hit.emit({ name: this.name, key, stale: true });
+        this.#loads.stale(key, 'revalidate', expiry, now);
         if (flight === undefined) this.#loads.launch(key, entry, loader, true, undefined);
         return Promise.resolve(entry.value as V);
       }
     }
     if (this.#miss.hasListeners) this.#miss.emit({ name: this.name, key });
-    if (flight === undefined) flight = this.#loads.launch(key, entry, loader, false, undefined);
-    return this.#wait(key, flight, signal);
+    const running = flight ?? this.#loads.launch(key, entry, loader, false, undefined);
+    return this.#wait(key, running, signal);
   }
 
   #wait(key: string, flight: Flight<V>, signal: AbortSignal | undefined): Promise<V> {
     return waitFor(flight, signal, () => {
       if (this.#flights.get(key) === flight) this.#flights.delete(key);
     });
-  }
-
-  #storeFailed(key: string, error: unknown): void {
-    this.#loads.report(key, 'store', error, false);
   }
 }

@@ -24,6 +24,19 @@ export interface CachedFunction<A extends unknown[], R> {
   readonly cache: Cache<R>;
   /** The store key of a call with `args`. */
   keyOf(...args: A): string;
+  /**
+   * What every key of this function starts with (its escaped namespace and `:`), so
+   * `cache.deletePrefix(fn.prefix)` removes exactly this function's entries.
+   */
+  readonly prefix: string;
+}
+
+/**
+ * Escapes `\` and `:` in a namespace, so that the first unescaped `:` of a key ends it: the
+ * names `a:b` + arguments `c` and `a` + arguments `b:c` never make the same key.
+ */
+export function escapeNamespace(namespace: string): string {
+  return namespace.replace(/[\\:]/g, '\\$&');
 }
 
 // Per store, which function owns a namespace: two functions given the same `name` on one store
@@ -49,13 +62,14 @@ export function cached<A extends unknown[], R>(
   const cache = new Cache<R>(rest);
   const namespace = rest.name ?? `${fn.name || 'anonymous'}#${identityOf(fn)}`;
   claim(cache.store, namespace, fn);
+  const prefix = `${escapeNamespace(namespace)}:`;
   const keyOf = (...args: A): string => {
-    if (key === undefined) return `${namespace}:${stableKey(args)}`;
+    if (key === undefined) return prefix + stableKey(args);
     const custom: unknown = key(...args);
     if (typeof custom !== 'string') {
       throw new CacheKeyError(`${PKG}: option \`key\` must return a string`, cache.name);
     }
-    return `${namespace}:${custom}`;
+    return prefix + custom;
   };
   const memo = (...args: A): Promise<R> => {
     let k: string;
@@ -66,7 +80,7 @@ export function cached<A extends unknown[], R>(
     }
     return cache.get(k, () => fn(...args));
   };
-  return Object.assign(memo, { cache, keyOf });
+  return Object.assign(memo, { cache, keyOf, prefix });
 }
 
 function claim(store: CacheStore, namespace: string, fn: object): void {

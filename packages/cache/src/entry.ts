@@ -17,6 +17,11 @@ export interface CacheEntry<V = unknown> {
   readonly negative?: boolean | undefined;
   /** The loader's error in a negative entry. */
   readonly error?: unknown;
+  /**
+   * The tags given by `set(key, value, { tags })` or by the loader (`context.setTags`), for
+   * `deleteByTag`; absent when there are none. A store that persists entries round-trips them.
+   */
+  readonly tags?: readonly string[] | undefined;
 }
 
 /**
@@ -30,8 +35,20 @@ export interface StoreLease {
   readonly retry: number;
   /** Takes the lease on `key`; resolves a token when taken, `undefined` when someone holds it. */
   acquire(key: string): Awaitable<string | undefined>;
-  /** Gives the lease back if `token` still holds it. */
+  /** Gives the lease back if `token` still holds it (compare-and-delete). */
   release(key: string, token: string): Awaitable<void>;
+  /**
+   * Extends the lease `token` holds by `ttl` ms; answers `false` when it is no longer held. The
+   * cache calls it every `ttl / 2` ms while its leased load runs; when it answers `false`, the
+   * load still answers its own callers but is not written (another process may own the key now).
+   */
+  renew?(key: string, token: string): Awaitable<boolean>;
+  /**
+   * Resolves when the lease on `key` is released (a pub/sub message, say) or after `ms`,
+   * whichever comes first, and at once when `signal` aborts; leaves nothing behind. Without it
+   * the cache sleeps `retry` ms between looks.
+   */
+  wait?(key: string, ms: number, signal: AbortSignal): Promise<void>;
 }
 
 /**
@@ -47,17 +64,30 @@ export interface CacheStore {
   readonly clock?: Clock | undefined;
   /** A cross-process single-flight lease, when the store offers one. */
   readonly lease?: StoreLease | undefined;
-  /** The entry under `key`, counting as a use for eviction. */
-  get(key: string): Awaitable<CacheEntry | undefined>;
-  /** The entry under `key` without counting as a use. Falls back to `get` when absent. */
-  peek?(key: string): Awaitable<CacheEntry | undefined>;
   /**
-   * Stores `entry`; `keep` is how long it stays useful in ms (freshness plus any stale windows),
-   * `Infinity` for ever: a store may drop it after that.
+   * The entry under `key`, counting as a use for eviction. `now` is the cache's current time: a
+   * store without a time line of its own uses it to drop what has outlived its `keep`.
    */
-  set(key: string, entry: CacheEntry, keep: number): Awaitable<void>;
+  get(key: string, now?: number): Awaitable<CacheEntry | undefined>;
+  /** The entry under `key` without counting as a use. Falls back to `get` when absent. */
+  peek?(key: string, now?: number): Awaitable<CacheEntry | undefined>;
+  /**
+   * Stores `entry`; `keep` is how long from `now` it stays useful in ms (freshness plus any stale
+   * windows), `Infinity` for ever: a store may drop it after that.
+   */
+  set(key: string, entry: CacheEntry, keep: number, now?: number): Awaitable<void>;
   /** Removes the entry under `key`. */
   delete(key: string): Awaitable<void>;
   /** Removes every entry. */
   clear(): Awaitable<void>;
+  /**
+   * Removes every entry whose `tags` include `tag`. Optional: without it, a `Cache` remembers the
+   * invalidation in its own process and treats older entries with the tag as absent.
+   */
+  deleteByTag?(tag: string): Awaitable<void>;
+  /**
+   * Removes every entry whose key starts with `prefix`. Optional, with the same fallback as
+   * `deleteByTag`.
+   */
+  deletePrefix?(prefix: string): Awaitable<void>;
 }

@@ -5,6 +5,7 @@ describe('@dyno/cache exports', () => {
     expect(Object.keys(cache).sort()).toEqual([
       'Cache',
       'CacheKeyError',
+      'CacheTimeoutError',
       'DEFAULT_CACHE_OPTIONS',
       'MemoryStore',
       'cached',

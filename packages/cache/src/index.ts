@@ -7,11 +7,19 @@ export {
 } from './cache.js';
 export { type CachedFunction, type CachedOptions, cached } from './cached.js';
 export type { CacheEntry, CacheStore, StoreLease } from './entry.js';
-export { CacheKeyError } from './errors.js';
-export type { CacheErrorEvent, HitEvent, MissEvent, RefreshEvent } from './events.js';
+export { CacheKeyError, CacheTimeoutError } from './errors.js';
+export type {
+  CacheErrorEvent,
+  HitEvent,
+  LoadEvent,
+  MissEvent,
+  RefreshEvent,
+  StaleEvent,
+  StoreCircuitEvent,
+} from './events.js';
 export { stableKey } from './key.js';
 export { MemoryStore, type MemoryStoreOptions } from './memory-store.js';
-export { type CacheOptions, DEFAULT_CACHE_OPTIONS } from './options.js';
+export { type CacheOptions, DEFAULT_CACHE_OPTIONS, type StoreCircuitOptions } from './options.js';
 export {
   type ExponentialRefreshOptions,
   exponentialRefresh,

@@ -112,4 +112,55 @@ describe('Cache on a store with a lease', () => {
     await expect(pending).resolves.toBe('w');
     expect(errors).toEqual(['store:release lost', 'store:get lost']);
   });
+
+  it('regression: when the holder fails, one waiter takes the lease over at its next look', async () => {
+    const clock = new ManualClock();
+    const { store } = sharedStore(clock);
+    const holder = new Cache<string>({ store, ttl: 1000 });
+    const others = [
+      new Cache<string>({ store, ttl: 1000 }),
+      new Cache<string>({ store, ttl: 1000 }),
+    ];
+    const failing = holder.get('k', async () => {
+      await sleep(5, { clock });
+      throw new Error('holder failed');
+    });
+    const rejected = expect(failing).rejects.toThrow('holder failed');
+    let loads = 0;
+    const loader = async () => {
+      loads++;
+      await sleep(5, { clock });
+      return 'taken over';
+    };
+    const waiting = others.map((c) => c.get('k', loader));
+    await clock.advance(30);
+    await rejected;
+    await expect(Promise.all(waiting)).resolves.toEqual(['taken over', 'taken over']);
+    expect(loads).toBe(1);
+    expect(clock.now()).toBeLessThan(100); // not the whole lease ttl
+  });
+
+  it('renews its lease while a slow load runs, and does not write once it lost it', async () => {
+    const clock = new ManualClock();
+    const { store, holders } = sharedStore(clock);
+    let held = true;
+    const renewals: string[] = [];
+    (store.lease as { renew?: unknown }).renew = (key: string, token: string) => {
+      renewals.push(`${key}:${token}`);
+      return held;
+    };
+    const cache = new Cache<string>({ store, ttl: 1000 });
+    const pending = cache.get('k', async () => {
+      await sleep(120, { clock });
+      return 'slow';
+    });
+    await clock.advance(60);
+    held = false;
+    holders.delete('k');
+    await clock.advance(60);
+    await expect(pending).resolves.toBe('slow');
+    expect(renewals.length).toBe(2);
+    await expect(cache.peek('k')).resolves.toBeUndefined();
+    expect(clock.pending).toBe(0);
+  });
 });

@@ -37,6 +37,9 @@ export function xfetch(options?: XFetchOptions): RefreshPolicy {
     shouldRefresh(entry: CacheEntry, now: number, random: () => number): boolean {
       const delta = entry.delta;
       if (!(delta > 0)) return false;
+      // -ln(U) never exceeds -ln(Number.MIN_VALUE) < 745: far from expiry no draw can refresh,
+      // so the hit path skips the random draw and the logarithm
+      if (entry.expiry - now > delta * beta * 745) return false;
       // 1 - [0, 1) is (0, 1]; a custom random returning 1 would give ln(0) = -Infinity
       const u = 1 - random();
       return now - delta * beta * Math.log(u > 0 ? u : Number.MIN_VALUE) >= entry.expiry;

@@ -1,4 +1,5 @@
 import { abortReason, untilAborted } from '@dyno/core';
+import type { CacheEntry } from '../entry.js';
 
 /**
  * One load of one key, shared by every caller of the key in this process (single-flight).
@@ -9,9 +10,25 @@ export interface Flight<V> {
   readonly promise: Promise<V>;
   readonly controller: AbortController;
   readonly background: boolean;
-  /** The expiry of the entry an early refresh replaces: readers keep getting it meanwhile. */
-  readonly early: number | undefined;
+  /** Started by `forceRefresh`: other callers still read the store before joining it. */
+  readonly forced: boolean;
+  /**
+   * The entry an early refresh replaces: readers keep getting it meanwhile (within `maxStale`),
+   * even once the store has let it go.
+   */
+  readonly early: CacheEntry | undefined;
   waiters: number;
+  /**
+   * A write (`set`, `delete`, an invalidation) came after this load started: it no longer
+   * stands for the key, so it answers its own callers but writes nothing, and later callers do
+   * not join it.
+   */
+  overtaken: boolean;
+  /**
+   * Set when the load has landed and its write-back is still running: callers arriving meanwhile
+   * take its value (the store may not have it yet) until this expiry.
+   */
+  landed: number | undefined;
 }
 
 /** Attached to every flight so that a load nobody awaits never reports an unhandled rejection. */
@@ -26,9 +43,10 @@ export function waitFor<V>(
   signal: AbortSignal | undefined,
   abandon: () => void,
 ): Promise<V> {
+  // counted with or without a signal: a caller that cannot leave keeps the load going
   flight.waiters++;
   return untilAborted(flight.promise, signal, () => {
-    if (--flight.waiters === 0 && !flight.background) {
+    if (--flight.waiters === 0 && !flight.background && flight.landed === undefined) {
       flight.controller.abort(abortReason(signal as AbortSignal));
       abandon();
     }

@@ -1,5 +1,6 @@
 import { type Clock, isThenable, sleep } from '@dyno/core';
 import type { CacheEntry, CacheStore, StoreLease } from '../entry.js';
+import type { StoreGuard } from './store-guard.js';
 
 type OnError = (key: string, error: unknown) => void;
 
@@ -8,17 +9,14 @@ type OnError = (key: string, error: unknown) => void;
  * when the store failed (then this process loads anyway: an outage must not stop loads).
  */
 async function acquire(
+  guard: StoreGuard,
   lease: StoreLease,
   key: string,
-  onError: OnError,
+  budget?: number,
 ): Promise<string | false | undefined> {
-  try {
-    const token = await lease.acquire(key);
-    return token === undefined ? false : token;
-  } catch (error) {
-    onError(key, error);
-    return undefined;
-  }
+  const token = await guard.attempt(key, () => lease.acquire(key), null, budget);
+  if (token === null) return undefined;
+  return token === undefined ? false : token;
 }
 
 /** Gives the lease back without making anyone wait for it. */
@@ -32,30 +30,47 @@ export function release(lease: StoreLease, key: string, token: string, onError: 
 }
 
 /**
- * With nothing to serve while another process holds the lease: looks again every `retry` ms for
- * the holder's value, until one is fresh or the lease has had time to run out.
+ * Renews the lease every `ttl / 2` ms while a load runs; `stop()` ends that and answers whether
+ * the lease was still held at the last renewal. Without `renew`, a lease is assumed held.
  */
-async function awaitHolder(
-  store: CacheStore,
+export function keepLease(
   lease: StoreLease,
   key: string,
+  token: string,
   clock: Clock,
-  signal: AbortSignal,
   onError: OnError,
-): Promise<CacheEntry | undefined> {
-  const deadline = clock.now() + lease.ttl;
-  while (clock.now() < deadline) {
-    await sleep(Math.min(lease.retry, deadline - clock.now()), { signal, clock });
-    let entry: CacheEntry | undefined;
-    try {
-      entry = await store.get(key);
-    } catch (error) {
-      onError(key, error);
-      return undefined;
-    }
-    if (entry !== undefined && !entry.negative && clock.now() < entry.expiry) return entry;
-  }
-  return undefined;
+): () => boolean {
+  const renew = lease.renew;
+  if (renew === undefined) return () => true;
+  let held = true;
+  let timer: unknown;
+  const tick = (): void => {
+    timer = clock.setTimeout(() => {
+      let answer: boolean | PromiseLike<boolean>;
+      try {
+        answer = renew.call(lease, key, token);
+      } catch (error) {
+        onError(key, error);
+        return tick();
+      }
+      Promise.resolve(answer).then(
+        (still) => {
+          if (still === false) held = false;
+          else if (timer !== undefined) tick();
+        },
+        (error: unknown) => {
+          onError(key, error);
+          if (timer !== undefined) tick();
+        },
+      );
+    }, lease.ttl / 2);
+  };
+  tick();
+  return () => {
+    clock.clearTimeout(timer);
+    timer = undefined;
+    return held;
+  };
 }
 
 /** What to do after the lease step: load and then release `token`, or serve `serve` instead. */
@@ -66,10 +81,49 @@ export interface LeaseStep {
 
 const LOAD: LeaseStep = Object.freeze({});
 
+const fresh = (entry: CacheEntry | undefined | null, now: number): entry is CacheEntry =>
+  entry != null && !entry.negative && now < entry.expiry;
+
+/**
+ * With nothing to serve while another process holds the lease: until the lease has had time to
+ * run out, waits (`lease.wait`, else `retry` ms), then serves the holder's value if it is there,
+ * else tries the lease again, so that when the holder failed or crashed exactly one waiter (the
+ * one whose `acquire` wins) takes over.
+ */
+async function awaitHolder(
+  store: CacheStore,
+  lease: StoreLease,
+  key: string,
+  clock: Clock,
+  signal: AbortSignal,
+  guard: StoreGuard,
+): Promise<LeaseStep> {
+  const deadline = clock.now() + lease.ttl;
+  while (clock.now() < deadline) {
+    const ms = Math.min(lease.retry, deadline - clock.now());
+    if (lease.wait !== undefined) await lease.wait(key, ms, signal);
+    else await sleep(ms, { signal, clock });
+    if (signal.aborted) throw signal.reason;
+    const entry = await guard.attempt<CacheEntry | undefined | null>(
+      key,
+      () => store.get(key, clock.now()),
+      null,
+    );
+    // a store that fails now will not deliver the holder's value: load instead of waiting on
+    if (entry === null) return LOAD;
+    if (fresh(entry, clock.now())) return { serve: entry };
+    const taken = await acquire(guard, lease, key);
+    if (taken === undefined) return LOAD;
+    if (taken !== false) return { token: taken };
+  }
+  return LOAD;
+}
+
 /**
  * The lease step before a load. Without the lease, a background refresh keeps serving `usable`
- * and a caller with nothing waits for the holder's value. With it, the store is read once more:
- * a value written by another process between our read and our lease is not recomputed again.
+ * and a caller with nothing waits for the holder's value (or takes over its lease). With it, the
+ * store is read once more: a value written by another process between our read and our lease is
+ * not recomputed again. Store calls share one budget: `deadline` on the clock.
  */
 export async function takeLease(
   store: CacheStore,
@@ -79,28 +133,23 @@ export async function takeLease(
   background: boolean,
   clock: Clock,
   signal: AbortSignal,
-  onError: OnError,
+  guard: StoreGuard,
+  deadline: number,
 ): Promise<LeaseStep> {
-  const taken = await acquire(lease, key, onError);
+  const taken = await acquire(guard, lease, key, deadline - clock.now());
   if (taken === false) {
     if (background && usable !== undefined) return { serve: usable };
-    const theirs = await awaitHolder(store, lease, key, clock, signal, onError);
-    return theirs === undefined ? LOAD : { serve: theirs };
+    return awaitHolder(store, lease, key, clock, signal, guard);
   }
   if (taken === undefined) return LOAD;
-  let current: CacheEntry | undefined;
-  try {
-    current = await store.get(key);
-  } catch (error) {
-    onError(key, error);
-  }
-  if (
-    current !== undefined &&
-    !current.negative &&
-    clock.now() < current.expiry &&
-    (usable === undefined || current.created !== usable.created)
-  ) {
-    release(lease, key, taken, onError);
+  const current = await guard.attempt(
+    key,
+    () => store.get(key, clock.now()),
+    undefined,
+    deadline - clock.now(),
+  );
+  if (fresh(current, clock.now()) && (usable === undefined || current.created !== usable.created)) {
+    release(lease, key, taken, (k, e) => guard.failed(k, e));
     return { serve: current };
   }
   return { token: taken };

@@ -1,0 +1,130 @@
+import { type Clock, type EventEmitter, isThenable } from '@dyno/core';
+import type { CacheEntry, CacheStore } from '../entry.js';
+import { CacheTimeoutError } from '../errors.js';
+import type { StoreCircuitEvent } from '../events.js';
+
+/** What the guard needs from its cache. */
+export interface GuardSettings {
+  readonly name: string;
+  readonly store: CacheStore;
+  readonly clock: Clock;
+  /** `storeTimeout`, `Infinity` for none. */
+  readonly timeout: number;
+  /** `storeCircuit.failures`, `Infinity` when the circuit is off. */
+  readonly failures: number;
+  readonly cooldown: number;
+  readonly circuit: EventEmitter<StoreCircuitEvent>;
+  readonly report: (key: string, error: unknown) => void;
+}
+
+/**
+ * The cache's side of a store that may be slow or down: bounds store work by `storeTimeout`,
+ * reports failures, and after `failures` in a row stops using the store for `cooldown` ms (a
+ * simple circuit: a primitive cannot use `@dyno/breaker`). Then every call tries the store
+ * again; the first success closes the circuit, a failure opens it for another cooldown.
+ */
+export class StoreGuard {
+  readonly #s: GuardSettings;
+  /** Failures in a row. Read on the hot path: nonzero only after a failure. */
+  failures = 0;
+  /** Until when the store is skipped (`-Infinity` when closed). Read on the hot path. */
+  openUntil = Number.NEGATIVE_INFINITY;
+  #open = false;
+
+  constructor(settings: GuardSettings) {
+    this.#s = settings;
+  }
+
+  /** Records a failed store call (reported as an `error` event). */
+  failed(key: string, error: unknown): void {
+    const s = this.#s;
+    s.report(key, error);
+    if (++this.failures < s.failures) return;
+    this.openUntil = s.clock.now() + s.cooldown;
+    if (this.#open) return;
+    this.#open = true;
+    if (s.circuit.hasListeners) s.circuit.emit({ name: s.name, state: 'open' });
+  }
+
+  /** Records a store call that worked. */
+  succeeded(): void {
+    this.failures = 0;
+    if (!this.#open) return;
+    this.#open = false;
+    this.openUntil = Number.NEGATIVE_INFINITY;
+    const s = this.#s;
+    if (s.circuit.hasListeners) s.circuit.emit({ name: s.name, state: 'closed' });
+  }
+
+  /**
+   * `pending`, or a rejection with `CacheTimeoutError` once `budget` ms have passed (the timer
+   * is cleared when `pending` settles first).
+   */
+  bound<T>(pending: PromiseLike<T>, key: string, budget = this.#s.timeout): Promise<T> {
+    if (budget === Number.POSITIVE_INFINITY) return Promise.resolve(pending);
+    const { clock, timeout, name } = this.#s;
+    return new Promise<T>((resolve, reject) => {
+      const timer = clock.setTimeout(
+        () => reject(new CacheTimeoutError('store', timeout, key, name)),
+        Math.max(0, budget),
+      );
+      pending.then(
+        (value) => {
+          clock.clearTimeout(timer);
+          resolve(value);
+        },
+        (error: unknown) => {
+          clock.clearTimeout(timer);
+          reject(error);
+        },
+      );
+    });
+  }
+
+  /**
+   * Runs one store call for the cache's own use (a write-back, a re-read): never throws, reports
+   * a failure, answers `fallback` instead. Synchronous stores answer synchronously.
+   */
+  attempt<T>(key: string, call: () => T | PromiseLike<T>, fallback: T, budget?: number) {
+    let result: T | PromiseLike<T>;
+    try {
+      result = call();
+    } catch (error) {
+      this.failed(key, error);
+      return fallback;
+    }
+    if (!isThenable<T>(result)) {
+      if (this.failures !== 0) this.succeeded();
+      return result;
+    }
+    return this.bound(result, key, budget).then(
+      (value) => {
+        if (this.failures !== 0) this.succeeded();
+        return value;
+      },
+      (error: unknown) => {
+        this.failed(key, error);
+        return fallback;
+      },
+    );
+  }
+
+  /** Writes an entry back after a load; skipped while the circuit is open. */
+  writeBack(key: string, entry: CacheEntry, keep: number, now: number): void | Promise<void> {
+    if (now < this.openUntil) return;
+    const store = this.#s.store;
+    return this.attempt(key, () => store.set(key, entry, keep, now), undefined);
+  }
+
+  /** A store call a user awaits (`set`, `delete`, ...): bounded, reported, and rethrown. */
+  async user(key: string, call: () => unknown): Promise<void> {
+    try {
+      const result = call();
+      if (isThenable(result)) await this.bound(result, key);
+      if (this.failures !== 0) this.succeeded();
+    } catch (error) {
+      this.failed(key, error);
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,122 @@
+import { sleep } from '@dyno/core';
+import { ManualClock } from '@dyno/core/testing';
+import { Cache } from './cache.js';
+import type { CacheEntry, CacheStore } from './entry.js';
+import { CacheTimeoutError } from './errors.js';
+import { MemoryStore } from './memory-store.js';
+
+/** A memory store behind `latency` ms of (manual) time per call, that can hang or fail. */
+function asyncStore(clock: ManualClock, latency: number) {
+  const inner = new MemoryStore();
+  const mode = { hang: false, fail: false, writeMs: latency, reads: 0 };
+  const after = <T>(ms: number, f: () => T): Promise<T> => {
+    if (mode.hang) return new Promise(() => {});
+    if (mode.fail) return Promise.reject(new Error('store down'));
+    return sleep(ms, { clock }).then(f);
+  };
+  const store: CacheStore = {
+    clock,
+    get: (k) => {
+      mode.reads++;
+      // what the read sees is decided when it starts, as on a network store
+      const seen = inner.get(k, clock.now());
+      return after(latency, () => seen);
+    },
+    set: (k, e: CacheEntry, keep) => after(mode.writeMs, () => inner.set(k, e, keep, clock.now())),
+    delete: (k) => after(latency, () => inner.delete(k)),
+    clear: () => after(latency, () => inner.clear()),
+  };
+  return { store, mode, inner };
+}
+
+describe('Cache on an asynchronous store', () => {
+  it('regression: 20 callers 1 ms apart on a 5 ms store make one load', async () => {
+    const clock = new ManualClock();
+    const { store } = asyncStore(clock, 5);
+    const cache = new Cache<string>({ store, ttl: 60_000 });
+    const loader = jest.fn(async () => {
+      await sleep(10, { clock });
+      return 'v';
+    });
+    const calls: Promise<string>[] = [];
+    for (let i = 0; i < 20; i++) {
+      calls.push(cache.get('k', loader));
+      await clock.advance(1);
+    }
+    await clock.advance(50);
+    await expect(Promise.all(calls)).resolves.toEqual(Array(20).fill('v'));
+    expect(loader).toHaveBeenCalledTimes(1);
+  });
+
+  it('answers callers when the load lands, without waiting for the write-back', async () => {
+    const clock = new ManualClock();
+    const { store, mode } = asyncStore(clock, 5);
+    mode.writeMs = 500;
+    const cache = new Cache<string>({ store, ttl: 60_000, storeTimeout: 1000 });
+    const loader = jest.fn(() => 'v');
+    let got: string | undefined;
+    cache.get('k', loader).then((v) => {
+      got = v;
+    });
+    await clock.advance(5);
+    expect(got).toBe('v');
+    // a caller while the write-back runs takes the landed value, with no second load
+    await expect(cache.get('k', loader)).resolves.toBe('v');
+    expect(loader).toHaveBeenCalledTimes(1);
+    await clock.advance(500);
+    expect(cache.loading).toBe(0);
+  });
+
+  it('bounds the store work of a get by one budget: a hung store is a miss', async () => {
+    const clock = new ManualClock();
+    const { store, mode } = asyncStore(clock, 5);
+    mode.hang = true;
+    const cache = new Cache<string>({ store, storeTimeout: 100, storeCircuit: false });
+    const errors: unknown[] = [];
+    cache.onError((e) => errors.push(e.error));
+    const pending = cache.get('k', () => 'loaded');
+    await clock.advance(100);
+    await expect(pending).resolves.toBe('loaded');
+    expect(errors[0]).toBeInstanceOf(CacheTimeoutError);
+    expect(errors[0]).toMatchObject({
+      code: 'DYNO_TIMEOUT',
+      operation: 'store',
+      message: '@dyno/cache: the store, for "k" took over 100 ms',
+    });
+    const setting = cache.set('k', 'x');
+    const rejected = expect(setting).rejects.toBeInstanceOf(CacheTimeoutError);
+    await clock.advance(100);
+    await rejected;
+    await clock.advance(1000);
+    expect(clock.pending).toBe(0);
+  });
+
+  it('works without its store for a cooldown after repeated failures, then tries again', async () => {
+    const clock = new ManualClock();
+    const { store, mode } = asyncStore(clock, 5);
+    mode.fail = true;
+    const cache = new Cache<string>({ store, storeCircuit: { failures: 2, cooldown: 1000 } });
+    const states: string[] = [];
+    cache.onStoreCircuit((e) => states.push(`${e.name === cache.name}:${e.state}`));
+    let n = 0;
+    const loader = () => `v${++n}`;
+    await expect(cache.get('a', loader)).resolves.toBe('v1');
+    await expect(cache.get('b', loader)).resolves.toBe('v2');
+    expect(states).toEqual(['true:open']);
+    const reads = mode.reads;
+    await expect(cache.get('c', loader)).resolves.toBe('v3');
+    expect(mode.reads).toBe(reads); // skipped
+    mode.fail = false;
+    clock.set(clock.now() + 1000);
+    const after = cache.get('c', loader);
+    await clock.advance(10);
+    await expect(after).resolves.toBe('v4');
+    expect(mode.reads).toBe(reads + 1);
+    expect(states).toEqual(['true:open', 'true:closed']);
+    expect(() => new Cache({ storeCircuit: { failures: 0 } })).toThrow(
+      '@dyno/cache: option `storeCircuit.failures` must be an integer from 1 to 2147483647; received 0',
+    );
+    expect(() => new Cache({ storeTimeout: 0 })).toThrow(RangeError);
+    expect(() => new Cache({ storeTimeout: '1000' as never })).toThrow(TypeError);
+  });
+});

@@ -1,0 +1,208 @@
+import { sleep } from '@dyno/core';
+import { ManualClock } from '@dyno/core/testing';
+import { Cache } from './cache.js';
+import { cached } from './cached.js';
+import type { CacheEntry, CacheStore } from './entry.js';
+import { MemoryStore } from './memory-store.js';
+
+function setup(options: ConstructorParameters<typeof Cache>[0] = {}) {
+  const clock = new ManualClock(1000);
+  const cache = new Cache<string>({ clock, refresh: false, ...options });
+  const slow = (value: string, ms = 50) =>
+    jest.fn(async () => {
+      await sleep(ms, { clock });
+      return value;
+    });
+  return { clock, cache, slow };
+}
+
+/** A store without deleteByTag / deletePrefix: the cache's fallback is used. */
+function plainStore(): CacheStore {
+  const inner = new MemoryStore();
+  return {
+    get: (k, now) => inner.get(k, now),
+    set: (k, e, keep, now) => inner.set(k, e, keep, now),
+    delete: (k) => inner.delete(k),
+    clear: () => inner.clear(),
+  };
+}
+
+describe('Cache writes against running loads', () => {
+  it('regression: a set while a load runs wins; the load still answers its own callers', async () => {
+    const { cache, clock, slow } = setup();
+    const loading = cache.get('k', slow('old'));
+    await clock.advance(10);
+    await cache.set('k', 'new');
+    await clock.advance(40);
+    await expect(loading).resolves.toBe('old');
+    await expect(cache.peek('k')).resolves.toBe('new');
+    await expect(cache.get('k', () => 'loaded')).resolves.toBe('new');
+  });
+
+  it('regression: a delete while a load runs is not undone when the load lands', async () => {
+    const { cache, clock, slow } = setup();
+    const loading = cache.get('k', slow('old'));
+    await clock.advance(10);
+    await cache.delete('k');
+    // a caller after the delete does not join the load that started before it
+    const fresh = slow('fresh');
+    const after = cache.get('k', fresh);
+    expect(fresh).toHaveBeenCalledTimes(1);
+    await clock.advance(40);
+    await expect(loading).resolves.toBe('old');
+    await expect(cache.peek('k')).resolves.toBeUndefined();
+    await clock.advance(10);
+    await expect(after).resolves.toBe('fresh');
+    await expect(cache.peek('k')).resolves.toBe('fresh');
+  });
+
+  it('does not let a load overwrite a clear, or a tag or prefix invalidation', async () => {
+    const { cache, clock, slow } = setup();
+    for (const invalidate of [
+      () => cache.clear(),
+      () => cache.deleteByTag('t'),
+      () => cache.deletePrefix('k'),
+    ]) {
+      const loading = cache.get('k', slow('old'));
+      await clock.advance(10);
+      await invalidate();
+      await clock.advance(40);
+      await expect(loading).resolves.toBe('old');
+      await expect(cache.peek('k')).resolves.toBeUndefined();
+    }
+    // a prefix that does not cover the key leaves its load alone
+    const loading = cache.get('k', slow('v'));
+    await cache.deletePrefix('other');
+    await clock.advance(50);
+    await loading;
+    await expect(cache.peek('k')).resolves.toBe('v');
+  });
+});
+
+describe('tags and prefixes', () => {
+  it.each([
+    ['the memory store', () => new MemoryStore()],
+    ['a store without them (fallback)', plainStore],
+  ])('deletes by tag and by prefix with %s', async (_, make) => {
+    const clock = new ManualClock(1000);
+    const cache = new Cache<string>({ clock, store: make(), refresh: false });
+    await cache.set('user:1', 'a', { tags: ['users', 'team:x'] });
+    await cache.set('user:2', 'b', { tags: ['users'] });
+    await cache.get('post:1', (ctx) => {
+      ctx.setTags(['posts', 'team:x']);
+      return 'p';
+    });
+    await cache.deleteByTag('team:x');
+    await expect(cache.peek('user:1')).resolves.toBeUndefined();
+    await expect(cache.peek('post:1')).resolves.toBeUndefined();
+    await expect(cache.peek('user:2')).resolves.toBe('b');
+    clock.set(clock.now() + 1);
+    await cache.set('user:1', 'a2', { tags: ['team:x'] });
+    await expect(cache.get('user:1', () => 'x')).resolves.toBe('a2');
+    await cache.deletePrefix('user:');
+    await expect(cache.get('user:2', () => 'reloaded')).resolves.toBe('reloaded');
+    await expect(cache.peek('user:1')).resolves.toBe(undefined);
+    await cache.clear();
+    await cache.set('user:3', 'c');
+    await expect(cache.peek('user:3')).resolves.toBe('c');
+  });
+
+  it('validates tags, ttl and prefix with clear errors', async () => {
+    const { cache } = setup();
+    await expect(cache.set('k', 'v', { tags: 'x' as never })).rejects.toThrow(
+      '@dyno/cache: `tags` must be an array of strings; received "x"',
+    );
+    await expect(cache.set('k', 'v', { tags: [''] })).rejects.toThrow(RangeError);
+    await expect(cache.set('k', 'v', { ttl: -1 })).rejects.toThrow(
+      '@dyno/cache: option `ttl` must be a duration in ms greater than 0 to 2147483647 or one of Infinity; received -1',
+    );
+    await expect(cache.deleteByTag(5 as never)).rejects.toThrow(TypeError);
+    await expect(cache.deletePrefix(5 as never)).rejects.toThrow(
+      '@dyno/cache: `prefix` must be a string; received number',
+    );
+  });
+});
+
+describe('per-call control', () => {
+  it('forceRefresh loads past a fresh value, and shares a load already running', async () => {
+    const { cache, clock, slow } = setup({ ttl: 10_000 });
+    const reasons: string[] = [];
+    cache.onRefresh((e) => reasons.push(e.reason));
+    await cache.set('k', 'cached');
+    const loader = slow('fresh');
+    const a = cache.get('k', loader, { forceRefresh: true });
+    const b = cache.get('k', loader, { forceRefresh: true });
+    // other callers keep getting the stored value meanwhile
+    await expect(cache.get('k', loader)).resolves.toBe('cached');
+    await clock.advance(50);
+    await expect(Promise.all([a, b])).resolves.toEqual(['fresh', 'fresh']);
+    expect(loader).toHaveBeenCalledTimes(1);
+    expect(reasons).toEqual(['forced']);
+    await expect(cache.peek('k')).resolves.toBe('fresh');
+  });
+
+  it('lets the loader set its ttl, or say its value must not be cached', async () => {
+    const { cache, clock } = setup({ ttl: 1000 });
+    await cache.get('short', (ctx) => {
+      ctx.setTtl(10);
+      return 's';
+    });
+    await cache.get('forever', (ctx) => {
+      ctx.setTtl(Number.POSITIVE_INFINITY);
+      return 'f';
+    });
+    const once = jest.fn((ctx: { noCache(): void }) => {
+      ctx.noCache();
+      return 'n';
+    });
+    await expect(cache.get('nocache', once)).resolves.toBe('n');
+    await expect(cache.get('nocache', once)).resolves.toBe('n');
+    expect(once).toHaveBeenCalledTimes(2);
+    clock.set(clock.now() + 10);
+    await expect(cache.peek('short')).resolves.toBeUndefined();
+    clock.set(clock.now() + 1e9);
+    await expect(cache.peek('forever')).resolves.toBe('f');
+    await expect(
+      cache.get('bad', (ctx) => {
+        ctx.setTtl(-5);
+        return 'x';
+      }),
+    ).rejects.toThrow(RangeError);
+  });
+
+  it('regression: namespaces containing the separator never share keys', async () => {
+    const store = new MemoryStore();
+    const a = cached((x: string) => `a(${x})`, { name: 'a:"b"', store, key: (x) => x });
+    const b = cached((x: string) => `b(${x})`, { name: 'a', store, key: (x) => `"b":${x}` });
+    await expect(a('c')).resolves.toBe('a(c)');
+    await expect(b('c')).resolves.toBe('b(c)');
+    expect(a.keyOf('c')).not.toBe(b.keyOf('c'));
+    expect(a.prefix).toBe('a\\:"b":');
+    await a.cache.deletePrefix(a.prefix);
+    expect(store.keys()).toEqual([b.keyOf('c')]);
+  });
+});
+
+describe('the entries a Cache writes', () => {
+  it('carries tags and passes keep and now to the store', async () => {
+    const sets: [string, CacheEntry, number, number | undefined][] = [];
+    const inner = new MemoryStore();
+    const store: CacheStore = {
+      get: (k, now) => inner.get(k, now),
+      set: (k, e, keep, now) => {
+        sets.push([k, e, keep, now]);
+        inner.set(k, e, keep, now);
+      },
+      delete: (k) => inner.delete(k),
+      clear: () => inner.clear(),
+    };
+    const clock = new ManualClock(1000);
+    const cache = new Cache<string>({ clock, store, ttl: 100, staleWhileRevalidate: 20 });
+    await cache.set('k', 'v', { tags: ['t'] });
+    await cache.get('j', () => 'w');
+    expect(sets).toEqual([
+      ['k', { value: 'v', delta: 0, created: 1000, expiry: 1100, tags: ['t'] }, 120, 1000],
+      ['j', { value: 'w', delta: 0, created: 1000, expiry: 1100 }, 120, 1000],
+    ]);
+  });
+});
