@@ -29,13 +29,14 @@ export interface RateLimitedEvent extends RejectEvent {
 }
 
 /**
- * Payload of `Pool.onSettle`: a task that held a slot settled and its slot is free again. Fires
- * exactly once per `onStart`. A timed-out task fires it when it really settles, with outcome
- * `'timeout'`.
+ * Payload of `Pool.onSettle`: a task that held a slot let go of it. Fires exactly once per
+ * `onStart`, after the freed slot went to the next queued call (so `active` and `queued` are the
+ * pool's state as the next caller sees it). A timed-out task fires it when it really settles, or
+ * when it is abandoned (`onAbandon`), whichever comes first, with outcome `'timeout'`.
  */
 export interface PoolSettleEvent {
   readonly name: string;
-  /** Milliseconds from the start of the task to its settling. */
+  /** Milliseconds from the start of the task to its settling (or its abandoning). */
   readonly duration: number;
   /**
    * What the caller got: `'timeout'` when the deadline passed first, `'cancelled'` when the
@@ -43,10 +44,25 @@ export interface PoolSettleEvent {
    * aborted), otherwise `'success'` or `'failure'`.
    */
   readonly outcome: SettleOutcome;
-  /** Slots still taken after this one was freed (and any queued call started). */
+  /** Slots taken after this one was freed and any queued call started on it. */
   readonly active: number;
-  /** Calls still waiting in the queue. */
+  /** Calls still waiting in the queue, after that. */
   readonly queued: number;
+}
+
+/**
+ * Payload of `Pool.onAbandon`: a released task (timed out, or its caller aborted) did not settle
+ * within `abandonAfter` of its deadline, so its slot was given back while it still runs. Fires
+ * after `onSettle` for that slot.
+ */
+export interface PoolAbandonEvent {
+  readonly name: string;
+  /** Slots taken now (the abandoned task no longer counted, any queued call started). */
+  readonly active: number;
+  /** Calls waiting in the queue now. */
+  readonly queued: number;
+  /** Abandoned tasks that have not settled yet, this one included. */
+  readonly abandoned: number;
 }
 
 /** Payload of `onTimeout` (on `Timeout`, and on a `Pool` with a `timeout`). */

@@ -1,5 +1,6 @@
 export { PoolFullError, type PoolFullReason, RateLimitedError, TimeoutError } from './errors.js';
 export type {
+  PoolAbandonEvent,
   PoolSettleEvent,
   PoolStartEvent,
   RateLimitedEvent,
@@ -12,8 +13,11 @@ export {
   DEFAULT_POOL_OPTIONS,
   DEFAULT_RATE_LIMITER_OPTIONS,
   DEFAULT_TIMEOUT_OPTIONS,
+  type PoolExecuteOptions,
   type PoolOptions,
+  type PoolSize,
   type RateLimiterOptions,
+  type RateLimiterSettings,
   type TimeoutOptions,
 } from './options.js';
 export { Pool, type SettledResults, type Task } from './pool.js';

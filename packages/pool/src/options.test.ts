@@ -50,7 +50,7 @@ describe('options', () => {
       [
         { size: 3 },
         TypeError,
-        'unknown option `size` (known: concurrency, queue, maxWait, timeout, name, clock)',
+        'unknown option `size` (known: concurrency, queue, maxWait, timeout, abandonAfter, maxAbandoned, name, clock)',
       ],
     ])('rejects %p', (options, kind, message) => {
       expect(() => new Pool(options as never)).toThrow(kind);

@@ -26,7 +26,7 @@ describe('Pool with a timeout', () => {
     await flushPromises();
     expect(next).toMatchObject({ state: 'fulfilled', value: 'next' });
     expect(settles).toEqual([
-      { name: 'dep', duration: 150, outcome: 'timeout', active: 0, queued: 1 },
+      { name: 'dep', duration: 150, outcome: 'timeout', active: 1, queued: 0 },
       { name: 'dep', duration: 0, outcome: 'success', active: 0, queued: 0 },
     ]);
     expect(clock.pending).toBe(0);

@@ -1,27 +1,27 @@
 import {
   type Awaitable,
   abortReason,
-  addAbortListener,
   type Clock,
   DisposedError,
   defaultName,
   type Event,
   EventEmitter,
   type ExecuteContext,
-  type ExecuteOptions,
   NEVER_ABORTED,
   type Policy,
-  removeAbortListener,
   resolveOptions,
+  validate,
 } from '@dyno/core';
 import { PoolFullError } from './errors.js';
 import type {
+  PoolAbandonEvent,
   PoolSettleEvent,
   PoolStartEvent,
   RejectEvent,
   SettleOutcome,
   TimeoutEvent,
 } from './events.js';
+import { callTimeout, notATask } from './internal/arguments.js';
 import {
   newPromise,
   type Reject,
@@ -30,12 +30,19 @@ import {
   takeReject,
   takeResolve,
 } from './internal/capture.js';
-import { Ring } from './internal/ring.js';
+import { PoolTiming } from './internal/pool-timing.js';
 import { settleAll } from './internal/settle-all.js';
-import { Deadlines, type TimedOwner, TimedRun } from './internal/timed-run.js';
-import { WaitExpiry } from './internal/wait-expiry.js';
+import { TimedRun } from './internal/timed-run.js';
+import { WaitQueue } from './internal/wait-queue.js';
 import { Waiter } from './internal/waiter.js';
-import { DEFAULT_POOL_OPTIONS, POOL_RULES, type PoolOptions } from './options.js';
+import {
+  DEFAULT_POOL_OPTIONS,
+  POOL_RULES,
+  POOL_SIZE_RULES,
+  type PoolExecuteOptions,
+  type PoolOptions,
+  type PoolSize,
+} from './options.js';
 
 /** A task run by `Pool.execute` or `Pool.all`. */
 export type Task<T> = (context: ExecuteContext) => Awaitable<T>;
@@ -45,16 +52,23 @@ export type SettledResults<T extends readonly Task<unknown>[]> = {
   -readonly [K in keyof T]: PromiseSettledResult<Awaited<ReturnType<T[K]>>>;
 };
 
-type Resolved = Required<Omit<PoolOptions, 'name'>> & { readonly name?: string };
+type Resolved = Required<Omit<PoolOptions, 'name' | 'abandonAfter' | 'maxAbandoned'>> &
+  Pick<PoolOptions, 'name' | 'abandonAfter' | 'maxAbandoned'>;
 type AnyTask = (context: ExecuteContext) => unknown;
 
 const NO_SIGNAL: ExecuteContext = Object.freeze({ signal: NEVER_ABORTED });
 
 /**
  * A bulkhead: at most `concurrency` calls run at once, up to `queue` more wait in FIFO order (for
- * at most `maxWait` ms), and the rest are rejected with `PoolFullError`. With `timeout`, each task
- * also gets a deadline: its caller is released with `TimeoutError`, while its slot stays taken
- * until the task really settles, so the dependency never sees more than `concurrency` calls.
+ * at most `maxWait` ms), and the rest are rejected with `PoolFullError`. With a `timeout` (the
+ * option, or a call's own), each task also gets a deadline: its caller is released with
+ * `TimeoutError` and the task's signal aborted; the slot stays taken until the task settles or,
+ * for a task that ignores its signal, until `abandonAfter` more ms pass: then the slot is given
+ * back and the task counted as abandoned (at most `maxAbandoned` at once). So a hung dependency
+ * never holds the pool forever, and sees at most `concurrency + maxAbandoned` calls at once.
+ *
+ * Configuration is read-only (`pool.concurrency = 5` throws in strict code); `resize` changes
+ * the limits at run time, validated.
  *
  * ```ts
  * const pool = new Pool({ concurrency: 4, queue: 100, maxWait: 2_000, timeout: 1_000 });
@@ -62,69 +76,98 @@ const NO_SIGNAL: ExecuteContext = Object.freeze({ signal: NEVER_ABORTED });
  * ```
  */
 export class Pool implements Policy, Disposable {
-  /** The instance name used in events and errors. */
-  readonly name: string;
-  /** How many calls run at once. */
-  readonly concurrency: number;
-  /** How many calls may wait for a slot (`Infinity` for no limit). */
-  readonly queue: number;
-  /** The longest wait in the queue in ms, or `false` for no limit. */
-  readonly maxWait: number | false;
-  /** The deadline of each task in ms, or `false` for none. */
-  readonly timeout: number | false;
-
+  readonly #name: string;
+  #concurrency: number;
+  #queue: number;
+  readonly #maxWait: number | false;
+  // 0 for none, so the hot path compares numbers only
+  readonly #timeout: number;
+  readonly #abandonAfter: number | false | undefined;
+  readonly #maxAbandoned: number | undefined;
   readonly #clock: Clock;
-  readonly #timed: TimedOwner | undefined;
-  readonly #waiters = new Ring<Waiter>();
-  readonly #expiry: WaitExpiry | undefined;
+  #timed: PoolTiming | undefined;
+  readonly #waiting: WaitQueue;
   #active = 0;
   #started = 0;
-  #queued = 0;
   #disposed = false;
 
   readonly #onStart = new EventEmitter<PoolStartEvent>();
   readonly #onReject = new EventEmitter<RejectEvent>();
   readonly #onSettle = new EventEmitter<PoolSettleEvent>();
   readonly #onTimeout = new EventEmitter<TimeoutEvent>();
+  readonly #onAbandon = new EventEmitter<PoolAbandonEvent>();
 
   /** Fires when a call takes a slot. */
   readonly onStart: Event<PoolStartEvent> = this.#onStart.event;
   /** Fires when a call is turned away (`queue-full` or `max-wait`). */
   readonly onReject: Event<RejectEvent> = this.#onReject.event;
-  /** Fires when a task that took a slot settles and frees it (once per `onStart`). */
+  /**
+   * Fires when a task that took a slot lets go of it (it settled, or it was abandoned), once per
+   * `onStart`, after the slot went to the next queued call.
+   */
   readonly onSettle: Event<PoolSettleEvent> = this.#onSettle.event;
-  /** Fires when a task's deadline passes (only with the `timeout` option). */
+  /** Fires when a task's deadline passes (with a `timeout`, the option or a call's own). */
   readonly onTimeout: Event<TimeoutEvent> = this.#onTimeout.event;
+  /** Fires when a released task that has not settled gives its slot back (`abandonAfter`). */
+  readonly onAbandon: Event<PoolAbandonEvent> = this.#onAbandon.event;
 
   /** @throws TypeError or RangeError for bad options */
   constructor(options?: PoolOptions) {
     const o = resolveOptions<Resolved>('@dyno/pool', options, POOL_RULES, DEFAULT_POOL_OPTIONS);
-    this.name = o.name ?? defaultName('pool');
-    this.concurrency = o.concurrency;
-    this.queue = o.queue;
-    this.maxWait = o.maxWait;
-    this.timeout = o.timeout;
+    this.#name = o.name ?? defaultName('pool');
+    this.#concurrency = o.concurrency;
+    this.#queue = o.queue;
+    this.#maxWait = o.maxWait;
+    this.#timeout = o.timeout === false ? 0 : o.timeout;
+    this.#abandonAfter = o.abandonAfter;
+    this.#maxAbandoned = o.maxAbandoned;
     this.#clock = o.clock;
-    if (o.maxWait !== false) {
-      this.#expiry = new WaitExpiry(o.clock, o.maxWait, this.#waiters, (waiter, waited) => {
-        this.#leave(waiter);
-        const detail = `waited ${Math.round(waited)} ms (maxWait ${o.maxWait} ms)`;
-        waiter.reject(this.#rejected('max-wait', detail));
-      });
-    }
-    if (o.timeout !== false) {
-      const timeoutEvent: TimeoutEvent = Object.freeze({ name: this.name, timeout: o.timeout });
-      this.#timed = {
-        name: this.name,
-        timeout: o.timeout,
-        deadlines: new Deadlines(o.clock, o.timeout),
-        expired: () => this.#onTimeout.emit(timeoutEvent),
-        finished: (outcome, startedAt) => this.#finish(outcome, startedAt),
-      };
-    }
+    this.#waiting = new WaitQueue(o.clock, o.maxWait, (waiter, waited) => {
+      const detail = `waited ${Math.round(waited)} ms (maxWait ${o.maxWait} ms)`;
+      waiter.reject(this.#rejected('max-wait', detail));
+    });
+    if (o.timeout !== false) this.#timed = this.#makeTimed();
   }
 
-  /** Calls running now (timed-out tasks that have not settled yet included). */
+  /** The instance name used in events and errors. */
+  get name(): string {
+    return this.#name;
+  }
+
+  /** How many calls run at once (change it with `resize`). */
+  get concurrency(): number {
+    return this.#concurrency;
+  }
+
+  /** How many calls may wait for a slot, `Infinity` for no limit (change it with `resize`). */
+  get queue(): number {
+    return this.#queue;
+  }
+
+  /** The longest wait in the queue in ms, or `false` for no limit. */
+  get maxWait(): number | false {
+    return this.#maxWait;
+  }
+
+  /** The deadline of each task in ms (unless a call sets its own), or `false` for none. */
+  get timeout(): number | false {
+    return this.#timeout === 0 ? false : this.#timeout;
+  }
+
+  /**
+   * The grace after a released task's deadline before its slot is given back, in ms; `false`
+   * for never; `undefined` when it is each task's own timeout (the default).
+   */
+  get abandonAfter(): number | false | undefined {
+    return this.#abandonAfter;
+  }
+
+  /** The most abandoned tasks at once (`concurrency` unless the option was given). */
+  get maxAbandoned(): number {
+    return this.#maxAbandoned ?? this.#concurrency;
+  }
+
+  /** Slots taken now: running calls, timed-out tasks that keep their slot included. */
   get active(): number {
     return this.#active;
   }
@@ -136,34 +179,56 @@ export class Pool implements Policy, Disposable {
 
   /** Calls waiting for a slot now. */
   get queued(): number {
-    return this.#queued;
+    return this.#waiting.size;
+  }
+
+  /** Abandoned tasks (slot given back) that have not settled yet: a gauge. */
+  get abandoned(): number {
+    return this.#timed === undefined ? 0 : this.#timed.abandoned;
+  }
+
+  /** Tasks abandoned since the pool was made: a counter. */
+  get abandonedTotal(): number {
+    return this.#timed === undefined ? 0 : this.#timed.abandonedTotal;
   }
 
   /**
    * Runs `fn` when a slot is free. Rejects with `PoolFullError` when the queue is full or the wait
    * runs out, with the signal's reason when `signal` aborts while queued (or before), with
-   * `TimeoutError` at the deadline (option `timeout`), and with `DisposedError` after `dispose`.
-   * Without `timeout`, `fn` receives the caller's signal as is.
+   * `TimeoutError` at the deadline (`timeout`: this call's, else the pool's), with `DisposedError`
+   * after `dispose`, and with a `TypeError`/`RangeError` naming the argument for a `fn` that is
+   * not a function or a bad `timeout`. Without a deadline, `fn` receives the caller's signal as
+   * is; the context always has `signal` as an own enumerable property.
    */
-  execute<T>(fn: Task<T>, options?: ExecuteOptions): Promise<T> {
-    const signal = options?.signal;
-    if (signal?.aborted) return Promise.reject(abortReason(signal));
-    if (this.#disposed) return Promise.reject(this.#disposedError());
-    if (this.#active < this.concurrency) {
-      return this.#start(fn as AnyTask, signal, 0, undefined, undefined) as Promise<T>;
+  execute<T>(fn: Task<T>, options?: PoolExecuteOptions): Promise<T> {
+    if (typeof fn !== 'function') return notATask(fn);
+    let signal: AbortSignal | undefined;
+    let timeout = this.#timeout;
+    if (options !== undefined) {
+      signal = options.signal;
+      const own = options.timeout;
+      if (own !== undefined) {
+        try {
+          timeout = callTimeout(own);
+        } catch (error) {
+          return Promise.reject(error);
+        }
+      }
+      if (signal?.aborted) return Promise.reject(abortReason(signal));
     }
-    if (this.#queued >= this.queue) {
-      const detail = `${this.#active} running, ${this.#queued} queued (queue ${this.queue})`;
+    if (this.#disposed) return Promise.reject(this.#disposedError());
+    if (this.#active < this.#concurrency) {
+      return this.#start(fn as AnyTask, signal, 0, undefined, undefined, timeout) as Promise<T>;
+    }
+    const waiting = this.#waiting;
+    if (waiting.size >= this.#queue) {
+      const detail = `${this.#active} running, ${waiting.size} queued (queue ${this.#queue})`;
       return Promise.reject(this.#rejected('queue-full', detail));
     }
     const promise = newPromise<T>();
-    const at = this.maxWait !== false || this.#onStart.hasListeners ? this.#clock.now() : -1;
-    const waiter = new Waiter(fn, signal, takeResolve(), takeReject(), at, this.#cancel);
-    this.#waiters.push(waiter);
-    this.#queued++;
-    if (signal !== undefined) addAbortListener(signal, waiter);
-    const expiry = this.#expiry;
-    if (expiry !== undefined && expiry.timer === undefined) expiry.arm();
+    const at = waiting.timed || this.#onStart.hasListeners ? this.#clock.now() : -1;
+    const resolve = takeResolve();
+    waiting.add(new Waiter(fn, signal, resolve, takeReject(), at, waiting.cancel, timeout), at);
     return promise;
   }
 
@@ -175,9 +240,24 @@ export class Pool implements Policy, Disposable {
    */
   all<const T extends readonly Task<unknown>[]>(
     tasks: T,
-    options?: ExecuteOptions,
+    options?: PoolExecuteOptions,
   ): Promise<SettledResults<T>> {
     return settleAll(this, tasks, options) as Promise<SettledResults<T>>;
+  }
+
+  /**
+   * Changes the limits at run time, validated as the options of the same names. A larger
+   * `concurrency` starts queued calls at once; a smaller one lets running calls finish and starts
+   * no new one until `active` is below it. A smaller `queue` turns away new callers only: calls
+   * already queued keep their place.
+   * @throws TypeError or RangeError for a bad size, `DisposedError` after `dispose`
+   */
+  resize(size: PoolSize): void {
+    if (this.#disposed) throw this.#disposedError();
+    const { concurrency, queue } = validate('@dyno/pool', size, POOL_SIZE_RULES) as PoolSize;
+    if (concurrency !== undefined) this.#concurrency = concurrency;
+    if (queue !== undefined) this.#queue = queue;
+    if (this.#waiting.size > 0) this.#drain();
   }
 
   /**
@@ -187,14 +267,10 @@ export class Pool implements Policy, Disposable {
   dispose(): void {
     if (this.#disposed) return;
     this.#disposed = true;
-    const error = this.#disposedError();
-    for (let waiter = this.#waiters.shift(); waiter !== undefined; waiter = this.#waiters.shift()) {
-      if (waiter.done) continue;
-      this.#leave(waiter);
-      waiter.reject(error);
-    }
-    this.#idle();
-    for (const e of [this.#onStart, this.#onReject, this.#onSettle, this.#onTimeout]) e.clear();
+    this.#waiting.flush(this.#disposedError());
+    const emitters = [this.#onStart, this.#onReject, this.#onSettle, this.#onTimeout];
+    for (const e of emitters) e.clear();
+    this.#onAbandon.clear();
   }
 
   [Symbol.dispose](): void {
@@ -207,21 +283,23 @@ export class Pool implements Policy, Disposable {
     waited: number,
     resolve: Resolve<unknown> | undefined,
     reject: Reject | undefined,
+    timeout: number,
   ): Promise<unknown> | undefined {
     const active = ++this.#active;
     this.#started++;
     if (this.#onStart.hasListeners) {
-      this.#onStart.emit({ name: this.name, active, queued: this.#queued, waited });
+      this.#onStart.emit({ name: this.#name, active, queued: this.#waiting.size, waited });
     }
     const startedAt = this.#onSettle.hasListeners ? this.#clock.now() : -1;
-    if (this.#timed !== undefined) {
+    if (timeout > 0) {
       let promise: Promise<unknown> | undefined;
       if (resolve === undefined) {
         promise = newPromise();
         resolve = takeResolve();
         reject = takeReject();
       }
-      new TimedRun(this.#timed, signal, resolve, reject as Reject, fn, startedAt);
+      const owner = this.#timed ?? this.#makeTimed();
+      new TimedRun(owner, signal, resolve, reject as Reject, fn, startedAt, timeout);
       return promise;
     }
     const context = signal === undefined ? NO_SIGNAL : { signal };
@@ -283,58 +361,57 @@ export class Pool implements Policy, Disposable {
     );
   }
 
-  /** A task settled: free its slot exactly once, report it, and start the next waiter. */
+  /**
+   * A task let go of its slot (settled or abandoned): free the slot exactly once, start the next
+   * waiters, then report it with the pool's state as the next caller sees it.
+   */
   #finish(outcome: SettleOutcome, startedAt: number): void {
     this.#active--;
+    this.#drain();
     if (startedAt >= 0 && this.#onSettle.hasListeners) {
       this.#onSettle.emit({
-        name: this.name,
+        name: this.#name,
         duration: this.#clock.now() - startedAt,
         outcome,
         active: this.#active,
-        queued: this.#queued,
+        queued: this.#waiting.size,
       });
     }
-    while (this.#queued > 0 && this.#active < this.concurrency) {
-      const waiter = this.#waiters.shift() as Waiter;
-      if (waiter.done) continue;
-      this.#leave(waiter);
+  }
+
+  /** Starts queued calls while slots are free. */
+  #drain(): void {
+    const waiting = this.#waiting;
+    while (waiting.size > 0 && this.#active < this.#concurrency) {
+      const waiter = waiting.next();
       const waited = waiter.at < 0 ? 0 : this.#clock.now() - waiter.at;
-      this.#start(waiter.fn, waiter.signal, waited, waiter.resolve, waiter.reject);
+      this.#start(waiter.fn, waiter.signal, waited, waiter.resolve, waiter.reject, waiter.timeout);
     }
-    if (this.#queued === 0) this.#idle();
   }
 
-  /** Takes a waiter out of the count and off its signal (it may still sit in the ring). */
-  #leave(waiter: Waiter): void {
-    waiter.done = true;
-    this.#queued--;
-    if (waiter.signal !== undefined) removeAbortListener(waiter.signal, waiter);
-  }
-
-  // a queued call's signal aborted: it leaves at once, and its place goes to the next caller
-  readonly #cancel = (waiter: Waiter): void => {
-    if (waiter.done) return;
-    this.#leave(waiter);
-    waiter.reject(abortReason(waiter.signal as AbortSignal));
-    if (this.#queued === 0) this.#idle();
-    // left-behind entries are skipped when reached; compact if they pile up behind a slow head
-    else if (this.#waiters.size > 2 * this.#queued + 64) this.#waiters.filter((w) => !w.done);
-  };
-
-  /** The queue is empty: drop left-behind entries and the max-wait timer. */
-  #idle(): void {
-    while (this.#waiters.size > 0) this.#waiters.shift();
-    const expiry = this.#expiry;
-    if (expiry !== undefined && expiry.timer !== undefined) expiry.disarm();
+  /** The deadlines and the abandoning of this pool's timed tasks, made on first need. */
+  #makeTimed(): PoolTiming {
+    const finish = (outcome: SettleOutcome, startedAt: number) => this.#finish(outcome, startedAt);
+    const timing = new PoolTiming(
+      this.#name,
+      this,
+      this.#clock,
+      this.#timeout,
+      this.#abandonAfter,
+      finish,
+      this.#onTimeout,
+      this.#onAbandon,
+    );
+    this.#timed = timing;
+    return timing;
   }
 
   #rejected(reason: 'queue-full' | 'max-wait', detail: string): PoolFullError {
-    if (this.#onReject.hasListeners) this.#onReject.emit({ name: this.name, reason });
-    return new PoolFullError(reason, this.name, detail);
+    if (this.#onReject.hasListeners) this.#onReject.emit({ name: this.#name, reason });
+    return new PoolFullError(reason, this.#name, detail);
   }
 
   #disposedError(): DisposedError {
-    return new DisposedError(`Pool ${JSON.stringify(this.name)}`, this.name);
+    return new DisposedError(`Pool ${JSON.stringify(this.#name)}`, this.#name);
   }
 }

@@ -12,13 +12,17 @@ import {
   type Policy,
   resolveOptions,
   sleep,
+  validate,
 } from '@dyno/core';
 import { RateLimitedError } from './errors.js';
 import type { RateLimitedEvent } from './events.js';
+import { notATask } from './internal/arguments.js';
 import {
   DEFAULT_RATE_LIMITER_OPTIONS,
   RATE_LIMITER_RULES,
+  RATE_LIMITER_SETTINGS_RULES,
   type RateLimiterOptions,
+  type RateLimiterSettings,
 } from './options.js';
 
 type Resolved = Required<Omit<RateLimiterOptions, 'name' | 'burst'>> & {
@@ -27,6 +31,7 @@ type Resolved = Required<Omit<RateLimiterOptions, 'name' | 'burst'>> & {
 };
 
 const NO_SIGNAL: ExecuteContext = Object.freeze({ signal: NEVER_ABORTED });
+const followRate = (rate: number): number => Math.max(1, Math.ceil(rate));
 
 /**
  * A token bucket: `rate` tokens per `interval` accumulate up to `burst`, and each call takes one.
@@ -40,16 +45,13 @@ const NO_SIGNAL: ExecuteContext = Object.freeze({ signal: NEVER_ABORTED });
  * ```
  */
 export class RateLimiter implements Policy {
-  /** The instance name used in events and errors. */
-  readonly name: string;
-  /** Tokens added per `interval`. */
-  readonly rate: number;
-  /** The period `rate` is counted over, in ms. */
-  readonly interval: number;
-  /** The most tokens the bucket holds. */
-  readonly burst: number;
-  /** How long a call may wait for a token, in ms (0: never waits). */
-  readonly maxWait: number;
+  readonly #name: string;
+  #rate: number;
+  #interval: number;
+  #burst: number;
+  #maxWait: number;
+  // `burst` was left out: it follows `rate` (rounded up) through `reconfigure`
+  readonly #burstFollowsRate: boolean;
 
   readonly #clock: Clock;
   // Goes below zero while callers wait: -n means n tokens are promised to waiting callers, so a
@@ -72,14 +74,58 @@ export class RateLimiter implements Policy {
       RATE_LIMITER_RULES,
       DEFAULT_RATE_LIMITER_OPTIONS,
     );
-    this.name = o.name ?? defaultName('rate-limiter');
-    this.rate = o.rate;
-    this.interval = o.interval;
-    this.burst = o.burst ?? Math.max(1, Math.ceil(o.rate));
-    this.maxWait = o.maxWait;
+    this.#name = o.name ?? defaultName('rate-limiter');
+    this.#rate = o.rate;
+    this.#interval = o.interval;
+    this.#burstFollowsRate = o.burst === undefined;
+    this.#burst = o.burst ?? followRate(o.rate);
+    this.#maxWait = o.maxWait;
     this.#clock = o.clock;
-    this.#tokens = this.burst;
+    this.#tokens = this.#burst;
     this.#last = o.clock.now();
+  }
+
+  /** The instance name used in events and errors. */
+  get name(): string {
+    return this.#name;
+  }
+
+  /** Tokens added per `interval` (change it with `reconfigure`). */
+  get rate(): number {
+    return this.#rate;
+  }
+
+  /** The period `rate` is counted over, in ms (change it with `reconfigure`). */
+  get interval(): number {
+    return this.#interval;
+  }
+
+  /** The most tokens the bucket holds (change it with `reconfigure`). */
+  get burst(): number {
+    return this.#burst;
+  }
+
+  /** How long a call may wait for a token, in ms; 0 never waits (change it with `reconfigure`). */
+  get maxWait(): number {
+    return this.#maxWait;
+  }
+
+  /**
+   * Changes the limits at run time, validated as the options of the same names. The bucket is
+   * first refilled at the old rate up to now, then holds at most the new `burst`. A `burst` never
+   * given follows a new `rate` (rounded up). Callers already waiting keep their turn; callers
+   * from now on are served at the new settings.
+   * @throws TypeError or RangeError for bad settings
+   */
+  reconfigure(settings: RateLimiterSettings): void {
+    const s = validate('@dyno/pool', settings, RATE_LIMITER_SETTINGS_RULES) as RateLimiterSettings;
+    this.#refill();
+    if (s.rate !== undefined) this.#rate = s.rate;
+    if (s.interval !== undefined) this.#interval = s.interval;
+    if (s.maxWait !== undefined) this.#maxWait = s.maxWait;
+    if (s.burst !== undefined) this.#burst = s.burst;
+    else if (this.#burstFollowsRate && s.rate !== undefined) this.#burst = followRate(s.rate);
+    this.#tokens = Math.min(this.#burst, this.#tokens);
   }
 
   /** Whole tokens free now (0 while callers wait for one). */
@@ -115,8 +161,12 @@ export class RateLimiter implements Policy {
     return this.#wait(wait, signal);
   }
 
-  /** Runs `fn` once it has a token (see `acquire`). `fn` receives the caller's signal. */
+  /**
+   * Runs `fn` once it has a token (see `acquire`). `fn` receives the caller's signal. Rejects
+   * with a `TypeError` naming `fn` when it is not a function.
+   */
   execute<T>(fn: (context: ExecuteContext) => Awaitable<T>, options?: ExecuteOptions): Promise<T> {
+    if (typeof fn !== 'function') return notATask(fn);
     const signal = options?.signal;
     if (signal?.aborted) return Promise.reject(abortReason(signal));
     const wait = this.#reserve();
@@ -130,8 +180,8 @@ export class RateLimiter implements Policy {
     const now = this.#clock.now();
     if (now <= this.#last) return;
     // multiply before dividing so whole intervals give whole tokens, without rounding drift
-    const added = ((now - this.#last) * this.rate) / this.interval;
-    this.#tokens = Math.min(this.burst, this.#tokens + added);
+    const added = ((now - this.#last) * this.#rate) / this.#interval;
+    this.#tokens = Math.min(this.#burst, this.#tokens + added);
     this.#last = now;
   }
 
@@ -143,8 +193,8 @@ export class RateLimiter implements Policy {
       this.#tokens = tokens - 1;
       return 0;
     }
-    const wait = ((1 - tokens) * this.interval) / this.rate;
-    if (wait > this.maxWait) return -wait;
+    const wait = ((1 - tokens) * this.#interval) / this.#rate;
+    if (wait > this.#maxWait) return -wait;
     this.#tokens = tokens - 1;
     this.#lastTicket++;
     return wait;
@@ -162,7 +212,7 @@ export class RateLimiter implements Policy {
       // to a newcomer then would let two calls through in one slot.
       if (ticket === this.#lastTicket) {
         this.#lastTicket--;
-        this.#tokens = Math.min(this.burst, this.#tokens + 1);
+        this.#tokens = Math.min(this.#burst, this.#tokens + 1);
       }
       throw error;
     } finally {
@@ -172,8 +222,8 @@ export class RateLimiter implements Policy {
 
   #rejected(retryAfter: number): RateLimitedError {
     if (this.#onReject.hasListeners) {
-      this.#onReject.emit({ name: this.name, reason: 'rate-limited', retryAfter });
+      this.#onReject.emit({ name: this.#name, reason: 'rate-limited', retryAfter });
     }
-    return new RateLimitedError(retryAfter, this.name);
+    return new RateLimitedError(retryAfter, this.#name);
   }
 }

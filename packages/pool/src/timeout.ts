@@ -10,18 +10,21 @@ import {
   resolveOptions,
 } from '@dyno/core';
 import type { TimeoutEvent } from './events.js';
+import { notATask } from './internal/arguments.js';
 import { newPromise, takeReject, takeResolve } from './internal/capture.js';
 import { Deadlines, type TimedOwner, TimedRun } from './internal/timed-run.js';
 import { DEFAULT_TIMEOUT_OPTIONS, TIMEOUT_RULES, type TimeoutOptions } from './options.js';
 
 type Resolved = Required<Omit<TimeoutOptions, 'name'>> & { readonly name?: string };
 const noop = (): void => {};
+const never = (): boolean => false;
 
 /**
  * A deadline for a task. The caller's promise settles with `TimeoutError` at the deadline even if
  * the task ignores its signal; the task's `signal` is aborted with that error as its reason; the
  * timer is cleared the moment the task settles first. An abort of the caller's signal releases
- * the caller at once with the signal's reason (and aborts the task's signal too).
+ * the caller at once with the signal's reason (and aborts the task's signal too). A task that
+ * ignores its signal runs on; its late result or error is dropped.
  *
  * ```ts
  * const timeout = new Timeout({ timeout: 500 });
@@ -29,10 +32,8 @@ const noop = (): void => {};
  * ```
  */
 export class Timeout implements Policy {
-  /** The instance name used in events and errors. */
-  readonly name: string;
-  /** The deadline of each task, in ms from its start. */
-  readonly timeout: number;
+  readonly #name: string;
+  readonly #timeout: number;
   readonly #owner: TimedOwner;
   readonly #onTimeout = new EventEmitter<TimeoutEvent>();
 
@@ -47,29 +48,44 @@ export class Timeout implements Policy {
       TIMEOUT_RULES,
       DEFAULT_TIMEOUT_OPTIONS,
     );
-    this.name = o.name ?? defaultName('timeout');
-    this.timeout = o.timeout;
+    const name = o.name ?? defaultName('timeout');
+    this.#name = name;
+    this.#timeout = o.timeout;
     const emitter = this.#onTimeout;
-    const payload: TimeoutEvent = Object.freeze({ name: this.name, timeout: this.timeout });
+    const payload: TimeoutEvent = Object.freeze({ name, timeout: o.timeout });
     this.#owner = {
-      name: this.name,
-      timeout: o.timeout,
-      deadlines: new Deadlines(o.clock, o.timeout),
+      name,
+      deadlines: new Deadlines(o.clock),
+      // no slot to give back: a released task leaves the deadline list at once
+      grace: () => -1,
       expired: () => emitter.emit(payload),
       finished: noop,
+      abandon: never,
+      abandonedSettled: noop,
     };
+  }
+
+  /** The instance name used in events and errors. */
+  get name(): string {
+    return this.#name;
+  }
+
+  /** The deadline of each task, in ms from its start (read-only). */
+  get timeout(): number {
+    return this.#timeout;
   }
 
   /**
    * Runs `fn` with a deadline. An already-aborted `signal` rejects before `fn` runs.
-   * @returns the task's result, or a rejection with `TimeoutError`, the task's error, or the
-   * caller signal's reason
+   * @returns the task's result, or a rejection with `TimeoutError`, the task's error, the
+   * caller signal's reason, or a `TypeError` naming `fn` when it is not a function
    */
   execute<T>(fn: (context: ExecuteContext) => Awaitable<T>, options?: ExecuteOptions): Promise<T> {
+    if (typeof fn !== 'function') return notATask(fn);
     const signal = options?.signal;
     if (signal?.aborted) return Promise.reject(abortReason(signal));
     const promise = newPromise<T>();
-    new TimedRun<T>(this.#owner, signal, takeResolve<T>(), takeReject(), fn, -1);
+    new TimedRun<T>(this.#owner, signal, takeResolve<T>(), takeReject(), fn, -1, this.#timeout);
     return promise;
   }
 }

@@ -83,7 +83,10 @@ describe('deadlines of timed tasks', () => {
     expect(clock.nextDue).toBe(120);
     await clock.advance(1);
     expect(c.error).toBeInstanceOf(TimeoutError);
-    expect([pool.active, clock.pending]).toEqual([1, 0]);
+    // c ignores its signal: it keeps its slot for its grace (abandonAfter: its timeout), then not
+    expect([pool.active, clock.pending]).toEqual([1, 1]);
+    await clock.advance(100);
+    expect([pool.active, pool.abandoned, clock.pending]).toEqual([0, 1, 0]);
   });
 
   it('gives a task started while others expire its own deadline, and keeps theirs', async () => {
@@ -166,7 +169,7 @@ describe('deadlines of timed tasks', () => {
 
     it('lets go of the timer when the caller aborts the last running task', async () => {
       const clock = new NodeLikeClock();
-      const pool = new Pool({ timeout: 1000, clock });
+      const pool = new Pool({ timeout: 1000, abandonAfter: false, clock });
       const controller = new AbortController();
       const call = track(pool.execute(hang, { signal: controller.signal }));
       controller.abort();

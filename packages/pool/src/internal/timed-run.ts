@@ -4,114 +4,54 @@ import {
   type Clock,
   type ExecuteContext,
   removeAbortListener,
-  type TimerHandle,
 } from '@dyno/core';
 import { TimeoutError } from '../errors.js';
 import type { SettleOutcome } from '../events.js';
 import { type Reject, type Resolve, runTask } from './capture.js';
+import { GuardedTimer } from './guarded-timer.js';
+import { type SignalSource, taskContext } from './task-context.js';
 
-/** What a timed run reports to: a `Timeout` policy or a `Pool` with a `timeout`. */
+/** What a timed run reports to: a `Timeout` policy or a `Pool` running a task with a deadline. */
 export interface TimedOwner {
   readonly name: string;
-  readonly timeout: number;
   /** The running tasks of this owner and the one timer serving all of them. */
   readonly deadlines: Deadlines;
+  /**
+   * How long after its deadline a released task that has not settled gives its slot back, in
+   * ms, or -1 when it keeps it until it settles (then a released task also leaves the list).
+   */
+  grace(timeout: number): number;
   /** The deadline passed before the task settled (the caller has just been rejected). */
-  expired(): void;
-  /** The task itself settled; `outcome` is what the caller got; `startedAt` is -1 if unknown. */
+  expired(timeout: number): void;
+  /** The task let go of its slot; `outcome` is what the caller got; `startedAt` -1 if unknown. */
   finished(outcome: SettleOutcome, startedAt: number): void;
+  /** The grace passed: give the slot back now and count the task as abandoned, if allowed. */
+  abandon(outcome: SettleOutcome, startedAt: number): boolean;
+  /** An abandoned task has finally settled (its result or error is dropped). */
+  abandonedSettled(): void;
 }
 
 const noop = (): void => {};
 // tolerance when comparing clock times computed by subtraction
 const EPSILON = 1e-6;
 
-/** A timer handle that can stop holding the process open (Node's `Timeout`). */
-interface Unrefable {
-  ref(): unknown;
-  unref(): unknown;
-}
-
-const isUnrefable = (handle: TimerHandle): handle is Unrefable =>
-  typeof handle === 'object' &&
-  handle !== null &&
-  typeof (handle as Unrefable).unref === 'function' &&
-  typeof (handle as Unrefable).ref === 'function';
-
 /**
- * The running timed tasks of one owner and the single clock timer that serves them all. Every
- * task has the same timeout, so deadlines come in start order: the tasks form a doubly linked
- * list (O(1) removal when one settles) and one timer, armed for the head, is enough. When it
- * fires it expires every task that is due and re-arms for the new head.
- *
- * When the list empties the timer is not needed any more. A handle with `ref`/`unref` (Node's
- * timers, so the system clock) is kept but unref'd, so it never holds the process open, and it
- * is ref'd again by the next task: strictly sequential calls then cost two cheap flag flips
- * instead of a `setTimeout` + `clearTimeout` pair each. Any other clock's timer (a
- * `ManualClock`, say) is cleared at once.
+ * The timed tasks of one owner, ordered by deadline, and the single clock timer that serves them
+ * (see `GuardedTimer`, which keeps an idle Node timer unref'd rather than clearing it). A doubly
+ * linked list gives O(1) removal when a task settles; a task is inserted from the tail, so tasks
+ * with one timeout (the usual case) are appended in O(1), and a per-call timeout or an abandon
+ * grace walks back only past the tasks due after it.
  */
 export class Deadlines {
   /** The task due first. */
-  head: TimedRun<unknown> | undefined;
-  /** The task due last (started last). */
-  tail: TimedRun<unknown> | undefined;
-  #timer: TimerHandle | undefined;
-  // the timer's handle has ref/unref, and whether it holds the process now
-  #unrefable = false;
-  #refed = false;
-  #firing = false;
+  head: TimedRun<unknown> | undefined = undefined;
+  /** The task due last. */
+  tail: TimedRun<unknown> | undefined = undefined;
+  readonly timer: GuardedTimer;
 
-  constructor(
-    readonly clock: Clock,
-    readonly timeout: number,
-  ) {}
-
-  /** A task was just appended: make sure a timer will fire for the head and holds the process. */
-  ensureArmed(): void {
-    if (this.#firing) return;
-    if (this.#timer === undefined) this.#arm(this.timeout);
-    else if (!this.#refed) {
-      (this.#timer as Unrefable).ref();
-      this.#refed = true;
-    }
+  constructor(readonly clock: Clock) {
+    this.timer = new GuardedTimer(clock, (now) => TimedRun.expireDue(this, now), true);
   }
-
-  /** The list just emptied: let go of the timer (see the class comment). */
-  idle(): void {
-    const timer = this.#timer;
-    if (timer === undefined) return;
-    if (this.#unrefable) {
-      if (this.#refed) {
-        (timer as Unrefable).unref();
-        this.#refed = false;
-      }
-      return;
-    }
-    this.#timer = undefined;
-    this.clock.clearTimeout(timer);
-  }
-
-  #arm(delay: number): void {
-    const timer = this.clock.setTimeout(this.#fire, delay);
-    this.#timer = timer;
-    this.#unrefable = isUnrefable(timer);
-    this.#refed = true;
-  }
-
-  readonly #fire = (): void => {
-    this.#timer = undefined;
-    // expiring runs user code (abort listeners, onTimeout) that may start tasks: they must not
-    // arm a timer for their own, later deadline while an earlier one is still in the list
-    this.#firing = true;
-    // should expiring ever throw, look again at once rather than leave tasks without a timer
-    let left = 0;
-    try {
-      left = TimedRun.expireDue(this, this.clock.now());
-    } finally {
-      this.#firing = false;
-      if (left >= 0 && this.head !== undefined) this.#arm(left);
-    }
-  };
 }
 
 const RUNNING = 0;
@@ -119,25 +59,39 @@ const TIMED_OUT = 1;
 const CALLER_ABORTED = 2;
 const DONE = 3;
 
+// where a run's slot stands: in the deadline list (running, or released and in its grace), out
+// of it and held until the task settles, or given back (abandoned)
+const LISTED = 0;
+const HELD = 1;
+const ABANDONED = 2;
+
 /**
- * One task run under a deadline. It is the task's context: `signal` is a getter that makes the
- * `AbortController` only when the task first reads it (most tasks never do, and a controller per
- * call is the costliest part of a timeout), already aborted if the deadline has passed. It also
- * listens to the caller's signal as an `EventListenerObject`, so no closure is made for that.
- * While running it sits in its owner's `Deadlines` list; it has no timer of its own.
+ * One task run under a deadline. The task's context (`taskContext`) reads its `signal` from the
+ * run, which makes the `AbortController` only when the task first reads it (most tasks never do,
+ * and a controller per call costs microseconds once collected), already aborted if the deadline
+ * has passed. It also listens to the caller's signal as an `EventListenerObject`, so no closure
+ * is made for that. While running it sits in its owner's `Deadlines` list; it has no timer of its
+ * own.
+ *
+ * Released (deadline passed, or the caller aborted) while its owner gives slots back after a
+ * grace, it goes back into the list at `deadline + grace`; then, if it has still not settled, the
+ * owner abandons it (slot given back) or, at the owner's cap, lets it hold the slot until it
+ * settles. A late result or error is dropped; the slot is freed exactly once.
  */
-export class TimedRun<T> implements ExecuteContext {
+export class TimedRun<T> implements SignalSource {
   readonly #owner: TimedOwner;
   readonly #caller: AbortSignal | undefined;
   readonly #resolve: Resolve<T>;
   readonly #reject: Reject;
   readonly #startedAt: number;
+  readonly #timeout: number;
   #deadline: number;
   #prev: TimedRun<unknown> | undefined;
   #next: TimedRun<unknown> | undefined;
   #controller: AbortController | undefined;
   #reason: unknown;
   #state = RUNNING;
+  #slot = LISTED;
 
   /**
    * Starts `fn` at once; the caller's promise is settled through `resolve`/`reject`. `startedAt`
@@ -150,29 +104,24 @@ export class TimedRun<T> implements ExecuteContext {
     reject: Reject,
     fn: ((context: ExecuteContext) => T | PromiseLike<T>) | undefined,
     startedAt: number,
+    timeout: number,
   ) {
     this.#owner = owner;
     this.#caller = caller;
     this.#resolve = resolve;
     this.#reject = reject;
     this.#startedAt = startedAt;
+    this.#timeout = timeout;
     if (fn === undefined) {
       // the idle `shapeKeeper`: a fractional number so the field holds doubles from the start
       this.#deadline = 0.5;
       return;
     }
-    const list = owner.deadlines;
-    this.#deadline = (startedAt < 0 ? list.clock.now() : startedAt) + owner.timeout;
-    // append: the newest task is due last
-    const tail = list.tail;
-    this.#prev = tail;
-    this.#next = undefined;
-    if (tail === undefined) list.head = this as TimedRun<unknown>;
-    else tail.#next = this as TimedRun<unknown>;
-    list.tail = this as TimedRun<unknown>;
-    list.ensureArmed();
+    const now = startedAt < 0 ? owner.deadlines.clock.now() : startedAt;
+    this.#deadline = now + timeout;
+    this.#link(now);
     if (caller !== undefined) addAbortListener(caller, this);
-    runTask(fn, this, this.#onValue, this.#onError);
+    runTask(fn, taskContext(this), this.#onValue, this.#onError);
   }
 
   /**
@@ -189,17 +138,17 @@ export class TimedRun<T> implements ExecuteContext {
     noop,
     undefined,
     -0.5,
+    0.5,
   );
 
-  /** Aborted when the deadline passes or the caller's signal aborts, with that reason. */
-  get signal(): AbortSignal {
+  /** @internal The task's signal, made on first read (the context's `signal`). */
+  lazySignal(): AbortSignal {
     let controller = this.#controller;
     if (controller === undefined) {
       controller = new AbortController();
       this.#controller = controller;
-      if (this.#state === TIMED_OUT || this.#state === CALLER_ABORTED) {
-        controller.abort(this.#reason);
-      }
+      // released (timed out or caller aborted), even if it has settled since
+      if (this.#reason !== undefined) controller.abort(this.#reason);
     }
     return controller.signal;
   }
@@ -210,30 +159,63 @@ export class TimedRun<T> implements ExecuteContext {
     this.#state = CALLER_ABORTED;
     this.#unlink();
     this.#release(abortReason(this.#caller as AbortSignal));
+    this.#graced();
   }
 
   /**
-   * Expires every task of `list` whose deadline is `now` or earlier, in order.
+   * Handles every task of `list` due at `now` or earlier, in order: expires running ones, and
+   * offers released ones whose grace has passed to their owner for abandoning.
    * @returns the ms until the new head is due, or -1 when the list is empty
    */
   static expireDue(list: Deadlines, now: number): number {
     for (let run = list.head; run !== undefined; run = list.head) {
       const left = run.#deadline - now;
       if (left > EPSILON) return left;
-      run.#expire();
+      run.#unlink();
+      if (run.#state === RUNNING) run.#expire();
+      else if (run.#owner.abandon(run.#outcome(), run.#startedAt)) run.#slot = ABANDONED;
     }
     return -1;
   }
 
   #expire(): void {
     this.#state = TIMED_OUT;
-    this.#unlink();
     if (this.#caller !== undefined) removeAbortListener(this.#caller, this);
-    this.#release(new TimeoutError(this.#owner.timeout, this.#owner.name));
-    this.#owner.expired();
+    const timeout = this.#timeout;
+    this.#release(new TimeoutError(timeout, this.#owner.name));
+    this.#owner.expired(timeout);
+    this.#graced();
+  }
+
+  /** Released: wait in the list for the owner's grace, if it gives slots back. */
+  #graced(): void {
+    const grace = this.#owner.grace(this.#timeout);
+    if (grace < 0) return;
+    this.#deadline += grace;
+    this.#link(this.#owner.deadlines.clock.now());
+  }
+
+  /** Inserts the run by deadline, walking back from the tail; `now` is the clock time now. */
+  #link(now: number): void {
+    const list = this.#owner.deadlines;
+    const deadline = this.#deadline;
+    let prev = list.tail;
+    while (prev !== undefined && prev.#deadline > deadline + EPSILON) prev = prev.#prev;
+    const next = prev === undefined ? list.head : prev.#next;
+    this.#prev = prev;
+    this.#next = next;
+    if (prev === undefined) list.head = this as TimedRun<unknown>;
+    else prev.#next = this as TimedRun<unknown>;
+    if (next === undefined) list.tail = this as TimedRun<unknown>;
+    else next.#prev = this as TimedRun<unknown>;
+    this.#slot = LISTED;
+    // a run due after the head is served by the head's timer
+    if (prev === undefined) list.timer.ensure(deadline, now);
   }
 
   #unlink(): void {
+    if (this.#slot !== LISTED) return;
+    this.#slot = HELD;
     const list = this.#owner.deadlines;
     const prev = this.#prev;
     const next = this.#next;
@@ -243,13 +225,17 @@ export class TimedRun<T> implements ExecuteContext {
     else next.#prev = prev;
     this.#prev = undefined;
     this.#next = undefined;
-    if (list.head === undefined) list.idle();
+    if (list.head === undefined) list.timer.idle();
   }
 
   #release(reason: unknown): void {
     this.#reason = reason;
     this.#reject(reason);
     this.#controller?.abort(reason);
+  }
+
+  #outcome(): SettleOutcome {
+    return this.#state === TIMED_OUT ? 'timeout' : 'cancelled';
   }
 
   readonly #onValue = (value: T): void => {
@@ -274,10 +260,16 @@ export class TimedRun<T> implements ExecuteContext {
     if (this.#caller !== undefined) removeAbortListener(this.#caller, this);
   }
 
-  // the caller was released earlier; the task has only now let go of its slot
+  // the caller was released earlier; the task has only now settled: its result is dropped, and
+  // its slot is freed now unless it was given back already
   #late(): void {
-    const outcome = this.#state === TIMED_OUT ? 'timeout' : 'cancelled';
+    const outcome = this.#outcome();
     this.#state = DONE;
+    if (this.#slot === ABANDONED) {
+      this.#owner.abandonedSettled();
+      return;
+    }
+    this.#unlink();
     this.#owner.finished(outcome, this.#startedAt);
   }
 }

@@ -1,4 +1,5 @@
-import type { Clock, TimerHandle } from '@dyno/core';
+import type { Clock } from '@dyno/core';
+import { GuardedTimer } from './guarded-timer.js';
 import type { Ring } from './ring.js';
 import type { Waiter } from './waiter.js';
 
@@ -7,14 +8,12 @@ const EPSILON = 1e-6;
 
 /**
  * The `maxWait` deadline of a pool's queue. Every waiter has the same maxWait, so deadlines follow
- * queue order: one timer, armed for the oldest waiter, serves the whole queue.
+ * queue order: one timer, armed for the oldest waiter, serves the whole queue. It has the same
+ * re-entrancy guard as the running tasks' deadlines (`GuardedTimer`): an `onReject` listener that
+ * queues a call while the timer fires arms no second timer.
  */
 export class WaitExpiry {
-  /**
-   * The pending timer, if any. A plain field rather than a getter: the pool reads it on every
-   * enqueue and every time its queue empties, and only this class writes it.
-   */
-  timer: TimerHandle | undefined = undefined;
+  readonly #timer: GuardedTimer;
 
   constructor(
     readonly clock: Clock,
@@ -23,35 +22,35 @@ export class WaitExpiry {
     readonly waiters: Ring<Waiter>,
     /** Takes `waiter` out of the queue and rejects it; `waited` is how long it waited in ms. */
     readonly expire: (waiter: Waiter, waited: number) => void,
-  ) {}
+  ) {
+    this.#timer = new GuardedTimer(clock, this.#work, false);
+  }
 
-  /** Arms the timer for a waiter queued now; call only while `timer` is undefined. */
-  arm(): void {
-    this.timer = this.clock.setTimeout(this.#fire, this.maxWait);
+  /** A waiter was queued at clock time `at` (now). */
+  queued(at: number): void {
+    this.#timer.ensure(at + this.maxWait, at);
   }
 
   /** The queue is empty: the timer has nothing left to expire. */
-  disarm(): void {
-    this.clock.clearTimeout(this.timer as TimerHandle);
-    this.timer = undefined;
+  idle(): void {
+    this.#timer.idle();
   }
 
-  // one bound function for the pool's lifetime, so re-arming makes no closure
-  readonly #fire = (): void => {
-    this.timer = undefined;
+  /** Rejects every waiter that waited `maxWait`; answers the ms until the next one is due or -1. */
+  readonly #work = (now: number): number => {
     const maxWait = this.maxWait;
-    const now = this.clock.now();
     const waiters = this.waiters;
     for (let waiter = waiters.peek(); waiter !== undefined; waiter = waiters.peek()) {
-      if (!waiter.done) {
-        const waited = now - waiter.at;
-        if (waited < maxWait - EPSILON) {
-          this.timer = this.clock.setTimeout(this.#fire, maxWait - waited);
-          return;
-        }
-        this.expire(waiter, waited);
+      if (waiter.done) {
+        waiters.shift();
+        continue;
       }
+      const waited = now - waiter.at;
+      if (waited < maxWait - EPSILON) return maxWait - waited;
+      // off the ring before the listeners run: they may empty it and queue new calls
       waiters.shift();
+      this.expire(waiter, waited);
     }
+    return -1;
   };
 }

@@ -19,6 +19,8 @@ export class Waiter {
     /** When it was queued (clock ms), or -1 when nobody needed to know. */
     readonly at: number,
     readonly cancel: (waiter: Waiter) => void,
+    /** The deadline the call gets when it starts, in ms; 0 for none. */
+    readonly timeout: number,
   ) {}
 
   /** The caller's signal aborted. */
@@ -28,8 +30,8 @@ export class Waiter {
 
   /**
    * @internal A waiter kept for good, so that V8 keeps this class's hidden classes through a
-   * full garbage collection while no call is queued (see `TimedRun.shapeKeeper`). `at` is
-   * fractional so the field holds doubles from the start.
+   * full garbage collection while no call is queued (see `TimedRun.shapeKeeper`). `at` and
+   * `timeout` are fractional so the fields hold doubles from the start.
    */
-  static readonly shapeKeeper: object = new Waiter(noop, undefined, noop, noop, -0.5, noop);
+  static readonly shapeKeeper: object = new Waiter(noop, undefined, noop, noop, -0.5, noop, 0.5);
 }
