@@ -32,3 +32,25 @@ export class StoreUnavailableError extends DynoError {
     return hasCode(value, 'DYNO_CACHE_STORE_UNAVAILABLE');
   }
 }
+
+/** A value the store's serializer cannot write so that it comes back as it went in. */
+export class UnserializableValueError extends DynoError {
+  /** Where in the value: `value`, `value.items.2`, `value<key 0>`, ... */
+  readonly path: string;
+  /** What was found there: `a function`, `an instance of Foo`, ... */
+  readonly kind: string;
+
+  constructor(path: string, kind: string, source?: string) {
+    super(
+      'DYNO_CACHE_UNSERIALIZABLE',
+      `@dyno/cache-redis: cannot store ${kind} at \`${path}\`: it would not come back as it went in (use plain data, or pass a \`serializer\`)`,
+      { source },
+    );
+    this.path = path;
+    this.kind = kind;
+  }
+
+  static override isInstance(value: unknown): value is UnserializableValueError {
+    return hasCode(value, 'DYNO_CACHE_UNSERIALIZABLE');
+  }
+}

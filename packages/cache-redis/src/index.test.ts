@@ -4,10 +4,15 @@ describe('@dyno/cache-redis exports', () => {
   it('pins the public API', () => {
     expect(Object.keys(redis).sort()).toEqual([
       'CorruptEntryError',
+      'DEFAULT_REDIS_CIRCUIT_OPTIONS',
       'DEFAULT_REDIS_LEASE_OPTIONS',
       'DEFAULT_REDIS_STORE_OPTIONS',
+      'DEFAULT_TIERED_STORE_OPTIONS',
       'RedisStore',
       'StoreUnavailableError',
+      'TieredStore',
+      'UnserializableValueError',
+      'structuredSerializer',
       'wallClock',
     ]);
   });

@@ -36,7 +36,7 @@ let code: string;
 
 beforeAll(async () => {
   server = await redisForTests();
-  code = transpile(['core', 'cache', 'cache-redis']);
+  code = transpile(['core', 'breaker', 'cache', 'cache-redis']);
   const support = join(__dirname, 'test-support');
   const children: ChildProcess[] = [];
   const ready: Promise<unknown>[] = [];

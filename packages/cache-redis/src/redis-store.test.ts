@@ -1,7 +1,7 @@
 import { Cache, MemoryStore, xfetch } from '@dyno/cache';
 import { ManualClock } from '@dyno/core/testing';
 import { Redis } from 'ioredis';
-import { CorruptEntryError, StoreUnavailableError } from './errors.js';
+import { CorruptEntryError, StoreUnavailableError, UnserializableValueError } from './errors.js';
 import { RedisStore } from './redis-store.js';
 import { redisForTests, type TestRedis, uniquePrefix } from './test-support/redis-server.js';
 
@@ -121,6 +121,113 @@ describe('RedisStore', () => {
     await expect(b.get('k')).resolves.toEqual(e);
   });
 
+  it('clears its keys when the client has a keyPrefix (regression: it found nothing)', async () => {
+    const prefixed = new Redis(server.url, { keyPrefix: `${prefix}kp:` });
+    try {
+      const store = new RedisStore({ client: prefixed, prefix: 'app:' });
+      const other = new RedisStore({ client: prefixed, prefix: 'other:' });
+      const e = { value: 1, delta: 0, created: 0, expiry: 1e15 };
+      for (let i = 0; i < 5; i++) await store.set(`k${i}`, e, 60_000);
+      await other.set('k', e, 60_000);
+      await expect(client.exists(`${prefix}kp:app:k0`)).resolves.toBe(1);
+      await store.clear();
+      await expect(client.exists(`${prefix}kp:app:k0`)).resolves.toBe(0);
+      await expect(store.get('k4')).resolves.toBeUndefined();
+      await expect(other.get('k')).resolves.toEqual(e);
+      await store.set('user:1', e, 60_000);
+      await store.set('user:2', e, 60_000);
+      await store.set('team:1', e, 60_000);
+      await store.deletePrefix('user:');
+      await expect(store.get('user:2')).resolves.toBeUndefined();
+      await expect(store.get('team:1')).resolves.toEqual(e);
+    } finally {
+      prefixed.disconnect();
+    }
+  });
+
+  it('gives a Cache back the values it stored: dates, maps, sets, bigints, NaN, -0', async () => {
+    const { store } = make();
+    const cache = new Cache<unknown>({ store, ttl: 60_000 });
+    const value = {
+      at: new Date(5),
+      ids: new Set([1n, 2n]),
+      byName: new Map([['a', [Number.NaN, -0, undefined]]]),
+      bytes: new Uint16Array([7, 65535]),
+    };
+    const loader = jest.fn(() => value);
+    await cache.get('v', loader);
+    const other = new Cache<unknown>({ store, ttl: 60_000 });
+    const back = (await other.get('v', loader)) as typeof value;
+    expect(loader).toHaveBeenCalledTimes(1);
+    expect(back).not.toBe(value);
+    expect(back).toStrictEqual(value);
+    expect(Object.is(back.byName.get('a')?.[1], -0)).toBe(true);
+  });
+
+  it('refuses a value it cannot give back at write time, naming its type', async () => {
+    const { store } = make();
+    const entry = {
+      value: { when: new URL('https://example.com') },
+      delta: 0,
+      created: 0,
+      expiry: 9,
+    };
+    await expect(store.set('u', entry, 1000)).rejects.toThrow(
+      'cannot store an instance of URL at `value.when`',
+    );
+    await expect(store.set('u', entry, 1000)).rejects.toBeInstanceOf(UnserializableValueError);
+    await expect(store.get('u')).resolves.toBeUndefined();
+  });
+
+  it('uses a pluggable serializer', async () => {
+    const serializer = {
+      serialize: jest.fn((v: unknown) => JSON.stringify(v)),
+      deserialize: jest.fn((data: Buffer) => JSON.parse(data.toString('utf8')) as unknown),
+    };
+    const { store } = make({ serializer });
+    const entry = { value: { a: 1 }, delta: 0, created: 0, expiry: 9 };
+    await store.set('j', entry, 1000);
+    await expect(store.get('j')).resolves.toEqual(entry);
+    expect(serializer.serialize).toHaveBeenCalledWith({ a: 1 });
+    expect(serializer.deserialize).toHaveBeenCalledTimes(1);
+  });
+
+  it('deletes by tag only the entries that still carry the tag', async () => {
+    const p = `${prefix}tags:`;
+    const store = new RedisStore({ client, prefix: p });
+    const e = { value: 1, delta: 0, created: 0, expiry: 1e15 };
+    await store.set('a', { ...e, tags: ['user:1', 'team'] }, 60_000);
+    await store.set('b', { ...e, tags: ['user:1'] }, Number.POSITIVE_INFINITY);
+    await store.set('c', { ...e, tags: ['user:1'] }, 60_000);
+    await store.set('c', { ...e, tags: ['user:2'] }, 60_000); // rewritten without the tag
+    await store.set('d', { ...e, tags: ['team'] }, 5000);
+    const tagSet = `${p}\u0000tag\u0000user:1`;
+    await expect(client.pttl(tagSet)).resolves.toBe(-1); // b lives for ever, so does its tag set
+    const team = await client.pttl(`${p}\u0000tag\u0000team`);
+    expect(team).toBeGreaterThan(50_000); // extended to the longest member, never shortened
+    await store.deleteByTag('user:1');
+    await expect(store.get('a')).resolves.toBeUndefined();
+    await expect(store.get('b')).resolves.toBeUndefined();
+    await expect(store.get('c')).resolves.toMatchObject({ tags: ['user:2'] });
+    await expect(store.get('d')).resolves.toMatchObject({ tags: ['team'] });
+    await expect(client.exists(tagSet)).resolves.toBe(0);
+    await store.deleteByTag('nobody');
+  });
+
+  it('deletes by prefix without touching leases or tag sets', async () => {
+    const p = `${prefix}by-prefix:`;
+    const store = new RedisStore({ client, prefix: p, lease: true });
+    const e = { value: 1, delta: 0, created: 0, expiry: 1e15 };
+    await store.set('user:1', { ...e, tags: ['t'] }, 60_000);
+    const token = await store.lease!.acquire('user:1');
+    await store.deletePrefix('user:');
+    await expect(store.get('user:1')).resolves.toBeUndefined();
+    await expect(client.exists(`${p}\u0000tag\u0000t`)).resolves.toBe(1);
+    await expect(store.lease!.renew!('user:1', token!)).resolves.toBe(true);
+    await store.deletePrefix('');
+    await expect(store.lease!.renew!('user:1', token!)).resolves.toBe(false);
+  });
+
   it('takes a lease once until it is released or runs out', async () => {
     const { store } = make({ lease: { ttl: 200, retry: 5 } });
     const lease = store.lease!;
@@ -157,7 +264,68 @@ describe('RedisStore', () => {
     await expect(pending).rejects.toBeInstanceOf(StoreUnavailableError);
   });
 
+  it('skips Redis after `failures` failed commands in a row, then probes it after the cooldown', async () => {
+    const clock = new ManualClock();
+    let answer: () => Promise<Buffer | null> = () => new Promise(() => {});
+    const getBuffer = jest.fn(() => answer());
+    const flaky = Object.assign(Object.create(client) as Redis, { getBuffer, status: 'ready' });
+    const store = new RedisStore({
+      client: flaky,
+      clock,
+      timeout: 50,
+      circuit: { failures: 2, cooldown: 1000 },
+    });
+    const states: string[] = [];
+    store.onCircuit((e) => states.push(e.to));
+    for (let i = 0; i < 2; i++) {
+      const pending = expect(store.get('k')).rejects.toThrow('took over 50 ms');
+      await clock.advance(50);
+      await pending;
+    }
+    expect(store.circuit).toBe('open');
+    await expect(store.get('k')).rejects.toThrow('Redis is skipped after repeated failures');
+    await expect(
+      store.set('k', { value: 1, delta: 0, created: 0, expiry: 1 }, 10),
+    ).rejects.toBeInstanceOf(StoreUnavailableError);
+    expect(getBuffer).toHaveBeenCalledTimes(2);
+    await clock.advance(1000);
+    answer = () => Promise.resolve(null);
+    await expect(store.get('k')).resolves.toBeUndefined(); // the probe
+    expect(getBuffer).toHaveBeenCalledTimes(3);
+    expect(store.circuit).toBe('closed');
+    expect(states).toEqual(['open', 'half-open', 'closed']);
+  });
+
+  it('counts refused values and wrong types as no sign of an outage', async () => {
+    const p = `${prefix}not-outage:`;
+    await client.lpush(`${p}k`, 'x');
+    const store = new RedisStore({ client, prefix: p, circuit: { failures: 1 } });
+    for (let i = 0; i < 3; i++)
+      await expect(store.get('k')).rejects.toBeInstanceOf(CorruptEntryError);
+    expect(store.circuit).toBe('closed');
+    const failing = Object.assign(Object.create(client) as Redis, {
+      getBuffer: () => Promise.reject(new Error('connection reset')),
+      status: 'ready',
+    });
+    const broken = new RedisStore({ client: failing, circuit: { failures: 1 } });
+    await expect(broken.get('k')).rejects.toThrow('a Redis command failed');
+    expect(broken.circuit).toBe('open');
+    const always = new RedisStore({ client: failing, circuit: false });
+    for (let i = 0; i < 3; i++)
+      await expect(always.get('k')).rejects.toThrow('a Redis command failed');
+    expect(always.circuit).toBe('closed');
+    expect(always.onCircuit(() => {})).toBeDefined();
+  });
+
   it('validates its options with clear errors', () => {
+    expect(() => new RedisStore({ client, circuit: { failures: 0 } })).toThrow(
+      '@dyno/cache-redis: option `circuit.failures` must be an integer from 1 to 2147483647; received 0',
+    );
+    expect(() => new RedisStore({ client, circuit: true as never })).toThrow(RangeError);
+    expect(() => new RedisStore({ client, circuit: { cooldown: -1 } })).toThrow(RangeError);
+    expect(() => new RedisStore({ client, serializer: { serialize: () => '' } as never })).toThrow(
+      '@dyno/cache-redis: option `serializer` must be a serializer ({ serialize, deserialize }); received an object',
+    );
     expect(() => new RedisStore(undefined as never)).toThrow(
       '@dyno/cache-redis: option `client` must be an ioredis client; received undefined',
     );

@@ -1,38 +1,60 @@
+import type { StateChangeEvent } from '@dyno/breaker';
 import type { CacheEntry, CacheStore, StoreLease } from '@dyno/cache';
-import { type Clock, defaultName, resolveOptions, validate } from '@dyno/core';
-import type { Redis } from 'ioredis';
-import { CorruptEntryError, StoreUnavailableError } from './errors.js';
-import { decode, encode } from './internal/codec.js';
 import {
+  type Clock,
+  defaultName,
+  type Event,
+  NOOP_DISPOSABLE,
+  resolveOptions,
+  validate,
+} from '@dyno/core';
+import type { Redis } from 'ioredis';
+import { CorruptEntryError } from './errors.js';
+import { decode, encode, FORMAT } from './internal/codec.js';
+import { DataError, Guard } from './internal/guard.js';
+import { redisLease } from './internal/redis-lease.js';
+import { DELETE_TAG, SET_TAGGED } from './internal/scripts.js';
+import {
+  CIRCUIT_RULES,
+  DEFAULT_REDIS_CIRCUIT_OPTIONS,
   DEFAULT_REDIS_LEASE_OPTIONS,
   DEFAULT_REDIS_STORE_OPTIONS,
   LEASE_RULES,
   REDIS_STORE_RULES,
-  type RedisLeaseOptions,
   type RedisStoreOptions,
 } from './options.js';
+import type { Serializer } from './serializer.js';
 
 const PKG = '@dyno/cache-redis';
-// deletes the lease only if this process still holds it (it may have expired and been retaken)
-const RELEASE =
-  "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end";
-// statuses in which ioredis would queue a command until it reconnects: fail fast instead
-const DOWN = new Set(['reconnecting', 'close', 'end']);
+// the store's own keys start with NUL after the prefix, so no cache key or key prefix reaches them
+const LEASE = '\u0000lease\u0000';
+const TAG = '\u0000tag\u0000';
+
+const glob = (text: string) => text.replace(/[*?[\]\\]/g, '\\$&');
 
 /**
  * A `CacheStore` on Redis (ioredis 5), shared by every process that uses the same client
- * options and prefix. Entries are JSON with a version tag; anything else under a key is reported
- * as `CorruptEntryError` (the cache counts a miss and overwrites it). Each process makes its own
- * early-refresh decision; with `lease`, only the process holding a `SET NX PX` lease recomputes.
+ * options and prefix. Values go through a serializer (structured clone by default), framed with
+ * the entry's times under a version line; anything else under a key is a `CorruptEntryError`
+ * (the cache counts a miss and overwrites it). With `lease`, only the process holding a
+ * `SET NX PX` lease recomputes a key. Commands fail fast while Redis is down or slow, and are
+ * skipped for a while after repeated failures.
  */
 export class RedisStore implements CacheStore {
-  /** The name in errors. */
+  /** The name in errors and events. */
   readonly name: string;
   readonly clock: Clock;
   readonly lease: StoreLease | undefined;
-  readonly #client: Redis;
-  readonly #prefix: string;
-  readonly #timeout: number;
+  /** The ioredis client (never closed by the store). */
+  readonly client: Redis;
+  /** The prefix of this store's keys, after the client's own `keyPrefix`. */
+  readonly prefix: string;
+  /** The state changes of the store's circuit (`closed` → `open` → `half-open` → ...). */
+  readonly onCircuit: Event<StateChangeEvent>;
+  /** The longest a Redis command may take, in ms. */
+  readonly timeout: number;
+  readonly #guard: Guard;
+  readonly #serializer: Serializer;
 
   constructor(options: RedisStoreOptions) {
     const o = resolveOptions(
@@ -46,104 +68,135 @@ export class RedisStore implements CacheStore {
         `${PKG}: option \`client\` must be an ioredis client; received undefined`,
       );
     }
-    let lease: Required<RedisLeaseOptions> | undefined;
-    if (o.lease === true) lease = DEFAULT_REDIS_LEASE_OPTIONS;
-    else if (typeof o.lease === 'object') {
-      const given = validate(PKG, o.lease, LEASE_RULES, 'lease.');
-      lease = { ...DEFAULT_REDIS_LEASE_OPTIONS, ...stripUndefined(given) };
-    }
-    this.#client = o.client;
-    this.#prefix = o.prefix ?? 'dyno:cache:';
-    this.#timeout = o.timeout ?? 1000;
+    const lease =
+      o.lease === true
+        ? DEFAULT_REDIS_LEASE_OPTIONS
+        : typeof o.lease === 'object'
+          ? {
+              ...DEFAULT_REDIS_LEASE_OPTIONS,
+              ...defined(validate(PKG, o.lease, LEASE_RULES, 'lease.')),
+            }
+          : undefined;
+    const circuit =
+      typeof o.circuit === 'object'
+        ? {
+            ...DEFAULT_REDIS_CIRCUIT_OPTIONS,
+            ...defined(validate(PKG, o.circuit, CIRCUIT_RULES, 'circuit.')),
+          }
+        : false;
+    this.client = o.client;
+    this.prefix = o.prefix as string;
     this.clock = o.clock as Clock;
     this.name = o.name ?? defaultName('redis-store');
-    this.lease = lease && {
-      ttl: lease.ttl,
-      retry: lease.retry,
-      acquire: (key) => this.#acquire(key, lease.ttl),
-      release: (key, token) => this.#release(key, token),
-    };
+    this.#serializer = o.serializer as Serializer;
+    this.timeout = o.timeout as number;
+    this.#guard = new Guard({
+      client: this.client,
+      name: this.name,
+      clock: this.clock,
+      timeout: this.timeout,
+      circuit,
+    });
+    this.onCircuit = this.#guard.onStateChange ?? (() => NOOP_DISPOSABLE);
+    this.lease =
+      lease &&
+      redisLease({
+        client: this.client,
+        guard: this.#guard,
+        clock: this.clock,
+        ttl: lease.ttl,
+        retry: lease.retry,
+        keyOf: (key) => this.prefix + LEASE + key,
+      });
+  }
+
+  /** The state of the store's circuit: `open` while Redis is skipped. */
+  get circuit(): 'closed' | 'open' | 'half-open' {
+    return this.#guard.state;
   }
 
   async get(key: string): Promise<CacheEntry | undefined> {
-    const redisKey = this.#prefix + key;
-    let text: string | null;
-    try {
-      text = await this.#run(() => this.#client.get(redisKey));
-    } catch (error) {
-      if (!/^WRONGTYPE/.test(String((error as { cause?: Error }).cause?.message))) throw error;
-      throw new CorruptEntryError(redisKey, 'not a string', this.name, error);
-    }
-    return text === null ? undefined : decode(redisKey, text, this.name);
+    const redisKey = this.prefix + key;
+    const data = await this.#guard.run(() =>
+      this.client.getBuffer(redisKey).catch((error: Error) => {
+        if (!/^WRONGTYPE/.test(String(error?.message))) throw error;
+        throw new DataError(new CorruptEntryError(redisKey, 'not a string', this.name, error));
+      }),
+    );
+    return data === null ? undefined : decode(redisKey, data, this.#serializer, this.name);
   }
 
+  /**
+   * Writes `entry` for `keep` ms (for ever when `Infinity`). A value the serializer refuses
+   * rejects here, before Redis is asked. An entry with `tags` is also added to one Redis set per
+   * tag, for `deleteByTag`.
+   */
   async set(key: string, entry: CacheEntry, keep: number): Promise<void> {
-    const redisKey = this.#prefix + key;
-    const text = encode(entry);
-    if (Number.isFinite(keep)) {
-      const ms = Math.max(1, Math.ceil(keep));
-      await this.#run(() => this.#client.set(redisKey, text, 'PX', ms));
-    } else await this.#run(() => this.#client.set(redisKey, text));
+    const redisKey = this.prefix + key;
+    const data = encode(entry, this.#serializer, this.name);
+    const ms = Number.isFinite(keep) ? Math.max(1, Math.ceil(keep)) : undefined;
+    const tags = entry.tags;
+    if (tags !== undefined && tags.length > 0) {
+      const sets = tags.map((tag) => this.prefix + TAG + tag);
+      const member = this.#keyPrefix + redisKey;
+      await this.#guard.run(() =>
+        this.client.eval(SET_TAGGED, 1 + sets.length, redisKey, ...sets, data, ms ?? '', member),
+      );
+    } else if (ms !== undefined) {
+      await this.#guard.run(() => this.client.set(redisKey, data, 'PX', ms));
+    } else await this.#guard.run(() => this.client.set(redisKey, data));
   }
 
   async delete(key: string): Promise<void> {
-    await this.#run(() => this.#client.del(this.#prefix + key));
+    await this.#guard.run(() => this.client.del(this.prefix + key));
   }
 
-  /** Removes every key under this store's prefix (values and leases), by `SCAN` and `UNLINK`. */
+  /**
+   * Removes every entry whose tags include `tag` (one script over the tag's Redis set; an entry
+   * rewritten since without the tag stays).
+   */
+  async deleteByTag(tag: string): Promise<void> {
+    await this.#guard.run(() =>
+      this.client.eval(DELETE_TAG, 1, this.prefix + TAG + tag, tag, FORMAT),
+    );
+  }
+
+  /**
+   * Removes every entry whose key starts with `prefix` by `SCAN` and `UNLINK` (not atomic: an
+   * entry written while the scan runs may stay). Leases and tag sets are left alone.
+   */
+  async deletePrefix(prefix: string): Promise<void> {
+    await this.#unlinkMatching(`${this.prefix}${prefix}`, prefix === '');
+  }
+
+  /** Removes every key under this store's prefix (values, leases, tag sets), by `SCAN` and `UNLINK`. */
   async clear(): Promise<void> {
-    const match = `${this.#prefix.replace(/[*?[\]\\]/g, '\\$&')}*`;
+    await this.#unlinkMatching(this.prefix, true);
+  }
+
+  /** The client's `keyPrefix`: ioredis adds it to keys but not to `SCAN` patterns or results. */
+  get #keyPrefix(): string {
+    return this.client.options?.keyPrefix ?? '';
+  }
+
+  async #unlinkMatching(start: string, everything: boolean): Promise<void> {
+    const keyPrefix = this.#keyPrefix;
+    const match = `${glob(keyPrefix + start)}*`;
+    const own = keyPrefix.length + this.prefix.length;
     let cursor = '0';
     do {
-      const [next, keys] = await this.#run(() =>
-        this.#client.scan(cursor, 'MATCH', match, 'COUNT', 500),
+      const [next, found] = await this.#guard.run(() =>
+        this.client.scan(cursor, 'MATCH', match, 'COUNT', 500),
       );
-      if (keys.length > 0) await this.#run(() => this.#client.unlink(...keys));
+      const keys = found
+        .filter((k) => everything || k.charCodeAt(own) !== 0)
+        .map((k) => k.slice(keyPrefix.length));
+      if (keys.length > 0) await this.#guard.run(() => this.client.unlink(...keys));
       cursor = next;
     } while (cursor !== '0');
   }
-
-  async #acquire(key: string, ttl: number): Promise<string | undefined> {
-    const token = globalThis.crypto.randomUUID();
-    const leaseKey = `${this.#prefix}${key}\u0000lease`;
-    const ok = await this.#run(() => this.#client.set(leaseKey, token, 'PX', ttl, 'NX'));
-    return ok === 'OK' ? token : undefined;
-  }
-
-  async #release(key: string, token: string): Promise<void> {
-    const leaseKey = `${this.#prefix}${key}\u0000lease`;
-    await this.#run(() => this.#client.eval(RELEASE, 1, leaseKey, token));
-  }
-
-  /** Runs one command, failing fast while Redis is down and after `timeout` ms. */
-  #run<T>(command: () => Promise<T>): Promise<T> {
-    const status = this.#client.status;
-    if (DOWN.has(status)) {
-      return Promise.reject(
-        new StoreUnavailableError(`Redis is not connected (${status})`, this.name),
-      );
-    }
-    return new Promise<T>((resolve, reject) => {
-      const clock = this.clock;
-      const timer = clock.setTimeout(() => {
-        reject(
-          new StoreUnavailableError(`a Redis command took over ${this.#timeout} ms`, this.name),
-        );
-      }, this.#timeout);
-      command().then(
-        (value) => {
-          clock.clearTimeout(timer);
-          resolve(value);
-        },
-        (error: unknown) => {
-          clock.clearTimeout(timer);
-          reject(new StoreUnavailableError('a Redis command failed', this.name, error));
-        },
-      );
-    });
-  }
 }
 
-function stripUndefined<T extends object>(o: T): Partial<T> {
+function defined<T extends object>(o: T): Partial<T> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }

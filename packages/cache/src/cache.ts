@@ -173,7 +173,7 @@ export class Cache<V = unknown> {
     const reads = this.#reads;
     if (reads.size !== 0) {
       const read = reads.get(key);
-      if (read !== undefined) return this.#after(read, key, loader, signal);
+      if (read !== undefined) return this.#after(read, key, loader, signal, now);
     }
     let found: Awaitable<CacheEntry | undefined>;
     try {
@@ -190,7 +190,7 @@ export class Cache<V = unknown> {
       if (reads.get(key) === read) reads.delete(key);
     });
     reads.set(key, read);
-    return this.#after(read, key, loader, signal);
+    return this.#after(read, key, loader, signal, now);
   }
 
   /** Stores `value` under `key` as if just loaded; a load of `key` running now will not overwrite it. */
@@ -356,6 +356,7 @@ export class Cache<V = unknown> {
     key: string,
     loader: CacheLoader<V>,
     signal: AbortSignal | undefined,
+    began: number,
   ): Promise<V> {
     return read.then((entry) => {
       if (this.#disposed) throw new DisposedError('Cache', this.name);
@@ -369,7 +370,7 @@ export class Cache<V = unknown> {
         this.#flights.delete(key);
         flight = undefined;
       }
-      return this.#serve(key, entry, loader, signal, now, flight);
+      return this.#serve(key, entry, loader, signal, now, flight, began);
     });
   }
 
@@ -380,6 +381,7 @@ export class Cache<V = unknown> {
     signal: AbortSignal | undefined,
     now: number,
     flight: Flight<V> | undefined,
+    began = now,
   ): Promise<V> {
     let entry = this.#invalid.active ? this.#valid(key, found) : found;
     // the store may have let go of the entry an early refresh is replacing: it is still served
@@ -412,7 +414,8 @@ export class Cache<V = unknown> {
       }
     }
     if (this.#miss.hasListeners) this.#miss.emit({ name: this.name, key });
-    const running = flight ?? this.#loads.launch(key, entry, loader, false, undefined);
+    const running =
+      flight ?? this.#loads.launch(key, entry, loader, false, undefined, false, began);
     return this.#wait(key, running, signal);
   }
 

@@ -45,10 +45,10 @@ export interface StoreLease {
   renew?(key: string, token: string): Awaitable<boolean>;
   /**
    * Resolves when the lease on `key` is released (a pub/sub message, say) or after `ms`,
-   * whichever comes first, and at once when `signal` aborts; leaves nothing behind. Without it
-   * the cache sleeps `retry` ms between looks.
+   * whichever comes first, and at once when `signal` aborts; leaves nothing behind. What it
+   * resolves with is ignored. Without it the cache sleeps `retry` ms between looks.
    */
-  wait?(key: string, ms: number, signal: AbortSignal): Promise<void>;
+  wait?(key: string, ms: number, signal: AbortSignal): Promise<unknown>;
 }
 
 /**

@@ -55,14 +55,19 @@ describe('Cache on a store with a lease', () => {
     expect(loads).toBe(1);
   });
 
-  it('loads anyway when the holder never delivers within the lease', async () => {
+  it('loads anyway when the holder never delivers within two leases', async () => {
     const clock = new ManualClock();
     const { store, holders } = sharedStore(clock);
     holders.set('k', { token: 'elsewhere', until: 1e9 });
     const cache = new Cache<string>({ store, ttl: 1000 });
-    const pending = cache.get('k', () => 'mine');
-    await clock.advance(100);
+    let loadedAt = Number.NaN;
+    const pending = cache.get('k', () => {
+      loadedAt = clock.now();
+      return 'mine';
+    });
+    await clock.advance(200);
     await expect(pending).resolves.toBe('mine');
+    expect(loadedAt).toBe(200);
   });
 
   it('keeps serving the current value when another process holds the refresh lease', async () => {
@@ -162,5 +167,54 @@ describe('Cache on a store with a lease', () => {
     expect(renewals.length).toBe(2);
     await expect(cache.peek('k')).resolves.toBeUndefined();
     expect(clock.pending).toBe(0);
+  });
+
+  it("regression: a waiter that lost the race for a crashed holder's lease waits for the new holder", async () => {
+    const clock = new ManualClock();
+    const { store, holders } = sharedStore(clock);
+    holders.set('k', { token: 'crashed', until: 100 }); // a holder that died: nobody releases
+    const free = () => (holders.get('k')?.until ?? 0) <= clock.now();
+    (store.lease as { wait?: StoreLease['wait'] }).wait = async (_key, ms) => {
+      if (!free())
+        await sleep(Math.min(ms, (holders.get('k')?.until ?? 0) - clock.now()), { clock });
+      return free();
+    };
+    const caches = [
+      new Cache<string>({ store, ttl: 1000 }),
+      new Cache<string>({ store, ttl: 1000 }),
+    ];
+    let loads = 0;
+    const loader = async () => {
+      loads++;
+      await sleep(60, { clock }); // ends after the first lease would have run out for a waiter
+      return 'loaded';
+    };
+    const got = Promise.all(caches.map((c) => c.get('k', loader)));
+    await clock.advance(200);
+    await expect(got).resolves.toEqual(['loaded', 'loaded']);
+    expect(loads).toBe(1);
+  });
+
+  it('regression: the store read and the lease share one storeTimeout budget per get', async () => {
+    const clock = new ManualClock();
+    const { store } = sharedStore(clock);
+    const slow = <T>(answer: () => T | PromiseLike<T>): Promise<T> =>
+      sleep(80, { clock }).then(answer);
+    const lease = store.lease!;
+    const acquire = lease.acquire.bind(lease);
+    const slowStore: CacheStore = {
+      ...store,
+      lease: { ...lease, acquire: (key) => slow(() => acquire(key)) },
+      get: (key) => slow(() => store.get(key)),
+    };
+    const cache = new Cache<string>({ store: slowStore, ttl: 1000, storeTimeout: 100 });
+    let loadedAt = Number.NaN;
+    const pending = cache.get('k', () => {
+      loadedAt = clock.now();
+      return 'v';
+    });
+    await clock.advance(200);
+    await expect(pending).resolves.toBe('v');
+    expect(loadedAt).toBe(100); // read 80 ms, then the lease gets the 20 ms left, not 100 more
   });
 });

@@ -1,20 +1,39 @@
-import { CorruptEntryError, StoreUnavailableError } from '../errors.js';
+import { CorruptEntryError, StoreUnavailableError, UnserializableValueError } from '../errors.js';
+import { type Serializer, structuredSerializer } from '../serializer.js';
 import { decode, encode, FORMAT } from './codec.js';
 
 const base = { value: 1, delta: 5, created: 10, expiry: 20 };
+const s = structuredSerializer;
+const frame = (header: string, payload = '') => Buffer.from(`${FORMAT}\n${header}\n${payload}`);
 
 describe('the Redis entry codec', () => {
-  it('round-trips a value entry, an entry that never expires, and its version tag', () => {
-    expect(decode('k', encode(base), 's')).toEqual(base);
-    const forever = { ...base, expiry: Number.POSITIVE_INFINITY };
-    const text = encode(forever);
-    expect(JSON.parse(text)).toMatchObject({ dyno: FORMAT, e: null });
-    expect(decode('k', text, 's').expiry).toBe(Number.POSITIVE_INFINITY);
+  it('round-trips a value entry, an entry that never expires, tags, and its version line', () => {
+    expect(decode('k', encode(base, s, 'x'), s, 'x')).toEqual(base);
+    const forever = { ...base, expiry: Number.POSITIVE_INFINITY, tags: ['a', 'b'] };
+    const data = encode(forever, s, 'x');
+    expect(
+      data.toString('latin1').startsWith(`${FORMAT}\n{"d":5,"c":10,"e":null,"t":["a","b"]}\n`),
+    ).toBe(true);
+    expect(decode('k', data, s, 'x')).toEqual(forever);
+    expect('tags' in decode('k', encode({ ...base, tags: [] }, s, 'x'), s, 'x')).toBe(false);
   });
 
-  it('keeps the name, message and code of a cached failure', () => {
+  it('keeps the name, message and code of a cached failure, without asking the serializer', () => {
     const error = Object.assign(new TypeError('no such user'), { code: 'E_USER' });
-    const entry = decode('k', encode({ ...base, negative: true, error }), 's');
+    const refusing: Serializer = {
+      serialize: () => {
+        throw new Error('not called');
+      },
+      deserialize: () => {
+        throw new Error('not called');
+      },
+    };
+    const entry = decode(
+      'k',
+      encode({ ...base, negative: true, error }, refusing, 'x'),
+      refusing,
+      'x',
+    );
     expect(entry.negative).toBe(true);
     expect(entry.error).toBeInstanceOf(Error);
     expect((entry.error as Error).name).toBe('TypeError');
@@ -23,30 +42,69 @@ describe('the Redis entry codec', () => {
   });
 
   it('describes a non-Error failure by its text and leaves out a missing code', () => {
-    const entry = decode('k', encode({ ...base, negative: true, error: 'plain string' }), 's');
+    const entry = decode('k', encode({ ...base, negative: true, error: 'plain' }, s, 'x'), s, 'x');
     expect((entry.error as Error).name).toBe('Error');
-    expect((entry.error as Error).message).toBe('plain string');
+    expect((entry.error as Error).message).toBe('plain');
     expect('code' in (entry.error as object)).toBe(false);
   });
 
   it('revives a stored failure with a missing name or message', () => {
-    const text = JSON.stringify({ dyno: FORMAT, d: 1, c: 1, e: 2, n: 1, x: {} });
-    const entry = decode('k', text, 's');
+    const entry = decode('k', frame(JSON.stringify({ d: 1, c: 1, e: 2, n: 1, x: {} })), s, 'x');
     expect((entry.error as Error).message).toBe('cached failure');
     expect((entry.error as Error).name).toBe('Error');
   });
 
-  it.each([
-    ['not JSON', '{'],
-    ['no tag', JSON.stringify({ v: 1 })],
-    ['null', 'null'],
-    ['negative delta', JSON.stringify({ dyno: FORMAT, d: -1, c: 1, e: 2 })],
-    ['bad expiry', JSON.stringify({ dyno: FORMAT, d: 1, c: 1, e: 'x' })],
-    ['bad created', JSON.stringify({ dyno: FORMAT, d: 1, c: null, e: 2 })],
-  ])('rejects %s as a CorruptEntryError naming the key', (_, text) => {
+  it('stores a text serializer as UTF-8 and gives it the bytes back', () => {
+    const json: Serializer = {
+      serialize: (v) => JSON.stringify(v),
+      deserialize: (data) => JSON.parse(data.toString('utf8')),
+    };
+    const entry = { ...base, value: { name: 'Zoë ✓' } };
+    expect(decode('k', encode(entry, json, 'x'), json, 'x')).toEqual(entry);
+  });
+
+  it('names the store in a refusal of the default serializer, and passes other errors through', () => {
     let thrown: unknown;
     try {
-      decode('the-key', text, 'store');
+      encode({ ...base, value: { f: () => 1 } }, s, 'the-store');
+    } catch (error) {
+      thrown = error;
+    }
+    expect(UnserializableValueError.isInstance(thrown)).toBe(true);
+    expect((thrown as UnserializableValueError).source).toBe('the-store');
+    expect((thrown as Error).message).toBe(
+      '@dyno/cache-redis: cannot store a function at `value.f`: it would not come back as it went in (use plain data, or pass a `serializer`)',
+    );
+    const mine = new Error('mine');
+    const throwing: Serializer = {
+      serialize: () => {
+        throw mine;
+      },
+      deserialize: () => 1,
+    };
+    expect(() => encode(base, throwing, 'x')).toThrow(mine);
+  });
+
+  it.each([
+    ['no version line', Buffer.from('{"v":1}')],
+    [
+      'the old JSON format',
+      Buffer.from(JSON.stringify({ dyno: 'dyno-cache/1', v: 1, d: 1, c: 1, e: 2 })),
+    ],
+    ['a short value', Buffer.from('dyno')],
+    ['no end of header', Buffer.from(`${FORMAT}\n{"d":1,"c":1,"e":2}`)],
+    ['a header that is not JSON', frame('{')],
+    ['a null header', frame('null')],
+    ['negative delta', frame(JSON.stringify({ d: -1, c: 1, e: 2 }))],
+    ['bad expiry', frame(JSON.stringify({ d: 1, c: 1, e: 'x' }))],
+    ['bad created', frame(JSON.stringify({ d: 1, c: null, e: 2 }))],
+    ['bad tags', frame(JSON.stringify({ d: 1, c: 1, e: 2, t: [1] }))],
+    ['tags that are no array', frame(JSON.stringify({ d: 1, c: 1, e: 2, t: 'a' }))],
+    ['a value the serializer cannot read', frame(JSON.stringify({ d: 1, c: 1, e: 2 }), 'zz')],
+  ])('rejects %s as a CorruptEntryError naming the key', (_, data) => {
+    let thrown: unknown;
+    try {
+      decode('the-key', data, s, 'store');
     } catch (error) {
       thrown = error;
     }
@@ -55,10 +113,11 @@ describe('the Redis entry codec', () => {
     expect((thrown as CorruptEntryError).source).toBe('store');
   });
 
-  it('tells its two errors apart by code', () => {
+  it('tells its errors apart by code', () => {
     const unavailable = new StoreUnavailableError('down', 's');
     expect(StoreUnavailableError.isInstance(unavailable)).toBe(true);
     expect(CorruptEntryError.isInstance(unavailable)).toBe(false);
+    expect(UnserializableValueError.isInstance(unavailable)).toBe(false);
     expect(unavailable.message).toBe('@dyno/cache-redis: down');
   });
 });

@@ -88,7 +88,8 @@ const fresh = (entry: CacheEntry | undefined | null, now: number): entry is Cach
  * With nothing to serve while another process holds the lease: until the lease has had time to
  * run out, waits (`lease.wait`, else `retry` ms), then serves the holder's value if it is there,
  * else tries the lease again, so that when the holder failed or crashed exactly one waiter (the
- * one whose `acquire` wins) takes over.
+ * one whose `acquire` wins) takes over. A lease still held when that time is up belongs to such
+ * a waiter (or to a holder that renews it): the wait goes on for one more lease, then loads.
  */
 async function awaitHolder(
   store: CacheStore,
@@ -98,7 +99,8 @@ async function awaitHolder(
   signal: AbortSignal,
   guard: StoreGuard,
 ): Promise<LeaseStep> {
-  const deadline = clock.now() + lease.ttl;
+  let deadline = clock.now() + lease.ttl;
+  let extended = false;
   while (clock.now() < deadline) {
     const ms = Math.min(lease.retry, deadline - clock.now());
     if (lease.wait !== undefined) await lease.wait(key, ms, signal);
@@ -115,6 +117,10 @@ async function awaitHolder(
     const taken = await acquire(guard, lease, key);
     if (taken === undefined) return LOAD;
     if (taken !== false) return { token: taken };
+    if (!extended && clock.now() >= deadline) {
+      extended = true;
+      deadline = clock.now() + lease.ttl;
+    }
   }
   return LOAD;
 }

@@ -53,7 +53,10 @@ export class Loads<V> {
     this.#s = settings;
   }
 
-  /** Starts loading `key` and registers the flight so that later callers share it. */
+  /**
+   * Starts loading `key` and registers the flight so that later callers share it. `began` is when
+   * the get that needs it started: its store calls share one `storeTimeout` budget from then.
+   */
   launch(
     key: string,
     previous: CacheEntry | undefined,
@@ -61,6 +64,7 @@ export class Loads<V> {
     background: boolean,
     early: CacheEntry | undefined,
     forced = false,
+    began = this.#s.clock.now(),
   ): Flight<V> {
     const controller = new AbortController();
     let outcome!: Outcome<V>;
@@ -91,7 +95,7 @@ export class Loads<V> {
     };
     this.#s.flights.set(key, flight);
     promise.catch(ignore);
-    void this.#run(key, flight, previous, loader, forced, outcome);
+    void this.#run(key, flight, previous, loader, forced, outcome, began + this.#s.storeTimeout);
     return flight;
   }
 
@@ -125,6 +129,7 @@ export class Loads<V> {
     loader: CacheLoader<V>,
     forced: boolean,
     outcome: Outcome<V>,
+    deadline: number,
   ): Promise<void> {
     const s = this.#s;
     const { store, clock, guard } = s;
@@ -137,8 +142,9 @@ export class Loads<V> {
     let timedOut = false;
     try {
       const lease = store.lease;
-      if (lease !== undefined && clock.now() >= guard.openUntil) {
-        const deadline = clock.now() + s.storeTimeout;
+      // a get whose store read used up its budget loads without the lease
+      const now = clock.now();
+      if (lease !== undefined && now >= guard.openUntil && now < deadline) {
         const step = await takeLease(
           store,
           lease,

@@ -1,0 +1,99 @@
+import { Cache } from '@dyno/cache';
+import { Redis } from 'ioredis';
+import { RedisStore } from './redis-store.js';
+import { startRedis, type TestRedis } from './test-support/redis-server.js';
+import { TieredStore } from './tiered-store.js';
+
+// A Redis brownout: the server is paused (`CLIENT PAUSE ... ALL` from a second connection), so
+// the client stays `ready` and every command just hangs. This file pauses a server of its own,
+// whatever DYNO_REDIS_URL says. The one place a test bounds real time: the fault is real.
+const BUDGET = 200; // the cache's time budget for the store work of one get
+const PAUSE = 1200;
+let server: TestRedis;
+let client: Redis;
+let admin: Redis;
+
+beforeAll(async () => {
+  server = await startRedis();
+  client = new Redis(server.url);
+  admin = new Redis(server.url);
+  await Promise.all([client.ping(), admin.ping()]);
+});
+
+afterAll(async () => {
+  client.disconnect();
+  admin.disconnect();
+  await server.stop();
+});
+
+async function timed<T>(work: () => Promise<T>): Promise<{ value: T; ms: number }> {
+  const start = performance.now();
+  const value = await work();
+  return { value, ms: performance.now() - start };
+}
+
+describe('a Cache on Redis during a brownout', () => {
+  it('waits at most its budget per get, skips Redis after repeated failures, then tries again', async () => {
+    const store = new RedisStore({
+      client,
+      prefix: 'brownout:',
+      lease: true,
+      timeout: 500,
+      circuit: { failures: 3, cooldown: 300 },
+    });
+    // both circuits (the cache's and the store's) give Redis another try 300 ms after opening
+    const storeCircuit = { failures: 5, cooldown: 300 };
+    const cache = new Cache<string>({ store, ttl: 60_000, storeTimeout: BUDGET, storeCircuit });
+    const tiered = new TieredStore({ redis: store, name: 'tiered' });
+    const fleetCache = new Cache<string>({
+      store: tiered,
+      ttl: 60_000,
+      storeTimeout: BUDGET,
+      storeCircuit,
+    });
+    const circuit: string[] = [];
+    store.onCircuit((e) => circuit.push(e.to));
+    const loader = ({ key }: { key: string }) => `${key}!`;
+    try {
+      await cache.get('warm', loader);
+      await fleetCache.get('hot', loader); // now in the memory tier
+
+      const paused = performance.now();
+      await admin.client('PAUSE', PAUSE, 'ALL');
+      expect(client.status).toBe('ready');
+      const waits: number[] = [];
+      for (const key of ['a', 'b', 'c', 'd', 'e']) {
+        const { value, ms } = await timed(() => cache.get(key, loader));
+        expect(value).toBe(`${key}!`);
+        waits.push(ms);
+      }
+      const hot = await timed(() => fleetCache.get('hot', loader));
+      const cold = await timed(() => fleetCache.get('cold', loader));
+      // read + lease + write would be three store timeouts (1.5 s); the write-back is never awaited
+      for (const ms of waits) expect(ms).toBeLessThan(1.5 * BUDGET);
+      expect(hot.value).toBe('hot!');
+      expect(hot.ms).toBeLessThan(1.5 * BUDGET);
+      expect(cold.value).toBe('cold!');
+      expect(cold.ms).toBeLessThan(1.5 * BUDGET);
+      // the store's own commands time out after 500 ms: three of them open its circuit
+      while (!circuit.includes('open') && performance.now() - paused < PAUSE) {
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      expect(circuit).toContain('open');
+      expect(store.circuit).not.toBe('closed');
+
+      // after the pause and the cooldown, Redis is used again
+      await new Promise((r) =>
+        setTimeout(r, Math.max(0, PAUSE - (performance.now() - paused)) + 350),
+      );
+      await cache.get('after', loader);
+      for (let i = 0; i < 50 && (await client.exists('brownout:after')) === 0; i++) {
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      await expect(client.exists('brownout:after')).resolves.toBe(1);
+      expect(store.circuit).toBe('closed');
+    } finally {
+      tiered.dispose();
+    }
+  }, 10_000);
+});

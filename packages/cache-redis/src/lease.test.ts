@@ -1,0 +1,165 @@
+import { Cache } from '@dyno/cache';
+import { ManualClock } from '@dyno/core/testing';
+import { Redis } from 'ioredis';
+import { RedisStore } from './redis-store.js';
+import { redisForTests, type TestRedis, uniquePrefix } from './test-support/redis-server.js';
+
+// Three caches on one Redis, each on its own RedisStore, as three processes would be.
+let server: TestRedis;
+let client: Redis;
+const base = uniquePrefix('lease');
+
+beforeAll(async () => {
+  server = await redisForTests();
+  client = new Redis(server.url, { maxRetriesPerRequest: 1 });
+});
+
+afterAll(async () => {
+  await new RedisStore({ client, prefix: base }).clear();
+  await client.quit();
+  await server.stop();
+});
+
+const tick = () => new Promise((r) => setTimeout(r, 1));
+
+function deferred<T>() {
+  let resolve!: (v: T) => void;
+  let reject!: (e: unknown) => void;
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
+}
+
+function fleet(lease: { ttl: number; retry: number }, clock?: ManualClock) {
+  const prefix = `${base}${Math.random().toString(36).slice(2)}:`;
+  const stores = [0, 1, 2].map(
+    () => new RedisStore({ client, prefix, lease, ...(clock ? { clock } : {}) }),
+  );
+  const caches = stores.map((store) => new Cache<string>({ store, ttl: 60_000, refresh: false }));
+  return { prefix, stores, caches };
+}
+
+describe('the Redis lease with three caches', () => {
+  it('a failed holder releases at once and exactly one waiter takes over, long before the ttl', async () => {
+    const clock = new ManualClock(1_000_000);
+    const { caches } = fleet({ ttl: 5000, retry: 50 }, clock);
+    const first = deferred<string>();
+    const holder = caches[0]!.get('k', () => first.promise);
+    for (let i = 0; i < 20 && (await client.keys(`${base}*lease*`)).length === 0; i++) await tick();
+    const calls: number[] = [];
+    const took = deferred<string>();
+    const waiters = [1, 2].map((i) =>
+      caches[i]!.get('k', () => {
+        calls.push(i);
+        return took.promise;
+      }),
+    );
+    // both waiters are looking at the lease now
+    for (let i = 0; i < 5; i++) {
+      await clock.advance(50);
+      await tick();
+    }
+    const failedAt = clock.now();
+    first.reject(new Error('loader failed'));
+    await expect(holder).rejects.toThrow('loader failed');
+    while (calls.length === 0 && clock.now() - failedAt < 5000) {
+      await clock.advance(10);
+      for (let i = 0; i < 3; i++) await tick();
+    }
+    expect(calls).toHaveLength(1);
+    expect(clock.now() - failedAt).toBeLessThanOrEqual(200); // not the lease's 5 s
+    took.resolve('taken over');
+    const settled = Promise.all(waiters);
+    for (let i = 0; i < 400 && calls.length < 3; i++) {
+      const done = await Promise.race([settled.then(() => true), tick().then(() => false)]);
+      if (done) break;
+      await clock.advance(10);
+    }
+    await expect(settled).resolves.toEqual(['taken over', 'taken over']);
+    expect(calls).toHaveLength(1);
+  });
+
+  it('a crashed holder costs at most the lease ttl, then one loader for all the waiters', async () => {
+    const { stores, caches } = fleet({ ttl: 300, retry: 20 });
+    // a holder that took the lease and died: nobody releases or renews it
+    const crashed = await stores[0]!.lease!.acquire('k');
+    expect(crashed).toEqual(expect.any(String));
+    const started = Date.now();
+    let loads = 0;
+    // a load that outlasts the waiters' first ttl-long wait: the one who did not take over must
+    // wait for the new holder, not load as well
+    const loader = async () => {
+      loads++;
+      await new Promise((r) => setTimeout(r, 150));
+      return `loaded after ${Date.now() - started} ms`;
+    };
+    const got = await Promise.all([1, 2].map((i) => caches[i]!.get('k', loader)));
+    expect(loads).toBe(1);
+    expect(got[0]).toBe(got[1]);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(250); // the lease ran out first
+  });
+
+  it('renews a held lease only with its token', async () => {
+    const { prefix, stores } = fleet({ ttl: 5000, retry: 50 });
+    const lease = stores[0]!.lease!;
+    const token = (await lease.acquire('k')) as string;
+    const key = `${prefix}\u0000lease\u0000k`;
+    await client.pexpire(key, 100);
+    await expect(lease.renew!('k', token)).resolves.toBe(true);
+    expect(await client.pttl(key)).toBeGreaterThan(4000);
+    await expect(lease.renew!('k', 'not-mine')).resolves.toBe(false);
+    await lease.release('k', token);
+    await expect(lease.renew!('k', token)).resolves.toBe(false);
+  });
+
+  it('a load slower than the ttl keeps its lease, so nobody else starts one', async () => {
+    const clock = new ManualClock(1_000_000);
+    const { stores, caches } = fleet({ ttl: 1000, retry: 50 }, clock);
+    const evals = jest.spyOn(client, 'eval');
+    const renewals = () => evals.mock.calls.filter((c) => String(c[0]).includes('pexpire'));
+    const slow = deferred<string>();
+    const holder = caches[0]!.get('k', () => slow.promise);
+    for (let i = 0; i < 20 && renewals().length === 0; i++) {
+      await clock.advance(250);
+      await tick();
+      await tick();
+    }
+    expect(renewals().length).toBeGreaterThan(0);
+    await expect(stores[1]!.lease!.acquire('k')).resolves.toBeUndefined();
+    slow.resolve('slow value');
+    await expect(holder).resolves.toBe('slow value');
+    evals.mockRestore();
+  });
+
+  it('waits on a lease by its time left and stops when it is gone or the signal aborts', async () => {
+    const clock = new ManualClock(1_000_000);
+    const { stores } = fleet({ ttl: 5000, retry: 1000 }, clock);
+    const lease = stores[0]!.lease!;
+    const controller = new AbortController();
+    await expect(lease.wait!('free', 5000, controller.signal)).resolves.toBe(true); // at once
+    const token = (await lease.acquire('k')) as string;
+    let done = false;
+    const waiting = lease.wait!('k', 5000, controller.signal).then((free) => {
+      done = true;
+      return free;
+    });
+    await tick();
+    await lease.release('k', token);
+    await clock.advance(1000); // its next look finds the lease gone
+    for (let i = 0; i < 10 && !done; i++) await tick();
+    await expect(waiting).resolves.toBe(true);
+    await lease.acquire('k');
+    const bounded = lease.wait!('k', 300, controller.signal);
+    await tick();
+    await clock.advance(300);
+    await expect(bounded).resolves.toBe(false); // gives up after `ms`
+    const aborted = lease.wait!('k', 5000, controller.signal);
+    const reason = new Error('stop');
+    await tick();
+    controller.abort(reason);
+    await expect(aborted).rejects.toBe(reason);
+    await expect(lease.wait!('k', 5000, controller.signal)).rejects.toBe(reason);
+  });
+});
