@@ -2,7 +2,7 @@ import { CircuitBreaker } from '@dyno/breaker';
 import { systemClock } from '@dyno/core';
 import { ManualClock } from '@dyno/core/testing';
 import { Metrics } from '@dyno/metrics';
-import { Retry } from '@dyno/retry';
+import { ConstantBackoff, Retry } from '@dyno/retry';
 
 // The peers' metrics and timing bugs, one regression test each (see docs/reliability.md).
 
@@ -46,12 +46,36 @@ describe('peer bug: timing that follows the wall clock (cockatiel and opossum re
   });
 
   it('keeps a retry deadline when the wall clock jumps back a day', async () => {
-    const retry = new Retry({ attempts: 3, maxDelay: 0, deadline: 1_000 });
-    const real = Date.now();
-    jest.spyOn(Date, 'now').mockImplementation(() => real - 86_400_000);
-    let calls = 0;
-    await retry.execute(() => (++calls < 3 ? Promise.reject(new Error('x')) : calls));
-    expect(calls).toBe(3);
+    // Jest's fake timers drive both clocks: `advanceTimersByTime` moves `performance.now()` and
+    // `Date.now()` together, `setSystemTime` moves the wall clock alone. Retries every 100 ms
+    // against a 1 s deadline stop after 11 attempts (at 0, 100, ..., 1000 ms). A deadline read
+    // from `Date.now()` sees -1 day elapsed after the jump and retries all 50 attempts.
+    jest.useFakeTimers();
+    try {
+      const retry = new Retry({
+        attempts: 50,
+        backoff: new ConstantBackoff({ delay: 100 }),
+        deadline: 1_000,
+      });
+      let calls = 0;
+      const started = performance.now();
+      let ended = Number.NaN;
+      const result = retry
+        .execute(() => {
+          if (++calls === 2) jest.setSystemTime(Date.now() - 86_400_000);
+          return Promise.reject(new Error('down'));
+        })
+        .catch((error: unknown) => {
+          ended = performance.now();
+          return error;
+        });
+      await jest.advanceTimersByTimeAsync(10_000);
+      expect(await result).toBeInstanceOf(Error);
+      expect(calls).toBe(11);
+      expect(ended - started).toBe(1_000);
+    } finally {
+      jest.useRealTimers();
+    }
   });
 
   it('reads the default clock from performance.now, not Date.now', () => {

@@ -26,39 +26,54 @@ function rogue(value: unknown): PromiseLike<unknown> {
 
 describe('peer bug: a permit released twice, letting more calls run than the limit (resilience4j#1569)', () => {
   it('never runs more than concurrency tasks, whatever the tasks settle with', async () => {
-    const clock = new ManualClock();
-    const pool = new Pool({ concurrency: 3, queue: Number.POSITIVE_INFINITY, clock });
-    let running = 0;
-    let most = 0;
-    const kinds = [
-      () => rogue('v'),
-      () => {
-        throw 'sync string';
-      },
-      () => Promise.reject(undefined),
-      () => new Promise((resolve) => clock.setTimeout(() => resolve('late'), 5)),
-      () => 'plain',
-    ];
-    const calls = Array.from({ length: 200 }, (_, i) =>
-      settle(
-        pool.execute(async () => {
-          running++;
-          most = Math.max(most, running);
-          try {
-            // hold the slot for a tick so that overlapping runs would show
-            await new Promise<void>((resolve) => clock.setTimeout(resolve, 1));
-            return await (kinds[i % kinds.length] as () => unknown)();
-          } finally {
+    // The rogue kinds are what `fn` itself returns or throws, not wrapped in an `async`
+    // function: the pool must meet the thenable that calls back three times. Between them,
+    // tasks that hold their slot for a few ms count how many run at once. A slot freed twice
+    // by a rogue lets a holder start beside three others.
+    for (const timeout of [false, 60_000] as const) {
+      const clock = new ManualClock();
+      const pool = new Pool({ concurrency: 3, queue: Number.POSITIVE_INFINITY, timeout, clock });
+      let running = 0;
+      let most = 0;
+      let lowest = 0;
+      pool.onStart(({ active }) => {
+        lowest = Math.min(lowest, pool.active, active);
+      });
+      const hold = (ms: number) => () => {
+        running++;
+        most = Math.max(most, running);
+        return new Promise((resolve) =>
+          clock.setTimeout(() => {
             running--;
-          }
-        }),
-      ),
-    );
-    await clock.runAll();
-    await Promise.all(calls);
-    expect(most).toBe(3);
-    expect(pool.active).toBe(0);
-    expect(pool.queued).toBe(0);
+            resolve(ms);
+          }, ms),
+        );
+      };
+      const kinds: (() => unknown)[] = [
+        () => rogue('v'),
+        hold(3),
+        () => {
+          throw 'sync string';
+        },
+        hold(1),
+        () => Promise.reject(undefined),
+        hold(5),
+        () => 'plain',
+        hold(2),
+      ];
+      const calls = Array.from({ length: 200 }, (_, i) =>
+        settle(pool.execute(kinds[i % kinds.length] as () => unknown)),
+      );
+      await clock.runAll();
+      const results = await Promise.all(calls);
+      expect(most).toBe(3);
+      expect(lowest).toBe(0);
+      expect(results.filter((r) => r === 'v')).toHaveLength(25);
+      expect(results.filter((r) => r === 'sync string')).toHaveLength(25);
+      expect(pool.active).toBe(0);
+      expect(pool.queued).toBe(0);
+      expect(clock.pending).toBe(0);
+    }
   });
 
   it('frees the slot exactly once for a task that returns a rogue thenable', async () => {

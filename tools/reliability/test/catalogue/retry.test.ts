@@ -16,16 +16,21 @@ describe('peer bug: jitter delay becoming NaN after ~1,025 attempts (cockatiel#8
     }
   });
 
-  it('keeps the state at Infinity past the range of doubles and answers Infinity, not NaN', () => {
-    const backoff = new DecorrelatedJitterBackoff({ base: 100, factor: 2 });
-    const context = { attempt: 1, previous: 0, random: () => 0.5, state: 0 };
-    let delay = 0;
-    for (let attempt = 1; attempt <= 1_100; attempt++) {
-      context.attempt = attempt;
-      delay = backoff.delay(context);
+  it('answers Infinity, not NaN, once the growth is past the range of doubles', () => {
+    for (const factor of [2, 1.5, 1.2]) {
+      const backoff = new DecorrelatedJitterBackoff({ base: 100, factor });
+      const context = { attempt: 1, previous: 0, random: seededRandom(86), state: 0 };
+      const delays: number[] = [];
+      for (let attempt = 1; attempt <= 5_000; attempt++) {
+        context.attempt = attempt;
+        const delay = backoff.delay(context);
+        delays.push(delay);
+        context.previous = delay;
+      }
+      expect(delays.filter((d) => Number.isNaN(d))).toEqual([]);
+      expect(delays.filter((d) => d < 0)).toEqual([]);
+      expect(delays.at(-1)).toBe(Number.POSITIVE_INFINITY);
     }
-    expect(context.state).toBe(Number.POSITIVE_INFINITY);
-    expect(delay).toBe(Number.POSITIVE_INFINITY);
   });
 
   it('never retries in a tight loop: after 1,100 failed attempts every wait is still maxDelay', async () => {

@@ -20,7 +20,10 @@ it('keeps every invariant over 1,000,000 calls on real time', async () => {
   expect(report.settledTwice).toBe(0);
   expect(succeeded + failed + rejected + timedOut + cancelled).toBe(report.calls);
   expect(report.maxPoolActive).toBeLessThanOrEqual(report.concurrency);
-  expect(report.maxDependencyConcurrency).toBeLessThanOrEqual(report.concurrency);
+  expect(report.maxDependencyConcurrency).toBeLessThanOrEqual(
+    report.concurrency + report.maxAbandoned,
+  );
+  expect(report.balances.filter((b) => !b.holds)).toEqual([]);
   expect(report.illegalTransitions).toEqual([]);
   expect(report.unhandledRejections).toBe(0);
   expect(report.warnings).toEqual([]);

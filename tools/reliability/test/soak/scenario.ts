@@ -9,62 +9,12 @@ import { CompoundError } from '@dyno/retry';
 import { type ServiceContext, service } from '@dyno/service';
 import { heapAfterGc } from '../support/gc.js';
 import { realProcess } from '../support/real-process.js';
+import { makeDependency } from './dependency.js';
+import { watchLedger } from './ledger.js';
+import { reconcile } from './reconcile.js';
+import { LEGAL, SHAPE, type SoakOptions, type SoakReport } from './report.js';
 
-/** How the soak run ended, for the invariants and for docs/reliability.md. */
-export interface SoakReport {
-  readonly calls: number;
-  readonly outcomes: {
-    succeeded: number;
-    failed: number;
-    rejected: number;
-    timedOut: number;
-    cancelled: number;
-  };
-  readonly settledTwice: number;
-  readonly unsettled: number;
-  readonly throughCache: number;
-  readonly faults: Record<string, number>;
-  readonly attempts: number;
-  readonly maxPoolActive: number;
-  readonly maxDependencyConcurrency: number;
-  readonly concurrency: number;
-  readonly transitions: Record<string, number>;
-  readonly illegalTransitions: string[];
-  readonly listenersBefore: number;
-  readonly listenersAfter: number;
-  /** The most listeners seen on the long-lived signal during the run (sampled). */
-  readonly maxListeners: number;
-  readonly unhandledRejections: number;
-  readonly warnings: string[];
-  readonly heapGrowthBytes: number;
-  readonly pendingTimersAfterDispose: number | undefined;
-  /** Node timers alive after dispose beyond those alive before the run (real time only). */
-  readonly activeTimersAfterDispose: number | undefined;
-  readonly virtualMs: number | undefined;
-  readonly wallMs: number;
-}
-
-export interface SoakOptions {
-  readonly calls: number;
-  /** 'manual': a ManualClock advanced by 1 ms per round; 'real': the system clock, many callers. */
-  readonly time: 'manual' | 'real';
-  readonly seed?: number;
-}
-
-const LEGAL = new Set(['closed>open', 'open>half-open', 'half-open>open', 'half-open>closed']);
-
-// Real-time runs shrink every duration so that a million calls fit in minutes.
-const SHAPE = {
-  manual: {
-    timeout: 100,
-    latency: 250,
-    openDuration: 200,
-    backoff: 20,
-    abortWithin: 150,
-    cacheTtl: 50,
-  },
-  real: { timeout: 10, latency: 25, openDuration: 20, backoff: 2, abortWithin: 15, cacheTtl: 5 },
-};
+export type { SoakOptions, SoakReport } from './report.js';
 
 /**
  * 100,000 (or any number of) calls through a full `@dyno/service` (retry + breaker + pool +
@@ -88,6 +38,8 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
 
   const nodeTimers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
   const timersBefore = nodeTimers();
+  // the ledger's record of which attempts answered (attempts are at most 3 per call)
+  const answers = new Uint8Array(options.calls * 3 + 1);
   const heapBefore = await heapAfterGc();
   const wallStart = performance.now();
 
@@ -95,24 +47,15 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     setTimeout: (callback, ms) => setTimeout(callback, ms),
     clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
   };
-  const work = seededRandom(seed + 5);
-  // the dependency's own concurrency, seen from inside it
-  let inside = 0;
-  let maxInside = 0;
+  // below chaos: calls that ignore their signal, failing or answering after the deadline
+  const dependency = makeDependency(timers, seed, {
+    timeout: shape.timeout,
+    lateBy: shape.lateBy,
+    deafHangRate: 0.002,
+    lateRate: 0.02,
+    forever: 3,
+  });
   let attempts = 0;
-  const dependency = async ({ signal }: { signal: AbortSignal }): Promise<string> => {
-    inside++;
-    if (inside > maxInside) maxInside = inside;
-    try {
-      if (signal.aborted) throw signal.reason;
-      // a fifth of the calls take a few ms, so that calls overlap inside the dependency too
-      if (work() < 0.2)
-        await new Promise<void>((resolve) => timers.setTimeout(resolve, 1 + work() * 3));
-      return 'ok';
-    } finally {
-      inside--;
-    }
-  };
   const chaos = new Chaos({
     name: 'soak',
     random: seededRandom(seed + 1),
@@ -130,7 +73,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     random: seededRandom(seed + 2),
     abort: { rate: 0.02 },
   });
-  const faulty = chaos.wrap(dependency);
+  const faulty = chaos.wrap(dependency.fn);
 
   const concurrency = 24;
   const svc = service(
@@ -153,7 +96,9 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
           threshold: 0.45,
         },
       },
-      pool: { concurrency, queue: concurrency * 2 },
+      // abandoned tasks capped (the service leaves them uncapped by default), so that the
+      // dependency's own count of calls at once has a bound to be checked against
+      pool: { concurrency, queue: concurrency * 2, maxAbandoned: concurrency },
     },
   );
   const breaker = svc.breaker as NonNullable<typeof svc.breaker>;
@@ -191,6 +136,30 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     if (n > maxListeners) maxListeners = n;
   };
   const viaLife = svc.withSignal(life.signal);
+  const ledger = watchLedger({
+    retry: svc.retry as NonNullable<typeof svc.retry>,
+    breaker,
+    pool,
+    metrics: svc.metrics as NonNullable<typeof svc.metrics>,
+    dependency: dependency.counts,
+    answers,
+  });
+  // every service call and every answer goes through the ledger: an attempt that answers two
+  // calls, or a late answer that reaches one, shows there
+  const callService = (signal: AbortSignal, key: string): Promise<string> => {
+    ledger.serviceCall();
+    const call = signal === life.signal ? viaLife : svc.withSignal(signal);
+    return call(key).then(
+      (answer) => {
+        ledger.answered(dependency.attemptOf(answer), dependency.isLate(answer));
+        return answer;
+      },
+      (error: unknown) => {
+        ledger.refused(signal.aborted);
+        throw error;
+      },
+    );
+  };
   const CALLER_GONE = new Error('the caller gave up');
   const outcomes = { succeeded: 0, failed: 0, rejected: 0, timedOut: 0, cancelled: 0 };
   const settledCount = new Uint8Array(options.calls);
@@ -226,10 +195,8 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       timer = timers.setTimeout(() => own.abort(CALLER_GONE), after);
     }
     const call: Promise<string> = useCache
-      ? cache.get(key, ({ signal: loadSignal }) => svc.withSignal(loadSignal)(key), { signal })
-      : signal === life.signal
-        ? viaLife(key)
-        : svc.withSignal(signal)(key);
+      ? cache.get(key, ({ signal: loadSignal }) => callService(loadSignal, key), { signal })
+      : callService(signal, key);
     const done = (kind: keyof typeof outcomes) => {
       settledCount[id] = (settledCount[id] as number) + 1;
       settled++;
@@ -271,6 +238,8 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
   const unsettled = options.calls - settled;
   let settledTwice = 0;
   for (const n of settledCount) if (n > 1) settledTwice++;
+  const counts = ledger.read();
+  ledger.dispose();
   svc.dispose();
   cache.dispose();
   const wallMs = performance.now() - wallStart;
@@ -293,8 +262,9 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     faults,
     attempts,
     maxPoolActive: maxActive,
-    maxDependencyConcurrency: maxInside,
+    maxDependencyConcurrency: dependency.counts.maxInside,
     concurrency,
+    maxAbandoned: (pool as { maxAbandoned?: number }).maxAbandoned ?? 0,
     transitions,
     illegalTransitions: illegal,
     listenersBefore,
@@ -303,6 +273,8 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     unhandledRejections: unhandled.length,
     warnings,
     heapGrowthBytes: heapAfter - heapBefore,
+    ledger: counts,
+    balances: reconcile(counts, attempts),
     pendingTimersAfterDispose: manual?.pending,
     activeTimersAfterDispose: manual === undefined ? timersAfter : undefined,
     virtualMs: manual?.now(),
