@@ -49,9 +49,9 @@ describe('advertise', () => {
     expect(result).not.toBeInstanceOf(Promise);
   });
 
-  it('awaits async before and after filters and returns a promise', async () => {
+  it('awaits async before and after filters of an async join point and returns a promise', async () => {
     const registry = new AspectRegistry();
-    const wrapped = advertise('add', add, { registry });
+    const wrapped = advertise('add', add, { registry, async: true });
     registry.before<[number, number]>('add', async ([a, b]) => [a + 1, b]);
     registry.before<[number, number]>('add', ([a, b]) => [a, b + 1]);
     registry.after<number>('add', async (r) => r * 100);
@@ -70,7 +70,7 @@ describe('advertise', () => {
 
   it('adopts thenables returned by filters', async () => {
     const registry = new AspectRegistry();
-    const wrapped = advertise('id', (x: number) => x, { registry });
+    const wrapped = advertise('id', (x: number) => x, { registry, async: true });
     const thenable = <T>(v: T) => ({ then: (ok: (v: T) => void) => ok(v) }) as PromiseLike<T>;
     registry.before<[number]>('id', ([x]) => thenable([x + 1] as [number]));
     registry.after<number>('id', (r) => thenable(r * 2));
@@ -129,7 +129,7 @@ describe('advertise', () => {
     const gate = new Promise<void>((r) => {
       release = r;
     });
-    const wrapped = advertise('id', (x: number) => x, { registry });
+    const wrapped = advertise('id', (x: number) => x, { registry, async: true });
     registry.before<[number]>('id', async (args) => {
       await gate;
       return args;
@@ -184,7 +184,7 @@ describe('advertise', () => {
     registry.before('f', (args) => args);
     expect(() => wrapped()).toThrow(boom);
     const other = new AspectRegistry();
-    const ok = advertise('g', () => 1, { registry: other });
+    const ok = advertise('g', async () => 1, { registry: other });
     other.after('g', async () => {
       throw 'not an error';
     });
@@ -213,14 +213,15 @@ describe('advertise', () => {
     });
     expect(FilterResultError.isInstance(caught)).toBe(true);
     sub.dispose();
+    const later = advertise('render', add, { registry, async: true });
     registry.before('render', async () => 'x' as never);
-    await expect(wrapped(1, 2)).rejects.toThrow('received "x"');
+    await expect(later(1, 2)).rejects.toThrow('received "x"');
   });
 
   it('does not start fn when an async before filter rejects', async () => {
     const registry = new AspectRegistry();
     const fn = jest.fn();
-    const wrapped = advertise('f', fn, { registry });
+    const wrapped = advertise('f', fn, { registry, async: true });
     const reason = new Error('denied');
     registry.before('f', () => Promise.reject(reason));
     await expect(wrapped()).rejects.toBe(reason);
@@ -243,7 +244,10 @@ describe('advertise', () => {
       ),
     );
     expect(() => advertise('f', add, { registry, extra: 1 } as never)).toThrow(
-      new TypeError('@dyno/aspect: unknown option `extra` (known: registry)'),
+      new TypeError('@dyno/aspect: unknown option `extra` (known: registry, async)'),
+    );
+    expect(() => advertise('f', add, { async: 'yes' } as never)).toThrow(
+      new TypeError('@dyno/aspect: option `async` must be a boolean; received "yes"'),
     );
     expect(() => advertise('f', add, 5 as never)).toThrow(TypeError);
     expect(registry.names()).toEqual([]);

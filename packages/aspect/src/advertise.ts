@@ -1,7 +1,7 @@
-import { check, format, is, isThenable, type Rule, resolveOptions } from '@dyno/core';
-import { FilterResultError } from './errors.js';
-import type { AfterFilter, AfterFilterContext, BeforeFilter, FilterContext } from './filters.js';
-import type { Entry } from './internal/entries.js';
+import { check, is, type Rule, resolveOptions } from '@dyno/core';
+import { isEmpty } from './internal/entries.js';
+import { type Call, runBefore } from './internal/run.js';
+import type { JoinPoint } from './join-point.js';
 import { type AdvertiseOptions, DEFAULT_ADVERTISE_OPTIONS } from './options.js';
 import { AspectRegistry, checkName, declareName, stageOf } from './registry.js';
 
@@ -11,13 +11,30 @@ const PKG = '@dyno/aspect';
 type AnyFunction = (...args: any[]) => any;
 
 /**
- * The wrapper `advertise` returns: the same parameters and `this`; the same result, or a promise
- * of it once an async filter takes part. A sync function under sync filters stays sync.
+ * What a synchronous join point returns for a function that returns `R`: `R` itself for a plain
+ * value; for a thenable, `R` (no "after" filter) or a promise of its value (after filters ran).
  */
-export type Advertised<F extends AnyFunction> = (
+export type Returned<R> = R extends PromiseLike<unknown> ? R | Promise<Awaited<R>> : R;
+
+/**
+ * The wrapper `advertise` returns for a synchronous join point (the default): the same parameters, `this` and result as `fn`, and the typed
+ * filters of its join point (`before`, `around`, `after`). Its filters must be synchronous,
+ * except "after" filters of a call whose `fn` returned a promise.
+ */
+export type Advertised<F extends AnyFunction> = ((
   this: ThisParameterType<F>,
   ...args: Parameters<F>
-) => ReturnType<F> | Promise<Awaited<ReturnType<F>>>;
+) => Returned<ReturnType<F>>) &
+  JoinPoint<Parameters<F>, ReturnType<F>, false>;
+
+/**
+ * The wrapper `advertise` returns for an asynchronous join point (`async: true`): always a promise of `fn`'s awaited result; any filter may be async.
+ */
+export type AsyncAdvertised<F extends AnyFunction> = ((
+  this: ThisParameterType<F>,
+  ...args: Parameters<F>
+) => Promise<Awaited<ReturnType<F>>>) &
+  JoinPoint<Parameters<F>, ReturnType<F>, true>;
 
 const REGISTRY: Rule = Object.freeze({
   expected: 'an AspectRegistry',
@@ -26,85 +43,75 @@ const REGISTRY: Rule = Object.freeze({
 
 /**
  * Makes `fn` a named join point. Every call looks up the pipeline registered under `name` at
- * that moment: its "before" filters turn the arguments into the next arguments, `fn` runs, and
- * its "after" filters turn the result into the next result. Async filters are awaited; with no
- * async filter and a sync `fn` the call stays synchronous. Advertising a name keeps any filters
- * already registered under it.
+ * that moment: its "before" filters turn the arguments into the next arguments, its "around"
+ * filters wrap the call of `fn`, and its "after" filters turn the result into the next result.
+ * Advertising a name keeps any filters already registered under it. The returned function also
+ * carries its join point's typed filters: `render.before(([page]) => [page.trim()])`.
+ *
+ * A synchronous join point (the default, whatever `fn` is) returns what `fn`
+ * returns, so a sync `fn` stays sync: a filter that returns a promise there throws a
+ * `FilterResultError` (an "after" filter may, when `fn` itself returned a promise). An
+ * asynchronous join point (`async: true`) always returns a promise and awaits every filter.
  */
 export function advertise<F extends AnyFunction>(
   name: string,
   fn: F,
+  options: AdvertiseOptions & { readonly async: true },
+): AsyncAdvertised<F>;
+export function advertise<F extends AnyFunction>(
+  name: string,
+  fn: F,
   options?: AdvertiseOptions,
-): Advertised<F> {
+): Advertised<F>;
+export function advertise<F extends AnyFunction>(
+  name: string,
+  fn: F,
+  options?: AdvertiseOptions,
+): Advertised<F> | AsyncAdvertised<F> {
   checkName(name);
   check(PKG, 'fn', fn, is.function);
-  const { registry } = resolveOptions(
+  const o = resolveOptions(
     PKG,
     options,
-    { registry: REGISTRY },
+    { registry: REGISTRY, async: is.boolean },
     DEFAULT_ADVERTISE_OPTIONS,
   );
+  const { registry } = o;
+  const async = o.async;
   declareName(registry, name);
   const advertised = function (this: unknown, ...args: unknown[]): unknown {
     const stage = stageOf(registry, name);
-    if (stage.before.length === 0 && stage.after.length === 0) return fn.apply(this, args);
+    if (isEmpty(stage)) {
+      return async ? settle(() => fn.apply(this, args)) : fn.apply(this, args);
+    }
     const call: Call = {
       fn,
+      async,
       befores: stage.before,
+      arounds: stage.around,
       afters: stage.after,
       context: { name, thisArg: this },
+      fnThenable: undefined,
     };
-    return runBefore(call, 0, args);
+    return async ? settle(() => runBefore(call, 0, args)) : runBefore(call, 0, args);
   };
-  Object.defineProperty(advertised, 'name', { value: fn.name });
-  return advertised as Advertised<F>;
+  Object.defineProperties(advertised, {
+    name: { value: fn.name },
+    joinPoint: { value: name, enumerable: true },
+    registry: { value: registry, enumerable: true },
+    before: { value: (filter: never) => registry.before(name, filter) },
+    around: { value: (filter: never) => registry.around(name, filter) },
+    after: { value: (filter: never) => registry.after(name, filter) },
+  });
+  return advertised as unknown as Advertised<F>;
 }
 
-/** A call through a non-empty pipeline: what its filters and `fn` need, made once per call. */
-interface Call {
-  readonly fn: AnyFunction;
-  readonly befores: readonly Entry<BeforeFilter>[];
-  readonly afters: readonly Entry<AfterFilter>[];
-  readonly context: FilterContext;
-}
-
-function runBefore(call: Call, from: number, args: unknown[]): unknown {
-  const { befores, context } = call;
-  for (let i = from; i < befores.length; i++) {
-    const next = (befores[i] as Entry<BeforeFilter>).filter(args, context);
-    if (isThenable(next)) {
-      return Promise.resolve(next).then((value) => runBefore(call, i + 1, checked(call, i, value)));
-    }
-    args = checked(call, i, next);
+/** `run()` as a promise: a sync throw becomes a rejection, a promise is returned as it is. */
+function settle(run: () => unknown): Promise<unknown> {
+  try {
+    const result = run();
+    return result instanceof Promise ? result : Promise.resolve(result);
+  } catch (error) {
+    return Promise.reject(error);
   }
-  const result = call.fn.apply(context.thisArg, args);
-  if (call.afters.length === 0) return result;
-  const afterContext: AfterFilterContext = { name: context.name, thisArg: context.thisArg, args };
-  if (isThenable(result)) {
-    return Promise.resolve(result).then((value) => runAfter(call, afterContext, 0, value));
-  }
-  return runAfter(call, afterContext, 0, result);
-}
-
-function runAfter(call: Call, context: AfterFilterContext, from: number, result: unknown): unknown {
-  const { afters } = call;
-  for (let i = from; i < afters.length; i++) {
-    const next = (afters[i] as Entry<AfterFilter>).filter(result, context);
-    if (isThenable(next)) {
-      return Promise.resolve(next).then((value) => runAfter(call, context, i + 1, value));
-    }
-    result = next;
-  }
-  return result;
-}
-
-function checked(call: Call, index: number, value: unknown): unknown[] {
-  if (Array.isArray(value)) return value;
-  const { name } = call.context;
-  throw new FilterResultError(
-    `${PKG}: before filter ${index + 1} of "${name}" must return an array of arguments ` +
-      `(or a promise of one); received ${format(value)}`,
-    name,
-    value,
-  );
 }

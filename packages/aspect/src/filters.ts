@@ -33,8 +33,22 @@ export type AfterFilter<R = unknown, A extends readonly unknown[] = unknown[]> =
   context: AfterFilterContext<A>,
 ) => Awaitable<R>;
 
+/**
+ * Runs around the advertised function, after the "before" filters and before the "after" ones:
+ * receives `proceed` (which runs the next "around" filter, and finally `fn`, with the arguments
+ * it is given) and the arguments, and returns the result. It may call `proceed` with other
+ * arguments, change its result, or not call it at all (a cache). The first registered is the
+ * outermost.
+ */
+export type AroundFilter<A extends readonly unknown[] = unknown[], R = unknown> = (
+  proceed: (args: A) => R,
+  args: A,
+  context: FilterContext,
+) => R;
+
 /** The filters registered under one name at one moment, in the order they run. */
 export interface Pipeline {
   readonly before: readonly BeforeFilter[];
+  readonly around: readonly AroundFilter[];
   readonly after: readonly AfterFilter[];
 }

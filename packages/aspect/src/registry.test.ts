@@ -9,13 +9,16 @@ describe('AspectRegistry', () => {
     registry.before('x', b1);
     registry.before('x', b2);
     registry.after('x', a1);
+    const r1 = (proceed: (args: unknown[]) => unknown, args: unknown[]) => proceed(args);
+    registry.around('x', r1);
     const pipeline = registry.pipeline('x');
     expect(pipeline.before).toEqual([b1, b2]);
+    expect(pipeline.around).toEqual([r1]);
     expect(pipeline.after).toEqual([a1]);
     expect(Object.isFrozen(pipeline.before)).toBe(true);
     registry.before('x', b1);
     expect(pipeline.before).toHaveLength(2);
-    expect(registry.pipeline('unknown')).toEqual({ before: [], after: [] });
+    expect(registry.pipeline('unknown')).toEqual({ before: [], around: [], after: [] });
   });
 
   it('treats the same filter added twice as two registrations, each removed by its own handle', () => {
@@ -61,6 +64,9 @@ describe('AspectRegistry', () => {
       new TypeError('@dyno/aspect: option `after filter` must be a function; received null'),
     );
     expect(() => registry.before('x', {} as never)).toThrow(TypeError);
+    expect(() => registry.around('x', 'wrap' as never)).toThrow(
+      new TypeError('@dyno/aspect: option `around filter` must be a function; received "wrap"'),
+    );
     expect(() => registry.pipeline(undefined as never)).toThrow(TypeError);
     expect(() => registry.clear(3 as never)).toThrow(TypeError);
     expect(registry.names()).toEqual([]);

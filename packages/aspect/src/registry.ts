@@ -1,6 +1,6 @@
 import { check, type Disposable, is, toDisposable } from '@dyno/core';
-import type { AfterFilter, BeforeFilter, Pipeline } from './filters.js';
-import { EMPTY_STAGE, type Entry, type Stage } from './internal/entries.js';
+import type { AfterFilter, AroundFilter, BeforeFilter, Pipeline } from './filters.js';
+import { EMPTY_STAGE, type Entry, isEmpty, type Stage } from './internal/entries.js';
 
 const PKG = '@dyno/aspect';
 
@@ -39,12 +39,24 @@ export class AspectRegistry {
     return this.#add(name, 'after', filter as unknown as AfterFilter);
   }
 
+  /**
+   * Adds a filter that runs around every call advertised under `name`, inside the filters
+   * already there (the first added is the outermost). Dispose the result to remove it.
+   */
+  around<A extends readonly unknown[] = unknown[], R = unknown>(
+    name: string,
+    filter: AroundFilter<A, R>,
+  ): Disposable {
+    return this.#add(name, 'around', filter as unknown as AroundFilter);
+  }
+
   /** The filters registered under `name` now, in the order they run (a frozen snapshot). */
   pipeline(name: string): Pipeline {
     checkName(name);
     const stage = this.#stages.get(name) ?? EMPTY_STAGE;
     return Object.freeze({
       before: Object.freeze(stage.before.map((e) => e.filter)),
+      around: Object.freeze(stage.around.map((e) => e.filter)),
       after: Object.freeze(stage.after.map((e) => e.filter)),
     });
   }
@@ -77,7 +89,11 @@ export class AspectRegistry {
     declareName = (registry, name) => void registry.#advertised.add(name);
   }
 
-  #add(name: string, kind: 'before' | 'after', filter: BeforeFilter | AfterFilter): Disposable {
+  #add(
+    name: string,
+    kind: 'before' | 'around' | 'after',
+    filter: BeforeFilter | AroundFilter | AfterFilter,
+  ): Disposable {
     checkName(name);
     check(PKG, `${kind} filter`, filter, is.function);
     const entry: Entry<typeof filter> = { filter };
@@ -93,7 +109,7 @@ export class AspectRegistry {
   #update(name: string, change: (stage: Stage) => Stage): void {
     const next = change(this.#stages.get(name) ?? EMPTY_STAGE);
     // an emptied name goes back to the shared empty stage so its calls take the fast path
-    if (next.before.length === 0 && next.after.length === 0) this.#stages.delete(name);
+    if (isEmpty(next)) this.#stages.delete(name);
     else this.#stages.set(name, next);
   }
 }

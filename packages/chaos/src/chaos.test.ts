@@ -334,6 +334,51 @@ describe('Chaos switches', () => {
     expect(chaos.counts).toMatchObject({ calls: 0, none: 0, error: 0 });
   });
 
+  it('injects without a draw, so pick() then inject() matches execute() for the same seed', async () => {
+    const clock = new ManualClock();
+    const options = {
+      clock,
+      throwable: { rate: 0.3, values: ['a', 'b', 'c', 'd'] },
+      latency: { rate: 0.3, ms: [0, 1000] as [number, number] },
+    };
+    const run = async (call: (chaos: Chaos, fn: () => string) => PromiseLike<string>) => {
+      const random = jest.fn(seededRandom(7));
+      const chaos = new Chaos({ ...options, random });
+      const outcomes: string[] = [];
+      for (let i = 0; i < 20; i++) {
+        const started = clock.now();
+        const outcome = state(call(chaos, () => 'ok'));
+        await clock.advance(1000);
+        outcomes.push(`${await outcome} after ${Math.round(clock.now() - started)}`);
+      }
+      return { outcomes, draws: random.mock.calls.length };
+    };
+    const executed = await run((chaos, fn) => chaos.execute(fn));
+    const injected = await run((chaos, fn) => {
+      const fault = chaos.pick();
+      return Promise.resolve(chaos.inject(fault, fn, ctx));
+    });
+    expect(injected).toEqual(executed);
+    expect(executed.draws).toBe(20);
+    expect(new Set(executed.outcomes).size).toBeGreaterThan(3);
+  });
+
+  it('injects a fault chosen by hand with the first of its variants', async () => {
+    const clock = new ManualClock();
+    const chaos = new Chaos({
+      clock,
+      random: () => 0.99,
+      throwable: { values: ['first', 'second'] },
+      latency: { ms: [100, 500] },
+    });
+    await expect(chaos.inject('throwable', () => 'ok', ctx)).rejects.toBe('first');
+    const late = Promise.resolve(chaos.inject('latency', () => 'ok', ctx));
+    await clock.advance(99);
+    expect(await state(late)).toBe('pending');
+    await clock.advance(1);
+    expect(await state(late)).toBe('resolved ok');
+  });
+
   it('injects a fault picked earlier into a raw call, or none', async () => {
     const chaos = new Chaos({ random: () => 0 });
     expect(chaos.inject(undefined, () => 5, ctx)).toBe(5);

@@ -47,7 +47,10 @@ export class Chaos implements Policy {
   #enabled: boolean;
   readonly #counts = new Array<number>(NONE + 1).fill(0);
   #calls = 0;
+  /** Where the latest draw fell inside its fault's share, from 0 to 1: picks within a fault. */
   #fraction = 0;
+  /** The fault of the latest draw, so that `inject` of it reuses `#fraction` (no second draw). */
+  #picked: FaultKind | undefined;
   readonly #onFault = new EventEmitter<FaultEvent>();
 
   /** A call was picked for a fault (before it is injected). */
@@ -133,6 +136,7 @@ export class Chaos implements Policy {
    */
   pick(): FaultKind | undefined {
     this.#calls++;
+    this.#picked = undefined;
     if (!this.#enabled) {
       this.#counts[NONE] = (this.#counts[NONE] as number) + 1;
       return undefined;
@@ -147,6 +151,7 @@ export class Chaos implements Policy {
         this.#fraction = (u - low) / rate;
         this.#counts[i] = (this.#counts[i] as number) + 1;
         const fault = FAULT_KINDS[i] as FaultKind;
+        this.#picked = fault;
         if (this.#onFault.hasListeners) this.#onFault.emit({ name: this.name, fault });
         return fault;
       }
@@ -185,7 +190,13 @@ export class Chaos implements Policy {
     };
   }
 
-  /** Injects `fault` (picked earlier by `pick`, or chosen by hand) into one raw call of `fn`. */
+  /**
+   * Injects `fault` (picked earlier by `pick`, or chosen by hand) into one raw call of `fn`,
+   * without a draw: `pick()` then `inject()` does exactly what `execute` does with the same
+   * `random`. The fault of the latest `pick` reuses where that draw fell (which latency, which
+   * throwable, which odd thenable); any other fault takes the first of each (the minimum latency,
+   * the first value, the first kind).
+   */
   inject<C extends ExecuteContext, T>(
     fault: FaultKind | undefined,
     fn: (context: C) => Awaitable<T>,
@@ -193,7 +204,8 @@ export class Chaos implements Policy {
   ): Awaitable<T> {
     if (fault !== undefined) indexOf(fault);
     if (context.signal.aborted) return Promise.reject(abortReason(context.signal));
-    return this.#apply(fault, this.#random(), fn, context);
+    const fraction = fault !== undefined && fault === this.#picked ? this.#fraction : 0;
+    return this.#apply(fault, fraction, fn, context);
   }
 
   #error(fault: FaultKind, make: (() => unknown) | undefined): unknown {

@@ -1,3 +1,4 @@
+import { runInNewContext } from 'node:vm';
 import { type ListenerErrorEvent, onListenerError } from '@dyno/core';
 import { seededRandom } from '@dyno/core/testing';
 import { ErrorCounts } from './error-counts.js';
@@ -53,14 +54,76 @@ describe('harness', () => {
     expect(calls).toEqual([['load failed', boom]]);
   });
 
-  it('adopts a thenable result', async () => {
+  it('returns the very same promise, and a Promise subclass keeps its class and methods', async () => {
+    class Query<T> extends Promise<T> {
+      cancelled = false;
+      cancel(): void {
+        this.cancelled = true;
+      }
+    }
     const { calls, logger } = recorder();
-    const failing = {
-      then: (_ok: unknown, fail: (e: unknown) => void) => fail('nope'),
-    };
-    const f = harness(() => failing, { logger, name: 'thenable' });
-    await expect(f()).rejects.toBe('nope');
-    expect(calls).toEqual([['thenable failed', { thrown: 'nope' }]]);
+    const boom = new Error('query failed');
+    const failing = new Query<number>((_, reject) => reject(boom));
+    const passing = Query.resolve(7) as Query<number>;
+    const f = harness((ok: boolean) => (ok ? passing : failing), { logger, name: 'query' });
+    const returned = f(false);
+    const reason = Promise.resolve(returned).catch((error: unknown) => error);
+    expect(returned).toBe(failing);
+    returned.cancel();
+    expect(returned.cancelled).toBe(true);
+    expect(await reason).toBe(boom);
+    expect(f(true)).toBe(passing);
+    await expect(f(true)).resolves.toBe(7);
+    expect(calls).toEqual([['query failed', boom]]);
+  });
+
+  it('reports a rejection before the caller sees it, and leaves nothing unhandled', async () => {
+    const order: string[] = [];
+    const boom = new Error('late');
+    const f = harness(() => Promise.reject(boom), {
+      logger: { error: () => void order.push('logged') },
+    });
+    await f().catch(() => order.push('caught'));
+    expect(order).toEqual(['logged', 'caught']);
+
+    // nobody awaits this one: it is logged, and no unhandled rejection escapes
+    const unhandled = jest.fn();
+    process.on('unhandledRejection', unhandled);
+    try {
+      f();
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(order).toEqual(['logged', 'caught', 'logged']);
+      expect(unhandled).not.toHaveBeenCalled();
+    } finally {
+      process.off('unhandledRejection', unhandled);
+    }
+  });
+
+  it('observes a promise from another realm', async () => {
+    const { calls, logger } = recorder();
+    const foreign = runInNewContext('Promise.reject("far")') as Promise<never>;
+    const f = harness(() => foreign, { logger, name: 'realm' });
+    const returned = f();
+    const reason = Promise.resolve(returned).catch((error: unknown) => error);
+    expect(returned).toBe(foreign);
+    expect(await reason).toBe('far');
+    expect(calls).toEqual([['realm failed', { thrown: 'far' }]]);
+  });
+
+  it('returns a lazy thenable untouched, without running it', async () => {
+    const { calls, logger } = recorder();
+    const run = jest.fn((_ok: unknown, fail: (e: unknown) => void) => fail('nope'));
+    const builder = { where: () => builder, then: run };
+    const f = harness(() => builder, { logger, name: 'builder' });
+    const returned = f();
+    const reason = Promise.resolve(returned).catch((error: unknown) => error);
+    expect(returned).toBe(builder);
+    expect(returned.where()).toBe(builder);
+    expect(run).not.toHaveBeenCalled();
+    expect(await reason).toBe('nope');
+    expect(run).toHaveBeenCalledTimes(1);
+    // not observed: harness an async function that awaits the builder to log its errors
+    expect(calls).toEqual([]);
   });
 
   it.each([

@@ -11,6 +11,7 @@ import {
 import { ErrorCounts } from './error-counts.js';
 import type { HarnessErrorEvent } from './events.js';
 import { writer } from './internal/log.js';
+import { observe } from './internal/observe.js';
 import type { HarnessLogger, LoggerStyle } from './logger.js';
 import { DEFAULT_HARNESS_OPTIONS, type HarnessOptions } from './options.js';
 
@@ -58,8 +59,11 @@ const RULES: Rules<Resolved> = {
 
 /**
  * Wraps `fn` so that every error it throws or rejects with is counted, logged (with the
- * function's name) and handed to `onError`, then rethrown as the very same object. A sync `fn`
- * stays sync; a promise result is returned as a promise. A logger or `onError` that throws never
+ * function's name) and handed to `onError`, then rethrown as the very same object. The wrapper
+ * returns exactly what `fn` returned: a sync `fn` stays sync, and a promise (a `Promise` subclass
+ * too) comes back as the same object, its rejection observed on a side branch. A thenable that is
+ * not a real promise (a lazy query builder) is returned untouched and not observed, since
+ * observing it would run it. A logger or `onError` that throws never
  * replaces the original error, and never ends the process: its own error goes to `@dyno/core`'s
  * `reportListenerError` (a `DynoListenerWarning` by default).
  */
@@ -95,19 +99,16 @@ export function harness<F extends AnyFunction>(fn: F, options?: HarnessOptions):
       reportListenerError(failure, `${PKG} onError of ${name}`);
     }
   };
-  const rethrow = (error: unknown): never => {
-    report(error);
-    throw error;
-  };
 
   const harnessed = function (this: unknown, ...args: unknown[]): unknown {
     let result: unknown;
     try {
       result = fn.apply(this, args);
     } catch (error) {
-      rethrow(error);
+      report(error);
+      throw error;
     }
-    if (isThenable(result)) return Promise.resolve(result).then(undefined, rethrow);
+    if (isThenable(result)) observe(result, report);
     return result;
   };
   Object.defineProperty(harnessed, 'name', { value: fn.name });

@@ -35,6 +35,15 @@ export interface DependencySpec<T> {
    * @default the `once` option of `inject`
    */
   readonly once?: boolean;
+  /**
+   * Releases a value that was built but will never be used: the call failed (another dependency
+   * failed without a fallback) or was aborted before `fn` ran, or the value arrived after this
+   * dependency's timeout. A throw or rejection is reported through `@dyno/core`'s
+   * `reportListenerError`. Values handed to `fn`, caller-supplied values, fallbacks and cached
+   * once-only values are never disposed by `inject`.
+   * @default none
+   */
+  readonly dispose?: (value: Awaited<T>) => unknown;
 }
 
 /** A dependency: its `make` function, or a spec with options. */

@@ -35,8 +35,9 @@ const describe = (error: unknown): string =>
   error instanceof Error ? `${error.name}: ${error.message}` : `thrown ${format(error)}`;
 
 /**
- * A call failed because dependencies without a fallback could not be built. `failures` names
- * every one of them (in declaration order) with its own error; `errors` lists those errors as an
+ * A call failed because a dependency without a fallback could not be built. `inject` fails fast,
+ * so `failures` holds that first dependency with its own error; the class accepts several (in
+ * declaration order) for callers that gather them. `errors` lists the errors as an
  * `AggregateError` would, and `cause` is the first of them.
  */
 export class DependencyError extends DynoError {

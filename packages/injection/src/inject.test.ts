@@ -104,7 +104,7 @@ describe('inject', () => {
     expect(await handler()).toEqual({ db: 'offline', cache: undefined });
   });
 
-  it('fails with a DependencyError naming every failed dependency with its cause', async () => {
+  it('fails with a DependencyError naming the first dependency that failed, with its cause', async () => {
     const down = new Error('down');
     const handler = inject(
       {
@@ -131,17 +131,22 @@ describe('inject', () => {
     expect(DependencyError.isInstance(error)).toBe(true);
     expect(error.code).toBe('DYNO_DEPENDENCY_FAILED');
     expect(error.source).toBe('handler');
+    expect(error.message).toBe('Could not build 1 dependency: "db" (Error: down)');
+    expect(error.names).toEqual(['db']);
+    expect(error.errors).toEqual([down]);
+    expect(error.cause).toBe(down);
+    expect(error.failures).toEqual([{ name: 'db', error: down }]);
+  });
+
+  it('describes several failures when a DependencyError is built with them', () => {
+    const error = new DependencyError([
+      { name: 'db', error: new Error('down') },
+      { name: 'odd', error: undefined },
+    ]);
     expect(error.message).toBe(
       'Could not build 2 dependencies: "db" (Error: down), "odd" (thrown undefined)',
     );
     expect(error.names).toEqual(['db', 'odd']);
-    expect(error.errors).toEqual([down, undefined]);
-    expect(error.errors[0]).toBe(down);
-    expect(error.cause).toBe(down);
-    expect(error.failures).toEqual([
-      { name: 'db', error: down },
-      { name: 'odd', error: undefined },
-    ]);
   });
 
   it('says "1 dependency" for a single failure', async () => {
@@ -445,11 +450,26 @@ describe('inject validation', () => {
     }
     expect(() => inject({ db: { make: () => 1, retries: 2 } } as never, () => 0)).toThrow(
       new TypeError(
-        '@dyno/injection: unknown option `db.retries` (known: make, fallback, timeout, once)',
+        '@dyno/injection: unknown option `db.retries` (known: make, fallback, timeout, once, dispose)',
       ),
     );
     expect(() => inject({ db: { make: () => 1, once: 'yes' } } as never, () => 0)).toThrow(
       TypeError,
+    );
+    // a wrong kind is a TypeError even where `false` is one of the allowed values
+    expect(() => inject({ db: { make: () => 1, timeout: '100' } } as never, () => 0)).toThrow(
+      new TypeError(
+        '@dyno/injection: option `db.timeout` must be a duration in ms greater than 0 to 2147483647 or one of false; received "100"',
+      ),
+    );
+    expect(() => inject({ db: { make: () => 1, timeout: null } } as never, () => 0)).toThrow(
+      TypeError,
+    );
+    expect(() => inject({ db: { make: () => 1, timeout: true } } as never, () => 0)).toThrow(
+      RangeError,
+    );
+    expect(() => inject({ db: { make: () => 1, dispose: 'close' } } as never, () => 0)).toThrow(
+      new TypeError('@dyno/injection: option `db.dispose` must be a function; received "close"'),
     );
     expect(() => inject({}, 'fn' as never)).toThrow(
       new TypeError('@dyno/injection: `fn` must be a function; received "fn"'),
@@ -469,6 +489,22 @@ describe('inject validation', () => {
   it('rejects bad call options', async () => {
     const handler = inject({}, () => 0);
     expect(() => handler.run({ signal: 'x' } as never)).toThrow(TypeError);
+  });
+
+  it('rejects reset of a name that was never declared, instead of forgetting nothing', async () => {
+    let n = 0;
+    const handler = inject({ db: () => ++n, cfg: () => 0 }, ({ db }) => db, { once: true });
+    expect(() => handler.reset('dbb' as never)).toThrow(
+      new RangeError(
+        '@dyno/injection: `reset(name)` must name a declared dependency ("db", "cfg") or be left out; received "dbb"',
+      ),
+    );
+    expect(() => handler.reset(5 as never)).toThrow(TypeError);
+    expect(await handler()).toBe(1);
+    handler.reset('db');
+    expect(await handler()).toBe(2);
+    handler.reset();
+    expect(await handler()).toBe(3);
   });
 });
 

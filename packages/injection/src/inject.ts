@@ -4,13 +4,12 @@ import {
   format,
   is,
   NEVER_ABORTED,
-  onAbort,
   resolveOptions,
   validate,
 } from '@dyno/core';
 import type { Declaration, DependencySpec, Deps } from './declaration.js';
-import { DependencyError, type DependencyFailure } from './errors.js';
-import { build, type Normalised } from './internal/build.js';
+import type { Normalised } from './internal/build.js';
+import { buildAll, type Plan } from './internal/call.js';
 import { Memo } from './internal/memo.js';
 import { DEFAULT_INJECT_OPTIONS, type InjectOptions } from './options.js';
 
@@ -22,6 +21,7 @@ const SPEC_RULES = {
   fallback: is.any,
   timeout: is.either(is.duration(0, true), is.oneOf(false)),
   once: is.boolean,
+  dispose: is.function,
 };
 
 /** What one call of an injected function may say besides its arguments. */
@@ -47,8 +47,9 @@ export interface Injected<D extends Declaration, A extends unknown[], R> {
 /**
  * Declares `fn`'s dependencies at its definition. Each call of the returned function builds the
  * dependencies the caller did not supply, all in parallel, then calls `fn(deps, ...args)`. A
- * dependency that fails or times out takes its `fallback`; without one the call rejects with a
- * `DependencyError` naming every dependency that failed.
+ * dependency that fails or times out takes its `fallback`; without one the call rejects at once
+ * with a `DependencyError` naming it, aborts the builds still running, and hands every value
+ * built for it to its dependency's `dispose`.
  */
 export function inject<const D extends Declaration, A extends unknown[], R>(
   declaration: D,
@@ -61,9 +62,9 @@ export function inject<const D extends Declaration, A extends unknown[], R>(
   }
   const deps = normalise(declaration, o.once);
   const name = o.name === '' ? defaultName('inject') : o.name;
-  const { clock } = o;
   const memos = deps.map((d) => (d.once ? new Memo() : undefined));
   const names = new Set(deps.map((d) => d.name));
+  const plan: Plan = { deps, memos, clock: o.clock, name };
 
   const call = (supplied: object | undefined, signal: AbortSignal | undefined, args: A) => {
     if (signal?.aborted) return Promise.reject(abortReason(signal));
@@ -77,71 +78,9 @@ export function inject<const D extends Declaration, A extends unknown[], R>(
         }
       }
     }
-    return new Promise<Awaited<R>>((resolve, reject) => {
-      const values: Record<string, unknown> = {};
-      let failures: (DependencyFailure | undefined)[] | undefined;
-      let pending = deps.length;
-      let settled = false;
-      const finish = (): void => {
-        if (settled) return;
-        settled = true;
-        subscription.dispose();
-        if (failures !== undefined) {
-          reject(
-            new DependencyError(
-              failures.filter((f) => f !== undefined),
-              name,
-            ),
-          );
-          return;
-        }
-        try {
-          resolve(fn(values as Deps<D>, ...args) as Awaited<R>);
-        } catch (error) {
-          reject(error);
-        }
-      };
-      const subscription = onAbort(signal, () => {
-        // a settled call has disposed this listener already, so it cannot have settled
-        settled = true;
-        reject(abortReason(signal as AbortSignal));
-      });
-      for (let i = 0; i < deps.length; i++) {
-        const dep = deps[i] as Normalised;
-        const given = (supplied as Record<string, unknown> | undefined)?.[dep.name];
-        if (given !== undefined) {
-          values[dep.name] = given;
-          pending--;
-          continue;
-        }
-        const memo = memos[i];
-        if (memo?.has) {
-          values[dep.name] = memo.value;
-          pending--;
-          continue;
-        }
-        const building =
-          memo === undefined
-            ? build(dep, signal, clock, name)
-            : memo.get(() => build(dep, undefined, clock, name));
-        building.then(
-          (value) => {
-            values[dep.name] = value;
-            if (--pending === 0) finish();
-          },
-          (error: unknown) => {
-            if (dep.hasFallback) {
-              values[dep.name] = dep.fallback;
-            } else {
-              failures ??= new Array(deps.length);
-              failures[i] = { name: dep.name, error };
-            }
-            if (--pending === 0) finish();
-          },
-        );
-      }
-      if (pending === 0) finish();
-    });
+    return buildAll(plan, supplied as Record<string, unknown> | undefined, signal, (values) =>
+      fn(values as Deps<D>, ...args),
+    ) as Promise<Awaited<R>>;
   };
 
   const injected = ((...args: A) => call(undefined, undefined, args)) as Injected<D, A, R>;
@@ -154,6 +93,7 @@ export function inject<const D extends Declaration, A extends unknown[], R>(
     },
     reset: {
       value: (dep?: string) => {
+        if (dep !== undefined && !names.has(dep)) throw unknownReset(dep, names);
         deps.forEach((d, i) => {
           if (dep === undefined || d.name === dep) memos[i]?.reset();
         });
@@ -185,6 +125,7 @@ function normalise(declaration: unknown, once: boolean): Normalised[] {
         fallback: undefined,
         timeout: undefined,
         once,
+        dispose: undefined,
         idleContext,
       };
     }
@@ -205,7 +146,15 @@ function normalise(declaration: unknown, once: boolean): Normalised[] {
       fallback: spec.fallback,
       timeout: spec.timeout === false ? undefined : spec.timeout,
       once: spec.once ?? once,
+      dispose: spec.dispose as Normalised['dispose'],
       idleContext,
     };
   });
+}
+
+/** `reset('typo')` would silently forget nothing: name the declared dependencies instead. */
+function unknownReset(dep: unknown, names: ReadonlySet<string>): Error {
+  const known = [...names].map((n) => JSON.stringify(n)).join(', ');
+  const message = `${PKG}: \`reset(name)\` must name a declared dependency (${known}) or be left out; received ${format(dep)}`;
+  return typeof dep === 'string' ? new RangeError(message) : new TypeError(message);
 }

@@ -1,4 +1,4 @@
-import { DynoError, hasCode } from '@dyno/core';
+import { DynoError, format, hasCode } from '@dyno/core';
 
 /** A registry key: a string or a symbol. */
 export type Key = string | symbol;
@@ -58,3 +58,39 @@ export class CircularProvider extends DynoError {
     return hasCode(value, 'DYNO_CIRCULAR_PROVIDER');
   }
 }
+
+/** One async provider that failed to build during `ready()`. */
+export interface ReadinessFailure {
+  readonly key: Key;
+  /** What its factory threw or rejected with. */
+  readonly error: unknown;
+}
+
+/**
+ * Raised by `get` (and a ref's use) of an async provider that is not ready yet (`await
+ * registry.ready()` or `getAsync` first), and by `ready()` when async providers failed to build:
+ * `failures` names each with its error, `cause` is the first error.
+ */
+export class NotReady extends DynoError {
+  /** The key that was asked for (`undefined` for a failed `ready()`). */
+  readonly key: Key | undefined;
+  /** The async providers that failed, for a failed `ready()`; empty for a `get`. */
+  readonly failures: readonly ReadinessFailure[];
+
+  constructor(key: Key | undefined, failures: readonly ReadinessFailure[], source?: string) {
+    const message =
+      key !== undefined
+        ? `The key: "${String(key)}" has an async provider that is not ready yet; await ready() or use getAsync()`
+        : `Could not make ready: ${failures.map((f) => `"${String(f.key)}" (${describe(f.error)})`).join(', ')}`;
+    super('DYNO_NOT_READY', message, { source, cause: failures[0]?.error });
+    this.key = key;
+    this.failures = Object.freeze(failures.slice());
+  }
+
+  static override isInstance(value: unknown): value is NotReady {
+    return hasCode(value, 'DYNO_NOT_READY');
+  }
+}
+
+const describe = (error: unknown): string =>
+  error instanceof Error ? `${error.name}: ${error.message}` : `thrown ${format(error)}`;

@@ -16,7 +16,10 @@ export interface ReplaceEvent {
   readonly key: Key;
   /** `'value'` or `'provider'`: what the key holds now. */
   readonly kind: 'value' | 'provider';
-  /** True when the previous value was owned and has been disposed. */
+  /**
+   * True when the previous value was owned and a disposer ran for it (a `dispose` function, or
+   * its own `[Symbol.dispose]()`/`dispose()`); false when nothing was disposed.
+   */
   readonly disposed: boolean;
 }
 
@@ -25,6 +28,9 @@ export interface UnregisterEvent {
   /** The registry's name. */
   readonly name: string;
   readonly key: Key;
-  /** True when the removed value was owned and has been disposed. */
+  /**
+   * True when the removed value was owned and a disposer ran for it (a `dispose` function, or
+   * its own `[Symbol.dispose]()`/`dispose()`); false when nothing was disposed.
+   */
   readonly disposed: boolean;
 }

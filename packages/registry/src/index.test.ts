@@ -6,6 +6,7 @@ describe('@dyno/registry exports', () => {
       'AlreadyRegistered',
       'CircularProvider',
       'DEFAULT_PROVIDE_OPTIONS',
+      'NotReady',
       'NotRegistered',
       'Registry',
     ]);

@@ -1,8 +1,18 @@
-export { AlreadyRegistered, CircularProvider, type Key, NotRegistered } from './errors.js';
+export type { Registration, RegistrationConfig } from './config.js';
+export {
+  AlreadyRegistered,
+  CircularProvider,
+  type Key,
+  NotReady,
+  NotRegistered,
+  type ReadinessFailure,
+} from './errors.js';
 export type { RegisterEvent, ReplaceEvent, UnregisterEvent } from './events.js';
 export {
   DEFAULT_PROVIDE_OPTIONS,
   type DisposeOption,
+  type Lifetime,
+  type ProvideAsyncOptions,
   type ProvideOptions,
   type ProviderContext,
   type RegisterOptions,
@@ -10,3 +20,4 @@ export {
 } from './options.js';
 export type { Ref } from './ref.js';
 export { type Factory, type KeyOf, Registry } from './registry.js';
+export type { RegistryToken } from './token.js';

@@ -29,18 +29,42 @@ export interface ProviderContext<R = unknown> {
   readonly registry: R;
 }
 
+/**
+ * How long a provider's value lives: `'once'` (built at the first `get`, kept in the registry
+ * that has the provider), `'scoped'` (built once per registry a `get` starts in, typically a
+ * request's `child()`, and disposed with it) or `'resolve'` (built at every `get`).
+ */
+export type Lifetime = 'once' | 'scoped' | 'resolve';
+
 /** Options of `provide`. */
-export interface ProvideOptions<T> extends RegisterOptions<T> {
+export interface ProvideOptions<T> {
+  /**
+   * Whether the registry owns the built value, as for `register`. An async provider's value is
+   * the one its promise fulfils with: that is what a function receives and what `true` disposes.
+   * @default false
+   */
+  readonly dispose?: DisposeOption<Awaited<T>>;
   /**
    * `'once'` builds the value at the first `get` and keeps it (a throwing factory is retried at
-   * the next `get`); `'resolve'` builds a new value at every `get` (such values are never owned).
+   * the next `get`); `'scoped'` does so once per registry the `get` starts in (a `child()` per
+   * request), which owns and disposes it; `'resolve'` builds a new value at every `get` (such
+   * values are never owned).
    * @default 'once'
    */
-  readonly lifetime?: 'once' | 'resolve';
+  readonly lifetime?: Lifetime;
+}
+
+/** Options of `provideAsync`. */
+export interface ProvideAsyncOptions<T> {
+  /**
+   * Whether the registry owns the value the factory's promise fulfils with, as for `register`.
+   * @default false
+   */
+  readonly dispose?: DisposeOption<T>;
 }
 
 /** The defaults of `provide` (and, for `dispose`, of `register` and `replace`). */
 export const DEFAULT_PROVIDE_OPTIONS: Readonly<{
-  readonly lifetime: 'once' | 'resolve';
+  readonly lifetime: Lifetime;
   readonly dispose: false;
 }> = Object.freeze({ lifetime: 'once', dispose: false });

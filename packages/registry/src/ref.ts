@@ -8,20 +8,26 @@ export type Ref<T> = T & { readonly current: T };
 
 // Methods read through a ref are bound to the current value, so a class's private fields work
 // (`this` would otherwise be the proxy). The bound copies are kept per value, so the same method
-// read twice is the same function and steady use allocates nothing.
+// read twice is the same function and steady use allocates nothing. They are kept in a WeakMap
+// keyed by the value: a ref must not keep a replaced value reachable (a bound method holds its
+// value), and a WeakMap entry lives only as long as its key. A primitive's methods (`'x'.trim`)
+// are bound afresh at each read.
 class BoundCache {
-  #for: unknown;
-  #bound = new Map<Function, Function>();
+  readonly #bound = new WeakMap<object, Map<Function, Function>>();
 
   get(value: unknown, fn: Function): Function {
-    if (this.#for !== value) {
-      this.#for = value;
-      this.#bound.clear();
+    if ((typeof value !== 'object' && typeof value !== 'function') || value === null) {
+      return fn.bind(value) as Function;
     }
-    let bound = this.#bound.get(fn);
+    let methods = this.#bound.get(value);
+    if (methods === undefined) {
+      methods = new Map();
+      this.#bound.set(value, methods);
+    }
+    let bound = methods.get(fn);
     if (bound === undefined) {
       bound = fn.bind(value) as Function;
-      this.#bound.set(fn, bound);
+      methods.set(fn, bound);
     }
     return bound;
   }

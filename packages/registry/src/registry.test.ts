@@ -182,7 +182,7 @@ describe('Registry', () => {
     );
     expect(() => registry.provide('port', () => 1, { lifetime: 'always' as never })).toThrow(
       new RangeError(
-        '@dyno/registry: option `lifetime` must be one of "once", "resolve"; received "always"',
+        '@dyno/registry: option `lifetime` must be one of "once", "scoped", "resolve"; received "always"',
       ),
     );
     expect(() => registry.register('port', 1, { dispose: 'yes' as never })).toThrow(TypeError);

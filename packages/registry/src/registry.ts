@@ -1,23 +1,18 @@
-import {
-  DisposedError,
-  defaultName,
-  type Event,
-  EventEmitter,
-  format,
-  is,
-  type Rules,
-  validate,
-} from '@dyno/core';
-import { AlreadyRegistered, CircularProvider, type Key, NotRegistered } from './errors.js';
+import { defaultName, type Event, format, is, type Rules, validate } from '@dyno/core';
+import { parseConfig, type RegistrationConfig } from './config.js';
+import { AlreadyRegistered, type Key, NotReady, NotRegistered } from './errors.js';
 import type { RegisterEvent, ReplaceEvent, UnregisterEvent } from './events.js';
-import { type Entry, makeProvider, makeValue, settle } from './internal/entry.js';
+import { makeProvider, makeValue } from './internal/entry.js';
+import { RegistryStore } from './internal/store.js';
 import type {
+  ProvideAsyncOptions,
   ProvideOptions,
   ProviderContext,
   RegisterOptions,
   RegistryOptions,
 } from './options.js';
 import { createRef, type Ref } from './ref.js';
+import { createToken, type RegistryToken } from './token.js';
 
 /** A provider's factory: builds the value of `key`, reading other keys from `registry`. */
 export type Factory<T, R> = (context: ProviderContext<R>) => T;
@@ -28,7 +23,7 @@ const DISPOSE = is.either(is.boolean, is.function);
 const REGISTER_RULES = { dispose: DISPOSE } as Rules<ProvideOptions<unknown>>;
 const PROVIDE_RULES: Rules<ProvideOptions<unknown>> = {
   dispose: DISPOSE,
-  lifetime: is.oneOf('once', 'resolve'),
+  lifetime: is.oneOf('once', 'scoped', 'resolve'),
 };
 
 /** The keys of a registry's type map. */
@@ -43,45 +38,44 @@ function checkKey(key: unknown): asserts key is Key {
 /**
  * A registry of named services, filled in by setup code and swappable at run time. There is no
  * global one: make as many as you need (one per tenant, one per test) and chain them with
- * `child()`. `Types` maps each key to the type of its value.
+ * `child()` (one per request, for `'scoped'` providers). `Types` maps each key to the type of its
+ * value.
  */
-export class Registry<Types extends object = Record<Key, unknown>> {
-  /** The name that appears in events and errors. */
-  readonly name: string;
-  // a Map, not an object: `__proto__` and `constructor` are ordinary keys here
-  readonly #entries = new Map<Key, Entry>();
-  #parent: Registry<Types> | undefined;
-  #disposed = false;
-  readonly #onRegister = new EventEmitter<RegisterEvent>();
-  readonly #onReplace = new EventEmitter<ReplaceEvent>();
-  readonly #onUnregister = new EventEmitter<UnregisterEvent>();
-
+export class Registry<Types extends object = Record<Key, unknown>> extends RegistryStore {
   /** A value or a provider was added. */
-  readonly onRegister: Event<RegisterEvent> = this.#onRegister.event;
+  readonly onRegister: Event<RegisterEvent> = this.emitRegister.event;
   /** A key's value or provider was swapped with `replace`. */
-  readonly onReplace: Event<ReplaceEvent> = this.#onReplace.event;
+  readonly onReplace: Event<ReplaceEvent> = this.emitReplace.event;
   /** A key was removed with `unregister`. */
-  readonly onUnregister: Event<UnregisterEvent> = this.#onUnregister.event;
+  readonly onUnregister: Event<UnregisterEvent> = this.emitUnregister.event;
 
   constructor(options?: RegistryOptions) {
     const o = validate<RegistryOptions>(PKG, options, REGISTRY_RULES);
-    this.name = o.name ?? defaultName('registry');
+    super(o.name ?? defaultName('registry'), Registry.#nextParent);
+    Registry.#nextParent = undefined;
   }
+
+  // `child` hands the parent to the constructor here, keeping it out of the public signature
+  static #nextParent: RegistryStore | undefined;
 
   /** The registry this one falls back to, if it was made with `child()`. */
   get parent(): Registry<Types> | undefined {
-    return this.#parent;
+    return this.parentStore as Registry<Types> | undefined;
   }
 
   /**
    * A scoped registry: it looks up its own keys first and falls back to this one. Registering
-   * in the child shadows the parent's value without touching it.
+   * in the child shadows the parent's value without touching it. A `'scoped'` provider of the
+   * chain builds its value once per child a `get` starts in; disposing the child disposes them.
    */
   child(options?: RegistryOptions): Registry<Types> {
-    this.#live();
-    const child = new Registry<Types>(options);
-    child.#parent = this;
-    return child;
+    this.live();
+    Registry.#nextParent = this;
+    try {
+      return new Registry<Types>(options);
+    } finally {
+      Registry.#nextParent = undefined;
+    }
   }
 
   /** Registers `value` under `key`. Throws `AlreadyRegistered` if the key is taken here. */
@@ -91,14 +85,14 @@ export class Registry<Types extends object = Record<Key, unknown>> {
     options?: RegisterOptions<Types[K]>,
   ): this {
     const o = this.#check(key, options, REGISTER_RULES);
-    this.#add(key, makeValue(value, o.dispose));
+    this.add(key, makeValue(value, o.dispose));
     return this;
   }
 
   /**
    * Registers a factory that builds the value of `key` lazily, at the first `get` (lifetime
-   * `'once'`, the default) or at every `get` (`'resolve'`). Throws `AlreadyRegistered` if the
-   * key is taken here.
+   * `'once'`, the default), once per scope (`'scoped'`) or at every `get` (`'resolve'`). Throws
+   * `AlreadyRegistered` if the key is taken here.
    */
   provide<K extends KeyOf<Types>>(
     key: K,
@@ -106,7 +100,38 @@ export class Registry<Types extends object = Record<Key, unknown>> {
     options?: ProvideOptions<Types[K]>,
   ): this {
     const o = this.#check(key, options, PROVIDE_RULES);
-    this.#add(key, makeProvider(factory, o));
+    this.add(key, makeProvider(factory, o));
+    return this;
+  }
+
+  /**
+   * Registers an async provider: `factory` returns a promise of the value, built once by
+   * `ready()` or `getAsync`; after that `get` answers the value itself, synchronously (before,
+   * it throws `NotReady`). A rejection is not kept: the next `ready()` or `getAsync` runs the
+   * factory again.
+   */
+  provideAsync<K extends KeyOf<Types>>(
+    key: K,
+    factory: Factory<Promise<Types[K]>, Registry<Types>>,
+    options?: ProvideAsyncOptions<Types[K]>,
+  ): this {
+    const o = this.#check(key, options, REGISTER_RULES);
+    this.add(key, makeProvider(factory, o, true));
+    return this;
+  }
+
+  /**
+   * Registers every key of `config`, each `{ value }`, `{ factory, lifetime? }` or
+   * `{ asyncFactory }` with an optional `dispose`. The whole config is checked first: a bad or
+   * already registered key registers nothing.
+   */
+  registerAll(config: RegistrationConfig<Types, Registry<Types>>): this {
+    this.live();
+    const entries = parseConfig(config);
+    for (const [key] of entries) {
+      if (this.holdsKey(key)) throw new AlreadyRegistered(key, this.name);
+    }
+    for (const [key, entry] of entries) this.add(key, entry);
     return this;
   }
 
@@ -120,7 +145,8 @@ export class Registry<Types extends object = Record<Key, unknown>> {
     options?: RegisterOptions<Types[K]>,
   ): this {
     const o = this.#check(key, options, REGISTER_RULES);
-    return this.#swap(key, makeValue(value, o.dispose));
+    this.swap(key, makeValue(value, o.dispose));
+    return this;
   }
 
   /** Swaps what `key` holds for a provider, as `provide` would register it. */
@@ -130,38 +156,63 @@ export class Registry<Types extends object = Record<Key, unknown>> {
     options?: ProvideOptions<Types[K]>,
   ): this {
     const o = this.#check(key, options, PROVIDE_RULES);
-    return this.#swap(key, makeProvider(factory, o));
+    this.swap(key, makeProvider(factory, o));
+    return this;
   }
 
   /**
    * The value of `key`, from this registry or, failing that, its parents. A provider builds
-   * it now if needed. Throws `NotRegistered` when no registry in the chain has the key.
+   * it now if needed. Throws `NotRegistered` when no registry in the chain has the key, and
+   * `NotReady` for an async provider not built yet.
    */
   get<K extends KeyOf<Types>>(key: K): Types[K] {
     checkKey(key);
-    this.#live();
-    for (let r: Registry<Types> | undefined = this; r !== undefined; r = r.#parent) {
-      r.#live();
-      const entry = r.#entries.get(key);
-      if (entry !== undefined) return r.#resolve(key, entry) as Types[K];
+    const found = this.find(key);
+    if (found === undefined) throw new NotRegistered(key, this.name);
+    return this.resolveFound(key, found) as Types[K];
+  }
+
+  /** As `get`, but `undefined` when no registry in the chain has `key`. */
+  tryGet<K extends KeyOf<Types>>(key: K): Types[K] | undefined {
+    checkKey(key);
+    const found = this.find(key);
+    return found === undefined ? undefined : (this.resolveFound(key, found) as Types[K]);
+  }
+
+  /**
+   * A promise of the value of `key`: as `get`, but an async provider is built (or its build in
+   * flight joined) instead of throwing `NotReady`, and a promise value is awaited. Never throws.
+   */
+  getAsync<K extends KeyOf<Types>>(key: K): Promise<Awaited<Types[K]>> {
+    try {
+      checkKey(key);
+      const found = this.find(key);
+      if (found === undefined) throw new NotRegistered(key, this.name);
+      return this.resolveAsync(key, found) as Promise<Awaited<Types[K]>>;
+    } catch (error) {
+      return Promise.reject(error);
     }
-    throw new NotRegistered(key, this.name);
+  }
+
+  /**
+   * Builds every async provider of this registry and its parents that is not built yet (joining
+   * builds in flight), all at once. Rejects with `NotReady` naming each that failed (the others
+   * stay built; call `ready()` again to retry the failed ones).
+   */
+  async ready(): Promise<void> {
+    const failures = await this.readyAll();
+    if (failures.length > 0) throw new NotReady(undefined, failures, this.name);
   }
 
   /** True when this registry or one of its parents has `key`. */
   has(key: KeyOf<Types>): boolean {
     checkKey(key);
-    this.#live();
-    for (let r: Registry<Types> | undefined = this; r !== undefined; r = r.#parent) {
-      if (r.#entries.has(key)) return true;
-    }
-    return false;
+    return this.find(key) !== undefined;
   }
 
   /** The keys registered in this registry itself, in registration order. */
   keys(): KeyOf<Types>[] {
-    this.#live();
-    return [...this.#entries.keys()] as KeyOf<Types>[];
+    return this.ownKeys() as KeyOf<Types>[];
   }
 
   /**
@@ -170,18 +221,7 @@ export class Registry<Types extends object = Record<Key, unknown>> {
    */
   unregister(key: KeyOf<Types>): boolean {
     checkKey(key);
-    this.#live();
-    const entry = this.#entries.get(key);
-    if (entry === undefined) return false;
-    this.#entries.delete(key);
-    let failure: { error: unknown } | undefined;
-    const disposed = settle(entry, (e) => {
-      failure = { error: e };
-    });
-    if (this.#onUnregister.hasListeners)
-      this.#onUnregister.emit({ name: this.name, key, disposed });
-    if (failure) throw failure.error;
-    return true;
+    return this.remove(key);
   }
 
   /**
@@ -190,38 +230,36 @@ export class Registry<Types extends object = Record<Key, unknown>> {
    */
   ref<K extends KeyOf<Types>>(key: K): Ref<Types[K]> {
     checkKey(key);
-    this.#live();
+    this.live();
     return createRef(key, () => this.get(key));
   }
 
   /**
-   * Disposes every owned value of this registry (in reverse order of registration), forgets
-   * every key and every listener. Later use throws `DisposedError`. A disposer's error is thrown
-   * after all the others have run. Calling it again does nothing.
+   * `key` as a dependency of `@dyno/injection`: `inject({ db: registry.token('db') }, fn)`.
+   * Its `make()` is `getAsync(key)` at each call, so it follows swaps and async providers.
+   */
+  token<K extends KeyOf<Types>>(key: K): RegistryToken<Awaited<Types[K]>> {
+    checkKey(key);
+    this.live();
+    return createToken(key, () => this.getAsync(key), this);
+  }
+
+  /**
+   * Disposes every owned value of this registry (its scoped values, then its entries, each in
+   * reverse order), forgets every key and every listener. Later use throws `DisposedError`. A
+   * disposer's error is thrown after all the others have run. Calling it again does nothing.
    */
   dispose(): void {
-    if (this.#disposed) return;
-    this.#disposed = true;
-    const entries = [...this.#entries.values()].reverse();
-    this.#entries.clear();
-    this.#onRegister.clear();
-    this.#onReplace.clear();
-    this.#onUnregister.clear();
-    let failure: { error: unknown } | undefined;
-    for (const entry of entries) {
-      settle(entry, (e) => {
-        failure ??= { error: e };
-      });
-    }
-    if (failure) throw failure.error;
+    this.disposeAll();
   }
 
   [Symbol.dispose](): void {
     this.dispose();
   }
 
-  #live(): void {
-    if (this.#disposed) throw new DisposedError('Registry', this.name);
+  /** @internal */
+  protected lookup(key: Key, async: boolean): unknown {
+    return async ? this.getAsync(key as KeyOf<Types>) : this.get(key as KeyOf<Types>);
   }
 
   #check(
@@ -230,47 +268,7 @@ export class Registry<Types extends object = Record<Key, unknown>> {
     rules: Rules<ProvideOptions<unknown>>,
   ): ProvideOptions<unknown> {
     checkKey(key);
-    this.#live();
+    this.live();
     return validate<ProvideOptions<unknown>>(PKG, options, rules);
-  }
-
-  #add(key: Key, entry: Entry): void {
-    if (this.#entries.has(key)) throw new AlreadyRegistered(key, this.name);
-    this.#entries.set(key, entry);
-    if (this.#onRegister.hasListeners) {
-      this.#onRegister.emit({ name: this.name, key, kind: entry.kind });
-    }
-  }
-
-  #swap(key: Key, entry: Entry): this {
-    const previous = this.#entries.get(key);
-    if (previous === undefined) throw new NotRegistered(key, this.name);
-    this.#entries.set(key, entry);
-    let failure: { error: unknown } | undefined;
-    const disposed = settle(previous, (e) => {
-      failure = { error: e };
-    });
-    if (this.#onReplace.hasListeners) {
-      this.#onReplace.emit({ name: this.name, key, kind: entry.kind, disposed });
-    }
-    if (failure) throw failure.error;
-    return this;
-  }
-
-  #resolve(key: Key, entry: Entry): unknown {
-    if (entry.built) return entry.value;
-    const factory = entry.factory as Factory<unknown, unknown>;
-    if (entry.building) throw new CircularProvider(key, this.name);
-    entry.building = true;
-    try {
-      const value = factory({ key, registry: this });
-      if (entry.once) {
-        entry.value = value;
-        entry.built = true;
-      }
-      return value;
-    } finally {
-      entry.building = false;
-    }
   }
 }

@@ -33,6 +33,28 @@ describe('Histogram', () => {
     expect(g.percentiles(PS)).toEqual(PS.map(() => 123.456));
   });
 
+  it('counts -0 as zero, not in the top bucket', () => {
+    const h = new Histogram();
+    for (const v of [-0, 5, 10, 20]) h.record(v);
+    // nearest rank: index 2 of [0, 5, 10, 20]
+    expect(Math.abs(h.percentile(50) - 10)).toBeLessThanOrEqual(10 * 0.008);
+    expect(Math.abs(h.percentile(75) - 20)).toBeLessThanOrEqual(20 * 0.008);
+    expect(Object.is(h.percentile(0), 0)).toBe(true);
+  });
+
+  it('counts values per interval of given boundaries, adding to what is there', () => {
+    const h = new Histogram();
+    for (const v of [0, 0.5, 0.9, 2, 2.4, 3, 9.9, 99, 1e9]) h.record(v);
+    const into = h.addIntervalCounts([1, 2.5, 10], new Float64Array(4));
+    expect([...into]).toEqual([3, 2, 2, 2]);
+    h.addIntervalCounts([1, 2.5, 10], into);
+    expect([...into]).toEqual([6, 4, 4, 4]);
+    expect([...new Histogram().addIntervalCounts([1], new Float64Array(2))]).toEqual([0, 0]);
+    expect(() => h.addIntervalCounts([1, 2], new Float64Array(2))).toThrow(
+      '@dyno/stats: addIntervalCounts needs 3 counters (one more than the boundaries); received 2',
+    );
+  });
+
   it('follows the nearest-rank rule of percentile()', () => {
     const h = new Histogram();
     for (let i = 0; i < 100; i++) h.record(i + 1);

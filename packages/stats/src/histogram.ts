@@ -77,16 +77,18 @@ export class Histogram {
         `@dyno/stats: a recorded value must be finite and >= 0; received ${value}`,
       );
     }
-    f64[0] = value;
+    // -0 passes the range check but has its sign bit set, which would read as the top bucket.
+    const v = value === 0 ? 0 : value;
+    f64[0] = v;
     let i = ((u32[HIGH_WORD] as number) >>> this.#shift) - this.#base;
     const counts = this.#counts;
     if (i < 0) i = 0;
     else if (i >= counts.length) i = counts.length - 1;
     counts[i] = (counts[i] as number) + 1;
     this.#count++;
-    this.#sum += value;
-    if (value > this.#max) this.#max = value;
-    if (value < this.#min) this.#min = value;
+    this.#sum += v;
+    if (v > this.#max) this.#max = v;
+    if (v < this.#min) this.#min = v;
   }
 
   /** How many values were recorded. */
@@ -145,6 +147,33 @@ export class Histogram {
       }
     }
     return out;
+  }
+
+  /**
+   * Adds to `into[k]` how many values fall in interval k of `boundaries` (ascending): `into[0]`
+   * counts the values at or below `boundaries[0]`, `into[k]` those above `boundaries[k - 1]` and
+   * at or below `boundaries[k]`, and `into[boundaries.length]` those above the last. A bucket
+   * counts as the value percentiles report for it (its middle, clamped to the exact min and
+   * max), so a value may land one interval off only when it lies within half a bucket (0.78 %
+   * by default) of a boundary. `into` needs `boundaries.length + 1` entries; it is returned.
+   */
+  addIntervalCounts(boundaries: readonly number[], into: Float64Array): Float64Array {
+    if (into.length !== boundaries.length + 1) {
+      throw new RangeError(
+        `@dyno/stats: addIntervalCounts needs ${boundaries.length + 1} counters (one more than the boundaries); received ${into.length}`,
+      );
+    }
+    if (this.#count === 0) return into;
+    const counts = this.#counts;
+    let k = 0;
+    for (let b = 0; b < counts.length; b++) {
+      const c = counts[b] as number;
+      if (c === 0) continue;
+      const v = this.#valueOf(b);
+      while (k < boundaries.length && v > (boundaries[k] as number)) k++;
+      into[k] = (into[k] as number) + c;
+    }
+    return into;
   }
 
   /** Adds every value of `other` (which must have the same options) to this histogram. */

@@ -8,6 +8,10 @@ describe('@dyno/timing exports', () => {
       'Mark',
       'PerfTimer',
       'TimerStateError',
+      'currentTimer',
+      'exportSpans',
+      'timed',
+      'withTimer',
     ]);
   });
 });

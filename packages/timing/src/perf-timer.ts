@@ -1,4 +1,4 @@
-import { check, is, type Rules, resolveOptions } from '@dyno/core';
+import { check, is, type Rule, type Rules, resolveOptions } from '@dyno/core';
 import { TimerStateError } from './errors.js';
 import { cpuDelta, cpuNow, requireCpuUsage } from './internal/cpu.js';
 import type { TreeSettings } from './internal/shared.js';
@@ -10,8 +10,16 @@ import { timeline } from './timeline.js';
 
 const PKG = '@dyno/timing';
 
+const NOW_SOURCE: Rule = Object.freeze({
+  expected: 'a clock (an object with a `now` function)',
+  test: (v: unknown) =>
+    typeof v === 'object' && v !== null && typeof (v as { now?: unknown }).now === 'function'
+      ? undefined
+      : 'type',
+});
+
 const RULES: Rules<Required<PerfTimerOptions>> = {
-  clock: is.clock,
+  clock: NOW_SOURCE,
   epoch: is.number(0, Number.MAX_SAFE_INTEGER),
   cpu: is.boolean,
 };

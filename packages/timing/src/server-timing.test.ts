@@ -60,8 +60,82 @@ describe('PerfTimer.serverTiming', () => {
     );
   });
 
+  it('keeps the longest maxEntries metrics, marks last, in tree order', () => {
+    const { root } = request();
+    // total 20, db 12.346, render 7.654, miss (a mark)
+    expect(root.serverTiming({ maxEntries: 2 })).toBe('total;dur=20, db;dur=12.346');
+    expect(root.serverTiming({ maxEntries: 3 })).toBe(
+      'total;dur=20, db;dur=12.346, render;dur=7.654',
+    );
+    expect(root.serverTiming({ maxEntries: 4 })).toBe(root.serverTiming());
+    expect(root.serverTiming({ maxEntries: 0 })).toBe('');
+  });
+
+  it('stays within maxBytes, skipping a metric that does not fit for smaller ones', () => {
+    const clock = new ManualClock();
+    const root = new PerfTimer('total', { clock }).start();
+    const long = root.time('a-very-long-interval-name-that-takes-room');
+    clock.set(10);
+    long.stop();
+    const short = root.time('db');
+    clock.set(15);
+    short.stop();
+    clock.set(16);
+    root.stop();
+    const full = root.serverTiming();
+    expect(full).toBe('total;dur=16, a-very-long-interval-name-that-takes-room;dur=10, db;dur=5');
+    expect(root.serverTiming({ maxBytes: full.length })).toBe(full);
+    const small = 'total;dur=16, db;dur=5';
+    expect(root.serverTiming({ maxBytes: small.length + 5 })).toBe(small);
+    expect(root.serverTiming({ maxBytes: 'total;dur=16'.length })).toBe('total;dur=16');
+    expect(root.serverTiming({ maxBytes: 'db;dur=5'.length })).toBe('db;dur=5');
+    expect(root.serverTiming({ maxBytes: 5 })).toBe('');
+  });
+
+  it('budgets hostile names by their encoded size, and the result still parses', () => {
+    const clock = new ManualClock();
+    const root = new PerfTimer('rööt, "x"', { clock }).start();
+    for (let i = 0; i < 50; i++) {
+      const child = root.time(`child ${i} ;=,"\\`);
+      clock.set(clock.now() + (i % 7) + 1);
+      child.stop();
+    }
+    root.stop();
+    const value = root.serverTiming({ maxEntries: 10, maxBytes: 600 });
+    expect(Buffer.byteLength(value)).toBeLessThanOrEqual(600);
+    // a strict reading of the grammar: metric *( ", " metric ), whole value consumed
+    const METRIC =
+      /[!#$%&'*+\-.^_`|~0-9A-Za-z]+(?:;dur=\d+(?:\.\d+)?)?(?:;desc="(?:[\t\x20\x21\x23-\x5b\x5d-\x7e]|\\[\t\x20-\x7e])*")?/y;
+    const metrics: string[] = [];
+    let at = 0;
+    while (at < value.length) {
+      METRIC.lastIndex = at;
+      const match = METRIC.exec(value);
+      expect(match).not.toBeNull();
+      metrics.push((match as RegExpExecArray)[0]);
+      at = METRIC.lastIndex;
+      if (at < value.length) {
+        expect(value.slice(at, at + 2)).toBe(', ');
+        at += 2;
+      }
+    }
+    expect(metrics.length).toBeLessThanOrEqual(10);
+    expect(metrics.length).toBeGreaterThan(3);
+    expect(metrics[0]).toMatch(/^r%C3%B6%C3%B6t/);
+  });
+
   it('rejects bad options', () => {
     const { root } = request();
+    expect(() => root.serverTiming({ maxEntries: -1 })).toThrow(
+      new RangeError(
+        '@dyno/timing: option `maxEntries` must be an integer from 0 to 9007199254740991; received -1',
+      ),
+    );
+    expect(() => root.serverTiming({ maxBytes: '1kb' as never })).toThrow(
+      new TypeError(
+        '@dyno/timing: option `maxBytes` must be an integer from 0 to 9007199254740991; received "1kb"',
+      ),
+    );
     expect(() => root.serverTiming({ maxDepth: -1 })).toThrow(
       new RangeError(
         '@dyno/timing: option `maxDepth` must be an integer from 0 to 9007199254740991; received -1',

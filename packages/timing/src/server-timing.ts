@@ -8,41 +8,87 @@ export interface ServerTimingOptions {
    * @default no limit
    */
   readonly maxDepth?: number | undefined;
+  /**
+   * Keep at most this many metrics: the longest intervals first, then marks (in tree order),
+   * written in tree order.
+   * @default no limit
+   */
+  readonly maxEntries?: number | undefined;
+  /**
+   * Keep the value within this many bytes (proxies drop or truncate large headers): metrics are
+   * taken in the `maxEntries` ranking, each one that would not fit is left out.
+   * @default no limit
+   */
+  readonly maxBytes?: number | undefined;
 }
 
 /** The defaults of `ServerTimingOptions`. */
 export const DEFAULT_SERVER_TIMING_OPTIONS: Readonly<Required<ServerTimingOptions>> = Object.freeze(
   {
     maxDepth: Number.MAX_SAFE_INTEGER,
+    maxEntries: Number.MAX_SAFE_INTEGER,
+    maxBytes: Number.MAX_SAFE_INTEGER,
   },
 );
 
-const RULES = { maxDepth: is.integer(0) };
+const RULES = { maxDepth: is.integer(0), maxEntries: is.integer(0), maxBytes: is.integer(0) };
+
+/** One metric of the header: its text, and the duration that ranks it (-1 for a mark). */
+interface Metric {
+  readonly text: string;
+  readonly duration: number;
+}
 
 /**
  * A `Server-Timing` header value for `root`'s subtree, in pre-order: `name;dur=<ms>` per started
  * interval (running ones measured to now) and `name` per mark. Names are made valid tokens by
  * percent-encoding every other byte of their UTF-8 (and `%` itself); a name that needed it also
- * gets `desc="<name>"` as a quoted-string. Intervals never started are left out.
+ * gets `desc="<name>"` as a quoted-string. Intervals never started are left out. `maxEntries`
+ * and `maxBytes` keep the longest intervals that fit.
  */
 export function serverTiming(root: PerfTimer, options?: ServerTimingOptions): string {
-  const { maxDepth } = resolveOptions(
+  const { maxDepth, maxEntries, maxBytes } = resolveOptions(
     '@dyno/timing',
     options,
     RULES,
     DEFAULT_SERVER_TIMING_OPTIONS,
   );
-  const metrics: string[] = [];
+  const metrics: Metric[] = [];
   for (const node of root.walk()) {
     if (node.depth - root.depth > maxDepth) continue;
     const duration = node.kind === 'mark' ? undefined : node.duration;
     if (node.kind === 'interval' && duration === undefined) continue;
     const name = token(node.name);
-    let metric = duration === undefined ? name : `${name};dur=${milliseconds(duration)}`;
-    if (name !== node.name) metric += `;desc=${quoted(node.name)}`;
-    metrics.push(metric);
+    let text = duration === undefined ? name : `${name};dur=${milliseconds(duration)}`;
+    if (name !== node.name) text += `;desc=${quoted(node.name)}`;
+    metrics.push({ text, duration: duration ?? -1 });
   }
-  return metrics.join(', ');
+  const kept = within(metrics, maxEntries, maxBytes);
+  return kept.map((m) => m.text).join(', ');
+}
+
+/**
+ * The metrics that fit the budget, in their original order: taken longest first (marks last,
+ * ties in tree order), each one that would pass `maxBytes` skipped, until `maxEntries` are kept.
+ * The value is ASCII, so its length is its size in bytes.
+ */
+function within(metrics: readonly Metric[], maxEntries: number, maxBytes: number): Metric[] {
+  let bytes = -2; // the first metric has no ", " before it
+  for (const m of metrics) bytes += m.text.length + 2;
+  if (metrics.length <= maxEntries && bytes <= maxBytes) return metrics as Metric[];
+  const ranked = metrics
+    .map((metric, index) => ({ metric, index }))
+    .sort((a, b) => b.metric.duration - a.metric.duration || a.index - b.index);
+  const keep = new Set<number>();
+  let size = -2;
+  for (const { metric, index } of ranked) {
+    if (keep.size === maxEntries) break;
+    const next = size + metric.text.length + 2;
+    if (next > maxBytes) continue;
+    size = next;
+    keep.add(index);
+  }
+  return metrics.filter((_, index) => keep.has(index));
 }
 
 const encoder = new TextEncoder();

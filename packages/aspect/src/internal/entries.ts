@@ -1,4 +1,4 @@
-import type { AfterFilter, BeforeFilter } from '../filters.js';
+import type { AfterFilter, AroundFilter, BeforeFilter } from '../filters.js';
 
 /**
  * One registration. Filters are wrapped in an entry so that adding the same function twice gives
@@ -14,11 +14,18 @@ export interface Entry<F> {
  */
 export interface Stage {
   readonly before: readonly Entry<BeforeFilter>[];
+  readonly around: readonly Entry<AroundFilter>[];
   readonly after: readonly Entry<AfterFilter>[];
+}
+
+/** True when `stage` has no filter of any kind. */
+export function isEmpty(stage: Stage): boolean {
+  return stage.before.length === 0 && stage.around.length === 0 && stage.after.length === 0;
 }
 
 /** The stage of a name that has no filters. */
 export const EMPTY_STAGE: Stage = Object.freeze({
   before: Object.freeze([]),
+  around: Object.freeze([]),
   after: Object.freeze([]),
 });

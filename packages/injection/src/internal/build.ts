@@ -1,4 +1,4 @@
-import { type Clock, invoke, NEVER_ABORTED, withDeadline } from '@dyno/core';
+import { abortReason, type Clock, invoke, NEVER_ABORTED, onAbort } from '@dyno/core';
 import type { Make, MakeContext } from '../declaration.js';
 import { DependencyTimeoutError } from '../errors.js';
 
@@ -10,20 +10,24 @@ export interface Normalised {
   readonly fallback: unknown;
   readonly timeout: number | undefined;
   readonly once: boolean;
+  /** Releases a value that was built but will never be used. */
+  readonly dispose: ((value: unknown) => unknown) | undefined;
   /** Reused for every build without a signal or timeout, so the common call allocates none. */
   readonly idleContext: MakeContext;
 }
 
 /**
- * Runs `make` once. Without a timeout it gets the caller's signal as is; with one it gets its
- * own signal, aborted by the caller's or by the timeout, and the timer and the link to the
- * caller's signal are released as soon as the build settles or is abandoned.
+ * Runs `make` once. Without a timeout it gets `signal` as is (the call decides what to do with a
+ * value that arrives after it gave up). With one it gets its own signal, aborted by `signal` or by
+ * the timeout; the timer and the link to `signal` are released as soon as the build settles or is
+ * abandoned, and a value that arrives after the build was abandoned goes to `discard`.
  */
 export function build(
   dep: Normalised,
   signal: AbortSignal | undefined,
   clock: Clock,
   source: string,
+  discard: (dep: Normalised, value: unknown) => void,
 ): Promise<unknown> {
   if (dep.timeout === undefined) {
     const context =
@@ -32,11 +36,36 @@ export function build(
         : { name: dep.name, signal };
     return invoke(dep.make, context);
   }
+  if (signal?.aborted) return Promise.reject(abortReason(signal));
   const timeout = dep.timeout;
-  return withDeadline((child) => dep.make({ name: dep.name, signal: child }), {
-    ms: timeout,
-    reason: () => new DependencyTimeoutError(dep.name, timeout, source),
-    signal,
-    clock,
+  const controller = new AbortController();
+  return new Promise((resolve, reject) => {
+    let open = true;
+    const close = (): boolean => {
+      if (!open) return false;
+      open = false;
+      clock.clearTimeout(timer);
+      link.dispose();
+      return true;
+    };
+    const stop = (why: unknown): void => {
+      if (!close()) return;
+      controller.abort(why);
+      reject(why);
+    };
+    const link = onAbort(signal, () => stop(abortReason(signal as AbortSignal)));
+    const timer = clock.setTimeout(
+      () => stop(new DependencyTimeoutError(dep.name, timeout, source)),
+      timeout,
+    );
+    invoke(dep.make, { name: dep.name, signal: controller.signal }).then(
+      (value) => {
+        if (close()) resolve(value);
+        else discard(dep, value);
+      },
+      (error: unknown) => {
+        if (close()) reject(error);
+      },
+    );
   });
 }

@@ -1,57 +1,96 @@
-import { format } from '@dyno/core';
-import type { DisposeOption, ProvideOptions } from '../options.js';
-import type { Factory } from '../registry.js';
+import { format, reportListenerError } from '@dyno/core';
+import type { DisposeOption, Lifetime, ProvideOptions } from '../options.js';
 import { release } from './dispose.js';
 
 const PKG = '@dyno/registry';
 
-/** What the registry keeps per key. */
-export interface Entry {
-  readonly kind: 'value' | 'provider';
+/** The built state of a provider: in its entry, or (for a scoped one) in each scope. */
+export interface Slot {
+  /** What `get` returns: the value, or (a once-provider returning a promise) the promise of it. */
   value: unknown;
   built: boolean;
+  /** The factory is running (synchronously): a `get` of the same key now is circular. */
   building: boolean;
-  readonly factory: Factory<unknown, unknown> | undefined;
-  readonly once: boolean;
+  /** A promise in `value` has not fulfilled yet: its build owns the outcome. */
+  pending: boolean;
+  /** The fulfilled value of a promise in `value`, the one disposed when the slot goes. */
+  settled: { readonly value: unknown } | undefined;
+  /** An async provider's build in flight, shared by `getAsync` and `ready`. */
+  inflight: Promise<unknown> | undefined;
+}
+
+/** What the registry keeps per key. */
+export interface Entry extends Slot {
+  readonly kind: 'value' | 'provider';
+  readonly factory: ((context: unknown) => unknown) | undefined;
+  readonly lifetime: Lifetime;
+  /** Registered with `provideAsync`: `get` answers only once it is ready. */
+  readonly async: boolean;
   readonly dispose: DisposeOption<unknown>;
+}
+
+/** A fresh, unbuilt slot. */
+export function emptySlot(): Slot {
+  return {
+    value: undefined,
+    built: false,
+    building: false,
+    pending: false,
+    settled: undefined,
+    inflight: undefined,
+  };
 }
 
 export function makeValue(value: unknown, dispose: DisposeOption<unknown> | undefined): Entry {
   return {
+    ...emptySlot(),
     kind: 'value',
     value,
     built: true,
-    building: false,
     factory: undefined,
-    once: true,
+    lifetime: 'once',
+    async: false,
     dispose: dispose ?? false,
   };
 }
 
-export function makeProvider(factory: unknown, o: ProvideOptions<unknown>): Entry {
+export function makeProvider(factory: unknown, o: ProvideOptions<unknown>, async = false): Entry {
   if (typeof factory !== 'function') {
     throw new TypeError(
       `${PKG}: a provider's factory must be a function; received ${format(factory)}`,
     );
   }
   return {
+    ...emptySlot(),
     kind: 'provider',
-    value: undefined,
-    built: false,
-    building: false,
-    factory: factory as Factory<unknown, unknown>,
-    once: o.lifetime !== 'resolve',
+    factory: factory as (context: unknown) => unknown,
+    lifetime: o.lifetime ?? 'once',
+    async,
     dispose: o.dispose ?? false,
   };
 }
 
-/** Disposes an entry's value if it is owned and exists; reports a disposer's error to `fail`. */
-export function settle(entry: Entry, fail: (error: unknown) => void): boolean {
-  if (entry.dispose === false || !entry.built) return false;
+/**
+ * Disposes the value in `slot` (by default the entry's own) if it is owned and built, and says
+ * whether a disposer ran; reports a disposer's error to `fail`. A promise still pending is not
+ * disposed here: its build disposes the value when it lands, seeing that the slot has gone.
+ */
+export function settle(entry: Entry, fail: (error: unknown) => void, slot: Slot = entry): boolean {
+  if (entry.dispose === false || !slot.built || slot.pending) return false;
   try {
-    release(entry.value, entry.dispose);
+    return release(slot.settled === undefined ? slot.value : slot.settled.value, entry.dispose);
   } catch (error) {
     fail(error);
+    return true;
   }
-  return true;
+}
+
+/** Disposes a value that was built but that no caller will receive. */
+export function discard(entry: Entry, value: unknown, source: string): void {
+  if (entry.dispose === false) return;
+  try {
+    release(value, entry.dispose);
+  } catch (error) {
+    reportListenerError(error, source);
+  }
 }

@@ -1,8 +1,8 @@
-import type { Clock } from '@dyno/core';
+import type { NowSource } from '../options.js';
 
 /** What every node of one tree shares with the root. */
 export interface TreeSettings {
-  readonly clock: Clock;
+  readonly clock: NowSource;
   readonly epoch: number;
   readonly cpu: boolean;
 }
