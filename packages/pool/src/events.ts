@@ -71,3 +71,15 @@ export interface TimeoutEvent {
   /** The timeout that passed, in ms. */
   readonly timeout: number;
 }
+
+/**
+ * Payload of `Pool.onLimitChange`: the concurrency limit changed (an adaptive limit moved, or
+ * `resize`). Fires after the pool started the queued calls the new limit lets in.
+ */
+export interface PoolLimitEvent {
+  readonly name: string;
+  /** The limit now. */
+  readonly limit: number;
+  /** The limit before. */
+  readonly previous: number;
+}

@@ -1,6 +1,14 @@
+export {
+  type AdaptiveLimit,
+  type AimdLimit,
+  DEFAULT_AIMD_LIMIT,
+  DEFAULT_GRADIENT_LIMIT,
+  type GradientLimit,
+} from './adaptive.js';
 export { PoolFullError, type PoolFullReason, RateLimitedError, TimeoutError } from './errors.js';
 export type {
   PoolAbandonEvent,
+  PoolLimitEvent,
   PoolSettleEvent,
   PoolStartEvent,
   RateLimitedEvent,

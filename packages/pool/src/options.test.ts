@@ -19,7 +19,7 @@ describe('options', () => {
       [
         { concurrency: 0 },
         RangeError,
-        'option `concurrency` must be an integer from 1 to 2147483647; received 0',
+        'option `concurrency` must be an integer from 1 to 2147483647 or an adaptive limit object; received 0',
       ],
       [{ concurrency: 1.5 }, RangeError, 'received 1.5'],
       [{ concurrency: Number.NaN }, RangeError, 'received NaN'],

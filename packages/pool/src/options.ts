@@ -1,12 +1,15 @@
 import { type Clock, type ExecuteOptions, is, type Rules, systemClock } from '@dyno/core';
+import type { AdaptiveLimit } from './adaptive.js';
 
 /** Options of `Pool`. */
 export interface PoolOptions {
   /**
-   * How many calls run at once.
+   * How many calls run at once: a fixed integer, or an adaptive limit that moves with the
+   * latency of the calls (`{ algorithm: 'gradient' }` or `{ algorithm: 'aimd' }`, see
+   * `AdaptiveLimit`); read the current limit from `limit`.
    * @default 10 (Hystrix)
    */
-  readonly concurrency?: number;
+  readonly concurrency?: number | AdaptiveLimit;
   /**
    * How many calls may wait for a slot; `Infinity` for no limit. With `0` a call that finds
    * every slot busy is rejected at once.
@@ -136,8 +139,12 @@ export interface PoolExecuteOptions extends ExecuteOptions {
 
 /** What `Pool.resize` changes. */
 export interface PoolSize {
-  /** How many calls run at once (as the option). @default unchanged */
-  readonly concurrency?: number;
+  /**
+   * How many calls run at once (as the option): a number makes the pool fixed, an adaptive
+   * limit starts adapting afresh from its `initial`.
+   * @default unchanged
+   */
+  readonly concurrency?: number | AdaptiveLimit;
   /** How many calls may wait for a slot (as the option). @default unchanged */
   readonly queue?: number;
 }
@@ -157,7 +164,9 @@ export interface RateLimiterSettings {
 const positiveDuration = is.duration(0, true);
 const noLimit = is.oneOf(false);
 const noCap = is.oneOf(Number.POSITIVE_INFINITY);
-const concurrency = is.integer(1, 2 ** 31 - 1);
+// an adaptive limit's own fields are checked by `resolveAdaptive`
+const adaptiveLimit = Object.freeze({ ...is.object, expected: 'an adaptive limit object' });
+const concurrency = is.either(is.integer(1, 2 ** 31 - 1), adaptiveLimit);
 const queue = is.either(is.integer(0), noCap);
 
 /** @internal */

@@ -12,9 +12,11 @@ import {
   resolveOptions,
   validate,
 } from '@dyno/core';
+import { type AdaptiveLimit, resolveAdaptive } from './adaptive.js';
 import { PoolFullError } from './errors.js';
 import type {
   PoolAbandonEvent,
+  PoolLimitEvent,
   PoolSettleEvent,
   PoolStartEvent,
   RejectEvent,
@@ -30,6 +32,7 @@ import {
   takeReject,
   takeResolve,
 } from './internal/capture.js';
+import { type LimitAlgorithm, makeAlgorithm } from './internal/limit-algorithm.js';
 import { PoolTiming } from './internal/pool-timing.js';
 import { settleAll } from './internal/settle-all.js';
 import { TimedRun } from './internal/timed-run.js';
@@ -77,7 +80,10 @@ const NO_SIGNAL: ExecuteContext = Object.freeze({ signal: NEVER_ABORTED });
  */
 export class Pool implements Policy, Disposable {
   readonly #name: string;
+  // the current limit: fixed, or moved by `#algorithm`
   #concurrency: number;
+  #adaptive: Required<AdaptiveLimit> | undefined;
+  #algorithm: LimitAlgorithm | undefined;
   #queue: number;
   readonly #maxWait: number | false;
   // 0 for none, so the hot path compares numbers only
@@ -96,6 +102,7 @@ export class Pool implements Policy, Disposable {
   readonly #onSettle = new EventEmitter<PoolSettleEvent>();
   readonly #onTimeout = new EventEmitter<TimeoutEvent>();
   readonly #onAbandon = new EventEmitter<PoolAbandonEvent>();
+  readonly #onLimitChange = new EventEmitter<PoolLimitEvent>();
 
   /** Fires when a call takes a slot. */
   readonly onStart: Event<PoolStartEvent> = this.#onStart.event;
@@ -110,12 +117,14 @@ export class Pool implements Policy, Disposable {
   readonly onTimeout: Event<TimeoutEvent> = this.#onTimeout.event;
   /** Fires when a released task that has not settled gives its slot back (`abandonAfter`). */
   readonly onAbandon: Event<PoolAbandonEvent> = this.#onAbandon.event;
+  /** Fires when the concurrency limit changes (an adaptive limit moved, or `resize`). */
+  readonly onLimitChange: Event<PoolLimitEvent> = this.#onLimitChange.event;
 
   /** @throws TypeError or RangeError for bad options */
   constructor(options?: PoolOptions) {
     const o = resolveOptions<Resolved>('@dyno/pool', options, POOL_RULES, DEFAULT_POOL_OPTIONS);
+    this.#concurrency = this.#limitFrom(o.concurrency);
     this.#name = o.name ?? defaultName('pool');
-    this.#concurrency = o.concurrency;
     this.#queue = o.queue;
     this.#maxWait = o.maxWait;
     this.#timeout = o.timeout === false ? 0 : o.timeout;
@@ -134,9 +143,25 @@ export class Pool implements Policy, Disposable {
     return this.#name;
   }
 
-  /** How many calls run at once (change it with `resize`). */
+  /**
+   * How many calls may run at once now: the fixed limit, or the adaptive limit's current value
+   * (the same as `limit`; change it with `resize`).
+   */
   get concurrency(): number {
     return this.#concurrency;
+  }
+
+  /** The current concurrency limit: fixed, or where the adaptive limit stands now. */
+  get limit(): number {
+    return this.#concurrency;
+  }
+
+  /**
+   * The adaptive limit's settings (validated, defaults filled in, frozen), or `undefined` for a
+   * fixed `concurrency`.
+   */
+  get adaptive(): Readonly<Required<AdaptiveLimit>> | undefined {
+    return this.#adaptive;
   }
 
   /** How many calls may wait for a slot, `Infinity` for no limit (change it with `resize`). */
@@ -255,9 +280,11 @@ export class Pool implements Policy, Disposable {
   resize(size: PoolSize): void {
     if (this.#disposed) throw this.#disposedError();
     const { concurrency, queue } = validate('@dyno/pool', size, POOL_SIZE_RULES) as PoolSize;
-    if (concurrency !== undefined) this.#concurrency = concurrency;
+    const previous = this.#concurrency;
+    if (concurrency !== undefined) this.#concurrency = this.#limitFrom(concurrency);
     if (queue !== undefined) this.#queue = queue;
     if (this.#waiting.size > 0) this.#drain();
+    if (this.#concurrency !== previous) this.#limitChanged(previous);
   }
 
   /**
@@ -271,6 +298,7 @@ export class Pool implements Policy, Disposable {
     const emitters = [this.#onStart, this.#onReject, this.#onSettle, this.#onTimeout];
     for (const e of emitters) e.clear();
     this.#onAbandon.clear();
+    this.#onLimitChange.clear();
   }
 
   [Symbol.dispose](): void {
@@ -290,7 +318,9 @@ export class Pool implements Policy, Disposable {
     if (this.#onStart.hasListeners) {
       this.#onStart.emit({ name: this.#name, active, queued: this.#waiting.size, waited });
     }
-    const startedAt = this.#onSettle.hasListeners ? this.#clock.now() : -1;
+    // an adaptive limit needs every call's latency
+    const startedAt =
+      this.#onSettle.hasListeners || this.#algorithm !== undefined ? this.#clock.now() : -1;
     if (timeout > 0) {
       let promise: Promise<unknown> | undefined;
       if (resolve === undefined) {
@@ -366,16 +396,59 @@ export class Pool implements Policy, Disposable {
    * waiters, then report it with the pool's state as the next caller sees it.
    */
   #finish(outcome: SettleOutcome, startedAt: number): void {
+    if (startedAt < 0) {
+      this.#active--;
+      this.#drain();
+    } else {
+      this.#finishTimed(outcome, startedAt);
+    }
+  }
+
+  /**
+   * `#finish` for a call whose start time was read (someone listens to `onSettle`, or the limit
+   * adapts): the limit takes the sample first (successes and timeouts only: a failure's latency
+   * or a cancelled call's says nothing about the dependency's load), so a grown limit starts
+   * queued calls at once.
+   */
+  #finishTimed(outcome: SettleOutcome, startedAt: number): void {
+    const now = this.#clock.now();
+    const duration = now - startedAt;
+    const previous = this.#concurrency;
+    const algorithm = this.#algorithm;
+    if (algorithm !== undefined && (outcome === 'success' || outcome === 'timeout')) {
+      const estimate = algorithm.sample(duration, this.#active, outcome === 'timeout', now);
+      this.#concurrency = Math.floor(estimate);
+    }
     this.#active--;
     this.#drain();
-    if (startedAt >= 0 && this.#onSettle.hasListeners) {
+    if (this.#concurrency !== previous) this.#limitChanged(previous);
+    if (this.#onSettle.hasListeners) {
       this.#onSettle.emit({
         name: this.#name,
-        duration: this.#clock.now() - startedAt,
+        duration,
         outcome,
         active: this.#active,
         queued: this.#waiting.size,
       });
+    }
+  }
+
+  /** Takes a `concurrency` (option or `resize`): sets the algorithm, returns the limit. */
+  #limitFrom(concurrency: number | AdaptiveLimit): number {
+    if (typeof concurrency === 'number') {
+      this.#adaptive = undefined;
+      this.#algorithm = undefined;
+      return concurrency;
+    }
+    const adaptive = resolveAdaptive(concurrency, 'concurrency');
+    this.#adaptive = adaptive;
+    this.#algorithm = makeAlgorithm(adaptive);
+    return adaptive.initial;
+  }
+
+  #limitChanged(previous: number): void {
+    if (this.#onLimitChange.hasListeners) {
+      this.#onLimitChange.emit({ name: this.#name, limit: this.#concurrency, previous });
     }
   }
 

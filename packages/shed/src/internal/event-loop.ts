@@ -1,0 +1,56 @@
+import { type IntervalHistogram, monitorEventLoopDelay } from 'node:perf_hooks';
+import type { Clock } from '@dyno/core';
+
+// the monitor's sampling period in ms (Node's default is 10)
+const RESOLUTION = 10;
+
+/**
+ * The event-loop delay, read lazily: at most once per `interval` ms, by whoever asks, with no
+ * timer of its own. The default source is a `monitorEventLoopDelay` histogram (its mean since the
+ * last reading, then reset), enabled at construction and disabled by `close`: Node's monitor
+ * timer is unref'd, so it never holds a process open anyway.
+ */
+export class EventLoopDelay {
+  /** The delay last read, in ms. */
+  value = 0;
+  readonly #clock: Clock;
+  readonly #interval: number;
+  readonly #read: () => number;
+  readonly #histogram: IntervalHistogram | undefined;
+  #at: number;
+
+  constructor(clock: Clock, interval: number, source: (() => number) | undefined) {
+    this.#clock = clock;
+    this.#interval = interval;
+    this.#at = clock.now();
+    if (source === undefined) {
+      const histogram = monitorEventLoopDelay({ resolution: RESOLUTION });
+      histogram.enable();
+      this.#histogram = histogram;
+      this.#read = () => {
+        // no sample yet reads as NaN
+        const mean = histogram.count > 0 ? histogram.mean / 1e6 : 0;
+        histogram.reset();
+        // the histogram counts the sampling period itself in each delay
+        return Math.max(0, mean - RESOLUTION);
+      };
+    } else {
+      this.#read = source;
+    }
+  }
+
+  /** The delay in ms, read again when the last reading is `interval` ms old. */
+  current(): number {
+    const now = this.#clock.now();
+    if (now - this.#at >= this.#interval) {
+      this.#at = now;
+      this.value = this.#read();
+    }
+    return this.value;
+  }
+
+  /** Stops the monitor (idempotent). */
+  close(): void {
+    this.#histogram?.disable();
+  }
+}

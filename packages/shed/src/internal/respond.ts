@@ -1,0 +1,39 @@
+import type { ServerResponse } from 'node:http';
+
+/** Answers 503 Service Unavailable with `Retry-After` (seconds), unless headers went out. */
+export function serviceUnavailable(response: ServerResponse, retryAfter: number): void {
+  if (response.headersSent) {
+    response.end();
+    return;
+  }
+  response.statusCode = 503;
+  response.setHeader('Retry-After', String(retryAfter));
+  response.setHeader('Content-Type', 'text/plain; charset=utf-8');
+  response.end('Service Unavailable\n');
+}
+
+/** Answers 500 for a request the shedder could not classify. */
+export function internalError(response: ServerResponse): void {
+  if (!response.headersSent) {
+    response.statusCode = 500;
+    response.setHeader('Content-Type', 'text/plain; charset=utf-8');
+  }
+  response.end(response.headersSent ? undefined : 'Internal Server Error\n');
+}
+
+/**
+ * Resolves once `response` is done: finished, or its connection closed first. Listens to both
+ * (a `close` alone can come late on a kept-alive socket) and removes both when one fires.
+ */
+export function finished(response: ServerResponse): Promise<void> {
+  if (response.writableFinished || response.destroyed) return Promise.resolve();
+  return new Promise<void>((resolve) => {
+    const done = (): void => {
+      response.off('finish', done);
+      response.off('close', done);
+      resolve();
+    };
+    response.on('finish', done);
+    response.on('close', done);
+  });
+}

@@ -1,0 +1,362 @@
+import type { ServerResponse } from 'node:http';
+import { ManualClock } from '@dyno/core/testing';
+import type { AdmitEvent, Priority, ShedEvent } from './events.js';
+import { Shedder } from './shedder.js';
+import { serve, until } from './test-support/http.js';
+
+/** A handler that holds every response until `release()` (or answers at once for `/fast`). */
+function holding() {
+  const held: ServerResponse[] = [];
+  return {
+    held,
+    listener: (request: { url?: string }, response: ServerResponse) => {
+      if (request.url?.startsWith('/fast') || request.url?.startsWith('/health')) {
+        response.end('ok');
+        return;
+      }
+      held.push(response);
+    },
+    release: () => {
+      for (const response of held.splice(0)) response.end('done');
+    },
+  };
+}
+
+const bySheddable = (request: { url?: string }): Priority =>
+  request.url?.startsWith('/healthz')
+    ? 'health'
+    : request.url?.startsWith('/batch')
+      ? 'sheddable'
+      : 'critical';
+
+describe('Shedder over real HTTP', () => {
+  it('answers 503 with Retry-After when the limit is full, and admits again once a slot frees', async () => {
+    const shedder = new Shedder({ concurrency: 2, maxEventLoopDelay: false, retryAfter: 3 });
+    const sheds: ShedEvent[] = [];
+    const admits: AdmitEvent[] = [];
+    shedder.onShed((event) => sheds.push(event));
+    shedder.onAdmit((event) => admits.push(event));
+    const app = holding();
+    const server = await serve(shedder.handle(app.listener));
+    try {
+      const first = server.get('/a');
+      const second = server.get('/b');
+      await until(() => app.held.length === 2, 'two requests held');
+      expect(shedder.active).toBe(2);
+
+      const third = await server.get('/c');
+      expect(third).toEqual({ status: 503, retryAfter: '3', body: 'Service Unavailable\n' });
+      expect(sheds).toEqual([
+        {
+          name: shedder.name,
+          priority: 'critical',
+          reason: 'limit',
+          active: 2,
+          limit: 2,
+          eventLoopDelay: 0,
+        },
+      ]);
+
+      app.release();
+      expect((await first).status).toBe(200);
+      expect((await second).body).toBe('done');
+      await until(() => shedder.active === 0, 'slots freed');
+      expect((await server.get('/fast')).status).toBe(200);
+      expect([shedder.admitted, shedder.shed]).toEqual([3, 1]);
+      expect(admits.map((a) => [a.priority, a.active, a.limit])).toEqual([
+        ['critical', 1, 2],
+        ['critical', 2, 2],
+        ['critical', 1, 2],
+      ]);
+    } finally {
+      app.release();
+      await server.close();
+      shedder.close();
+    }
+  });
+
+  it('never sheds health checks, even when full or closed, and gives them no slot', async () => {
+    const shedder = new Shedder({ concurrency: 1, maxEventLoopDelay: false });
+    const app = holding();
+    const server = await serve(shedder.handle(app.listener));
+    try {
+      const held = server.get('/slow');
+      await until(() => app.held.length === 1, 'the slot taken');
+      expect((await server.get('/other')).status).toBe(503);
+      expect((await server.get('/healthz')).status).toBe(200);
+      expect((await server.get('/health?full=1', 'HEAD')).status).toBe(200);
+      // a POST to a health path is not a health check
+      expect((await server.get('/healthz', 'POST')).status).toBe(503);
+      expect(shedder.active).toBe(1);
+      shedder.close();
+      expect((await server.get('/healthz')).status).toBe(200);
+      app.release();
+      await held;
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('sheds sheddable requests before critical ones (the reserve)', async () => {
+    const shedder = new Shedder({
+      concurrency: 5,
+      reserve: 0.4,
+      maxEventLoopDelay: false,
+      priority: bySheddable,
+    });
+    const app = holding();
+    const server = await serve(shedder.handle(app.listener));
+    try {
+      const calls = [server.get('/a'), server.get('/b'), server.get('/batch/1')];
+      await until(() => app.held.length === 3, 'three held');
+      // 5 × (1 - 0.4) = 3 slots for sheddable requests: taken
+      expect((await server.get('/batch/2')).status).toBe(503);
+      calls.push(server.get('/c'), server.get('/d'));
+      await until(() => app.held.length === 5, 'five held');
+      expect((await server.get('/e')).status).toBe(503);
+      app.release();
+      expect((await Promise.all(calls)).map((a) => a.status)).toEqual([200, 200, 200, 200, 200]);
+    } finally {
+      app.release();
+      await server.close();
+      shedder.close();
+    }
+  });
+
+  it('frees the slot of a request whose client goes away', async () => {
+    const shedder = new Shedder({ concurrency: 1, maxEventLoopDelay: false });
+    const app = holding();
+    const server = await serve(shedder.handle(app.listener));
+    try {
+      const request = server.open('/slow');
+      await until(() => app.held.length === 1, 'the request held');
+      request.destroy();
+      await until(() => shedder.active === 0, 'the slot freed');
+      expect((await server.get('/fast')).status).toBe(200);
+    } finally {
+      await server.close();
+      shedder.close();
+    }
+  });
+
+  it('frees the slot and lets the error through when the handler throws', async () => {
+    const shedder = new Shedder({ concurrency: 1, maxEventLoopDelay: false });
+    const boom = new Error('boom');
+    const wrapped = shedder.handle(() => {
+      throw boom;
+    });
+    const caught: unknown[] = [];
+    const server = await serve((request, response) => {
+      try {
+        wrapped(request, response);
+      } catch (error) {
+        caught.push(error);
+      }
+    });
+    try {
+      expect((await server.get('/x')).status).toBe(500);
+      await until(() => shedder.active === 0, 'the slot freed');
+      expect((await server.get('/y')).status).toBe(500);
+      expect(caught).toEqual([boom, boom]);
+    } finally {
+      await server.close();
+      shedder.close();
+    }
+  });
+
+  it('answers 500 when priority throws or returns an unknown class', async () => {
+    let answer: unknown = 'critical';
+    const shedder = new Shedder({
+      maxEventLoopDelay: false,
+      priority: () => {
+        if (answer instanceof Error) throw answer;
+        return answer as Priority;
+      },
+    });
+    const server = await serve(shedder.handle((_, response) => response.end('ok')));
+    try {
+      expect((await server.get('/')).status).toBe(200);
+      answer = new Error('classifier');
+      expect((await server.get('/')).status).toBe(500);
+      answer = 'urgent';
+      expect((await server.get('/')).status).toBe(500);
+      expect([shedder.admitted, shedder.shed, shedder.active]).toEqual([1, 0, 0]);
+    } finally {
+      await server.close();
+      shedder.close();
+    }
+  });
+
+  it('works as an Express-style middleware: next() when admitted, next(error) on a throwing priority', async () => {
+    let fail = false;
+    const shedder = new Shedder({
+      concurrency: 1,
+      maxEventLoopDelay: false,
+      priority: (request) => {
+        if (fail) throw new Error('classifier');
+        return bySheddable(request);
+      },
+    });
+    const app = holding();
+    const server = await serve((request, response) =>
+      shedder.middleware(request, response, (error) => {
+        if (error === undefined) return app.listener(request, response);
+        response.statusCode = 418;
+        response.end(String((error as Error).message));
+      }),
+    );
+    try {
+      const held = server.get('/slow');
+      await until(() => app.held.length === 1, 'the slot taken');
+      expect(await server.get('/other')).toMatchObject({ status: 503, retryAfter: '1' });
+      fail = true;
+      expect(await server.get('/other')).toMatchObject({ status: 418, body: 'classifier' });
+      fail = false;
+      app.release();
+      expect((await held).status).toBe(200);
+      await until(() => shedder.active === 0, 'the slot freed');
+      expect((await server.get('/fast')).status).toBe(200);
+    } finally {
+      await server.close();
+      shedder.close();
+    }
+  });
+
+  it('answers 503 (reason closed) after close; close is idempotent and disposes its pool', async () => {
+    const shedder = new Shedder({ maxEventLoopDelay: false });
+    const sheds: ShedEvent[] = [];
+    shedder.onShed((event) => sheds.push(event));
+    const server = await serve(shedder.handle((_, response) => response.end('ok')));
+    try {
+      shedder.close();
+      shedder.dispose();
+      shedder[Symbol.dispose]();
+      expect(shedder.closed).toBe(true);
+      expect((await server.get('/')).status).toBe(503);
+      expect(sheds.map((s) => s.reason)).toEqual(['closed']);
+      await expect(shedder.pool.execute(() => 1)).rejects.toThrow('disposed');
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('adapts its limit: the pool is adaptive by default and the limit is readable', () => {
+    const shedder = new Shedder({ maxEventLoopDelay: false });
+    expect(shedder.pool.adaptive?.algorithm).toBe('gradient');
+    expect(shedder.limit).toBe(10);
+    expect(shedder.pool.queue).toBe(0);
+    expect(shedder.pool.name).toBe(shedder.name);
+    shedder.close();
+  });
+});
+
+describe('Shedder and the event loop', () => {
+  it('sheds above maxEventLoopDelay, sheddable first, reading the delay once per interval', async () => {
+    const clock = new ManualClock();
+    let delay = 0;
+    let reads = 0;
+    const shedder = new Shedder({
+      maxEventLoopDelay: 100,
+      sampleInterval: 500,
+      reserve: 0.2,
+      priority: bySheddable,
+      eventLoopDelay: () => {
+        reads++;
+        return delay;
+      },
+      clock,
+    });
+    const sheds: ShedEvent[] = [];
+    shedder.onShed((event) => sheds.push(event));
+    const server = await serve(shedder.handle((_, response) => response.end('ok')));
+    try {
+      const statuses = async () => [
+        (await server.get('/batch')).status,
+        (await server.get('/api')).status,
+        (await server.get('/healthz')).status,
+      ];
+      delay = 90; // above 100 × (1 - 0.2) = 80: sheddable only
+      expect(await statuses()).toEqual([200, 200, 200]); // not read yet: the interval runs
+      expect(reads).toBe(0);
+      await clock.advance(500);
+      expect(await statuses()).toEqual([503, 200, 200]);
+      expect(reads).toBe(1);
+      expect(shedder.eventLoopDelay).toBe(90);
+      delay = 150;
+      await clock.advance(499);
+      expect(await statuses()).toEqual([503, 200, 200]);
+      await clock.advance(1);
+      expect(await statuses()).toEqual([503, 503, 200]);
+      expect(reads).toBe(2);
+      expect(sheds.map((s) => [s.priority, s.reason, s.eventLoopDelay])).toEqual([
+        ['sheddable', 'event-loop', 90],
+        ['sheddable', 'event-loop', 90],
+        ['sheddable', 'event-loop', 150],
+        ['critical', 'event-loop', 150],
+      ]);
+    } finally {
+      await server.close();
+      shedder.close();
+    }
+  });
+
+  it('answers 500 when the delay source throws', async () => {
+    const clock = new ManualClock();
+    const shedder = new Shedder({
+      sampleInterval: 1,
+      eventLoopDelay: () => {
+        throw new Error('source');
+      },
+      clock,
+    });
+    const server = await serve(shedder.handle((_, response) => response.end('ok')));
+    try {
+      await clock.advance(1);
+      expect((await server.get('/')).status).toBe(500);
+    } finally {
+      await server.close();
+      shedder.close();
+    }
+  });
+
+  it('watches the real event loop: a blocked loop sheds, and close stops the monitor', async () => {
+    const perfHooks = require('node:perf_hooks') as typeof import('node:perf_hooks');
+    const made: import('node:perf_hooks').IntervalHistogram[] = [];
+    const original = perfHooks.monitorEventLoopDelay;
+    const spy = jest.spyOn(perfHooks, 'monitorEventLoopDelay').mockImplementation((options) => {
+      const histogram = original(options);
+      made.push(histogram);
+      return histogram;
+    });
+    const shedder = new Shedder({ maxEventLoopDelay: 20, sampleInterval: 30 });
+    spy.mockRestore();
+    expect(made).toHaveLength(1);
+    const disable = jest.spyOn(made[0] as import('node:perf_hooks').IntervalHistogram, 'disable');
+    const server = await serve(shedder.handle((_, response) => response.end('ok')));
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 40));
+      const until = performance.now() + 250;
+      while (performance.now() < until) {
+        // block the event loop
+      }
+      const answer = await server.get('/');
+      expect(answer.status).toBe(503);
+      expect(shedder.eventLoopDelay).toBeGreaterThan(20);
+    } finally {
+      await server.close();
+      shedder.close();
+      shedder.close();
+    }
+    expect(disable).toHaveBeenCalledTimes(1);
+  });
+
+  it('starts no monitor when maxEventLoopDelay is false', () => {
+    const perfHooks = require('node:perf_hooks') as typeof import('node:perf_hooks');
+    const spy = jest.spyOn(perfHooks, 'monitorEventLoopDelay');
+    const shedder = new Shedder({ maxEventLoopDelay: false });
+    expect(spy).not.toHaveBeenCalled();
+    expect(shedder.eventLoopDelay).toBe(0);
+    spy.mockRestore();
+    shedder.close();
+  });
+});

@@ -1,0 +1,221 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { defaultName, type Event, EventEmitter, format, resolveOptions } from '@dyno/core';
+import { Pool } from '@dyno/pool';
+import type { AdmitEvent, Priority, ShedEvent, ShedReason } from './events.js';
+import { EventLoopDelay } from './internal/event-loop.js';
+import { finished, internalError, serviceUnavailable } from './internal/respond.js';
+import { DEFAULT_SHEDDER_OPTIONS, SHEDDER_RULES, type ShedderOptions } from './options.js';
+
+/** A `node:http` request listener. */
+export type RequestListener = (request: IncomingMessage, response: ServerResponse) => void;
+
+/** An Express (connect) style middleware. */
+export type Middleware = (
+  request: IncomingMessage,
+  response: ServerResponse,
+  next: (error?: unknown) => void,
+) => void;
+
+type Resolved = Required<Omit<ShedderOptions, 'name' | 'eventLoopDelay'>> &
+  Pick<ShedderOptions, 'name' | 'eventLoopDelay'>;
+
+const PKG = '@dyno/shed';
+const ADMITTED = 0;
+const FAILED = -1;
+
+/**
+ * Load shedding for a server: each request takes a slot of a `Pool` with an adaptive limit (no
+ * queue) for as long as its response takes; when no slot is free, or the event loop lags more
+ * than `maxEventLoopDelay`, the request is answered `503` with `Retry-After` at once, before it
+ * reaches the handler. Health checks are never shed; sheddable requests go before critical ones.
+ *
+ * ```ts
+ * const shedder = new Shedder({ concurrency: { algorithm: 'gradient', max: 100 } });
+ * http.createServer(shedder.handle((req, res) => app(req, res))).listen(8080);
+ * ```
+ */
+export class Shedder implements Disposable {
+  /** The pool whose limit admits requests (observe it with `@dyno/metrics`). */
+  readonly pool: Pool;
+  readonly #name: string;
+  readonly #maxDelay: number;
+  readonly #reserve: number;
+  readonly #retryAfter: number;
+  readonly #priority: (request: IncomingMessage) => Priority;
+  readonly #delay: EventLoopDelay | undefined;
+  #admitted = 0;
+  #shed = 0;
+  #closed = false;
+  // what `priority` (or the delay source) threw, for `middleware`'s `next(error)`
+  #failure: unknown;
+
+  readonly #onAdmit = new EventEmitter<AdmitEvent>();
+  readonly #onShed = new EventEmitter<ShedEvent>();
+
+  /** Fires when a request is let through. */
+  readonly onAdmit: Event<AdmitEvent> = this.#onAdmit.event;
+  /** Fires when a request is answered 503. */
+  readonly onShed: Event<ShedEvent> = this.#onShed.event;
+
+  /** @throws TypeError or RangeError for bad options (the limit's named `concurrency.*`) */
+  constructor(options?: ShedderOptions) {
+    const o = resolveOptions<Resolved>(PKG, options, SHEDDER_RULES, DEFAULT_SHEDDER_OPTIONS);
+    const name = o.name ?? defaultName('shed');
+    // the pool checks the limit (and names it `concurrency`) before anything is started
+    this.pool = new Pool({ concurrency: o.concurrency, queue: 0, name, clock: o.clock });
+    this.#name = name;
+    this.#maxDelay = o.maxEventLoopDelay === false ? 0 : o.maxEventLoopDelay;
+    this.#reserve = o.reserve;
+    this.#retryAfter = o.retryAfter;
+    this.#priority = o.priority;
+    if (o.maxEventLoopDelay !== false) {
+      this.#delay = new EventLoopDelay(o.clock, o.sampleInterval, o.eventLoopDelay);
+    }
+  }
+
+  /** The instance name used in events (and its pool's name). */
+  get name(): string {
+    return this.#name;
+  }
+
+  /** The concurrency limit now (the pool's `limit`). */
+  get limit(): number {
+    return this.pool.limit;
+  }
+
+  /** Requests holding a slot now (health checks take none). */
+  get active(): number {
+    return this.pool.active;
+  }
+
+  /** The event-loop delay last read, in ms (0 when the event loop is not watched). */
+  get eventLoopDelay(): number {
+    return this.#delay === undefined ? 0 : this.#delay.value;
+  }
+
+  /** Requests let through since the shedder was made, health checks included. */
+  get admitted(): number {
+    return this.#admitted;
+  }
+
+  /** Requests answered 503 since the shedder was made. */
+  get shed(): number {
+    return this.#shed;
+  }
+
+  /** Whether `close` was called. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /**
+   * Wraps a `node:http` request listener: a request that is let through reaches `listener` (an
+   * exception it throws propagates as it would without the shedder, and frees the slot); the
+   * others are answered 503 with `Retry-After`.
+   */
+  handle(listener: RequestListener): RequestListener {
+    return (request, response) => {
+      const verdict = this.#admit(request, response);
+      if (verdict === FAILED) internalError(response);
+      else if (verdict === ADMITTED) this.#run(listener, request, response);
+    };
+  }
+
+  /**
+   * An Express (connect) style middleware: calls `next()` for a request that is let through,
+   * answers 503 otherwise, and calls `next(error)` when `priority` throws. Use it first.
+   */
+  readonly middleware: Middleware = (request, response, next) => {
+    const verdict = this.#admit(request, response);
+    if (verdict === ADMITTED) next();
+    else if (verdict === FAILED) next(this.#failure);
+  };
+
+  /**
+   * Stops watching the event loop and answers every later request 503 (reason `'closed'`);
+   * requests already let through go on. Idempotent.
+   */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#delay?.close();
+    this.pool.dispose();
+  }
+
+  /** The same as `close`. */
+  dispose(): void {
+    this.close();
+  }
+
+  [Symbol.dispose](): void {
+    this.close();
+  }
+
+  /**
+   * Lets `request` through (taking a slot unless it is a health check) or answers it 503.
+   * Returns ADMITTED, FAILED (a user function threw: the caller answers) or 1 (answered 503).
+   */
+  #admit(request: IncomingMessage, response: ServerResponse): number {
+    let priority: Priority;
+    let delay = 0;
+    try {
+      priority = this.#priority(request);
+      if (priority !== 'health' && priority !== 'critical' && priority !== 'sheddable') {
+        const received = format(priority);
+        const expected = '"health", "critical" or "sheddable"';
+        throw new TypeError(`${PKG}: \`priority\` must return ${expected}; received ${received}`);
+      }
+      if (priority !== 'health' && this.#delay !== undefined) delay = this.#delay.current();
+    } catch (error) {
+      this.#failure = error;
+      return FAILED;
+    }
+    if (priority === 'health') {
+      this.#admitted++;
+      this.#admitEvent(priority);
+      return ADMITTED;
+    }
+    if (this.#closed) return this.#refuse(response, priority, 'closed');
+    const share = priority === 'sheddable' ? 1 - this.#reserve : 1;
+    if (this.#maxDelay > 0 && delay > this.#maxDelay * share) {
+      return this.#refuse(response, priority, 'event-loop');
+    }
+    const pool = this.pool;
+    const limit = share === 1 ? pool.limit : Math.max(1, Math.floor(pool.limit * share));
+    if (pool.active >= limit) return this.#refuse(response, priority, 'limit');
+    // a free slot and no queue: the pool starts the call at once, so the slot is ours now
+    void pool.execute(() => finished(response));
+    this.#admitted++;
+    this.#admitEvent(priority);
+    return ADMITTED;
+  }
+
+  #run(listener: RequestListener, request: IncomingMessage, response: ServerResponse): void {
+    try {
+      listener(request, response);
+    } catch (error) {
+      // the response will not finish by itself: end it so the slot is freed, then rethrow as
+      // the server would see it without the shedder
+      if (!response.writableEnded) internalError(response);
+      throw error;
+    }
+  }
+
+  #admitEvent(priority: Priority): void {
+    if (this.#onAdmit.hasListeners) {
+      const { active, limit } = this.pool;
+      this.#onAdmit.emit({ name: this.#name, priority, active, limit });
+    }
+  }
+
+  #refuse(response: ServerResponse, priority: Priority, reason: ShedReason): number {
+    this.#shed++;
+    serviceUnavailable(response, this.#retryAfter);
+    if (this.#onShed.hasListeners) {
+      const { active, limit } = this.pool;
+      const eventLoopDelay = this.eventLoopDelay;
+      this.#onShed.emit({ name: this.#name, priority, reason, active, limit, eventLoopDelay });
+    }
+    return 1;
+  }
+}

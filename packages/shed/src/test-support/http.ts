@@ -1,0 +1,73 @@
+import { once } from 'node:events';
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/** What a request got back. */
+export interface Answer {
+  readonly status: number;
+  readonly retryAfter: string | undefined;
+  readonly body: string;
+}
+
+/** A server on 127.0.0.1 (a free port) and a way to call it; `close` ends every connection. */
+export async function serve(
+  listener: (request: IncomingMessage, response: ServerResponse) => void,
+): Promise<{
+  get(path: string, method?: string): Promise<Answer>;
+  /** Starts a request and returns its client side (to abort it). */
+  open(path: string): http.ClientRequest;
+  close(): Promise<void>;
+}> {
+  const server = http.createServer(listener);
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as AddressInfo;
+  const options = (path: string, method = 'GET') => ({
+    host: '127.0.0.1',
+    port,
+    path,
+    method,
+    agent: false as const,
+  });
+  return {
+    get: (path, method) =>
+      new Promise<Answer>((resolve, reject) => {
+        const request = http.request(options(path, method), (response) => {
+          let body = '';
+          response.setEncoding('utf8');
+          response.on('data', (chunk: string) => {
+            body += chunk;
+          });
+          response.on('end', () =>
+            resolve({
+              status: response.statusCode ?? 0,
+              retryAfter: response.headers['retry-after'] as string | undefined,
+              body,
+            }),
+          );
+        });
+        request.on('error', reject);
+        request.end();
+      }),
+    open: (path) => {
+      const request = http.request(options(path));
+      request.on('error', () => undefined);
+      request.end();
+      return request;
+    },
+    close: async () => {
+      server.closeAllConnections();
+      server.close();
+      await once(server, 'close');
+    },
+  };
+}
+
+/** Waits until `condition` holds, a turn of the event loop at a time (real I/O must happen). */
+export async function until(condition: () => boolean, what: string): Promise<void> {
+  for (let i = 0; i < 2000; i++) {
+    if (condition()) return;
+    await new Promise((resolve) => setTimeout(resolve, 1));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
