@@ -21,6 +21,7 @@ const LONG = 'inventory-service.reserve-stock-for-checkout-with-a-very-long-name
 let browser: Browser;
 let site: Site;
 let remote: Site;
+let unlisted: Site;
 const streams: Array<ReturnType<typeof hystrixStream>> = [];
 let shared: Page | undefined;
 let problems: string[] = [];
@@ -38,14 +39,19 @@ function registryOf(calls: Record<string, [number, number]>): MetricsRegistry {
 beforeAll(async () => {
   // error %: alpha 50, charlie 20, bravo 0; volume: bravo 100, charlie 40, alpha 10
   const local = hystrixStream(registryOf({ alpha: [5, 5], bravo: [100, 0], charlie: [32, 8] }));
-  const far = hystrixStream(registryOf({ 'remote-only': [1, 0] }));
-  streams.push(local, far);
-  [browser, site, remote] = await Promise.all([launch(), serve(local), serve(far)]);
+  [browser, site] = await Promise.all([launch(), serve(local)]);
+  // another instance admits the page's origin, as an operator would configure it
+  const far = hystrixStream(registryOf({ 'remote-only': [1, 0] }), {
+    allowedOrigins: [new URL(site.url).origin],
+  });
+  const closed = hystrixStream(registryOf({ 'closed-to-us': [1, 0] }));
+  streams.push(local, far, closed);
+  [remote, unlisted] = await Promise.all([serve(far), serve(closed)]);
 });
 
 afterAll(async () => {
   for (const s of streams) s.close();
-  await Promise.all([browser?.close(), site?.close(), remote?.close()]);
+  await Promise.all([browser?.close(), site?.close(), remote?.close(), unlisted?.close()]);
 });
 
 afterEach(() => {
@@ -162,6 +168,13 @@ describe('another instance', () => {
     await untilOrder(page, ['remote-only']);
     expect(await page.evaluate('location.search')).toBe(`?stream=${encodeURIComponent(far)}`);
     expect(await page.locator('#conn-text').textContent()).toBe('Live');
+  });
+
+  it('cannot read a stream that does not admit its origin, and says so', async () => {
+    const far = `${unlisted.url}/hystrix.stream`;
+    const page = await open(`${site.url}/dashboard?stream=${encodeURIComponent(far)}`);
+    await page.locator('#banner').filter({ hasText: 'Cannot reach the stream' }).waitFor();
+    expect(await page.locator('#circuits article').count()).toBe(0);
   });
 
   it('reads the stream named by ?stream=', async () => {

@@ -1,6 +1,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ManualClock } from '@dyno/core/testing';
-import { hystrixStream, Metrics, MetricsRegistry, toHystrixCommand } from '@dyno/metrics';
+import {
+  hystrixStream,
+  Metrics,
+  MetricsRegistry,
+  toHystrixCommand,
+  toHystrixThreadPool,
+} from '@dyno/metrics';
 import type { Browser, Page } from 'playwright-core';
 import {
   card,
@@ -198,6 +204,87 @@ describe('the dashboard page: exact circuit states', () => {
       expect(await card(page, 'c3').locator('[data-part="icon"]').getAttribute('href')).toBe(
         '#i-isolated',
       );
+    } finally {
+      await other.close();
+    }
+  });
+});
+
+describe('the dashboard page: figures that read right', () => {
+  // One update, written once: a circuit with a few errors among many calls, a disabled
+  // (count-only) circuit, a Dyno pool with abandoned tasks and a Hystrix pool without the field.
+  function figures(_: IncomingMessage, response: ServerResponse): void {
+    const c = new ManualClock();
+    const few = new Metrics({ name: 'few-errors', clock: c });
+    for (let i = 0; i < 994; i++) few.record('success', 10);
+    few.record('failure', 40);
+    few.record('failure', 40);
+    for (let i = 0; i < 4; i++) few.record('timeout', 1000);
+    const counting = new Metrics({ name: 'counting', clock: c });
+    const breaker = new FakeBreaker('counting');
+    counting.observe(breaker);
+    breaker.moveTo('disabled');
+    const pool = new FakePool('dyno-pool', 4, 8);
+    counting.observe(pool);
+    pool.abandoned = 2;
+    const dynoPool = toHystrixThreadPool(counting.snapshot(), 0) as Record<string, unknown>;
+    const hystrixPool: Record<string, unknown> = { ...dynoPool, name: 'hystrix-pool' };
+    delete hystrixPool.dynoAbandonedCount;
+    response.writeHead(200, { 'Content-Type': 'text/event-stream;charset=UTF-8' });
+    for (const event of [
+      toHystrixCommand(few.snapshot(), 0),
+      toHystrixCommand(counting.snapshot(), 0),
+      dynoPool,
+      hystrixPool,
+    ]) {
+      response.write(`data: ${JSON.stringify(event)}\n\n`);
+    }
+  }
+
+  it('shows an error rate under 10 % with one decimal, the mean, and both windows', async () => {
+    const other = await serve(figures);
+    try {
+      const page = await open(`${other.url}/dashboard`);
+      await untilPart(page, 'few-errors', 'failure', '2');
+      const few = card(page, 'few-errors');
+      // 6 errors in 1000 calls: not "0 %"
+      expect(await few.locator('[data-part="error"]').textContent()).toBe('0.6 %');
+      expect(await few.locator('[data-part="circle"]').getAttribute('fill')).toBe('#2da44e');
+      expect(await few.locator('[data-part="mean"]').textContent()).toBe('14 ms');
+      expect(await few.locator('[data-part="countWindow"]').textContent()).toBe('Last 10 s');
+      expect(await few.locator('[data-part="latencyWindow"]').textContent()).toBe(
+        'Latency, last 1 min',
+      );
+    } finally {
+      await other.close();
+    }
+  });
+
+  it('labels a disabled (count-only) circuit Disabled, not Closed or Open', async () => {
+    const other = await serve(figures);
+    try {
+      const page = await open(`${other.url}/dashboard`);
+      await untilPart(page, 'counting', 'state', 'Disabled');
+      const counting = card(page, 'counting');
+      expect(await counting.getAttribute('data-state')).toBe('disabled');
+      expect(await counting.locator('[data-part="icon"]').getAttribute('href')).toBe('#i-disabled');
+    } finally {
+      await other.close();
+    }
+  });
+
+  it('shows the abandoned tasks of a Dyno pool, and nothing for a pool without the field', async () => {
+    const other = await serve(figures);
+    try {
+      const page = await open(`${other.url}/dashboard`);
+      await untilPart(page, 'dyno-pool', 'abandoned', '2', 'pools');
+      const fact = card(page, 'dyno-pool', 'pools').locator('[data-part="abandonedFact"]');
+      expect(await fact.isVisible()).toBe(true);
+      expect(await fact.textContent()).toBe('2 abandoned');
+      expect(await fact.getAttribute('class')).toBe('warn');
+      await card(page, 'hystrix-pool', 'pools').waitFor();
+      const none = card(page, 'hystrix-pool', 'pools').locator('[data-part="abandonedFact"]');
+      expect(await none.isVisible()).toBe(false);
     } finally {
       await other.close();
     }

@@ -6,7 +6,7 @@ export interface DashboardOptions {
    * Where the page reads the Hystrix stream (`hystrixStream` from `@dyno/metrics`), resolved
    * against the page's own URL: the default suits a page at `/dashboard` and a stream at
    * `/hystrix.stream`. An absolute `http:` or `https:` URL reads another instance (its stream
-   * must allow the page's origin; `hystrixStream` sends `Access-Control-Allow-Origin: *`). A
+   * must admit the page's origin: `hystrixStream`'s `allowedOrigins`, empty by default). A
    * `?stream=` query parameter or the URL field in the page overrides it.
    * @default './hystrix.stream'
    */

@@ -8,7 +8,7 @@ export class MetricsLimitError extends DynoError {
   constructor(name: string, maxSize: number) {
     super(
       'DYNO_METRICS_LIMIT',
-      `@dyno/metrics: the registry holds its maximum of ${maxSize} names; cannot add "${name}" (raise \`maxSize\` or use \`whenFull: 'evict-idle'\`)`,
+      `@dyno/metrics: the registry holds its maximum of ${maxSize} names; cannot add "${name}" (raise \`maxSize\` or use \`whenFull: 'evict-idle'\` or \`'overflow'\`)`,
       { source: name },
     );
     this.maxSize = maxSize;

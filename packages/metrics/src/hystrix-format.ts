@@ -46,7 +46,8 @@ function latency(s: MetricsSnapshot): Record<string, number> {
 /**
  * A snapshot as the `HystrixCommand` object the Hystrix dashboard and Turbine read (the field
  * set of Hystrix's `SerialHystrixDashboardData`). Every number is an integer, as Hystrix writes
- * them and Turbine sums them. `currentTime` is wall-clock ms since the epoch. Dyno measures one
+ * them and Turbine sums them. Rejections by a bulkhead count as `rollingCountSemaphoreRejected`
+ * unless `properties.executionIsolationStrategy` is `'THREAD'`. `currentTime` is wall-clock ms since the epoch. Dyno measures one
  * latency per call, so `latencyExecute` and `latencyTotal` are the same.
  */
 export function toHystrixCommand(
@@ -55,13 +56,14 @@ export function toHystrixCommand(
   properties: Readonly<Record<string, number | string | boolean>> = HYSTRIX_DEFAULT_PROPERTIES,
 ): Record<string, unknown> {
   const c = s.counts;
+  const thread = properties.executionIsolationStrategy === 'THREAD';
   const command: Record<string, unknown> = {
     type: 'HystrixCommand',
     name: s.name,
     group: s.group,
     currentTime: Math.round(currentTime),
     isCircuitBreakerOpen: s.circuit?.open ?? false,
-    // Hystrix has only open/closed; Dyno's dashboard also shows half-open and isolated
+    // Hystrix has only open/closed; Dyno's dashboard also shows half-open, isolated, disabled
     ...(s.circuit && { dynoCircuitState: s.circuit.state }),
     errorPercentage: Math.trunc(s.errorPercentage),
     errorCount: s.errors,
@@ -76,11 +78,13 @@ export function toHystrixCommand(
     rollingCountFallbackMissing: 0,
     rollingCountFallbackRejection: 0,
     rollingCountFallbackSuccess: c.fallbackSuccess,
-    rollingCountResponsesFromCache: 0,
-    rollingCountSemaphoreRejected: 0,
+    // a hit of an observed cache is Hystrix's response from cache
+    rollingCountResponsesFromCache: s.cache?.hits ?? 0,
+    // the isolation strategy the properties name says which counter the dashboard reads
+    rollingCountSemaphoreRejected: thread ? 0 : c.rejected,
     rollingCountShortCircuited: c.shortCircuited,
     rollingCountSuccess: c.success,
-    rollingCountThreadPoolRejected: c.rejected,
+    rollingCountThreadPoolRejected: thread ? c.rejected : 0,
     rollingCountTimeout: c.timeout,
     currentConcurrentExecutionCount: s.inFlight,
     rollingMaxConcurrentExecutionCount: s.maxInFlight,
@@ -91,6 +95,20 @@ export function toHystrixCommand(
   };
   for (const [key, value] of Object.entries(properties)) command[`propertyValue_${key}`] = value;
   command.propertyValue_metricsRollingStatisticalWindowInMilliseconds = s.window;
+  command.propertyValue_metricsRollingPercentileWindowInMilliseconds = s.latencyWindow;
+  // Hystrix's nearest words for a circuit held open by hand and for count-only mode
+  if (s.circuit?.state === 'isolated') command.propertyValue_circuitBreakerForceOpen = true;
+  if (s.circuit?.state === 'disabled') command.propertyValue_circuitBreakerForceClosed = true;
+  if (s.cache !== null) {
+    // not Hystrix fields (readers ignore unknown ones): the rest of what the cache did
+    const k = s.cache;
+    command.dynoCacheMisses = k.misses;
+    command.dynoCacheStale = k.stale;
+    command.dynoCacheRefreshes = k.refreshes;
+    command.dynoCacheLoads = k.loads.success + k.loads.failure + k.loads.timeout;
+    command.dynoCacheLoadFailures = k.loads.failure + k.loads.timeout;
+    command.dynoCacheStoreErrors = k.storeErrors;
+  }
   command.reportingHosts = 1;
   command.threadPool = s.pool?.name ?? s.name;
   return command;

@@ -9,7 +9,7 @@ import {
 import { hystrixStream } from './hystrix-stream.js';
 import { Metrics } from './metrics.js';
 import { MetricsRegistry } from './registry.js';
-import { FakeBreaker, FakePool } from './test-support/fakes.js';
+import { FakeBreaker, FakeCache, FakePool } from './test-support/fakes.js';
 import { close, listen, open } from './test-support/http.js';
 
 const events = (body: string): Record<string, unknown>[] =>
@@ -46,7 +46,7 @@ class FakeResponse extends EventEmitter {
 }
 const connect = (handler: ReturnType<typeof hystrixStream>): FakeResponse => {
   const response = new FakeResponse();
-  handler({} as IncomingMessage, response as unknown as ServerResponse);
+  handler({ headers: {} } as IncomingMessage, response as unknown as ServerResponse);
   return response;
 };
 
@@ -97,6 +97,7 @@ const COMMAND_FIELDS = [
   'propertyValue_requestCacheEnabled',
   'propertyValue_requestLogEnabled',
   'propertyValue_metricsRollingStatisticalWindowInMilliseconds',
+  'propertyValue_metricsRollingPercentileWindowInMilliseconds',
   'reportingHosts',
   'threadPool',
 ];
@@ -137,13 +138,14 @@ describe('toHystrixCommand', () => {
       rollingCountFailure: 1,
       rollingCountTimeout: 1,
       rollingCountShortCircuited: 1,
-      rollingCountThreadPoolRejected: 1,
-      rollingCountSemaphoreRejected: 0,
+      rollingCountThreadPoolRejected: 0,
+      rollingCountSemaphoreRejected: 1,
       rollingCountFallbackSuccess: 1,
       rollingCountFallbackFailure: 1,
       currentConcurrentExecutionCount: 1,
       rollingMaxConcurrentExecutionCount: 1,
       propertyValue_metricsRollingStatisticalWindowInMilliseconds: 10_000,
+      propertyValue_metricsRollingPercentileWindowInMilliseconds: 60_000,
       propertyValue_circuitBreakerErrorThresholdPercentage: 50,
       reportingHosts: 1,
       threadPool: 'get-user',
@@ -180,6 +182,59 @@ describe('toHystrixCommand', () => {
       latencyExecute_mean: 0,
     });
     expect((command.latencyExecute as Record<string, number>)['50']).toBe(0);
+  });
+
+  it('counts rejections as semaphore rejections under the default SEMAPHORE isolation', () => {
+    const m = new Metrics({ clock: new ManualClock() });
+    m.record('rejected');
+    m.record('rejected');
+    const semaphore = toHystrixCommand(m.snapshot(), 0);
+    expect(semaphore.propertyValue_executionIsolationStrategy).toBe('SEMAPHORE');
+    expect(semaphore.rollingCountSemaphoreRejected).toBe(2);
+    expect(semaphore.rollingCountThreadPoolRejected).toBe(0);
+    const thread = toHystrixCommand(m.snapshot(), 0, {
+      ...HYSTRIX_DEFAULT_PROPERTIES,
+      executionIsolationStrategy: 'THREAD',
+    });
+    expect(thread.rollingCountSemaphoreRejected).toBe(0);
+    expect(thread.rollingCountThreadPoolRejected).toBe(2);
+  });
+
+  it('shows a disabled (count-only) circuit as closed and forced closed, an isolated one as forced open', () => {
+    const m = new Metrics({ clock: new ManualClock() });
+    const breaker = new FakeBreaker();
+    m.observe(breaker);
+    breaker.moveTo('disabled');
+    expect(m.snapshot().circuit?.open).toBe(false);
+    expect(toHystrixCommand(m.snapshot(), 0)).toMatchObject({
+      isCircuitBreakerOpen: false,
+      dynoCircuitState: 'disabled',
+      propertyValue_circuitBreakerForceClosed: true,
+      propertyValue_circuitBreakerForceOpen: false,
+    });
+    breaker.moveTo('isolated');
+    expect(toHystrixCommand(m.snapshot(), 0)).toMatchObject({
+      isCircuitBreakerOpen: true,
+      dynoCircuitState: 'isolated',
+      propertyValue_circuitBreakerForceClosed: false,
+      propertyValue_circuitBreakerForceOpen: true,
+    });
+  });
+
+  it('writes an observed cache: hits as responses from cache, the rest as dyno fields', () => {
+    const m = new Metrics({ clock: new ManualClock() });
+    const cache = new FakeCache();
+    m.observe(cache);
+    cache.busy();
+    expect(toHystrixCommand(m.snapshot(), 0)).toMatchObject({
+      rollingCountResponsesFromCache: 2,
+      dynoCacheMisses: 1,
+      dynoCacheStale: 1,
+      dynoCacheRefreshes: 1,
+      dynoCacheLoads: 3,
+      dynoCacheLoadFailures: 2,
+      dynoCacheStoreErrors: 1,
+    });
   });
 
   it('takes other property values', () => {
@@ -388,5 +443,99 @@ describe('hystrixStream', () => {
     } finally {
       await close(server);
     }
+  });
+});
+
+describe('hystrixStream: who may read it', () => {
+  async function request(
+    stream: ReturnType<typeof hystrixStream>,
+    headers: Record<string, string>,
+  ): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
+    const { server, url } = await listen((req, res) => stream(req, res));
+    try {
+      const controller = new AbortController();
+      const response = await fetch(url, { headers, signal: controller.signal });
+      const reader = response.body?.getReader();
+      const first = await reader?.read();
+      controller.abort();
+      return {
+        status: response.status,
+        headers: Object.fromEntries(response.headers),
+        body: new TextDecoder().decode(first?.value),
+      };
+    } finally {
+      stream.close();
+      await close(server);
+    }
+  }
+  const m = (): Metrics => new Metrics({ name: 'get-user', clock: new ManualClock() });
+
+  it('sends no CORS header by default and refuses a page of another origin', async () => {
+    const stream = hystrixStream(m(), { clock: new ManualClock() });
+    const plain = await request(stream, {});
+    expect(plain.status).toBe(200);
+    expect(plain.headers['access-control-allow-origin']).toBeUndefined();
+    expect(plain.body).toContain('"name":"get-user"');
+    const foreign = await request(stream, { Origin: 'https://evil.example' });
+    expect(foreign.status).toBe(403);
+    expect(foreign.body).not.toContain('get-user');
+    expect(stream.clients).toBe(0);
+  });
+
+  it('admits a page of its own origin and the origins listed, echoing the origin', async () => {
+    const stream = hystrixStream(m(), {
+      clock: new ManualClock(),
+      allowedOrigins: ['https://ops.example.com'],
+    });
+    const listed = await request(stream, { Origin: 'https://ops.example.com' });
+    expect(listed.status).toBe(200);
+    expect(listed.headers['access-control-allow-origin']).toBe('https://ops.example.com');
+    expect(listed.headers.vary).toBe('Origin');
+    const { server, url } = await listen((req, res) => stream(req, res));
+    try {
+      const own = new URL(url).origin;
+      const controller = new AbortController();
+      const response = await fetch(url, { headers: { Origin: own }, signal: controller.signal });
+      expect(response.status).toBe(200);
+      expect(response.headers.get('access-control-allow-origin')).toBeNull();
+      controller.abort();
+    } finally {
+      stream.close();
+      await close(server);
+    }
+    const any = hystrixStream(m(), { clock: new ManualClock(), allowedOrigins: ['*'] });
+    const anyone = await request(any, { Origin: 'https://anyone.example' });
+    expect(anyone.headers['access-control-allow-origin']).toBe('*');
+  });
+
+  it('serves only what `authorize` allows: 403 when refused, 500 when it throws', async () => {
+    const allowed = hystrixStream(m(), {
+      clock: new ManualClock(),
+      authorize: (req) => req.headers.authorization === 'Bearer ops',
+    });
+    expect((await request(allowed, { Authorization: 'Bearer ops' })).status).toBe(200);
+    const refused = await request(allowed, {});
+    expect(refused.status).toBe(403);
+    expect(refused.body).not.toContain('get-user');
+    const later = hystrixStream(m(), { clock: new ManualClock(), authorize: async () => true });
+    expect((await request(later, {})).status).toBe(200);
+    const throws = hystrixStream(m(), {
+      clock: new ManualClock(),
+      authorize: () => {
+        throw new Error('down');
+      },
+    });
+    expect((await request(throws, {})).status).toBe(500);
+    expect(throws.clients).toBe(0);
+  });
+
+  it.each([
+    [{ allowedOrigins: 'https://a.example' }, TypeError],
+    [{ allowedOrigins: ['https://a.example/path'] }, RangeError],
+    [{ allowedOrigins: ['ftp://a.example'] }, RangeError],
+    [{ authorize: 'yes' }, TypeError],
+  ])('rejects %j', (options, Kind) => {
+    expect(() => hystrixStream(m(), options as never)).toThrow(Kind);
+    expect(() => hystrixStream(m(), options as never)).toThrow(/@dyno\/metrics: option `/);
   });
 });

@@ -1,6 +1,14 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { type Clock, is, resolveOptions, systemClock, type TimerHandle } from '@dyno/core';
+import {
+  type Clock,
+  is,
+  type Rule,
+  resolveOptions,
+  systemClock,
+  type TimerHandle,
+} from '@dyno/core';
 import { toHystrixCommand, toHystrixThreadPool } from './hystrix-format.js';
+import { type Authorize, guarded } from './internal/guard.js';
 import { entriesOf, type MetricsSource } from './source.js';
 
 /** Options of `hystrixStream`. */
@@ -30,6 +38,21 @@ export interface HystrixStreamOptions {
    * @default HYSTRIX_DEFAULT_PROPERTIES
    */
   readonly properties?: Readonly<Record<string, number | string | boolean>>;
+  /**
+   * The origins (`https://ops.example.com`) whose pages may read the stream from another
+   * origin, as the dashboard does when it is served elsewhere; `['*']` admits every origin.
+   * A request from a page of any other origin is refused with `403` (a browser page on the
+   * stream's own origin, and a client that is not a browser, send no `Origin` or their own).
+   * @default [] (the stream's own origin only)
+   */
+  readonly allowedOrigins?: readonly string[];
+  /**
+   * Decides whether a request may read the stream (true: served, false: `403`, a throw or
+   * rejection: `500`); may be async. Without it every request that passes the origin check is
+   * served: mount the stream where only operators can reach it.
+   * @default undefined
+   */
+  readonly authorize?: Authorize;
 }
 
 /** The defaults of `hystrixStream`. */
@@ -39,7 +62,26 @@ export const DEFAULT_HYSTRIX_STREAM_OPTIONS = Object.freeze({
   clock: systemClock,
   currentTime: Date.now,
   properties: undefined,
+  allowedOrigins: Object.freeze([]) as readonly string[],
+  authorize: undefined as Authorize | undefined,
 }) satisfies HystrixStreamOptions;
+
+const ORIGINS: Rule = Object.freeze({
+  expected: "an array of origins (scheme://host[:port]) or '*'",
+  test(v: unknown) {
+    if (!Array.isArray(v) || v.some((x) => typeof x !== 'string')) return 'type';
+    return v.every((x: string) => x === '*' || originOf(x) === x) ? undefined : 'range';
+  },
+});
+
+function originOf(text: string): string | undefined {
+  try {
+    const url = new URL(text);
+    return url.protocol === 'http:' || url.protocol === 'https:' ? url.origin : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 const RULES = {
   interval: is.duration(1),
@@ -47,6 +89,8 @@ const RULES = {
   clock: is.clock,
   currentTime: is.function,
   properties: is.object,
+  allowedOrigins: ORIGINS,
+  authorize: is.function,
 };
 
 /** A Node `http` request handler serving the Hystrix stream, with a way to stop it. */
@@ -63,7 +107,6 @@ const HEADERS = {
   'Cache-Control': 'no-cache, no-store, max-age=0, must-revalidate',
   Pragma: 'no-cache',
   Connection: 'keep-alive',
-  'Access-Control-Allow-Origin': '*',
 };
 
 /**
@@ -113,7 +156,30 @@ export function hystrixStream(
     timer = undefined;
   };
 
-  const handler = ((_request: IncomingMessage, response: ServerResponse): void => {
+  const anyOrigin = o.allowedOrigins.includes('*');
+  const allowed = new Set(o.allowedOrigins);
+  // The CORS header for a request's Origin; undefined: a page of a foreign origin, refused.
+  const corsFor = (request: IncomingMessage): Record<string, string> | undefined => {
+    const origin = request.headers.origin;
+    if (origin === undefined) return {};
+    if (anyOrigin) return { 'Access-Control-Allow-Origin': '*' };
+    if (allowed.has(origin)) return { 'Access-Control-Allow-Origin': origin, Vary: 'Origin' };
+    // the page's own origin (some browsers send Origin on same-origin requests too)
+    const own = originOf(origin);
+    return own !== undefined && new URL(own).host === request.headers.host ? {} : undefined;
+  };
+
+  const handler = ((request: IncomingMessage, response: ServerResponse): void => {
+    const cors = corsFor(request);
+    if (cors === undefined) {
+      response.writeHead(403, { 'Content-Type': 'text/plain; charset=utf-8' });
+      response.end('This origin may not read the stream (see the `allowedOrigins` option).\n');
+      return;
+    }
+    guarded(o.authorize, request, response, () => serve(response, cors));
+  }) as HystrixStreamHandler;
+
+  const serve = (response: ServerResponse, cors: Record<string, string>): void => {
     if (clients.size >= o.maxClients) {
       response.writeHead(503, { 'Content-Type': 'text/plain; charset=utf-8' });
       response.end(`MaxConcurrentConnections reached: ${o.maxClients}`);
@@ -127,10 +193,10 @@ export function hystrixStream(
     // Only the response's 'close' tells of a client leaving: a GET request's own 'close'
     // fires as soon as its (empty) body has been read.
     response.on('close', leave);
-    response.writeHead(200, HEADERS);
+    response.writeHead(200, { ...HEADERS, ...cors });
     response.write(payload());
     if (timer === undefined) timer = o.clock.setTimeout(tick, o.interval);
-  }) as HystrixStreamHandler;
+  };
 
   Object.defineProperty(handler, 'clients', { get: () => clients.size, enumerable: true });
   handler.close = () => {

@@ -5,6 +5,7 @@ describe('@dyno/metrics exports', () => {
   it('pins the public API', () => {
     expect(Object.keys(metrics).sort()).toEqual([
       'DEFAULT_HYSTRIX_STREAM_OPTIONS',
+      'DEFAULT_LATENCY_BOUNDARIES',
       'DEFAULT_METRICS_OPTIONS',
       'DEFAULT_METRICS_REGISTRY_OPTIONS',
       'DEFAULT_PROMETHEUS_OPTIONS',
@@ -13,6 +14,7 @@ describe('@dyno/metrics exports', () => {
       'Metrics',
       'MetricsLimitError',
       'MetricsRegistry',
+      'OPENMETRICS_CONTENT_TYPE',
       'OUTCOMES',
       'PROMETHEUS_CONTENT_TYPE',
       'hystrixStream',

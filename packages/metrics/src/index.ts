@@ -1,5 +1,5 @@
 export { MetricsLimitError } from './errors.js';
-export type { EvictEvent } from './events.js';
+export type { AddEvent, EvictEvent, OutcomeEvent } from './events.js';
 export {
   HYSTRIX_DEFAULT_PROPERTIES,
   toHystrixCommand,
@@ -21,6 +21,7 @@ export type {
   ObserveOptions,
 } from './observe.js';
 export {
+  DEFAULT_LATENCY_BOUNDARIES,
   DEFAULT_METRICS_OPTIONS,
   DEFAULT_METRICS_REGISTRY_OPTIONS,
   type MetricsOptions,
@@ -29,7 +30,10 @@ export {
 } from './options.js';
 export { OUTCOMES, type Outcome, type OutcomeCounts } from './outcome.js';
 export {
+  type Authorize,
   DEFAULT_PROMETHEUS_OPTIONS,
+  type ExpositionFormat,
+  OPENMETRICS_CONTENT_TYPE,
   PROMETHEUS_CONTENT_TYPE,
   type PrometheusOptions,
   prometheusHandler,
@@ -40,6 +44,7 @@ export { MetricsRegistry } from './registry.js';
 export {
   type CircuitSnapshot,
   LATENCY_PERCENTILES,
+  type LatencyBuckets,
   type LatencySnapshot,
   type MetricsSnapshot,
   type PercentileKey,

@@ -1,6 +1,7 @@
 import { DisposedError } from '@dyno/core';
 import { ManualClock } from '@dyno/core/testing';
 import { Metrics } from './metrics.js';
+import { DEFAULT_LATENCY_BOUNDARIES } from './options.js';
 
 const make = (clock = new ManualClock(), options = {}) =>
   new Metrics({ name: 'm', clock, ...options });
@@ -32,7 +33,44 @@ describe('Metrics', () => {
     expect(s.requests).toBe(6);
     expect(s.errors).toBe(4);
     expect(s.errorPercentage).toBeCloseTo(66.667, 2);
-    expect(s.requestRate).toBe(0.6);
+    // at t = 0 the window covers its nine full buckets (the current one has just begun)
+    expect(s.requestRate).toBeCloseTo(6 / 9, 10);
+  });
+
+  it('keeps cumulative latency buckets since creation while the latency window rolls', async () => {
+    const clock = new ManualClock();
+    const m = make(clock, { latencyBoundaries: [1, 10, 100] });
+    for (const v of [0.5, 3, 20, 20_000]) m.record('success', v);
+    expect(m.snapshot().latency.buckets).toEqual({ le: [1, 10, 100], counts: [1, 2, 3, 4] });
+    await clock.advance(70_000); // every latency bucket rolled out of the window
+    m.record('failure', 9);
+    const s = m.snapshot();
+    expect(s.latency.count).toBe(1);
+    expect(s.latency.buckets.counts).toEqual([1, 3, 4, 5]);
+    expect(s.latency.buckets.counts[3]).toBe(s.latency.totalCount);
+    expect(make().snapshot().latency.buckets.le).toEqual(DEFAULT_LATENCY_BOUNDARIES);
+  });
+
+  it('reads a steady rate as steady: no sawtooth as the current bucket fills', async () => {
+    const clock = new ManualClock();
+    const m = make(clock);
+    const rates: number[] = [];
+    // 10 calls a second for 30 s; the rate read every 50 ms from 20 s on
+    for (let t = 0; t < 30_000; t += 50) {
+      if (t % 100 === 0) m.record('success', 1, t);
+      await clock.advance(50);
+      if (t >= 20_000) rates.push(m.snapshot().requestRate);
+    }
+    expect(Math.min(...rates)).toBeGreaterThan(9.8);
+    expect(Math.max(...rates)).toBeLessThan(10.2);
+  });
+
+  it('reads the rate over the whole window with a single bucket', async () => {
+    const clock = new ManualClock();
+    const m = make(clock, { buckets: 1 });
+    m.record('success');
+    m.record('success');
+    expect(m.snapshot().requestRate).toBe(0.2);
   });
 
   it('reports 0 % errors and empty latency with no requests', () => {
@@ -176,7 +214,7 @@ describe('Metrics', () => {
   it('reports its state size: counters only until a latency is recorded', () => {
     const m = make();
     const bare = m.byteLength;
-    expect(bare).toBe(10 * 13 * 8 + 7 * 8);
+    expect(bare).toBe(10 * 13 * 8 + 11 * 8 + 17 * 8);
     m.record('success');
     expect(m.byteLength).toBe(bare);
     m.record('success', 1);
@@ -256,6 +294,16 @@ describe('Metrics', () => {
       ],
       [{ histogram: { bits: 3 } }, TypeError, '@dyno/metrics: unknown option `histogram.bits`'],
       [{ histogram: 'x' }, TypeError, 'option `histogram` must be an object'],
+      [
+        { latencyBoundaries: [] },
+        RangeError,
+        '@dyno/metrics: option `latencyBoundaries` must be an array of 1 to 100 ascending finite numbers > 0 (ms); received an array',
+      ],
+      [{ latencyBoundaries: [5, 5] }, RangeError, 'option `latencyBoundaries`'],
+      [{ latencyBoundaries: [0, 5] }, RangeError, 'option `latencyBoundaries`'],
+      [{ latencyBoundaries: [1, Number.POSITIVE_INFINITY] }, RangeError, '`latencyBoundaries`'],
+      [{ latencyBoundaries: ['1'] }, TypeError, 'option `latencyBoundaries`'],
+      [{ latencyBoundaries: 10 }, TypeError, 'option `latencyBoundaries`'],
     ])('rejects %j', (options, Kind, message) => {
       expect(() => new Metrics(options as never)).toThrow(Kind);
       expect(() => new Metrics(options as never)).toThrow(message);
@@ -272,7 +320,7 @@ describe('Metrics', () => {
       });
       m.record('success', 5);
       expect(m.window).toBe(1000);
-      expect(m.byteLength).toBe(4 * 13 * 8 + 7 * 8 + 34 * 16 * 8);
+      expect(m.byteLength).toBe(4 * 13 * 8 + 11 * 8 + 17 * 8 + 34 * 16 * 8);
       await clock.advance(1000);
       expect(m.snapshot().requests).toBe(0);
       expect(m.snapshot().latency.count).toBe(1);

@@ -3,23 +3,28 @@ import {
   type Disposable,
   DisposedError,
   defaultName,
+  type Event,
+  EventEmitter,
   resolveOptions,
 } from '@dyno/core';
+import type { OutcomeEvent } from './events.js';
 import { BucketRing } from './internal/bucket-ring.js';
 import { buildSnapshot } from './internal/build-snapshot.js';
+import { CacheCounters } from './internal/cache-counts.js';
 import { badOutcome, checkDivisible } from './internal/checks.js';
 import { RollingLatency } from './internal/rolling-latency.js';
 import * as S from './internal/slots.js';
 import {
   bind,
   type ObservableBreaker,
+  type ObservableCache,
   type ObservablePool,
   type ObservableSource,
   type ObserveOptions,
   type Sink,
 } from './observe.js';
 import { DEFAULT_METRICS_OPTIONS, METRICS_RULES, type MetricsOptions } from './options.js';
-import type { Outcome } from './outcome.js';
+import { OUTCOMES, type Outcome } from './outcome.js';
 import type { MetricsSnapshot } from './snapshot.js';
 
 const PKG = '@dyno/metrics';
@@ -41,8 +46,10 @@ export class Metrics implements Disposable {
   readonly #clock: Clock;
   readonly #ring: BucketRing;
   readonly #counts: Float64Array;
-  readonly #totals = new Float64Array(S.OUTCOME_SLOTS);
+  // every counted slot since creation (outcomes, pool starts and refusals, retries, openings)
+  readonly #totals = new Float64Array(S.COUNT_SLOTS);
   readonly #latency: RollingLatency;
+  readonly #boundaries: readonly number[];
   #base = 0;
   #inFlight = 0;
   // pool starts not yet counted into a bucket (see `#sink.poolStarted`)
@@ -54,10 +61,15 @@ export class Metrics implements Disposable {
   #lastWrite: number;
   #breaker: ObservableBreaker | undefined;
   #pool: ObservablePool | undefined;
+  #cache: ObservableCache | undefined;
+  // made when a cache is first observed
+  #cacheCounts: CacheCounters | undefined;
   // a pool whose starts are read at `begin()` (`poolStarts: 'begin'`), and its count last read
   #startsPool: ObservablePool | undefined;
   #seenStarted = 0;
   readonly #subscriptions = new Set<Disposable>();
+  // made on first subscription: most instances are never listened to
+  #outcomes: EventEmitter<OutcomeEvent> | undefined;
 
   constructor(options?: MetricsOptions) {
     const o = resolveOptions<MetricsOptions>(PKG, options, METRICS_RULES, {
@@ -70,8 +82,10 @@ export class Metrics implements Disposable {
       o.latencyBuckets,
       o.latencyWindow / o.latencyBuckets,
       o.histogram,
+      o.latencyBoundaries,
       now,
     );
+    this.#boundaries = o.latencyBoundaries;
     this.name = o.name ?? defaultName('metrics');
     this.group = o.group;
     this.window = o.window;
@@ -127,11 +141,26 @@ export class Metrics implements Disposable {
     this.#lastWrite = now;
     const i = this.#base + slot;
     this.#counts[i] = (this.#counts[i] as number) + 1;
-    if (slot < S.OUTCOME_SLOTS) this.#totals[slot] = (this.#totals[slot] as number) + 1;
+    this.#totals[slot] = (this.#totals[slot] as number) + 1;
+    const tap = this.#outcomes;
+    if (tap !== undefined && slot < S.OUTCOME_SLOTS && tap.hasListeners) {
+      tap.emit({ name: this.name, outcome: OUTCOMES[slot] as Outcome, latency });
+    }
     if (latency === undefined) return;
     this.#latency.record(latency, now);
     this.#latencyCount++;
     this.#latencySum += latency;
+  }
+
+  /**
+   * Emitted for every outcome counted (by `record`, `end` or an observed source), with its
+   * latency in ms when known, after it is counted. For exporters that need every value, such
+   * as an OpenTelemetry histogram; with no listener it costs one comparison.
+   */
+  get onOutcome(): Event<OutcomeEvent> {
+    this.#checkLive();
+    this.#outcomes ??= new EventEmitter<OutcomeEvent>('@dyno/metrics onOutcome');
+    return this.#outcomes.event;
   }
 
   #roll(now: number): void {
@@ -151,6 +180,8 @@ export class Metrics implements Disposable {
     const counts = this.#counts;
     const i = this.#base + S.POOL_STARTED;
     counts[i] = (counts[i] as number) + this.#pendingStarts;
+    const totals = this.#totals;
+    totals[S.POOL_STARTED] = (totals[S.POOL_STARTED] as number) + this.#pendingStarts;
     const j = this.#base + S.MAX_POOL_ACTIVE;
     if (this.#pendingMaxActive > (counts[j] as number)) counts[j] = this.#pendingMaxActive;
     this.#pendingStarts = 0;
@@ -171,6 +202,7 @@ export class Metrics implements Disposable {
 
   readonly #clear = (index: number): void => {
     this.#counts.fill(0, index * S.SLOTS, (index + 1) * S.SLOTS);
+    this.#cacheCounts?.clear(index);
   };
 
   /**
@@ -212,6 +244,17 @@ export class Metrics implements Disposable {
       this.#pendingStarts++;
       if (active > this.#pendingMaxActive) this.#pendingMaxActive = active;
     },
+    cacheFact: (slot, loadTime) => {
+      const now = this.#clock.now();
+      if (now >= this.#ring.end) this.#roll(now);
+      const counts = this.#cacheCounts as CacheCounters;
+      counts.count(this.#ring.current, slot);
+      if (loadTime !== undefined) counts.loadTime += loadTime;
+    },
+    setCache: (cache) => {
+      this.#cache = cache;
+      this.#cacheCounts ??= new CacheCounters(this.#ring.buckets);
+    },
     setBreaker: (breaker) => {
       this.#breaker = breaker;
     },
@@ -226,6 +269,7 @@ export class Metrics implements Disposable {
       if (this.#breaker === source) this.#breaker = undefined;
       if (this.#pool === source) this.#pool = undefined;
       if (this.#startsPool === source) this.#startsPool = undefined;
+      if (this.#cache === source) this.#cache = undefined;
     },
   };
 
@@ -250,21 +294,35 @@ export class Metrics implements Disposable {
     if (this.#pendingStarts !== 0) this.#countStarts();
     if (this.#startsPool !== undefined) this.#readStarts(this.#startsPool);
     this.#latency.roll(now);
+    const merged = this.#latency.merged();
     return buildSnapshot({
       name: this.name,
       group: this.group,
       window: this.window,
       latencyWindow: this.latencyWindow,
       time: now,
+      span: this.#span(now),
       counts: this.#counts,
       totals: this.#totals,
       inFlight: this.#inFlight,
-      latency: this.#latency.merged(),
+      latency: merged,
+      boundaries: this.#boundaries,
+      cumulative: this.#latency.cumulative(merged),
       latencyCount: this.#latencyCount,
       latencySum: this.#latencySum,
       breaker: this.#breaker,
       pool: this.#pool,
+      cache: this.#cache,
+      cacheCounts: this.#cacheCounts,
     });
+  }
+
+  // The window's full buckets plus the current one so far; with one bucket, the whole window
+  // (a span of the current bucket alone would start near zero).
+  #span(now: number): number {
+    const ring = this.#ring;
+    if (ring.buckets === 1) return this.window;
+    return now - (ring.end - this.window);
   }
 
   /**
@@ -272,7 +330,12 @@ export class Metrics implements Disposable {
    * histogram per latency bucket used so far (none until a latency is recorded).
    */
   get byteLength(): number {
-    return this.#counts.byteLength + this.#totals.byteLength + this.#latency.byteLength;
+    return (
+      this.#counts.byteLength +
+      this.#totals.byteLength +
+      this.#latency.byteLength +
+      (this.#cacheCounts?.byteLength ?? 0)
+    );
   }
 
   /** Stops observing every source. Idempotent; recording or reading afterwards throws `DisposedError`. */
@@ -286,6 +349,8 @@ export class Metrics implements Disposable {
     this.#breaker = undefined;
     this.#pool = undefined;
     this.#startsPool = undefined;
+    this.#cache = undefined;
+    this.#outcomes?.clear();
   }
 
   [Symbol.dispose](): void {

@@ -1,6 +1,7 @@
+import { EventEmitter } from '@dyno/core';
 import { ManualClock } from '@dyno/core/testing';
 import { Metrics } from './metrics.js';
-import { FakeBreaker, FakePool, FakeRetry } from './test-support/fakes.js';
+import { FakeBreaker, FakeCache, FakePool, FakeRetry } from './test-support/fakes.js';
 
 const make = (clock = new ManualClock()) => new Metrics({ name: 'svc', clock });
 
@@ -14,6 +15,7 @@ describe('Metrics.observe', () => {
       state: 'closed',
       open: false,
       opened: 0,
+      totalOpened: 0,
     });
     breaker.moveTo('open');
     breaker.moveTo('half-open');
@@ -22,6 +24,7 @@ describe('Metrics.observe', () => {
       state: 'half-open',
       open: true,
       opened: 1,
+      totalOpened: 1,
     });
   });
 
@@ -72,12 +75,16 @@ describe('Metrics.observe', () => {
       executed: 2,
       rejected: 1,
       maxActive: 2,
+      totalExecuted: 2,
+      totalRejected: 1,
     });
     expect(m.snapshot().counts.success).toBe(0);
     expect(m.snapshot().counts.rejected).toBe(0);
     await clock.advance(20_000);
     // one task still runs, so the rolling max stays at its level
     expect(m.snapshot().pool).toMatchObject({ executed: 0, rejected: 0, maxActive: 1 });
+    // the totals since creation stay
+    expect(m.snapshot().pool).toMatchObject({ totalExecuted: 2, totalRejected: 1 });
   });
 
   it('does not listen to pool settlements unless asked for outcomes', () => {
@@ -222,6 +229,50 @@ describe('Metrics.observe', () => {
     expect(s.latency.count).toBe(3);
   });
 
+  it('counts what an observed cache did: hits, misses, stale serves, refreshes, loads, store errors', async () => {
+    const clock = new ManualClock();
+    const m = make(clock);
+    expect(m.snapshot().cache).toBeNull();
+    const bare = m.byteLength;
+    const cache = new FakeCache('users-cache');
+    const sub = m.observe(cache);
+    expect(m.byteLength).toBe(bare + 10 * 8 * 8 + 8 * 8);
+    cache.busy();
+    const counts = {
+      hits: 2,
+      misses: 1,
+      stale: 1,
+      refreshes: 1,
+      loads: { success: 1, failure: 1, timeout: 1 },
+      storeErrors: 1,
+    };
+    expect(m.snapshot().cache).toEqual({
+      name: 'users-cache',
+      ...counts,
+      totals: counts,
+      totalLoadTime: 100,
+    });
+    // nothing of the cache counts as a call
+    expect(m.snapshot().requests).toBe(0);
+    await clock.advance(10_000);
+    cache.miss.emit({ name: 'users-cache', key: 'z' });
+    const later = m.snapshot().cache;
+    expect(later).toMatchObject({ hits: 0, misses: 1, totals: { hits: 2, misses: 2 } });
+    sub.dispose();
+    expect(m.snapshot().cache).toBeNull();
+    expect(cache.hit.hasListeners).toBe(false);
+    expect(cache.error.hasListeners).toBe(false);
+  });
+
+  it('observes a cache with only onHit and onMiss', () => {
+    const m = make();
+    const hit = new EventEmitter<{ name: string }>();
+    const miss = new EventEmitter<{ name: string }>();
+    m.observe({ name: 'tiny', onHit: hit.event, onMiss: miss.event });
+    hit.emit({ name: 'tiny' });
+    expect(m.snapshot().cache).toMatchObject({ name: 'tiny', hits: 1, misses: 0, stale: 0 });
+  });
+
   it('counts retries of an observed retry', () => {
     const m = make();
     const retry = new FakeRetry();
@@ -232,6 +283,7 @@ describe('Metrics.observe', () => {
     sub.dispose();
     retry.retry.emit({ name: 'retry', attempt: 3, delay: 0 });
     expect(m.snapshot().retries).toBe(2);
+    expect(m.snapshot().totalRetries).toBe(2);
     expect(retry.retry.hasListeners).toBe(false);
   });
 
@@ -273,7 +325,7 @@ describe('Metrics.observe', () => {
   it('rejects what it cannot observe, and bad options', () => {
     const m = make();
     expect(() => m.observe({ name: 'x' } as never)).toThrow(
-      /^@dyno\/metrics: observe\(\) takes a breaker \(name, state, onStateChange\), a pool .* or a retry \(name, onRetry\); received an object$/,
+      /^@dyno\/metrics: observe\(\) takes a breaker \(name, state, onStateChange\), a pool .*, a retry \(name, onRetry\) or a cache \(name, onHit, onMiss\); received an object$/,
     );
     expect(() => m.observe(null as never)).toThrow(TypeError);
     expect(() => m.observe(new FakeRetry(), { outcomes: 1 } as never)).toThrow(

@@ -1,4 +1,5 @@
 import { type Disposable, type Event, format, is, toDisposable, validate } from '@dyno/core';
+import * as C from './internal/cache-counts.js';
 import {
   CIRCUIT_OPENED,
   FAILURE,
@@ -10,8 +11,11 @@ import {
   TIMEOUT,
 } from './internal/slots.js';
 
-/** The states of a `@dyno/breaker` circuit. */
-export type CircuitState = 'closed' | 'open' | 'half-open' | 'isolated';
+/**
+ * The states of a `@dyno/breaker` circuit. `disabled` is count-only mode: every call runs and
+ * outcomes still count, so it is not open.
+ */
+export type CircuitState = 'closed' | 'open' | 'half-open' | 'isolated' | 'disabled';
 
 /** What `observe` needs of a circuit breaker (a `@dyno/breaker` `CircuitBreaker` fits). */
 export interface ObservableBreaker {
@@ -59,8 +63,30 @@ export interface ObservableRetry {
   readonly onRetry: Event<{ readonly name: string; readonly attempt: number }>;
 }
 
+/**
+ * What `observe` needs of a cache (a `@dyno/cache` `Cache` fits): `onHit` and `onMiss`, and
+ * whichever of the others it has.
+ */
+export interface ObservableCache {
+  readonly name: string;
+  readonly onHit: Event<{ readonly name: string }>;
+  readonly onMiss: Event<{ readonly name: string }>;
+  readonly onStale?: Event<{ readonly name: string }>;
+  readonly onRefresh?: Event<{ readonly name: string }>;
+  readonly onLoad?: Event<{
+    readonly name: string;
+    readonly duration: number;
+    readonly outcome: string;
+  }>;
+  readonly onError?: Event<{ readonly name: string; readonly during: string }>;
+}
+
 /** Anything `Metrics.observe` accepts. */
-export type ObservableSource = ObservableBreaker | ObservablePool | ObservableRetry;
+export type ObservableSource =
+  | ObservableBreaker
+  | ObservablePool
+  | ObservableRetry
+  | ObservableCache;
 
 /** Options of `Metrics.observe`. */
 export interface ObserveOptions {
@@ -92,6 +118,10 @@ export interface Sink {
   setBreaker(breaker: ObservableBreaker): void;
   /** The pool whose gauges are shown; `readStarts`: its starts are read at `begin()`. */
   setPool(pool: ObservablePool, readStarts: boolean): void;
+  /** Counts one fact of an observed cache (`internal/cache-counts` slots); `loadTime` in ms. */
+  cacheFact(slot: number, loadTime?: number): void;
+  /** The cache whose facts are counted (its name is shown). */
+  setCache(cache: ObservableCache): void;
   /** Forgets `source` if it is the breaker or pool whose gauges are shown. */
   detach(source: object): void;
 }
@@ -153,12 +183,41 @@ export function bind(sink: Sink, source: unknown, options: ObserveOptions | unde
     }
     return release(subs, () => sink.detach(breaker));
   }
+  if (typeof source.onHit === 'function' && typeof source.onMiss === 'function') {
+    return bindCache(sink, source as unknown as ObservableCache);
+  }
   if (typeof source.onRetry === 'function') {
     const retry = source as unknown as ObservableRetry;
     subs.push(retry.onRetry(() => sink.count(RETRIES)));
     return release(subs, () => {});
   }
   return notObservable(source);
+}
+
+function bindCache(sink: Sink, cache: ObservableCache): Disposable {
+  sink.setCache(cache);
+  const subs: Disposable[] = [
+    cache.onHit(() => sink.cacheFact(C.HIT)),
+    cache.onMiss(() => sink.cacheFact(C.MISS)),
+  ];
+  if (cache.onStale) subs.push(cache.onStale(() => sink.cacheFact(C.STALE)));
+  if (cache.onRefresh) subs.push(cache.onRefresh(() => sink.cacheFact(C.REFRESH)));
+  if (cache.onLoad) {
+    subs.push(
+      cache.onLoad((e) => {
+        const slot =
+          e.outcome === 'success'
+            ? C.LOAD_SUCCESS
+            : e.outcome === 'timeout'
+              ? C.LOAD_TIMEOUT
+              : C.LOAD_FAILURE;
+        sink.cacheFact(slot, typeof e.duration === 'number' && e.duration >= 0 ? e.duration : 0);
+      }),
+    );
+  }
+  if (cache.onError)
+    subs.push(cache.onError((e) => e.during === 'store' && sink.cacheFact(C.STORE_ERROR)));
+  return release(subs, () => sink.detach(cache));
 }
 
 function release(subs: Disposable[], after: () => void): Disposable {
@@ -170,6 +229,6 @@ function release(subs: Disposable[], after: () => void): Disposable {
 
 function notObservable(source: unknown): never {
   throw new TypeError(
-    `@dyno/metrics: observe() takes a breaker (name, state, onStateChange), a pool (name, active, queued, onStart, onReject, onSettle) or a retry (name, onRetry); received ${format(source)}`,
+    `@dyno/metrics: observe() takes a breaker (name, state, onStateChange), a pool (name, active, queued, onStart, onReject, onSettle), a retry (name, onRetry) or a cache (name, onHit, onMiss); received ${format(source)}`,
   );
 }

@@ -1,5 +1,6 @@
 import { type Clock, is, type Rules, systemClock } from '@dyno/core';
 import type { HistogramOptions } from '@dyno/stats';
+import { BOUNDARIES } from './internal/checks.js';
 
 /** Options of `Metrics`. */
 export interface MetricsOptions {
@@ -46,7 +47,21 @@ export interface MetricsOptions {
    * @default {} (the histogram's own defaults: about 1 µs to 4.7 h, 0.78 % precision, 17 KiB)
    */
   readonly histogram?: HistogramOptions;
+  /**
+   * The upper bounds (ms, ascending) of the cumulative latency buckets since creation that the
+   * Prometheus histogram (`le`, in seconds) and the OpenTelemetry bucket advice use. They are
+   * filled from the log-linear histograms as the latency window rolls, so recording pays
+   * nothing for them; a latency within the histogram's precision (0.78 %) of a bound may count
+   * on its other side.
+   * @default DEFAULT_LATENCY_BOUNDARIES (1 ms to 10 s, 16 bounds)
+   */
+  readonly latencyBoundaries?: readonly number[];
 }
+
+/** The default `latencyBoundaries`, in ms: the OpenTelemetry HTTP duration advice, plus 1 and 2.5 ms. */
+export const DEFAULT_LATENCY_BOUNDARIES: readonly number[] = Object.freeze([
+  1, 2.5, 5, 10, 25, 50, 75, 100, 250, 500, 750, 1000, 2500, 5000, 7500, 10_000,
+]);
 
 /** The defaults of `Metrics` (`name` is made per instance when not given). */
 export const DEFAULT_METRICS_OPTIONS: Readonly<Required<Omit<MetricsOptions, 'name'>>> =
@@ -58,6 +73,7 @@ export const DEFAULT_METRICS_OPTIONS: Readonly<Required<Omit<MetricsOptions, 'na
     latencyWindow: 60_000,
     latencyBuckets: 6,
     histogram: Object.freeze({}),
+    latencyBoundaries: DEFAULT_LATENCY_BOUNDARIES,
   });
 
 /** The validation rules of `MetricsOptions`. */
@@ -70,10 +86,11 @@ export const METRICS_RULES: Rules<MetricsOptions> = {
   latencyWindow: is.duration(1),
   latencyBuckets: is.integer(1, 1000),
   histogram: is.object,
+  latencyBoundaries: BOUNDARIES,
 };
 
 /** What to do when a `MetricsRegistry` is asked for a new name while full. */
-export type WhenFull = 'throw' | 'evict-idle';
+export type WhenFull = 'throw' | 'evict-idle' | 'overflow';
 
 /** Options of `MetricsRegistry`. */
 export interface MetricsRegistryOptions {
@@ -87,10 +104,18 @@ export interface MetricsRegistryOptions {
    * When full: `'throw'` raises `MetricsLimitError` and keeps every existing entry;
    * `'evict-idle'` drops the entry that has recorded nothing for the longest time (it is not
    * disposed: whoever holds it may keep using it, it is just no longer exported) and emits
-   * `onEvict`.
+   * `onEvict`; `'overflow'` hands every new name one shared entry named `overflowName`, so
+   * its calls are still counted, together (what OpenTelemetry SDKs do past their cardinality
+   * limit). Every name refused, evicted or sent to the overflow entry counts in `dropped`,
+   * which the Prometheus exporter writes as `dyno_names_dropped_total`.
    * @default 'throw'
    */
   readonly whenFull?: WhenFull;
+  /**
+   * The name of the shared entry of `whenFull: 'overflow'` (one more than `maxSize`).
+   * @default 'dyno.overflow'
+   */
+  readonly overflowName?: string;
   /**
    * Options for every `Metrics` the registry makes (all but `name`), validated at construction.
    * @default {}
@@ -103,5 +128,6 @@ export const DEFAULT_METRICS_REGISTRY_OPTIONS: Readonly<Required<MetricsRegistry
   Object.freeze({
     maxSize: 1000,
     whenFull: 'throw',
+    overflowName: 'dyno.overflow',
     metrics: Object.freeze({}),
   });

@@ -1,8 +1,17 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { is, type Rule, resolveOptions } from '@dyno/core';
-import type { OutcomeCounts } from './outcome.js';
-import { LATENCY_PERCENTILES, type MetricsSnapshot, type PercentileKey } from './snapshot.js';
+import {
+  Exposition,
+  type ExpositionFormat,
+  escapeLabelValue,
+  negotiate,
+} from './internal/exposition.js';
+import { type Authorize, guarded } from './internal/guard.js';
+import { addFleetFamilies, addRollingFamilies } from './internal/prometheus-families.js';
+import type { MetricsSnapshot } from './snapshot.js';
 import { entriesOf, type MetricsSource } from './source.js';
+
+export type { Authorize, ExpositionFormat };
 
 /** Options of `prometheusText` and `prometheusHandler`. */
 export interface PrometheusOptions {
@@ -16,67 +25,72 @@ export interface PrometheusOptions {
    * @default {}
    */
   readonly labels?: Readonly<Record<string, string>>;
+  /**
+   * Also write the rolling-window figures of the Hystrix stream: `window_calls`,
+   * `in_flight_max`, `error_percentage`, `request_rate`, `window_retries` (gauges) and
+   * `window_latency_seconds` (a summary of the latency window). They describe one instance
+   * and cannot be summed or averaged across instances; rates and ratios belong in PromQL over
+   * the counters and the histogram.
+   * @default false
+   */
+  readonly rolling?: boolean;
+  /**
+   * The format of `prometheusText` and `renderPrometheus`: the text format 0.0.4 or
+   * OpenMetrics 1.0. `prometheusHandler` answers what the scrape's `Accept` header asks for and
+   * uses this only when the header names neither.
+   * @default 'text'
+   */
+  readonly format?: ExpositionFormat;
+  /**
+   * `prometheusHandler` only: decides whether a request may scrape (true: served, false:
+   * `403`, a throw or rejection: `500`); may be async. Without it every request is served:
+   * mount the handler where only the scraper can reach it.
+   * @default undefined
+   */
+  readonly authorize?: Authorize;
 }
 
 /** The defaults of the Prometheus exporter. */
-export const DEFAULT_PROMETHEUS_OPTIONS: Readonly<Required<PrometheusOptions>> = Object.freeze({
+export const DEFAULT_PROMETHEUS_OPTIONS = Object.freeze({
   prefix: 'dyno_',
-  labels: Object.freeze({}),
-});
+  labels: Object.freeze({}) as Readonly<Record<string, string>>,
+  rolling: false,
+  format: 'text' as ExpositionFormat,
+  authorize: undefined as Authorize | undefined,
+}) satisfies PrometheusOptions;
+
+type Resolved = typeof DEFAULT_PROMETHEUS_OPTIONS;
 
 /** The content type of the text exposition format 0.0.4. */
 export const PROMETHEUS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
+
+/** The content type of OpenMetrics 1.0 text. */
+export const OPENMETRICS_CONTENT_TYPE =
+  'application/openmetrics-text; version=1.0.0; charset=utf-8';
 
 const pattern = (expected: string, re: RegExp): Rule => ({
   expected,
   test: (v) => (typeof v !== 'string' ? 'type' : re.test(v) ? undefined : 'range'),
 });
 const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
-const RESERVED = new Set(['name', 'outcome', 'quantile', 'pool']);
+const RESERVED = new Set(['name', 'outcome', 'quantile', 'pool', 'le', 'state', 'cache']);
 const RULES = {
   prefix: pattern(
     'a metric name prefix matching [a-zA-Z_:][a-zA-Z0-9_:]*',
     /^[a-zA-Z_:][a-zA-Z0-9_:]*$/,
   ),
   labels: is.object,
+  rolling: is.boolean,
+  format: is.oneOf('text', 'openmetrics'),
+  authorize: is.function,
 };
 
-const OUTCOME_LABELS: readonly [keyof OutcomeCounts, string][] = [
-  ['success', 'success'],
-  ['failure', 'failure'],
-  ['timeout', 'timeout'],
-  ['shortCircuited', 'short-circuited'],
-  ['rejected', 'rejected'],
-  ['fallbackSuccess', 'fallback-success'],
-  ['fallbackFailure', 'fallback-failure'],
-];
-
-/** Escapes a label value: backslash, double quote and line feed. */
-export function escapeLabelValue(value: string): string {
-  return value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
-}
-
-const escapeHelp = (text: string): string => text.replace(/\\/g, '\\\\').replace(/\n/g, '\\n');
-
-const num = (v: number | null): string => {
-  if (v === null || Number.isNaN(v)) return 'NaN';
-  if (v === Number.POSITIVE_INFINITY) return '+Inf';
-  if (v === Number.NEGATIVE_INFINITY) return '-Inf';
-  return String(v);
-};
-
-interface Family {
-  readonly help: string;
-  readonly type: 'counter' | 'gauge' | 'summary';
-  readonly samples: string[];
-}
-
-function resolve(options: PrometheusOptions | undefined): Required<PrometheusOptions> {
+function resolve(options: PrometheusOptions | undefined): Resolved {
   const o = resolveOptions('@dyno/metrics', options, RULES, DEFAULT_PROMETHEUS_OPTIONS);
   for (const [key, value] of Object.entries(o.labels)) {
     if (!LABEL_NAME.test(key) || key.startsWith('__') || RESERVED.has(key)) {
       throw new RangeError(
-        `@dyno/metrics: option \`labels\` has an invalid or reserved label name ${JSON.stringify(key)} (must match [a-zA-Z_][a-zA-Z0-9_]*, not start with __, and not be name, outcome, quantile or pool)`,
+        `@dyno/metrics: option \`labels\` has an invalid or reserved label name ${JSON.stringify(key)} (must match [a-zA-Z_][a-zA-Z0-9_]*, not start with __, and not be name, outcome, quantile, pool, le, state or cache)`,
       );
     }
     if (typeof value !== 'string') {
@@ -89,127 +103,97 @@ function resolve(options: PrometheusOptions | undefined): Required<PrometheusOpt
 }
 
 /**
- * Renders snapshots in the Prometheus text exposition format 0.0.4: outcome totals as a
- * counter, rolling figures and pool gauges as gauges, and latency as a summary in seconds whose
- * quantiles cover the latency window while `_sum` and `_count` run since creation.
+ * Renders snapshots in the text exposition format 0.0.4 (or OpenMetrics, option `format`):
+ * counters since creation (`calls_total` by outcome, `retries_total`, `circuit_opened_total`,
+ * `pool_started_total`, `pool_rejected_total`), gauges of now (`in_flight`, `circuit_open`,
+ * `circuit_state`, `pool_*`) and latency as a histogram in seconds since creation
+ * (`latency_seconds_bucket{le}`, `_sum`, `_count`), all of which a fleet can aggregate. The
+ * rolling-window figures come only with `rolling: true`.
  */
 export function renderPrometheus(
   snapshots: readonly MetricsSnapshot[],
   options?: PrometheusOptions,
 ): string {
-  const { prefix, labels } = resolve(options);
-  const common = Object.entries(labels)
+  return render(snapshots, resolve(options));
+}
+
+function render(
+  snapshots: readonly MetricsSnapshot[],
+  o: Resolved,
+  format = o.format,
+  dropped?: number,
+): string {
+  const common = Object.entries(o.labels)
     .map(([k, v]) => `,${k}="${escapeLabelValue(v)}"`)
     .join('');
-  const families = new Map<string, Family>();
-  const add = (metric: string, type: Family['type'], help: string, sample: string): void => {
-    let family = families.get(metric);
-    if (family === undefined) {
-      family = { help, type, samples: [] };
-      families.set(metric, family);
-    }
-    family.samples.push(sample);
-  };
+  const out = new Exposition();
   const seen = new Set<string>();
   for (const s of snapshots) {
     if (seen.has(s.name)) continue;
     seen.add(s.name);
     const l = `name="${escapeLabelValue(s.name)}"${common}`;
-    const calls = `${prefix}calls_total`;
-    for (const [key, outcome] of OUTCOME_LABELS) {
-      add(
-        calls,
-        'counter',
-        'Calls by outcome since start.',
-        `${calls}{${l},outcome="${outcome}"} ${num(s.totals[key])}`,
-      );
-    }
-    const windowCalls = `${prefix}window_calls`;
-    for (const [key, outcome] of OUTCOME_LABELS) {
-      add(
-        windowCalls,
-        'gauge',
-        'Calls by outcome over the rolling window.',
-        `${windowCalls}{${l},outcome="${outcome}"} ${num(s.counts[key])}`,
-      );
-    }
-    const gauge = (metric: string, help: string, value: number, extra = ''): void =>
-      add(prefix + metric, 'gauge', help, `${prefix}${metric}{${l}${extra}} ${num(value)}`);
-    gauge('in_flight', 'Calls in flight.', s.inFlight);
-    gauge('in_flight_max', 'Most calls in flight at once over the rolling window.', s.maxInFlight);
-    gauge(
-      'error_percentage',
-      'Failed, timed-out, short-circuited and rejected calls as a percentage of requests over the rolling window.',
-      s.errorPercentage,
+    addFleetFamilies(out, o.prefix, s, l);
+    if (o.rolling) addRollingFamilies(out, o.prefix, s, l);
+  }
+  if (dropped !== undefined) {
+    const metric = `${o.prefix}names_dropped_total`;
+    const labels = common === '' ? '' : `{${common.slice(1)}}`;
+    out.add(
+      metric,
+      'counter',
+      'New names that got no entry of their own in the registry (refused, evicted or counted in the overflow entry).',
+      `${metric}${labels} ${dropped}`,
     );
-    gauge('request_rate', 'Requests per second over the rolling window.', s.requestRate);
-    gauge('window_retries', 'Retries over the rolling window.', s.retries);
-    if (s.circuit !== null)
-      gauge(
-        'circuit_open',
-        'Whether the circuit is open (1) or closed (0).',
-        s.circuit.open ? 1 : 0,
-      );
-    if (s.pool !== null) {
-      const pool = `,pool="${escapeLabelValue(s.pool.name)}"`;
-      gauge('pool_active', 'Tasks running in the pool.', s.pool.active, pool);
-      gauge('pool_queued', 'Tasks waiting in the pool queue.', s.pool.queued, pool);
-      gauge('pool_concurrency', 'The pool concurrency limit.', s.pool.concurrency, pool);
-      gauge(
-        'pool_abandoned',
-        'Timed-out tasks given back their slot that still run (they ignored their signal).',
-        s.pool.abandoned,
-        pool,
-      );
-    }
-    const latency = `${prefix}latency_seconds`;
-    const help =
-      'Call latency in seconds: quantiles over the latency window, sum and count since start.';
-    for (const p of LATENCY_PERCENTILES) {
-      const value = s.latency.percentiles[String(p) as PercentileKey];
-      add(
-        latency,
-        'summary',
-        help,
-        `${latency}{${l},quantile="${p / 100}"} ${num(value === null ? null : value / 1000)}`,
-      );
-    }
-    add(latency, 'summary', help, `${latency}_sum{${l}} ${num(s.latency.totalSum / 1000)}`);
-    add(latency, 'summary', help, `${latency}_count{${l}} ${num(s.latency.totalCount)}`);
   }
-  let out = '';
-  for (const [metric, family] of families) {
-    out += `# HELP ${metric} ${escapeHelp(family.help)}\n# TYPE ${metric} ${family.type}\n`;
-    out += `${family.samples.join('\n')}\n`;
-  }
-  return out;
+  return seen.size === 0 && dropped === undefined && format === 'text' ? '' : out.render(format);
 }
 
-/** Renders every live `Metrics` of `source` in the text exposition format 0.0.4. */
+// A source that bounds its names (a `MetricsRegistry`) says how many it dropped.
+const droppedOf = (source: unknown): number | undefined => {
+  const dropped = (source as { dropped?: unknown }).dropped;
+  return typeof dropped === 'number' ? dropped : undefined;
+};
+
+/**
+ * Renders every live `Metrics` of `source` (see `renderPrometheus`), and for a registry
+ * `names_dropped_total`: the new names its `maxSize` kept from an entry of their own.
+ */
 export function prometheusText(source: MetricsSource, options?: PrometheusOptions): string {
-  resolve(options);
-  return renderPrometheus(
+  const o = resolve(options);
+  return render(
     entriesOf('the Prometheus source', source)().map((m) => m.snapshot()),
-    options,
+    o,
+    o.format,
+    droppedOf(source),
   );
 }
 
 /**
- * A Node `http` request handler answering a Prometheus scrape with the text format 0.0.4:
+ * A Node `http` request handler answering a Prometheus scrape: OpenMetrics 1.0 when the
+ * `Accept` header prefers it (as Prometheus asks), the text format 0.0.4 otherwise, after the
+ * `authorize` hook when given:
  * `createServer((req, res) => req.url === '/metrics' ? scrape(req, res) : ...)`.
  */
 export function prometheusHandler(
   source: MetricsSource,
   options?: PrometheusOptions,
 ): (request: IncomingMessage, response: ServerResponse) => void {
-  resolve(options);
+  const o = resolve(options);
   const entries = entriesOf('the Prometheus source', source);
-  return (_request, response) => {
-    const body = renderPrometheus(
-      entries().map((m) => m.snapshot()),
-      options,
-    );
-    response.writeHead(200, { 'Content-Type': PROMETHEUS_CONTENT_TYPE });
-    response.end(body);
-  };
+  return (request, response) =>
+    guarded(o.authorize, request, response, () => {
+      const format = negotiate(request.headers.accept, o.format);
+      const body = render(
+        entries().map((m) => m.snapshot()),
+        o,
+        format,
+        droppedOf(source),
+      );
+      response.writeHead(200, {
+        'Content-Type':
+          format === 'openmetrics' ? OPENMETRICS_CONTENT_TYPE : PROMETHEUS_CONTENT_TYPE,
+        Vary: 'Accept',
+      });
+      response.end(body);
+    });
 }

@@ -35,9 +35,10 @@ describe('MetricsRegistry', () => {
     expect((error as MetricsLimitError).source).toBe('c');
     expect((error as MetricsLimitError).maxSize).toBe(2);
     expect((error as Error).message).toBe(
-      '@dyno/metrics: the registry holds its maximum of 2 names; cannot add "c" (raise `maxSize` or use `whenFull: \'evict-idle\'`)',
+      "@dyno/metrics: the registry holds its maximum of 2 names; cannot add \"c\" (raise `maxSize` or use `whenFull: 'evict-idle'` or `'overflow'`)",
     );
     expect(registry.names()).toEqual(['a', 'b']);
+    expect(registry.dropped).toBe(1);
     expect(registry.get('a')).toBeDefined();
   });
 
@@ -58,9 +59,39 @@ describe('MetricsRegistry', () => {
     registry.get('c');
     expect(evicted).toEqual(['b']);
     expect(registry.names()).toEqual(['a', 'c']);
+    expect(registry.dropped).toBe(1);
     // the evicted instance is not disposed: its holder may keep recording
     b.record('success');
     expect(b.disposed).toBe(false);
+  });
+
+  it("counts every new name past the bound in one shared entry with whenFull: 'overflow'", () => {
+    const registry = new MetricsRegistry({
+      maxSize: 2,
+      whenFull: 'overflow',
+      metrics: { clock: new ManualClock() },
+    });
+    const added: string[] = [];
+    registry.onAdd((e) => added.push(`${e.name}:${e.metrics.name}`));
+    registry.get('a').record('success');
+    registry.get('b');
+    const c = registry.get('tenant-c');
+    const d = registry.get('tenant-d');
+    expect(c).toBe(d);
+    expect(c.name).toBe('dyno.overflow');
+    c.record('failure');
+    d.record('failure');
+    expect(registry.has('tenant-c')).toBe(false);
+    expect(registry.size).toBe(2);
+    expect(registry.dropped).toBe(2);
+    expect(added).toEqual(['a:a', 'b:b', 'dyno.overflow:dyno.overflow']);
+    expect([...registry].map((m) => m.name)).toEqual(['a', 'b', 'dyno.overflow']);
+    expect(registry.snapshot().at(-1)?.counts.failure).toBe(2);
+    const named = new MetricsRegistry({ maxSize: 1, whenFull: 'overflow', overflowName: 'other' });
+    named.get('x');
+    expect(named.get('y').name).toBe('other');
+    registry.dispose();
+    expect(c.disposed).toBe(true);
   });
 
   it('deletes a name and disposes its Metrics', () => {
@@ -91,7 +122,7 @@ describe('MetricsRegistry', () => {
     [
       { whenFull: 'drop' },
       RangeError,
-      'option `whenFull` must be one of "throw", "evict-idle"; received "drop"',
+      'option `whenFull` must be one of "throw", "evict-idle", "overflow"; received "drop"',
     ],
     [{ metrics: { window: -1 } }, RangeError, 'option `window`'],
     [{ metrics: { name: 'x' } }, TypeError, '@dyno/metrics: option `metrics.name` is not allowed'],

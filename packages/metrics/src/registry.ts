@@ -1,6 +1,6 @@
 import { DisposedError, type Event, EventEmitter, is, resolveOptions } from '@dyno/core';
 import { MetricsLimitError } from './errors.js';
-import type { EvictEvent } from './events.js';
+import type { AddEvent, EvictEvent } from './events.js';
 import { Metrics } from './metrics.js';
 import {
   DEFAULT_METRICS_REGISTRY_OPTIONS,
@@ -12,7 +12,8 @@ import type { MetricsSnapshot } from './snapshot.js';
 const PKG = '@dyno/metrics';
 const RULES = {
   maxSize: is.integer(1, 1_000_000),
-  whenFull: is.oneOf('throw', 'evict-idle'),
+  whenFull: is.oneOf('throw', 'evict-idle', 'overflow'),
+  overflowName: is.string,
   metrics: is.object,
 };
 
@@ -25,7 +26,11 @@ export class MetricsRegistry implements Iterable<Metrics> {
   readonly #maxSize: number;
   readonly #whenFull: MetricsRegistryOptions['whenFull'];
   readonly #defaults: Omit<MetricsOptions, 'name'>;
-  readonly #onEvict = new EventEmitter<EvictEvent>();
+  readonly #onEvict = new EventEmitter<EvictEvent>('@dyno/metrics onEvict');
+  readonly #onAdd = new EventEmitter<AddEvent>('@dyno/metrics onAdd');
+  readonly #overflowName: string;
+  #overflow: Metrics | undefined;
+  #dropped = 0;
   #disposed = false;
 
   constructor(options?: MetricsRegistryOptions) {
@@ -39,12 +44,26 @@ export class MetricsRegistry implements Iterable<Metrics> {
     new Metrics(o.metrics).dispose();
     this.#maxSize = o.maxSize;
     this.#whenFull = o.whenFull;
+    this.#overflowName = o.overflowName;
     this.#defaults = { ...o.metrics };
   }
 
   /** Emitted when `whenFull: 'evict-idle'` drops an entry to make room. */
   get onEvict(): Event<EvictEvent> {
     return this.#onEvict.event;
+  }
+
+  /** Emitted when a new entry is made (the overflow entry included), before `get` returns it. */
+  get onAdd(): Event<AddEvent> {
+    return this.#onAdd.event;
+  }
+
+  /**
+   * How many times a new name did not get an entry of its own since the registry was made:
+   * refused (`'throw'`), evicted (`'evict-idle'`) or sent to the overflow entry (`'overflow'`).
+   */
+  get dropped(): number {
+    return this.#dropped;
   }
 
   /**
@@ -56,15 +75,22 @@ export class MetricsRegistry implements Iterable<Metrics> {
     this.#checkLive();
     const existing = this.#entries.get(name);
     if (existing !== undefined) return existing;
+    if (this.#entries.size >= this.#maxSize && this.#whenFull !== 'evict-idle') {
+      this.#dropped++;
+      if (this.#whenFull === 'throw') throw new MetricsLimitError(name, this.#maxSize);
+      if (this.#overflow === undefined) {
+        this.#overflow = new Metrics({ ...this.#defaults, name: this.#overflowName });
+        this.#onAdd.emit({ name: this.#overflowName, metrics: this.#overflow });
+      }
+      return this.#overflow;
+    }
     const metrics = new Metrics({ ...this.#defaults, ...options, name });
     if (this.#entries.size >= this.#maxSize) {
-      if (this.#whenFull === 'throw') {
-        metrics.dispose();
-        throw new MetricsLimitError(name, this.#maxSize);
-      }
+      this.#dropped++;
       this.#evictIdlest();
     }
     this.#entries.set(name, metrics);
+    this.#onAdd.emit({ name, metrics });
     return metrics;
   }
 
@@ -82,7 +108,7 @@ export class MetricsRegistry implements Iterable<Metrics> {
     return true;
   }
 
-  /** How many names the registry holds. */
+  /** How many names the registry holds (the overflow entry not included). */
   get size(): number {
     return this.#entries.size;
   }
@@ -92,14 +118,17 @@ export class MetricsRegistry implements Iterable<Metrics> {
     return [...this.#entries.keys()];
   }
 
-  /** A snapshot of every entry, in creation order. */
+  /** A snapshot of every entry, in creation order (then the overflow entry). */
   snapshot(): MetricsSnapshot[] {
     this.#checkLive();
-    return [...this.#entries.values()].map((m) => m.snapshot());
+    return [...this].map((m) => m.snapshot());
   }
 
+  /** The entries in creation order, then the overflow entry when there is one. */
   [Symbol.iterator](): Iterator<Metrics> {
-    return this.#entries.values();
+    const overflow = this.#overflow;
+    if (overflow === undefined) return this.#entries.values();
+    return [...this.#entries.values(), overflow][Symbol.iterator]();
   }
 
   /** Disposes every entry and empties the registry. Idempotent; `get` afterwards throws. */
@@ -107,8 +136,11 @@ export class MetricsRegistry implements Iterable<Metrics> {
     if (this.#disposed) return;
     this.#disposed = true;
     for (const metrics of this.#entries.values()) metrics.dispose();
+    this.#overflow?.dispose();
+    this.#overflow = undefined;
     this.#entries.clear();
     this.#onEvict.clear();
+    this.#onAdd.clear();
   }
 
   [Symbol.dispose](): void {

@@ -18,16 +18,35 @@ export interface LatencySnapshot {
   /** Every latency recorded since creation: how many, and their sum (for Prometheus `_count`/`_sum`). */
   readonly totalCount: number;
   readonly totalSum: number;
+  /** The cumulative buckets of every latency since creation (a Prometheus histogram's `le`). */
+  readonly buckets: LatencyBuckets;
+}
+
+/** Latencies since creation at or below each bound: what Prometheus and OpenTelemetry export. */
+export interface LatencyBuckets {
+  /** The upper bounds in ms (`latencyBoundaries`), ascending. */
+  readonly le: readonly number[];
+  /**
+   * Cumulative counts: `counts[k]` latencies at or below `le[k]`, and one more entry, the
+   * count of all (`+Inf`, equal to `totalCount`).
+   */
+  readonly counts: readonly number[];
 }
 
 /** The circuit state of an observed breaker. */
 export interface CircuitSnapshot {
   readonly name: string;
   readonly state: string;
-  /** Every state but `closed` counts as open, as Hystrix's `isCircuitBreakerOpen` does. */
+  /**
+   * True while calls are refused or only probed: `open`, `half-open`, `isolated` and any state
+   * Dyno does not know (as Hystrix's `isCircuitBreakerOpen`). `closed` and `disabled`
+   * (count-only: every call runs) are not open.
+   */
   readonly open: boolean;
   /** How many times it opened within the counter window. */
   readonly opened: number;
+  /** How many times it opened since the `Metrics` was made. */
+  readonly totalOpened: number;
 }
 
 /** The gauges of an observed pool, and its counts over the counter window. */
@@ -47,8 +66,37 @@ export interface PoolSnapshot {
   readonly executed: number;
   /** Tasks the pool refused within the window. */
   readonly rejected: number;
+  /** Tasks started since the `Metrics` was made. */
+  readonly totalExecuted: number;
+  /** Tasks refused since the `Metrics` was made. */
+  readonly totalRejected: number;
   /** The most tasks active at once within the window. */
   readonly maxActive: number;
+}
+
+/** What an observed cache did, over the counter window or since the `Metrics` was made. */
+export interface CacheCounts {
+  /** Values served from the store, fresh or stale. */
+  readonly hits: number;
+  /** Reads that had to wait for a load. */
+  readonly misses: number;
+  /** Past-expiry values served (revalidating, stale-if-error, soft timeout). */
+  readonly stale: number;
+  /** Recomputes of a key that had a value (early, expired or forced). */
+  readonly refreshes: number;
+  /** Loader calls ended, by outcome. */
+  readonly loads: { readonly success: number; readonly failure: number; readonly timeout: number };
+  /** Store failures (read, write or lease). */
+  readonly storeErrors: number;
+}
+
+/** The facts of an observed cache (`@dyno/cache`'s events). */
+export interface CacheSnapshot extends CacheCounts {
+  readonly name: string;
+  /** The same facts since the `Metrics` was made. */
+  readonly totals: CacheCounts;
+  /** Loader time since the `Metrics` was made, ms. */
+  readonly totalLoadTime: number;
 }
 
 /** A plain-JSON picture of one `Metrics` at one instant. */
@@ -71,7 +119,11 @@ export interface MetricsSnapshot {
   readonly errors: number;
   /** 100 * errors / requests, 0 when there were no requests. */
   readonly errorPercentage: number;
-  /** Requests per second over the window. */
+  /**
+   * Requests per second over the span the window covers now: its full buckets plus the part of
+   * the current one elapsed so far (so a steady rate reads steady, with no sawtooth as the
+   * current bucket fills). With a single bucket, over the whole window.
+   */
   readonly requestRate: number;
   /** Calls between `begin()` and `end()` now. */
   readonly inFlight: number;
@@ -79,9 +131,13 @@ export interface MetricsSnapshot {
   readonly maxInFlight: number;
   /** Retries within the window, from an observed retry. */
   readonly retries: number;
+  /** Retries since creation. */
+  readonly totalRetries: number;
   readonly latency: LatencySnapshot;
   /** From the observed breaker, `null` when none is observed. */
   readonly circuit: CircuitSnapshot | null;
   /** From the observed pool, `null` when none is observed. */
   readonly pool: PoolSnapshot | null;
+  /** From the observed cache, `null` when none is observed. */
+  readonly cache: CacheSnapshot | null;
 }

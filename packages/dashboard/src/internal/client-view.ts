@@ -5,7 +5,7 @@
  */
 export const CLIENT_VIEW = String.raw`
 const HISTORY_MS = 120000;
-const STATES = { closed: 'Closed', open: 'Open', 'half-open': 'Half-open', isolated: 'Isolated' };
+const STATES = { closed: 'Closed', open: 'Open', 'half-open': 'Half-open', isolated: 'Isolated', disabled: 'Disabled' };
 const PERCENTILES = [['p50', '50'], ['p90', '90'], ['p99', '99'], ['p99.5', '99.5']];
 const integer = new Intl.NumberFormat(undefined, { maximumFractionDigits: 0 });
 const decimal = new Intl.NumberFormat(undefined, { maximumFractionDigits: 1 });
@@ -14,6 +14,13 @@ const n = (v) => (typeof v === 'number' && Number.isFinite(v) ? v : 0);
 const count = (v) => integer.format(n(v));
 const rate = (v) => (v >= 10 ? integer.format(v) : decimal.format(v)) + '/s';
 const ms = (v) => (v >= 1000 ? decimal.format(v / 1000) + ' s' : integer.format(v) + ' ms');
+// Whole percent from 10 % up (truncated, as Hystrix writes it), one decimal below, so a few
+// errors among many calls never read as 0 %.
+function percent(v) {
+  if (v === 0 || v >= 10) return integer.format(Math.floor(v));
+  return v < 0.1 ? '<0.1' : decimal.format(Math.floor(v * 10) / 10);
+}
+const span = (v) => (v >= 60000 && v % 60000 === 0 ? integer.format(v / 60000) + ' min' : decimal.format(v / 1000) + ' s');
 const setText = (el, text) => {
   if (el.textContent !== text) el.textContent = text;
 };
@@ -32,16 +39,19 @@ function stateOf(d) {
 function readCommand(d) {
   const windowMs = n(d.propertyValue_metricsRollingStatisticalWindowInMilliseconds) || 10000;
   const requests = n(d.requestCount);
+  // errorCount / requestCount is exact (errorPercentage is truncated to a whole percent)
+  const error = requests > 0 && typeof d.errorCount === 'number' ? (100 * n(d.errorCount)) / requests : n(d.errorPercentage);
   const latency = d.latencyExecute && typeof d.latencyExecute === 'object' ? d.latencyExecute : {};
   return {
     name: String(d.name),
     group: typeof d.group === 'string' ? d.group : '',
     hosts: n(d.reportingHosts) || 1,
     state: stateOf(d),
-    error: Math.max(0, Math.min(100, n(d.errorPercentage))),
+    error: Math.max(0, Math.min(100, error)),
     requests: requests,
     rate: requests / (windowMs / 1000),
     windowMs: windowMs,
+    latencyWindowMs: n(d.propertyValue_metricsRollingPercentileWindowInMilliseconds) || 60000,
     inFlight: n(d.currentConcurrentExecutionCount),
     counts: {
       success: n(d.rollingCountSuccess),
@@ -52,7 +62,7 @@ function readCommand(d) {
       fallback: n(d.rollingCountFallbackSuccess),
       fallbackFailed: n(d.rollingCountFallbackFailure),
     },
-    latency: PERCENTILES.map((p) => [p[0], n(latency[p[1]])]),
+    latency: [['mean', n(d.latencyExecute_mean)]].concat(PERCENTILES.map((p) => [p[0], n(latency[p[1]])])),
   };
 }
 
@@ -67,6 +77,8 @@ function readPool(d) {
     maxActive: n(d.rollingMaxActiveThreads),
     executed: n(d.rollingCountThreadsExecuted),
     queueLimit: queueLimit >= 2147483647 ? Infinity : queueLimit,
+    // a Dyno extra: null for a stream that does not carry it
+    abandoned: typeof d.dynoAbandonedCount === 'number' ? n(d.dynoAbandonedCount) : null,
   };
 }
 
@@ -126,7 +138,7 @@ function drawCircuit(c, maxRate, now) {
   setText(p.name, d.name);
   const meta = [d.group, d.inFlight > 0 ? count(d.inFlight) + ' in flight' : '', d.hosts > 1 ? d.hosts + ' hosts' : ''];
   setText(p.meta, meta.filter(Boolean).join(' · '));
-  const error = String(Math.round(d.error));
+  const error = percent(d.error);
   if (p.error.getAttribute('data-value') !== error) {
     p.error.setAttribute('data-value', error);
     p.error.textContent = error;
@@ -152,6 +164,8 @@ function drawCircuit(c, maxRate, now) {
   p.line.setAttribute('d', s.line);
   p.area.setAttribute('d', s.area);
   setText(p.peak, s.peak > 0 ? 'max ' + rate(s.peak) : '');
+  setText(p.countWindow, 'Last ' + span(d.windowMs));
+  setText(p.latencyWindow, 'Latency, last ' + span(d.latencyWindowMs));
   p.spark.setAttribute('aria-label', 'Request rate over the last 2 minutes: now ' + rate(d.rate) + ', highest ' + rate(s.peak));
 }
 
@@ -177,5 +191,8 @@ function drawPool(q) {
   setText(p.max, count(d.maxActive));
   setText(p.executed, count(d.executed));
   setText(p.limit, d.queueLimit === Infinity ? 'no queue limit' : 'queue limit ' + count(d.queueLimit));
+  p.abandonedFact.hidden = d.abandoned === null;
+  p.abandonedFact.classList.toggle('warn', d.abandoned !== null && d.abandoned > 0);
+  setText(p.abandoned, count(d.abandoned));
 }
 `;

@@ -122,6 +122,7 @@ main.stale .card { opacity: .55; }
 .card[data-state="open"] { border-left: 4px solid var(--open-line); padding-left: 11px; }
 .card[data-state="half-open"] { border-left: 4px solid var(--half-line); padding-left: 11px; }
 .card[data-state="isolated"] { border-left: 4px solid var(--iso-line); padding-left: 11px; }
+.card[data-state="disabled"] { border-left: 4px dashed var(--line); padding-left: 11px; }
 .card-head { display: flex; flex-wrap: wrap; align-items: flex-start; gap: 4px 10px; }
 .card-head h3 { flex: 1 1 9em; font-size: 15px; font-weight: 650; min-width: 0;
   overflow-wrap: anywhere; line-height: 1.35; }
@@ -135,6 +136,7 @@ main.stale .card { opacity: .55; }
 .badge[data-state="open"] { background: var(--open-bg); color: var(--open-ink); border-color: var(--open-line); }
 .badge[data-state="half-open"] { background: var(--half-bg); color: var(--half-ink); border-color: var(--half-line); }
 .badge[data-state="isolated"] { background: var(--iso-bg); color: var(--iso-ink); border-color: var(--iso-line); }
+.badge[data-state="disabled"] { background: transparent; color: var(--muted); border-style: dashed; border-color: var(--muted); }
 .badge[data-state="unknown"] { background: transparent; color: var(--muted); border-color: var(--line); }
 
 .vitals { display: grid; grid-template-columns: 56px auto minmax(90px, 1fr); gap: 10px;
@@ -160,7 +162,7 @@ main.stale .card { opacity: .55; }
   font-size: 11px; margin-top: 2px; white-space: nowrap; overflow: hidden; }
 
 .outcomes { display: grid; grid-template-columns: minmax(0, 1fr) minmax(0, 1.3fr) minmax(0, 1fr); gap: 6px 10px;
-  padding: 8px 0; border-top: 1px solid var(--line); }
+  padding: 4px 0 8px; }
 .outcomes div { display: flex; flex-direction: column-reverse; min-width: 0; }
 .outcomes dt { color: var(--muted); font-size: 11.5px; white-space: nowrap; overflow: hidden;
   text-overflow: ellipsis; }
@@ -172,8 +174,8 @@ main.stale .card { opacity: .55; }
 .o-rejected { --c: var(--rejected); } .o-timeout { --c: var(--timeout); }
 .o-failure { --c: var(--failure); } .o-fallback { --c: var(--fallback); }
 .o-active { --c: var(--active); } .o-queued { --c: var(--queued); }
-.latency { display: grid; grid-template-columns: repeat(4, minmax(0, 1fr)); gap: 10px;
-  padding-top: 8px; border-top: 1px solid var(--line); }
+.caption { color: var(--muted); font-size: 11px; padding-top: 6px; border-top: 1px solid var(--line); }
+.latency { display: grid; grid-template-columns: repeat(5, minmax(0, 1fr)); gap: 8px; padding-top: 4px; }
 .latency div { display: flex; flex-direction: column-reverse; }
 .latency dt { color: var(--muted); font-size: 11.5px; }
 .latency dd { font-size: 14px; font-weight: 600; white-space: nowrap; }
@@ -186,6 +188,7 @@ main.stale .card { opacity: .55; }
 .facts { display: flex; flex-wrap: wrap; gap: 0 12px; }
 .facts span { white-space: nowrap; }
 .facts b { color: var(--ink); font-weight: 600; }
+.facts .warn b { color: var(--failure); }
 
 footer { padding: 14px 24px 24px; color: var(--muted); font-size: 12.5px; }
 footer p { display: flex; flex-wrap: wrap; gap: 6px 18px; }

@@ -21,6 +21,7 @@ export class FakePool {
   readonly #start = new EventEmitter<{ name: string; active: number }>();
   readonly #reject = new EventEmitter<{ name: string; reason: string }>();
   readonly #settle = new EventEmitter<{ name: string; duration: number; outcome: string }>();
+  abandoned: number | undefined = undefined;
   readonly onStart = this.#start.event;
   readonly onReject = this.#reject.event;
   readonly onSettle = this.#settle.event;

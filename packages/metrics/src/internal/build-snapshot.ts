@@ -1,6 +1,12 @@
 import type { Histogram } from '@dyno/stats';
-import type { ObservableBreaker, ObservablePool } from '../observe.js';
-import { LATENCY_PERCENTILES, type MetricsSnapshot, type PercentileKey } from '../snapshot.js';
+import type { ObservableBreaker, ObservableCache, ObservablePool } from '../observe.js';
+import {
+  type CacheSnapshot,
+  LATENCY_PERCENTILES,
+  type MetricsSnapshot,
+  type PercentileKey,
+} from '../snapshot.js';
+import type { CacheCounters } from './cache-counts.js';
 import { outcomeCounts } from './checks.js';
 import * as S from './slots.js';
 
@@ -11,18 +17,28 @@ export interface SnapshotState {
   readonly window: number;
   readonly latencyWindow: number;
   readonly time: number;
+  /** The ms the counter window covers at `time`: its full buckets and the current one so far. */
+  readonly span: number;
   /** The counter buckets, `S.SLOTS` slots each. */
   readonly counts: Float64Array;
-  /** The outcome totals since creation. */
+  /** The counted slots' totals since creation. */
   readonly totals: Float64Array;
   readonly inFlight: number;
   /** The latency window merged (the shared scratch: read it before the next snapshot). */
   readonly latency: Histogram;
   readonly latencyCount: number;
   readonly latencySum: number;
+  /** `latencyBoundaries` and the cumulative counts at them (one more: all). */
+  readonly boundaries: readonly number[];
+  readonly cumulative: readonly number[];
   readonly breaker: ObservableBreaker | undefined;
   readonly pool: ObservablePool | undefined;
+  readonly cache: ObservableCache | undefined;
+  readonly cacheCounts: CacheCounters | undefined;
 }
+
+/** Whether calls are refused or only probed in `state` (an unknown state counts as open). */
+export const isOpen = (state: string): boolean => state !== 'closed' && state !== 'disabled';
 
 /**
  * The arithmetic of `Metrics.snapshot()`, kept apart so recording stays a few array writes:
@@ -60,16 +76,18 @@ export function buildSnapshot(state: SnapshotState): MetricsSnapshot {
     requests,
     errors,
     errorPercentage: requests === 0 ? 0 : (100 * errors) / requests,
-    requestRate: requests / (state.window / 1000),
+    requestRate: requests / (state.span / 1000),
     inFlight: state.inFlight,
     maxInFlight: sums[S.MAX_IN_FLIGHT] as number,
     retries: sums[S.RETRIES] as number,
+    totalRetries: state.totals[S.RETRIES] as number,
     latency: {
       count: h.count,
       mean: h.count === 0 ? null : h.mean,
       percentiles,
       totalCount: state.latencyCount,
       totalSum: state.latencySum,
+      buckets: { le: state.boundaries, counts: state.cumulative },
     },
     circuit:
       breaker === undefined
@@ -77,8 +95,9 @@ export function buildSnapshot(state: SnapshotState): MetricsSnapshot {
         : {
             name: breaker.name,
             state: breaker.state,
-            open: breaker.state !== 'closed',
+            open: isOpen(breaker.state),
             opened: sums[S.CIRCUIT_OPENED] as number,
+            totalOpened: state.totals[S.CIRCUIT_OPENED] as number,
           },
     pool:
       pool === undefined
@@ -92,7 +111,19 @@ export function buildSnapshot(state: SnapshotState): MetricsSnapshot {
             abandoned: typeof pool.abandoned === 'number' ? pool.abandoned : 0,
             executed: sums[S.POOL_STARTED] as number,
             rejected: sums[S.POOL_REJECTED] as number,
+            totalExecuted: state.totals[S.POOL_STARTED] as number,
+            totalRejected: state.totals[S.POOL_REJECTED] as number,
             maxActive: sums[S.MAX_POOL_ACTIVE] as number,
           },
+    cache: cacheSnapshot(state.cache, state.cacheCounts),
   };
+}
+
+function cacheSnapshot(
+  cache: ObservableCache | undefined,
+  counts: CacheCounters | undefined,
+): CacheSnapshot | null {
+  if (cache === undefined || counts === undefined) return null;
+  const { window, total } = counts.read();
+  return { name: cache.name, ...window, totals: total, totalLoadTime: counts.loadTime };
 }

@@ -1,3 +1,4 @@
+import type { Rule } from '@dyno/core';
 import type { OutcomeCounts } from '../outcome.js';
 import * as S from './slots.js';
 
@@ -37,3 +38,17 @@ export function checkDivisible(
     );
   }
 }
+
+/** The rule of `latencyBoundaries`: 1 to 100 ascending finite numbers above 0. */
+export const BOUNDARIES: Rule = Object.freeze({
+  expected: 'an array of 1 to 100 ascending finite numbers > 0 (ms)',
+  test(v: unknown) {
+    if (!Array.isArray(v)) return 'type';
+    if (v.some((x) => typeof x !== 'number')) return 'type';
+    const ok =
+      v.length >= 1 &&
+      v.length <= 100 &&
+      v.every((x: number, i) => Number.isFinite(x) && x > 0 && (i === 0 || x > v[i - 1]));
+    return ok ? undefined : 'range';
+  },
+});

@@ -32,10 +32,21 @@ export class RollingLatency {
   readonly #options: HistogramOptions;
   readonly #key: string;
   readonly #histograms: (Histogram | undefined)[];
+  readonly #boundaries: readonly number[];
+  // per interval of `#boundaries`, the latencies of the histograms the window has rolled past
+  readonly #folded: Float64Array;
   #current: Histogram | undefined;
 
-  constructor(buckets: number, width: number, options: HistogramOptions, now: number) {
+  constructor(
+    buckets: number,
+    width: number,
+    options: HistogramOptions,
+    boundaries: readonly number[],
+    now: number,
+  ) {
     this.#options = { ...options };
+    this.#boundaries = boundaries;
+    this.#folded = new Float64Array(boundaries.length + 1);
     this.#key = JSON.stringify(this.#options);
     scratchFor(this.#key, this.#options);
     this.ring = new BucketRing(buckets, width, now);
@@ -63,8 +74,26 @@ export class RollingLatency {
 
   readonly #clear = (index: number): void => {
     const h = this.#histograms[index];
-    if (h !== undefined && h.count > 0) h.reset();
+    if (h === undefined || h.count === 0) return;
+    // Kept per interval before it is forgotten: the buckets since creation need it.
+    h.addIntervalCounts(this.#boundaries, this.#folded);
+    h.reset();
   };
+
+  /**
+   * How many latencies since creation are at or below each boundary, and in all (the last
+   * entry): the folded intervals plus `merged`, the window's histograms merged by `merged()`.
+   */
+  cumulative(merged: Histogram): number[] {
+    const intervals = merged.addIntervalCounts(this.#boundaries, this.#folded.slice());
+    const out = new Array<number>(intervals.length);
+    let sum = 0;
+    for (let k = 0; k < intervals.length; k++) {
+      sum += intervals[k] as number;
+      out[k] = sum;
+    }
+    return out;
+  }
 
   /** The window's latencies merged into the shared scratch histogram (valid until the next read). */
   merged(): Histogram {
@@ -74,9 +103,9 @@ export class RollingLatency {
     return scratch;
   }
 
-  /** The bytes held by the histograms made so far. */
+  /** The bytes held by the histograms made so far and the folded intervals. */
   get byteLength(): number {
-    let bytes = 0;
+    let bytes = this.#folded.byteLength;
     for (const h of this.#histograms) if (h !== undefined) bytes += h.byteLength;
     return bytes;
   }

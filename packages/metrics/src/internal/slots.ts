@@ -13,6 +13,8 @@ export const POOL_STARTED = 7;
 export const POOL_REJECTED = 8;
 export const RETRIES = 9;
 export const CIRCUIT_OPENED = 10;
+/** Slots below this one count (and have totals since creation); the rest are gauge maxima. */
+export const COUNT_SLOTS = 11;
 // Gauge maxima: a bucket holds the largest value seen while it was current.
 export const MAX_IN_FLIGHT = 11;
 export const MAX_POOL_ACTIVE = 12;

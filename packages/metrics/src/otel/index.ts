@@ -1,9 +1,11 @@
 import { type Disposable, format, type Rule, resolveOptions, toDisposable } from '@dyno/core';
 // Type-only: this entry point never loads @opentelemetry/api; it calls the Meter it is given.
-import type { BatchObservableResult, Meter, Observable } from '@opentelemetry/api';
+import type { Attributes, BatchObservableResult, Meter, Observable } from '@opentelemetry/api';
+import { BOUNDARIES } from '../internal/checks.js';
 import type { Metrics } from '../metrics.js';
+import { DEFAULT_LATENCY_BOUNDARIES } from '../options.js';
 import { OUTCOMES, type OutcomeCounts } from '../outcome.js';
-import { LATENCY_PERCENTILES, type MetricsSnapshot, type PercentileKey } from '../snapshot.js';
+import { Carry, CIRCUIT_STATES } from './carry.js';
 
 /** Options of `registerOtelMetrics`. */
 export interface OtelMetricsOptions {
@@ -12,11 +14,18 @@ export interface OtelMetricsOptions {
    * @default 'dyno.'
    */
   readonly prefix?: string;
+  /**
+   * The explicit bucket boundaries advised for the `call.duration` histogram, in ms (as
+   * `latencyBoundaries`; the instrument is in seconds). A view configured in the SDK wins.
+   * @default DEFAULT_LATENCY_BOUNDARIES
+   */
+  readonly boundaries?: readonly number[];
 }
 
 /** The defaults of `registerOtelMetrics`. */
 export const DEFAULT_OTEL_METRICS_OPTIONS: Readonly<Required<OtelMetricsOptions>> = Object.freeze({
   prefix: 'dyno.',
+  boundaries: DEFAULT_LATENCY_BOUNDARIES,
 });
 
 const PREFIX: Rule = {
@@ -36,16 +45,22 @@ const KEYS: readonly (keyof OutcomeCounts)[] = [
 ];
 
 /**
- * Registers observable instruments for every `Metrics` of `source` on an OpenTelemetry `Meter`
- * (from `@opentelemetry/api`, an optional peer dependency). One batch callback takes one
- * snapshot per `Metrics` per collection. Instruments, with attributes `name` (and `outcome`,
- * `quantile`, `pool`):
- * - `dyno.calls` (counter): outcomes since creation;
- * - `dyno.in_flight` (up-down counter), `dyno.in_flight.max`, `dyno.error_percentage`,
- *   `dyno.request_rate` (gauges over the rolling window);
- * - `dyno.latency` (gauge, ms, per `quantile` from 0 to 1, over the latency window);
- * - `dyno.circuit.open` (gauge 0/1) and `dyno.pool.active`, `dyno.pool.queued`,
- *   `dyno.pool.abandoned` (up-down counters) for observed breakers and pools.
+ * Reports every `Metrics` of `source` to an OpenTelemetry `Meter` (from `@opentelemetry/api`,
+ * an optional peer dependency), in the semantic-conventions style: attributes `dyno.name`,
+ * `dyno.outcome`, `dyno.pool.name`, `dyno.circuit.state`; durations in seconds.
+ * - `dyno.call.duration` (histogram, s, with explicit bucket advice) and `dyno.calls`
+ *   (counter): every outcome as it is counted, through `Metrics.onOutcome`. A `Metrics` is
+ *   attached when registered, when a `MetricsRegistry` source adds it, or at the next
+ *   collection; outcomes counted before that are added to `dyno.calls` at once, but their
+ *   durations are not in the histogram.
+ * - `dyno.retries`, `dyno.circuit.opened`, `dyno.pool.rejected` (observable counters): a name
+ *   deleted and made again continues its series rather than restarting it.
+ * - `dyno.cache.requests` (`dyno.cache.result`: hit, miss), `dyno.cache.stale`,
+ *   `dyno.cache.refreshes`, `dyno.cache.loads` (`dyno.outcome`), `dyno.cache.store.errors`
+ *   (observable counters, same continuation) for an observed cache (`dyno.cache.name`).
+ * - `dyno.call.active`, `dyno.pool.active`, `dyno.pool.queued`, `dyno.pool.abandoned`,
+ *   `dyno.pool.limit` (observable up-down counters) and `dyno.circuit.state` (gauge: 1 for the
+ *   current state, 0 for the others), read at each collection.
  * Dispose the result to stop reporting.
  */
 export function registerOtelMetrics(
@@ -53,10 +68,10 @@ export function registerOtelMetrics(
   source: Metrics | Iterable<Metrics>,
   options?: OtelMetricsOptions,
 ): Disposable {
-  const { prefix } = resolveOptions(
+  const { prefix, boundaries } = resolveOptions(
     '@dyno/metrics',
     options,
-    { prefix: PREFIX },
+    { prefix: PREFIX, boundaries: BOUNDARIES },
     DEFAULT_OTEL_METRICS_OPTIONS,
   );
   if (
@@ -78,82 +93,172 @@ export function registerOtelMetrics(
       Symbol.iterator in source ? [...(source as Iterable<Metrics>)] : [source as Metrics];
     return list.filter((m) => !m.disposed);
   };
-  const calls = meter.createObservableCounter(`${prefix}calls`, {
-    description: 'Calls by outcome since start.',
+  const duration = meter.createHistogram(`${prefix}call.duration`, {
+    description: 'Duration of calls, by outcome.',
+    unit: 's',
+    advice: { explicitBucketBoundaries: boundaries.map((b) => b / 1000) },
+  });
+  const calls = meter.createCounter(`${prefix}calls`, {
+    description: 'Calls by outcome.',
     unit: '{call}',
   });
-  const inFlight = meter.createObservableUpDownCounter(`${prefix}in_flight`, {
-    description: 'Calls in flight.',
-    unit: '{call}',
+  const counter = (name: string, description: string, unit: string) =>
+    meter.createObservableCounter(`${prefix}${name}`, { description, unit });
+  const upDown = (name: string, description: string, unit: string) =>
+    meter.createObservableUpDownCounter(`${prefix}${name}`, { description, unit });
+  const retries = counter('retries', 'Retries, from an observed retry.', '{retry}');
+  const opened = counter('circuit.opened', 'How often the circuit opened.', '{opening}');
+  const rejected = counter('pool.rejected', 'Tasks the pool refused.', '{task}');
+  const active = upDown('call.active', 'Calls in flight.', '{call}');
+  const poolActive = upDown('pool.active', 'Tasks running in the pool.', '{task}');
+  const poolQueued = upDown('pool.queued', 'Tasks waiting in the pool queue.', '{task}');
+  const poolAbandoned = upDown(
+    'pool.abandoned',
+    'Timed-out tasks given back their slot that still run (they ignored their signal).',
+    '{task}',
+  );
+  const poolLimit = upDown('pool.limit', 'The pool concurrency limit.', '{task}');
+  const state = meter.createObservableGauge(`${prefix}circuit.state`, {
+    description: 'The circuit state: 1 for the current one, 0 for the others.',
   });
-  const inFlightMax = meter.createObservableGauge(`${prefix}in_flight.max`, {
-    description: 'Most calls in flight at once over the rolling window.',
-    unit: '{call}',
-  });
-  const errorPercentage = meter.createObservableGauge(`${prefix}error_percentage`, {
-    description: 'Errors as a percentage of requests over the rolling window.',
-    unit: '%',
-  });
-  const requestRate = meter.createObservableGauge(`${prefix}request_rate`, {
-    description: 'Requests per second over the rolling window.',
-    unit: '{request}/s',
-  });
-  const latency = meter.createObservableGauge(`${prefix}latency`, {
-    description: 'Call latency quantiles over the latency window.',
-    unit: 'ms',
-  });
-  const circuitOpen = meter.createObservableGauge(`${prefix}circuit.open`, {
-    description: 'Whether the circuit is open (1) or closed (0).',
-  });
-  const poolActive = meter.createObservableUpDownCounter(`${prefix}pool.active`, {
-    description: 'Tasks running in the pool.',
-    unit: '{task}',
-  });
-  const poolQueued = meter.createObservableUpDownCounter(`${prefix}pool.queued`, {
-    description: 'Tasks waiting in the pool queue.',
-    unit: '{task}',
-  });
-  const poolAbandoned = meter.createObservableUpDownCounter(`${prefix}pool.abandoned`, {
-    description:
-      'Timed-out tasks given back their slot that still run (they ignored their signal).',
-    unit: '{task}',
-  });
+  const cacheRequests = counter(
+    'cache.requests',
+    'Cache reads by result: hit (fresh or stale) or miss.',
+    '{request}',
+  );
+  const cacheStale = counter('cache.stale', 'Past-expiry values served by the cache.', '{value}');
+  const cacheRefreshes = counter(
+    'cache.refreshes',
+    'Recomputes of a cached key that had a value.',
+    '{refresh}',
+  );
+  const cacheLoads = counter('cache.loads', 'Cache loader calls ended, by outcome.', '{load}');
+  const cacheStoreErrors = counter('cache.store.errors', 'Cache store failures.', '{error}');
   const instruments: Observable[] = [
-    calls,
-    inFlight,
-    inFlightMax,
-    errorPercentage,
-    requestRate,
-    latency,
-    circuitOpen,
+    retries,
+    opened,
+    rejected,
+    active,
     poolActive,
     poolQueued,
     poolAbandoned,
+    poolLimit,
+    state,
+    cacheRequests,
+    cacheStale,
+    cacheRefreshes,
+    cacheLoads,
+    cacheStoreErrors,
   ];
 
-  const observe = (result: BatchObservableResult, s: MetricsSnapshot): void => {
-    const name = { name: s.name };
+  // Sync instruments: one listener per attached Metrics, attributes made once per outcome.
+  const attached = new Map<Metrics, Disposable>();
+  const attach = (m: Metrics): void => {
+    if (attached.has(m) || m.disposed) return;
+    const attributes: Attributes[] = OUTCOMES.map((outcome) => ({
+      'dyno.name': m.name,
+      'dyno.outcome': outcome,
+    }));
+    const totals = m.snapshot().totals;
     KEYS.forEach((key, i) => {
-      result.observe(calls, s.totals[key], { name: s.name, outcome: OUTCOMES[i] as string });
+      if (totals[key] > 0) calls.add(totals[key], attributes[i]);
     });
-    result.observe(inFlight, s.inFlight, name);
-    result.observe(inFlightMax, s.maxInFlight, name);
-    result.observe(errorPercentage, s.errorPercentage, name);
-    result.observe(requestRate, s.requestRate, name);
-    for (const p of LATENCY_PERCENTILES) {
-      const value = s.latency.percentiles[String(p) as PercentileKey];
-      if (value !== null) result.observe(latency, value, { name: s.name, quantile: p / 100 });
-    }
-    if (s.circuit !== null) result.observe(circuitOpen, s.circuit.open ? 1 : 0, name);
-    if (s.pool !== null) {
-      result.observe(poolActive, s.pool.active, { name: s.name, pool: s.pool.name });
-      result.observe(poolQueued, s.pool.queued, { name: s.name, pool: s.pool.name });
-      result.observe(poolAbandoned, s.pool.abandoned, { name: s.name, pool: s.pool.name });
+    const sub = m.onOutcome((e) => {
+      const a = attributes[OUTCOMES.indexOf(e.outcome)];
+      calls.add(1, a);
+      if (e.latency !== undefined) duration.record(e.latency / 1000, a);
+    });
+    attached.set(m, sub);
+  };
+  const prune = (): void => {
+    for (const [m, sub] of attached) {
+      if (!m.disposed) continue;
+      sub.dispose();
+      attached.delete(m);
     }
   };
+
+  const carry = new Carry();
   const callback = (result: BatchObservableResult): void => {
-    for (const metrics of entries()) observe(result, metrics.snapshot());
+    prune();
+    for (const m of entries()) {
+      attach(m);
+      const s = m.snapshot();
+      const name = { 'dyno.name': s.name };
+      const k = s.cache?.totals;
+      const now = [
+        s.totalRetries,
+        s.circuit?.totalOpened ?? 0,
+        s.pool?.totalRejected ?? 0,
+        k?.hits ?? 0,
+        k?.misses ?? 0,
+        k?.stale ?? 0,
+        k?.refreshes ?? 0,
+        k?.loads.success ?? 0,
+        k?.loads.failure ?? 0,
+        k?.loads.timeout ?? 0,
+        k?.storeErrors ?? 0,
+      ];
+      const [r, o, rj, hits, misses, stale, refreshes, ok, failed, timedOut, storeErrors] =
+        carry.continued(m, s.name, now) as [
+          number,
+          number,
+          number,
+          number,
+          number,
+          number,
+          number,
+          number,
+          number,
+          number,
+          number,
+        ];
+      const total = { retries: r, opened: o, rejected: rj };
+      result.observe(retries, total.retries, name);
+      result.observe(active, s.inFlight, name);
+      if (s.circuit !== null) {
+        result.observe(opened, total.opened, name);
+        const current = s.circuit.state;
+        const states = CIRCUIT_STATES.includes(current)
+          ? CIRCUIT_STATES
+          : [...CIRCUIT_STATES, current];
+        for (const each of states) {
+          result.observe(state, each === current ? 1 : 0, { ...name, 'dyno.circuit.state': each });
+        }
+      }
+      if (s.cache !== null) {
+        const cache = { ...name, 'dyno.cache.name': s.cache.name };
+        result.observe(cacheRequests, hits, { ...cache, 'dyno.cache.result': 'hit' });
+        result.observe(cacheRequests, misses, { ...cache, 'dyno.cache.result': 'miss' });
+        result.observe(cacheStale, stale as number, cache);
+        result.observe(cacheRefreshes, refreshes as number, cache);
+        result.observe(cacheLoads, ok, { ...cache, 'dyno.outcome': 'success' });
+        result.observe(cacheLoads, failed, { ...cache, 'dyno.outcome': 'failure' });
+        result.observe(cacheLoads, timedOut, { ...cache, 'dyno.outcome': 'timeout' });
+        result.observe(cacheStoreErrors, storeErrors as number, cache);
+      }
+      if (s.pool !== null) {
+        const pool = { ...name, 'dyno.pool.name': s.pool.name };
+        result.observe(rejected, total.rejected, pool);
+        result.observe(poolActive, s.pool.active, pool);
+        result.observe(poolQueued, s.pool.queued, pool);
+        result.observe(poolAbandoned, s.pool.abandoned, pool);
+        if (Number.isFinite(s.pool.concurrency))
+          result.observe(poolLimit, s.pool.concurrency, pool);
+      }
+    }
   };
   meter.addBatchObservableCallback(callback, instruments);
-  return toDisposable(() => meter.removeBatchObservableCallback(callback, instruments));
+  for (const m of entries()) attach(m);
+  const onAdd = (source as { onAdd?: unknown }).onAdd;
+  const added =
+    typeof onAdd === 'function'
+      ? (onAdd as (l: (e: { metrics: Metrics }) => void) => Disposable)((e) => attach(e.metrics))
+      : undefined;
+  return toDisposable(() => {
+    meter.removeBatchObservableCallback(callback, instruments);
+    added?.dispose();
+    for (const sub of attached.values()) sub.dispose();
+    attached.clear();
+  });
 }

@@ -66,3 +66,63 @@ export class FakeRetry {
   readonly onRetry = this.retry.event;
   constructor(readonly name = 'retry') {}
 }
+
+/** A cache shaped like @dyno/cache's (its events only), driven by hand. */
+export class FakeCache {
+  readonly hit = new EventEmitter<{ name: string; key: string; stale: boolean }>();
+  readonly miss = new EventEmitter<{ name: string; key: string }>();
+  readonly stale = new EventEmitter<{ name: string; key: string; reason: string; age: number }>();
+  readonly refresh = new EventEmitter<{ name: string; key: string; reason: string }>();
+  readonly load = new EventEmitter<{
+    name: string;
+    key: string;
+    duration: number;
+    outcome: string;
+    background: boolean;
+  }>();
+  readonly error = new EventEmitter<{
+    name: string;
+    key: string;
+    during: string;
+    error: unknown;
+  }>();
+  readonly onHit = this.hit.event;
+  readonly onMiss = this.miss.event;
+  readonly onStale = this.stale.event;
+  readonly onRefresh = this.refresh.event;
+  readonly onLoad = this.load.event;
+  readonly onError = this.error.event;
+  constructor(readonly name = 'cache') {}
+
+  /** One of each: a stale hit while refreshing, a miss with a load, a store error. */
+  busy(): void {
+    this.hit.emit({ name: this.name, key: 'a', stale: false });
+    this.hit.emit({ name: this.name, key: 'b', stale: true });
+    this.stale.emit({ name: this.name, key: 'b', reason: 'revalidate', age: 5 });
+    this.refresh.emit({ name: this.name, key: 'b', reason: 'early' });
+    this.miss.emit({ name: this.name, key: 'c' });
+    this.load.emit({
+      name: this.name,
+      key: 'c',
+      duration: 30,
+      outcome: 'success',
+      background: false,
+    });
+    this.load.emit({
+      name: this.name,
+      key: 'b',
+      duration: 20,
+      outcome: 'failure',
+      background: true,
+    });
+    this.load.emit({
+      name: this.name,
+      key: 'd',
+      duration: 50,
+      outcome: 'timeout',
+      background: false,
+    });
+    this.error.emit({ name: this.name, key: 'b', during: 'load', error: new Error('x') });
+    this.error.emit({ name: this.name, key: 'e', during: 'store', error: new Error('down') });
+  }
+}

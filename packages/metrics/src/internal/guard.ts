@@ -1,0 +1,50 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+
+/**
+ * Decides whether a request may read an exporter: true serves it, false answers `403`. It may
+ * be async (a token lookup). A throw or rejection answers `500` and serves nothing.
+ */
+export type Authorize = (request: IncomingMessage) => boolean | PromiseLike<boolean>;
+
+const refuse = (response: ServerResponse, status: 403 | 500): void => {
+  if (response.headersSent || response.writableEnded) return;
+  response.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8' });
+  response.end(status === 403 ? 'Forbidden\n' : 'Authorization failed\n');
+};
+
+/** Calls `serve` once `authorize` (when given) allows `request`; answers 403 or 500 otherwise. */
+export function guarded(
+  authorize: Authorize | undefined,
+  request: IncomingMessage,
+  response: ServerResponse,
+  serve: () => void,
+): void {
+  if (authorize === undefined) {
+    serve();
+    return;
+  }
+  let verdict: boolean | PromiseLike<boolean>;
+  try {
+    verdict = authorize(request);
+  } catch {
+    refuse(response, 500);
+    return;
+  }
+  if (verdict === true) {
+    serve();
+    return;
+  }
+  if (typeof verdict !== 'object' || verdict === null || typeof verdict.then !== 'function') {
+    refuse(response, 403);
+    return;
+  }
+  verdict.then(
+    (allowed) => {
+      // the client may have left while the verdict was pending
+      if (response.destroyed) return;
+      if (allowed === true) serve();
+      else refuse(response, 403);
+    },
+    () => refuse(response, 500),
+  );
+}
