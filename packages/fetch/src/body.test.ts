@@ -1,0 +1,109 @@
+import { ConstantBackoff } from '@dyno/retry';
+import { resilientFetch } from './resilient-fetch.js';
+import { faultServer, ok, status } from './test-support/server.js';
+
+let server: Awaited<ReturnType<typeof faultServer>>;
+beforeEach(async () => {
+  server = await faultServer();
+});
+afterEach(() => server.close());
+
+const quick = { backoff: new ConstantBackoff({ delay: 1 }) };
+
+function streamOf(...parts: string[]): ReadableStream<Uint8Array> {
+  const encoder = new TextEncoder();
+  return new ReadableStream({
+    pull(controller) {
+      const next = parts.shift();
+      if (next === undefined) controller.close();
+      else controller.enqueue(encoder.encode(next));
+    },
+  });
+}
+
+describe('resilientFetch: request bodies', () => {
+  it('buffers a streamed body within the limit and sends it again on a retry', async () => {
+    server.script('/put', status(503), ok('stored'));
+    const client = resilientFetch({ retry: { ...quick, retryAfter: false }, maxBufferedBody: 64 });
+    const response = await client(server.url('/put'), {
+      method: 'PUT',
+      body: streamOf('hello ', 'world'),
+      duplex: 'half',
+    } as RequestInit);
+    expect(response.status).toBe(200);
+    expect(server.hits('/put').map((h) => h.body)).toEqual(['hello world', 'hello world']);
+  });
+
+  it('sends a streamed body past the limit once, as it streams, and never retries it', async () => {
+    server.script('/put', status(503), ok('stored'));
+    const client = resilientFetch({ retry: quick, maxBufferedBody: 4 });
+    const response = await client(server.url('/put'), {
+      method: 'PUT',
+      body: streamOf('abc', 'def', 'ghi'),
+      duplex: 'half',
+    } as RequestInit);
+    expect(response.status).toBe(503);
+    await response.text();
+    expect(server.hits('/put').map((h) => h.body)).toEqual(['abcdefghi']);
+  });
+
+  it('sends an async iterable body, and strings, bytes and search params as they are', async () => {
+    const client = resilientFetch({ retry: quick });
+    async function* parts() {
+      yield 'it';
+      yield new TextEncoder().encode('er');
+    }
+    await (await client(server.url('/a'), { method: 'PUT', body: parts() as never })).text();
+    await (
+      await client(server.url('/a'), { method: 'PUT', body: new Uint8Array([104, 105]) })
+    ).text();
+    await (
+      await client(server.url('/a'), { method: 'PUT', body: new URLSearchParams({ q: '1' }) })
+    ).text();
+    expect(server.hits('/a').map((h) => h.body)).toEqual(['iter', 'hi', 'q=1']);
+  });
+
+  it('takes method, headers and body from a Request, and init overrides them', async () => {
+    server.script('/r', status(502), ok('fine'));
+    const client = resilientFetch({ retry: quick });
+    const request = new Request(server.url('/r'), {
+      method: 'PUT',
+      headers: { 'x-from': 'request' },
+      body: 'from the request',
+    });
+    const response = await client(request, { headers: { 'x-from': 'init' } });
+    expect(response.status).toBe(200);
+    const hits = server.hits('/r');
+    expect(hits.map((h) => [h.method, h.headers['x-from'], h.body])).toEqual([
+      ['PUT', 'init', 'from the request'],
+      ['PUT', 'init', 'from the request'],
+    ]);
+  });
+
+  it('accepts a URL object and passes unknown init fields to a user-supplied fetch', async () => {
+    const fetch = jest.fn(async () => new Response('mine'));
+    const dispatcher = { name: 'an undici Agent' };
+    const client = resilientFetch({ fetch });
+    const response = await client(new URL('http://example.test/path?q=1'), {
+      dispatcher,
+      redirect: 'manual',
+    } as unknown as RequestInit);
+    await expect(response.text()).resolves.toBe('mine');
+    const [url, init] = fetch.mock.calls[0] as unknown as [
+      string,
+      RequestInit & { dispatcher: unknown },
+    ];
+    expect(url).toBe('http://example.test/path?q=1');
+    expect(init).toMatchObject({ method: 'GET', redirect: 'manual', dispatcher });
+    expect(init.signal).toBeInstanceOf(AbortSignal);
+  });
+
+  it('rejects a URL that does not parse, as fetch does', async () => {
+    const client = resilientFetch();
+    const error = await client('not a url').catch((e: unknown) => e);
+    expect((error as Error).name).toBe('TypeError');
+    await expect(client('http://x.test/', 5 as never)).rejects.toThrow(
+      '@dyno/fetch: `init` must be an object; received 5',
+    );
+  });
+});

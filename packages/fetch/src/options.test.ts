@@ -1,0 +1,75 @@
+import { DisposedError } from '@dyno/core';
+import { ManualClock } from '@dyno/core/testing';
+import {
+  DEFAULT_FETCH_HEDGE_OPTIONS,
+  DEFAULT_FETCH_RETRY_OPTIONS,
+  DEFAULT_RESILIENT_FETCH_OPTIONS,
+} from './options.js';
+import { resilientFetch } from './resilient-fetch.js';
+
+describe('resilientFetch options', () => {
+  it('has frozen defaults', () => {
+    for (const d of [
+      DEFAULT_RESILIENT_FETCH_OPTIONS,
+      DEFAULT_FETCH_RETRY_OPTIONS,
+      DEFAULT_FETCH_HEDGE_OPTIONS,
+    ]) {
+      expect(Object.isFrozen(d)).toBe(true);
+    }
+    expect(DEFAULT_RESILIENT_FETCH_OPTIONS).toMatchObject({
+      timeout: 30_000,
+      attemptTimeout: 10_000,
+    });
+    expect(DEFAULT_FETCH_RETRY_OPTIONS.statuses).toEqual([408, 429, 500, 502, 503, 504]);
+    expect(resilientFetch().name).toMatch(/^fetch#\d+$/);
+  });
+
+  it.each([
+    [
+      { timeout: 0 },
+      RangeError,
+      'option `timeout` must be a duration in ms greater than 0 to 2147483647 or one of false; received 0',
+    ],
+    [{ timeout: true }, RangeError, 'option `timeout`'],
+    [{ timeout: '5' }, TypeError, 'option `timeout`'],
+    [{ attemptTimeout: Number.POSITIVE_INFINITY }, RangeError, 'option `attemptTimeout`'],
+    [{ retry: 3 }, TypeError, 'option `retry` must be an object or one of false; received 3'],
+    [
+      { retry: { attempts: 0 } },
+      RangeError,
+      'option `retry.attempts` must be an integer from 1 to 100; received 0',
+    ],
+    [{ retry: { statuses: [503, 600] } }, RangeError, 'option `retry.statuses`'],
+    [{ retry: { methods: 'GET' } }, TypeError, 'option `retry.methods`'],
+    [{ retry: { tries: 3 } }, TypeError, 'unknown option `retry.tries`'],
+    [{ hedge: { maxAttempts: 0 } }, RangeError, 'option `hedge.maxAttempts`'],
+    [{ hedge: { delay: -5 } }, RangeError, 'option `hedge.delay`'],
+    [{ breaker: true }, RangeError, 'option `breaker`'],
+    [{ breaker: 5 }, TypeError, 'option `breaker`'],
+    [{ fallback: 'x' }, TypeError, 'option `fallback` must be a function'],
+    [{ maxBufferedBody: -1 }, RangeError, 'option `maxBufferedBody`'],
+    [{ deadlineHeader: '' }, RangeError, 'option `deadlineHeader`'],
+    [{ metrics: {} }, TypeError, 'option `metrics` must be a MetricsRegistry or false'],
+    [{ maxOrigins: 0 }, RangeError, 'option `maxOrigins`'],
+    [{ fetch: 'fetch' }, TypeError, 'option `fetch` must be a function'],
+    [{ retries: 3 }, TypeError, 'unknown option `retries`'],
+  ])('rejects %j', (options, kind, message) => {
+    const build = () => resilientFetch(options as never);
+    expect(build).toThrow(kind);
+    expect(build).toThrow(message);
+    expect(build).toThrow(/^@dyno\/fetch: /);
+  });
+
+  it('passes breaker and hedge options on to the parts, which check them too', () => {
+    expect(() => resilientFetch({ breaker: { openDuration: -1 } })).toThrow(/@dyno\/breaker/);
+    expect(() => resilientFetch({ hedge: { delay: { percentile: 0 } } })).toThrow(/@dyno\/hedge/);
+  });
+
+  it('rejects calls after dispose', async () => {
+    const client = resilientFetch({ clock: new ManualClock() });
+    client.dispose();
+    client[Symbol.dispose]();
+    const error = await client('http://example.test/').catch((e: unknown) => e);
+    expect(DisposedError.isInstance(error)).toBe(true);
+  });
+});

@@ -1,0 +1,124 @@
+import { ManualClock } from '@dyno/core/testing';
+import { TimeoutError } from '@dyno/pool';
+import { ConstantBackoff } from '@dyno/retry';
+import { resilientFetch } from './resilient-fetch.js';
+import { faultServer, type Handler, hang, ok } from './test-support/server.js';
+
+let server: Awaited<ReturnType<typeof faultServer>>;
+beforeEach(async () => {
+  server = await faultServer();
+});
+afterEach(() => server.close());
+
+const quick = { backoff: new ConstantBackoff({ delay: 1 }) };
+
+describe('resilientFetch: timeouts', () => {
+  it('cuts an attempt whose headers are slow, and retries it', async () => {
+    const slowHeaders: Handler = (_req, res) => server.later(1_500, () => res.end('late'));
+    server.script('/slow', slowHeaders, ok('fast'));
+    const client = resilientFetch({ attemptTimeout: 50, retry: quick });
+    const started = Date.now();
+    const response = await client(server.url('/slow'));
+    await expect(response.text()).resolves.toBe('fast');
+    expect(Date.now() - started).toBeLessThan(1_000);
+    expect(client.stats()[0]).toMatchObject({ timeouts: 1, retries: 1 });
+  });
+
+  it('rejects with a TimeoutError at the total deadline when the server hangs', async () => {
+    server.script('/hang', hang);
+    const client = resilientFetch({ timeout: 80, attemptTimeout: false, name: 'api' });
+    const error = await client(server.url('/hang')).catch((e: unknown) => e);
+    expect(TimeoutError.isInstance(error)).toBe(true);
+    expect(error).toMatchObject({ code: 'DYNO_TIMEOUT', source: 'api', timeout: 80 });
+  });
+
+  it('rejects at the deadline even when fetch ignores its signal and never settles', async () => {
+    const clock = new ManualClock();
+    const fetch = jest.fn(() => new Promise<Response>(() => {}));
+    const client = resilientFetch({
+      clock,
+      fetch,
+      timeout: 1_000,
+      attemptTimeout: 300,
+      retry: { ...quick, attempts: 10 },
+    });
+    const call = client('http://example.test/x').catch((e: unknown) => e);
+    await clock.advance(300);
+    await clock.advance(1); // the backoff
+    expect(fetch).toHaveBeenCalledTimes(2);
+    await clock.advance(699); // attempts at 0, 301, 602 and 903; the deadline at 1 000
+    expect(fetch).toHaveBeenCalledTimes(4);
+    const error = await call;
+    expect(TimeoutError.isInstance(error)).toBe(true);
+    expect((error as TimeoutError).timeout).toBe(1_000);
+    expect(clock.pending).toBe(0);
+  });
+
+  it('bounds a slow body by the total deadline', async () => {
+    const slowBody: Handler = (_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      res.write('first part, ');
+      server.later(2_000, () => res.end('rest'));
+    };
+    server.script('/trickle', slowBody);
+    const client = resilientFetch({ timeout: 150 });
+    const response = await client(server.url('/trickle'));
+    expect(response.status).toBe(200);
+    const error = await response.text().catch((e: unknown) => e);
+    expect(TimeoutError.isInstance(error)).toBe(true);
+  });
+
+  it('leaves no timer once the body is read', async () => {
+    const clock = new ManualClock();
+    const client = resilientFetch({ clock });
+    const response = await client(server.url('/ok'));
+    expect(clock.pending).toBe(1); // the deadline still bounds the body
+    await response.text();
+    expect(clock.pending).toBe(0);
+  });
+
+  it('leaves no timer once the body is cancelled', async () => {
+    const clock = new ManualClock();
+    const client = resilientFetch({ clock });
+    const response = await client(server.url('/ok'));
+    await response.body?.cancel();
+    expect(clock.pending).toBe(0);
+  });
+
+  it('rejects with the caller’s reason when it aborts, without a fallback', async () => {
+    server.script('/hang', hang);
+    const fallback = jest.fn(() => new Response('no'));
+    const client = resilientFetch({ fallback });
+    const controller = new AbortController();
+    const call = client(server.url('/hang'), { signal: controller.signal });
+    await server.seen('/hang', 1);
+    const why = new Error('user left');
+    controller.abort(why);
+    await expect(call).rejects.toBe(why);
+    expect(fallback).not.toHaveBeenCalled();
+  });
+
+  it('rejects before sending when the signal has already aborted', async () => {
+    const fetch = jest.fn();
+    const client = resilientFetch({ fetch });
+    const why = new Error('too late');
+    await expect(client('http://example.test/', { signal: AbortSignal.abort(why) })).rejects.toBe(
+      why,
+    );
+    expect(fetch).not.toHaveBeenCalled();
+  });
+
+  it('answers a timeout with the fallback', async () => {
+    const clock = new ManualClock();
+    const client = resilientFetch({
+      clock,
+      fetch: () => new Promise(() => {}),
+      retry: false,
+      attemptTimeout: 100,
+      fallback: (error) => new Response(TimeoutError.isInstance(error) ? 'timed out' : 'other'),
+    });
+    const call = client('http://example.test/');
+    await clock.advance(100);
+    await expect((await call).text()).resolves.toBe('timed out');
+  });
+});
