@@ -1,0 +1,237 @@
+import { flushPromises, ManualClock } from '@dyno/core/testing';
+import { RateLimitedError } from '@dyno/pool';
+import { Redis } from 'ioredis';
+import type { RateDecisionEvent } from './events.js';
+import { RedisRateLimiter } from './redis-rate-limiter.js';
+import { redisForTests, type TestRedis, uniquePrefix } from './test-support/redis-server.js';
+
+let server: TestRedis;
+let client: Redis;
+const prefix = uniquePrefix('limiter');
+let n = 0;
+// a fresh key space per test, so tests never share a bucket
+const make = (options: Partial<ConstructorParameters<typeof RedisRateLimiter>[0]> = {}) =>
+  new RedisRateLimiter({ client, prefix: `${prefix}${++n}:`, ...options });
+
+beforeAll(async () => {
+  server = await redisForTests();
+  client = new Redis(server.url);
+});
+
+afterAll(async () => {
+  const keys = await client.keys(`${prefix}*`);
+  if (keys.length > 0) await client.del(...keys);
+  await client.quit();
+  await server.stop();
+});
+
+/** Resolves once `limiter` has made `count` decisions (counted from now) and their waits began. */
+function decisions(limiter: RedisRateLimiter): (count: number) => Promise<void> {
+  let made = 0;
+  limiter.onDecision(() => made++);
+  return async (count) => {
+    while (made < count) await flushPromises();
+    await flushPromises();
+  };
+}
+
+const refusal = (promise: Promise<unknown>) =>
+  promise.then(
+    () => {
+      throw new Error('admitted');
+    },
+    (error: unknown) => error as RateLimitedError,
+  );
+
+describe('RedisRateLimiter on a real Redis', () => {
+  it('admits a burst, then refuses with RateLimitedError and the time until the next turn', async () => {
+    const limiter = make({ rate: 10, interval: 1000, burst: 3, name: 'api' });
+    await limiter.acquire();
+    await limiter.acquire();
+    await limiter.acquire();
+    const error = await refusal(limiter.acquire());
+    expect(RateLimitedError.isInstance(error)).toBe(true);
+    expect(error.source).toBe('api');
+    // one turn every 100 ms; a little of it has passed since the burst began
+    expect(error.retryAfter).toBeGreaterThan(50);
+    expect(error.retryAfter).toBeLessThanOrEqual(100);
+  });
+
+  it('admits at a rate so high that one turn is finer than a millisecond (regression)', async () => {
+    // the key's expiry was ceil(0) = 0 ms, which Redis refuses: every decision failed
+    const limiter = make({ rate: 1e9, whenUnavailable: 'refuse' });
+    await limiter.acquire();
+    await limiter.acquire();
+  });
+
+  it('limits each key on its own', async () => {
+    const limiter = make({ rate: 1, burst: 1 });
+    await limiter.acquire({ key: 'tenant:a' });
+    await limiter.acquire({ key: 'tenant:b' });
+    await expect(limiter.acquire({ key: 'tenant:a' })).rejects.toThrow(RateLimitedError);
+    await limiter.acquire(); // the default key is a key of its own
+    await expect(limiter.acquire({ key: 'default' })).rejects.toThrow(RateLimitedError);
+  });
+
+  it('shares one limit between limiters (processes) on the same prefix', async () => {
+    const first = make({ rate: 1, burst: 2 });
+    const second = new RedisRateLimiter({ client, prefix: `${prefix}${n}:`, rate: 1, burst: 2 });
+    await first.acquire({ key: 'k' });
+    await second.acquire({ key: 'k' });
+    await expect(first.acquire({ key: 'k' })).rejects.toThrow(RateLimitedError);
+    await expect(second.acquire({ key: 'k' })).rejects.toThrow(RateLimitedError);
+  });
+
+  it('decides on Redis time: the process clock jumping ahead admits nothing more', async () => {
+    const clock = new ManualClock();
+    const limiter = make({ rate: 1, burst: 1, clock });
+    await limiter.acquire();
+    clock.set(3_600_000);
+    await expect(limiter.acquire()).rejects.toThrow(RateLimitedError);
+  });
+
+  it('stores the next turn with an expiry, so an idle key leaves Redis', async () => {
+    const limiter = make({ rate: 10, burst: 1 });
+    await limiter.acquire({ key: 'idle' });
+    const ttl = await client.pttl(`${prefix}${n}:idle`);
+    expect(ttl).toBeGreaterThan(0);
+    expect(ttl).toBeLessThanOrEqual(100);
+  });
+
+  it('lets a call wait its turn within maxWait, timed on the process clock', async () => {
+    const clock = new ManualClock();
+    const limiter = make({ rate: 10, burst: 1, maxWait: 1000, clock });
+    const decided = decisions(limiter);
+    await limiter.acquire();
+    let admitted = false;
+    const waiting = limiter.acquire().then(() => {
+      admitted = true;
+    });
+    await decided(2);
+    expect(clock.pending).toBe(1);
+    expect(clock.nextDue).toBeGreaterThan(50);
+    expect(clock.nextDue).toBeLessThanOrEqual(100);
+    expect(admitted).toBe(false);
+    await clock.advance(100);
+    await waiting;
+    expect(admitted).toBe(true);
+    // the wait for a turn beyond maxWait is refused at once
+    const far = make({ rate: 1, burst: 1, maxWait: 500, clock });
+    await far.acquire();
+    await expect(far.acquire()).rejects.toThrow(RateLimitedError);
+  });
+
+  it('gives back the turn of a caller that aborts while waiting', async () => {
+    const clock = new ManualClock();
+    const limiter = make({ rate: 10, burst: 1, maxWait: 1000, clock });
+    const decided = decisions(limiter);
+    await limiter.acquire();
+    const controller = new AbortController();
+    const waiting = limiter.acquire({ signal: controller.signal });
+    await decided(2);
+    const reason = new Error('caller gone');
+    controller.abort(reason);
+    await expect(waiting).rejects.toBe(reason);
+    // the refund runs in the background: wait until the key moved back one turn
+    const events: RateDecisionEvent[] = [];
+    limiter.onDecision((e) => events.push(e));
+    for (let i = 0; i < 50; i++) {
+      const tat = Number(await client.get(`${prefix}${n}:default`));
+      const [seconds, micros] = await client.time();
+      if (tat - (Number(seconds) * 1000 + Number(micros) / 1000) <= 100) break;
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    const next = limiter.acquire();
+    await decided(3);
+    // one turn (100 ms) away, not two: the aborted caller's turn came back
+    expect(clock.nextDue).toBeLessThanOrEqual(100);
+    await clock.advance(100);
+    await next;
+    expect(events.at(-1)).toMatchObject({ admitted: true, source: 'redis', key: 'default' });
+  });
+
+  it('does not give back a turn when a later caller took one after it', async () => {
+    const clock = new ManualClock();
+    const limiter = make({ rate: 10, burst: 1, maxWait: 1000, clock });
+    const decided = decisions(limiter);
+    await limiter.acquire();
+    const controller = new AbortController();
+    const first = limiter.acquire({ signal: controller.signal });
+    await decided(2);
+    const second = limiter.acquire();
+    await decided(3);
+    expect(clock.pending).toBe(2);
+    controller.abort();
+    await expect(first).rejects.toMatchObject({ name: 'AbortError' });
+    const before = await client.get(`${prefix}${n}:default`);
+    // a refund that matched would move the key back; give it time to run
+    await new Promise((r) => setTimeout(r, 20));
+    expect(await client.get(`${prefix}${n}:default`)).toBe(before);
+    await clock.advance(200);
+    await second;
+  });
+
+  it('replaces a foreign value under its key instead of failing', async () => {
+    const limiter = make({ rate: 1, burst: 1 });
+    await client.set(`${prefix}${n}:text`, 'not a time');
+    await client.hset(`${prefix}${n}:hash`, 'a', '1');
+    const errors: unknown[] = [];
+    limiter.onRedisError((e) => errors.push(e));
+    await limiter.acquire({ key: 'text' });
+    await limiter.acquire({ key: 'hash' });
+    await expect(limiter.acquire({ key: 'hash' })).rejects.toThrow(RateLimitedError);
+    expect(errors).toEqual([]);
+  });
+
+  it('loads its script again after Redis forgot it (SCRIPT FLUSH)', async () => {
+    const limiter = make({ rate: 100 });
+    await limiter.acquire();
+    await client.script('FLUSH');
+    await limiter.acquire();
+    expect(limiter.redisState).toBe('closed');
+  });
+
+  it('runs fn with the caller signal once admitted, and passes its outcome through', async () => {
+    const limiter = make({ rate: 100 });
+    const controller = new AbortController();
+    const seen: AbortSignal[] = [];
+    const value = await limiter.execute(
+      ({ signal }) => {
+        seen.push(signal);
+        return 42;
+      },
+      { signal: controller.signal, key: 'fn' },
+    );
+    expect(value).toBe(42);
+    expect(seen).toEqual([controller.signal]);
+    const boom = new Error('boom');
+    await expect(
+      limiter.execute(() => {
+        throw boom;
+      }),
+    ).rejects.toBe(boom);
+    const noSignal = await limiter.execute(({ signal }) => signal.aborted);
+    expect(noSignal).toBe(false);
+  });
+
+  it('never runs fn when refused', async () => {
+    const limiter = make({ rate: 1, burst: 1 });
+    const fn = jest.fn(() => 1);
+    await limiter.execute(fn);
+    await expect(limiter.execute(fn)).rejects.toThrow(RateLimitedError);
+    expect(fn).toHaveBeenCalledTimes(1);
+  });
+
+  it('emits a decision event for admissions and refusals', async () => {
+    const limiter = make({ rate: 1, burst: 1, name: 'events' });
+    const events: RateDecisionEvent[] = [];
+    limiter.onDecision((e) => events.push(e));
+    await limiter.acquire({ key: 'e' });
+    await limiter.acquire({ key: 'e' }).catch(() => {});
+    expect(events).toEqual([
+      { name: 'events', key: 'e', admitted: true, wait: 0, source: 'redis' },
+      { name: 'events', key: 'e', admitted: false, wait: expect.any(Number), source: 'redis' },
+    ]);
+    expect(events[1]?.wait).toBeGreaterThan(900);
+  });
+});
