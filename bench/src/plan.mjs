@@ -8,6 +8,9 @@ export const SCENARIO_ORDER = [
   'composed',
   'histogram',
   'cache',
+  'fetch',
+  'hedgeTail',
+  'fleetRate',
 ];
 
 export const TARGETS = {
@@ -19,4 +22,6 @@ export const TARGETS = {
   composed: '≤ 12×',
   histogram: '≤ 25 ns',
   memory: '≤ 600 B (0)',
+  fetch: '≤ 1.05×',
+  hedgeTail: 'p99 ≥ 3× lower, ≤ 10 % extra',
 };

@@ -6,6 +6,7 @@ import os from 'node:os';
 import { ADAPTERS, loadAdapter } from './adapters/index.mjs';
 import { BENCH_DIR, exitCheck, runScenario } from './child.mjs';
 import { envNumber, settings } from './harness.mjs';
+import { runOverloadPart } from './overload.mjs';
 import { SCENARIO_ORDER } from './plan.mjs';
 import { renderReport } from './report.mjs';
 import { SCENARIOS } from './scenarios.mjs';
@@ -94,6 +95,12 @@ if (withExit) {
   }
 }
 
+let overload = '';
+if (only.length === 0 || only.includes('overload')) {
+  log('bench: overload experiment ...');
+  overload = await runOverloadPart();
+}
+
 const results = {
   env,
   versions,
@@ -106,7 +113,7 @@ const results = {
   exitLimitMs,
   seconds: Math.round((Date.now() - started) / 1000),
 };
-const report = renderReport(results);
+const report = `${renderReport(results)}${overload}`;
 process.stdout.write(`${report}\n`);
 
 const failures = Object.values(scenarios).flatMap((s) => s.failures ?? []);

@@ -1,6 +1,9 @@
 // The scenarios. Each runs inside its own child process (see scenario.mjs) and returns plain
 // JSON: `{ rows, ... }` where a row is a measured subject or a status ("—", "not built ...").
+
+import { FLEET_SCENARIOS } from './fleet-rate.mjs';
 import { measure, measureMemory, settings, usedBytes } from './harness.mjs';
+import { HTTP_SCENARIOS } from './http.mjs';
 
 const VALUE = 42;
 const BULKHEAD_LIMIT = 10;
@@ -64,6 +67,8 @@ async function successPath(adapters, cap, extraArgs = []) {
 }
 
 export const SCENARIOS = {
+  ...HTTP_SCENARIOS,
+  ...FLEET_SCENARIOS,
   retry: {
     title: 'Retry, success path',
     what: 'one call through a retry policy allowing 3 attempts; the call succeeds at once',

@@ -33,6 +33,11 @@ export interface DemoOptions {
    * this resolves (`pnpm demo -- --serve` resolves it on Ctrl-C).
    */
   readonly serveUntil?: Promise<void>;
+  /**
+   * Give the service's pool an adaptive limit (`pnpm demo -- --adaptive`) and print it as it
+   * moves: it falls when the outage's calls hang until their timeout.
+   */
+  readonly adaptive?: boolean;
 }
 
 /** The URLs the demo serves while it runs. */
@@ -60,7 +65,17 @@ export interface DemoReport {
   readonly retries: number;
   readonly upstreamRequests: number;
   readonly durationMs: number;
+  /** With `adaptive`: the pool's limit at the start and after each move, in order. */
+  readonly limits: readonly number[];
 }
+
+/** The adaptive limit of `--adaptive`: it starts at 16 and may go from 2 to 64. */
+export const ADAPTIVE_POOL = Object.freeze({
+  algorithm: 'gradient',
+  initial: 16,
+  min: 2,
+  max: 64,
+} as const);
 
 const FALLBACK = '{"ok":false,"cached":true}';
 
@@ -86,7 +101,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoReport> {
       },
       openDuration: s.openDuration,
     },
-    pool: { concurrency: 32, queue: 32 },
+    pool: { concurrency: options.adaptive ? ADAPTIVE_POOL : 32, queue: 32 },
     timeout: s.timeout,
     fallback: () => FALLBACK,
     metrics,
@@ -161,6 +176,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoReport> {
     done.finally(() => pending.delete(done));
   };
 
+  const limits: number[] = options.adaptive ? [call.pool?.limit ?? 0] : [];
   log(HEADER);
   let before = metrics.snapshot().totals;
   let printedAt = Number.NaN;
@@ -189,6 +205,11 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoReport> {
     );
     before = totals;
     tick = newTick();
+    const limit = call.pool?.limit ?? 0;
+    if (options.adaptive && limit !== limits.at(-1)) {
+      log(`         pool limit ${limits.at(-1)} -> ${limit} (adaptive)`);
+      limits.push(limit);
+    }
   };
 
   const load = setInterval(fire, s.interval);
@@ -236,6 +257,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoReport> {
     retries: count.retries,
     upstreamRequests: upstream.received,
     durationMs: performance.now() - began,
+    limits,
   };
   summarize(report, log, breakerState(transitions));
   return report;
