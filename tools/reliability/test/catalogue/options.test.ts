@@ -90,6 +90,15 @@ describe('peer bug: options set to 0 silently replaced by defaults (opossum#824)
     expect(waited.state).toBe('pending');
     await clock.advance(1_000);
     expect(waited).toEqual({ state: 'fulfilled', value: 'second' });
+    // and a 0 given later, where `given || current` would keep the 1000 ms wait
+    patient.reconfigure({ maxWait: 0 });
+    expect(patient.maxWait).toBe(0);
+    await clock.advance(1_000);
+    await patient.execute(() => 'third');
+    const refused = observe(patient.execute(() => 'fourth'));
+    await flush();
+    expect(refused.state).toBe('rejected');
+    expect(clock.pending).toBe(0);
   });
 
   it('rejects 0 where 0 makes no sense, naming the option, rather than using the default', () => {
