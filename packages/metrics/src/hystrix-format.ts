@@ -1,3 +1,4 @@
+import { addSourceFields } from './internal/hystrix-extras.js';
 import type { MetricsSnapshot } from './snapshot.js';
 
 /**
@@ -109,6 +110,7 @@ export function toHystrixCommand(
     command.dynoCacheLoadFailures = k.loads.failure + k.loads.timeout;
     command.dynoCacheStoreErrors = k.storeErrors;
   }
+  addSourceFields(command, s);
   command.reportingHosts = 1;
   command.threadPool = s.pool?.name ?? s.name;
   return command;
@@ -143,6 +145,10 @@ export function toHystrixThreadPool(
     // not a Hystrix field (readers ignore unknown ones): tasks still running after their slot
     // was given back, which a thread pool cannot have
     dynoAbandonedCount: p.abandoned,
+    // the concurrency limit now (the pool size fields say the same) and, when it adapts, its
+    // bounds: also not Hystrix fields
+    dynoLimit: cap(p.limit),
+    ...(p.adaptive && { dynoLimitMin: p.adaptive.min, dynoLimitMax: p.adaptive.max }),
     propertyValue_queueSizeRejectionThreshold: cap(p.queue),
     propertyValue_metricsRollingStatisticalWindowInMilliseconds: s.window,
     reportingHosts: 1,

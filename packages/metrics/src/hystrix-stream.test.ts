@@ -273,6 +273,7 @@ describe('toHystrixThreadPool', () => {
       rollingMaxActiveThreads: 2,
       rollingCountCommandRejections: 1,
       dynoAbandonedCount: 0,
+      dynoLimit: 4,
       propertyValue_queueSizeRejectionThreshold: 2_147_483_647,
       propertyValue_metricsRollingStatisticalWindowInMilliseconds: 10_000,
       reportingHosts: 1,

@@ -20,6 +20,8 @@ export type {
   ObservableSource,
   ObserveOptions,
 } from './observe.js';
+export type { ObservableFleetCircuit, ObservableRateLimiter } from './observe-fleet.js';
+export type { ObservableHedge, ObservableHttp } from './observe-http.js';
 export {
   DEFAULT_LATENCY_BOUNDARIES,
   DEFAULT_METRICS_OPTIONS,
@@ -43,11 +45,20 @@ export {
 export { MetricsRegistry } from './registry.js';
 export {
   type CircuitSnapshot,
+  type FleetCounts,
+  type FleetSnapshot,
+  type HedgeCounts,
+  type HedgeSnapshot,
+  type HttpCounts,
+  type HttpSnapshot,
   LATENCY_PERCENTILES,
   type LatencyBuckets,
   type LatencySnapshot,
   type MetricsSnapshot,
   type PercentileKey,
   type PoolSnapshot,
+  type RateLimitCounts,
+  type RateLimitSnapshot,
+  type StatusClass,
 } from './snapshot.js';
 export type { MetricsSource } from './source.js';

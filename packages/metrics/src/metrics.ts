@@ -14,6 +14,7 @@ import { CacheCounters } from './internal/cache-counts.js';
 import { badOutcome, checkDivisible } from './internal/checks.js';
 import { RollingLatency } from './internal/rolling-latency.js';
 import * as S from './internal/slots.js';
+import { SourceFacts } from './internal/source-facts.js';
 import {
   bind,
   type ObservableBreaker,
@@ -64,6 +65,8 @@ export class Metrics implements Disposable {
   #cache: ObservableCache | undefined;
   // made when a cache is first observed
   #cacheCounts: CacheCounters | undefined;
+  // made when an HTTP source, hedge, fleet rate limiter or fleet circuit is first observed
+  #facts: SourceFacts | undefined;
   // a pool whose starts are read at `begin()` (`poolStarts: 'begin'`), and its count last read
   #startsPool: ObservablePool | undefined;
   #seenStarted = 0;
@@ -203,6 +206,7 @@ export class Metrics implements Disposable {
   readonly #clear = (index: number): void => {
     this.#counts.fill(0, index * S.SLOTS, (index + 1) * S.SLOTS);
     this.#cacheCounts?.clear(index);
+    this.#facts?.clear(index);
   };
 
   /**
@@ -214,6 +218,8 @@ export class Metrics implements Disposable {
    * - a pool: its active/queued gauges (read at snapshot time), tasks started and refused, and
    *   its rolling max active; with `{ outcomes: true }` also its settled tasks and refusals.
    * - a retry: how many retries happened.
+   * - a cache, an HTTP source, a hedge, a fleet rate limiter, a fleet circuit: their own facts
+   *   (never outcomes), and the gauges of the last two read at snapshot time.
    * The last breaker and the last pool observed give the gauges. Dispose the result to stop.
    */
   observe(source: ObservableSource, options?: ObserveOptions): Disposable {
@@ -255,6 +261,15 @@ export class Metrics implements Disposable {
       this.#cache = cache;
       this.#cacheCounts ??= new CacheCounters(this.#ring.buckets);
     },
+    attach: (kind, source) => {
+      this.#facts ??= new SourceFacts(this.#ring.buckets);
+      this.#facts.attach(kind, source);
+    },
+    fact: (kind, slot) => {
+      const now = this.#clock.now();
+      if (now >= this.#ring.end) this.#roll(now);
+      this.#facts?.count(kind, this.#ring.current, slot);
+    },
     setBreaker: (breaker) => {
       this.#breaker = breaker;
     },
@@ -270,6 +285,7 @@ export class Metrics implements Disposable {
       if (this.#pool === source) this.#pool = undefined;
       if (this.#startsPool === source) this.#startsPool = undefined;
       if (this.#cache === source) this.#cache = undefined;
+      this.#facts?.detach(source);
     },
   };
 
@@ -314,6 +330,7 @@ export class Metrics implements Disposable {
       pool: this.#pool,
       cache: this.#cache,
       cacheCounts: this.#cacheCounts,
+      facts: this.#facts,
     });
   }
 
@@ -334,7 +351,8 @@ export class Metrics implements Disposable {
       this.#counts.byteLength +
       this.#totals.byteLength +
       this.#latency.byteLength +
-      (this.#cacheCounts?.byteLength ?? 0)
+      (this.#cacheCounts?.byteLength ?? 0) +
+      (this.#facts?.byteLength ?? 0)
     );
   }
 
@@ -350,6 +368,7 @@ export class Metrics implements Disposable {
     this.#pool = undefined;
     this.#startsPool = undefined;
     this.#cache = undefined;
+    this.#facts?.detachAll();
     this.#outcomes?.clear();
   }
 

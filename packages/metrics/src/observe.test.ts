@@ -72,6 +72,8 @@ describe('Metrics.observe', () => {
       concurrency: 4,
       queue: 8,
       abandoned: 0,
+      limit: 4,
+      adaptive: null,
       executed: 2,
       rejected: 1,
       maxActive: 2,
@@ -325,7 +327,7 @@ describe('Metrics.observe', () => {
   it('rejects what it cannot observe, and bad options', () => {
     const m = make();
     expect(() => m.observe({ name: 'x' } as never)).toThrow(
-      /^@dyno\/metrics: observe\(\) takes a breaker \(name, state, onStateChange\), a pool .*, a retry \(name, onRetry\) or a cache \(name, onHit, onMiss\); received an object$/,
+      /^@dyno\/metrics: observe\(\) takes a breaker \(name, state, onStateChange\), a pool .*, a retry \(name, onRetry\), a cache \(name, onHit, onMiss\), an HTTP source \(name, onResponse\), a hedge \(name, onHedge, onWin\), a fleet rate limiter \(name, onDecision\) or a fleet circuit \(name, view, onView\); received an object$/,
     );
     expect(() => m.observe(null as never)).toThrow(TypeError);
     expect(() => m.observe(new FakeRetry(), { outcomes: 1 } as never)).toThrow(

@@ -1,4 +1,4 @@
-import { type Disposable, type Event, format, is, toDisposable, validate } from '@dyno/core';
+import { type Disposable, type Event, format, is, validate } from '@dyno/core';
 import * as C from './internal/cache-counts.js';
 import {
   CIRCUIT_OPENED,
@@ -10,6 +10,15 @@ import {
   SUCCESS,
   TIMEOUT,
 } from './internal/slots.js';
+import type { FactKind } from './internal/source-facts.js';
+import { release } from './internal/subscriptions.js';
+import {
+  bindFleetCircuit,
+  bindRateLimiter,
+  type ObservableFleetCircuit,
+  type ObservableRateLimiter,
+} from './observe-fleet.js';
+import { bindHedge, bindHttp, type ObservableHedge, type ObservableHttp } from './observe-http.js';
 
 /**
  * The states of a `@dyno/breaker` circuit. `disabled` is count-only mode: every call runs and
@@ -46,6 +55,13 @@ export interface ObservablePool {
    * gauge); read at snapshot time, 0 for a pool without it.
    */
   readonly abandoned?: number;
+  /**
+   * The concurrency limit now (a `@dyno/pool` gauge: where an adaptive limit stands); read at
+   * snapshot time, `concurrency` for a pool without it.
+   */
+  readonly limit?: number;
+  /** An adaptive limit's settings (`min` and `max` are read), `undefined` for a fixed one. */
+  readonly adaptive?: { readonly min: number; readonly max: number } | undefined;
   /** Tasks that took a slot since the pool was made; needed only with `{ poolStarts: 'begin' }`. */
   readonly started?: number;
   readonly onStart: Event<{ readonly name: string; readonly active: number }>;
@@ -86,7 +102,11 @@ export type ObservableSource =
   | ObservableBreaker
   | ObservablePool
   | ObservableRetry
-  | ObservableCache;
+  | ObservableCache
+  | ObservableHttp
+  | ObservableHedge
+  | ObservableRateLimiter
+  | ObservableFleetCircuit;
 
 /** Options of `Metrics.observe`. */
 export interface ObserveOptions {
@@ -122,7 +142,11 @@ export interface Sink {
   cacheFact(slot: number, loadTime?: number): void;
   /** The cache whose facts are counted (its name is shown). */
   setCache(cache: ObservableCache): void;
-  /** Forgets `source` if it is the breaker or pool whose gauges are shown. */
+  /** Makes `source` the shown source of `kind` (an HTTP source, hedge, rate limiter, fleet). */
+  attach(kind: FactKind, source: object): void;
+  /** Counts one fact of the source of `kind` (`internal/source-facts` slots). */
+  fact(kind: FactKind, slot: number): void;
+  /** Forgets `source` if it is a source whose gauges or name are shown. */
   detach(source: object): void;
 }
 
@@ -186,6 +210,18 @@ export function bind(sink: Sink, source: unknown, options: ObserveOptions | unde
   if (typeof source.onHit === 'function' && typeof source.onMiss === 'function') {
     return bindCache(sink, source as unknown as ObservableCache);
   }
+  if (typeof source.onDecision === 'function') {
+    return bindRateLimiter(sink, source as unknown as ObservableRateLimiter);
+  }
+  if (typeof source.onView === 'function' && isObject(source.view)) {
+    return bindFleetCircuit(sink, source as unknown as ObservableFleetCircuit);
+  }
+  if (typeof source.onHedge === 'function' && typeof source.onWin === 'function') {
+    return bindHedge(sink, source as unknown as ObservableHedge);
+  }
+  if (typeof source.onResponse === 'function') {
+    return bindHttp(sink, source as unknown as ObservableHttp);
+  }
   if (typeof source.onRetry === 'function') {
     const retry = source as unknown as ObservableRetry;
     subs.push(retry.onRetry(() => sink.count(RETRIES)));
@@ -220,15 +256,8 @@ function bindCache(sink: Sink, cache: ObservableCache): Disposable {
   return release(subs, () => sink.detach(cache));
 }
 
-function release(subs: Disposable[], after: () => void): Disposable {
-  return toDisposable(() => {
-    for (const sub of subs) sub.dispose();
-    after();
-  });
-}
-
 function notObservable(source: unknown): never {
   throw new TypeError(
-    `@dyno/metrics: observe() takes a breaker (name, state, onStateChange), a pool (name, active, queued, onStart, onReject, onSettle), a retry (name, onRetry) or a cache (name, onHit, onMiss); received ${format(source)}`,
+    `@dyno/metrics: observe() takes a breaker (name, state, onStateChange), a pool (name, active, queued, onStart, onReject, onSettle), a retry (name, onRetry), a cache (name, onHit, onMiss), an HTTP source (name, onResponse), a hedge (name, onHedge, onWin), a fleet rate limiter (name, onDecision) or a fleet circuit (name, view, onView); received ${format(source)}`,
   );
 }

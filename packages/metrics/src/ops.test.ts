@@ -56,7 +56,9 @@ function checkRules(rules: string): { status: number | null; output: string } {
 function exportedNames(): Set<string> {
   const m = new Metrics({ name: 'x', clock: new ManualClock() });
   m.observe(new FakeBreaker());
-  m.observe(new FakePool());
+  const pool = new FakePool();
+  pool.adaptive = { min: 1, max: 10 }; // an adaptive pool writes its bounds too
+  m.observe(pool);
   m.observe(new FakeRetry());
   const text = prometheusText(m);
   const names = new Set<string>();
@@ -147,6 +149,7 @@ describe('ops/grafana/dyno-fleet.json', () => {
       'histogram_quantile(0.99',
       'dyno_pool_active',
       'dyno_pool_abandoned',
+      'dyno_pool_limit',
       'by (name, instance)',
     ]) {
       expect(all).toContain(needed);

@@ -73,7 +73,20 @@ const pattern = (expected: string, re: RegExp): Rule => ({
   test: (v) => (typeof v !== 'string' ? 'type' : re.test(v) ? undefined : 'range'),
 });
 const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
-const RESERVED = new Set(['name', 'outcome', 'quantile', 'pool', 'le', 'state', 'cache']);
+const RESERVED = new Set([
+  'name',
+  'outcome',
+  'quantile',
+  'pool',
+  'le',
+  'state',
+  'cache',
+  'status_class',
+  'hedge',
+  'limiter',
+  'result',
+  'fleet',
+]);
 const RULES = {
   prefix: pattern(
     'a metric name prefix matching [a-zA-Z_:][a-zA-Z0-9_:]*',
@@ -90,7 +103,7 @@ function resolve(options: PrometheusOptions | undefined): Resolved {
   for (const [key, value] of Object.entries(o.labels)) {
     if (!LABEL_NAME.test(key) || key.startsWith('__') || RESERVED.has(key)) {
       throw new RangeError(
-        `@dyno/metrics: option \`labels\` has an invalid or reserved label name ${JSON.stringify(key)} (must match [a-zA-Z_][a-zA-Z0-9_]*, not start with __, and not be name, outcome, quantile, pool, le, state or cache)`,
+        `@dyno/metrics: option \`labels\` has an invalid or reserved label name ${JSON.stringify(key)} (must match [a-zA-Z_][a-zA-Z0-9_]*, not start with __, and not be ${[...RESERVED].join(', ')})`,
       );
     }
     if (typeof value !== 'string') {

@@ -62,6 +62,13 @@ export interface PoolSnapshot {
    * calls the dependency sees beyond `active`. 0 for a pool that does not report it.
    */
   readonly abandoned: number;
+  /**
+   * The concurrency limit now: where an adaptive limit stands (`pool.limit`), else
+   * `concurrency`. Read at snapshot time.
+   */
+  readonly limit: number;
+  /** The bounds an adaptive limit moves within; `null` for a fixed limit. */
+  readonly adaptive: { readonly min: number; readonly max: number } | null;
   /** Tasks started within the window. */
   readonly executed: number;
   /** Tasks the pool refused within the window. */
@@ -97,6 +104,85 @@ export interface CacheSnapshot extends CacheCounts {
   readonly totals: CacheCounts;
   /** Loader time since the `Metrics` was made, ms. */
   readonly totalLoadTime: number;
+}
+
+/** An HTTP status class. */
+export type StatusClass = '1xx' | '2xx' | '3xx' | '4xx' | '5xx';
+
+/** Responses by status class, over the counter window or since the `Metrics` was made. */
+export interface HttpCounts {
+  readonly statuses: Readonly<Record<StatusClass, number>>;
+}
+
+/** The responses of an observed HTTP source (`onResponse`), such as a `@dyno/fetch` origin. */
+export interface HttpSnapshot extends HttpCounts {
+  readonly name: string;
+  /** The same since the `Metrics` was made. */
+  readonly totals: HttpCounts;
+}
+
+/** What an observed hedge did, over the counter window or since the `Metrics` was made. */
+export interface HedgeCounts {
+  /** Extra attempts started. */
+  readonly hedges: number;
+  /** Calls an extra attempt won. */
+  readonly wins: number;
+  /** Extra attempts the hedging budget refused. */
+  readonly refused: number;
+}
+
+/** The facts of an observed hedge (`@dyno/hedge`'s events). */
+export interface HedgeSnapshot extends HedgeCounts {
+  readonly name: string;
+  readonly totals: HedgeCounts;
+}
+
+/** What an observed fleet rate limiter decided, over the window or since creation. */
+export interface RateLimitCounts {
+  /** Calls admitted (by Redis or by the fallback). */
+  readonly admitted: number;
+  /** Calls refused (by Redis or by the fallback). */
+  readonly refused: number;
+  /** Decisions made without Redis (`whenUnavailable`), admitted or refused: part of both above. */
+  readonly fallback: number;
+  /** Redis failed or was too slow (to decide, or to take back a turn). */
+  readonly redisErrors: number;
+}
+
+/** The facts of an observed fleet rate limiter (`@dyno/pool-redis`'s `RedisRateLimiter`). */
+export interface RateLimitSnapshot extends RateLimitCounts {
+  readonly name: string;
+  /**
+   * Whether Redis decides: `closed` (it does), `open` (skipped after failures), `half-open`;
+   * read at snapshot time, `null` for a limiter that does not say.
+   */
+  readonly redisState: string | null;
+  readonly totals: RateLimitCounts;
+}
+
+/** What an observed fleet circuit did, over the window or since creation. */
+export interface FleetCounts {
+  /** Times the fleet's quorum isolated the local breaker. */
+  readonly isolations: number;
+  /** Redis commands of the fleet that failed or were late (never a call's). */
+  readonly redisErrors: number;
+}
+
+/**
+ * The quorum view of an observed fleet circuit (`@dyno/breaker-redis`'s `FleetCircuit`): its
+ * gauges read at snapshot time, and its counts.
+ */
+export interface FleetSnapshot extends FleetCounts {
+  readonly name: string;
+  /** Live members, this process included (0 while Redis is out of reach). */
+  readonly live: number;
+  /** Live members reporting the circuit open or half-open. */
+  readonly open: number;
+  /** True while the fleet's quorum holds the local breaker isolated. */
+  readonly isolating: boolean;
+  /** True while the view is fresh from Redis. */
+  readonly connected: boolean;
+  readonly totals: FleetCounts;
 }
 
 /** A plain-JSON picture of one `Metrics` at one instant. */
@@ -140,4 +226,12 @@ export interface MetricsSnapshot {
   readonly pool: PoolSnapshot | null;
   /** From the observed cache, `null` when none is observed. */
   readonly cache: CacheSnapshot | null;
+  /** From the observed HTTP source (a `@dyno/fetch` origin), `null` when none is observed. */
+  readonly http: HttpSnapshot | null;
+  /** From the observed hedge, `null` when none is observed. */
+  readonly hedge: HedgeSnapshot | null;
+  /** From the observed fleet rate limiter, `null` when none is observed. */
+  readonly rateLimit: RateLimitSnapshot | null;
+  /** From the observed fleet circuit, `null` when none is observed. */
+  readonly fleet: FleetSnapshot | null;
 }

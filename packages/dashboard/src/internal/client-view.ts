@@ -63,6 +63,7 @@ function readCommand(d) {
       fallbackFailed: n(d.rollingCountFallbackFailure),
     },
     latency: [['mean', n(d.latencyExecute_mean)]].concat(PERCENTILES.map((p) => [p[0], n(latency[p[1]])])),
+    extras: readExtras(d),
   };
 }
 
@@ -79,6 +80,9 @@ function readPool(d) {
     queueLimit: queueLimit >= 2147483647 ? Infinity : queueLimit,
     // a Dyno extra: null for a stream that does not carry it
     abandoned: typeof d.dynoAbandonedCount === 'number' ? n(d.dynoAbandonedCount) : null,
+    // Dyno extras: the limit now, and the bounds of an adaptive one (null when absent)
+    limit: typeof d.dynoLimit === 'number' ? n(d.dynoLimit) : null,
+    adaptive: typeof d.dynoLimitMin === 'number' && typeof d.dynoLimitMax === 'number' ? [n(d.dynoLimitMin), n(d.dynoLimitMax)] : null,
   };
 }
 
@@ -166,6 +170,7 @@ function drawCircuit(c, maxRate, now) {
   setText(p.peak, s.peak > 0 ? 'max ' + rate(s.peak) : '');
   setText(p.countWindow, 'Last ' + span(d.windowMs));
   setText(p.latencyWindow, 'Latency, last ' + span(d.latencyWindowMs));
+  drawExtras(p, d.extras);
   p.spark.setAttribute('aria-label', 'Request rate over the last 2 minutes: now ' + rate(d.rate) + ', highest ' + rate(s.peak));
 }
 
@@ -185,7 +190,8 @@ function drawPool(q) {
   setText(p.rejected, count(d.rejected));
   p.queued.classList.toggle('zero', d.queued === 0);
   p.rejected.classList.toggle('zero', d.rejected === 0);
-  const share = d.size > 0 ? Math.min(1, d.active / d.size) : 0;
+  const size = d.limit !== null && d.limit > 0 ? d.limit : d.size;
+  const share = size > 0 ? Math.min(1, d.active / size) : 0;
   p.bar.style.width = (share * 100).toFixed(1) + '%';
   p.track.classList.toggle('full', share >= 1);
   setText(p.max, count(d.maxActive));
@@ -194,5 +200,10 @@ function drawPool(q) {
   p.abandonedFact.hidden = d.abandoned === null;
   p.abandonedFact.classList.toggle('warn', d.abandoned !== null && d.abandoned > 0);
   setText(p.abandoned, count(d.abandoned));
+  p.adaptiveFact.hidden = d.adaptive === null;
+  if (d.adaptive !== null) {
+    setText(p.adaptiveLimit, count(d.limit === null ? d.size : d.limit));
+    setText(p.adaptiveRange, count(d.adaptive[0]) + '–' + count(d.adaptive[1]));
+  }
 }
 `;

@@ -29,6 +29,20 @@ const LATENCIES = ['mean', 'p50', 'p90', 'p99', 'p99.5'];
 const pair = (cls: string, label: string, part: string): string =>
   `<div class="${cls}"><dt>${label}</dt><dd data-part="${part}">0</dd></div>`;
 
+const fact = (part: string, html: string, extra = ''): string =>
+  `<span data-part="${part}"${extra}>${html}</span>`;
+
+/**
+ * The lines of a circuit card for the Dyno extras of the stream (a fleet circuit, a fleet rate
+ * limiter, HTTP status classes, hedges), each hidden unless the stream carries it.
+ */
+const EXTRAS = [
+  `<p class="meta facts" data-part="fleetFacts" hidden><span>fleet: <b data-part="fleetOpen">0</b> of <b data-part="fleetLive">0</b> members report open</span>${fact('fleetIsolating', '<b>isolated by the fleet</b>', ' class="warn" hidden')}${fact('fleetAlone', 'Redis out of reach: deciding alone', ' hidden')}</p>`,
+  `<p class="meta facts" data-part="rateFacts" hidden><span>rate limit: <b data-part="rateAdmitted">0</b> admitted</span><span><b data-part="rateRefused">0</b> refused</span>${fact('rateRedisFact', 'Redis errors <b data-part="rateRedisErrors">0</b>, decided without Redis <b data-part="rateFallback">0</b>', ' class="warn" hidden')}</p>`,
+  `<p class="meta facts" data-part="httpFacts" hidden>${['2xx', '3xx', '4xx', '5xx'].map((c) => fact(c === '5xx' ? 'http5xxFact' : `http${c}Fact`, `${c === '2xx' ? 'HTTP ' : ''}${c} <b data-part="http${c}">0</b>`)).join('')}</p>`,
+  `<p class="meta facts" data-part="hedgeFacts" hidden><span><b data-part="hedges">0</b> hedged</span><span><b data-part="hedgeWins">0</b> won by a hedge</span>${fact('hedgeRefusedFact', '<b data-part="hedgeRefused">0</b> refused by the budget', ' hidden')}</p>`,
+].join('\n');
+
 /** The card of one circuit (`HystrixCommand`), cloned by the page script per name. */
 export const CIRCUIT_TEMPLATE = `<template id="circuit-template">
 <article class="card circuit">
@@ -40,6 +54,7 @@ export const CIRCUIT_TEMPLATE = `<template id="circuit-template">
 <figcaption><span>2 min</span><span data-part="peak"></span></figcaption></figure></div>
 <p class="caption" data-part="countWindow"></p>
 <dl class="outcomes">${OUTCOMES.map(([k, label]) => pair(`o-${k}`, label, k)).join('')}</dl>
+${EXTRAS}
 <p class="caption" data-part="latencyWindow"></p>
 <dl class="latency" data-part="latency">${LATENCIES.map((p) => pair('', p, p)).join('')}</dl>
 </article>
@@ -51,7 +66,7 @@ export const POOL_TEMPLATE = `<template id="pool-template">
 <div class="card-head"><h3 data-part="name"></h3><span class="meta" data-part="size"></span></div>
 <div class="bar" data-part="track" aria-hidden="true"><span data-part="bar"></span></div>
 <dl class="outcomes">${pair('o-active', 'Active', 'active')}${pair('o-queued', 'Queued', 'queued')}${pair('o-rejected', 'Rejected', 'rejected')}</dl>
-<p class="meta facts"><span>max active <b data-part="max">0</b></span><span><b data-part="executed">0</b> executed</span><span data-part="limit"></span><span data-part="abandonedFact" hidden><b data-part="abandoned">0</b> abandoned</span></p>
+<p class="meta facts"><span>max active <b data-part="max">0</b></span><span><b data-part="executed">0</b> executed</span><span data-part="limit"></span><span data-part="abandonedFact" hidden><b data-part="abandoned">0</b> abandoned</span><span data-part="adaptiveFact" hidden>adaptive limit <b data-part="adaptiveLimit">0</b> (<span data-part="adaptiveRange"></span>)</span></p>
 </article>
 </template>`;
 

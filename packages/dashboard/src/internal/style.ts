@@ -189,6 +189,8 @@ main.stale .card { opacity: .55; }
 .facts span { white-space: nowrap; }
 .facts b { color: var(--ink); font-weight: 600; }
 .facts .warn b { color: var(--failure); }
+.circuit .facts { padding: 0 0 6px; }
+.facts[hidden] { display: none; }
 
 footer { padding: 14px 24px 24px; color: var(--muted); font-size: 12.5px; }
 footer p { display: flex; flex-wrap: wrap; gap: 6px 18px; }

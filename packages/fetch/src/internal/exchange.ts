@@ -217,14 +217,16 @@ export class Exchange {
       t.s5++;
       permit?.countFailure(`HTTP ${status}`, 'result', now);
       o.metrics?.record('failure', latency, now);
-      return;
+    } else {
+      if (status >= 400) t.s4++;
+      else if (status >= 300) t.s3++;
+      else if (status >= 200) t.s2++;
+      else t.s1++;
+      permit?.countSuccess(undefined, now);
+      o.metrics?.record('success', latency, now);
     }
-    if (status >= 400) t.s4++;
-    else if (status >= 300) t.s3++;
-    else if (status >= 200) t.s2++;
-    else t.s1++;
-    permit?.countSuccess(undefined, now);
-    o.metrics?.record('success', latency, now);
+    // after the outcome, so the status lands in the bucket the call just wrote to
+    if (o.responses.hasListeners) o.responses.emit({ name: o.name, status });
   }
 
   #verdict(response: Response, now: number): RetryVerdict {

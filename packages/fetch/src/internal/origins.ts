@@ -29,6 +29,8 @@ export interface Origin {
   readonly metrics: Metrics | undefined;
   /** Fed to `metrics.observe` as a retry source, so retries count per origin. */
   readonly retries: EventEmitter<{ readonly name: string; readonly attempt: number }>;
+  /** Fed to `metrics.observe` as an HTTP source, so status classes count per origin. */
+  readonly responses: EventEmitter<{ readonly name: string; readonly status: number }>;
   readonly tally: Tally;
   readonly subscriptions: Disposable[];
 }
@@ -110,6 +112,9 @@ export class Origins {
     const retries = new EventEmitter<{ readonly name: string; readonly attempt: number }>(
       '@dyno/fetch onRetry',
     );
+    const responses = new EventEmitter<{ readonly name: string; readonly status: number }>(
+      '@dyno/fetch onResponse',
+    );
     const tally: Tally = {
       s1: 0,
       s2: 0,
@@ -127,12 +132,14 @@ export class Origins {
     if (metrics !== undefined) {
       if (breaker !== undefined) subscriptions.push(metrics.observe(breaker));
       subscriptions.push(metrics.observe({ name, onRetry: retries.event }));
+      subscriptions.push(metrics.observe({ name, onResponse: responses.event }));
+      if (hedge !== undefined) subscriptions.push(metrics.observe(hedge));
     }
     if (hedge !== undefined) {
       subscriptions.push(hedge.onHedge(() => tally.hedges++));
       subscriptions.push(hedge.onWin(() => tally.hedgeWins++));
     }
-    return { origin, name, breaker, hedge, metrics, retries, tally, subscriptions };
+    return { origin, name, breaker, hedge, metrics, retries, responses, tally, subscriptions };
   }
 }
 

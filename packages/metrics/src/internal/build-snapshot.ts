@@ -9,6 +9,8 @@ import {
 import type { CacheCounters } from './cache-counts.js';
 import { outcomeCounts } from './checks.js';
 import * as S from './slots.js';
+import type { SourceFacts } from './source-facts.js';
+import { sourceSnapshots } from './source-snapshots.js';
 
 /** What `buildSnapshot` reads: a `Metrics` instance's state, already rolled to `time`. */
 export interface SnapshotState {
@@ -35,6 +37,7 @@ export interface SnapshotState {
   readonly pool: ObservablePool | undefined;
   readonly cache: ObservableCache | undefined;
   readonly cacheCounts: CacheCounters | undefined;
+  readonly facts: SourceFacts | undefined;
 }
 
 /** Whether calls are refused or only probed in `state` (an unknown state counts as open). */
@@ -109,6 +112,8 @@ export function buildSnapshot(state: SnapshotState): MetricsSnapshot {
             concurrency: pool.concurrency,
             queue: pool.queue,
             abandoned: typeof pool.abandoned === 'number' ? pool.abandoned : 0,
+            limit: typeof pool.limit === 'number' ? pool.limit : pool.concurrency,
+            adaptive: adaptiveOf(pool),
             executed: sums[S.POOL_STARTED] as number,
             rejected: sums[S.POOL_REJECTED] as number,
             totalExecuted: state.totals[S.POOL_STARTED] as number,
@@ -116,7 +121,15 @@ export function buildSnapshot(state: SnapshotState): MetricsSnapshot {
             maxActive: sums[S.MAX_POOL_ACTIVE] as number,
           },
     cache: cacheSnapshot(state.cache, state.cacheCounts),
+    ...sourceSnapshots(state.facts),
   };
+}
+
+// An adaptive limit's bounds, read at snapshot time (a pool may be resized between).
+function adaptiveOf(pool: ObservablePool): { min: number; max: number } | null {
+  const a = pool.adaptive;
+  if (typeof a !== 'object' || a === null) return null;
+  return typeof a.min === 'number' && typeof a.max === 'number' ? { min: a.min, max: a.max } : null;
 }
 
 function cacheSnapshot(

@@ -1,6 +1,7 @@
 import type { OutcomeCounts } from '../outcome.js';
 import { LATENCY_PERCENTILES, type MetricsSnapshot, type PercentileKey } from '../snapshot.js';
 import { type Exposition, escapeLabelValue, num } from './exposition.js';
+import { addSourceFamilies } from './prometheus-sources.js';
 
 const OUTCOME_LABELS: readonly [keyof OutcomeCounts, string][] = [
   ['success', 'success'],
@@ -85,6 +86,26 @@ export function addFleetFamilies(
       s.pool.abandoned,
       pool,
     );
+    gauge(
+      'pool_limit',
+      'The pool concurrency limit now (where an adaptive limit stands).',
+      s.pool.limit,
+      pool,
+    );
+    if (s.pool.adaptive !== null) {
+      gauge(
+        'pool_limit_min',
+        'The lowest an adaptive pool limit may go.',
+        s.pool.adaptive.min,
+        pool,
+      );
+      gauge(
+        'pool_limit_max',
+        'The highest an adaptive pool limit may go.',
+        s.pool.adaptive.max,
+        pool,
+      );
+    }
     counter(
       'pool_started_total',
       'Tasks the pool started since start.',
@@ -99,6 +120,7 @@ export function addFleetFamilies(
     );
   }
   if (s.cache !== null) addCacheFamilies(counter, s.cache);
+  addSourceFamilies(counter, gauge, s);
   const latency = `${prefix}latency_seconds`;
   const help = 'Call latency in seconds since start.';
   const { le, counts } = s.latency.buckets;

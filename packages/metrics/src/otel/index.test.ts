@@ -2,52 +2,8 @@ import { ManualClock } from '@dyno/core/testing';
 import { Metrics, MetricsRegistry } from '@dyno/metrics';
 import { registerOtelMetrics } from '@dyno/metrics/otel';
 import { metrics as otelApi } from '@opentelemetry/api';
-import {
-  AggregationTemporality,
-  type DataPoint,
-  InMemoryMetricExporter,
-  MeterProvider,
-  MetricReader,
-  type ResourceMetrics,
-} from '@opentelemetry/sdk-metrics';
 import { FakeBreaker, FakeCache, FakePool, FakeRetry } from '../test-support/fakes.js';
-
-/** A reader that collects only when told: no interval. */
-class ManualReader extends MetricReader {
-  protected override async onForceFlush(): Promise<void> {}
-  protected override async onShutdown(): Promise<void> {}
-}
-
-async function setup() {
-  const reader = new ManualReader();
-  const provider = new MeterProvider({ readers: [reader] });
-  const exporter = new InMemoryMetricExporter(AggregationTemporality.CUMULATIVE);
-  const collect = async (): Promise<ResourceMetrics> => {
-    const { resourceMetrics, errors } = await reader.collect();
-    expect(errors).toEqual([]);
-    await new Promise<void>((resolve) => exporter.export(resourceMetrics, () => resolve()));
-    return exporter.getMetrics().at(-1) as ResourceMetrics;
-  };
-  return { meter: provider.getMeter('test'), provider, collect };
-}
-
-const points = (rm: ResourceMetrics, name: string): DataPoint<number>[] =>
-  (rm.scopeMetrics[0]?.metrics.find((m) => m.descriptor.name === name)?.dataPoints ??
-    []) as DataPoint<number>[];
-
-interface HistogramPoint {
-  readonly attributes: Record<string, unknown>;
-  readonly value: {
-    buckets: { boundaries: number[]; counts: number[] };
-    count: number;
-    sum: number;
-  };
-}
-const histogram = (rm: ResourceMetrics, name: string): HistogramPoint[] =>
-  (rm.scopeMetrics[0]?.metrics.find((m) => m.descriptor.name === name)?.dataPoints ??
-    []) as unknown as HistogramPoint[];
-const of = (list: DataPoint<number>[], attributes: Record<string, unknown>) =>
-  list.find((p) => Object.entries(attributes).every(([k, v]) => p.attributes[k] === v))?.value;
+import { histogram, of, points, setup } from '../test-support/otel.js';
 
 describe('registerOtelMetrics', () => {
   it('reports durations as a histogram in seconds with bucket advice, and outcomes as counters', async () => {

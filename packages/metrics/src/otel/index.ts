@@ -6,6 +6,7 @@ import type { Metrics } from '../metrics.js';
 import { DEFAULT_LATENCY_BOUNDARIES } from '../options.js';
 import { OUTCOMES, type OutcomeCounts } from '../outcome.js';
 import { Carry, CIRCUIT_STATES } from './carry.js';
+import { sourceInstruments } from './sources.js';
 
 /** Options of `registerOtelMetrics`. */
 export interface OtelMetricsOptions {
@@ -59,8 +60,17 @@ const KEYS: readonly (keyof OutcomeCounts)[] = [
  *   `dyno.cache.refreshes`, `dyno.cache.loads` (`dyno.outcome`), `dyno.cache.store.errors`
  *   (observable counters, same continuation) for an observed cache (`dyno.cache.name`).
  * - `dyno.call.active`, `dyno.pool.active`, `dyno.pool.queued`, `dyno.pool.abandoned`,
- *   `dyno.pool.limit` (observable up-down counters) and `dyno.circuit.state` (gauge: 1 for the
- *   current state, 0 for the others), read at each collection.
+ *   `dyno.pool.limit` (the limit now, adaptive or not; observable up-down counters) and
+ *   `dyno.circuit.state` (gauge: 1 for the current state, 0 for the others), read at each
+ *   collection.
+ * - `dyno.http.responses` (`dyno.http.status_class`), `dyno.hedges`, `dyno.hedge.wins`,
+ *   `dyno.hedge.refused` (`dyno.hedge.name`), `dyno.rate_limit.decisions`
+ *   (`dyno.rate_limit.result`), `dyno.rate_limit.fallback_decisions`,
+ *   `dyno.rate_limit.redis.errors`, `dyno.fleet.isolations`, `dyno.fleet.redis.errors`
+ *   (observable counters, continued the same way); `dyno.fleet.members`,
+ *   `dyno.fleet.open_members` (up-down counters); `dyno.fleet.isolating`, `dyno.fleet.connected`
+ *   and `dyno.rate_limit.redis.state` (gauges), for an observed HTTP source, hedge, fleet rate
+ *   limiter (`dyno.rate_limit.name`) or fleet circuit (`dyno.fleet.name`).
  * Dispose the result to stop reporting.
  */
 export function registerOtelMetrics(
@@ -134,7 +144,9 @@ export function registerOtelMetrics(
   );
   const cacheLoads = counter('cache.loads', 'Cache loader calls ended, by outcome.', '{load}');
   const cacheStoreErrors = counter('cache.store.errors', 'Cache store failures.', '{error}');
+  const sources = sourceInstruments(meter, prefix);
   const instruments: Observable[] = [
+    ...sources.instruments,
     retries,
     opened,
     rejected,
@@ -243,9 +255,9 @@ export function registerOtelMetrics(
         result.observe(poolActive, s.pool.active, pool);
         result.observe(poolQueued, s.pool.queued, pool);
         result.observe(poolAbandoned, s.pool.abandoned, pool);
-        if (Number.isFinite(s.pool.concurrency))
-          result.observe(poolLimit, s.pool.concurrency, pool);
+        if (Number.isFinite(s.pool.limit)) result.observe(poolLimit, s.pool.limit, pool);
       }
+      sources.observe(result, m, s);
     }
   };
   meter.addBatchObservableCallback(callback, instruments);

@@ -27,6 +27,9 @@ export class FakePool {
   started = 0;
   /** `@dyno/pool`'s gauge; left `undefined`, the pool of a package that has none. */
   abandoned: number | undefined = undefined;
+  /** `@dyno/pool`'s limit now and adaptive settings; left `undefined`, a pool without them. */
+  limit: number | undefined = undefined;
+  adaptive: { min: number; max: number } | undefined = undefined;
   readonly start = new EventEmitter<{
     name: string;
     active: number;
@@ -124,5 +127,87 @@ export class FakeCache {
     });
     this.error.emit({ name: this.name, key: 'b', during: 'load', error: new Error('x') });
     this.error.emit({ name: this.name, key: 'e', during: 'store', error: new Error('down') });
+  }
+}
+
+/** An HTTP source shaped like a `@dyno/fetch` origin's, driven by hand. */
+export class FakeHttp {
+  readonly response = new EventEmitter<{ name: string; status: number }>();
+  readonly onResponse = this.response.event;
+  constructor(readonly name = 'http') {}
+
+  /** One response per status given. */
+  answer(...statuses: number[]): void {
+    for (const status of statuses) this.response.emit({ name: this.name, status });
+  }
+}
+
+/** A hedge shaped like @dyno/hedge's (its events only); `refusing: false` has no `onRefuse`. */
+export class FakeHedge {
+  readonly hedge = new EventEmitter<{ name: string; attempt: number; trigger: string }>();
+  readonly win = new EventEmitter<{ name: string; attempt: number }>();
+  readonly refuse = new EventEmitter<{ name: string; attempt: number }>();
+  readonly onHedge = this.hedge.event;
+  readonly onWin = this.win.event;
+  readonly onRefuse?: typeof this.refuse.event;
+  constructor(
+    readonly name = 'hedge',
+    refusing = true,
+  ) {
+    if (refusing) this.onRefuse = this.refuse.event;
+  }
+
+  /** `hedges` extra attempts, `wins` of which win, and `refused` refused by the budget. */
+  run(hedges: number, wins: number, refused = 0): void {
+    for (let i = 0; i < hedges; i++)
+      this.hedge.emit({ name: this.name, attempt: 2, trigger: 'delay' });
+    for (let i = 0; i < wins; i++) this.win.emit({ name: this.name, attempt: 2 });
+    for (let i = 0; i < refused; i++) this.refuse.emit({ name: this.name, attempt: 2 });
+  }
+}
+
+/** A fleet rate limiter shaped like @dyno/pool-redis's `RedisRateLimiter`, driven by hand. */
+export class FakeRateLimiter {
+  redisState: string | undefined = 'closed';
+  readonly decision = new EventEmitter<{
+    name: string;
+    key: string;
+    admitted: boolean;
+    wait: number;
+    source: string;
+  }>();
+  readonly redisError = new EventEmitter<{ name: string; key: string; during: string }>();
+  readonly onDecision = this.decision.event;
+  readonly onRedisError = this.redisError.event;
+  constructor(readonly name = 'limiter') {}
+
+  decide(admitted: boolean, source = 'redis'): void {
+    this.decision.emit({ name: this.name, key: 'default', admitted, wait: 0, source });
+  }
+
+  fail(): void {
+    this.redisError.emit({ name: this.name, key: 'default', during: 'decide' });
+  }
+}
+
+/** A fleet circuit shaped like @dyno/breaker-redis's `FleetCircuit`, driven by hand. */
+export class FakeFleetCircuit {
+  view = { name: 'fleet', live: 1, open: 0, isolating: false, connected: true };
+  readonly viewChange = new EventEmitter<typeof this.view>();
+  readonly redisError = new EventEmitter<{ name: string; during: string; error: unknown }>();
+  readonly onView = this.viewChange.event;
+  readonly onRedisError = this.redisError.event;
+  constructor(readonly name = 'fleet') {
+    this.view = { ...this.view, name };
+  }
+
+  /** Changes the view and tells the listeners, as a heartbeat or a message would. */
+  see(change: Partial<Omit<typeof this.view, 'name'>>): void {
+    this.view = { ...this.view, ...change };
+    this.viewChange.emit(this.view);
+  }
+
+  fail(): void {
+    this.redisError.emit({ name: this.name, during: 'heartbeat', error: new Error('down') });
   }
 }

@@ -1,0 +1,150 @@
+import { ManualClock } from '@dyno/core/testing';
+import { hystrixStream, MetricsRegistry } from '@dyno/metrics';
+import type { Browser, Page } from 'playwright-core';
+import { card, launch, type Site, serve, untilPart, watch } from './test-support/browser.js';
+import {
+  FakeBreaker,
+  FakeFleetCircuit,
+  FakeOrigin,
+  FakePool,
+  FakeRateLimiter,
+} from './test-support/fakes.js';
+
+// The Dyno extras of the stream in real Chromium, over the real hystrixStream of real Metrics:
+// a breaker isolated by its fleet, a fleet rate limiter, an HTTP origin with hedges, an adaptive
+// pool. The stream runs on a ManualClock: each `advance(100)` sends exactly one update.
+jest.setTimeout(15_000);
+
+let browser: Browser;
+let site: Site;
+let clock: ManualClock;
+let stream: ReturnType<typeof hystrixStream>;
+let page: Page;
+let problems: string[] = [];
+let breaker: FakeBreaker;
+let fleet: FakeFleetCircuit;
+let limiter: FakeRateLimiter;
+let adaptive: FakePool;
+
+beforeAll(async () => {
+  clock = new ManualClock();
+  const registry = new MetricsRegistry({ metrics: { clock } });
+  const payments = registry.get('payments');
+  breaker = new FakeBreaker('payments');
+  fleet = new FakeFleetCircuit('payments-fleet');
+  payments.observe(breaker);
+  payments.observe(fleet);
+  const partner = registry.get('partner');
+  limiter = new FakeRateLimiter('partner-limit');
+  partner.observe(limiter);
+  const api = registry.get('api https://a.test');
+  const origin = new FakeOrigin('api https://a.test');
+  api.observe(origin.http);
+  api.observe(origin.hedge);
+  origin.answer(200, 200, 200, 304, 404, 503);
+  origin.hedged(true);
+  origin.hedged(false);
+  registry.get('plain').record('success', 3);
+  adaptive = new FakePool('adaptive-db', 12, 8);
+  adaptive.limit = 12;
+  adaptive.adaptive = { min: 2, max: 40 };
+  payments.observe(adaptive);
+  registry.get('plain').observe(new FakePool('fixed-db', 4, 8));
+  stream = hystrixStream(registry, { clock, interval: 100 });
+  [browser, site] = await Promise.all([launch(), serve(stream)]);
+  page = await browser.newPage();
+  problems = watch(page);
+  await page.setViewportSize({ width: 1280, height: 800 });
+  await page.goto(`${site.url}/dashboard`, { waitUntil: 'domcontentloaded' });
+});
+
+afterAll(async () => {
+  stream?.close();
+  await Promise.all([browser?.close(), site?.close()]);
+});
+
+afterEach(() => {
+  expect(problems.splice(0)).toEqual([]);
+});
+
+const part = (name: string, p: string, list: 'circuits' | 'pools' = 'circuits') =>
+  card(page, name, list).locator(`[data-part="${p}"]`);
+
+describe('the dashboard page: Dyno extras in Chromium', () => {
+  it('shows when the fleet isolates a breaker, and when it lets go', async () => {
+    fleet.see({ live: 5, open: 3, isolating: true });
+    breaker.moveTo('isolated');
+    await clock.advance(100);
+    await untilPart(page, 'payments', 'state', 'Isolated');
+    expect(await part('payments', 'fleetFacts').isVisible()).toBe(true);
+    const facts = part('payments', 'fleetFacts').locator('span');
+    expect(await facts.first().textContent()).toBe('fleet: 3 of 5 members report open');
+    expect(await part('payments', 'fleetIsolating').isVisible()).toBe(true);
+    expect(await part('payments', 'fleetIsolating').textContent()).toBe('isolated by the fleet');
+    expect(await part('payments', 'fleetAlone').isVisible()).toBe(false);
+    fleet.see({ open: 1, isolating: false });
+    breaker.moveTo('closed');
+    await clock.advance(100);
+    await untilPart(page, 'payments', 'state', 'Closed');
+    await untilPart(page, 'payments', 'fleetOpen', '1');
+    expect(await part('payments', 'fleetIsolating').isVisible()).toBe(false);
+  });
+
+  it('says when the fleet circuit cannot reach Redis and the breaker decides alone', async () => {
+    fleet.see({ live: 0, open: 0, connected: false });
+    await clock.advance(100);
+    await untilPart(page, 'payments', 'fleetLive', '0');
+    expect(await part('payments', 'fleetAlone').isVisible()).toBe(true);
+    fleet.see({ live: 5, connected: true });
+    await clock.advance(100);
+    await untilPart(page, 'payments', 'fleetLive', '5');
+    expect(await part('payments', 'fleetAlone').isVisible()).toBe(false);
+  });
+
+  it("shows a fleet rate limiter's admissions and refusals, and its Redis trouble in red", async () => {
+    for (let i = 0; i < 3; i++) limiter.decide(true);
+    limiter.decide(false);
+    await clock.advance(100);
+    await untilPart(page, 'partner', 'rateAdmitted', '3');
+    expect(await part('partner', 'rateRefused').textContent()).toBe('1');
+    expect(await part('partner', 'rateRedisFact').isVisible()).toBe(false);
+    limiter.fail();
+    limiter.decide(true, 'local');
+    await clock.advance(100);
+    await untilPart(page, 'partner', 'rateRedisErrors', '1');
+    const trouble = part('partner', 'rateRedisFact');
+    expect(await trouble.isVisible()).toBe(true);
+    expect(await trouble.textContent()).toBe('Redis errors 1, decided without Redis 1');
+    expect(await trouble.getAttribute('class')).toBe('warn');
+  });
+
+  it('shows the responses of an HTTP origin by status class, 5xx in red, and its hedges', async () => {
+    await untilPart(page, 'api https://a.test', 'http2xx', '3');
+    const statuses = part('api https://a.test', 'httpFacts').locator('span');
+    expect(await statuses.allTextContents()).toEqual(['HTTP 2xx 3', '3xx 1', '4xx 1', '5xx 1']);
+    expect(await part('api https://a.test', 'http5xxFact').getAttribute('class')).toBe('warn');
+    expect(await part('api https://a.test', 'hedges').textContent()).toBe('2');
+    expect(await part('api https://a.test', 'hedgeWins').textContent()).toBe('1');
+    expect(await part('api https://a.test', 'hedgeRefusedFact').isVisible()).toBe(false);
+  });
+
+  it('shows none of these lines for a circuit whose stream has no such fields', async () => {
+    await untilPart(page, 'plain', 'success', '1');
+    for (const p of ['fleetFacts', 'rateFacts', 'httpFacts', 'hedgeFacts']) {
+      expect(await part('plain', p).isVisible()).toBe(false);
+    }
+  });
+
+  it("shows an adaptive pool's limit as it moves, with its bounds, and nothing for a fixed pool", async () => {
+    await untilPart(page, 'adaptive-db', 'adaptiveLimit', '12', 'pools');
+    const fact = part('adaptive-db', 'adaptiveFact', 'pools');
+    expect(await fact.textContent()).toBe('adaptive limit 12 (2–40)');
+    adaptive.limit = 5;
+    adaptive.active = 5;
+    await clock.advance(100);
+    await untilPart(page, 'adaptive-db', 'adaptiveLimit', '5', 'pools');
+    // the bar measures active tasks against the limit now: full
+    expect(await part('adaptive-db', 'track', 'pools').getAttribute('class')).toBe('bar full');
+    expect(await part('fixed-db', 'adaptiveFact', 'pools').isVisible()).toBe(false);
+  });
+});
