@@ -47,7 +47,7 @@ const CACHED_PRICES: Prices = prices(0, systemClock, { tea: 3 });
 /** Builds the registry and the handler that reads its services through refs. */
 export function createApp(clock: Clock = systemClock) {
   const registry = new Registry<Services>({ name: 'app' });
-  registry.register('users', users('primary', 40, clock));
+  registry.register('users', users('primary', 10, clock));
   registry.provide('prices', () => prices(30, clock, { tea: 4 }));
 
   // refs resolve at each use, so a replace() after this line still shows through

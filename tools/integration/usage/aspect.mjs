@@ -8,6 +8,8 @@ export async function use() {
   registry.after('greet', (text) => text.toUpperCase());
   if (greet('  ada ') !== 'HELLO ADA') throw new Error('sync pipeline broken');
   trim.dispose();
-  registry.after('greet', async (text) => `${text}!`);
-  if ((await greet('bob')) !== 'HELLO BOB!') throw new Error('async pipeline broken');
+  // async filters need an async join point: a sync one refuses a filter's promise
+  const cheer = advertise('cheer', (name) => `hello ${name}`, { registry, async: true });
+  registry.after('cheer', async (text) => `${text.toUpperCase()}!`);
+  if ((await cheer('bob')) !== 'HELLO BOB!') throw new Error('async pipeline broken');
 }

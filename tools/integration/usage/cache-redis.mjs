@@ -8,7 +8,7 @@ import { CorruptEntryError, RedisStore, wallClock } from '@dyno/cache-redis';
 export async function use() {
   const client = {
     status: 'ready',
-    get: async () => 'not a cache entry',
+    getBuffer: async () => Buffer.from('not a cache entry'),
     set: async () => 'OK',
     del: async () => 1,
     eval: async () => 1,
