@@ -3,7 +3,6 @@
 // (DYNO_REDIS_URL, or a redis-server started here on a free port). Registered in scenarios.mjs.
 import { spawn } from 'node:child_process';
 import { createServer, Socket } from 'node:net';
-import { RedisRateLimiter } from '@dyno/pool-redis';
 import { Redis } from 'ioredis';
 import { RateLimiterRedis } from 'rate-limiter-flexible';
 import { measure } from './harness.mjs';
@@ -31,7 +30,8 @@ const canConnect = (port) =>
     socket.connect(port, '127.0.0.1');
   });
 
-async function redis() {
+/** DYNO_REDIS_URL, or a redis-server started on a free port (`stop()` ends it). */
+export async function redis() {
   if (process.env.DYNO_REDIS_URL) return { url: process.env.DYNO_REDIS_URL, stop() {} };
   const port = await freePort();
   const args = ['--port', String(port), '--save', '', '--appendonly', 'no', '--bind', '127.0.0.1'];
@@ -61,6 +61,8 @@ export const FLEET_SCENARIOS = {
     title: 'Fleet rate limit on Redis',
     what: `one decision per call on a local Redis: decisions per second of @dyno/pool-redis's RedisRateLimiter (GCRA script) and rate-limiter-flexible's RateLimiterRedis, against a bare GET; then ${LOOPS} callers for ${RUN_MS} ms at ${RATE}/s: admitted against rate·t + burst`,
     async run() {
+      // loaded here, so an unbuilt package fails this scenario only
+      const { RedisRateLimiter } = await import('@dyno/pool-redis');
       const server = await redis();
       const client = new Redis(server.url);
       const prefix = `bench:${process.pid}:`;

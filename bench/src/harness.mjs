@@ -71,7 +71,8 @@ async function runLoop(subject, n) {
  * `perCall` is how many logical calls one `call()` makes (1000 for a bulkhead batch).
  * The first subject flagged `baseline: true` is the reference for ratios.
  * Returns one row per subject with the median ns per logical call and the median ratio of the
- * subject's round to the baseline's same round.
+ * subject's round to the baseline's same round; with `options.reference` (a subject's label),
+ * also `toReference`, the median ratio of the subject's round to that subject's same round.
  */
 export async function measure(subjects, options = {}) {
   const rounds = options.rounds ?? settings.rounds;
@@ -119,6 +120,7 @@ export async function measure(subjects, options = {}) {
   }
 
   const base = subjects.find((s) => s.baseline);
+  const ref = options.reference && subjects.find((s) => s.label === options.reference);
   return subjects.map((s) => {
     if (s.problems.length > 0) {
       return { label: s.label, lib: s.lib, error: s.problems.join('; '), note: s.note };
@@ -133,6 +135,10 @@ export async function measure(subjects, options = {}) {
       min: Math.min(...s.samples),
       max: Math.max(...s.samples),
       ratio: base ? median(ratios) : undefined,
+      toReference:
+        ref && ref.problems.length === 0
+          ? median(s.samples.map((v, r) => v / ref.samples[r]))
+          : undefined,
       callsPerMeasurement: s.n,
       note: s.note,
       ...s.extra,

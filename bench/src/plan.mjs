@@ -8,6 +8,7 @@ export const SCENARIO_ORDER = [
   'composed',
   'histogram',
   'cache',
+  'tieredHit',
   'fetch',
   'hedgeTail',
   'fleetRate',
@@ -22,6 +23,7 @@ export const TARGETS = {
   composed: '≤ 12×',
   histogram: '≤ 25 ns',
   memory: '≤ 600 B (0)',
+  tieredHit: '≤ 1.5× lru-cache fetch',
   fetch: '≤ 1.05×',
   hedgeTail: 'p99 ≥ 3× lower, ≤ 10 % extra',
 };

@@ -18,13 +18,16 @@ function table(head, rows) {
   return lines.join('\n');
 }
 
+// Scenarios with peers that are not resilience libraries: in their own tables only.
+const OWN_TABLE = new Set(['histogram', 'cache', 'tieredHit']);
+
 function summary(results, allLibraries) {
   // Only the libraries with a resilience capability; lru-cache and hdr-histogram-js have their
   // own tables below.
   const libraries = allLibraries.filter((lib) =>
     SCENARIO_ORDER.some((key) =>
       results.scenarios[key]?.rows?.some(
-        (r) => r.lib === lib && r.status !== '—' && key !== 'histogram' && key !== 'cache',
+        (r) => r.lib === lib && r.status !== '—' && !OWN_TABLE.has(key),
       ),
     ),
   );
@@ -32,7 +35,7 @@ function summary(results, allLibraries) {
   const rows = [];
   for (const key of SCENARIO_ORDER) {
     const res = results.scenarios[key];
-    if (!res || key === 'histogram' || key === 'cache') continue;
+    if (!res || OWN_TABLE.has(key)) continue;
     const row = [res.title];
     for (const lib of libraries) {
       const found = res.rows?.filter((r) => r.lib === lib) ?? [];
@@ -92,11 +95,13 @@ function scenarioSection(key, res) {
     const bulk = key === 'bulkhead';
     const open = key === 'breakerOpen';
     const head = ['library', 'ns per call (median)', 'ratio to bare', 'spread (min–max)'];
+    if (res.reference) head.push(`ratio to ${res.reference}`);
     if (bulk) head.push('calls/s', 'highest concurrency');
     if (open) head.push('fn calls while open');
     head.push('notes');
     const rows = measured.map((r) => {
       const row = [r.label, fmtNs(r.ns), fmtRatio(r.ratio), `${fmtNs(r.min)} – ${fmtNs(r.max)}`];
+      if (res.reference) row.push(fmtRatio(r.toReference));
       if (bulk) {
         row.push(
           r.callsPerSecond ? `${(r.callsPerSecond / 1e6).toFixed(2)} M` : '',
@@ -111,6 +116,7 @@ function scenarioSection(key, res) {
     });
     for (const r of other) {
       const row = [r.label, cell(r), '', ''];
+      if (res.reference) row.push('');
       if (bulk) row.push('', '');
       if (open) row.push('');
       row.push('');

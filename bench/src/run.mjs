@@ -1,6 +1,7 @@
 // `pnpm bench` (or `node src/run.mjs [scenario ...]`): runs every scenario in its own child
 // process, the memory measurement in one child per library and the timers check in one child
 // per library; prints the markdown report and writes it to results/latest.md and the README.
+import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { ADAPTERS, loadAdapter } from './adapters/index.mjs';
@@ -62,6 +63,14 @@ for (const key of wanted) {
   log(`bench: ${key} ...`);
   const result = await runScenario([key]);
   scenarios[key] = { title: SCENARIOS[key].title, what: SCENARIOS[key].what, ...result };
+}
+
+// The hedging run's latency curves: results/hedge.json, drawn into docs/hedge.svg.
+const hedge = scenarios.hedgeTail?.hedge;
+if (hedge) {
+  writeFileSync(`${BENCH_DIR}results/hedge.json`, `${JSON.stringify(hedge, null, 1)}\n`);
+  execFileSync(process.execPath, [`${BENCH_DIR}src/hedge-plot.mjs`], { stdio: 'inherit' });
+  delete scenarios.hedgeTail.hedge;
 }
 
 const memory = [];

@@ -4,6 +4,7 @@
 import { FLEET_SCENARIOS } from './fleet-rate.mjs';
 import { measure, measureMemory, settings, usedBytes } from './harness.mjs';
 import { HTTP_SCENARIOS } from './http.mjs';
+import { TIERED_SCENARIOS } from './tiered-cache.mjs';
 
 const VALUE = 42;
 const BULKHEAD_LIMIT = 10;
@@ -69,6 +70,7 @@ async function successPath(adapters, cap, extraArgs = []) {
 export const SCENARIOS = {
   ...HTTP_SCENARIOS,
   ...FLEET_SCENARIOS,
+  ...TIERED_SCENARIOS,
   retry: {
     title: 'Retry, success path',
     what: 'one call through a retry policy allowing 3 attempts; the call succeeds at once',
