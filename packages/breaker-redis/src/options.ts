@@ -80,7 +80,13 @@ export interface FleetCircuitOptions {
 }
 
 /** The defaults of `FleetCircuit`'s options (`memberTtl` follows `heartbeat`). */
-export const DEFAULT_FLEET_CIRCUIT_OPTIONS = Object.freeze({
+export const DEFAULT_FLEET_CIRCUIT_OPTIONS: Readonly<{
+  prefix: string;
+  heartbeat: number;
+  quorum: QuorumOptions;
+  timeout: number;
+  clock: Clock;
+}> = Object.freeze({
   prefix: 'dyno:fleet:',
   heartbeat: 1000,
   quorum: Object.freeze({ min: 2, ratio: 0.5 }) as QuorumOptions,

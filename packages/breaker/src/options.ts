@@ -96,7 +96,10 @@ export interface HalfOpenRatioOptions {
 }
 
 /** The defaults of `halfOpenRatio`. */
-export const DEFAULT_HALF_OPEN_RATIO = Object.freeze({ calls: 10, threshold: 0.5 });
+export const DEFAULT_HALF_OPEN_RATIO: Readonly<{
+  calls: number;
+  threshold: number;
+}> = Object.freeze({ calls: 10, threshold: 0.5 });
 
 /** Options of `CircuitBreaker`. Every field is optional. */
 export interface CircuitBreakerOptions {
@@ -176,7 +179,29 @@ export interface CircuitBreakerOptions {
 }
 
 /** The defaults of the trip strategies, per kind. */
-export const DEFAULT_STRATEGY_OPTIONS = Object.freeze({
+export const DEFAULT_STRATEGY_OPTIONS: Readonly<{
+  'consecutive-failures': Readonly<{
+    kind: 'consecutive-failures';
+    failures: number;
+  }>;
+  'count-window': Readonly<{
+    kind: 'count-window';
+    size: number;
+    minimumCalls: number;
+    threshold: number;
+    slowCallDuration: number | undefined;
+    slowCallThreshold: number;
+  }>;
+  'time-window': Readonly<{
+    kind: 'time-window';
+    window: number;
+    buckets: number;
+    minimumCalls: number;
+    threshold: number;
+    slowCallDuration: number | undefined;
+    slowCallThreshold: number;
+  }>;
+}> = Object.freeze({
   'consecutive-failures': Object.freeze({ kind: 'consecutive-failures' as const, failures: 5 }),
   'count-window': Object.freeze({
     kind: 'count-window' as const,
@@ -198,7 +223,21 @@ export const DEFAULT_STRATEGY_OPTIONS = Object.freeze({
 });
 
 /** The defaults of `CircuitBreaker` (Hystrix's: a 10 s window, 20 calls, 50 %, open 5 s). */
-export const DEFAULT_CIRCUIT_BREAKER_OPTIONS = Object.freeze({
+export const DEFAULT_CIRCUIT_BREAKER_OPTIONS: Readonly<{
+  name: string | undefined;
+  clock: Clock | undefined;
+  strategy: TripStrategyOptions;
+  openDuration: number;
+  backoffFactor: number;
+  maxOpenDuration: number;
+  halfOpenProbes: number;
+  halfOpenSuccesses: number;
+  halfOpenMaxWait: number | undefined;
+  halfOpenRatio: HalfOpenRatioOptions | undefined;
+  isFailure: CircuitBreakerOptions['isFailure'];
+  exposeResults: boolean;
+  snapshot: CircuitSnapshot | undefined;
+}> = Object.freeze({
   name: undefined as string | undefined,
   clock: undefined as Clock | undefined,
   strategy: DEFAULT_STRATEGY_OPTIONS['time-window'] as TripStrategyOptions,
@@ -229,7 +268,10 @@ export interface FuseOptions {
 }
 
 /** The defaults of `Fuse`. */
-export const DEFAULT_FUSE_OPTIONS = Object.freeze({
+export const DEFAULT_FUSE_OPTIONS: Readonly<{
+  name: string | undefined;
+  clock: Clock | undefined;
+}> = Object.freeze({
   name: undefined as string | undefined,
   clock: undefined as Clock | undefined,
 });

@@ -159,38 +159,11 @@ export class Cache<V = unknown> {
       if (options.forceRefresh === true) return this.#force(key, loader, signal);
     }
     const now = this.#clock.now();
-    const flights = this.#flights;
-    let flight = flights.size === 0 ? undefined : flights.get(key);
-    if (flight !== undefined && !flight.background && !flight.forced) {
-      if (flight.landed === undefined || now < flight.landed)
-        return this.#join(key, flight, signal);
-      // landed long ago and its write-back still hangs: its value is no longer fresh
-      flights.delete(key);
-      flight = undefined;
+    // the usual case, nothing running and the store in use, stays small enough to be inlined
+    if (this.#flights.size === 0 && this.#reads.size === 0 && !(now < this.#guard.openUntil)) {
+      return this.#lookup(key, loader, signal, now, undefined);
     }
-    const guard = this.#guard;
-    if (now < guard.openUntil) return this.#serve(key, undefined, loader, signal, now, flight);
-    const reads = this.#reads;
-    if (reads.size !== 0) {
-      const read = reads.get(key);
-      if (read !== undefined) return this.#after(read, key, loader, signal, now);
-    }
-    let found: Awaitable<CacheEntry | undefined>;
-    try {
-      found = this.store.get(key, now);
-    } catch (error) {
-      guard.failed(key, error);
-      return this.#serve(key, undefined, loader, signal, now, flight);
-    }
-    if (!isThenable<CacheEntry | undefined>(found)) {
-      if (guard.failures !== 0) guard.succeeded();
-      return this.#serve(key, found, loader, signal, now, flight);
-    }
-    const read = Promise.resolve(guard.attempt(key, () => found, undefined)).finally(() => {
-      if (reads.get(key) === read) reads.delete(key);
-    });
-    reads.set(key, read);
-    return this.#after(read, key, loader, signal, now);
+    return this.#busy(key, loader, signal, now);
   }
 
   /** Stores `value` under `key` as if just loaded; a load of `key` running now will not overwrite it. */
@@ -351,6 +324,70 @@ export class Cache<V = unknown> {
     return this.#wait(key, flight, signal);
   }
 
+  /** `get` while loads or store reads run, or while the store circuit is open. */
+  #busy(
+    key: string,
+    loader: CacheLoader<V>,
+    signal: AbortSignal | undefined,
+    now: number,
+  ): Promise<V> {
+    const flights = this.#flights;
+    let flight = flights.size === 0 ? undefined : flights.get(key);
+    if (flight !== undefined && !flight.background && !flight.forced) {
+      if (flight.landed === undefined || now < flight.landed)
+        return this.#join(key, flight, signal);
+      // landed long ago and its write-back still hangs: its value is no longer fresh
+      flights.delete(key);
+      flight = undefined;
+    }
+    if (now < this.#guard.openUntil) {
+      return this.#serve(key, undefined, loader, signal, now, flight, now);
+    }
+    const reads = this.#reads;
+    if (reads.size !== 0) {
+      const read = reads.get(key);
+      if (read !== undefined) return this.#after(read, key, loader, signal, now);
+    }
+    return this.#lookup(key, loader, signal, now, flight);
+  }
+
+  /** Reads the store; an asynchronous read is shared with the callers arriving meanwhile. */
+  #lookup(
+    key: string,
+    loader: CacheLoader<V>,
+    signal: AbortSignal | undefined,
+    now: number,
+    flight: Flight<V> | undefined,
+  ): Promise<V> {
+    const guard = this.#guard;
+    let found: Awaitable<CacheEntry | undefined>;
+    try {
+      found = this.store.get(key, now);
+    } catch (error) {
+      guard.failed(key, error);
+      return this.#serve(key, undefined, loader, signal, now, flight, now);
+    }
+    if (isThenable<CacheEntry | undefined>(found))
+      return this.#share(found, key, loader, signal, now);
+    if (guard.failures !== 0) guard.succeeded();
+    return this.#serve(key, found, loader, signal, now, flight, now);
+  }
+
+  #share(
+    found: PromiseLike<CacheEntry | undefined>,
+    key: string,
+    loader: CacheLoader<V>,
+    signal: AbortSignal | undefined,
+    now: number,
+  ): Promise<V> {
+    const reads = this.#reads;
+    const read = Promise.resolve(this.#guard.attempt(key, () => found, undefined)).finally(() => {
+      if (reads.get(key) === read) reads.delete(key);
+    });
+    reads.set(key, read);
+    return this.#after(read, key, loader, signal, now);
+  }
+
   #after(
     read: Promise<CacheEntry | undefined>,
     key: string,
@@ -374,6 +411,7 @@ export class Cache<V = unknown> {
     });
   }
 
+  /** Serves a fresh entry (maybe starting an early refresh); anything else goes to `#expired`. */
   #serve(
     key: string,
     found: CacheEntry | undefined,
@@ -381,27 +419,40 @@ export class Cache<V = unknown> {
     signal: AbortSignal | undefined,
     now: number,
     flight: Flight<V> | undefined,
-    began = now,
+    began: number,
   ): Promise<V> {
     let entry = this.#invalid.active ? this.#valid(key, found) : found;
     // the store may have let go of the entry an early refresh is replacing: it is still served
     if (entry === undefined && flight !== undefined) entry = flight.early;
+    if (entry === undefined || !(now < entry.expiry)) {
+      return this.#expired(key, entry, loader, signal, now, flight, began);
+    }
+    if (this.#hit.hasListeners) this.#hit.emit({ name: this.name, key, stale: false });
+    if (entry.negative) return Promise.reject(entry.error);
+    const refresh = this.#refresh;
+    if (
+      flight === undefined &&
+      refresh !== false &&
+      refresh.shouldRefresh(entry, now, this.#random)
+    ) {
+      this.#loads.launch(key, entry, loader, true, entry);
+    }
+    return Promise.resolve(entry.value as V);
+  }
+
+  /** An entry past its expiry (served stale when a window allows), or none: a load. */
+  #expired(
+    key: string,
+    entry: CacheEntry | undefined,
+    loader: CacheLoader<V>,
+    signal: AbortSignal | undefined,
+    now: number,
+    flight: Flight<V> | undefined,
+    began: number,
+  ): Promise<V> {
     if (entry !== undefined) {
       const expiry = entry.expiry;
-      if (now < expiry) {
-        if (this.#hit.hasListeners) this.#hit.emit({ name: this.name, key, stale: false });
-        if (entry.negative) return Promise.reject(entry.error);
-        const refresh = this.#refresh;
-        if (
-          flight === undefined &&
-          refresh !== false &&
-          refresh.shouldRefresh(entry, now, this.#random)
-        ) {
-          this.#loads.launch(key, entry, loader, true, entry);
-        }
-        return Promise.resolve(entry.value as V);
-      }
-      // past expiry: still served while its early refresh runs, or within stale-while-revalidate
+      // still served while its early refresh runs, or within stale-while-revalidate
       if (
         !entry.negative &&
         (now < expiry + this.#swr || flight?.early?.expiry === expiry) &&

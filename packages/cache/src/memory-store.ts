@@ -65,19 +65,10 @@ export class MemoryStore implements CacheStore {
   }
 
   get(key: string, now?: number): CacheEntry | undefined {
-    const map = this.#map;
-    const held = map.get(key);
+    const held = this.#map.get(key);
     if (held === undefined) return undefined;
-    if ((now ?? this.#clock.now()) >= held.dropAt) {
-      this.#remove(key, held);
-      return undefined;
-    }
-    if (key !== this.#newest) {
-      // a Map iterates in insertion order: re-inserting makes this the most recent
-      map.delete(key);
-      map.set(key, held);
-      this.#newest = key;
-    }
+    if ((now ?? this.#clock.now()) >= held.dropAt) return this.#drop(key, held);
+    if (key !== this.#newest) this.#touch(key, held);
     return held.entry;
   }
 
@@ -91,7 +82,7 @@ export class MemoryStore implements CacheStore {
     return held.entry;
   }
 
-  set(key: string, entry: CacheEntry, keep = Number.POSITIVE_INFINITY, now?: number): void {
+  set(key: string, entry: CacheEntry, keep: number = Number.POSITIVE_INFINITY, now?: number): void {
     const map = this.#map;
     const at = now ?? this.#clock.now();
     const old = map.get(key);
@@ -165,6 +156,19 @@ export class MemoryStore implements CacheStore {
       }
     }
     return dropped;
+  }
+
+  /** Makes `key` the most recently used: a Map iterates in insertion order. */
+  #touch(key: string, held: Held): void {
+    this.#map.delete(key);
+    this.#map.set(key, held);
+    this.#newest = key;
+  }
+
+  /** Removes an entry found past its `keep`, for a read that then answers `undefined`. */
+  #drop(key: string, held: Held): undefined {
+    this.#remove(key, held);
+    return undefined;
   }
 
   #remove(key: string, held: Held): void {

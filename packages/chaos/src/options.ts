@@ -148,7 +148,15 @@ export interface ChaosOptions {
 }
 
 /** The defaults of `Chaos` (every fault off: rate 0). */
-export const DEFAULT_CHAOS_OPTIONS = Object.freeze({
+export const DEFAULT_CHAOS_OPTIONS: Readonly<{
+  enabled: boolean;
+  random: () => number;
+  rate: number;
+  throwableValues: readonly unknown[];
+  latencyMs: number;
+  thenableKinds: readonly ['both', 'twice', 'throwAfter'];
+  abortAfter: number;
+}> = Object.freeze({
   enabled: true,
   random: Math.random,
   rate: 0,

@@ -36,12 +36,18 @@ export function markDynoError<E extends Error>(
   return error as E & DynoErrorLike;
 }
 
+// The marker is declared on an interface merged with the class: a class body cannot name a
+// computed property in a declaration emitted file by file (`isolatedDeclarations`).
+export interface DynoError {
+  readonly [DYNO_ERROR]: true;
+}
+
 /**
  * The base of every error Dyno raises. `code` is stable (`DYNO_BROKEN`, `DYNO_TIMEOUT`, ...),
  * `source` names the instance that raised it, and `name` stays the class name.
  */
+// biome-ignore lint/suspicious/noUnsafeDeclarationMerging: the marker is set on the prototype
 export class DynoError extends Error {
-  declare readonly [DYNO_ERROR]: true;
   /** A stable machine-readable code, such as `DYNO_BROKEN`. */
   readonly code: string;
   /** The `name` of the policy instance that raised the error, if it has one. */

@@ -1,5 +1,5 @@
 /** The longest duration a timer accepts: 2^31-1 ms (about 24.8 days). */
-export const MAX_DURATION = 2 ** 31 - 1;
+export const MAX_DURATION: number = 2 ** 31 - 1;
 
 /**
  * One option's rule. `test` answers `'type'` when the value is of the wrong kind, `'range'` when
@@ -18,17 +18,48 @@ const rule = (expected: string, test: Rule['test']): Rule => Object.freeze({ exp
 
 const isNumber = (v: unknown): v is number => typeof v === 'number';
 
-/** Rules for the option kinds Dyno uses. */
-export const is = Object.freeze({
+/** The rules for the option kinds Dyno uses (see `is`). */
+export interface OptionKinds {
   /** An integer from `min` to `max` inclusive. */
-  integer(min = 0, max: number = Number.MAX_SAFE_INTEGER): Rule {
+  integer(min?: number, max?: number): Rule;
+  /** A finite number from `min` to `max`; `exclusiveMin` rejects `min` itself. */
+  number(min: number, max: number, exclusiveMin?: boolean): Rule;
+  /** A duration in milliseconds: finite, from `min` (default 0) to 2^31-1. */
+  duration(min?: number, exclusiveMin?: boolean): Rule;
+  /** A ratio from 0 to 1 inclusive. */
+  ratio(): Rule;
+  /** A function. */
+  readonly function: Rule;
+  /** `true` or `false`. */
+  readonly boolean: Rule;
+  /** A non-empty string. */
+  readonly string: Rule;
+  /** An `AbortSignal`. */
+  readonly signal: Rule;
+  /** A `Clock`: an object with `now`, `setTimeout` and `clearTimeout` functions. */
+  readonly clock: Rule;
+  /**
+   * Exactly one of `values`. A value of a kind none of them has (`"5"` where `false` or `Infinity`
+   * is allowed) is of the wrong kind; one of the right kind but not listed is out of range.
+   */
+  oneOf(...values: readonly unknown[]): Rule;
+  /** An object (not null, not an array); its fields are checked elsewhere. */
+  readonly object: Rule;
+  /** Accepted when any of `rules` accepts. */
+  either(...rules: readonly Rule[]): Rule;
+  /** Any value at all (for options whose shape the package checks itself). */
+  readonly any: Rule;
+}
+
+/** Rules for the option kinds Dyno uses. */
+export const is: Readonly<OptionKinds> = Object.freeze({
+  integer(min: number = 0, max: number = Number.MAX_SAFE_INTEGER): Rule {
     return rule(`an integer from ${min} to ${max}`, (v) => {
       if (!isNumber(v)) return 'type';
       return Number.isInteger(v) && v >= min && v <= max ? undefined : 'range';
     });
   },
-  /** A finite number from `min` to `max`; `exclusiveMin` rejects `min` itself. */
-  number(min: number, max: number, exclusiveMin = false): Rule {
+  number(min: number, max: number, exclusiveMin: boolean = false): Rule {
     const low = exclusiveMin ? `greater than ${min}` : `from ${min}`;
     return rule(`a finite number ${low} to ${max}`, (v) => {
       if (!isNumber(v)) return 'type';
@@ -36,8 +67,7 @@ export const is = Object.freeze({
       return (exclusiveMin ? v > min : v >= min) && v <= max ? undefined : 'range';
     });
   },
-  /** A duration in milliseconds: finite, from `min` (default 0) to 2^31-1. */
-  duration(min = 0, exclusiveMin = false): Rule {
+  duration(min: number = 0, exclusiveMin: boolean = false): Rule {
     const low = exclusiveMin ? `greater than ${min}` : `from ${min}`;
     return rule(`a duration in ms ${low} to ${MAX_DURATION}`, (v) => {
       if (!isNumber(v)) return 'type';
@@ -45,35 +75,25 @@ export const is = Object.freeze({
       return (exclusiveMin ? v > min : v >= min) && v <= MAX_DURATION ? undefined : 'range';
     });
   },
-  /** A ratio from 0 to 1 inclusive. */
   ratio(): Rule {
     return rule('a ratio from 0 to 1', (v) => {
       if (!isNumber(v)) return 'type';
       return v >= 0 && v <= 1 ? undefined : 'range';
     });
   },
-  /** A function. */
   function: rule('a function', (v) => (typeof v === 'function' ? undefined : 'type')),
-  /** `true` or `false`. */
   boolean: rule('a boolean', (v) => (typeof v === 'boolean' ? undefined : 'type')),
-  /** A non-empty string. */
   string: rule('a non-empty string', (v) => {
     if (typeof v !== 'string') return 'type';
     return v.length > 0 ? undefined : 'range';
   }),
-  /** An `AbortSignal`. */
   signal: rule('an AbortSignal', (v) => (v instanceof AbortSignal ? undefined : 'type')),
-  /** A `Clock`: an object with `now`, `setTimeout` and `clearTimeout` functions. */
   clock: rule('a Clock (now, setTimeout, clearTimeout)', (v) => {
     if (typeof v !== 'object' || v === null) return 'type';
     const c = v as Record<string, unknown>;
     const ok = ['now', 'setTimeout', 'clearTimeout'].every((k) => typeof c[k] === 'function');
     return ok ? undefined : 'type';
   }),
-  /**
-   * Exactly one of `values`. A value of a kind none of them has (`"5"` where `false` or `Infinity`
-   * is allowed) is of the wrong kind; one of the right kind but not listed is out of range.
-   */
   oneOf(...values: readonly unknown[]): Rule {
     const shown = values.map(format).join(', ');
     const kinds = new Set(values.map(kindOf));
@@ -82,11 +102,9 @@ export const is = Object.freeze({
       return kinds.has(kindOf(v)) ? 'range' : 'type';
     });
   },
-  /** An object (not null, not an array); its fields are checked elsewhere. */
   object: rule('an object', (v) =>
     typeof v === 'object' && v !== null && !Array.isArray(v) ? undefined : 'type',
   ),
-  /** Accepted when any of `rules` accepts. */
   either(...rules: readonly Rule[]): Rule {
     return rule(rules.map((r) => r.expected).join(' or '), (v) => {
       let verdict: 'type' | 'range' = 'type';
@@ -98,7 +116,6 @@ export const is = Object.freeze({
       return verdict;
     });
   },
-  /** Any value at all (for options whose shape the package checks itself). */
   any: rule('any value', () => undefined),
 });
 

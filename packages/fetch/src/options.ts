@@ -158,7 +158,22 @@ export interface ResilientFetchOptions {
 }
 
 /** The defaults of `resilientFetch`. */
-export const DEFAULT_RESILIENT_FETCH_OPTIONS = Object.freeze({
+export const DEFAULT_RESILIENT_FETCH_OPTIONS: Readonly<{
+  fetch: undefined;
+  timeout: number;
+  attemptTimeout: number;
+  retry: Readonly<{}>;
+  hedge: boolean;
+  breaker: Readonly<{}>;
+  fallback: undefined;
+  throwHttpErrors: boolean;
+  maxBufferedBody: number;
+  deadlineHeader: boolean;
+  metrics: undefined;
+  maxOrigins: number;
+  clock: Clock;
+  name: undefined;
+}> = Object.freeze({
   fetch: undefined,
   timeout: 30_000,
   attemptTimeout: 10_000,
@@ -176,7 +191,15 @@ export const DEFAULT_RESILIENT_FETCH_OPTIONS = Object.freeze({
 }) satisfies Required<Record<keyof ResilientFetchOptions, unknown>>;
 
 /** The defaults of `FetchRetryOptions`. */
-export const DEFAULT_FETCH_RETRY_OPTIONS = Object.freeze({
+export const DEFAULT_FETCH_RETRY_OPTIONS: Readonly<{
+  attempts: number;
+  backoff: undefined;
+  maxDelay: number;
+  methods: readonly string[];
+  statuses: readonly number[];
+  retryAfter: boolean;
+  budget: undefined;
+}> = Object.freeze({
   attempts: 3,
   backoff: undefined,
   maxDelay: 10_000,
@@ -187,7 +210,13 @@ export const DEFAULT_FETCH_RETRY_OPTIONS = Object.freeze({
 }) satisfies Required<Record<keyof FetchRetryOptions, unknown>>;
 
 /** The defaults of `FetchHedgeOptions`. */
-export const DEFAULT_FETCH_HEDGE_OPTIONS = Object.freeze({
+export const DEFAULT_FETCH_HEDGE_OPTIONS: Readonly<{
+  delay: Readonly<{
+    percentile: number;
+  }>;
+  maxAttempts: number;
+  budget: Readonly<{}>;
+}> = Object.freeze({
   delay: Object.freeze({ percentile: 95 }),
   maxAttempts: 2,
   budget: Object.freeze({}),

@@ -46,7 +46,13 @@ export interface HarnessOptions {
 }
 
 /** The defaults of `HarnessOptions` (`name` and `message` default from the function's name). */
-export const DEFAULT_HARNESS_OPTIONS = Object.freeze({
+export const DEFAULT_HARNESS_OPTIONS: Readonly<{
+  logger: HarnessLogger;
+  loggerStyle: LoggerStyle;
+  sample: number;
+  random: () => number;
+  counts: ErrorCounts;
+}> = Object.freeze({
   logger: console as HarnessLogger,
   loggerStyle: 'auto' as LoggerStyle,
   sample: 1,

@@ -56,7 +56,15 @@ export interface HystrixStreamOptions {
 }
 
 /** The defaults of `hystrixStream`. */
-export const DEFAULT_HYSTRIX_STREAM_OPTIONS = Object.freeze({
+export const DEFAULT_HYSTRIX_STREAM_OPTIONS: Readonly<{
+  interval: number;
+  maxClients: number;
+  clock: Clock;
+  currentTime: () => number;
+  properties: undefined;
+  allowedOrigins: readonly string[];
+  authorize: Authorize | undefined;
+}> = Object.freeze({
   interval: 500,
   maxClients: 10,
   clock: systemClock,

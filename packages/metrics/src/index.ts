@@ -22,6 +22,7 @@ export type {
 } from './observe.js';
 export type { ObservableFleetCircuit, ObservableRateLimiter } from './observe-fleet.js';
 export type { ObservableHedge, ObservableHttp } from './observe-http.js';
+export type { ObservableShedder } from './observe-shed.js';
 export {
   DEFAULT_LATENCY_BOUNDARIES,
   DEFAULT_METRICS_OPTIONS,
@@ -59,6 +60,8 @@ export {
   type PoolSnapshot,
   type RateLimitCounts,
   type RateLimitSnapshot,
+  type ShedCounts,
+  type ShedSnapshot,
   type StatusClass,
 } from './snapshot.js';
 export type { MetricsSource } from './source.js';

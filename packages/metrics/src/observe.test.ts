@@ -327,7 +327,7 @@ describe('Metrics.observe', () => {
   it('rejects what it cannot observe, and bad options', () => {
     const m = make();
     expect(() => m.observe({ name: 'x' } as never)).toThrow(
-      /^@dyno\/metrics: observe\(\) takes a breaker \(name, state, onStateChange\), a pool .*, a retry \(name, onRetry\), a cache \(name, onHit, onMiss\), an HTTP source \(name, onResponse\), a hedge \(name, onHedge, onWin\), a fleet rate limiter \(name, onDecision\) or a fleet circuit \(name, view, onView\); received an object$/,
+      /^@dyno\/metrics: observe\(\) takes a breaker \(name, state, onStateChange\), a pool .*, a retry \(name, onRetry\), a cache \(name, onHit, onMiss\), an HTTP source \(name, onResponse\), a hedge \(name, onHedge, onWin\), a fleet rate limiter \(name, onDecision\), a fleet circuit \(name, view, onView\) or a load shedder \(name, onAdmit, onShed\); received an object$/,
     );
     expect(() => m.observe(null as never)).toThrow(TypeError);
     expect(() => m.observe(new FakeRetry(), { outcomes: 1 } as never)).toThrow(

@@ -19,6 +19,7 @@ import {
   type ObservableRateLimiter,
 } from './observe-fleet.js';
 import { bindHedge, bindHttp, type ObservableHedge, type ObservableHttp } from './observe-http.js';
+import { bindShedder, type ObservableShedder } from './observe-shed.js';
 
 /**
  * The states of a `@dyno/breaker` circuit. `disabled` is count-only mode: every call runs and
@@ -106,7 +107,8 @@ export type ObservableSource =
   | ObservableHttp
   | ObservableHedge
   | ObservableRateLimiter
-  | ObservableFleetCircuit;
+  | ObservableFleetCircuit
+  | ObservableShedder;
 
 /** Options of `Metrics.observe`. */
 export interface ObserveOptions {
@@ -216,6 +218,9 @@ export function bind(sink: Sink, source: unknown, options: ObserveOptions | unde
   if (typeof source.onView === 'function' && isObject(source.view)) {
     return bindFleetCircuit(sink, source as unknown as ObservableFleetCircuit);
   }
+  if (typeof source.onAdmit === 'function' && typeof source.onShed === 'function') {
+    return bindShedder(sink, source as unknown as ObservableShedder);
+  }
   if (typeof source.onHedge === 'function' && typeof source.onWin === 'function') {
     return bindHedge(sink, source as unknown as ObservableHedge);
   }
@@ -258,6 +263,6 @@ function bindCache(sink: Sink, cache: ObservableCache): Disposable {
 
 function notObservable(source: unknown): never {
   throw new TypeError(
-    `@dyno/metrics: observe() takes a breaker (name, state, onStateChange), a pool (name, active, queued, onStart, onReject, onSettle), a retry (name, onRetry), a cache (name, onHit, onMiss), an HTTP source (name, onResponse), a hedge (name, onHedge, onWin), a fleet rate limiter (name, onDecision) or a fleet circuit (name, view, onView); received ${format(source)}`,
+    `@dyno/metrics: observe() takes a breaker (name, state, onStateChange), a pool (name, active, queued, onStart, onReject, onSettle), a retry (name, onRetry), a cache (name, onHit, onMiss), an HTTP source (name, onResponse), a hedge (name, onHedge, onWin), a fleet rate limiter (name, onDecision), a fleet circuit (name, view, onView) or a load shedder (name, onAdmit, onShed); received ${format(source)}`,
   );
 }

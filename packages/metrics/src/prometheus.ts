@@ -51,7 +51,13 @@ export interface PrometheusOptions {
 }
 
 /** The defaults of the Prometheus exporter. */
-export const DEFAULT_PROMETHEUS_OPTIONS = Object.freeze({
+export const DEFAULT_PROMETHEUS_OPTIONS: Readonly<{
+  prefix: string;
+  labels: Readonly<Record<string, string>>;
+  rolling: boolean;
+  format: ExpositionFormat;
+  authorize: Authorize | undefined;
+}> = Object.freeze({
   prefix: 'dyno_',
   labels: Object.freeze({}) as Readonly<Record<string, string>>,
   rolling: false,
@@ -86,6 +92,9 @@ const RESERVED = new Set([
   'limiter',
   'result',
   'fleet',
+  'shedder',
+  'reason',
+  'priority',
 ]);
 const RULES = {
   prefix: pattern(

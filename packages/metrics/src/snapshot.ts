@@ -185,6 +185,26 @@ export interface FleetSnapshot extends FleetCounts {
   readonly totals: FleetCounts;
 }
 
+/** What an observed load shedder did, over the counter window or since creation. */
+export interface ShedCounts {
+  /** Requests let through, health checks included. */
+  readonly admitted: number;
+  /** Requests answered 503. */
+  readonly refused: number;
+  /** Requests let through, by priority class. */
+  readonly admittedBy: Readonly<Record<'health' | 'critical' | 'sheddable', number>>;
+  /** Requests answered 503, by reason and priority class (health checks never are). */
+  readonly refusedBy: Readonly<
+    Record<'limit' | 'event-loop' | 'closed', Readonly<Record<'critical' | 'sheddable', number>>>
+  >;
+}
+
+/** The facts of an observed load shedder (`@dyno/shed`'s `Shedder`: `onAdmit`, `onShed`). */
+export interface ShedSnapshot extends ShedCounts {
+  readonly name: string;
+  readonly totals: ShedCounts;
+}
+
 /** A plain-JSON picture of one `Metrics` at one instant. */
 export interface MetricsSnapshot {
   readonly name: string;
@@ -234,4 +254,6 @@ export interface MetricsSnapshot {
   readonly rateLimit: RateLimitSnapshot | null;
   /** From the observed fleet circuit, `null` when none is observed. */
   readonly fleet: FleetSnapshot | null;
+  /** From the observed load shedder, `null` when none is observed. */
+  readonly shed: ShedSnapshot | null;
 }

@@ -94,7 +94,17 @@ export interface RedisRateLimitOptions {
 }
 
 /** The defaults of `RedisRateLimiter`'s options (`client` has none; `burst` follows `rate`). */
-export const DEFAULT_REDIS_RATE_LIMITER_OPTIONS = Object.freeze({
+export const DEFAULT_REDIS_RATE_LIMITER_OPTIONS: Readonly<{
+  rate: number;
+  interval: number;
+  maxWait: number;
+  prefix: string;
+  timeout: number;
+  whenUnavailable: WhenUnavailable;
+  processes: number;
+  circuit: RedisRateCircuitOptions | false;
+  clock: Clock;
+}> = Object.freeze({
   rate: 10,
   interval: 1000,
   maxWait: 0,

@@ -42,6 +42,11 @@ const REASONS: Readonly<Record<GiveUpReason, string>> = {
  */
 export const KEPT_LAST_ATTEMPTS = 10;
 
+// The marker is declared on an interface merged with the class, as `DynoError`'s is in core.
+export interface CompoundError {
+  readonly [DYNO_ERROR]: true;
+}
+
 /**
  * Raised when Retry gives up after two or more failed attempts (unless `throwLastError` is set;
  * a single failure reaches the caller as itself). An `AggregateError`: `errors` holds the
@@ -51,8 +56,8 @@ export const KEPT_LAST_ATTEMPTS = 10;
  * between the first and the last ten were left out. Counts as a `DynoError`
  * (`DynoError.isInstance`, `instanceof DynoError`).
  */
+// biome-ignore lint/suspicious/noUnsafeDeclarationMerging: the marker is set on the prototype
 export class CompoundError extends AggregateError implements DynoErrorLike {
-  declare readonly [DYNO_ERROR]: true;
   /** Always `DYNO_RETRY_EXHAUSTED`. */
   declare readonly code: string;
   /** The name of the Retry that gave up. */

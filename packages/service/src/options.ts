@@ -81,7 +81,15 @@ export interface ServiceOptions<A extends unknown[] = unknown[], F = unknown> {
 }
 
 /** The defaults of `ServiceOptions`: every part on, with its package's defaults. */
-export const DEFAULT_SERVICE_OPTIONS = Object.freeze({
+export const DEFAULT_SERVICE_OPTIONS: Readonly<{
+  retry: Readonly<{
+    attempts: number;
+  }>;
+  breaker: Readonly<{}>;
+  pool: Readonly<{}>;
+  timeout: number;
+  metrics: Readonly<{}>;
+}> = Object.freeze({
   retry: Object.freeze({ attempts: 3 }),
   breaker: Object.freeze({}),
   pool: Object.freeze({}),

@@ -45,7 +45,12 @@ describe('Shedder over real HTTP', () => {
       expect(shedder.active).toBe(2);
 
       const third = await server.get('/c');
-      expect(third).toEqual({ status: 503, retryAfter: '3', body: 'Service Unavailable\n' });
+      expect(third).toEqual({
+        status: 503,
+        retryAfter: '3',
+        body: 'Service Unavailable\n',
+        contentType: 'text/plain; charset=utf-8',
+      });
       expect(sheds).toEqual([
         {
           name: shedder.name,

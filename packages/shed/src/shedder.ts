@@ -2,8 +2,14 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { defaultName, type Event, EventEmitter, format, resolveOptions } from '@dyno/core';
 import { Pool } from '@dyno/pool';
 import type { AdmitEvent, Priority, ShedEvent, ShedReason } from './events.js';
+import type { FastifyHook, FastifyReplyLike } from './fastify.js';
 import { EventLoopDelay } from './internal/event-loop.js';
-import { finished, internalError, serviceUnavailable } from './internal/respond.js';
+import {
+  finished,
+  internalError,
+  replyUnavailable,
+  serviceUnavailable,
+} from './internal/respond.js';
 import { DEFAULT_SHEDDER_OPTIONS, SHEDDER_RULES, type ShedderOptions } from './options.js';
 
 /** A `node:http` request listener. */
@@ -20,6 +26,14 @@ type Resolved = Required<Omit<ShedderOptions, 'name' | 'eventLoopDelay'>> &
   Pick<ShedderOptions, 'name' | 'eventLoopDelay'>;
 
 const PKG = '@dyno/shed';
+
+const isObject = (v: unknown): boolean => typeof v === 'object' && v !== null;
+
+// A helper called the wrong way (`http.createServer(shedder.middleware)`, `app.register(...)`).
+const misused = (helper: string, use: string): TypeError =>
+  new TypeError(
+    `${PKG}: \`shedder.${helper}\` was called with the wrong arguments; use it as ${use}`,
+  );
 const ADMITTED = 0;
 const FAILED = -1;
 
@@ -114,8 +128,13 @@ export class Shedder implements Disposable {
    * others are answered 503 with `Retry-After`.
    */
   handle(listener: RequestListener): RequestListener {
+    if (typeof listener !== 'function') {
+      throw new TypeError(
+        `${PKG}: \`handle\` takes a request listener (request, response) => void; received ${format(listener)}`,
+      );
+    }
     return (request, response) => {
-      const verdict = this.#admit(request, response);
+      const verdict = this.#admit(request, response, undefined);
       if (verdict === FAILED) internalError(response);
       else if (verdict === ADMITTED) this.#run(listener, request, response);
     };
@@ -126,9 +145,29 @@ export class Shedder implements Disposable {
    * answers 503 otherwise, and calls `next(error)` when `priority` throws. Use it first.
    */
   readonly middleware: Middleware = (request, response, next) => {
-    const verdict = this.#admit(request, response);
+    if (typeof next !== 'function') throw misused('middleware', '`app.use(shedder.middleware)`');
+    const verdict = this.#admit(request, response, undefined);
     if (verdict === ADMITTED) next();
     else if (verdict === FAILED) next(this.#failure);
+  };
+
+  /**
+   * A Fastify `onRequest` hook: `app.addHook('onRequest', shedder.fastify)`. A request that is
+   * let through goes on to its route; the others are answered 503 with `Retry-After` (through
+   * the reply, with the body and headers of `handle`) before the body is read. A throwing
+   * `priority` goes to Fastify's error handler (`done(error)`). The slot is freed when the
+   * response finishes or its connection closes, whatever the route did.
+   */
+  readonly fastify: FastifyHook = (request, reply, done) => {
+    if (typeof done !== 'function' || !isObject(request?.raw) || !isObject(reply?.raw)) {
+      // registered as a plugin, it gets (instance, options, done): fail the registration
+      const error = misused('fastify', "`app.addHook('onRequest', shedder.fastify)`");
+      if (typeof done === 'function') return done(error);
+      throw error;
+    }
+    const verdict = this.#admit(request.raw, reply.raw, reply);
+    if (verdict === ADMITTED) done();
+    else if (verdict === FAILED) done(this.#failure as Error);
   };
 
   /**
@@ -155,7 +194,11 @@ export class Shedder implements Disposable {
    * Lets `request` through (taking a slot unless it is a health check) or answers it 503.
    * Returns ADMITTED, FAILED (a user function threw: the caller answers) or 1 (answered 503).
    */
-  #admit(request: IncomingMessage, response: ServerResponse): number {
+  #admit(
+    request: IncomingMessage,
+    response: ServerResponse,
+    reply: FastifyReplyLike | undefined,
+  ): number {
     let priority: Priority;
     let delay = 0;
     try {
@@ -175,14 +218,14 @@ export class Shedder implements Disposable {
       this.#admitEvent(priority);
       return ADMITTED;
     }
-    if (this.#closed) return this.#refuse(response, priority, 'closed');
+    if (this.#closed) return this.#refuse(response, reply, priority, 'closed');
     const share = priority === 'sheddable' ? 1 - this.#reserve : 1;
     if (this.#maxDelay > 0 && delay > this.#maxDelay * share) {
-      return this.#refuse(response, priority, 'event-loop');
+      return this.#refuse(response, reply, priority, 'event-loop');
     }
     const pool = this.pool;
     const limit = share === 1 ? pool.limit : Math.max(1, Math.floor(pool.limit * share));
-    if (pool.active >= limit) return this.#refuse(response, priority, 'limit');
+    if (pool.active >= limit) return this.#refuse(response, reply, priority, 'limit');
     // a free slot and no queue: the pool starts the call at once, so the slot is ours now
     void pool.execute(() => finished(response));
     this.#admitted++;
@@ -208,9 +251,15 @@ export class Shedder implements Disposable {
     }
   }
 
-  #refuse(response: ServerResponse, priority: Priority, reason: ShedReason): number {
+  #refuse(
+    response: ServerResponse,
+    reply: FastifyReplyLike | undefined,
+    priority: Priority,
+    reason: ShedReason,
+  ): number {
     this.#shed++;
-    serviceUnavailable(response, this.#retryAfter);
+    if (reply === undefined) serviceUnavailable(response, this.#retryAfter);
+    else replyUnavailable(reply, this.#retryAfter);
     if (this.#onShed.hasListeners) {
       const { active, limit } = this.pool;
       const eventLoopDelay = this.eventLoopDelay;

@@ -59,7 +59,7 @@ export interface Script {
 const script = (body: string): Script =>
   Object.freeze({ body, sha: createHash('sha1').update(body).digest('hex') });
 
-export const BEAT_SCRIPT = script(BEAT);
-export const LEAVE_SCRIPT = script(LEAVE);
-export const LOAD_SCRIPT = script(LOAD);
-export const SAVE_SCRIPT = script(SAVE);
+export const BEAT_SCRIPT: Script = script(BEAT);
+export const LEAVE_SCRIPT: Script = script(LEAVE);
+export const LOAD_SCRIPT: Script = script(LOAD);
+export const SAVE_SCRIPT: Script = script(SAVE);

@@ -64,7 +64,7 @@ export class Loads<V> {
     background: boolean,
     early: CacheEntry | undefined,
     forced = false,
-    began = this.#s.clock.now(),
+    began: number = this.#s.clock.now(),
   ): Flight<V> {
     const controller = new AbortController();
     let outcome!: Outcome<V>;
@@ -107,7 +107,12 @@ export class Loads<V> {
   }
 
   /** Emits an `error` event (building it only when someone listens). */
-  report(key: string, during: CacheErrorEvent['during'], error: unknown, servedStale: boolean) {
+  report(
+    key: string,
+    during: CacheErrorEvent['during'],
+    error: unknown,
+    servedStale: boolean,
+  ): void {
     const emitter = this.#s.error;
     if (emitter.hasListeners) {
       emitter.emit({ name: this.#s.name, key, during, error, servedStale });

@@ -28,7 +28,7 @@ export class StoreGuard {
   /** Failures in a row. Read on the hot path: nonzero only after a failure. */
   failures = 0;
   /** Until when the store is skipped (`-Infinity` when closed). Read on the hot path. */
-  openUntil = Number.NEGATIVE_INFINITY;
+  openUntil: number = Number.NEGATIVE_INFINITY;
   #open = false;
 
   constructor(settings: GuardSettings) {
@@ -60,7 +60,7 @@ export class StoreGuard {
    * `pending`, or a rejection with `CacheTimeoutError` once `budget` ms have passed (the timer
    * is cleared when `pending` settles first).
    */
-  bound<T>(pending: PromiseLike<T>, key: string, budget = this.#s.timeout): Promise<T> {
+  bound<T>(pending: PromiseLike<T>, key: string, budget: number = this.#s.timeout): Promise<T> {
     if (budget === Number.POSITIVE_INFINITY) return Promise.resolve(pending);
     const { clock, timeout, name } = this.#s;
     return new Promise<T>((resolve, reject) => {
@@ -85,7 +85,12 @@ export class StoreGuard {
    * Runs one store call for the cache's own use (a write-back, a re-read): never throws, reports
    * a failure, answers `fallback` instead. Synchronous stores answer synchronously.
    */
-  attempt<T>(key: string, call: () => T | PromiseLike<T>, fallback: T, budget?: number) {
+  attempt<T>(
+    key: string,
+    call: () => T | PromiseLike<T>,
+    fallback: T,
+    budget?: number,
+  ): T | Promise<T> {
     let result: T | PromiseLike<T>;
     try {
       result = call();

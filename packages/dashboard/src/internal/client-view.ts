@@ -3,7 +3,7 @@
  * plain records, and drawing one card. Plain ES2020 for the browser, kept in a string (no
  * bundler, nothing to fetch); it must contain no backtick and no dollar-brace.
  */
-export const CLIENT_VIEW = String.raw`
+export const CLIENT_VIEW: string = String.raw`
 const HISTORY_MS = 120000;
 const STATES = { closed: 'Closed', open: 'Open', 'half-open': 'Half-open', isolated: 'Isolated', disabled: 'Disabled' };
 const PERCENTILES = [['p50', '50'], ['p90', '90'], ['p99', '99'], ['p99.5', '99.5']];

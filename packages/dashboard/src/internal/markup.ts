@@ -44,7 +44,7 @@ const EXTRAS = [
 ].join('\n');
 
 /** The card of one circuit (`HystrixCommand`), cloned by the page script per name. */
-export const CIRCUIT_TEMPLATE = `<template id="circuit-template">
+export const CIRCUIT_TEMPLATE: string = `<template id="circuit-template">
 <article class="card circuit">
 <div class="card-head"><h3 data-part="name"></h3><span class="badge" data-part="badge"><svg aria-hidden="true" focusable="false"><use data-part="icon" href="#i-closed"/></svg><span data-part="state">Closed</span></span></div>
 <p class="meta" data-part="meta"></p>
@@ -61,7 +61,7 @@ ${EXTRAS}
 </template>`;
 
 /** The card of one pool (`HystrixThreadPool`). */
-export const POOL_TEMPLATE = `<template id="pool-template">
+export const POOL_TEMPLATE: string = `<template id="pool-template">
 <article class="card pool">
 <div class="card-head"><h3 data-part="name"></h3><span class="meta" data-part="size"></span></div>
 <div class="bar" data-part="track" aria-hidden="true"><span data-part="bar"></span></div>

@@ -14,7 +14,7 @@ const sha256 = (text: string): string =>
  * Admits exactly the page's own script and style (by hash) and any stream URL, and nothing
  * else: no other script, no font, no image but inline SVG, no form posting anywhere.
  */
-export const CONTENT_SECURITY_POLICY = [
+export const CONTENT_SECURITY_POLICY: string = [
   "default-src 'none'",
   `script-src ${sha256(SCRIPT)}`,
   `style-src ${sha256(STYLE)}`,

@@ -24,7 +24,7 @@ export interface RetryVerdict {
 }
 
 /** Retryable responses, for the shared Retry's `shouldRetry` and `retryAfter`. */
-export const verdicts = new WeakMap<Response, RetryVerdict>();
+export const verdicts: WeakMap<Response, RetryVerdict> = new WeakMap();
 
 /** The context an attempt runs with (Retry's or Hedge's, or the first and only one). */
 export interface AttemptContext {

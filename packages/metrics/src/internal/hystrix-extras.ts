@@ -1,9 +1,10 @@
 import type { MetricsSnapshot } from '../snapshot.js';
 
 /**
- * Adds what an observed HTTP source, hedge, fleet rate limiter and fleet circuit did over the
- * window (and the fleet's view now) to a `HystrixCommand`. None are Hystrix fields: Hystrix
- * readers ignore them, `@dyno/dashboard` shows them. Counts are integers, as Turbine sums them.
+ * Adds what an observed HTTP source, hedge, fleet rate limiter, load shedder and fleet circuit
+ * did over the window (and the fleet's view now) to a `HystrixCommand`. None are Hystrix fields:
+ * Hystrix readers ignore them, `@dyno/dashboard` shows them. Counts are integers, as Turbine
+ * sums them.
  */
 export function addSourceFields(command: Record<string, unknown>, s: MetricsSnapshot): void {
   if (s.http !== null) {
@@ -26,6 +27,10 @@ export function addSourceFields(command: Record<string, unknown>, s: MetricsSnap
     command.dynoRateFallback = r.fallback;
     command.dynoRateRedisErrors = r.redisErrors;
     if (r.redisState !== null) command.dynoRateRedisState = r.redisState;
+  }
+  if (s.shed !== null) {
+    command.dynoShedAdmitted = s.shed.admitted;
+    command.dynoShedRefused = s.shed.refused;
   }
   if (s.fleet !== null) {
     const f = s.fleet;

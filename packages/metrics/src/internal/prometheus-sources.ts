@@ -1,5 +1,6 @@
 import type { MetricsSnapshot } from '../snapshot.js';
 import { escapeLabelValue } from './exposition.js';
+import { addShedFamilies } from './prometheus-shed.js';
 
 /** Writes one sample of a family: `extra` is more labels, each starting with a comma. */
 export type Family = (metric: string, help: string, value: number, extra?: string) => void;
@@ -8,7 +9,8 @@ export type Family = (metric: string, help: string, value: number, extra?: strin
 const REDIS_STATES: readonly string[] = ['closed', 'open', 'half-open'];
 
 /**
- * Adds the families of an observed HTTP source, hedge, fleet rate limiter and fleet circuit:
+ * Adds the families of an observed HTTP source, hedge, fleet rate limiter, load shedder and
+ * fleet circuit:
  * counters since creation, and the fleet's gauges of now. Each is written only when its source
  * is observed.
  */
@@ -36,6 +38,7 @@ export function addSourceFamilies(counter: Family, gauge: Family, s: MetricsSnap
     );
   }
   if (s.rateLimit !== null) addRateLimit(counter, gauge, s.rateLimit);
+  if (s.shed !== null) addShedFamilies(counter, s.shed);
   if (s.fleet !== null) {
     const f = s.fleet;
     const l = `,fleet="${escapeLabelValue(f.name)}"`;

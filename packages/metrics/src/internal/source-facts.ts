@@ -1,7 +1,8 @@
 import { FactCounters } from './fact-counters.js';
+import { SHED_SLOTS } from './shed-slots.js';
 
 /** The observed sources whose facts a `Metrics` counts besides cache and pool. */
-export type FactKind = 'http' | 'hedge' | 'rateLimit' | 'fleet';
+export type FactKind = 'http' | 'hedge' | 'rateLimit' | 'fleet' | 'shed';
 
 // The slots of each kind's facts.
 /** `http`: one slot per status class, 1xx to 5xx. */
@@ -17,7 +18,14 @@ export const RATE_REDIS_ERROR = 3;
 export const FLEET_ISOLATED = 0;
 export const FLEET_REDIS_ERROR = 1;
 
-const SLOTS: Readonly<Record<FactKind, number>> = { http: 5, hedge: 3, rateLimit: 4, fleet: 2 };
+/** `shed`: see `shed-slots`. */
+const SLOTS: Readonly<Record<FactKind, number>> = {
+  http: 5,
+  hedge: 3,
+  rateLimit: 4,
+  fleet: 2,
+  shed: SHED_SLOTS,
+};
 
 /**
  * The sources of those kinds a `Metrics` observes (the last of each kind gives its gauges and

@@ -7,7 +7,9 @@ import type {
   HttpSnapshot,
   RateLimitCounts,
   RateLimitSnapshot,
+  ShedSnapshot,
 } from '../snapshot.js';
+import { shedSnapshot } from './shed-snapshot.js';
 import * as F from './source-facts.js';
 
 /** The parts of a snapshot from the sources `SourceFacts` holds, `null` for those not observed. */
@@ -16,6 +18,7 @@ export interface SourceSnapshots {
   readonly hedge: HedgeSnapshot | null;
   readonly rateLimit: RateLimitSnapshot | null;
   readonly fleet: FleetSnapshot | null;
+  readonly shed: ShedSnapshot | null;
 }
 
 const NONE: SourceSnapshots = Object.freeze({
@@ -23,6 +26,7 @@ const NONE: SourceSnapshots = Object.freeze({
   hedge: null,
   rateLimit: null,
   fleet: null,
+  shed: null,
 });
 
 /** Reads the observed sources' counters (and the gauges of the fleet parts) now. */
@@ -33,6 +37,7 @@ export function sourceSnapshots(facts: F.SourceFacts | undefined): SourceSnapsho
     hedge: hedge(facts),
     rateLimit: rateLimit(facts),
     fleet: fleet(facts),
+    shed: shedSnapshot(facts),
   };
 }
 

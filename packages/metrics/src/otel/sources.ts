@@ -2,8 +2,12 @@ import type { Attributes, BatchObservableResult, Meter, Observable } from '@open
 import type { Metrics } from '../metrics.js';
 import type { MetricsSnapshot, StatusClass } from '../snapshot.js';
 import { Carry } from './carry.js';
+import { shedInstruments } from './shed.js';
 
-/** The instruments of the observed HTTP source, hedge, fleet rate limiter and fleet circuit. */
+/**
+ * The instruments of the observed HTTP source, hedge, fleet rate limiter, fleet circuit and
+ * load shedder (`shed.ts`).
+ */
 export interface SourceInstruments {
   readonly instruments: Observable[];
   /** Reports the sources of snapshot `s` (of `metrics`), each only when it is observed. */
@@ -76,8 +80,10 @@ export function sourceInstruments(meter: Meter, prefix: string): SourceInstrumen
     'Redis commands of the fleet circuit that failed or were late.',
     '{error}',
   );
+  const shed = shedInstruments(meter, prefix);
   const carry = new Carry();
   const observe = (result: BatchObservableResult, metrics: Metrics, s: MetricsSnapshot): void => {
+    shed.observe(result, metrics, s);
     const { http, hedge, rateLimit: rate, fleet } = s;
     const now = [
       ...CLASSES.map((c) => http?.totals.statuses[c] ?? 0),
@@ -144,6 +150,7 @@ export function sourceInstruments(meter: Meter, prefix: string): SourceInstrumen
       connected,
       isolations,
       fleetErrors,
+      ...shed.instruments,
     ],
     observe,
   };

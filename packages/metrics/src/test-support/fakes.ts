@@ -211,3 +211,44 @@ export class FakeFleetCircuit {
     this.redisError.emit({ name: this.name, during: 'heartbeat', error: new Error('down') });
   }
 }
+
+/** A load shedder shaped like @dyno/shed's `Shedder`, driven by hand. */
+export class FakeShedder {
+  readonly admit = new EventEmitter<{
+    name: string;
+    priority: string;
+    active: number;
+    limit: number;
+  }>();
+  readonly shedding = new EventEmitter<{
+    name: string;
+    priority: string;
+    reason: string;
+    active: number;
+    limit: number;
+    eventLoopDelay: number;
+  }>();
+  readonly onAdmit = this.admit.event;
+  readonly onShed = this.shedding.event;
+  constructor(readonly name = 'shed') {}
+
+  /** Lets `count` requests of class `priority` through. */
+  let(priority: string, count = 1): void {
+    for (let i = 0; i < count; i++)
+      this.admit.emit({ name: this.name, priority, active: 1, limit: 10 });
+  }
+
+  /** Sheds `count` requests of class `priority` for `reason`. */
+  refuse(reason: string, priority: string, count = 1): void {
+    for (let i = 0; i < count; i++) {
+      this.shedding.emit({
+        name: this.name,
+        priority,
+        reason,
+        active: 10,
+        limit: 10,
+        eventLoopDelay: 0,
+      });
+    }
+  }
+}

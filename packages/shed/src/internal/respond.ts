@@ -1,4 +1,8 @@
 import type { ServerResponse } from 'node:http';
+import type { FastifyReplyLike } from '../fastify.js';
+
+const TEXT = 'text/plain; charset=utf-8';
+const UNAVAILABLE = 'Service Unavailable\n';
 
 /** Answers 503 Service Unavailable with `Retry-After` (seconds), unless headers went out. */
 export function serviceUnavailable(response: ServerResponse, retryAfter: number): void {
@@ -8,8 +12,16 @@ export function serviceUnavailable(response: ServerResponse, retryAfter: number)
   }
   response.statusCode = 503;
   response.setHeader('Retry-After', String(retryAfter));
-  response.setHeader('Content-Type', 'text/plain; charset=utf-8');
-  response.end('Service Unavailable\n');
+  response.setHeader('Content-Type', TEXT);
+  response.end(UNAVAILABLE);
+}
+
+/** The same 503 through a Fastify reply, so its `onSend`/`onResponse` hooks and log see it. */
+export function replyUnavailable(reply: FastifyReplyLike, retryAfter: number): void {
+  reply.code(503);
+  reply.header('Retry-After', String(retryAfter));
+  reply.header('Content-Type', TEXT);
+  reply.send(UNAVAILABLE);
 }
 
 /** Answers 500 for a request the shedder could not classify. */

@@ -7,21 +7,36 @@ export interface Answer {
   readonly status: number;
   readonly retryAfter: string | undefined;
   readonly body: string;
+  readonly contentType?: string | undefined;
+}
+
+/** What a test calls a server on 127.0.0.1 with. */
+export interface Client {
+  get(path: string, method?: string): Promise<Answer>;
+  /** Starts a request and returns its client side (to abort it). */
+  open(path: string): http.ClientRequest;
 }
 
 /** A server on 127.0.0.1 (a free port) and a way to call it; `close` ends every connection. */
 export async function serve(
   listener: (request: IncomingMessage, response: ServerResponse) => void,
-): Promise<{
-  get(path: string, method?: string): Promise<Answer>;
-  /** Starts a request and returns its client side (to abort it). */
-  open(path: string): http.ClientRequest;
-  close(): Promise<void>;
-}> {
+): Promise<Client & { close(): Promise<void> }> {
   const server = http.createServer(listener);
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
   const { port } = server.address() as AddressInfo;
+  return {
+    ...client(port),
+    close: async () => {
+      server.closeAllConnections();
+      server.close();
+      await once(server, 'close');
+    },
+  };
+}
+
+/** A client of the server listening on 127.0.0.1:`port` (no keep-alive). */
+export function client(port: number): Client {
   const options = (path: string, method = 'GET') => ({
     host: '127.0.0.1',
     port,
@@ -43,6 +58,7 @@ export async function serve(
               status: response.statusCode ?? 0,
               retryAfter: response.headers['retry-after'] as string | undefined,
               body,
+              contentType: response.headers['content-type'],
             }),
           );
         });
@@ -54,11 +70,6 @@ export async function serve(
       request.on('error', () => undefined);
       request.end();
       return request;
-    },
-    close: async () => {
-      server.closeAllConnections();
-      server.close();
-      await once(server, 'close');
     },
   };
 }
