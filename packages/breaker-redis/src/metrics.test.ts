@@ -87,11 +87,11 @@ describe('FleetCircuit observed by @dyno/metrics', () => {
     a.breaker.close();
     b.breaker.close();
     await waitFor(() => local.breaker.state === 'closed', 'the fleet lets go');
-    expect(metrics.snapshot().fleet).toMatchObject({
-      open: 0,
-      isolating: false,
-      totals: { isolations: 1 },
-    });
+    const fleet = metrics.snapshot().fleet;
+    expect(fleet).toMatchObject({ open: 0, isolating: false });
+    // a loaded machine can delay a heartbeat past memberTtl: the quorum then lapses and forms
+    // again, a second isolation that is real, so at least one is counted
+    expect(fleet?.totals.isolations).toBeGreaterThanOrEqual(1);
     metrics.dispose();
   });
 
