@@ -69,12 +69,14 @@ describe('a Cache on Redis during a brownout', () => {
       }
       const hot = await timed(() => fleetCache.get('hot', loader));
       const cold = await timed(() => fleetCache.get('cold', loader));
-      // read + lease + write would be three store timeouts (1.5 s); the write-back is never awaited
-      for (const ms of waits) expect(ms).toBeLessThan(1.5 * BUDGET);
+      // read + lease + write would be three store timeouts (1.5 s); the write-back is never awaited.
+      // The bound leaves 300 ms for a loaded machine and stays below two store timeouts (1 s).
+      const bound = BUDGET + 300;
+      for (const ms of waits) expect(ms).toBeLessThan(bound);
       expect(hot.value).toBe('hot!');
-      expect(hot.ms).toBeLessThan(1.5 * BUDGET);
+      expect(hot.ms).toBeLessThan(bound);
       expect(cold.value).toBe('cold!');
-      expect(cold.ms).toBeLessThan(1.5 * BUDGET);
+      expect(cold.ms).toBeLessThan(bound);
       // the store's own commands time out after 500 ms: three of them open its circuit
       while (!circuit.includes('open') && performance.now() - paused < PAUSE) {
         await new Promise((r) => setTimeout(r, 10));

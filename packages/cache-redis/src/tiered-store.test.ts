@@ -91,7 +91,7 @@ describe('TieredStore', () => {
     await a!.set('k', entry('new'), 60_000);
     await expect(atB).resolves.toEqual({ name: 'p1', type: 'set', key: 'k' });
     await atC;
-    expect(Date.now() - started).toBeLessThan(500);
+    expect(Date.now() - started).toBeLessThan(1000); // without the bus: the memory TTL
     expect(b!.memory.peek('k')).toBeUndefined();
     await expect(b!.get('k')).resolves.toEqual(entry('new'));
     await expect(c!.get('k')).resolves.toEqual(entry('new'));

@@ -65,10 +65,19 @@ export class MemoryStore implements CacheStore {
   }
 
   get(key: string, now?: number): CacheEntry | undefined {
-    const held = this.#map.get(key);
+    const map = this.#map;
+    const held = map.get(key);
     if (held === undefined) return undefined;
-    if ((now ?? this.#clock.now()) >= held.dropAt) return this.#drop(key, held);
-    if (key !== this.#newest) this.#touch(key, held);
+    if ((now ?? this.#clock.now()) >= held.dropAt) {
+      this.#remove(key, held);
+      return undefined;
+    }
+    if (key !== this.#newest) {
+      // a Map iterates in insertion order: re-inserting makes this the most recent
+      map.delete(key);
+      map.set(key, held);
+      this.#newest = key;
+    }
     return held.entry;
   }
 
@@ -156,19 +165,6 @@ export class MemoryStore implements CacheStore {
       }
     }
     return dropped;
-  }
-
-  /** Makes `key` the most recently used: a Map iterates in insertion order. */
-  #touch(key: string, held: Held): void {
-    this.#map.delete(key);
-    this.#map.set(key, held);
-    this.#newest = key;
-  }
-
-  /** Removes an entry found past its `keep`, for a read that then answers `undefined`. */
-  #drop(key: string, held: Held): undefined {
-    this.#remove(key, held);
-    return undefined;
   }
 
   #remove(key: string, held: Held): void {

@@ -60,7 +60,9 @@ export function resilientFetch(options?: ResilientFetchOptions): ResilientFetch 
     const x = new Exchange(s, req, origin, Number.isFinite(budget) ? budget : undefined);
     let response: Response;
     try {
-      const replayable = await x.prepare((body) => prepareBody(body, s.maxBufferedBody));
+      // no body, nothing to prepare (and no wait for it)
+      const replayable =
+        req.body === undefined || (await x.prepare((body) => prepareBody(body, s.maxBufferedBody)));
       response = await run(s, x, origin, replayable && repeatable(s, req.method, req.headers));
     } catch (error) {
       x.close();
@@ -92,8 +94,8 @@ export function resilientFetch(options?: ResilientFetchOptions): ResilientFetch 
   return client;
 }
 
-function repeatable(s: ClientSettings, method: string, headers: Headers): boolean {
-  return s.retryMethods.has(method) || headers.has('idempotency-key');
+function repeatable(s: ClientSettings, method: string, headers: Headers | undefined): boolean {
+  return s.retryMethods.has(method) || headers?.has('idempotency-key') === true;
 }
 
 function run(s: ClientSettings, x: Exchange, origin: Origin, repeat: boolean): Promise<Response> {

@@ -3,6 +3,8 @@ import {
   abortReason,
   type Disposable,
   invoke,
+  NEVER_ABORTED,
+  NOOP_DISPOSABLE,
   onAbort,
   type TimerHandle,
   untilAborted,
@@ -10,6 +12,7 @@ import {
 import { TimeoutError } from '@dyno/pool';
 import type { HttpAttempt } from '../errors.js';
 import type { PreparedBody } from './body.js';
+import { onBodyEnd } from './body-end.js';
 import type { Origin } from './origins.js';
 import type { NormalizedRequest } from './request.js';
 import { parseRetryAfter } from './retry-after.js';
@@ -32,15 +35,31 @@ export interface AttemptContext {
   readonly attempt: number;
 }
 
+/** What a response brought by an attempt holds until the call ends. */
+interface Arrival {
+  readonly response: Response;
+  /** Stops the attempt following the call and its context; `undefined` when it never did. */
+  readonly release: (() => void) | undefined;
+}
+
+/** Ends an attempt early (its signal aborted, its `fetch` call rejected) with `reason`. */
+type Cut = (reason: unknown) => void;
+
 /**
  * One call on the wire: its deadline, its attempts, and the responses they brought. The latest
  * response supersedes the earlier ones (retry and hedge both answer with the last one when none
  * is wanted), whose bodies are cancelled so their connections go back to the pool. The response
- * the call answers with keeps the call's signal linked until its body ends, so the deadline
+ * the call answers with stays bound to the call's deadline until its body ends, so the deadline
  * bounds a slow body too; then the timer and every listener go.
+ *
+ * Signals are made only where something can abort: a call without a deadline goes by the
+ * caller's signal (or none), and an attempt by the call's unless its own timeout or a hedge can
+ * end it alone. When the call ends early it cuts its attempts itself, rather than through abort
+ * listeners: every signal, and every listener on one, costs the platform's `fetch` and
+ * `EventTarget` far more than a `Set` entry.
  */
 export class Exchange {
-  /** Aborted by the caller's signal or at the deadline; every attempt hangs off it. */
+  /** Aborted by the caller's signal or at the deadline: what Retry and Hedge go by. */
   readonly signal: AbortSignal;
   /** When the deadline passes (clock time), if there is one. */
   readonly endsAt: number | undefined;
@@ -48,11 +67,12 @@ export class Exchange {
   readonly #s: ClientSettings;
   readonly #req: NormalizedRequest;
   readonly #origin: Origin;
-  readonly #controller = new AbortController();
+  /** The attempts to cut when the call ends early; `undefined` when the signal is the caller's. */
+  readonly #cuts: Set<Cut> | undefined;
   readonly #link: Disposable;
   #timer: TimerHandle | undefined;
   #body: PreparedBody | undefined;
-  #latest: { response: Response; release: () => void } | undefined;
+  #latest: Arrival | undefined;
   #closed = false;
 
   constructor(
@@ -64,18 +84,29 @@ export class Exchange {
     this.#s = s;
     this.#req = req;
     this.#origin = origin;
-    this.signal = this.#controller.signal;
     const caller = req.signal;
-    this.#link = onAbort(caller, () => this.#controller.abort(abortReason(caller as AbortSignal)));
     if (budget === undefined) {
+      // only the caller can end the call: its signal is the call's
+      this.signal = caller ?? NEVER_ABORTED;
       this.endsAt = undefined;
-    } else {
-      this.endsAt = s.clock.now() + budget;
-      this.#timer = s.clock.setTimeout(() => {
-        this.#timer = undefined;
-        this.#controller.abort(new TimeoutError(budget, s.name));
-      }, budget);
+      this.#cuts = undefined;
+      this.#link = NOOP_DISPOSABLE;
+      return;
     }
+    const controller = new AbortController();
+    const cuts = new Set<Cut>();
+    const end = (reason: unknown): void => {
+      controller.abort(reason);
+      for (const cut of cuts) cut(reason);
+    };
+    this.signal = controller.signal;
+    this.#cuts = cuts;
+    this.#link = onAbort(caller, () => end(abortReason(caller as AbortSignal)));
+    this.endsAt = s.clock.now() + budget;
+    this.#timer = s.clock.setTimeout(() => {
+      this.#timer = undefined;
+      end(new TimeoutError(budget, s.name));
+    }, budget);
   }
 
   /** Reads the request body (bounded by the deadline); false when it can be sent once only. */
@@ -107,30 +138,34 @@ export class Exchange {
         return Promise.reject(error);
       }
     }
-    const controller = new AbortController();
-    const abort = (signal: AbortSignal) => () => controller.abort(abortReason(signal));
-    const links = [onAbort(this.signal, abort(this.signal))];
-    if (ctx.signal !== this.signal) links.push(onAbort(ctx.signal, abort(ctx.signal)));
-    const release = (): void => {
-      for (const l of links) l.dispose();
-    };
     const clock = s.clock;
     const start = clock.now();
     const limit = s.attemptTimeout;
+    // the attempt's own timeout, unless the call's deadline comes first anyway
+    const timed = limit !== false && (this.endsAt === undefined || start + limit < this.endsAt);
+    // a signal of its own when something can end the attempt but not the call
+    const controller = timed || ctx.signal !== this.signal ? new AbortController() : undefined;
+    const signal = controller?.signal ?? this.signal;
+    let reject: Cut | undefined;
+    const cut: Cut = (reason) => {
+      controller?.abort(reason);
+      reject?.(reason); // a no-op once fetch has settled
+    };
+    const release = this.#follow(ctx.signal, cut);
     let timedOut: TimeoutError | undefined;
-    const timer =
-      limit === false
-        ? undefined
-        : clock.setTimeout(() => {
-            timedOut = new TimeoutError(limit, `${s.name} attempt`);
-            controller.abort(timedOut);
-          }, limit);
+    const timer = timed
+      ? clock.setTimeout(() => {
+          timedOut = new TimeoutError(limit, `${s.name} attempt`);
+          cut(timedOut);
+        }, limit)
+      : undefined;
     const fetchImpl = s.fetch ?? globalThis.fetch;
-    const init = this.#init(controller.signal, start, limit);
-    const sent = untilAborted(
-      invoke(() => fetchImpl(this.#req.url, init), undefined),
-      controller.signal,
-    );
+    const init = this.#init(signal, start, timed ? limit : false);
+    // rejects when the attempt is cut, even if `fetch` ignores its signal
+    const sent = new Promise<Response>((resolve, fail) => {
+      reject = fail;
+      invoke(() => fetchImpl(this.#req.url, init), undefined).then(resolve, fail);
+    });
     return sent.then(
       (response) => {
         if (timer !== undefined) clock.clearTimeout(timer);
@@ -140,12 +175,12 @@ export class Exchange {
         if (s.retry !== undefined && !s.hedging && s.retryStatuses.has(response.status)) {
           verdicts.set(response, this.#verdict(response, now));
         }
-        this.#arrived(response, release);
+        this.#arrived({ response, release });
         return response;
       },
       (error: unknown) => {
         if (timer !== undefined) clock.clearTimeout(timer);
-        release();
+        release?.();
         record.error = error;
         if (error === timedOut) {
           o.tally.timeouts++;
@@ -176,16 +211,17 @@ export class Exchange {
       return response;
     }
     this.#latest = undefined;
-    if (response.body === null) {
-      latest.release();
+    if (response.body === null || (this.#timer === undefined && latest.release === undefined)) {
+      // nothing to wait for: no body, or one that only the caller's own signal can end
+      latest.release?.();
       this.close();
       return response;
     }
     // from here the deadline only bounds the body: a body nobody reads must not keep the
     // process alive until then (a Node timer can be unref'd; other clocks' handles are left)
     (this.#timer as { unref?: () => void } | undefined)?.unref?.();
-    return endsWith(response, () => {
-      latest.release();
+    return onBodyEnd(response, () => {
+      latest.release?.();
       this.close();
     });
   }
@@ -200,13 +236,35 @@ export class Exchange {
     this.#latest = undefined;
   }
 
-  #arrived(response: Response, release: () => void): void {
-    const previous = this.#latest;
+  /**
+   * Has `cut` called when the call or the attempt's context (a hedge) ends early; returns what
+   * undoes that, or `undefined` when nothing can.
+   */
+  #follow(context: AbortSignal, cut: Cut): (() => void) | undefined {
+    const cuts = this.#cuts;
+    const call = this.signal;
+    const fromCaller =
+      cuts === undefined ? onAbort(call, () => cut(abortReason(call))) : NOOP_DISPOSABLE;
+    const fromContext =
+      context === call ? NOOP_DISPOSABLE : onAbort(context, () => cut(abortReason(context)));
+    cuts?.add(cut);
+    if (cuts === undefined && fromCaller === NOOP_DISPOSABLE && fromContext === NOOP_DISPOSABLE) {
+      return undefined;
+    }
+    return () => {
+      cuts?.delete(cut);
+      fromCaller.dispose();
+      fromContext.dispose();
+    };
+  }
+
+  #arrived(arrival: Arrival): void {
     if (this.#closed) {
-      discard({ response, release });
+      discard(arrival);
       return;
     }
-    this.#latest = { response, release };
+    const previous = this.#latest;
+    this.#latest = arrival;
     if (previous !== undefined) discard(previous);
   }
 
@@ -252,61 +310,18 @@ export class Exchange {
         headers.set(header, String(Math.max(0, Math.floor(left))));
       }
     }
-    const init: RequestInit & { duplex?: 'half' } = {
-      ...req.rest,
-      method: req.method,
-      headers,
-      signal,
-    };
+    const init: RequestInit & { duplex?: 'half' } = { ...req.rest, method: req.method };
+    // only what is there: each field makes the platform's Request constructor do more
+    if (headers !== undefined) init.headers = headers;
+    // NEVER_ABORTED is for Dyno's own policies: fetch would keep a listener on it until GC
+    if (signal !== NEVER_ABORTED) init.signal = signal;
     if (body !== undefined && body.body !== undefined) init.body = body.body;
     if (body?.streamed) init.duplex = 'half';
     return init;
   }
 }
 
-function discard(entry: { response: Response; release: () => void }): void {
-  entry.release();
-  entry.response.body?.cancel().catch(() => undefined);
-}
-
-/** `response` with a body that calls `end` once when it is read to the end, fails or is cancelled. */
-function endsWith(response: Response, end: () => void): Response {
-  const reader = (response.body as ReadableStream<Uint8Array>).getReader();
-  let ended = false;
-  const finish = (): void => {
-    if (ended) return;
-    ended = true;
-    end();
-  };
-  const body = new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      try {
-        const next = await reader.read();
-        if (next.done) {
-          finish();
-          controller.close();
-        } else {
-          controller.enqueue(next.value);
-        }
-      } catch (error) {
-        finish();
-        controller.error(error);
-      }
-    },
-    cancel(reason) {
-      finish();
-      return reader.cancel(reason);
-    },
-  });
-  const wrapped = new Response(body, {
-    status: response.status,
-    statusText: response.statusText,
-    headers: response.headers,
-  });
-  Object.defineProperties(wrapped, {
-    url: { value: response.url },
-    redirected: { value: response.redirected },
-    type: { value: response.type },
-  });
-  return wrapped;
+function discard(arrival: Arrival): void {
+  arrival.release?.();
+  arrival.response.body?.cancel().catch(() => undefined);
 }

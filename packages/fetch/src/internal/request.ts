@@ -4,7 +4,8 @@ export interface NormalizedRequest {
   readonly origin: string;
   /** Upper case. */
   readonly method: string;
-  readonly headers: Headers;
+  /** A copy of the caller's headers; `undefined` when none were given. */
+  readonly headers: Headers | undefined;
   /** The body as given (prepared later). */
   readonly body: unknown;
   /** The caller's signal (from `init`, else from a `Request`). */
@@ -30,21 +31,22 @@ export function normalize(input: unknown, init: RequestInit | undefined): Normal
   if (isRequest(input)) {
     url = input.url;
     base = input;
+    if (base.redirect !== undefined && rest.redirect === undefined) rest.redirect = base.redirect;
   } else if (input instanceof URL) {
     url = input.href;
   } else {
     url = String(input);
   }
+  // parsed once, here: for the origin, and so that a bad URL throws before anything is counted
   const parsed = new URL(url);
-  const extra: Record<string, unknown> = { ...rest };
-  if (base.redirect !== undefined && extra.redirect === undefined) extra.redirect = base.redirect;
+  const given = headers ?? base.headers;
   return {
     url: parsed.href,
     origin: parsed.origin,
     method: (method ?? base.method ?? 'GET').toUpperCase(),
-    headers: new Headers(headers ?? base.headers),
+    headers: given === undefined ? undefined : new Headers(given),
     body: body !== undefined ? body : (base.body ?? undefined),
     signal: signal ?? base.signal ?? undefined,
-    rest: extra,
+    rest,
   };
 }
