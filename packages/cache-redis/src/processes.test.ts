@@ -52,11 +52,12 @@ beforeAll(async () => {
     done.push(
       new Promise((resolve, reject) => {
         child.on('message', (m) => messages.push(m));
-        child.once('exit', (code) =>
-          code === 0
-            ? resolve(messages.at(-1) as Report)
-            : reject(new Error(`child exited ${code}`)),
-        );
+        // 'close', not 'exit': on a loaded machine 'exit' can come before the last message
+        child.once('close', (status) => {
+          const last = messages.at(-1) as Report | undefined;
+          if (status === 0 && last !== undefined && 'lease' in last) resolve(last);
+          else reject(new Error(`child exited ${status} without its report`));
+        });
       }),
     );
   }
