@@ -189,6 +189,7 @@ export async function load() {
     histogram.push({ label: 'dyno stats Histogram.record', error: H.error });
   }
   caps.histogram = histogram;
+  if (!Mx.error) caps.metricsInstance = metricsInstances(Mx.Metrics);
 
   if (C.error) {
     caps.cache = caps.cacheFill = caps.cacheStampede = C.error;
@@ -231,4 +232,43 @@ export async function load() {
   }
 
   return { caps, notes };
+}
+
+/**
+ * `Metrics` instances for the memory figures: idle, after one latency, and after 65 s of
+ * traffic on a manual clock (1 call/s and 100 calls/s) with log-normal latencies (median 20 ms,
+ * σ 0.5), so the 60 s latency window holds six full slices.
+ */
+function metricsInstances(Metrics) {
+  // every write passes its own time, so the clock only serves construction
+  const clock = { now: () => 0, setTimeout, clearTimeout };
+  let seed = 42;
+  const random = () => {
+    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+    return (seed + 0.5) / 0x80000000;
+  };
+  const latencies = Array.from(
+    { length: 4096 },
+    () =>
+      20 * Math.exp(0.5 * Math.sqrt(-2 * Math.log(random())) * Math.cos(2 * Math.PI * random())),
+  );
+  let next = 0;
+  const traffic = (every) => () => {
+    const m = new Metrics({ clock });
+    for (let at = 0; at <= 65_000; at += every) m.record('success', latencies[next++ & 4095], at);
+    return m;
+  };
+  return [
+    { label: 'idle', make: () => new Metrics({ clock }) },
+    {
+      label: 'after one latency',
+      make: () => {
+        const m = new Metrics({ clock });
+        m.record('success', latencies[next++ & 4095], 0);
+        return m;
+      },
+    },
+    { label: '1 call/s for 65 s', make: traffic(1000), instances: 5000 },
+    { label: '100 calls/s for 65 s', make: traffic(10), instances: 1000 },
+  ];
 }

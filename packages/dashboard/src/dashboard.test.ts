@@ -1,6 +1,9 @@
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import type { Server } from 'node:http';
+import path from 'node:path';
 import { dashboard } from './dashboard.js';
+import { CLIENT_SCRIPT } from './internal/client-script.js';
 import { DEFAULT_DASHBOARD_OPTIONS } from './options.js';
 import { close, listen } from './test-support/http.js';
 
@@ -81,6 +84,16 @@ describe('dashboard', () => {
     } finally {
       await close(s);
     }
+  });
+
+  it('inlines the page script as built from src/client by scripts/build-client.mjs', async () => {
+    const html = await (await fetch(url)).text();
+    expect(between(html, '<script>', '</script>')).toBe(CLIENT_SCRIPT);
+    // exits 1 when src/internal/client-script.ts is older than the TypeScript it is built from
+    const script = path.join(__dirname, '..', 'scripts', 'build-client.mjs');
+    expect(() =>
+      execFileSync(process.execPath, [script, '--check'], { stdio: 'pipe' }),
+    ).not.toThrow();
   });
 
   it('keeps the page script free of anything that would end it early', async () => {

@@ -44,9 +44,12 @@ class FakeResponse extends EventEmitter {
     this.emit('close');
   }
 }
-const connect = (handler: ReturnType<typeof hystrixStream>): FakeResponse => {
+const connect = (
+  handler: ReturnType<typeof hystrixStream>,
+  url = '/hystrix.stream',
+): FakeResponse => {
   const response = new FakeResponse();
-  handler({ headers: {} } as IncomingMessage, response as unknown as ServerResponse);
+  handler({ headers: {}, url } as IncomingMessage, response as unknown as ServerResponse);
   return response;
 };
 
@@ -442,6 +445,81 @@ describe('hystrixStream', () => {
       });
       expect(clock.pending).toBe(0);
     } finally {
+      await close(server);
+    }
+  });
+});
+
+describe('hystrixStream: the pace a client asks for with ?delay=', () => {
+  it("sends each client at its own ?delay=, as Hystrix's servlet does, one timer per pace", async () => {
+    const clock = new ManualClock();
+    const stream = hystrixStream(new Metrics({ name: 'x', clock }), { clock });
+    const plain = connect(stream);
+    const slow = connect(stream, '/hystrix.stream?delay=2000');
+    const fast = connect(stream, '/hystrix.stream?delay=250');
+    const same = connect(stream, '/hystrix.stream?foo=1&delay=500');
+    expect(clock.pending).toBe(3);
+    await clock.advance(250);
+    expect([plain, slow, fast, same].map((r) => r.chunks.length)).toEqual([1, 1, 2, 1]);
+    await clock.advance(250);
+    expect([plain, slow, fast, same].map((r) => r.chunks.length)).toEqual([2, 1, 3, 2]);
+    await clock.advance(1500);
+    expect([plain, slow, fast, same].map((r) => r.chunks.length)).toEqual([5, 2, 9, 5]);
+    fast.leave();
+    expect(clock.pending).toBe(2);
+    slow.leave();
+    plain.leave();
+    expect(clock.pending).toBe(1);
+    same.leave();
+    expect(clock.pending).toBe(0);
+  });
+
+  it.each([
+    ['?delay=1', 100],
+    ['?delay=0', 100],
+    ['?delay=999999999', 60_000],
+    ['?delay=abc', 500],
+    ['?delay=-5', 500],
+    ['?delay=1.5', 500],
+    ['?delay=', 500],
+  ])(
+    'keeps %s within 100 ms to 1 min, and ignores a delay that is no number',
+    async (query, pace) => {
+      const clock = new ManualClock();
+      const stream = hystrixStream(new Metrics({ name: 'x', clock }), { clock });
+      const client = connect(stream, `/hystrix.stream${query}`);
+      await clock.advance(pace - 1);
+      expect(client.chunks).toHaveLength(1);
+      await clock.advance(1);
+      expect(client.chunks).toHaveLength(2);
+      stream.close();
+    },
+  );
+
+  it('lets a client ask for a configured interval under 100 ms', async () => {
+    const clock = new ManualClock();
+    const stream = hystrixStream(new Metrics({ name: 'x', clock }), { clock, interval: 20 });
+    const client = connect(stream, '/hystrix.stream?delay=1');
+    await clock.advance(20);
+    expect(client.chunks).toHaveLength(2);
+    stream.close();
+    expect(clock.pending).toBe(0);
+  });
+
+  it('honours ?delay= over real HTTP', async () => {
+    const clock = new ManualClock();
+    const stream = hystrixStream(new Metrics({ name: 'x', clock }), { clock });
+    const { server, url } = await listen((req, res) => stream(req, res));
+    try {
+      const client = await open(`${url}/hystrix.stream?delay=1000`);
+      await client.until((b) => events(b).length === 1);
+      await clock.advance(500);
+      await clock.advance(499);
+      expect(events(client.body())).toHaveLength(1);
+      await clock.advance(1);
+      expect(events(await client.until((b) => events(b).length === 2))).toHaveLength(2);
+    } finally {
+      stream.close();
       await close(server);
     }
   });

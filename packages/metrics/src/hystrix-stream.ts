@@ -14,7 +14,9 @@ import { entriesOf, type MetricsSource } from './source.js';
 /** Options of `hystrixStream`. */
 export interface HystrixStreamOptions {
   /**
-   * How often every connected client receives the data, in ms.
+   * How often every connected client receives the data, in ms, unless the client asks for
+   * another pace with `?delay=` in the stream's URL (as Hystrix's servlet reads it, and as the
+   * Hystrix dashboard and Turbine send it), which is kept within `HYSTRIX_DELAY_RANGE`.
    * @default 500
    */
   readonly interval?: number;
@@ -101,6 +103,40 @@ const RULES = {
   authorize: is.function,
 };
 
+/**
+ * The bounds of a client's `?delay=` in ms: a client may ask for a slower or a faster pace than
+ * `interval`, never faster than every 100 ms (each beat takes a snapshot of every name) nor
+ * slower than once a minute. A delay out of range is brought within it (Hystrix's servlet
+ * takes any delay from 1 ms); one that is not a number is ignored.
+ */
+export const HYSTRIX_DELAY_RANGE: Readonly<{ min: number; max: number }> = Object.freeze({
+  min: 100,
+  max: 60_000,
+});
+
+/** The pace a request asks for with `?delay=`, or `fallback`. */
+function delayOf(request: IncomingMessage, fallback: number): number {
+  const url = request.url;
+  if (url === undefined || !url.includes('delay=')) return fallback;
+  let text: string | null;
+  try {
+    text = new URL(url, 'http://localhost').searchParams.get('delay');
+  } catch {
+    return fallback;
+  }
+  if (text === null || !/^\s*\d+\s*$/.test(text)) return fallback;
+  const { min, max } = HYSTRIX_DELAY_RANGE;
+  // an interval configured below the range stays the fastest a client can ask for
+  return Math.min(max, Math.max(Math.min(min, fallback), Number(text)));
+}
+
+/** Clients served at one pace, with their own timer. */
+interface Beat {
+  readonly interval: number;
+  readonly clients: Set<ServerResponse>;
+  timer: TimerHandle | undefined;
+}
+
 /** A Node `http` request handler serving the Hystrix stream, with a way to stop it. */
 export interface HystrixStreamHandler {
   (request: IncomingMessage, response: ServerResponse): void;
@@ -120,8 +156,9 @@ const HEADERS = {
 /**
  * A Hystrix-compatible server-sent event stream (what `/hystrix.stream` serves): for every
  * `Metrics` a `data: {"type":"HystrixCommand",...}` event, and a `HystrixThreadPool` event per
- * observed pool, sent on connect and then every `interval` ms; `ping:` when there is nothing to
- * report. The interval runs only while at least one client is connected. Mount it on a route:
+ * observed pool, sent on connect and then every `interval` ms (or the `?delay=` a client asks
+ * for); `ping:` when there is nothing to report. A timer runs only while a client is connected
+ * (one per pace in use). Mount it on a route:
  * `createServer((req, res) => req.url === '/hystrix.stream' ? stream(req, res) : ...)`.
  */
 export function hystrixStream(
@@ -131,7 +168,8 @@ export function hystrixStream(
   const o = resolveOptions('@dyno/metrics', options, RULES, DEFAULT_HYSTRIX_STREAM_OPTIONS);
   const entries = entriesOf('the stream source', source);
   const clients = new Set<ServerResponse>();
-  let timer: TimerHandle | undefined;
+  // one timer per pace clients asked for (`?delay=`); most streams have one
+  const beats = new Map<number, Beat>();
 
   const payload = (): string => {
     const time = o.currentTime();
@@ -149,19 +187,20 @@ export function hystrixStream(
     return out === '' ? 'ping: \n\n' : out;
   };
 
-  const tick = (): void => {
-    timer = undefined;
-    if (clients.size === 0) return;
+  const tick = (beat: Beat): void => {
+    beat.timer = undefined;
+    if (beat.clients.size === 0) return;
     const data = payload();
     // A client that cannot keep up skips beats rather than buffering without bound.
-    for (const response of clients) if (!response.writableNeedDrain) response.write(data);
-    timer = o.clock.setTimeout(tick, o.interval);
+    for (const response of beat.clients) if (!response.writableNeedDrain) response.write(data);
+    beat.timer = o.clock.setTimeout(() => tick(beat), beat.interval);
   };
 
-  const stop = (): void => {
-    if (timer === undefined) return;
-    o.clock.clearTimeout(timer);
-    timer = undefined;
+  const stop = (beat: Beat): void => {
+    beats.delete(beat.interval);
+    if (beat.timer === undefined) return;
+    o.clock.clearTimeout(beat.timer);
+    beat.timer = undefined;
   };
 
   const anyOrigin = o.allowedOrigins.includes('*');
@@ -184,31 +223,41 @@ export function hystrixStream(
       response.end('This origin may not read the stream (see the `allowedOrigins` option).\n');
       return;
     }
-    guarded(o.authorize, request, response, () => serve(response, cors));
+    guarded(o.authorize, request, response, () =>
+      serve(response, cors, delayOf(request, o.interval)),
+    );
   }) as HystrixStreamHandler;
 
-  const serve = (response: ServerResponse, cors: Record<string, string>): void => {
+  const serve = (response: ServerResponse, cors: Record<string, string>, pace: number): void => {
     if (clients.size >= o.maxClients) {
       response.writeHead(503, { 'Content-Type': 'text/plain; charset=utf-8' });
       response.end(`MaxConcurrentConnections reached: ${o.maxClients}`);
       return;
     }
     clients.add(response);
+    let beat = beats.get(pace);
+    if (beat === undefined) {
+      beat = { interval: pace, clients: new Set(), timer: undefined };
+      beats.set(pace, beat);
+    }
+    const mine = beat;
+    mine.clients.add(response);
     const leave = (): void => {
       if (!clients.delete(response)) return;
-      if (clients.size === 0) stop();
+      mine.clients.delete(response);
+      if (mine.clients.size === 0) stop(mine);
     };
     // Only the response's 'close' tells of a client leaving: a GET request's own 'close'
     // fires as soon as its (empty) body has been read.
     response.on('close', leave);
     response.writeHead(200, { ...HEADERS, ...cors });
     response.write(payload());
-    if (timer === undefined) timer = o.clock.setTimeout(tick, o.interval);
+    if (mine.timer === undefined) mine.timer = o.clock.setTimeout(() => tick(mine), pace);
   };
 
   Object.defineProperty(handler, 'clients', { get: () => clients.size, enumerable: true });
   handler.close = () => {
-    stop();
+    for (const beat of [...beats.values()]) stop(beat);
     for (const response of [...clients]) response.end();
     clients.clear();
   };

@@ -10,6 +10,7 @@ describe('@dyno/metrics exports', () => {
       'DEFAULT_METRICS_REGISTRY_OPTIONS',
       'DEFAULT_PROMETHEUS_OPTIONS',
       'HYSTRIX_DEFAULT_PROPERTIES',
+      'HYSTRIX_DELAY_RANGE',
       'LATENCY_PERCENTILES',
       'Metrics',
       'MetricsLimitError',

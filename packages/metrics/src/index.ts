@@ -7,6 +7,7 @@ export {
 } from './hystrix-format.js';
 export {
   DEFAULT_HYSTRIX_STREAM_OPTIONS,
+  HYSTRIX_DELAY_RANGE,
   type HystrixStreamHandler,
   type HystrixStreamOptions,
   hystrixStream,

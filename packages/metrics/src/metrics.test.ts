@@ -214,11 +214,30 @@ describe('Metrics', () => {
   it('reports its state size: counters only until a latency is recorded', () => {
     const m = make();
     const bare = m.byteLength;
-    expect(bare).toBe(10 * 13 * 8 + 11 * 8 + 17 * 8);
+    // 32-bit window counters, 64-bit totals and intervals since creation
+    expect(bare).toBe(10 * 13 * 4 + 11 * 8 + 17 * 8);
     m.record('success');
     expect(m.byteLength).toBe(bare);
     m.record('success', 1);
-    expect(m.byteLength).toBeGreaterThan(bare);
+    expect(m.byteLength).toBe(bare + 8);
+  });
+
+  it('stays small at steady traffic: a list per slice at 1 call/s, bytes per bucket at 100/s', async () => {
+    const clock = new ManualClock();
+    const slow = make(clock);
+    const busy = make(clock);
+    const latency = (i: number): number => 20 * 1.5 ** Math.sin(i);
+    for (let i = 0; i < 6500; i++) {
+      if (i % 100 === 0) slow.record('success', latency(i));
+      busy.record('success', latency(i));
+      await clock.advance(10);
+    }
+    const bare = 10 * 13 * 4 + 11 * 8 + 17 * 8;
+    // six slices of 10 latencies, 8 bytes each
+    expect(slow.byteLength).toBeLessThanOrEqual(bare + 6 * 10 * 8);
+    // six slices of 1000 latencies between 13 and 30 ms: about 1.2 powers of two each
+    expect(busy.byteLength).toBeLessThanOrEqual(bare + 6 * 112);
+    expect(busy.snapshot().latency.count).toBe(5000 + (6500 % 1000));
   });
 
   it('reuses its histograms as the latency window rolls', async () => {
@@ -320,7 +339,7 @@ describe('Metrics', () => {
       });
       m.record('success', 5);
       expect(m.window).toBe(1000);
-      expect(m.byteLength).toBe(4 * 13 * 8 + 11 * 8 + 17 * 8 + 34 * 16 * 8);
+      expect(m.byteLength).toBe(4 * 13 * 4 + 11 * 8 + 17 * 8 + 8);
       await clock.advance(1000);
       expect(m.snapshot().requests).toBe(0);
       expect(m.snapshot().latency.count).toBe(1);

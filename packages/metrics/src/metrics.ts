@@ -46,7 +46,8 @@ export class Metrics implements Disposable {
   readonly latencyWindow: number;
   readonly #clock: Clock;
   readonly #ring: BucketRing;
-  readonly #counts: Float64Array;
+  // 32-bit counts: a bucket would need over 4 billion calls in its second (1 s by default) to wrap
+  readonly #counts: Uint32Array;
   // every counted slot since creation (outcomes, pool starts and refusals, retries, openings)
   readonly #totals = new Float64Array(S.COUNT_SLOTS);
   readonly #latency: RollingLatency;
@@ -70,7 +71,9 @@ export class Metrics implements Disposable {
   // a pool whose starts are read at `begin()` (`poolStarts: 'begin'`), and its count last read
   #startsPool: ObservablePool | undefined;
   #seenStarted = 0;
-  readonly #subscriptions = new Set<Disposable>();
+  // made on first `observe()`, as is the sink sources report to: most instances observe nothing
+  #subscriptions: Set<Disposable> | undefined;
+  #sink: Sink | undefined;
   // made on first subscription: most instances are never listened to
   #outcomes: EventEmitter<OutcomeEvent> | undefined;
 
@@ -95,7 +98,7 @@ export class Metrics implements Disposable {
     this.latencyWindow = o.latencyWindow;
     this.#clock = o.clock;
     this.#ring = new BucketRing(o.buckets, o.window / o.buckets, now);
-    this.#counts = new Float64Array(o.buckets * S.SLOTS);
+    this.#counts = new Uint32Array(o.buckets * S.SLOTS);
     this.#lastWrite = now;
   }
 
@@ -168,7 +171,9 @@ export class Metrics implements Disposable {
 
   #roll(now: number): void {
     if (this.#disposed) throw new DisposedError('Metrics', this.name);
-    this.#ring.advance(now, this.#clear);
+    const ring = this.#ring;
+    const reused = ring.advance(now);
+    for (let k = 0; k < reused; k++) this.#clear(ring.reused(k, reused));
     this.#base = this.#ring.current * S.SLOTS;
     // The gauges held their level through the buckets skipped while idle, so the current
     // bucket starts at that level rather than at zero.
@@ -203,11 +208,11 @@ export class Metrics implements Disposable {
     this.#countStarts();
   }
 
-  readonly #clear = (index: number): void => {
+  #clear(index: number): void {
     this.#counts.fill(0, index * S.SLOTS, (index + 1) * S.SLOTS);
     this.#cacheCounts?.clear(index);
     this.#facts?.clear(index);
-  };
+  }
 
   /**
    * Subscribes to a breaker, pool or retry through its events (a structural interface: nothing
@@ -224,70 +229,74 @@ export class Metrics implements Disposable {
    */
   observe(source: ObservableSource, options?: ObserveOptions): Disposable {
     this.#checkLive();
+    this.#sink ??= this.#makeSink();
     const subscription = bind(this.#sink, source, options);
     const handle: Disposable = {
       dispose: () => {
-        this.#subscriptions.delete(handle);
+        this.#subscriptions?.delete(handle);
         subscription.dispose();
       },
       [Symbol.dispose]: () => handle.dispose(),
     };
+    this.#subscriptions ??= new Set();
     this.#subscriptions.add(handle);
     return handle;
   }
 
-  readonly #sink: Sink = {
-    count: (slot) => this.#count(slot, undefined, this.#clock.now()),
-    countOutcome: (slot, latency) => this.#count(slot, latency, this.#clock.now()),
-    poolStarted: (active) => {
-      // Nothing was written since the previous start (a pool observed alone): count that one
-      // now, so a start waits at most until the next one to find its bucket.
-      if (this.#pendingStarts !== 0) {
+  #makeSink(): Sink {
+    return {
+      count: (slot) => this.#count(slot, undefined, this.#clock.now()),
+      countOutcome: (slot, latency) => this.#count(slot, latency, this.#clock.now()),
+      poolStarted: (active) => {
+        // Nothing was written since the previous start (a pool observed alone): count that one
+        // now, so a start waits at most until the next one to find its bucket.
+        if (this.#pendingStarts !== 0) {
+          const now = this.#clock.now();
+          if (now >= this.#ring.end) this.#roll(now);
+          this.#countStarts();
+        }
+        this.#pendingStarts++;
+        if (active > this.#pendingMaxActive) this.#pendingMaxActive = active;
+      },
+      cacheFact: (slot, loadTime) => {
         const now = this.#clock.now();
         if (now >= this.#ring.end) this.#roll(now);
-        this.#countStarts();
-      }
-      this.#pendingStarts++;
-      if (active > this.#pendingMaxActive) this.#pendingMaxActive = active;
-    },
-    cacheFact: (slot, loadTime) => {
-      const now = this.#clock.now();
-      if (now >= this.#ring.end) this.#roll(now);
-      const counts = this.#cacheCounts as CacheCounters;
-      counts.count(this.#ring.current, slot);
-      if (loadTime !== undefined) counts.loadTime += loadTime;
-    },
-    setCache: (cache) => {
-      this.#cache = cache;
-      this.#cacheCounts ??= new CacheCounters(this.#ring.buckets);
-    },
-    attach: (kind, source) => {
-      this.#facts ??= new SourceFacts(this.#ring.buckets);
-      this.#facts.attach(kind, source);
-    },
-    fact: (kind, slot) => {
-      const now = this.#clock.now();
-      if (now >= this.#ring.end) this.#roll(now);
-      this.#facts?.count(kind, this.#ring.current, slot);
-    },
-    setBreaker: (breaker) => {
-      this.#breaker = breaker;
-    },
-    setPool: (pool, readStarts) => {
-      this.#pool = pool;
-      if (readStarts) {
-        this.#startsPool = pool;
-        this.#seenStarted = pool.started as number;
-      }
-    },
-    detach: (source) => {
-      if (this.#breaker === source) this.#breaker = undefined;
-      if (this.#pool === source) this.#pool = undefined;
-      if (this.#startsPool === source) this.#startsPool = undefined;
-      if (this.#cache === source) this.#cache = undefined;
-      this.#facts?.detach(source);
-    },
-  };
+        const counts = this.#cacheCounts as CacheCounters;
+        counts.count(this.#ring.current, slot);
+        if (loadTime !== undefined) counts.loadTime += loadTime;
+      },
+      setCache: (cache) => {
+        this.#cache = cache;
+        this.#cacheCounts ??= new CacheCounters(this.#ring.buckets);
+      },
+      attach: (kind, source) => {
+        this.#facts ??= new SourceFacts(this.#ring.buckets);
+        this.#facts.attach(kind, source);
+      },
+      fact: (kind, slot) => {
+        const now = this.#clock.now();
+        if (now >= this.#ring.end) this.#roll(now);
+        this.#facts?.count(kind, this.#ring.current, slot);
+      },
+      setBreaker: (breaker) => {
+        this.#breaker = breaker;
+      },
+      setPool: (pool, readStarts) => {
+        this.#pool = pool;
+        if (readStarts) {
+          this.#startsPool = pool;
+          this.#seenStarted = pool.started as number;
+        }
+      },
+      detach: (source) => {
+        if (this.#breaker === source) this.#breaker = undefined;
+        if (this.#pool === source) this.#pool = undefined;
+        if (this.#startsPool === source) this.#startsPool = undefined;
+        if (this.#cache === source) this.#cache = undefined;
+        this.#facts?.detach(source);
+      },
+    };
+  }
 
   /** The clock time of the latest recorded outcome (or of creation). */
   get lastActivity(): number {
@@ -363,7 +372,7 @@ export class Metrics implements Disposable {
     // Every write now takes the roll path, which is where the disposed check lives, so the hot
     // path pays nothing for it.
     this.#ring.end = Number.NEGATIVE_INFINITY;
-    for (const sub of [...this.#subscriptions]) sub.dispose();
+    for (const sub of [...(this.#subscriptions ?? [])]) sub.dispose();
     this.#breaker = undefined;
     this.#pool = undefined;
     this.#startsPool = undefined;

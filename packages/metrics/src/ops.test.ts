@@ -5,6 +5,7 @@ import { ManualClock } from '@dyno/core/testing';
 import { Metrics } from './metrics.js';
 import { prometheusText } from './prometheus.js';
 import { FakeBreaker, FakePool, FakeRetry } from './test-support/fakes.js';
+import { dashboardExpressions, substitute } from './test-support/grafana.js';
 import { promtool } from './test-support/promtool.js';
 
 // The Prometheus rules and the Grafana dashboard shipped in ops/, checked as CI would: promtool
@@ -13,33 +14,6 @@ import { promtool } from './test-support/promtool.js';
 const OPS = join(__dirname, '..', 'ops');
 const RULES = join(OPS, 'prometheus', 'dyno-rules.yml');
 const RULE_TESTS = join(OPS, 'prometheus', 'dyno-rules.test.yml');
-const DASHBOARD = join(OPS, 'grafana', 'dyno-fleet.json');
-
-interface Panel {
-  readonly title?: string;
-  readonly targets?: readonly { readonly expr?: string }[];
-  readonly panels?: readonly Panel[];
-}
-
-/** Every PromQL expression of the dashboard's panels (rows included). */
-function dashboardExpressions(): { title: string; expr: string }[] {
-  const dashboard = JSON.parse(readFileSync(DASHBOARD, 'utf8')) as { panels: Panel[] };
-  const out: { title: string; expr: string }[] = [];
-  const visit = (panels: readonly Panel[]): void => {
-    for (const panel of panels) {
-      for (const target of panel.targets ?? []) {
-        if (target.expr !== undefined) out.push({ title: panel.title ?? '', expr: target.expr });
-      }
-      visit(panel.panels ?? []);
-    }
-  };
-  visit(dashboard.panels);
-  return out;
-}
-
-/** Grafana's variables replaced by what it would put there: a range and match-all regexes. */
-const substitute = (expr: string): string =>
-  expr.replace(/\$__rate_interval/g, '5m').replace(/\$(name|instance)\b/g, '.*');
 
 /** Writes `rules` (YAML text) to a throwaway directory and runs `promtool check rules`. */
 function checkRules(rules: string): { status: number | null; output: string } {

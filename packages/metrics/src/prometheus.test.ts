@@ -80,6 +80,18 @@ describe('prometheusText', () => {
     expect(text.endsWith('\n')).toBe(true);
   });
 
+  it('writes the `latencyBoundaries` in seconds as written in ms, without binary rounding', () => {
+    const m = new Metrics({ name: 'x', clock: new ManualClock(), latencyBoundaries: [0.3, 33.3] });
+    m.record('success', 20);
+    m.record('success', 40);
+    const text = prometheusText(m);
+    expect(text).toContain('dyno_latency_seconds_bucket{name="x",le="0.0003"} 0\n');
+    expect(text).toContain('dyno_latency_seconds_bucket{name="x",le="0.0333"} 1\n');
+    expect(text).toContain('dyno_latency_seconds_bucket{name="x",le="+Inf"} 2\n');
+    expect(text).not.toContain('0.03329');
+    expect(promtoolCheck(text)).toEqual({ status: 0, output: '' });
+  });
+
   it('writes the Hystrix rolling figures as documented extras with `rolling: true`', () => {
     const text = prometheusText(sample(), { rolling: true });
     expect(promtoolCheck(text)).toEqual({ status: 0, output: '' });
@@ -263,6 +275,12 @@ describe('prometheusHandler: content negotiation and authorize', () => {
     expect(open.body).toMatch(/^# TYPE dyno_calls counter$/m);
     expect(open.body.endsWith('# EOF\n')).toBe(true);
     expect(openMetricsCheck(open.body)).toEqual({ status: 0, output: '' });
+    // Prometheus 3.x: qualities on every type, escaping parameters
+    const v3 = await scrape(handler, {
+      Accept:
+        'application/openmetrics-text;version=1.0.0;escaping=allow-utf-8;q=0.5,application/openmetrics-text;version=0.0.1;q=0.4,text/plain;version=1.0.0;escaping=allow-utf-8;q=0.3,text/plain;version=0.0.4;q=0.2,*/*;q=0.1',
+    });
+    expect(v3.type).toBe(OPENMETRICS_CONTENT_TYPE);
     const text = await scrape(handler, { Accept: 'text/plain;version=0.0.4' });
     expect(text.type).toBe(PROMETHEUS_CONTENT_TYPE);
     expect(promtoolCheck(text.body)).toEqual({ status: 0, output: '' });

@@ -8,6 +8,7 @@ export const ICONS = `<svg width="0" height="0" class="visually-hidden" aria-hid
 <symbol id="i-closed" viewBox="0 0 16 16"><path d="M8 1a7 7 0 1 1 0 14A7 7 0 0 1 8 1Zm3.2 4.3L7 9.5 4.8 7.3 3.7 8.4 7 11.7l5.3-5.3Z"/></symbol>
 <symbol id="i-open" viewBox="0 0 16 16"><path d="M8 1a7 7 0 1 1 0 14A7 7 0 0 1 8 1Zm2.5 3.4L8 6.9 5.5 4.4 4.4 5.5 6.9 8l-2.5 2.5 1.1 1.1L8 9.1l2.5 2.5 1.1-1.1L9.1 8l2.5-2.5Z"/></symbol>
 <symbol id="i-half-open" viewBox="0 0 16 16"><path d="M8 1a7 7 0 1 1 0 14A7 7 0 0 1 8 1Zm0 1.6v10.8a5.4 5.4 0 0 0 0-10.8Z"/></symbol>
+<symbol id="i-mixed" viewBox="0 0 16 16"><path d="M8 1a7 7 0 1 1 0 14A7 7 0 0 1 8 1Zm0 1.6a5.4 5.4 0 0 0 0 10.8Z"/></symbol>
 <symbol id="i-isolated" viewBox="0 0 16 16"><path d="M8 1a7 7 0 1 1 0 14A7 7 0 0 1 8 1ZM5 7.2v1.6h6V7.2Z"/></symbol>
 <symbol id="i-disabled" viewBox="0 0 16 16"><path fill-rule="evenodd" d="M8 1a7 7 0 1 1 0 14A7 7 0 0 1 8 1Zm3.8 3.3-7.5 7.5A5.4 5.4 0 0 0 11.8 4.3ZM8 2.6a5.4 5.4 0 0 0-4.9 7.7l7.2-7.2A5.4 5.4 0 0 0 8 2.6Z"/></symbol>
 <symbol id="i-unknown" viewBox="0 0 16 16"><path d="M8 1a7 7 0 1 1 0 14A7 7 0 0 1 8 1Zm0 1.6a5.4 5.4 0 1 0 0 10.8A5.4 5.4 0 0 0 8 2.6Z"/></symbol>
@@ -49,7 +50,7 @@ export const CIRCUIT_TEMPLATE: string = `<template id="circuit-template">
 <div class="card-head"><h3 data-part="name"></h3><span class="badge" data-part="badge"><svg aria-hidden="true" focusable="false"><use data-part="icon" href="#i-closed"/></svg><span data-part="state">Closed</span></span></div>
 <p class="meta" data-part="meta"></p>
 <div class="vitals"><svg class="health" viewBox="0 0 64 64" aria-hidden="true" focusable="false"><circle data-part="circle" cx="32" cy="32" r="6"/></svg>
-<dl class="kpi"><div class="kpi-error"><dt>Error rate</dt><dd data-part="error">0 %</dd></div><div class="kpi-rate"><dt>requests</dt><dd data-part="rate">0/s</dd></div></dl>
+<dl class="kpi"><div class="kpi-error"><dt>Error rate</dt><dd data-part="error">0 %</dd></div><div class="kpi-rate"><dt data-part="rateLabel">requests</dt><dd data-part="rate">0/s</dd></div></dl>
 <figure class="spark"><svg data-part="spark" viewBox="0 0 120 40" preserveAspectRatio="none" role="img" aria-label="Request rate"><line class="base" x1="0" y1="39.5" x2="120" y2="39.5"/><path class="area" data-part="area"/><path class="line" data-part="line"/></svg>
 <figcaption><span>2 min</span><span data-part="peak"></span></figcaption></figure></div>
 <p class="caption" data-part="countWindow"></p>

@@ -1,11 +1,10 @@
 import { createHash } from 'node:crypto';
-import { CLIENT_APP } from './client-app.js';
-import { CLIENT_EXTRAS } from './client-extras.js';
-import { CLIENT_VIEW } from './client-view.js';
+import { CLIENT_SCRIPT } from './client-script.js';
 import { body, escapeHtml } from './markup.js';
 import { STYLE } from './style.js';
 
-const SCRIPT = `(() => {\n'use strict';\n${CLIENT_VIEW}\n${CLIENT_EXTRAS}\n${CLIENT_APP}\n})();\n`;
+// built from src/client/*.ts by scripts/build-client.mjs
+const SCRIPT = CLIENT_SCRIPT;
 
 const sha256 = (text: string): string =>
   `'sha256-${createHash('sha256').update(text, 'utf8').digest('base64')}'`;

@@ -120,7 +120,7 @@ main.stale .card { opacity: .55; }
   padding: 12px 14px; box-shadow: var(--shadow); min-width: 0; transition: opacity .3s;
 }
 .card[data-state="open"] { border-left: 4px solid var(--open-line); padding-left: 11px; }
-.card[data-state="half-open"] { border-left: 4px solid var(--half-line); padding-left: 11px; }
+.card[data-state="half-open"], .card[data-state="mixed"] { border-left: 4px solid var(--half-line); padding-left: 11px; }
 .card[data-state="isolated"] { border-left: 4px solid var(--iso-line); padding-left: 11px; }
 .card[data-state="disabled"] { border-left: 4px dashed var(--line); padding-left: 11px; }
 .card-head { display: flex; flex-wrap: wrap; align-items: flex-start; gap: 4px 10px; }
@@ -134,7 +134,7 @@ main.stale .card { opacity: .55; }
 }
 .badge svg { width: 13px; height: 13px; fill: currentColor; }
 .badge[data-state="open"] { background: var(--open-bg); color: var(--open-ink); border-color: var(--open-line); }
-.badge[data-state="half-open"] { background: var(--half-bg); color: var(--half-ink); border-color: var(--half-line); }
+.badge[data-state="half-open"], .badge[data-state="mixed"] { background: var(--half-bg); color: var(--half-ink); border-color: var(--half-line); }
 .badge[data-state="isolated"] { background: var(--iso-bg); color: var(--iso-ink); border-color: var(--iso-line); }
 .badge[data-state="disabled"] { background: transparent; color: var(--muted); border-style: dashed; border-color: var(--muted); }
 .badge[data-state="unknown"] { background: transparent; color: var(--muted); border-color: var(--line); }

@@ -19,15 +19,22 @@ export class BucketRing {
   }
 
   /**
-   * Makes the bucket holding `now` (which must be `>= end`) current, calling `clear` for every
-   * bucket that comes back into use, at most once each.
+   * Makes the bucket holding `now` (which must be `>= end`) current. Returns how many buckets
+   * come back into use (at most `buckets`, each once): the ones after the previous current
+   * bucket, up to the new one, which the caller clears (see `reused`). A count rather than a
+   * callback, so an owner needs no closure of its own per instance.
    */
-  advance(now: number, clear: (index: number) => void): void {
+  advance(now: number): number {
     const end = (Math.floor(now / this.width) + 1) * this.width;
     const steps = Math.round((end - this.end) / this.width);
-    const cleared = Math.min(steps, this.buckets);
-    for (let k = 1; k <= cleared; k++) clear((this.current + k) % this.buckets);
+    const reused = Math.min(steps, this.buckets);
     this.current = (this.current + steps) % this.buckets;
     this.end = end;
+    return reused;
+  }
+
+  /** The index of the k-th of `n` buckets `advance` just returned (k from 0 to n - 1). */
+  reused(k: number, n: number): number {
+    return (this.current - n + 1 + k + this.buckets) % this.buckets;
   }
 }

@@ -22,7 +22,7 @@ export interface SnapshotState {
   /** The ms the counter window covers at `time`: its full buckets and the current one so far. */
   readonly span: number;
   /** The counter buckets, `S.SLOTS` slots each. */
-  readonly counts: Float64Array;
+  readonly counts: Uint32Array;
   /** The counted slots' totals since creation. */
   readonly totals: Float64Array;
   readonly inFlight: number;

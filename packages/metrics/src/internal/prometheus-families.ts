@@ -2,6 +2,7 @@ import type { OutcomeCounts } from '../outcome.js';
 import { LATENCY_PERCENTILES, type MetricsSnapshot, type PercentileKey } from '../snapshot.js';
 import { type Exposition, escapeLabelValue, num } from './exposition.js';
 import { addSourceFamilies } from './prometheus-sources.js';
+import { boundariesInSeconds } from './seconds.js';
 
 const OUTCOME_LABELS: readonly [keyof OutcomeCounts, string][] = [
   ['success', 'success'],
@@ -124,8 +125,8 @@ export function addFleetFamilies(
   const latency = `${prefix}latency_seconds`;
   const help = 'Call latency in seconds since start.';
   const { le, counts } = s.latency.buckets;
-  le.forEach((bound, k) => {
-    const sample = `${latency}_bucket{${l},le="${num(bound / 1000)}"} ${num(counts[k] as number)}`;
+  boundariesInSeconds(le).forEach((bound, k) => {
+    const sample = `${latency}_bucket{${l},le="${num(bound)}"} ${num(counts[k] as number)}`;
     out.add(latency, 'histogram', help, sample, 'seconds');
   });
   out.add(

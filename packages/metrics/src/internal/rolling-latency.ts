@@ -1,16 +1,24 @@
 import { Histogram, type HistogramOptions } from '@dyno/stats';
 import { BucketRing } from './bucket-ring.js';
 
-// Reads are synchronous, so every window with the same histogram shape can merge into one shared
-// scratch histogram instead of holding its own.
-const scratches = new Map<string, Histogram>();
+/** The histogram options of some windows, and the scratch histogram they share. */
+interface Shape {
+  readonly options: HistogramOptions;
+  readonly scratch: Histogram;
+}
 
-/** Returns the shared scratch histogram for `options`, validating them on first sight. */
-function scratchFor(key: string, options: HistogramOptions): Histogram {
-  let scratch = scratches.get(key);
-  if (scratch === undefined) {
+// Reads are synchronous, so every window with the same histogram options can merge into one
+// shared scratch histogram instead of holding its own, and share one copy of the options.
+const shapes = new Map<string, Shape>();
+
+/** Returns the shared shape for `options`, validating them on first sight. */
+function shapeOf(options: HistogramOptions): Shape {
+  const key = JSON.stringify(options);
+  let shape = shapes.get(key);
+  if (shape === undefined) {
+    const copy = { ...options };
     try {
-      scratch = new Histogram(options);
+      shape = { options: copy, scratch: new Histogram(copy) };
     } catch (error) {
       const message = (error as Error).message.replace(
         /^@dyno\/stats: (unknown )?option `/,
@@ -18,9 +26,9 @@ function scratchFor(key: string, options: HistogramOptions): Histogram {
       );
       throw error instanceof TypeError ? new TypeError(message) : new RangeError(message);
     }
-    scratches.set(key, scratch);
+    shapes.set(key, shape);
   }
-  return scratch;
+  return shape;
 }
 
 /**
@@ -29,8 +37,7 @@ function scratchFor(key: string, options: HistogramOptions): Histogram {
  */
 export class RollingLatency {
   readonly ring: BucketRing;
-  readonly #options: HistogramOptions;
-  readonly #key: string;
+  readonly #shape: Shape;
   readonly #histograms: (Histogram | undefined)[];
   readonly #boundaries: readonly number[];
   // per interval of `#boundaries`, the latencies of the histograms the window has rolled past
@@ -44,11 +51,9 @@ export class RollingLatency {
     boundaries: readonly number[],
     now: number,
   ) {
-    this.#options = { ...options };
+    this.#shape = shapeOf(options);
     this.#boundaries = boundaries;
     this.#folded = new Float64Array(boundaries.length + 1);
-    this.#key = JSON.stringify(this.#options);
-    scratchFor(this.#key, this.#options);
     this.ring = new BucketRing(buckets, width, now);
     this.#histograms = new Array<Histogram | undefined>(buckets).fill(undefined);
   }
@@ -58,7 +63,7 @@ export class RollingLatency {
     if (now >= this.ring.end) this.roll(now);
     let h = this.#current;
     if (h === undefined) {
-      h = new Histogram(this.#options);
+      h = new Histogram(this.#shape.options);
       this.#histograms[this.ring.current] = h;
       this.#current = h;
     }
@@ -68,17 +73,19 @@ export class RollingLatency {
   /** Rolls the window to `now` (a no-op unless `now` has left the current bucket). */
   roll(now: number): void {
     if (now < this.ring.end) return;
-    this.ring.advance(now, this.#clear);
+    const ring = this.ring;
+    const reused = ring.advance(now);
+    for (let k = 0; k < reused; k++) this.#clear(ring.reused(k, reused));
     this.#current = this.#histograms[this.ring.current];
   }
 
-  readonly #clear = (index: number): void => {
+  #clear(index: number): void {
     const h = this.#histograms[index];
     if (h === undefined || h.count === 0) return;
     // Kept per interval before it is forgotten: the buckets since creation need it.
     h.addIntervalCounts(this.#boundaries, this.#folded);
     h.reset();
-  };
+  }
 
   /**
    * How many latencies since creation are at or below each boundary, and in all (the last
@@ -97,7 +104,7 @@ export class RollingLatency {
 
   /** The window's latencies merged into the shared scratch histogram (valid until the next read). */
   merged(): Histogram {
-    const scratch = scratchFor(this.#key, this.#options);
+    const scratch = this.#shape.scratch;
     scratch.reset();
     for (const h of this.#histograms) if (h !== undefined && h.count > 0) scratch.merge(h);
     return scratch;

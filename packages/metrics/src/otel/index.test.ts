@@ -42,6 +42,17 @@ describe('registerOtelMetrics', () => {
     await provider.shutdown();
   });
 
+  it('advises bucket boundaries in seconds as written in ms (33.3 ms: 0.0333 s)', async () => {
+    const { meter, provider, collect } = await setup();
+    const m = new Metrics({ name: 'x', clock: new ManualClock() });
+    registerOtelMetrics(meter, m, { boundaries: [0.3, 33.3, 2500] });
+    m.record('success', 30);
+    const [point] = histogram(await collect(), 'dyno.call.duration');
+    expect(point?.value.buckets.boundaries).toEqual([0.0003, 0.0333, 2.5]);
+    expect(point?.value.buckets.counts).toEqual([0, 1, 0, 0]);
+    await provider.shutdown();
+  });
+
   it('reports gauges of now: in flight, circuit state, pool figures', async () => {
     const { meter, provider, collect } = await setup();
     const m = new Metrics({ name: 'checkout', clock: new ManualClock() });

@@ -1,10 +1,11 @@
 import { type Disposable, format, type Rule, resolveOptions, toDisposable } from '@dyno/core';
 // Type-only: this entry point never loads @opentelemetry/api; it calls the Meter it is given.
-import type { Attributes, BatchObservableResult, Meter, Observable } from '@opentelemetry/api';
+import type { BatchObservableResult, Meter, Observable } from '@opentelemetry/api';
 import { BOUNDARIES } from '../internal/checks.js';
+import { boundariesInSeconds } from '../internal/seconds.js';
 import type { Metrics } from '../metrics.js';
 import { DEFAULT_LATENCY_BOUNDARIES } from '../options.js';
-import { OUTCOMES, type OutcomeCounts } from '../outcome.js';
+import { CallInstruments } from './calls.js';
 import { Carry, CIRCUIT_STATES } from './carry.js';
 import { sourceInstruments } from './sources.js';
 
@@ -34,16 +35,6 @@ const PREFIX: Rule = {
   test: (v) =>
     typeof v !== 'string' ? 'type' : /^([a-zA-Z][a-zA-Z0-9_./-]*)?$/.test(v) ? undefined : 'range',
 };
-
-const KEYS: readonly (keyof OutcomeCounts)[] = [
-  'success',
-  'failure',
-  'timeout',
-  'shortCircuited',
-  'rejected',
-  'fallbackSuccess',
-  'fallbackFailure',
-];
 
 /**
  * Reports every `Metrics` of `source` to an OpenTelemetry `Meter` (from `@opentelemetry/api`,
@@ -98,15 +89,24 @@ export function registerOtelMetrics(
       `@dyno/metrics: registerOtelMetrics needs a Metrics or an iterable of Metrics; received ${format(source)}`,
     );
   }
-  const entries = (): Metrics[] => {
+  // The live entries, the first of each name only (as the Prometheus exporter writes one series
+  // per name): two instances taking turns behind one name would make its counters jump.
+  const entries = (): Set<Metrics> => {
     const list =
       Symbol.iterator in source ? [...(source as Iterable<Metrics>)] : [source as Metrics];
-    return list.filter((m) => !m.disposed);
+    const names = new Set<string>();
+    const out = new Set<Metrics>();
+    for (const m of list) {
+      if (m.disposed || names.has(m.name)) continue;
+      names.add(m.name);
+      out.add(m);
+    }
+    return out;
   };
   const duration = meter.createHistogram(`${prefix}call.duration`, {
     description: 'Duration of calls, by outcome.',
     unit: 's',
-    advice: { explicitBucketBoundaries: boundaries.map((b) => b / 1000) },
+    advice: { explicitBucketBoundaries: [...boundariesInSeconds(boundaries)] },
   });
   const calls = meter.createCounter(`${prefix}calls`, {
     description: 'Calls by outcome.',
@@ -163,38 +163,14 @@ export function registerOtelMetrics(
     cacheStoreErrors,
   ];
 
-  // Sync instruments: one listener per attached Metrics, attributes made once per outcome.
-  const attached = new Map<Metrics, Disposable>();
-  const attach = (m: Metrics): void => {
-    if (attached.has(m) || m.disposed) return;
-    const attributes: Attributes[] = OUTCOMES.map((outcome) => ({
-      'dyno.name': m.name,
-      'dyno.outcome': outcome,
-    }));
-    const totals = m.snapshot().totals;
-    KEYS.forEach((key, i) => {
-      if (totals[key] > 0) calls.add(totals[key], attributes[i]);
-    });
-    const sub = m.onOutcome((e) => {
-      const a = attributes[OUTCOMES.indexOf(e.outcome)];
-      calls.add(1, a);
-      if (e.latency !== undefined) duration.record(e.latency / 1000, a);
-    });
-    attached.set(m, sub);
-  };
-  const prune = (): void => {
-    for (const [m, sub] of attached) {
-      if (!m.disposed) continue;
-      sub.dispose();
-      attached.delete(m);
-    }
-  };
+  const sync = new CallInstruments(calls, duration);
 
   const carry = new Carry();
   const callback = (result: BatchObservableResult): void => {
-    prune();
-    for (const m of entries()) {
-      attach(m);
+    const live = entries();
+    sync.detachAllBut(live);
+    for (const m of live) {
+      sync.attach(m);
       const s = m.snapshot();
       const name = { 'dyno.name': s.name };
       const k = s.cache?.totals;
@@ -259,18 +235,21 @@ export function registerOtelMetrics(
       }
       sources.observe(result, m, s);
     }
+    carry.sweep();
+    sources.sweep();
   };
   meter.addBatchObservableCallback(callback, instruments);
-  for (const m of entries()) attach(m);
+  for (const m of entries()) sync.attach(m);
   const onAdd = (source as { onAdd?: unknown }).onAdd;
   const added =
     typeof onAdd === 'function'
-      ? (onAdd as (l: (e: { metrics: Metrics }) => void) => Disposable)((e) => attach(e.metrics))
+      ? (onAdd as (l: (e: { metrics: Metrics }) => void) => Disposable)((e) =>
+          sync.attach(e.metrics),
+        )
       : undefined;
   return toDisposable(() => {
     meter.removeBatchObservableCallback(callback, instruments);
     added?.dispose();
-    for (const sub of attached.values()) sub.dispose();
-    attached.clear();
+    sync.dispose();
   });
 }

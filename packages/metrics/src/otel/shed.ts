@@ -9,6 +9,8 @@ export interface ShedInstruments {
   readonly instruments: Observable[];
   /** Reports the shedder of snapshot `s` (of `metrics`), when one is observed. */
   observe(result: BatchObservableResult, metrics: Metrics, s: MetricsSnapshot): void;
+  /** Ends a collection (see `Carry.sweep`). */
+  sweep(): void;
 }
 
 const REFUSALS = SHED_REASONS.flatMap((reason) =>
@@ -48,5 +50,5 @@ export function shedInstruments(meter: Meter, prefix: string): ShedInstruments {
       result.observe(refused, v[SHED_PRIORITIES.length + i] as number, attributes);
     });
   };
-  return { instruments: [admitted, refused], observe };
+  return { instruments: [admitted, refused], observe, sweep: () => carry.sweep() };
 }

@@ -12,6 +12,8 @@ export interface SourceInstruments {
   readonly instruments: Observable[];
   /** Reports the sources of snapshot `s` (of `metrics`), each only when it is observed. */
   observe(result: BatchObservableResult, metrics: Metrics, s: MetricsSnapshot): void;
+  /** Ends a collection (see `Carry.sweep`). */
+  sweep(): void;
 }
 
 const CLASSES: readonly StatusClass[] = ['1xx', '2xx', '3xx', '4xx', '5xx'];
@@ -153,5 +155,9 @@ export function sourceInstruments(meter: Meter, prefix: string): SourceInstrumen
       ...shed.instruments,
     ],
     observe,
+    sweep: () => {
+      carry.sweep();
+      shed.sweep();
+    },
   };
 }
