@@ -22,10 +22,18 @@ import type {
 } from './events.js';
 import { type Config, PKG, resolveBreaker } from './internal/config.js';
 import { Emitters } from './internal/emitters.js';
-import { Permit, type PermitSink, type Report } from './internal/permit.js';
+import { Permit, type PermitSink } from './internal/permit.js';
 import { reasonOf } from './internal/reasons.js';
 import { CLOSED, DISABLED, HALF_OPEN, ISOLATED, OPEN, STATES } from './internal/states.js';
-import { CLOSE, type ProbeWatch, REOPEN, saveCircuit, Trip, watchProbe } from './internal/trip.js';
+import {
+  CLOSE,
+  type ProbeWatch,
+  RELEASED,
+  REOPEN,
+  saveCircuit,
+  Trip,
+  watchProbe,
+} from './internal/trip.js';
 import type { CircuitBreakerOptions } from './options.js';
 import type { CircuitPermit } from './permit.js';
 import type { CircuitSnapshot } from './snapshot.js';
@@ -110,7 +118,7 @@ export class CircuitBreaker implements Policy {
   ): Promise<T> {
     if (typeof fn !== 'function') return notAFunction(fn);
     if (signal?.aborted) return Promise.reject(abortReason(signal));
-    let probe: number | undefined;
+    let probe = Number.NaN;
     if (this.#state !== CLOSED && this.#state !== DISABLED) {
       const admitted = this.#admit();
       if (typeof admitted !== 'number') return Promise.reject(admitted);
@@ -119,43 +127,36 @@ export class CircuitBreaker implements Policy {
     return this.#run(fn, signal, probe);
   }
 
-  /** `probe` is the admission time of a half-open probe, `undefined` for any other call. */
+  /** `probe` is the start of a half-open probe, NaN for any other call. */
   async #run<T>(
     fn: (context: ExecuteContext) => Awaitable<T>,
     signal: AbortSignal | undefined,
-    probe: number | undefined,
+    probe: number,
   ): Promise<T> {
     const epoch = this.#epoch;
-    const watch = probe === undefined ? undefined : this.#watchProbe(epoch, signal, probe);
-    // a probe is timed from its admission; another call only when its duration is used (timing
-    // costs a clock read)
-    const start = probe ?? (this.#timed() ? this.#config.clock.now() : undefined);
+    const isProbe = !Number.isNaN(probe);
+    const watch = isProbe ? this.#watchProbe(epoch, signal, probe) : undefined;
+    // NaN marks an untimed call; timing costs a clock read, so only when it is used
+    const start = isProbe ? probe : this.#timed() ? this.#config.clock.now() : Number.NaN;
     let value: unknown;
-    let kind: 'error' | 'result' = 'result';
+    let isError = false;
     try {
       value = await fn(signal === undefined ? NO_SIGNAL : { signal });
     } catch (error) {
       value = error;
-      kind = 'error';
+      isError = true;
     }
     watch?.subscription.dispose();
-    this.#settle({
-      // a probe whose permit went back when its signal aborted counts in no epoch
-      epoch: watch?.released === true ? undefined : epoch,
-      start,
-      value,
-      kind,
-      aborted: signal?.aborted === true,
-      now: undefined,
-    });
-    if (kind === 'error') throw value;
+    const counted = watch?.released === true ? RELEASED : epoch;
+    this.#settle(counted, start, value, isError, signal?.aborted === true, undefined);
+    if (isError) throw value;
     return value as T;
   }
 
   #makeHandlers(): (value: unknown) => unknown {
     const epoch = this.#epoch;
     this.#failed = (error) => {
-      this.#settle(closedReport(epoch, error, 'error', undefined));
+      this.#settle(epoch, Number.NaN, error, true, false, undefined);
       throw error;
     };
     this.#succeeded = (value) => {
@@ -170,9 +171,9 @@ export class CircuitBreaker implements Policy {
    * `isFailure` can call it a failure, otherwise the general settle. `given` is the clock time
    * if the caller passed it.
    */
-  #succeed(epoch: number | undefined, value: unknown, given: number | undefined): void {
+  #succeed(epoch: number, value: unknown, given: number | undefined): void {
     if (this.#config.isFailure === undefined) this.#countSuccess(epoch, value, given);
-    else this.#settle(closedReport(epoch, value, 'result', given));
+    else this.#settle(epoch, Number.NaN, value, false, false, given);
   }
 
   /**
@@ -180,17 +181,16 @@ export class CircuitBreaker implements Policy {
    * short: nobody listening for successes, the circuit still closed in this epoch (it is while
    * the epoch is the same: every transition starts a new one); otherwise the general count.
    */
-  #countSuccess(epoch: number | undefined, value: unknown, given: number | undefined): void {
+  #countSuccess(epoch: number, value: unknown, given: number | undefined): void {
     if (epoch === this.#epoch && this.#events?.success?.hasListeners !== true) {
       const strategy = this.#strategy;
       const config = this.#config;
-      // the clock is read for a strategy that needs the time, else only if the circuit opens
-      const now = given ?? (strategy.timed ? config.clock.now() : undefined);
+      const now = given ?? (strategy.timed ? config.clock.now() : 0);
       if (strategy.record(false, false, now)) {
-        const reason = reasonOf(value, 'result', false, config.exposeResults);
-        this.#open(reason, now ?? config.clock.now(), false);
+        const reason = reasonOf(value, false, false, config.exposeResults);
+        this.#open(reason, now === 0 ? config.clock.now() : now, false);
       }
-    } else this.#count(closedReport(epoch, value, 'result', given), false);
+    } else this.#count(epoch, Number.NaN, false, value, false, false, given);
   }
 
   /**
@@ -213,15 +213,16 @@ export class CircuitBreaker implements Policy {
     const signal = options?.signal;
     if (signal?.aborted) throw abortReason(signal);
     const sink = this.#sink ?? this.#makeSink();
-    let probe: number | undefined;
+    let probe = Number.NaN;
     if (this.#state !== CLOSED && this.#state !== DISABLED) {
       const admitted = this.#admit();
       if (typeof admitted !== 'number') throw admitted;
       probe = admitted;
     }
     const epoch = this.#epoch;
-    const watch = probe === undefined ? undefined : this.#watchProbe(epoch, signal, probe);
-    const start = probe ?? (this.#timed() ? this.#config.clock.now() : undefined);
+    const isProbe = !Number.isNaN(probe);
+    const watch = isProbe ? this.#watchProbe(epoch, signal, probe) : undefined;
+    const start = isProbe ? probe : this.#timed() ? this.#config.clock.now() : Number.NaN;
     return new Permit(sink, epoch, start, signal, watch);
   }
 
@@ -239,16 +240,16 @@ export class CircuitBreaker implements Policy {
 
   #makeSink(): PermitSink {
     this.#sink = {
-      settle: (report) => {
-        // the short success path holds only for an untimed call admitted while closed
-        if (report.start === undefined && report.kind === 'result' && this.#state === CLOSED) {
-          this.#succeed(report.epoch, report.value, report.now);
-        } else this.#settle(report);
+      settle: (epoch, start, value, isError, aborted, now) => {
+        // the short success path holds only for a call admitted while closed
+        if (Number.isNaN(start) && !isError && this.#state === CLOSED) {
+          this.#succeed(epoch, value, now);
+        } else this.#settle(epoch, start, value, isError, aborted, now);
       },
-      count: (report, failure) => {
-        if (report.start === undefined && !failure && this.#state === CLOSED) {
-          this.#countSuccess(report.epoch, report.value, report.now);
-        } else this.#count(report, failure);
+      count: (epoch, start, failure, value, isError, aborted, now) => {
+        if (Number.isNaN(start) && !failure && this.#state === CLOSED) {
+          this.#countSuccess(epoch, value, now);
+        } else this.#count(epoch, start, failure, value, isError, aborted, now);
       },
       release: (epoch, start) => this.#release(epoch, start),
     };
@@ -394,57 +395,58 @@ export class CircuitBreaker implements Policy {
    * Judges one outcome with `isFailure` and counts it. A throwing `isFailure` counts it as
    * neither (a probe's permit goes back) and its error is thrown to the caller.
    */
-  #settle(report: Report): void {
+  #settle(
+    epoch: number,
+    start: number,
+    value: unknown,
+    isError: boolean,
+    aborted: boolean,
+    given: number | undefined,
+  ): void {
     let failure: boolean;
     try {
-      failure = this.countsAsFailure(report.value, report.kind);
+      failure = this.countsAsFailure(value, isError ? 'error' : 'result');
     } catch (error) {
-      this.#release(report.epoch, report.start);
+      this.#release(epoch, start);
       throw error;
     }
-    this.#count(report, failure);
+    this.#count(epoch, start, failure, value, isError, aborted, given);
   }
 
-  /**
-   * Counts one judged outcome (`failure` is the verdict): tells the outcome listeners, then, if
-   * the circuit is still in the epoch the call was admitted in, feeds the window (closed or
-   * disabled) or judges the probe (half-open).
-   */
-  #count(report: Report, failure: boolean): void {
-    const { epoch, start, kind } = report;
+  /** Counts one judged outcome; `given` is the clock time at the outcome when the caller passed it. */
+  #count(
+    epoch: number,
+    start: number,
+    failure: boolean,
+    value: unknown,
+    isError: boolean,
+    aborted: boolean,
+    given: number | undefined,
+  ): void {
     const config = this.#config;
     // an error that is not a failure, or any error after the caller aborted, counts as neither
-    const ignored = kind === 'error' && (!failure || report.aborted);
-    const reason = ignored
-      ? undefined
-      : reasonOf(report.value, kind, failure, config.exposeResults);
-    if (this.#state === CLOSED) {
-      // the clock is read to time the call or for a strategy that needs the time, else only if
-      // the circuit opens
-      const now =
-        report.now ??
-        (start !== undefined || this.#strategy.timed ? config.clock.now() : undefined);
-      const duration = start === undefined || now === undefined ? 0 : now - start;
-      if (!ignored) this.#events?.emitOutcome(this.name, failure, reason, duration);
-      if (ignored || epoch !== this.#epoch) return;
-      if (this.#strategy.record(failure, this.#slow(duration), now)) {
-        this.#open(reason, now ?? config.clock.now(), false);
-      }
-      return;
-    }
-    // not closed: the clock is read, as a hung probe may re-open the circuit
-    const now = report.now ?? config.clock.now();
-    const duration = start === undefined ? 0 : now - start;
+    const ignored = isError && (!failure || aborted);
+    const timed = !Number.isNaN(start);
+    // 0 when the clock was not needed; read later if the circuit opens
+    const now =
+      given ?? (timed || this.#strategy.timed || this.#state !== CLOSED ? config.clock.now() : 0);
+    const duration = timed ? now - start : 0;
+    const reason = ignored ? undefined : reasonOf(value, isError, failure, config.exposeResults);
     if (!ignored) this.#events?.emitOutcome(this.name, failure, reason, duration);
-    this.#refresh(now);
+    if (this.#state !== CLOSED) this.#refresh(now);
     if (epoch !== this.#epoch) return;
-    if (this.#state === DISABLED) {
+    const state = this.#state;
+    if (state === CLOSED || state === DISABLED) {
+      if (ignored) return;
+      const slowCall = this.#strategy.slowCallDuration;
+      const slow = slowCall !== undefined && duration >= slowCall;
       // a disabled circuit counts but never opens
-      if (!ignored) this.#strategy.record(failure, this.#slow(duration), now);
-    } else if (this.#state === HALF_OPEN) {
+      if (this.#strategy.record(failure, slow, now) && state === CLOSED) {
+        this.#open(reason, now === 0 ? config.clock.now() : now, false);
+      }
+    } else if (state === HALF_OPEN) {
       const trip = this.#trip as Trip;
-      // admitted half-open in this epoch: a probe, timed from its admission
-      trip.endProbe(start as number);
+      trip.endProbe(start);
       if (ignored) return;
       const verdict = trip.judge(failure, config);
       if (verdict === REOPEN) this.#open(reason, now, true);
@@ -452,22 +454,10 @@ export class CircuitBreaker implements Policy {
     }
   }
 
-  /** Whether a call that took `duration` ms counts as slow. */
-  #slow(duration: number): boolean {
-    const slowCall = this.#strategy.slowCallDuration;
-    return slowCall !== undefined && duration >= slowCall;
-  }
-
-  /**
-   * A permit given back without an outcome: a probe of `epoch` started at `start` ends (no probe
-   * ends for an `epoch` of `undefined`, a probe whose permit went back already).
-   */
-  #release(epoch: number | undefined, start: number | undefined): void {
+  /** A permit given back without an outcome: a probe of `epoch` started at `start` ends. */
+  #release(epoch: number, start: number): void {
     if (this.#state !== CLOSED) this.#refresh(this.#config.clock.now());
-    // admitted half-open in this epoch: a probe, timed from its admission
-    if (epoch === this.#epoch && this.#state === HALF_OPEN) {
-      (this.#trip as Trip).endProbe(start as number);
-    }
+    if (epoch === this.#epoch && this.#state === HALF_OPEN) (this.#trip as Trip).endProbe(start);
   }
 
   #transition(to: number): number {
@@ -501,14 +491,4 @@ export class CircuitBreaker implements Policy {
     this.#state = trip.restore(s, this.#config, now);
     this.#strategy.restore(s.window, now);
   }
-}
-
-/** The report of an untimed call admitted while closed in `epoch` (no signal to abort). */
-function closedReport(
-  epoch: number | undefined,
-  value: unknown,
-  kind: 'error' | 'result',
-  now: number | undefined,
-): Report {
-  return { epoch, start: undefined, value, kind, aborted: false, now };
 }

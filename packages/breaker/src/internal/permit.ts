@@ -1,37 +1,30 @@
 import { format } from '@dyno/core';
 import type { CircuitPermit } from '../permit.js';
-import type { ProbeWatch } from './trip.js';
-
-/** One finished call, as `execute` or a permit reports it to the breaker. */
-export interface Report {
-  /**
-   * The epoch the call was admitted in, or `undefined` when its outcome counts in none (a probe
-   * whose permit went back when its signal aborted).
-   */
-  readonly epoch: number | undefined;
-  /**
-   * When the call started on the breaker's clock (a probe: when it was admitted), or `undefined`
-   * for an untimed call.
-   */
-  readonly start: number | undefined;
-  /** What the call returned or threw. */
-  readonly value: unknown;
-  /** Whether `value` was thrown (or rejected) or returned. */
-  readonly kind: 'error' | 'result';
-  /** The caller's signal had aborted by the time of the outcome. */
-  readonly aborted: boolean;
-  /** The clock time of the outcome when the caller passed it; read when needed otherwise. */
-  readonly now: number | undefined;
-}
+import { type ProbeWatch, RELEASED } from './trip.js';
 
 /** The breaker's side of its permits (made once per breaker, on the first `acquire`). */
 export interface PermitSink {
-  /** One outcome, judged as `execute` judges it. */
-  settle(report: Report): void;
-  /** One outcome the caller judged: `failure` is the verdict. */
-  count(report: Report, failure: boolean): void;
+  /** One reported outcome, judged as `execute` judges it; `now` is `undefined` when not given. */
+  settle(
+    epoch: number,
+    start: number,
+    value: unknown,
+    isError: boolean,
+    aborted: boolean,
+    now: number | undefined,
+  ): void;
+  /** One outcome the caller judged: `failure` is the verdict, `isError` the kind of `value`. */
+  count(
+    epoch: number,
+    start: number,
+    failure: boolean,
+    value: unknown,
+    isError: boolean,
+    aborted: boolean,
+    now: number | undefined,
+  ): void;
   /** A permit given back without an outcome: a probe of `epoch` started at `start` frees its slot. */
-  release(epoch: number, start: number | undefined): void;
+  release(epoch: number, start: number): void;
 }
 
 /**
@@ -41,18 +34,18 @@ export interface PermitSink {
 export class Permit implements CircuitPermit {
   #sink: PermitSink | undefined;
   readonly #epoch: number;
-  readonly #start: number | undefined;
+  readonly #start: number;
   readonly #signal: AbortSignal | undefined;
   readonly #watch: ProbeWatch | undefined;
 
   /**
-   * `start` is `undefined` for an untimed call; `watch` watches a probe's signal (its outcome
-   * counts in no epoch once the caller aborted).
+   * `start` is NaN for an untimed call; `watch` watches a probe's signal (its epoch counts as
+   * `RELEASED` once the caller aborted).
    */
   constructor(
     sink: PermitSink,
     epoch: number,
-    start: number | undefined,
+    start: number,
     signal: AbortSignal | undefined,
     watch: ProbeWatch | undefined,
   ) {
@@ -63,19 +56,29 @@ export class Permit implements CircuitPermit {
     this.#watch = watch;
   }
 
+  /**
+   * @internal One permit kept for good, so V8 keeps the hidden classes a new permit steps
+   * through while none is alive at a full collection (see `TimedRun.shapeKeeper` in
+   * `@dyno/pool`): without it, the code built on them was thrown away after every one.
+   */
+  static readonly shapeKeeper: object = new Permit(
+    { settle: () => {}, count: () => {}, release: () => {} },
+    0,
+    Number.NaN,
+    undefined,
+    undefined,
+  );
+
   succeeded(result?: unknown, now?: number): void {
-    const sink = this.#take();
-    if (sink !== undefined) sink.settle(this.#report(result, 'result', now));
+    this.#report(result, false, now);
   }
 
   failed(error: unknown, now?: number): void {
-    const sink = this.#take();
-    if (sink !== undefined) sink.settle(this.#report(error, 'error', now));
+    this.#report(error, true, now);
   }
 
   countSuccess(result?: unknown, now?: number): void {
-    const sink = this.#take();
-    if (sink !== undefined) sink.count(this.#report(result, 'result', now), false);
+    this.#count(false, result, false, now);
   }
 
   countFailure(value: unknown, kind: 'error' | 'result' = 'error', now?: number): void {
@@ -84,27 +87,27 @@ export class Permit implements CircuitPermit {
         `@dyno/breaker: \`kind\` must be "error" or "result"; received ${format(kind)}`,
       );
     }
-    const sink = this.#take();
-    if (sink !== undefined) sink.count(this.#report(value, kind, now), true);
+    this.#count(true, value, kind === 'error', now);
   }
 
   release(): void {
     const sink = this.#take();
-    if (sink !== undefined && this.#watch?.released !== true) {
+    if (sink !== undefined && this.#watch?.released !== true)
       sink.release(this.#epoch, this.#start);
-    }
   }
 
-  // called after `#take`, so a probe's signal is no longer watched
-  #report(value: unknown, kind: 'error' | 'result', now: number | undefined): Report {
-    return {
-      epoch: this.#watch?.released === true ? undefined : this.#epoch,
-      start: this.#start,
-      value,
-      kind,
-      aborted: this.#signal?.aborted === true,
-      now,
-    };
+  #report(value: unknown, isError: boolean, now: number | undefined): void {
+    const sink = this.#take();
+    if (sink === undefined) return;
+    const epoch = this.#watch?.released === true ? RELEASED : this.#epoch;
+    sink.settle(epoch, this.#start, value, isError, this.#signal?.aborted === true, now);
+  }
+
+  #count(failure: boolean, value: unknown, isError: boolean, now: number | undefined): void {
+    const sink = this.#take();
+    if (sink === undefined) return;
+    const epoch = this.#watch?.released === true ? RELEASED : this.#epoch;
+    sink.count(epoch, this.#start, failure, value, isError, this.#signal?.aborted === true, now);
   }
 
   // the sink once, then never again; a probe's signal is no longer watched

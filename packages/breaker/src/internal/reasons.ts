@@ -11,10 +11,10 @@ export const TRIPPED_ON_SUCCESS = 'the window crossed its threshold on a success
 /** What a counted outcome contributes as a reason: an error as itself, a result described. */
 export function reasonOf(
   value: unknown,
-  kind: 'error' | 'result',
+  isError: boolean,
   failure: boolean,
   exposeResults: boolean,
 ): unknown {
-  if (kind === 'error' || exposeResults) return value;
+  if (isError || exposeResults) return value;
   return failure ? RESULT_JUDGED_FAILURE : TRIPPED_ON_SUCCESS;
 }

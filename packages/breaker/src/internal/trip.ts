@@ -139,6 +139,9 @@ export function saveCircuit(
   };
 }
 
+/** The epoch of a probe whose permit was already given back: it matches no epoch. */
+export const RELEASED = -1;
+
 /** A half-open probe made with a signal: its permit goes back as soon as the caller aborts. */
 export interface ProbeWatch {
   released: boolean;

@@ -1,9 +1,8 @@
 import type { TimeWindowSnapshot, WindowSnapshot } from '../snapshot.js';
 import { overThreshold, type Strategy } from './strategy.js';
 
-/** The settings of a time window, shared by every window built with the same values. */
+/** The settings of a time window: shared by every window built with the same values. */
 interface Spec {
-  /** The width of one bucket, in ms. */
   readonly width: number;
   readonly buckets: number;
   readonly minimum: number;
@@ -12,12 +11,10 @@ interface Spec {
   readonly slowThreshold: number;
 }
 
-// The spec most recently built. Breakers are usually built with the same strategy options, so a
-// window whose settings equal it shares it instead of carrying six fields of its own (specs are
-// frozen, so sharing is safe). Measured on the bench's memory row (10,000 breakers with the same
-// options): 419 B per breaker with this, 474 B without.
-let lastBuilt: Spec | undefined;
+let last: Spec | undefined;
 
+// Breakers are usually built with the same strategy options; sharing the last spec when the
+// values repeat keeps six numbers out of every instance.
 function specOf(
   width: number,
   buckets: number,
@@ -26,20 +23,18 @@ function specOf(
   slowDuration: number | undefined,
   slowThreshold: number,
 ): Spec {
-  const s = lastBuilt;
+  const s = last;
   if (
-    s !== undefined &&
-    s.width === width &&
-    s.buckets === buckets &&
-    s.minimum === minimum &&
-    s.threshold === threshold &&
-    s.slowDuration === slowDuration &&
-    s.slowThreshold === slowThreshold
+    s?.width !== width ||
+    s.buckets !== buckets ||
+    s.minimum !== minimum ||
+    s.threshold !== threshold ||
+    s.slowDuration !== slowDuration ||
+    s.slowThreshold !== slowThreshold
   ) {
-    return s;
+    last = Object.freeze({ width, buckets, minimum, threshold, slowDuration, slowThreshold });
   }
-  lastBuilt = Object.freeze({ width, buckets, minimum, threshold, slowDuration, slowThreshold });
-  return lastBuilt;
+  return last as Spec;
 }
 
 /**
@@ -53,9 +48,8 @@ export class TimeWindow implements Strategy {
   // the newest bucket holds every outcome in the window and the totals are its counts
   #counts: number[] | undefined;
   #head = 0;
-  // when the newest bucket started; `undefined` until the first outcome after a reset, which
-  // aligns the buckets
-  #headStart: number | undefined;
+  // NaN until the first outcome after a reset, which aligns the buckets
+  #headStart = Number.NaN;
   #calls = 0;
   #failures = 0;
   #slow = 0;
@@ -81,11 +75,10 @@ export class TimeWindow implements Strategy {
     return true;
   }
 
-  // a timed strategy: the breaker always passes the time
   record(failure: boolean, slow: boolean, now: number): boolean {
     const spec = this.#spec;
-    const headStart = this.#headStart;
-    if (headStart === undefined || now - headStart >= spec.width) this.#roll(now);
+    // also true while #headStart is NaN (nothing recorded yet)
+    if (!(now - this.#headStart < spec.width)) this.#roll(now);
     const counts = this.#counts;
     const i = this.#head * 3;
     this.#calls++;
@@ -112,14 +105,13 @@ export class TimeWindow implements Strategy {
   }
 
   #roll(now: number): void {
-    const headStart = this.#headStart;
-    if (headStart === undefined) {
+    const { width, buckets } = this.#spec;
+    if (Number.isNaN(this.#headStart)) {
       this.#headStart = now;
       return;
     }
-    const { width, buckets } = this.#spec;
-    const steps = Math.floor((now - headStart) / width);
-    this.#headStart = headStart + steps * width;
+    const steps = Math.floor((now - this.#headStart) / width);
+    this.#headStart += steps * width;
     if (steps >= buckets) {
       // the whole window passed: back to one implicit bucket, on the same grid
       this.#counts = undefined;
@@ -149,13 +141,14 @@ export class TimeWindow implements Strategy {
   reset(): void {
     this.#counts = undefined;
     this.#head = 0;
-    this.#headStart = undefined;
+    this.#headStart = Number.NaN;
     this.#calls = this.#failures = this.#slow = 0;
   }
 
   snapshot(now: number): TimeWindowSnapshot {
+    const recorded = !Number.isNaN(this.#headStart);
     const buckets: [number, number, number][] = [];
-    if (this.#headStart !== undefined) {
+    if (recorded) {
       const n = this.#spec.buckets;
       if (now - this.#headStart >= this.#spec.width) this.#roll(now);
       const counts = this.#counts;
@@ -170,7 +163,7 @@ export class TimeWindow implements Strategy {
     }
     return {
       kind: 'time-window',
-      elapsed: this.#headStart === undefined ? 0 : now - this.#headStart,
+      elapsed: recorded ? now - this.#headStart : 0,
       buckets,
       calls: this.#calls,
       failures: this.#failures,
