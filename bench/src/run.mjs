@@ -10,6 +10,7 @@ import { envNumber, settings } from './harness.mjs';
 import { runOverloadPart } from './overload.mjs';
 import { SCENARIO_ORDER } from './plan.mjs';
 import { renderReport } from './report.mjs';
+import { scaleSection } from './scale.mjs';
 import { SCENARIOS } from './scenarios.mjs';
 
 const started = Date.now();
@@ -104,6 +105,14 @@ if (withExit) {
   }
 }
 
+// 10,000 services in one process (src/scale.mjs): its own section, after the timers check.
+let scale = '';
+if (only.length === 0 || only.includes('scale')) {
+  log('bench: scale ...');
+  scenarios.scale = await runScenario(['scale']);
+  scale = scaleSection(scenarios.scale);
+}
+
 let overload = '';
 if (only.length === 0 || only.includes('overload')) {
   log('bench: overload experiment ...');
@@ -122,7 +131,7 @@ const results = {
   exitLimitMs,
   seconds: Math.round((Date.now() - started) / 1000),
 };
-const report = `${renderReport(results)}${overload}`;
+const report = `${renderReport(results)}${scale}${overload}`;
 process.stdout.write(`${report}\n`);
 
 const failures = Object.values(scenarios).flatMap((s) => s.failures ?? []);

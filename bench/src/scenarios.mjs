@@ -4,6 +4,7 @@
 import { FLEET_SCENARIOS } from './fleet-rate.mjs';
 import { measure, measureMemory, settings, usedBytes } from './harness.mjs';
 import { HTTP_SCENARIOS } from './http.mjs';
+import { SCALE_SCENARIOS } from './scale.mjs';
 import { TIERED_SCENARIOS } from './tiered-cache.mjs';
 
 const VALUE = 42;
@@ -72,6 +73,7 @@ export const SCENARIOS = {
   ...HTTP_SCENARIOS,
   ...FLEET_SCENARIOS,
   ...TIERED_SCENARIOS,
+  ...SCALE_SCENARIOS,
   retry: {
     title: 'Retry, success path',
     what: 'one call through a retry policy allowing 3 attempts; the call succeeds at once',

@@ -10,8 +10,8 @@ import {
 } from '@dyno/core';
 import type { Redis } from 'ioredis';
 import { CorruptEntryError } from './errors.js';
-import { decode, encode, FORMAT } from './internal/codec.js';
-import { DataError, Guard } from './internal/guard.js';
+import { type Codec, decode, encode, FORMAT } from './internal/codec.js';
+import { DataError, Guard, replyKind } from './internal/guard.js';
 import { redisLease } from './internal/redis-lease.js';
 import { DELETE_TAG, SET_TAGGED } from './internal/scripts.js';
 import {
@@ -54,7 +54,7 @@ export class RedisStore implements CacheStore {
   /** The longest a Redis command may take, in ms. */
   readonly timeout: number;
   readonly #guard: Guard;
-  readonly #serializer: Serializer;
+  readonly #codec: Codec;
 
   constructor(options: RedisStoreOptions) {
     const o = resolveOptions(
@@ -88,7 +88,7 @@ export class RedisStore implements CacheStore {
     this.prefix = o.prefix as string;
     this.clock = o.clock as Clock;
     this.name = o.name ?? defaultName('redis-store');
-    this.#serializer = o.serializer as Serializer;
+    this.#codec = { serializer: o.serializer as Serializer, source: this.name };
     this.timeout = o.timeout as number;
     this.#guard = new Guard({
       client: this.client,
@@ -118,12 +118,13 @@ export class RedisStore implements CacheStore {
   async get(key: string): Promise<CacheEntry | undefined> {
     const redisKey = this.prefix + key;
     const data = await this.#guard.run(() =>
-      this.client.getBuffer(redisKey).catch((error: Error) => {
-        if (!/^WRONGTYPE/.test(String(error?.message))) throw error;
+      this.client.getBuffer(redisKey).catch((error: unknown) => {
+        // a key holding a list, a set, ...: a corrupt entry, not a sign that Redis is unwell
+        if (replyKind(error) !== 'WRONGTYPE') throw error;
         throw new DataError(new CorruptEntryError(redisKey, 'not a string', this.name, error));
       }),
     );
-    return data === null ? undefined : decode(redisKey, data, this.#serializer, this.name);
+    return data === null ? undefined : decode(redisKey, data, this.#codec);
   }
 
   /**
@@ -133,7 +134,7 @@ export class RedisStore implements CacheStore {
    */
   async set(key: string, entry: CacheEntry, keep: number): Promise<void> {
     const redisKey = this.prefix + key;
-    const data = encode(entry, this.#serializer, this.name);
+    const data = encode(entry, this.#codec);
     const ms = Number.isFinite(keep) ? Math.max(1, Math.ceil(keep)) : undefined;
     const tags = entry.tags;
     if (tags !== undefined && tags.length > 0) {
@@ -166,12 +167,12 @@ export class RedisStore implements CacheStore {
    * entry written while the scan runs may stay). Leases and tag sets are left alone.
    */
   async deletePrefix(prefix: string): Promise<void> {
-    await this.#unlinkMatching(`${this.prefix}${prefix}`, prefix === '');
+    await this.#unlinkMatching(`${this.prefix}${prefix}`, { ownKeys: prefix === '' });
   }
 
   /** Removes every key under this store's prefix (values, leases, tag sets), by `SCAN` and `UNLINK`. */
   async clear(): Promise<void> {
-    await this.#unlinkMatching(this.prefix, true);
+    await this.#unlinkMatching(this.prefix, { ownKeys: true });
   }
 
   /** The client's `keyPrefix`: ioredis adds it to keys but not to `SCAN` patterns or results. */
@@ -179,7 +180,11 @@ export class RedisStore implements CacheStore {
     return this.client.options?.keyPrefix ?? '';
   }
 
-  async #unlinkMatching(start: string, everything: boolean): Promise<void> {
+  /**
+   * `SCAN`s for the keys that start with `start` and `UNLINK`s them; the store's own keys (leases,
+   * tag sets: NUL right after the prefix) only with `ownKeys`.
+   */
+  async #unlinkMatching(start: string, { ownKeys }: { ownKeys: boolean }): Promise<void> {
     const keyPrefix = this.#keyPrefix;
     const match = `${glob(keyPrefix + start)}*`;
     const own = keyPrefix.length + this.prefix.length;
@@ -189,7 +194,7 @@ export class RedisStore implements CacheStore {
         this.client.scan(cursor, 'MATCH', match, 'COUNT', 500),
       );
       const keys = found
-        .filter((k) => everything || k.charCodeAt(own) !== 0)
+        .filter((k) => ownKeys || k.charCodeAt(own) !== 0)
         .map((k) => k.slice(keyPrefix.length));
       if (keys.length > 0) await this.#guard.run(() => this.client.unlink(...keys));
       cursor = next;

@@ -2,7 +2,7 @@ import { DisposedError, sleep } from '@dyno/core';
 import { flushPromises, ManualClock, seededRandom } from '@dyno/core/testing';
 import { Cache } from './cache.js';
 import type { CacheEntry, CacheStore } from './entry.js';
-import type { CacheErrorEvent, HitEvent, RefreshEvent } from './events.js';
+import type { CacheErrorEvent, HitEvent, RefreshEvent, StaleEvent } from './events.js';
 import { MemoryStore } from './memory-store.js';
 
 function setup(options: ConstructorParameters<typeof Cache>[0] = {}) {
@@ -98,6 +98,68 @@ describe('Cache', () => {
     await clock.advance(50);
     await expect(cache.peek('k')).resolves.toBe('v2');
     expect(events).toEqual(['miss', 'hit', 'refresh:early', 'stale-hit']);
+  });
+
+  describe('during an early refresh, past the expiry of the entry it replaces', () => {
+    const always = { kind: 'always', shouldRefresh: () => true };
+    const hung = () => new Promise<string>(() => {});
+
+    /** A store that hands out copies of its entries, as a network store does. */
+    function copyingStore(clock: ManualClock) {
+      const inner = new MemoryStore({ clock });
+      const store: CacheStore = {
+        get: (k, now) => {
+          const entry = inner.get(k, now);
+          return entry === undefined ? undefined : { ...entry };
+        },
+        set: (k, entry, keep, now) => inner.set(k, entry, keep, now),
+        delete: (k) => inner.delete(k),
+        clear: () => inner.clear(),
+      };
+      return { store, inner };
+    }
+
+    it('keeps serving that entry when the store returns a copy of it', async () => {
+      const clock = new ManualClock(1000);
+      const { store } = copyingStore(clock);
+      // staleIfError makes the store keep the entry until 1600, past its expiry at 1100
+      const cache = new Cache<string>({
+        clock,
+        store,
+        ttl: 100,
+        staleIfError: 500,
+        refresh: always,
+      });
+      const stale: StaleEvent[] = [];
+      cache.onStale((e) => stale.push(e));
+      await cache.get('k', () => 'old');
+      await expect(cache.get('k', hung)).resolves.toBe('old'); // starts a refresh that hangs
+      clock.set(1300);
+      await expect(cache.get('k', hung)).resolves.toBe('old');
+      expect(stale).toEqual([{ name: cache.name, key: 'k', reason: 'revalidate', age: 200 }]);
+      expect(cache.loading).toBe(1);
+      cache.dispose();
+    });
+
+    it('keeps serving that entry when another writer left a different expired one', async () => {
+      const clock = new ManualClock(1000);
+      const { store, inner } = copyingStore(clock);
+      const cache = new Cache<string>({
+        clock,
+        store,
+        ttl: 100,
+        staleIfError: 500,
+        refresh: always,
+      });
+      await cache.get('k', () => 'old');
+      await expect(cache.get('k', hung)).resolves.toBe('old');
+      // as another process would, behind this cache's back
+      inner.set('k', { value: 'other', delta: 0, created: 1050, expiry: 1060 }, 600, 1050);
+      clock.set(1300);
+      // the refresh stands for the key: nobody waits on it (decision 37)
+      await expect(cache.get('k', hung)).resolves.toBe('old');
+      cache.dispose();
+    });
   });
 
   it('gives every waiter of a failed shared load the same error and caches nothing', async () => {

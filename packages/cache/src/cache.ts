@@ -19,31 +19,14 @@ import type {
   StoreCircuitEvent,
 } from './events.js';
 import { checkTags, checkTtl } from './internal/context.js';
-import { type Flight, waitFor } from './internal/flight.js';
+import { answersFresh, type Flight, joinsGets, waitFor } from './internal/flight.js';
 import { Invalidations } from './internal/invalidations.js';
-import { Loads } from './internal/load.js';
+import { Loads, newEntry } from './internal/load.js';
 import { type CacheSettings, settingsOf } from './internal/settings.js';
 import { StoreGuard } from './internal/store-guard.js';
+import type { CacheLoader } from './loader.js';
 import type { CacheOptions } from './options.js';
 import type { RefreshPolicy } from './refresh.js';
-
-/** What a loader receives, and how it decides about the entry it produces. */
-export interface LoaderContext {
-  /** Aborted when every caller waiting on this load has gone, the cache is disposed, or the
-   * load outlives `hardTimeout` (then with `CacheTimeoutError`). */
-  readonly signal: AbortSignal;
-  /** The key being loaded. */
-  readonly key: string;
-  /** Sets this value's freshness in ms (`Infinity`: for ever), instead of the cache's `ttl`. */
-  setTtl(ms: number): void;
-  /** Sets this value's tags, for `deleteByTag`. */
-  setTags(tags: readonly string[]): void;
-  /** This value answers the callers waiting for it but is not stored. */
-  noCache(): void;
-}
-
-/** Computes the value of a key. */
-export type CacheLoader<V> = (context: LoaderContext) => Awaitable<V>;
 
 /** Options of one `Cache.get`. */
 export interface CacheGetOptions {
@@ -121,7 +104,8 @@ export class Cache<V = unknown> {
     this.#refresh = o.refresh;
     this.#swr = o.staleWhileRevalidate;
     this.#maxStale = o.maxStale;
-    const report = (key: string, error: unknown) => this.#loads.report(key, 'store', error, false);
+    const report = (key: string, error: unknown) =>
+      this.#loads.report({ key, during: 'store', error, servedStale: false });
     this.#guard = new StoreGuard({
       name: this.name,
       store: this.store,
@@ -175,10 +159,7 @@ export class Cache<V = unknown> {
     const tags = options?.tags === undefined ? undefined : checkTags('tags', options.tags);
     this.#overtake((k) => k === key);
     const now = this.#clock.now();
-    const entry: CacheEntry =
-      tags === undefined
-        ? { value, delta: 0, created: now, expiry: now + ttl }
-        : { value, delta: 0, created: now, expiry: now + ttl, tags };
+    const entry = newEntry(value, { created: now, delta: 0, ttl, tags });
     const keep = this.#loads.keep(ttl);
     await this.#guard.user(key, () => this.store.set(key, entry, keep, now));
   }
@@ -231,10 +212,8 @@ export class Cache<V = unknown> {
     this.#checkLive();
     const store = this.store;
     const now = this.#clock.now();
-    const found = await this.#guard.attempt(
-      key,
-      () => (store.peek ? store.peek(key, now) : store.get(key, now)),
-      undefined,
+    const found = await this.#guard.attempt(key, () =>
+      store.peek ? store.peek(key, now) : store.get(key, now),
     );
     const entry = this.#valid(key, found);
     if (entry === undefined || entry.negative) return undefined;
@@ -303,14 +282,14 @@ export class Cache<V = unknown> {
     if (entry === undefined || !this.#invalid.active || !this.#invalid.covers(key, entry)) {
       return entry;
     }
-    this.#guard.attempt(key, () => this.store.delete(key), undefined);
+    this.#guard.attempt(key, () => this.store.delete(key));
     return undefined;
   }
 
   #force(key: string, loader: CacheLoader<V>, signal: AbortSignal | undefined): Promise<V> {
     let flight = this.#flights.get(key);
     if (flight === undefined || flight.landed !== undefined) {
-      flight = this.#loads.launch(key, undefined, loader, false, undefined, true);
+      flight = this.#loads.launch({ key, loader, kind: 'forced' });
     }
     if (this.#miss.hasListeners) this.#miss.emit({ name: this.name, key });
     return this.#wait(key, flight, signal);
@@ -326,6 +305,17 @@ export class Cache<V = unknown> {
     return this.#wait(key, flight, signal);
   }
 
+  /**
+   * The load of `key` a `get` meets now, if any. A foreground load that landed long ago (its
+   * write-back still hangs) is forgotten first: its value is no longer fresh.
+   */
+  #flightFor(key: string, now: number): Flight<V> | undefined {
+    const flight = this.#flights.get(key);
+    if (flight === undefined || !joinsGets(flight) || answersFresh(flight, now)) return flight;
+    this.#flights.delete(key);
+    return undefined;
+  }
+
   /** `get` while loads or store reads run, or while the store circuit is open. */
   #busy(
     key: string,
@@ -333,23 +323,13 @@ export class Cache<V = unknown> {
     signal: AbortSignal | undefined,
     now: number,
   ): Promise<V> {
-    const flights = this.#flights;
-    let flight = flights.size === 0 ? undefined : flights.get(key);
-    if (flight !== undefined && !flight.background && !flight.forced) {
-      if (flight.landed === undefined || now < flight.landed)
-        return this.#join(key, flight, signal);
-      // landed long ago and its write-back still hangs: its value is no longer fresh
-      flights.delete(key);
-      flight = undefined;
-    }
+    const flight = this.#flightFor(key, now);
+    if (flight !== undefined && joinsGets(flight)) return this.#join(key, flight, signal);
     if (now < this.#guard.openUntil) {
       return this.#serve(key, undefined, loader, signal, now, flight);
     }
-    const reads = this.#reads;
-    if (reads.size !== 0) {
-      const read = reads.get(key);
-      if (read !== undefined) return this.#after(read, key, loader, signal, now);
-    }
+    const read = this.#reads.get(key);
+    if (read !== undefined) return this.#after(read, key, loader, signal, now);
     return this.#lookup(key, loader, signal, now, flight);
   }
 
@@ -384,7 +364,7 @@ export class Cache<V = unknown> {
     now: number,
   ): Promise<V> {
     const reads = this.#reads;
-    const read = Promise.resolve(this.#guard.attempt(key, () => found, undefined)).finally(() => {
+    const read = Promise.resolve(this.#guard.attempt(key, () => found)).finally(() => {
       if (reads.get(key) === read) reads.delete(key);
     });
     reads.set(key, read);
@@ -402,14 +382,8 @@ export class Cache<V = unknown> {
       if (this.#disposed) throw new DisposedError('Cache', this.name);
       if (signal?.aborted) throw abortReason(signal);
       const now = this.#clock.now();
-      let flight = this.#flights.get(key);
-      if (flight !== undefined && !flight.background && !flight.forced) {
-        if (flight.landed === undefined || now < flight.landed) {
-          return this.#join(key, flight, signal);
-        }
-        this.#flights.delete(key);
-        flight = undefined;
-      }
+      const flight = this.#flightFor(key, now);
+      if (flight !== undefined && joinsGets(flight)) return this.#join(key, flight, signal);
       return this.#serve(key, entry, loader, signal, now, flight, began);
     });
   }
@@ -438,39 +412,55 @@ export class Cache<V = unknown> {
       refresh !== false &&
       refresh.shouldRefresh(entry, now, this.#random)
     ) {
-      this.#loads.launch(key, entry, loader, true, entry);
+      this.#loads.refreshEarly(key, entry, loader);
     }
     return Promise.resolve(entry.value as V);
   }
 
-  /** An entry past its expiry (served stale when a window allows), or none: a load. */
+  /**
+   * An entry past its expiry, or none: served stale when a window allows (see `#staleEntry`),
+   * else the caller waits for the running load or a new one.
+   */
   #expired(
     key: string,
-    entry: CacheEntry | undefined,
+    found: CacheEntry | undefined,
     loader: CacheLoader<V>,
     signal: AbortSignal | undefined,
     now: number,
     flight: Flight<V> | undefined,
     began: number,
   ): Promise<V> {
-    if (entry !== undefined) {
-      const expiry = entry.expiry;
-      // still served while its early refresh runs, or within stale-while-revalidate
-      if (
-        !entry.negative &&
-        (now < expiry + this.#swr || flight?.early?.expiry === expiry) &&
-        now < expiry + this.#maxStale
-      ) {
-        if (this.#hit.hasListeners) this.#hit.emit({ name: this.name, key, stale: true });
-        this.#loads.stale(key, 'revalidate', expiry, now);
-        if (flight === undefined) this.#loads.launch(key, entry, loader, true, undefined);
-        return Promise.resolve(entry.value as V);
+    const stale = this.#staleEntry(found, flight, now);
+    if (stale !== undefined) {
+      if (this.#hit.hasListeners) this.#hit.emit({ name: this.name, key, stale: true });
+      this.#loads.stale(key, 'revalidate', now - stale.expiry);
+      if (flight === undefined) {
+        this.#loads.launch({ key, loader, kind: 'revalidate', previous: stale });
       }
+      return Promise.resolve(stale.value as V);
     }
     if (this.#miss.hasListeners) this.#miss.emit({ name: this.name, key });
     const running =
-      flight ?? this.#loads.launch(key, entry, loader, false, undefined, false, began);
+      flight ?? this.#loads.launch({ key, loader, kind: 'miss', previous: found, began });
     return this.#wait(key, running, signal);
+  }
+
+  /**
+   * The entry to serve past its expiry, if any; never a negative one, never past `maxStale`.
+   * While an early refresh runs, its callers keep the entry it replaces (decision 37): the
+   * flight holds that entry, so whatever copy of it the store returns (or nothing) does not
+   * matter. Otherwise `found` is served within stale-while-revalidate.
+   */
+  #staleEntry(
+    found: CacheEntry | undefined,
+    flight: Flight<V> | undefined,
+    now: number,
+  ): CacheEntry | undefined {
+    const early = flight?.early;
+    const entry = early ?? found;
+    if (entry === undefined || entry.negative) return undefined;
+    const window = early === undefined ? Math.min(this.#swr, this.#maxStale) : this.#maxStale;
+    return now < entry.expiry + window ? entry : undefined;
   }
 
   #wait(key: string, flight: Flight<V>, signal: AbortSignal | undefined): Promise<V> {

@@ -1,10 +1,4 @@
-export {
-  Cache,
-  type CacheGetOptions,
-  type CacheLoader,
-  type CacheSetOptions,
-  type LoaderContext,
-} from './cache.js';
+export { Cache, type CacheGetOptions, type CacheSetOptions } from './cache.js';
 export { type CachedFunction, type CachedOptions, cached } from './cached.js';
 export type { CacheEntry, CacheStore, StoreLease } from './entry.js';
 export { CacheKeyError, CacheTimeoutError } from './errors.js';
@@ -18,6 +12,7 @@ export type {
   StoreCircuitEvent,
 } from './events.js';
 export { stableKey } from './key.js';
+export type { CacheLoader, LoaderContext } from './loader.js';
 export { MemoryStore, type MemoryStoreOptions } from './memory-store.js';
 export { type CacheOptions, DEFAULT_CACHE_OPTIONS, type StoreCircuitOptions } from './options.js';
 export {

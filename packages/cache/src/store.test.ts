@@ -67,6 +67,27 @@ describe('Cache on an asynchronous store', () => {
     expect(cache.loading).toBe(0);
   });
 
+  it('stops sharing a landed load once its value expires, even while its write-back hangs', async () => {
+    const clock = new ManualClock();
+    const { store, mode } = asyncStore(clock, 5);
+    mode.writeMs = 10_000;
+    const cache = new Cache<string>({ store, ttl: 100, storeTimeout: false });
+    let calls = 0;
+    const loader = jest.fn(() => `v${++calls}`);
+    const first = cache.get('k', loader);
+    await clock.advance(5); // the read misses; the load lands at 5 (fresh until 105)
+    await expect(first).resolves.toBe('v1');
+    await clock.advance(45);
+    await expect(cache.get('k', loader)).resolves.toBe('v1'); // joins the landed load
+    expect(loader).toHaveBeenCalledTimes(1);
+    await clock.advance(150); // 200: the landed value expired, its write-back still runs
+    const later = cache.get('k', loader);
+    await clock.advance(5);
+    await expect(later).resolves.toBe('v2');
+    expect(loader).toHaveBeenCalledTimes(2);
+    cache.dispose();
+  });
+
   it('bounds the store work of a get by one budget: a hung store is a miss', async () => {
     const clock = new ManualClock();
     const { store, mode } = asyncStore(clock, 5);

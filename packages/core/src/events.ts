@@ -1,4 +1,4 @@
-import { type Disposable, toDisposable } from './disposable.js';
+import type { Disposable } from './disposable.js';
 import { reportListenerError } from './report.js';
 
 /** A listener of an event with payload `T`. */
@@ -16,7 +16,8 @@ export type Event<T> = (listener: Listener<T>) => Disposable;
  * emitted (its error goes to `reportListenerError`, named after `source`).
  */
 export class EventEmitter<T> {
-  #listeners: Listener<T> | Listener<T>[] | undefined;
+  #listeners: Subscription<T> | Subscription<T>[] | undefined;
+  #event: Event<T> | undefined;
   readonly #source: string;
 
   /** @param source who calls the listeners, as reported when one throws (`'@dyno/pool onReject'`) */
@@ -24,19 +25,14 @@ export class EventEmitter<T> {
     this.#source = source;
   }
 
-  /** The subscribe function to expose as a public event. */
-  readonly event: Event<T> = (listener) => {
-    if (typeof listener !== 'function') {
-      throw new TypeError(`Expected the event listener to be a function, got ${typeof listener}`);
-    }
-    // Wrap so that subscribing the same function twice gives two independent subscriptions.
-    const entry: Listener<T> = (payload) => listener(payload);
-    const current = this.#listeners;
-    if (current === undefined) this.#listeners = entry;
-    else if (typeof current === 'function') this.#listeners = [current, entry];
-    else current.push(entry);
-    return toDisposable(() => this.#remove(entry));
-  };
+  /**
+   * The subscribe function to expose as a public event (made on first read: an emitter nobody
+   * exposes or listens to stays one small object).
+   */
+  get event(): Event<T> {
+    this.#event ??= (listener) => this.#subscribe(listener);
+    return this.#event;
+  }
 
   /** True when someone listens: check it before building an expensive payload. */
   get hasListeners(): boolean {
@@ -46,21 +42,21 @@ export class EventEmitter<T> {
   /** The number of listeners. */
   get size(): number {
     const current = this.#listeners;
-    return current === undefined ? 0 : typeof current === 'function' ? 1 : current.length;
+    return current === undefined ? 0 : Array.isArray(current) ? current.length : 1;
   }
 
   /** Calls every listener with `payload`. */
   emit(payload: T): void {
     const current = this.#listeners;
     if (current === undefined) return;
-    if (typeof current === 'function') {
-      call(current, payload, this.#source);
+    if (!Array.isArray(current)) {
+      call(current.listener, payload, this.#source);
       return;
     }
     // listeners added during this emit wait for the next one; one removed by an earlier listener
-    // of this emit is not called (as EventTarget does): `#remove` splices this very array
-    for (const listener of current.slice()) {
-      if (current.includes(listener)) call(listener, payload, this.#source);
+    // of this emit is not called (as EventTarget does): `remove` splices this very array
+    for (const subscription of current.slice()) {
+      if (current.includes(subscription)) call(subscription.listener, payload, this.#source);
     }
   }
 
@@ -69,18 +65,63 @@ export class EventEmitter<T> {
     this.#listeners = undefined;
   }
 
-  #remove(entry: Listener<T>): void {
+  // each subscription is its own object, so subscribing one function twice gives two
+  // independent subscriptions
+  #subscribe(listener: Listener<T>): Disposable {
+    if (typeof listener !== 'function') {
+      throw new TypeError(`Expected the event listener to be a function, got ${typeof listener}`);
+    }
+    const subscription = new EventEmitter.#Subscription(this, listener);
     const current = this.#listeners;
-    if (current === entry) {
+    if (current === undefined) this.#listeners = subscription;
+    else if (Array.isArray(current)) current.push(subscription);
+    else this.#listeners = [current, subscription];
+    return subscription;
+  }
+
+  #remove(subscription: Subscription<T>): void {
+    const current = this.#listeners;
+    if (current === subscription) {
       this.#listeners = undefined;
       return;
     }
     if (!Array.isArray(current)) return;
-    const index = current.indexOf(entry);
+    const index = current.indexOf(subscription);
     if (index !== -1) current.splice(index, 1);
     if (current.length === 1) this.#listeners = current[0];
     else if (current.length === 0) this.#listeners = undefined;
   }
+
+  /**
+   * A subscription: disposing it unsubscribes, once. A class in the emitter's body, the only
+   * place that can reach the emitter's private list.
+   */
+  static readonly #Subscription = class EmitterSubscription<T> implements Subscription<T> {
+    #emitter: EventEmitter<T> | undefined;
+
+    constructor(
+      emitter: EventEmitter<T>,
+      readonly listener: Listener<T>,
+    ) {
+      this.#emitter = emitter;
+    }
+
+    dispose(): void {
+      const emitter = this.#emitter;
+      if (emitter === undefined) return;
+      this.#emitter = undefined;
+      emitter.#remove(this);
+    }
+
+    [Symbol.dispose](): void {
+      this.dispose();
+    }
+  };
+}
+
+/** One listener's place in an emitter. */
+interface Subscription<T> extends Disposable {
+  readonly listener: Listener<T>;
 }
 
 function call<T>(listener: Listener<T>, payload: T, source: string): void {

@@ -1,18 +1,22 @@
 // Saves a screenshot of the dashboard at 1280x800 (docs/dashboard-overview.png for the simulated
-// outage, docs/dashboard.png for a live URL; OUT overrides), taken with
-// the system's headless Chromium (never a downloaded one). Run against the BUILT packages:
+// outage, docs/dashboard.png for a live URL, docs/dashboard-fleet.png for the fleet; OUT
+// overrides), taken with the system's headless Chromium (never a downloaded one). Run against the
+// BUILT packages:
 //
 //   node scripts/screenshot.mjs                 # the simulated outage below
 //   node scripts/screenshot.mjs URL [seconds]   # any live dashboard (such as the demo's),
 //                                               # after letting it run for `seconds` (default 130)
+//   node scripts/screenshot.mjs fleet [seconds] # a Turbine-style aggregate of several real
+//                                               # processes (default 3 hosts, 40 s; see fleet())
 //
 // The simulation replays two minutes of traffic in a few seconds: metrics run on a manual
 // clock, and the page's clock is Playwright's fake clock moved in step, so the sparklines hold a
 // full two minutes. Environment: DYNO_CHROMIUM (another Chromium binary), OUT (another file),
 // VIEWPORT (default 1280x800), FULL=1 (the whole page rather than the viewport),
 // COLOR_SCHEME=dark.
+import { spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
-import { createServer } from 'node:http';
+import { createServer, get } from 'node:http';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { EventEmitter } from '@dyno/core';
@@ -21,11 +25,12 @@ import { dashboard } from '@dyno/dashboard';
 import { Metrics, toHystrixCommand, toHystrixThreadPool } from '@dyno/metrics';
 import { chromium } from 'playwright-core';
 
+const MODE = process.argv[2] === 'fleet' ? 'fleet' : process.argv[2] ? 'live' : 'simulated';
 const OUT =
   process.env.OUT ??
   fileURLToPath(
     new URL(
-      `../../../docs/${process.argv[2] ? 'dashboard' : 'dashboard-overview'}.png`,
+      `../../../docs/${{ fleet: 'dashboard-fleet', live: 'dashboard', simulated: 'dashboard-overview' }[MODE]}.png`,
       import.meta.url,
     ),
   );
@@ -236,11 +241,10 @@ async function live(url, seconds) {
   }
 }
 
-async function simulated() {
-  const clients = new Set();
-  const page$ = dashboard({ title: 'Checkout service' });
-  const server = createServer((req, res) => {
-    if (!req.url?.startsWith('/hystrix.stream')) return page$(req, res);
+/** Serves the page, and an event stream at `path` whose open responses are kept in `clients`. */
+function streamServer(path, page$, clients) {
+  return createServer((req, res) => {
+    if (!req.url?.startsWith(path)) return page$(req, res);
     res.writeHead(200, {
       'Content-Type': 'text/event-stream;charset=UTF-8',
       'Cache-Control': 'no-cache',
@@ -249,6 +253,12 @@ async function simulated() {
     clients.add(res);
     res.on('close', () => clients.delete(res));
   });
+}
+
+async function simulated() {
+  const clients = new Set();
+  const page$ = dashboard({ title: 'Checkout service' });
+  const server = streamServer('/hystrix.stream', page$, clients);
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
   const browser = await launch();
   try {
@@ -279,7 +289,165 @@ async function simulated() {
   }
 }
 
+// --- The fleet: several real processes, aggregated as Turbine does --------------------------
+
+const HOSTS = Number(process.env.HOSTS ?? 3);
+// Turbine keeps these as they are: they name what is aggregated.
+const TURBINE_KEYS = new Set(['type', 'name', 'group', 'threadPool']);
+
+function turbineSum(values) {
+  if (values.every((v) => typeof v === 'number')) return values.reduce((a, b) => a + b, 0);
+  if (values.every((v) => v !== null && typeof v === 'object')) {
+    const out = {};
+    for (const key of Object.keys(values[0])) out[key] = turbineSum(values.map((o) => o[key]));
+    return out;
+  }
+  return values;
+}
+
+/**
+ * What a Turbine cluster stream says for one name reported by several hosts (as the page's own
+ * tests aggregate, src/test-support/turbine.ts): every number summed, `reportingHosts` too (each
+ * host says 1), latency maps key by key; any other value counted per value
+ * (`{ "true": 1, "false": 2 }`, `{ "open": 1, "closed": 2 }`).
+ */
+function turbine(events) {
+  const out = {};
+  for (const key of Object.keys(events[0])) {
+    const values = events.map((e) => e[key]);
+    if (TURBINE_KEYS.has(key)) out[key] = events[0][key];
+    else {
+      const summed = turbineSum(values);
+      if (summed !== values) out[key] = summed;
+      else {
+        const counts = {};
+        for (const v of values) counts[String(v)] = (counts[String(v)] ?? 0) + 1;
+        out[key] = counts;
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * Starts `scripts/fleet-host.mjs <index>` (added to `children` at once, so it is stopped whatever
+ * happens next); resolves with its stream's port.
+ */
+function startHost(index, children) {
+  const child = spawn(
+    process.execPath,
+    [fileURLToPath(new URL('fleet-host.mjs', import.meta.url)), String(index)],
+    { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] },
+  );
+  children.push(child);
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`host ${index} did not start`)), 15_000);
+    child.once('message', ({ port }) => {
+      clearTimeout(timer);
+      resolve({ index, child, port });
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`host ${index} exited with ${code}`));
+    });
+  });
+}
+
+/** Reads one host's Hystrix stream, keeping its latest event per type and name. */
+function readHost(host) {
+  host.latest = new Map();
+  host.request = get(`http://127.0.0.1:${host.port}/hystrix.stream`, (res) => {
+    res.setEncoding('utf8');
+    let buffer = '';
+    res.on('data', (chunk) => {
+      buffer += chunk;
+      const events = buffer.split('\n\n');
+      buffer = events.pop();
+      for (const event of events) {
+        if (!event.startsWith('data: ')) continue; // `ping:`
+        const data = JSON.parse(event.slice(6));
+        host.latest.set(`${data.type}\0${data.name}`, { data, at: Date.now() });
+      }
+    });
+  });
+  host.request.on('error', () => {}); // ends with the host
+}
+
+/** One Turbine beat: each name aggregated over the hosts that reported it in the last 5 s. */
+function aggregate(hosts) {
+  const byKey = new Map();
+  for (const host of hosts) {
+    for (const [key, { data, at }] of host.latest) {
+      if (Date.now() - at > 5000) continue;
+      if (!byKey.has(key)) byKey.set(key, []);
+      byKey.get(key).push(data);
+    }
+  }
+  let out = '';
+  for (const events of byKey.values()) out += `data: ${JSON.stringify(turbine(events))}\n\n`;
+  return out || 'ping: \n\n';
+}
+
+/**
+ * HOSTS real processes (scripts/fleet-host.mjs), each serving the Hystrix stream of its own
+ * `@dyno/service` services under traffic on loopback; this process reads every stream and serves
+ * their aggregate as Turbine does at /turbine.stream, with the page at /dashboard pointed at it.
+ * After `seconds` of real time (the sparklines fill as they go), the screenshot; then the hosts
+ * are stopped and waited for.
+ */
+async function fleet(seconds) {
+  const children = [];
+  const hosts = [];
+  const clients = new Set();
+  let beat;
+  const page$ = dashboard({
+    title: `Checkout fleet: ${HOSTS} hosts through Turbine`,
+    streamUrl: './turbine.stream?cluster=checkout',
+  });
+  const server = streamServer('/turbine.stream', page$, clients);
+  let browser;
+  try {
+    const started = await Promise.allSettled(
+      Array.from({ length: HOSTS }, (_, i) => startHost(i, children)),
+    );
+    for (const s of started) if (s.status === 'fulfilled') hosts.push(s.value);
+    const failed = started.find((s) => s.status === 'rejected');
+    if (failed) throw failed.reason;
+    for (const host of hosts) readHost(host);
+    beat = setInterval(() => {
+      const data = aggregate(hosts);
+      for (const res of clients) res.write(data);
+    }, 500);
+    await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+    browser = await launch();
+    const page = await browser.newPage({
+      viewport: { width: WIDTH, height: HEIGHT },
+      colorScheme: SCHEME,
+    });
+    await page.goto(`http://127.0.0.1:${server.address().port}/dashboard`);
+    await page.waitForTimeout(seconds * 1000);
+    await page.screenshot({ path: OUT, fullPage: process.env.FULL === '1' });
+  } finally {
+    await browser?.close();
+    clearInterval(beat);
+    server.closeAllConnections();
+    server.close();
+    for (const host of hosts) host.request?.destroy();
+    await Promise.all(
+      children.map((child) => {
+        if (child.exitCode !== null || child.signalCode !== null) return undefined;
+        const exited = new Promise((resolve) => child.once('exit', resolve));
+        child.kill('SIGTERM');
+        return exited;
+      }),
+    );
+  }
+}
+
 mkdirSync(dirname(OUT), { recursive: true });
-const [url, seconds = '130'] = process.argv.slice(2);
-await (url ? live(url, Number(seconds)) : simulated());
+if (MODE === 'fleet') await fleet(Number(process.argv[3] ?? 40));
+else {
+  const [url, seconds = '130'] = process.argv.slice(2);
+  await (url ? live(url, Number(seconds)) : simulated());
+}
 console.log(`saved ${OUT}`);

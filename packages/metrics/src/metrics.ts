@@ -14,7 +14,8 @@ import { CacheCounters } from './internal/cache-counts.js';
 import { badOutcome, checkDivisible } from './internal/checks.js';
 import { RollingLatency } from './internal/rolling-latency.js';
 import * as S from './internal/slots.js';
-import { SourceFacts } from './internal/source-facts.js';
+import { type FactKind, SourceFacts } from './internal/source-facts.js';
+import { Observation } from './internal/subscriptions.js';
 import {
   bind,
   type ObservableBreaker,
@@ -72,7 +73,7 @@ export class Metrics implements Disposable {
   #startsPool: ObservablePool | undefined;
   #seenStarted = 0;
   // made on first `observe()`, as is the sink sources report to: most instances observe nothing
-  #subscriptions: Set<Disposable> | undefined;
+  #subscriptions: Disposable[] | undefined;
   #sink: Sink | undefined;
   // made on first subscription: most instances are never listened to
   #outcomes: EventEmitter<OutcomeEvent> | undefined;
@@ -229,74 +230,88 @@ export class Metrics implements Disposable {
    */
   observe(source: ObservableSource, options?: ObserveOptions): Disposable {
     this.#checkLive();
-    this.#sink ??= this.#makeSink();
-    const subscription = bind(this.#sink, source, options);
-    const handle: Disposable = {
-      dispose: () => {
-        this.#subscriptions?.delete(handle);
-        subscription.dispose();
-      },
-      [Symbol.dispose]: () => handle.dispose(),
-    };
-    this.#subscriptions ??= new Set();
-    this.#subscriptions.add(handle);
-    return handle;
+    this.#sink ??= new Metrics.#Sink(this);
+    this.#subscriptions ??= [];
+    return new Observation(this.#subscriptions, bind(this.#sink, source, options));
   }
 
-  #makeSink(): Sink {
-    return {
-      count: (slot) => this.#count(slot, undefined, this.#clock.now()),
-      countOutcome: (slot, latency) => this.#count(slot, latency, this.#clock.now()),
-      poolStarted: (active) => {
-        // Nothing was written since the previous start (a pool observed alone): count that one
-        // now, so a start waits at most until the next one to find its bucket.
-        if (this.#pendingStarts !== 0) {
-          const now = this.#clock.now();
-          if (now >= this.#ring.end) this.#roll(now);
-          this.#countStarts();
-        }
-        this.#pendingStarts++;
-        if (active > this.#pendingMaxActive) this.#pendingMaxActive = active;
-      },
-      cacheFact: (slot, loadTime) => {
-        const now = this.#clock.now();
-        if (now >= this.#ring.end) this.#roll(now);
-        const counts = this.#cacheCounts as CacheCounters;
-        counts.count(this.#ring.current, slot);
-        if (loadTime !== undefined) counts.loadTime += loadTime;
-      },
-      setCache: (cache) => {
-        this.#cache = cache;
-        this.#cacheCounts ??= new CacheCounters(this.#ring.buckets);
-      },
-      attach: (kind, source) => {
-        this.#facts ??= new SourceFacts(this.#ring.buckets);
-        this.#facts.attach(kind, source);
-      },
-      fact: (kind, slot) => {
-        const now = this.#clock.now();
-        if (now >= this.#ring.end) this.#roll(now);
-        this.#facts?.count(kind, this.#ring.current, slot);
-      },
-      setBreaker: (breaker) => {
-        this.#breaker = breaker;
-      },
-      setPool: (pool, readStarts) => {
-        this.#pool = pool;
-        if (readStarts) {
-          this.#startsPool = pool;
-          this.#seenStarted = pool.started as number;
-        }
-      },
-      detach: (source) => {
-        if (this.#breaker === source) this.#breaker = undefined;
-        if (this.#pool === source) this.#pool = undefined;
-        if (this.#startsPool === source) this.#startsPool = undefined;
-        if (this.#cache === source) this.#cache = undefined;
-        this.#facts?.detach(source);
-      },
-    };
-  }
+  /**
+   * The door observed sources write through: one object per observing `Metrics`, its methods
+   * shared on the prototype (a gateway observes thousands of services' parts). A class in this
+   * class's body, as only code here can reach the private state it writes.
+   */
+  static readonly #Sink = class MetricsSink implements Sink {
+    constructor(readonly m: Metrics) {}
+
+    count(slot: number): void {
+      this.m.#count(slot, undefined, this.m.#clock.now());
+    }
+
+    countOutcome(slot: number, latency: number | undefined): void {
+      this.m.#count(slot, latency, this.m.#clock.now());
+    }
+
+    poolStarted(active: number): void {
+      const m = this.m;
+      // Nothing was written since the previous start (a pool observed alone): count that one
+      // now, so a start waits at most until the next one to find its bucket.
+      if (m.#pendingStarts !== 0) {
+        const now = m.#clock.now();
+        if (now >= m.#ring.end) m.#roll(now);
+        m.#countStarts();
+      }
+      m.#pendingStarts++;
+      if (active > m.#pendingMaxActive) m.#pendingMaxActive = active;
+    }
+
+    cacheFact(slot: number, loadTime?: number): void {
+      const m = this.m;
+      const now = m.#clock.now();
+      if (now >= m.#ring.end) m.#roll(now);
+      const counts = m.#cacheCounts as CacheCounters;
+      counts.count(m.#ring.current, slot);
+      if (loadTime !== undefined) counts.loadTime += loadTime;
+    }
+
+    setCache(cache: ObservableCache): void {
+      this.m.#cache = cache;
+      this.m.#cacheCounts ??= new CacheCounters(this.m.#ring.buckets);
+    }
+
+    attach(kind: FactKind, source: object): void {
+      this.m.#facts ??= new SourceFacts(this.m.#ring.buckets);
+      this.m.#facts.attach(kind, source);
+    }
+
+    fact(kind: FactKind, slot: number): void {
+      const m = this.m;
+      const now = m.#clock.now();
+      if (now >= m.#ring.end) m.#roll(now);
+      m.#facts?.count(kind, m.#ring.current, slot);
+    }
+
+    setBreaker(breaker: ObservableBreaker): void {
+      this.m.#breaker = breaker;
+    }
+
+    setPool(pool: ObservablePool, readStarts: boolean): void {
+      const m = this.m;
+      m.#pool = pool;
+      if (readStarts) {
+        m.#startsPool = pool;
+        m.#seenStarted = pool.started as number;
+      }
+    }
+
+    detach(source: object): void {
+      const m = this.m;
+      if (m.#breaker === source) m.#breaker = undefined;
+      if (m.#pool === source) m.#pool = undefined;
+      if (m.#startsPool === source) m.#startsPool = undefined;
+      if (m.#cache === source) m.#cache = undefined;
+      m.#facts?.detach(source);
+    }
+  };
 
   /** The clock time of the latest recorded outcome (or of creation). */
   get lastActivity(): number {

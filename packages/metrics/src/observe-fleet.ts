@@ -57,7 +57,7 @@ export function bindRateLimiter(sink: Sink, limiter: ObservableRateLimiter): Dis
   if (typeof limiter.onRedisError === 'function') {
     subs.push(limiter.onRedisError(() => sink.fact('rateLimit', RATE_REDIS_ERROR)));
   }
-  return release(subs, () => sink.detach(limiter));
+  return release(subs, sink, limiter);
 }
 
 /**
@@ -76,5 +76,5 @@ export function bindFleetCircuit(sink: Sink, fleet: ObservableFleetCircuit): Dis
   if (typeof fleet.onRedisError === 'function') {
     subs.push(fleet.onRedisError(() => sink.fact('fleet', FLEET_REDIS_ERROR)));
   }
-  return release(subs, () => sink.detach(fleet));
+  return release(subs, sink, fleet);
 }

@@ -30,7 +30,7 @@ export function bindHttp(sink: Sink, http: ObservableHttp): Disposable {
     const index = Math.floor(e.status / 100) - 1;
     if (index >= 0 && index < 5) sink.fact('http', STATUS_1XX + index);
   });
-  return release([sub], () => sink.detach(http));
+  return release([sub], sink, http);
 }
 
 /** Counts `hedge`'s extra attempts, its wins and its budget's refusals. */
@@ -43,5 +43,5 @@ export function bindHedge(sink: Sink, hedge: ObservableHedge): Disposable {
   if (typeof hedge.onRefuse === 'function') {
     subs.push(hedge.onRefuse(() => sink.fact('hedge', HEDGE_REFUSED)));
   }
-  return release(subs, () => sink.detach(hedge));
+  return release(subs, sink, hedge);
 }

@@ -40,5 +40,5 @@ export function bindShedder(sink: Sink, shedder: ObservableShedder): Disposable 
       if (slot !== -1) sink.fact('shed', slot);
     }),
   ];
-  return release(subs, () => sink.detach(shedder));
+  return release(subs, sink, shedder);
 }

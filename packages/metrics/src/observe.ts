@@ -195,7 +195,7 @@ export function bind(sink: Sink, source: unknown, options: ObserveOptions | unde
         }),
       );
     }
-    return release(subs, () => sink.detach(pool));
+    return release(subs, sink, pool);
   }
   if (typeof source.onStateChange === 'function' && 'state' in source) {
     const breaker = source as unknown as ObservableBreaker;
@@ -207,7 +207,7 @@ export function bind(sink: Sink, source: unknown, options: ObserveOptions | unde
       if (onFailure) subs.push(onFailure((e) => sink.countOutcome(FAILURE, e.duration)));
       if (onReject) subs.push(onReject(() => sink.countOutcome(SHORT_CIRCUITED, undefined)));
     }
-    return release(subs, () => sink.detach(breaker));
+    return release(subs, sink, breaker);
   }
   if (typeof source.onHit === 'function' && typeof source.onMiss === 'function') {
     return bindCache(sink, source as unknown as ObservableCache);
@@ -230,7 +230,7 @@ export function bind(sink: Sink, source: unknown, options: ObserveOptions | unde
   if (typeof source.onRetry === 'function') {
     const retry = source as unknown as ObservableRetry;
     subs.push(retry.onRetry(() => sink.count(RETRIES)));
-    return release(subs, () => {});
+    return release(subs, sink, retry);
   }
   return notObservable(source);
 }
@@ -258,7 +258,7 @@ function bindCache(sink: Sink, cache: ObservableCache): Disposable {
   }
   if (cache.onError)
     subs.push(cache.onError((e) => e.during === 'store' && sink.cacheFact(C.STORE_ERROR)));
-  return release(subs, () => sink.detach(cache));
+  return release(subs, sink, cache);
 }
 
 function notObservable(source: unknown): never {

@@ -105,20 +105,32 @@ export class Pool implements Policy, Disposable {
   readonly #onLimitChange = new EventEmitter<PoolLimitEvent>();
 
   /** Fires when a call takes a slot. */
-  readonly onStart: Event<PoolStartEvent> = this.#onStart.event;
+  get onStart(): Event<PoolStartEvent> {
+    return this.#onStart.event;
+  }
   /** Fires when a call is turned away (`queue-full` or `max-wait`). */
-  readonly onReject: Event<RejectEvent> = this.#onReject.event;
+  get onReject(): Event<RejectEvent> {
+    return this.#onReject.event;
+  }
   /**
    * Fires when a task that took a slot lets go of it (it settled, or it was abandoned), once per
    * `onStart`, after the slot went to the next queued call.
    */
-  readonly onSettle: Event<PoolSettleEvent> = this.#onSettle.event;
+  get onSettle(): Event<PoolSettleEvent> {
+    return this.#onSettle.event;
+  }
   /** Fires when a task's deadline passes (with a `timeout`, the option or a call's own). */
-  readonly onTimeout: Event<TimeoutEvent> = this.#onTimeout.event;
+  get onTimeout(): Event<TimeoutEvent> {
+    return this.#onTimeout.event;
+  }
   /** Fires when a released task that has not settled gives its slot back (`abandonAfter`). */
-  readonly onAbandon: Event<PoolAbandonEvent> = this.#onAbandon.event;
+  get onAbandon(): Event<PoolAbandonEvent> {
+    return this.#onAbandon.event;
+  }
   /** Fires when the concurrency limit changes (an adaptive limit moved, or `resize`). */
-  readonly onLimitChange: Event<PoolLimitEvent> = this.#onLimitChange.event;
+  get onLimitChange(): Event<PoolLimitEvent> {
+    return this.#onLimitChange.event;
+  }
 
   /** @throws TypeError or RangeError for bad options */
   constructor(options?: PoolOptions) {
@@ -132,10 +144,9 @@ export class Pool implements Policy, Disposable {
     this.#maxAbandoned = o.maxAbandoned;
     this.#clock = o.clock;
     this.#waiting = new WaitQueue(o.clock, o.maxWait, (waiter, waited) => {
-      const detail = `waited ${Math.round(waited)} ms (maxWait ${o.maxWait} ms)`;
+      const detail = `waited ${Math.round(waited)} ms (maxWait ${this.#maxWait} ms)`;
       waiter.reject(this.#rejected('max-wait', detail));
     });
-    if (o.timeout !== false) this.#timed = this.#makeTimed();
   }
 
   /** The instance name used in events and errors. */

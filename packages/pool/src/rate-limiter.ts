@@ -64,7 +64,9 @@ export class RateLimiter implements Policy {
   readonly #onReject = new EventEmitter<RateLimitedEvent>();
 
   /** Fires when a call is turned away (`reason: 'rate-limited'`). */
-  readonly onReject: Event<RateLimitedEvent> = this.#onReject.event;
+  get onReject(): Event<RateLimitedEvent> {
+    return this.#onReject.event;
+  }
 
   /** @throws TypeError or RangeError for bad options */
   constructor(options?: RateLimiterOptions) {

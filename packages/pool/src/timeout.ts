@@ -38,7 +38,9 @@ export class Timeout implements Policy {
   readonly #onTimeout = new EventEmitter<TimeoutEvent>();
 
   /** Fires when a task's deadline passes before it settled. */
-  readonly onTimeout: Event<TimeoutEvent> = this.#onTimeout.event;
+  get onTimeout(): Event<TimeoutEvent> {
+    return this.#onTimeout.event;
+  }
 
   /** @throws TypeError or RangeError for bad options (a timeout of 0, negative or non-finite) */
   constructor(options?: TimeoutOptions) {

@@ -1,6 +1,6 @@
 import { format, is, type Rule, validate } from '@dyno/core';
 import type { Key } from './errors.js';
-import { type Entry, makeProvider, makeValue } from './internal/entry.js';
+import { type Entry, makeAsyncProvider, makeProvider, makeValue } from './internal/entry.js';
 import type { DisposeOption, Lifetime, ProviderContext } from './options.js';
 
 const PKG = '@dyno/registry';
@@ -75,7 +75,7 @@ export function parseConfig(config: unknown): [Key, Entry][] {
           asyncFactory: unknown;
           dispose?: DisposeOption<unknown>;
         };
-        return [key, makeProvider(r.asyncFactory, r, true)];
+        return [key, makeAsyncProvider(r.asyncFactory, r)];
       }
     }
   });

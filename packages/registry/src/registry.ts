@@ -2,7 +2,7 @@ import { defaultName, type Event, format, is, type Rules, validate } from '@dyno
 import { parseConfig, type RegistrationConfig } from './config.js';
 import { AlreadyRegistered, type Key, NotReady, NotRegistered } from './errors.js';
 import type { RegisterEvent, ReplaceEvent, UnregisterEvent } from './events.js';
-import { makeProvider, makeValue } from './internal/entry.js';
+import { makeAsyncProvider, makeProvider, makeValue } from './internal/entry.js';
 import { RegistryStore } from './internal/store.js';
 import type {
   ProvideAsyncOptions,
@@ -116,7 +116,7 @@ export class Registry<Types extends object = Record<Key, unknown>> extends Regis
     options?: ProvideAsyncOptions<Types[K]>,
   ): this {
     const o = this.#check(key, options, REGISTER_RULES);
-    this.add(key, makeProvider(factory, o, true));
+    this.add(key, makeAsyncProvider(factory, o));
     return this;
   }
 

@@ -37,12 +37,6 @@ const FIRST_CONTEXT: RetryContext = Object.freeze({ signal: NEVER_ABORTED, attem
 export class Retry implements Policy<RetryContext> {
   /** The instance name, in events and errors. */
   readonly name: string;
-  /** An attempt failed (or returned an unwanted result) and Retry is about to wait and retry. */
-  readonly onRetry: Event<RetryEvent>;
-  /** Retry stopped without a wanted result (attempts, deadline, budget or a non-retryable failure). */
-  readonly onGiveUp: Event<GiveUpEvent>;
-  /** An attempt returned a wanted result. */
-  readonly onSuccess: Event<SuccessEvent>;
   readonly #s: Settings;
 
   constructor(options?: RetryOptions) {
@@ -52,9 +46,6 @@ export class Retry implements Policy<RetryContext> {
     const onGiveUp = new EventEmitter<GiveUpEvent>('@dyno/retry onGiveUp');
     const onSuccess = new EventEmitter<SuccessEvent>('@dyno/retry onSuccess');
     this.name = o.name ?? defaultName('retry');
-    this.onRetry = onRetry.event;
-    this.onGiveUp = onGiveUp.event;
-    this.onSuccess = onSuccess.event;
     this.#s = Object.freeze({
       name: this.name,
       attempts: o.attempts,
@@ -72,6 +63,21 @@ export class Retry implements Policy<RetryContext> {
       onGiveUp,
       onSuccess,
     });
+  }
+
+  /** An attempt failed (or returned an unwanted result) and Retry is about to wait and retry. */
+  get onRetry(): Event<RetryEvent> {
+    return this.#s.onRetry.event;
+  }
+
+  /** Retry stopped without a wanted result (attempts, deadline, budget or a non-retryable failure). */
+  get onGiveUp(): Event<GiveUpEvent> {
+    return this.#s.onGiveUp.event;
+  }
+
+  /** An attempt returned a wanted result. */
+  get onSuccess(): Event<SuccessEvent> {
+    return this.#s.onSuccess.event;
   }
 
   /**

@@ -377,6 +377,56 @@ describe('service', () => {
     await expect(s()).rejects.toThrow(DisposedError);
   });
 
+  it('builds its parts at the first call, from options checked at construction', async () => {
+    const clock = new ManualClock();
+    const reads = jest.spyOn(clock, 'now');
+    const s = service(async () => 1, { name: 'lazy', clock });
+    // the options were checked by building the parts once; the service keeps none of them
+    const afterConstruction = reads.mock.calls.length;
+    expect(afterConstruction).toBeGreaterThan(0);
+    await expect(s()).resolves.toBe(1);
+    expect(reads.mock.calls.length).toBeGreaterThan(afterConstruction + 1);
+    const metrics = s.metrics;
+    expect(metrics?.snapshot().counts.success).toBe(1);
+    // the parts are built once and kept
+    expect(s.metrics).toBe(metrics);
+    expect(s.pool).toBe(s.pool);
+    expect(() => service(async () => 1, { breaker: { openDuration: -1 } })).toThrow(RangeError);
+    // a shared Metrics sees the parts once they exist: at the first call
+    const shared = new Metrics({ clock });
+    const t = service(async () => 2, { name: 'shared-metrics', clock, metrics: shared });
+    expect(shared.snapshot().circuit).toBeNull();
+    expect(shared.snapshot().pool).toBeNull();
+    await t();
+    expect(shared.snapshot().circuit?.state).toBe('closed');
+    expect(shared.snapshot().pool?.concurrency).toBe(10);
+    t.dispose();
+    expect(() => service(async () => 1, { pool: { concurrency: 0 } })).toThrow(RangeError);
+    s.dispose();
+  });
+
+  it('hands over parts first read after dispose disposed, and builds none for a call', async () => {
+    const s = service(async () => 1, { name: 'never-called' });
+    s.dispose();
+    await expect(s()).rejects.toBeInstanceOf(DisposedError);
+    expect(s.metrics?.disposed).toBe(true);
+    expect(s.pool?.dispose).toBeDefined();
+    await expect(s.pool?.execute(async () => 1)).rejects.toBeInstanceOf(DisposedError);
+  });
+
+  it('keeps its parts and methods on a shared prototype, still a function', () => {
+    const a = service(async () => 1, { name: 'a' });
+    const b = service(async () => 2, { name: 'b' });
+    expect(typeof a).toBe('function');
+    expect(Object.getPrototypeOf(a)).toBe(Object.getPrototypeOf(b));
+    expect(a instanceof Function).toBe(true);
+    expect(a.name).toBe('a');
+    expect(a.retry).not.toBe(b.retry);
+    expect(typeof a.bind(undefined)).toBe('function');
+    a.dispose();
+    b.dispose();
+  });
+
   it('leaves no unhandled rejection behind', async () => {
     const watch = watchUnhandled();
     const clock = new ManualClock();

@@ -5,6 +5,7 @@ import {
   checkFunction,
   DisposedError,
   type Event,
+  EventEmitter,
   format,
 } from '@dyno/core';
 import type { Metrics } from '@dyno/metrics';
@@ -12,7 +13,7 @@ import type { Pool } from '@dyno/pool';
 import type { Retry } from '@dyno/retry';
 import type { FallbackEvent } from './events.js';
 import { type Invoker, runCall } from './internal/call.js';
-import { buildParts, type Parts } from './internal/parts.js';
+import { buildParts, type Parts, type Plan, planParts } from './internal/parts.js';
 import type { ServiceOptions } from './options.js';
 import type { ServiceContext } from './service-context.js';
 
@@ -47,53 +48,115 @@ export interface ServiceFunction<A extends unknown[], R> {
   [Symbol.dispose](): void;
 }
 
+/**
+ * What one service holds: its validated options, and the parts built from them at the first
+ * call (or the first read of a part), so an idle service costs its options and little more.
+ */
+class ServiceState {
+  #parts: Parts | undefined;
+  #disposed = false;
+  readonly onFallback: EventEmitter<FallbackEvent>;
+
+  constructor(
+    readonly plan: Plan,
+    readonly invoke: Invoker,
+  ) {
+    this.onFallback = new EventEmitter<FallbackEvent>('@dyno/service onFallback');
+    if (plan.shared) this.#parts = buildParts(plan, this.onFallback);
+  }
+
+  get parts(): Parts {
+    let parts = this.#parts;
+    if (parts === undefined) {
+      parts = buildParts(this.plan, this.onFallback);
+      this.#parts = parts;
+      // parts first read after `dispose` are handed over disposed
+      if (this.#disposed) for (const d of parts.owned) d.dispose();
+    }
+    return parts;
+  }
+
+  run(thisArg: unknown, args: unknown[], signal: AbortSignal | undefined): Promise<unknown> {
+    if (this.#disposed) return Promise.reject(new DisposedError('Service', this.plan.name));
+    if (signal?.aborted) return Promise.reject(abortReason(signal));
+    return runCall(this.parts, this.invoke, thisArg, args, signal);
+  }
+
+  dispose(): void {
+    if (this.#disposed) return;
+    this.#disposed = true;
+    this.onFallback.clear();
+    if (this.#parts !== undefined) for (const d of this.#parts.owned) d.dispose();
+  }
+}
+
+const STATE = Symbol('@dyno/service state');
+type WithState = { readonly [STATE]: ServiceState };
+const stateOf = (service: unknown): ServiceState => (service as WithState)[STATE];
+
+/**
+ * The prototype of every service function (itself a function prototype, so `call`, `apply` and
+ * `bind` still work): the parts and methods live here once, not on each service.
+ */
+const SERVICE_PROTOTYPE: object = Object.setPrototypeOf(
+  {
+    get retry() {
+      return stateOf(this).parts.retry;
+    },
+    get breaker() {
+      return stateOf(this).parts.breaker;
+    },
+    get pool() {
+      return stateOf(this).parts.pool;
+    },
+    get timeout() {
+      return stateOf(this).parts.timeout;
+    },
+    get metrics() {
+      return stateOf(this).parts.metrics;
+    },
+    get onFallback() {
+      return stateOf(this).onFallback.event;
+    },
+    withSignal(signal: AbortSignal) {
+      if (!(signal instanceof AbortSignal)) {
+        throw new TypeError(
+          `@dyno/service: \`signal\` must be an AbortSignal; received ${format(signal)}`,
+        );
+      }
+      const state = stateOf(this);
+      return function (this: unknown, ...args: unknown[]) {
+        return state.run(this, args, signal);
+      };
+    },
+    dispose() {
+      stateOf(this).dispose();
+    },
+    [Symbol.dispose]() {
+      stateOf(this).dispose();
+    },
+  },
+  Function.prototype,
+);
+
 /** @internal Builds the wrapper around an invoker; shared by `service` and `withService`. */
 export function makeService<A extends unknown[], R>(
   invoke: Invoker,
   fnName: string | undefined,
   options: unknown,
 ): ServiceFunction<A, R> {
-  const parts = buildParts(fnName, options);
-  let disposed = false;
-  const run = (thisArg: unknown, args: unknown[], signal: AbortSignal | undefined) => {
-    if (disposed) return Promise.reject(new DisposedError('Service', parts.name));
-    if (signal?.aborted) return Promise.reject(abortReason(signal));
-    return runCall(parts, invoke, thisArg, args, signal);
-  };
-  const wrapped = function (this: unknown, ...args: unknown[]) {
-    return run(this, args, undefined);
-  } as unknown as ServiceFunction<A, R>;
-  const withSignal = (signal: AbortSignal) => {
-    if (!(signal instanceof AbortSignal)) {
-      throw new TypeError(
-        `@dyno/service: \`signal\` must be an AbortSignal; received ${format(signal)}`,
-      );
-    }
-    return function (this: unknown, ...args: unknown[]) {
-      return run(this, args, signal);
-    };
-  };
-  const dispose = () => {
-    if (disposed) return;
-    disposed = true;
-    for (const d of parts.owned) d.dispose();
-  };
-  define(wrapped, parts, { withSignal, dispose, [Symbol.dispose]: dispose });
-  return wrapped;
-}
-
-function define(target: object, parts: Parts, methods: object): void {
-  const read = (value: unknown) => ({ value, enumerable: true });
-  Object.defineProperties(target, {
-    name: { value: parts.name },
-    retry: read(parts.retry),
-    breaker: read(parts.breaker),
-    pool: read(parts.pool),
-    timeout: read(parts.timeout),
-    metrics: read(parts.metrics),
-    onFallback: read(parts.onFallback.event),
-  });
-  Object.assign(target, methods);
+  const state = new ServiceState(planParts(fnName, options), invoke);
+  const name = state.plan.name;
+  // named by a computed key, the function has its name from the start: redefining `name` later
+  // would turn its properties into a dictionary (about 450 B more per service)
+  const wrapped = {
+    [name](this: unknown, ...args: unknown[]) {
+      return state.run(this, args, undefined);
+    },
+  }[name] as Function;
+  Object.setPrototypeOf(wrapped, SERVICE_PROTOTYPE);
+  Object.defineProperty(wrapped, STATE, { value: state });
+  return wrapped as unknown as ServiceFunction<A, R>;
 }
 
 /**

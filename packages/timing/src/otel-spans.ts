@@ -104,25 +104,31 @@ export function exportSpans(
 ): SpanLike | undefined {
   check('@dyno/timing', 'tracer', tracer, TRACER);
   const { context } = validate<ExportSpansOptions>('@dyno/timing', options, { context: CONTEXT });
-  return exportInterval(timer, tracer, context ?? new EmptyContext(), undefined);
+  return exportInterval(timer, { tracer, context: context ?? new EmptyContext(), span: undefined });
 }
 
-function exportInterval(
-  interval: PerfTimer,
-  tracer: TracerLike,
-  context: SpanContextLike,
-  parentSpan: SpanLike | undefined,
-): SpanLike | undefined {
+/**
+ * Where a node's span or event goes: the tracer, the context new spans start in, and the span of
+ * the nearest started ancestor (events are added to it).
+ */
+interface Target {
+  readonly tracer: TracerLike;
+  readonly context: SpanContextLike;
+  readonly span: SpanLike | undefined;
+}
+
+function exportInterval(interval: PerfTimer, into: Target): SpanLike | undefined {
   const start = interval.startTime;
   if (start === undefined) {
     // never started: its children go to the nearest started ancestor
-    for (const child of interval.children) exportChild(child, tracer, context, parentSpan);
+    for (const child of interval.children) exportChild(child, into);
     return undefined;
   }
+  const { tracer, context } = into;
   const epoch = interval.epoch;
   const span = tracer.startSpan(interval.name, { startTime: hrTime(epoch + start) }, context);
-  const inner = context.setValue(SPAN_KEY, span);
-  for (const child of interval.children) exportChild(child, tracer, inner, span);
+  const inner: Target = { tracer, context: context.setValue(SPAN_KEY, span), span };
+  for (const child of interval.children) exportChild(child, inner);
   const cpu = interval.cpu;
   if (cpu !== undefined) {
     span.setAttribute('dyno.timing.cpu.user_us', cpu.user);
@@ -134,12 +140,7 @@ function exportInterval(
   return span;
 }
 
-function exportChild(
-  node: TimerNode,
-  tracer: TracerLike,
-  context: SpanContextLike,
-  span: SpanLike | undefined,
-): void {
-  if (node.kind === 'interval') exportInterval(node, tracer, context, span);
-  else span?.addEvent(node.name, hrTime(node.epoch + node.time));
+function exportChild(node: TimerNode, into: Target): void {
+  if (node.kind === 'interval') exportInterval(node, into);
+  else into.span?.addEvent(node.name, hrTime(node.epoch + node.time));
 }

@@ -1,7 +1,6 @@
 import { ManualClock } from '@dyno/core/testing';
 import { TimerStateError } from './errors.js';
-import { Mark } from './mark.js';
-import { PerfTimer } from './perf-timer.js';
+import { Mark, PerfTimer } from './perf-timer.js';
 
 function setup() {
   const clock = new ManualClock(1000);

@@ -2,8 +2,7 @@ import { check, is, type Rule, type Rules, resolveOptions } from '@dyno/core';
 import { TimerStateError } from './errors.js';
 import { cpuDelta, cpuNow, requireCpuUsage } from './internal/cpu.js';
 import type { TreeSettings } from './internal/shared.js';
-import type { CpuUsage, IntervalJSON } from './json.js';
-import { Mark } from './mark.js';
+import type { CpuUsage, IntervalJSON, MarkJSON } from './json.js';
 import { DEFAULT_PERF_TIMER_OPTIONS, type PerfTimerOptions } from './options.js';
 import { type ServerTimingOptions, serverTiming } from './server-timing.js';
 import { timeline } from './timeline.js';
@@ -207,6 +206,37 @@ export class PerfTimer {
   /** The text timeline. */
   toString(): string {
     return this.timeline();
+  }
+}
+
+// `Mark` lives in this module with `PerfTimer` because each names the other in its public types
+// (`Mark.parent`, `PerfTimer.mark()`): in two modules they would import each other.
+
+/** A point in time inside an interval (an event): made by `PerfTimer.mark(name)`. */
+export class Mark {
+  /** Tells marks from intervals when walking the tree. */
+  readonly kind = 'mark' as const;
+
+  /** @internal made by `PerfTimer.mark` */
+  constructor(
+    /** The mark's name. */
+    readonly name: string,
+    /** The interval the mark was made in. */
+    readonly parent: PerfTimer,
+    /** When the mark was made, on the tree's clock (ms). */
+    readonly time: number,
+    /** The wall-clock time of `clock.now() === 0`, from the root's options. */
+    readonly epoch: number,
+  ) {}
+
+  /** The distance from the root: a mark in the root has depth 1. */
+  get depth(): number {
+    return this.parent.depth + 1;
+  }
+
+  /** The plain JSON form. */
+  toJSON(): MarkJSON {
+    return { kind: 'mark', name: this.name, time: this.epoch + this.time };
   }
 }
 

@@ -71,6 +71,17 @@ describe('PerfTimer.serverTiming', () => {
     expect(root.serverTiming({ maxEntries: 0 })).toBe('');
   });
 
+  it('ranks marks after every interval, even one a clock running backwards made negative', () => {
+    let now = 10;
+    const clock = { now: () => now };
+    const root = new PerfTimer('back', { clock }).start();
+    root.mark('m');
+    now = 5; // a wall clock stepped back
+    root.stop();
+    expect(root.serverTiming()).toBe('back;dur=-5, m');
+    expect(root.serverTiming({ maxEntries: 1 })).toBe('back;dur=-5');
+  });
+
   it('stays within maxBytes, skipping a metric that does not fit for smaller ones', () => {
     const clock = new ManualClock();
     const root = new PerfTimer('total', { clock }).start();

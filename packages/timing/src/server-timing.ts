@@ -1,5 +1,5 @@
 import { is, resolveOptions } from '@dyno/core';
-import type { PerfTimer } from './perf-timer.js';
+import type { IntervalView } from './internal/tree-view.js';
 
 /** Options of `PerfTimer.serverTiming`. */
 export interface ServerTimingOptions {
@@ -33,10 +33,10 @@ export const DEFAULT_SERVER_TIMING_OPTIONS: Readonly<Required<ServerTimingOption
 
 const RULES = { maxDepth: is.integer(0), maxEntries: is.integer(0), maxBytes: is.integer(0) };
 
-/** One metric of the header: its text, and the duration that ranks it (-1 for a mark). */
+/** One metric of the header: its text, and the duration that ranks it (none for a mark). */
 interface Metric {
   readonly text: string;
-  readonly duration: number;
+  readonly duration: number | undefined;
 }
 
 /**
@@ -46,7 +46,7 @@ interface Metric {
  * gets `desc="<name>"` as a quoted-string. Intervals never started are left out. `maxEntries`
  * and `maxBytes` keep the longest intervals that fit.
  */
-export function serverTiming(root: PerfTimer, options?: ServerTimingOptions): string {
+export function serverTiming(root: IntervalView, options?: ServerTimingOptions): string {
   const { maxDepth, maxEntries, maxBytes } = resolveOptions(
     '@dyno/timing',
     options,
@@ -61,7 +61,7 @@ export function serverTiming(root: PerfTimer, options?: ServerTimingOptions): st
     const name = token(node.name);
     let text = duration === undefined ? name : `${name};dur=${milliseconds(duration)}`;
     if (name !== node.name) text += `;desc=${quoted(node.name)}`;
-    metrics.push({ text, duration: duration ?? -1 });
+    metrics.push({ text, duration });
   }
   const kept = within(metrics, maxEntries, maxBytes);
   return kept.map((m) => m.text).join(', ');
@@ -78,7 +78,7 @@ function within(metrics: readonly Metric[], maxEntries: number, maxBytes: number
   if (metrics.length <= maxEntries && bytes <= maxBytes) return metrics as Metric[];
   const ranked = metrics
     .map((metric, index) => ({ metric, index }))
-    .sort((a, b) => b.metric.duration - a.metric.duration || a.index - b.index);
+    .sort((a, b) => byRank(a.metric, b.metric) || a.index - b.index);
   const keep = new Set<number>();
   let size = -2;
   for (const { metric, index } of ranked) {
@@ -89,6 +89,14 @@ function within(metrics: readonly Metric[], maxEntries: number, maxBytes: number
     keep.add(index);
   }
   return metrics.filter((_, index) => keep.has(index));
+}
+
+/** Orders metrics longest interval first, marks after every interval. */
+function byRank(a: Metric, b: Metric): number {
+  if (a.duration === undefined || b.duration === undefined) {
+    return (a.duration === undefined ? 1 : 0) - (b.duration === undefined ? 1 : 0);
+  }
+  return b.duration - a.duration;
 }
 
 const encoder = new TextEncoder();

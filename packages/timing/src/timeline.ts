@@ -1,11 +1,11 @@
 import { formatTime, printable } from './internal/format.js';
-import type { PerfTimer, TimerNode } from './perf-timer.js';
+import type { IntervalView, NodeView } from './internal/tree-view.js';
 
 interface Line {
   readonly time: number;
   readonly sign: '+' | '=' | '-';
   readonly depth: number;
-  readonly node: TimerNode;
+  readonly node: NodeView;
 }
 
 /**
@@ -15,7 +15,7 @@ interface Line {
  * never started have no time and no line (their children still have theirs); running intervals
  * have a start line only.
  */
-export function timeline(root: PerfTimer): string {
+export function timeline(root: IntervalView): string {
   const lines: Line[] = [];
   collect(root, 0, lines);
   lines.sort((a, b) => a.time - b.time);
@@ -23,7 +23,7 @@ export function timeline(root: PerfTimer): string {
   return lines.map((line) => render(line, origin)).join('\n');
 }
 
-function collect(node: TimerNode, depth: number, lines: Line[]): void {
+function collect(node: NodeView, depth: number, lines: Line[]): void {
   if (node.kind === 'mark') {
     lines.push({ time: node.time, sign: '-', depth, node });
     return;

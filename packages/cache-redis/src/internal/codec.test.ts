@@ -2,20 +2,24 @@ import { CorruptEntryError, StoreUnavailableError, UnserializableValueError } fr
 import { type Serializer, structuredSerializer } from '../serializer.js';
 import { decode, encode, FORMAT } from './codec.js';
 
+const codec = (serializer: Serializer, source: string) => ({ serializer, source });
+
 const base = { value: 1, delta: 5, created: 10, expiry: 20 };
 const s = structuredSerializer;
 const frame = (header: string, payload = '') => Buffer.from(`${FORMAT}\n${header}\n${payload}`);
 
 describe('the Redis entry codec', () => {
   it('round-trips a value entry, an entry that never expires, tags, and its version line', () => {
-    expect(decode('k', encode(base, s, 'x'), s, 'x')).toEqual(base);
+    expect(decode('k', encode(base, codec(s, 'x')), codec(s, 'x'))).toEqual(base);
     const forever = { ...base, expiry: Number.POSITIVE_INFINITY, tags: ['a', 'b'] };
-    const data = encode(forever, s, 'x');
+    const data = encode(forever, codec(s, 'x'));
     expect(
       data.toString('latin1').startsWith(`${FORMAT}\n{"d":5,"c":10,"e":null,"t":["a","b"]}\n`),
     ).toBe(true);
-    expect(decode('k', data, s, 'x')).toEqual(forever);
-    expect('tags' in decode('k', encode({ ...base, tags: [] }, s, 'x'), s, 'x')).toBe(false);
+    expect(decode('k', data, codec(s, 'x'))).toEqual(forever);
+    expect('tags' in decode('k', encode({ ...base, tags: [] }, codec(s, 'x')), codec(s, 'x'))).toBe(
+      false,
+    );
   });
 
   it('keeps the name, message and code of a cached failure, without asking the serializer', () => {
@@ -30,9 +34,8 @@ describe('the Redis entry codec', () => {
     };
     const entry = decode(
       'k',
-      encode({ ...base, negative: true, error }, refusing, 'x'),
-      refusing,
-      'x',
+      encode({ ...base, negative: true, error }, codec(refusing, 'x')),
+      codec(refusing, 'x'),
     );
     expect(entry.negative).toBe(true);
     expect(entry.error).toBeInstanceOf(Error);
@@ -42,14 +45,22 @@ describe('the Redis entry codec', () => {
   });
 
   it('describes a non-Error failure by its text and leaves out a missing code', () => {
-    const entry = decode('k', encode({ ...base, negative: true, error: 'plain' }, s, 'x'), s, 'x');
+    const entry = decode(
+      'k',
+      encode({ ...base, negative: true, error: 'plain' }, codec(s, 'x')),
+      codec(s, 'x'),
+    );
     expect((entry.error as Error).name).toBe('Error');
     expect((entry.error as Error).message).toBe('plain');
     expect('code' in (entry.error as object)).toBe(false);
   });
 
   it('revives a stored failure with a missing name or message', () => {
-    const entry = decode('k', frame(JSON.stringify({ d: 1, c: 1, e: 2, n: 1, x: {} })), s, 'x');
+    const entry = decode(
+      'k',
+      frame(JSON.stringify({ d: 1, c: 1, e: 2, n: 1, x: {} })),
+      codec(s, 'x'),
+    );
     expect((entry.error as Error).message).toBe('cached failure');
     expect((entry.error as Error).name).toBe('Error');
   });
@@ -60,13 +71,13 @@ describe('the Redis entry codec', () => {
       deserialize: (data) => JSON.parse(data.toString('utf8')),
     };
     const entry = { ...base, value: { name: 'Zoë ✓' } };
-    expect(decode('k', encode(entry, json, 'x'), json, 'x')).toEqual(entry);
+    expect(decode('k', encode(entry, codec(json, 'x')), codec(json, 'x'))).toEqual(entry);
   });
 
   it('names the store in a refusal of the default serializer, and passes other errors through', () => {
     let thrown: unknown;
     try {
-      encode({ ...base, value: { f: () => 1 } }, s, 'the-store');
+      encode({ ...base, value: { f: () => 1 } }, codec(s, 'the-store'));
     } catch (error) {
       thrown = error;
     }
@@ -82,7 +93,7 @@ describe('the Redis entry codec', () => {
       },
       deserialize: () => 1,
     };
-    expect(() => encode(base, throwing, 'x')).toThrow(mine);
+    expect(() => encode(base, codec(throwing, 'x'))).toThrow(mine);
   });
 
   it.each([
@@ -104,7 +115,7 @@ describe('the Redis entry codec', () => {
   ])('rejects %s as a CorruptEntryError naming the key', (_, data) => {
     let thrown: unknown;
     try {
-      decode('the-key', data, s, 'store');
+      decode('the-key', data, codec(s, 'store'));
     } catch (error) {
       thrown = error;
     }

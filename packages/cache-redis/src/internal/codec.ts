@@ -10,6 +10,13 @@ export const FORMAT = 'dyno-cache/2';
 const MAGIC = Buffer.from(`${FORMAT}\n`);
 const NEWLINE = 0x0a;
 
+/** How a store frames its entries: the values' serializer, and its own name for errors. */
+export interface Codec {
+  readonly serializer: Serializer;
+  /** The store's name: the `source` of the errors. */
+  readonly source: string;
+}
+
 /** The entry's times (and a cached failure's description); the value follows as bytes. */
 interface Header {
   readonly d: number;
@@ -26,7 +33,7 @@ interface Header {
  * The bytes stored for `entry`. A value the serializer refuses throws here, at write time
  * (`UnserializableValueError` from the default serializer, named after the store `source`).
  */
-export function encode(entry: CacheEntry, serializer: Serializer, source: string): Buffer {
+export function encode(entry: CacheEntry, { serializer, source }: Codec): Buffer {
   const header: Header = {
     d: entry.delta,
     c: entry.created,
@@ -49,12 +56,7 @@ export function encode(entry: CacheEntry, serializer: Serializer, source: string
 }
 
 /** The entry in `data`; throws `CorruptEntryError` for anything this package did not write. */
-export function decode(
-  key: string,
-  data: Buffer,
-  serializer: Serializer,
-  source: string,
-): CacheEntry {
+export function decode(key: string, data: Buffer, { serializer, source }: Codec): CacheEntry {
   if (data.length < MAGIC.length || !data.subarray(0, MAGIC.length).equals(MAGIC)) {
     throw new CorruptEntryError(key, `no "${FORMAT}" tag`, source);
   }

@@ -21,6 +21,16 @@ export class DataError {
 }
 
 /**
+ * The kind of a Redis error reply: its first word (`WRONGTYPE`, `ERR`, `NOSCRIPT`, ...), which
+ * the protocol (RESP) reserves for it. ioredis rejects with a `ReplyError` whose message is the
+ * reply's text and which has no `code` field. `undefined` for an error without a text message.
+ */
+export function replyKind(error: unknown): string | undefined {
+  const message = (error as { message?: unknown } | null | undefined)?.message;
+  return typeof message === 'string' ? message.split(' ', 1)[0] : undefined;
+}
+
+/**
  * Runs Redis commands for one store: fails at once while the client is not connected (ioredis
  * would queue the command until it reconnects), after `timeout` ms, and while the circuit is
  * open; every failure is a `StoreUnavailableError`.

@@ -1,6 +1,5 @@
 import { check, format, is, type Rule } from '@dyno/core';
-// type-only, so no runtime cycle: the context's type belongs with the public `Cache`
-import type { LoaderContext } from '../cache.js';
+import type { LoaderContext } from '../loader.js';
 
 const PKG = '@dyno/cache';
 const TTL: Rule = is.either(is.duration(0, true), is.oneOf(Number.POSITIVE_INFINITY));

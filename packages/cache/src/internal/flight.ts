@@ -14,7 +14,8 @@ export interface Flight<V> {
   readonly forced: boolean;
   /**
    * The entry an early refresh replaces: readers keep getting it meanwhile (within `maxStale`),
-   * even once the store has let it go.
+   * even once it has expired or the store has let it go (decision 37). `undefined` for any other
+   * load.
    */
   readonly early: CacheEntry | undefined;
   waiters: number;
@@ -25,14 +26,24 @@ export interface Flight<V> {
    */
   overtaken: boolean;
   /**
-   * Set when the load has landed and its write-back is still running: callers arriving meanwhile
-   * take its value (the store may not have it yet) until this expiry.
+   * The entry this load produced, set when it lands and its write-back starts: callers arriving
+   * while the write-back runs take its value (the store may not have it yet) while it is fresh.
    */
-  landed: number | undefined;
+  landed: CacheEntry | undefined;
 }
 
 /** Attached to every flight so that a load nobody awaits never reports an unhandled rejection. */
 export const ignore = (): void => {};
+
+/** A load that a plain `get` joins: one started by a miss, not a refresh or `forceRefresh`. */
+export function joinsGets<V>(flight: Flight<V>): boolean {
+  return !flight.background && !flight.forced;
+}
+
+/** Whether `flight` still answers with a fresh value: running, or landed and not yet expired. */
+export function answersFresh<V>(flight: Flight<V>, now: number): boolean {
+  return flight.landed === undefined || now < flight.landed.expiry;
+}
 
 /**
  * Joins `flight` as one more waiter. A waiter with a signal leaves alone when it aborts; when the

@@ -2,87 +2,154 @@ import { type Clock, isThenable, sleep } from '@dyno/core';
 import type { CacheEntry, CacheStore, StoreLease } from '../entry.js';
 import type { StoreGuard } from './store-guard.js';
 
-type OnError = (key: string, error: unknown) => void;
-
-/**
- * Takes the lease: resolves its token, `false` when another process holds it, or `undefined`
- * when the store failed (then this process loads anyway: an outage must not stop loads).
- */
-async function acquire(
-  guard: StoreGuard,
-  lease: StoreLease,
-  key: string,
-  budget?: number,
-): Promise<string | false | undefined> {
-  const token = await guard.attempt(key, () => lease.acquire(key), null, budget);
-  if (token === null) return undefined;
-  return token === undefined ? false : token;
+/** One load's business with the store's cross-process lease on its key. */
+export interface LeaseRequest {
+  readonly store: CacheStore;
+  readonly lease: StoreLease;
+  readonly guard: StoreGuard;
+  readonly clock: Clock;
+  readonly key: string;
+  /** The value the key still has (not a negative entry), if any. */
+  readonly usable: CacheEntry | undefined;
+  /** A background refresh: without the lease it keeps serving `usable` instead of waiting. */
+  readonly background: boolean;
+  readonly signal: AbortSignal;
+  /** The end of the `get`'s store budget, on the clock: the lease step's store calls share it. */
+  readonly deadline: number;
 }
 
-/** Gives the lease back without making anyone wait for it. */
-export function release(lease: StoreLease, key: string, token: string, onError: OnError): void {
-  try {
-    const done = lease.release(key, token);
-    if (isThenable(done)) Promise.resolve(done).catch((e: unknown) => onError(key, e));
-  } catch (error) {
-    onError(key, error);
+/** What to do after the lease step: load (holding `held`, when taken), or serve `serve` instead. */
+export type LeaseStep =
+  | { readonly serve: CacheEntry; readonly held?: undefined }
+  | { readonly serve?: undefined; readonly held: HeldLease | undefined };
+
+/** Load without the lease (the store failed, or the wait for the holder ran out). */
+const LOAD: LeaseStep = Object.freeze({ held: undefined });
+
+/** A store call that failed, told apart from an answer of `undefined`. */
+const FAILED: unique symbol = Symbol('the store failed');
+
+/**
+ * A lease this process took for one load: renewed every `ttl / 2` ms (when the store can renew)
+ * until `stopRenewing`, then given back by `release`.
+ */
+export class HeldLease {
+  readonly #r: LeaseRequest;
+  readonly #token: string;
+  #held = true;
+  #timer: unknown;
+  #renewing: boolean;
+
+  /** Starts renewing the lease `token` holds. */
+  constructor(request: LeaseRequest, token: string) {
+    this.#r = request;
+    this.#token = token;
+    this.#renewing = request.lease.renew !== undefined;
+    if (this.#renewing) this.#renewLater();
+  }
+
+  /**
+   * Stops renewing and answers whether the lease was still held at the last renewal (a store
+   * without `renew` is assumed to keep it). Calling it again answers the same.
+   */
+  stopRenewing(): boolean {
+    if (this.#renewing) {
+      this.#renewing = false;
+      this.#r.clock.clearTimeout(this.#timer);
+    }
+    return this.#held;
+  }
+
+  /** Gives the lease back without making anyone wait for it. */
+  release(): void {
+    release(this.#r, this.#token);
+  }
+
+  #renewLater(): void {
+    const { lease, clock } = this.#r;
+    this.#timer = clock.setTimeout(() => this.#renew(), lease.ttl / 2);
+  }
+
+  #renew(): void {
+    const { lease, key, guard } = this.#r;
+    let answer: boolean | PromiseLike<boolean>;
+    try {
+      answer = (lease.renew as NonNullable<StoreLease['renew']>).call(lease, key, this.#token);
+    } catch (error) {
+      guard.failed(key, error);
+      this.#renewLater();
+      return;
+    }
+    Promise.resolve(answer).then(
+      (still) => {
+        if (still === false) this.#held = false;
+        else if (this.#renewing) this.#renewLater();
+      },
+      (error: unknown) => {
+        guard.failed(key, error);
+        if (this.#renewing) this.#renewLater();
+      },
+    );
   }
 }
 
 /**
- * Renews the lease every `ttl / 2` ms while a load runs; `stop()` ends that and answers whether
- * the lease was still held at the last renewal. Without `renew`, a lease is assumed held.
+ * The lease step before a load. Without the lease, a background refresh keeps serving `usable`
+ * and a caller with nothing waits for the holder's value (or takes over its lease). With it, the
+ * store is read once more: a value written by another process between our read and our lease is
+ * not recomputed again. Store calls share one budget, up to `deadline`.
  */
-export function keepLease(
-  lease: StoreLease,
-  key: string,
-  token: string,
-  clock: Clock,
-  onError: OnError,
-): () => boolean {
-  const renew = lease.renew;
-  if (renew === undefined) return () => true;
-  let held = true;
-  let timer: unknown;
-  const tick = (): void => {
-    timer = clock.setTimeout(() => {
-      let answer: boolean | PromiseLike<boolean>;
-      try {
-        answer = renew.call(lease, key, token);
-      } catch (error) {
-        onError(key, error);
-        return tick();
-      }
-      Promise.resolve(answer).then(
-        (still) => {
-          if (still === false) held = false;
-          else if (timer !== undefined) tick();
-        },
-        (error: unknown) => {
-          onError(key, error);
-          if (timer !== undefined) tick();
-        },
-      );
-    }, lease.ttl / 2);
-  };
-  tick();
-  return () => {
-    clock.clearTimeout(timer);
-    timer = undefined;
-    return held;
-  };
+export async function takeLease(r: LeaseRequest): Promise<LeaseStep> {
+  const { guard, clock, store, key, usable } = r;
+  const taken = await acquire(r, r.deadline - clock.now());
+  if (taken === 'held by another') {
+    if (r.background && usable !== undefined) return { serve: usable };
+    return awaitHolder(r);
+  }
+  if (taken === 'store failed') return LOAD;
+  const current = await guard.attempt(key, () => store.get(key, clock.now()), {
+    budget: r.deadline - clock.now(),
+  });
+  // `created` tells a value written since `usable` (by another process) from `usable` itself
+  if (fresh(current, clock.now()) && (usable === undefined || current.created !== usable.created)) {
+    release(r, taken.token);
+    return { serve: current };
+  }
+  return { held: new HeldLease(r, taken.token) };
 }
 
-/** What to do after the lease step: load and then release `token`, or serve `serve` instead. */
-export interface LeaseStep {
-  readonly token?: string | undefined;
-  readonly serve?: CacheEntry | undefined;
+/**
+ * Takes the lease: its token, `'held by another'` when another process holds it, or
+ * `'store failed'` (then this process loads anyway: an outage must not stop loads).
+ */
+async function acquire(
+  r: LeaseRequest,
+  budget?: number,
+): Promise<{ readonly token: string } | 'held by another' | 'store failed'> {
+  const { guard, lease, key } = r;
+  const token = await guard.attempt<string | undefined, typeof FAILED>(
+    key,
+    () => lease.acquire(key),
+    {
+      fallback: FAILED,
+      budget,
+    },
+  );
+  if (token === FAILED) return 'store failed';
+  if (token === undefined) return 'held by another';
+  return { token };
 }
 
-const LOAD: LeaseStep = Object.freeze({});
-
-const fresh = (entry: CacheEntry | undefined | null, now: number): entry is CacheEntry =>
-  entry != null && !entry.negative && now < entry.expiry;
+/** Gives the lease `token` holds back without making anyone wait for it. */
+function release(r: LeaseRequest, token: string): void {
+  const { lease, key, guard } = r;
+  try {
+    const done = lease.release(key, token);
+    if (isThenable(done)) Promise.resolve(done).catch((e: unknown) => guard.failed(key, e));
+  } catch (error) {
+    guard.failed(key, error);
+  }
+}
 
 /**
  * With nothing to serve while another process holds the lease: until the lease has had time to
@@ -91,14 +158,8 @@ const fresh = (entry: CacheEntry | undefined | null, now: number): entry is Cach
  * one whose `acquire` wins) takes over. A lease still held when that time is up belongs to such
  * a waiter (or to a holder that renews it): the wait goes on for one more lease, then loads.
  */
-async function awaitHolder(
-  store: CacheStore,
-  lease: StoreLease,
-  key: string,
-  clock: Clock,
-  signal: AbortSignal,
-  guard: StoreGuard,
-): Promise<LeaseStep> {
+async function awaitHolder(r: LeaseRequest): Promise<LeaseStep> {
+  const { store, lease, key, clock, signal, guard } = r;
   let deadline = clock.now() + lease.ttl;
   let extended = false;
   while (clock.now() < deadline) {
@@ -106,17 +167,17 @@ async function awaitHolder(
     if (lease.wait !== undefined) await lease.wait(key, ms, signal);
     else await sleep(ms, { signal, clock });
     if (signal.aborted) throw signal.reason;
-    const entry = await guard.attempt<CacheEntry | undefined | null>(
+    const entry = await guard.attempt<CacheEntry | undefined, typeof FAILED>(
       key,
       () => store.get(key, clock.now()),
-      null,
+      { fallback: FAILED },
     );
     // a store that fails now will not deliver the holder's value: load instead of waiting on
-    if (entry === null) return LOAD;
+    if (entry === FAILED) return LOAD;
     if (fresh(entry, clock.now())) return { serve: entry };
-    const taken = await acquire(guard, lease, key);
-    if (taken === undefined) return LOAD;
-    if (taken !== false) return { token: taken };
+    const taken = await acquire(r);
+    if (taken === 'store failed') return LOAD;
+    if (taken !== 'held by another') return { held: new HeldLease(r, taken.token) };
     if (!extended && clock.now() >= deadline) {
       extended = true;
       deadline = clock.now() + lease.ttl;
@@ -125,38 +186,6 @@ async function awaitHolder(
   return LOAD;
 }
 
-/**
- * The lease step before a load. Without the lease, a background refresh keeps serving `usable`
- * and a caller with nothing waits for the holder's value (or takes over its lease). With it, the
- * store is read once more: a value written by another process between our read and our lease is
- * not recomputed again. Store calls share one budget: `deadline` on the clock.
- */
-export async function takeLease(
-  store: CacheStore,
-  lease: StoreLease,
-  key: string,
-  usable: CacheEntry | undefined,
-  background: boolean,
-  clock: Clock,
-  signal: AbortSignal,
-  guard: StoreGuard,
-  deadline: number,
-): Promise<LeaseStep> {
-  const taken = await acquire(guard, lease, key, deadline - clock.now());
-  if (taken === false) {
-    if (background && usable !== undefined) return { serve: usable };
-    return awaitHolder(store, lease, key, clock, signal, guard);
-  }
-  if (taken === undefined) return LOAD;
-  const current = await guard.attempt(
-    key,
-    () => store.get(key, clock.now()),
-    undefined,
-    deadline - clock.now(),
-  );
-  if (fresh(current, clock.now()) && (usable === undefined || current.created !== usable.created)) {
-    release(lease, key, taken, (k, e) => guard.failed(k, e));
-    return { serve: current };
-  }
-  return { token: taken };
+function fresh(entry: CacheEntry | undefined, now: number): entry is CacheEntry {
+  return entry !== undefined && !entry.negative && now < entry.expiry;
 }

@@ -1,12 +1,11 @@
 import { abortReason, type Clock, type EventEmitter, invoke } from '@dyno/core';
-// type-only, so no runtime cycle: the loader's type belongs with the public `Cache`
-import type { CacheLoader } from '../cache.js';
 import type { CacheEntry, CacheStore } from '../entry.js';
 import { CacheTimeoutError } from '../errors.js';
 import type { CacheErrorEvent, LoadEvent, RefreshEvent, StaleEvent } from '../events.js';
+import type { CacheLoader } from '../loader.js';
 import { LoadContext } from './context.js';
 import { type Flight, ignore } from './flight.js';
-import { keepLease, release, takeLease } from './lease.js';
+import { type HeldLease, type LeaseRequest, takeLease } from './lease.js';
 import type { StoreGuard } from './store-guard.js';
 
 /** What a cache's loads share with the cache itself. */
@@ -19,7 +18,7 @@ export interface LoadSettings<V> {
   readonly staleIfError: number;
   readonly negativeTtl: number;
   readonly maxStale: number;
-  /** `Infinity` when not set, as the two below. */
+  /** `Infinity` when not set, as the two below: a timeout that never fires. */
   readonly softTimeout: number;
   readonly hardTimeout: number;
   readonly storeTimeout: number;
@@ -34,10 +33,43 @@ export interface LoadSettings<V> {
   readonly load: EventEmitter<LoadEvent>;
 }
 
-/** How one flight ends: the first call of either wins (a soft timeout may answer early). */
+/** A load to start: of which key, why, and from which entry. */
+export interface LoadRequest<V> {
+  readonly key: string;
+  readonly loader: CacheLoader<V>;
+  /**
+   * Why: `'miss'` (its callers wait for it), `'forced'` (`forceRefresh`), `'revalidate'` (a
+   * stale value is served meanwhile) or `'early'` (an early refresh of a fresh value, served
+   * meanwhile). The last two run in the background.
+   */
+  readonly kind: 'miss' | 'forced' | 'revalidate' | 'early';
+  /** The entry the key had: an expired (maybe negative) one, or the one an early refresh replaces. */
+  readonly previous?: CacheEntry | undefined;
+  /**
+   * When the `get` that needs the load started: its store calls share one `storeTimeout` budget
+   * from then. @default now
+   */
+  readonly began?: number | undefined;
+}
+
+/** How one flight answers its callers: the first call of either wins, as for any promise. */
 interface Outcome<V> {
   resolve(value: V): void;
   reject(error: unknown): void;
+}
+
+/** A started load, as `#run` and its steps see it. */
+interface Run<V> {
+  readonly key: string;
+  readonly loader: CacheLoader<V>;
+  readonly flight: Flight<V>;
+  /** The entry the key had (a refresh of it, even of a negative one, is announced). */
+  readonly previous: CacheEntry | undefined;
+  /** `previous` unless it is a negative entry: answered on a soft timeout or a failure. */
+  readonly usable: CacheEntry | undefined;
+  readonly outcome: Outcome<V>;
+  /** The end of the store budget of the `get` that started the load, on the clock. */
+  readonly deadline: number;
 }
 
 /**
@@ -53,198 +85,166 @@ export class Loads<V> {
     this.#s = settings;
   }
 
-  /**
-   * Starts loading `key` and registers the flight so that later callers share it. `began` is when
-   * the get that needs it started: its store calls share one `storeTimeout` budget from then.
-   */
-  launch(
-    key: string,
-    previous: CacheEntry | undefined,
-    loader: CacheLoader<V>,
-    background: boolean,
-    early: CacheEntry | undefined,
-    forced = false,
-    began: number = this.#s.clock.now(),
-  ): Flight<V> {
-    const controller = new AbortController();
+  /** Starts a load and registers its flight so that later callers of the key share it. */
+  launch(request: LoadRequest<V>): Flight<V> {
+    const s = this.#s;
+    const { key, kind, previous } = request;
+    const began = request.began ?? s.clock.now();
     let outcome!: Outcome<V>;
     const promise = new Promise<V>((resolve, reject) => {
-      let done = false;
-      outcome = {
-        resolve(value) {
-          if (done) return;
-          done = true;
-          resolve(value);
-        },
-        reject(error) {
-          if (done) return;
-          done = true;
-          reject(error);
-        },
-      };
+      outcome = { resolve, reject };
     });
     const flight: Flight<V> = {
       promise,
-      controller,
-      background,
-      forced,
-      early,
+      controller: new AbortController(),
+      background: kind === 'revalidate' || kind === 'early',
+      forced: kind === 'forced',
+      early: kind === 'early' ? previous : undefined,
       waiters: 0,
       overtaken: false,
       landed: undefined,
     };
-    this.#s.flights.set(key, flight);
+    s.flights.set(key, flight);
     promise.catch(ignore);
-    void this.#run(key, flight, previous, loader, forced, outcome, began + this.#s.storeTimeout);
+    const usable = previous?.negative ? undefined : previous;
+    const deadline = began + s.storeTimeout;
+    void this.#run({ key, loader: request.loader, flight, previous, usable, outcome, deadline });
     return flight;
+  }
+
+  /**
+   * Starts an early refresh of the fresh `entry` (served meanwhile). Three arguments, so that the
+   * call stays small inside `Cache`'s hit path (decision 82).
+   */
+  refreshEarly(key: string, entry: CacheEntry, loader: CacheLoader<V>): void {
+    this.launch({ key, loader, kind: 'early', previous: entry });
   }
 
   /** How long a store should keep an entry fresh for `ttl` ms: its stale windows included. */
   keep(ttl: number): number {
-    return (
-      ttl + Math.min(this.#s.maxStale, Math.max(this.#s.staleWhileRevalidate, this.#s.staleIfError))
-    );
+    const s = this.#s;
+    return ttl + Math.min(s.maxStale, Math.max(s.staleWhileRevalidate, s.staleIfError));
   }
 
   /** Emits an `error` event (building it only when someone listens). */
-  report(
-    key: string,
-    during: CacheErrorEvent['during'],
-    error: unknown,
-    servedStale: boolean,
-  ): void {
+  report(event: Omit<CacheErrorEvent, 'name'>): void {
     const emitter = this.#s.error;
-    if (emitter.hasListeners) {
-      emitter.emit({ name: this.#s.name, key, during, error, servedStale });
-    }
+    if (emitter.hasListeners) emitter.emit({ name: this.#s.name, ...event });
   }
 
-  /** Emits a `stale` event. */
-  stale(key: string, reason: StaleEvent['reason'], expiry: number, now: number): void {
+  /** Emits a `stale` event: a value `age` ms past its expiry was served. */
+  stale(key: string, reason: StaleEvent['reason'], age: number): void {
     const emitter = this.#s.stale;
-    if (emitter.hasListeners) {
-      emitter.emit({ name: this.#s.name, key, reason, age: now - expiry });
-    }
+    if (emitter.hasListeners) emitter.emit({ name: this.#s.name, key, reason, age });
   }
 
-  async #run(
-    key: string,
-    flight: Flight<V>,
-    previous: CacheEntry | undefined,
-    loader: CacheLoader<V>,
-    forced: boolean,
-    outcome: Outcome<V>,
-    deadline: number,
-  ): Promise<void> {
-    const s = this.#s;
-    const { store, clock, guard } = s;
+  async #run(run: Run<V>): Promise<void> {
+    const { key, flight, outcome } = run;
+    const { clock } = this.#s;
     const signal = flight.controller.signal;
-    const usable = previous !== undefined && !previous.negative ? previous : undefined;
-    let token: string | undefined;
-    let stillHeld: (() => boolean) | undefined;
+    let held: HeldLease | undefined;
     let soft: unknown;
-    let started = Number.NaN;
+    let started: number | undefined;
     let timedOut = false;
     try {
-      const lease = store.lease;
-      // a get whose store read used up its budget loads without the lease
-      const now = clock.now();
-      if (lease !== undefined && now >= guard.openUntil && now < deadline) {
-        const step = await takeLease(
-          store,
-          lease,
-          key,
-          usable,
-          flight.background,
-          clock,
-          signal,
-          guard,
-          deadline,
-        );
+      // awaited only with a lease: without one the loader is called before `get` returns
+      const lease = this.#leaseRequest(run);
+      if (lease !== undefined) {
+        const step = await takeLease(lease);
         if (step.serve !== undefined) return outcome.resolve(step.serve.value as V);
-        token = step.token;
-        if (token !== undefined)
-          stillHeld = keepLease(lease, key, token, clock, this.#onStoreError);
+        held = step.held;
       }
-      if ((forced || previous !== undefined) && s.refreshed.hasListeners) {
-        const reason = forced ? 'forced' : flight.early === undefined ? 'expired' : 'early';
-        s.refreshed.emit({ name: s.name, key, reason });
-      }
+      this.#announceRefresh(run);
       const context = new LoadContext(key, signal);
       started = clock.now();
-      if (usable !== undefined && !flight.background && s.softTimeout < Number.POSITIVE_INFINITY) {
-        soft = clock.setTimeout(() => {
-          const now = clock.now();
-          if (now >= usable.expiry + s.maxStale) return;
-          this.stale(key, 'timeout', usable.expiry, now);
-          outcome.resolve(usable.value as V);
-        }, s.softTimeout);
-      }
-      const value = await this.#call(loader, context, key, flight, () => {
+      soft = this.#softTimeout(run);
+      const value = await this.#call(run, context, () => {
         timedOut = true;
       });
       if (signal.aborted) throw abortReason(signal);
       const end = clock.now();
-      this.#loaded(key, end - started, 'success', flight.background);
+      this.#loaded(run, end - started, 'success');
       outcome.resolve(value);
-      const held = stillHeld === undefined || stillHeld();
-      stillHeld = undefined;
-      if (context.skip || flight.overtaken || !held) return;
-      const ttl = context.ttl ?? s.ttl;
-      const delta = end - started;
-      const tags = context.tags;
-      const entry: CacheEntry =
-        tags === undefined
-          ? { value, delta, created: end, expiry: end + ttl }
-          : { value, delta, created: end, expiry: end + ttl, tags };
-      flight.landed = entry.expiry;
-      const writing = guard.writeBack(key, entry, this.keep(ttl), end);
+      const stillHeld = held === undefined || held.stopRenewing();
+      if (context.skip || flight.overtaken || !stillHeld) return;
+      const ttl = context.ttl ?? this.#s.ttl;
+      const entry = newEntry(value, {
+        created: end,
+        delta: end - started,
+        ttl,
+        tags: context.tags,
+      });
+      const writing = this.#land(run, entry, this.keep(ttl));
+      // awaited only for an asynchronous store: with a synchronous one the flight is forgotten
+      // before the callers resume, so their next `get` reads the store (and may refresh early)
       if (writing !== undefined) await writing;
     } catch (error) {
       const now = clock.now();
-      if (!Number.isNaN(started)) {
-        this.#loaded(key, now - started, timedOut ? 'timeout' : 'failure', flight.background);
+      if (started !== undefined) {
+        this.#loaded(run, now - started, timedOut ? 'timeout' : 'failure');
       }
+      // aborted by its callers leaving or by `dispose`, not by its own hard timeout
       if (signal.aborted && !timedOut) return outcome.reject(error);
-      const window = Math.min(s.staleIfError, s.maxStale);
-      const stale = usable !== undefined && now < usable.expiry + window;
-      const servedStale = stale || (flight.background && flight.waiters === 0);
-      this.report(key, flight.background ? 'refresh' : 'load', error, servedStale);
-      if (stale) {
-        this.stale(key, 'error', usable.expiry, now);
-        return outcome.resolve(usable.value as V);
-      }
-      outcome.reject(error);
-      const negativeTtl = s.negativeTtl;
-      if (negativeTtl > 0 && !flight.background && !flight.overtaken) {
-        const entry: CacheEntry = {
-          value: undefined,
-          delta: 0,
-          created: now,
-          expiry: now + negativeTtl,
-          negative: true,
-          error,
-        };
-        flight.landed = entry.expiry;
-        const writing = guard.writeBack(key, entry, negativeTtl, now);
-        if (writing !== undefined) await writing;
-      }
+      const writing = this.#failed(run, error, now);
+      if (writing !== undefined) await writing;
     } finally {
       clock.clearTimeout(soft);
-      stillHeld?.();
-      s.finished(key, flight);
-      if (token !== undefined) release(store.lease!, key, token, this.#onStoreError);
+      held?.stopRenewing();
+      this.#s.finished(key, flight);
+      held?.release();
     }
   }
 
+  /** The lease step's request, when the store has a lease and the `get`'s budget is not spent. */
+  #leaseRequest(run: Run<V>): LeaseRequest | undefined {
+    const { store, clock, guard } = this.#s;
+    const lease = store.lease;
+    const now = clock.now();
+    // a get whose store read used up its budget loads without the lease
+    if (lease === undefined || now < guard.openUntil || now >= run.deadline) return undefined;
+    const { key, usable, flight, deadline } = run;
+    const { background, controller } = flight;
+    return {
+      store,
+      lease,
+      guard,
+      clock,
+      key,
+      usable,
+      background,
+      signal: controller.signal,
+      deadline,
+    };
+  }
+
+  /** Emits `refresh` for a load that replaces a value (`early`, `expired`), or a forced one. */
+  #announceRefresh({ key, flight, previous }: Run<V>): void {
+    const s = this.#s;
+    if ((flight.forced || previous !== undefined) && s.refreshed.hasListeners) {
+      const reason = flight.forced ? 'forced' : flight.early === undefined ? 'expired' : 'early';
+      s.refreshed.emit({ name: s.name, key, reason });
+    }
+  }
+
+  /**
+   * After `softTimeout`, a foreground load with a value to fall back on answers that value
+   * (unless it is past `maxStale`) and goes on loading. Answers the timer, if one was set.
+   */
+  #softTimeout({ key, flight, usable, outcome }: Run<V>): unknown {
+    const { clock, softTimeout, maxStale } = this.#s;
+    if (usable === undefined || flight.background || !(softTimeout < Number.POSITIVE_INFINITY)) {
+      return undefined;
+    }
+    return clock.setTimeout(() => {
+      const now = clock.now();
+      if (now >= usable.expiry + maxStale) return;
+      this.stale(key, 'timeout', now - usable.expiry);
+      outcome.resolve(usable.value as V);
+    }, softTimeout);
+  }
+
   /** Calls the loader, giving up after `hardTimeout` (its signal aborts with the timeout). */
-  #call(
-    loader: CacheLoader<V>,
-    context: LoadContext,
-    key: string,
-    flight: Flight<V>,
-    onTimeout: () => void,
-  ): Promise<V> {
+  #call({ key, loader, flight }: Run<V>, context: LoadContext, onTimeout: () => void): Promise<V> {
     const running = invoke(loader, context);
     const { hardTimeout, clock, name } = this.#s;
     if (hardTimeout === Number.POSITIVE_INFINITY) return running;
@@ -268,12 +268,70 @@ export class Loads<V> {
     });
   }
 
-  #loaded(key: string, duration: number, outcome: LoadEvent['outcome'], background: boolean) {
-    const emitter = this.#s.load;
-    if (emitter.hasListeners) {
-      emitter.emit({ name: this.#s.name, key, duration, outcome, background });
+  /**
+   * A failed load answers the previous value within stale-if-error, else the error, and then
+   * writes a negative entry when `negativeTtl` is set (a foreground load only). Answers that
+   * write when the store is asynchronous.
+   */
+  #failed(run: Run<V>, error: unknown, now: number): void | Promise<void> {
+    const s = this.#s;
+    const { key, flight, usable, outcome } = run;
+    const stale =
+      usable !== undefined && now < usable.expiry + Math.min(s.staleIfError, s.maxStale);
+    const servedStale = stale || (flight.background && flight.waiters === 0);
+    this.report({ key, during: flight.background ? 'refresh' : 'load', error, servedStale });
+    if (stale) {
+      this.stale(key, 'error', now - usable.expiry);
+      outcome.resolve(usable.value as V);
+      return;
     }
+    outcome.reject(error);
+    const negativeTtl = s.negativeTtl;
+    if (!(negativeTtl > 0) || flight.background || flight.overtaken) return;
+    const entry: CacheEntry = {
+      value: undefined,
+      delta: 0,
+      created: now,
+      expiry: now + negativeTtl,
+      negative: true,
+      error,
+    };
+    return this.#land(run, entry, negativeTtl);
   }
 
-  readonly #onStoreError = (key: string, error: unknown): void => this.#s.guard.failed(key, error);
+  /**
+   * Ties the entry the load produced to its flight, then writes it back for `keep` ms. Answers
+   * the write when the store is asynchronous.
+   */
+  #land({ key, flight }: Run<V>, entry: CacheEntry, keep: number): void | Promise<void> {
+    flight.landed = entry;
+    return this.#s.guard.writeBack(key, entry, keep, entry.created);
+  }
+
+  #loaded({ key, flight }: Run<V>, duration: number, outcome: LoadEvent['outcome']): void {
+    const emitter = this.#s.load;
+    if (emitter.hasListeners) {
+      emitter.emit({ name: this.#s.name, key, duration, outcome, background: flight.background });
+    }
+  }
+}
+
+/** What a new entry's times and tags are made from. */
+interface NewEntry {
+  readonly created: number;
+  /** How long the loader took (XFetch's `delta`): 0 for a value given to `set`. */
+  readonly delta: number;
+  readonly ttl: number;
+  readonly tags: readonly string[] | undefined;
+}
+
+/**
+ * A fresh entry for `value`, as `Cache.set` and a landed load write it. An entry without tags has
+ * no `tags` key at all (not one set to `undefined`): stores and their tests see exactly that.
+ */
+export function newEntry(value: unknown, { created, delta, ttl, tags }: NewEntry): CacheEntry {
+  const expiry = created + ttl;
+  return tags === undefined
+    ? { value, delta, created, expiry }
+    : { value, delta, created, expiry, tags };
 }

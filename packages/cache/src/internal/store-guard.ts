@@ -17,6 +17,14 @@ export interface GuardSettings {
   readonly report: (key: string, error: unknown) => void;
 }
 
+/** How `StoreGuard.attempt` answers a failed call, and how long it lets the call take. */
+export interface AttemptOptions<F> {
+  /** What a failed call answers instead. @default undefined */
+  readonly fallback?: F;
+  /** The ms the call may take. @default the store timeout (`storeTimeout`) */
+  readonly budget?: number | undefined;
+}
+
 /**
  * The cache's side of a store that may be slow or down: bounds store work by `storeTimeout`,
  * reports failures, and after `failures` in a row stops using the store for `cooldown` ms (a
@@ -83,14 +91,14 @@ export class StoreGuard {
 
   /**
    * Runs one store call for the cache's own use (a write-back, a re-read): never throws, reports
-   * a failure, answers `fallback` instead. Synchronous stores answer synchronously.
+   * a failure, answers `options.fallback` instead. Synchronous stores answer synchronously.
    */
-  attempt<T>(
+  attempt<T, F = undefined>(
     key: string,
     call: () => T | PromiseLike<T>,
-    fallback: T,
-    budget?: number,
-  ): T | Promise<T> {
+    options?: AttemptOptions<F>,
+  ): T | F | Promise<T | F> {
+    const fallback = options?.fallback as F;
     let result: T | PromiseLike<T>;
     try {
       result = call();
@@ -102,8 +110,8 @@ export class StoreGuard {
       if (this.failures !== 0) this.succeeded();
       return result;
     }
-    return this.bound(result, key, budget).then(
-      (value) => {
+    return this.bound(result, key, options?.budget).then(
+      (value): T | F => {
         if (this.failures !== 0) this.succeeded();
         return value;
       },
@@ -118,7 +126,7 @@ export class StoreGuard {
   writeBack(key: string, entry: CacheEntry, keep: number, now: number): void | Promise<void> {
     if (now < this.openUntil) return;
     const store = this.#s.store;
-    return this.attempt(key, () => store.set(key, entry, keep, now), undefined);
+    return this.attempt(key, () => store.set(key, entry, keep, now));
   }
 
   /** A store call a user awaits (`set`, `delete`, ...): bounded, reported, and rethrown. */

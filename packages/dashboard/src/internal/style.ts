@@ -175,10 +175,10 @@ main.stale .card { opacity: .55; }
 .o-failure { --c: var(--failure); } .o-fallback { --c: var(--fallback); }
 .o-active { --c: var(--active); } .o-queued { --c: var(--queued); }
 .caption { color: var(--muted); font-size: 11px; padding-top: 6px; border-top: 1px solid var(--line); }
-.latency { display: grid; grid-template-columns: repeat(5, minmax(0, 1fr)); gap: 8px; padding-top: 4px; }
+.latency { display: grid; grid-template-columns: repeat(5, minmax(0, 1fr)); gap: 4px; padding-top: 4px; }
 .latency div { display: flex; flex-direction: column-reverse; }
 .latency dt { color: var(--muted); font-size: 11.5px; }
-.latency dd { font-size: 14px; font-weight: 600; white-space: nowrap; }
+.latency dd { font-size: 13px; font-weight: 600; white-space: nowrap; letter-spacing: -0.2px; }
 
 .bar { height: 8px; border-radius: 4px; background: var(--bg); border: 1px solid var(--line);
   overflow: hidden; margin: 10px 0 8px; }

@@ -3,8 +3,8 @@
  * when the array doubles, unlike `Array.prototype.shift` which is O(n) on large arrays.
  */
 export class Ring<T> {
-  #items: (T | undefined)[] = new Array(16);
-  #mask = 15;
+  #items: (T | undefined)[] = new Array(4);
+  #mask = 3;
   #head = 0;
   #size = 0;
 

@@ -1,8 +1,11 @@
 import { CircularProvider, type Key } from '../errors.js';
 import { discard, type Entry, type Slot } from './entry.js';
 
-/** What a build needs from the registry that runs it. */
+/** What a build of one key needs from the registry that runs it. */
 export interface Host {
+  /** The key being built. */
+  readonly key: Key;
+  /** The registry's name, for errors and reports. */
   readonly name: string;
   /** True while the build's result may still be kept (its entry, and scope, are current). */
   holds(): boolean;
@@ -12,7 +15,7 @@ export interface Host {
   readonly context: unknown;
 }
 
-const source = (key: Key, host: Host) => `@dyno/registry dispose of ${String(key)} in ${host.name}`;
+const source = (host: Host) => `@dyno/registry dispose of ${String(host.key)} in ${host.name}`;
 
 /**
  * Runs a provider's factory for `get`, keeping the value in `slot` unless the lifetime is
@@ -22,7 +25,7 @@ const source = (key: Key, host: Host) => `@dyno/registry dispose of ${String(key
  * its value that applies the same rule when it fulfils, and is forgotten when it rejects, so the
  * next `get` runs the factory again.
  */
-export function build(host: Host, key: Key, entry: Entry, slot: Slot): unknown {
+export function build(host: Host, entry: Entry, slot: Slot): unknown {
   const factory = entry.factory as (context: unknown) => unknown;
   slot.building = true;
   let value: unknown;
@@ -32,7 +35,7 @@ export function build(host: Host, key: Key, entry: Entry, slot: Slot): unknown {
     slot.building = false;
   }
   if (!host.holds()) {
-    discard(entry, value, source(key, host));
+    discard(entry, value, source(host));
     return host.again();
   }
   if (entry.lifetime === 'resolve') return value;
@@ -48,7 +51,7 @@ export function build(host: Host, key: Key, entry: Entry, slot: Slot): unknown {
         slot.settled = { value: result };
         return result;
       }
-      discard(entry, result, source(key, host));
+      discard(entry, result, source(host));
       return host.again();
     },
     (error: unknown) => {
@@ -72,10 +75,10 @@ export function build(host: Host, key: Key, entry: Entry, slot: Slot): unknown {
  * nothing is kept when it rejects (the next `getAsync` or `ready` runs the factory again). A stale
  * build is disposed and answered with what the key holds now, as `build` does.
  */
-export function buildAsync(host: Host, key: Key, entry: Entry): Promise<unknown> {
+export function buildAsync(host: Host, entry: Entry): Promise<unknown> {
   if (entry.built) return Promise.resolve(entry.value);
   if (entry.inflight !== undefined) return entry.inflight;
-  if (entry.building) return Promise.reject(new CircularProvider(key, host.name));
+  if (entry.building) return Promise.reject(new CircularProvider(host.key, host.name));
   const factory = entry.factory as (context: unknown) => unknown;
   let started: unknown;
   entry.building = true;
@@ -90,7 +93,7 @@ export function buildAsync(host: Host, key: Key, entry: Entry): Promise<unknown>
     (value: unknown) => {
       entry.inflight = undefined;
       if (!host.holds()) {
-        discard(entry, value, source(key, host));
+        discard(entry, value, source(host));
         return host.again();
       }
       entry.value = value;

@@ -54,7 +54,21 @@ export function makeValue(value: unknown, dispose: DisposeOption<unknown> | unde
   };
 }
 
-export function makeProvider(factory: unknown, o: ProvideOptions<unknown>, async = false): Entry {
+/** A provider registered with `provide` (or a config's `factory`). */
+export function makeProvider(factory: unknown, o: ProvideOptions<unknown>): Entry {
+  return provider(factory, o, { async: false });
+}
+
+/** A provider registered with `provideAsync` (or a config's `asyncFactory`): built once. */
+export function makeAsyncProvider(factory: unknown, o: ProvideOptions<unknown>): Entry {
+  return provider(factory, o, { async: true });
+}
+
+function provider(
+  factory: unknown,
+  o: ProvideOptions<unknown>,
+  { async }: { async: boolean },
+): Entry {
   if (typeof factory !== 'function') {
     throw new TypeError(
       `${PKG}: a provider's factory must be a function; received ${format(factory)}`,

@@ -89,14 +89,14 @@ export abstract class RegistryStore {
     if (entry.lifetime === 'scoped') return this.#scopedValue(key, entry, owner);
     if (entry.built) return entry.value;
     if (entry.building) throw new CircularProvider(key, owner.name);
-    return build(owner.#host(key, entry, this), key, entry, entry);
+    return build(owner.#host(key, entry, this), entry, entry);
   }
 
   /** @internal a promise of the value of `key` (found by `find`), building an async provider */
   protected resolveAsync(key: Key, found: [RegistryStore, Entry]): Promise<unknown> {
     const [owner, entry] = found;
     if (!entry.async) return Promise.resolve(this.resolveFound(key, found));
-    return buildAsync(owner.#host(key, entry, this), key, entry);
+    return buildAsync(owner.#host(key, entry, this), entry);
   }
 
   /** @internal builds every unbuilt async provider of the chain; the failures */
@@ -109,7 +109,7 @@ export abstract class RegistryStore {
       for (const [key, entry] of r.#entries) {
         if (!entry.async || entry.built) continue;
         builds.push(
-          buildAsync(r.#host(key, entry, this), key, entry).then(
+          buildAsync(r.#host(key, entry, this), entry).then(
             () => undefined,
             (error: unknown) => void failures.push({ key, error }),
           ),
@@ -190,6 +190,7 @@ export abstract class RegistryStore {
   /** How a build of `entry` (held here under `key`) for a lookup started in `origin` proceeds. */
   #host(key: Key, entry: Entry, origin: RegistryStore): Host {
     return {
+      key,
       name: this.name,
       holds: () => !this.#disposed && this.#entries.get(key) === entry,
       again: () => origin.lookup(key, entry.async),
@@ -208,6 +209,7 @@ export abstract class RegistryStore {
     if (slot.building) throw new CircularProvider(key, this.name);
     const mine = slot;
     const host: Host = {
+      key,
       name: this.name,
       holds: () => !this.#disposed && !owner.#disposed && owner.#entries.get(key) === entry,
       again: () => {
@@ -217,6 +219,6 @@ export abstract class RegistryStore {
       },
       context: { key, registry: this },
     };
-    return build(host, key, entry, slot);
+    return build(host, entry, slot);
   }
 }

@@ -3,10 +3,9 @@ import {
   type Clock,
   type Disposable,
   defaultName,
-  EventEmitter,
+  type EventEmitter,
   resolveOptions,
   systemClock,
-  toDisposable,
 } from '@dyno/core';
 import { Metrics, type MetricsOptions } from '@dyno/metrics';
 import { Pool, type PoolOptions, Timeout } from '@dyno/pool';
@@ -57,16 +56,82 @@ export interface Parts {
 type Opts = ServiceOptions<unknown[], unknown>;
 type Base = { name: string; clock: Clock };
 
+/** A service's validated options: what its parts are built from at the first call. */
+export interface Plan {
+  readonly name: string;
+  readonly options: Opts;
+  /**
+   * A retry, breaker or pool was given, not built here: build at once, since a shared part's
+   * events (a shared pool's other tasks) are observed from the service's construction on.
+   */
+  readonly shared: boolean;
+}
+
 /**
- * Validates the options and builds every part, in an order where a throw leaves nothing behind:
- * parts hold no timer or resource until they are used, and subscriptions are made last.
+ * Validates the options. Each part's options are checked where they always are, by its own
+ * constructor: the parts are built once here and dropped (they hold no timer or resource until
+ * used, and nothing is subscribed to them), so a bad option throws from `service()`, while an
+ * idle service keeps only its options (decision 89).
  */
-export function buildParts(defaultFnName: string | undefined, options: unknown): Parts {
+export function planParts(defaultFnName: string | undefined, options: unknown): Plan {
   const o = resolveOptions<Opts>(PKG, options, SERVICE_RULES, {});
   const name = o.name ?? (defaultFnName || defaultName('service'));
+  const shared = isPolicy(o.retry) || isPolicy(o.breaker) || isPolicy(o.pool);
+  const plan = { name, options: o, shared };
+  if (!shared) constructParts(plan);
+  return plan;
+}
+
+/** Builds the parts for the first call, and subscribes the metrics to them (made last). */
+export function buildParts(plan: Plan, onFallback: EventEmitter<FallbackEvent>): Parts {
+  const { clock, retry, retryBuilt, breaker, deadline, metrics } = constructParts(plan);
+  const { pool } = deadline;
+  const o = plan.options;
+  const owned: Disposable[] = [];
+  if (pool !== undefined && pool !== o.pool) owned.push(pool);
+  if (metrics !== undefined && metrics !== o.metrics) owned.push(metrics);
+  if (metrics !== undefined) {
+    // state and gauges only: outcomes come from the service's own records, never twice
+    if (breaker !== undefined) owned.unshift(metrics.observe(breaker));
+    // every task of a pool built here is an attempt that calls `begin()` as it starts, so the
+    // metrics read the pool's starts there rather than listening to each one
+    if (pool !== undefined) {
+      const poolStarts = pool === o.pool ? 'events' : 'begin';
+      owned.unshift(metrics.observe(pool, { poolStarts }));
+    }
+    if (retry !== undefined) owned.unshift(metrics.observe(retry));
+  }
+  // one literal with every field (no spread), so every service's parts share one hidden class
+  return {
+    name: plan.name,
+    clock,
+    retry,
+    retryBuilt,
+    breaker,
+    breakerOnClock:
+      breaker !== undefined &&
+      !isPolicy(o.breaker) &&
+      (o.breaker as { clock?: unknown } | undefined)?.clock === undefined,
+    pool,
+    poolTimeout: deadline.poolTimeout,
+    poolOptions: deadline.poolOptions,
+    timeoutLayer: deadline.timeoutLayer,
+    timeout: deadline.timeout,
+    timeoutSource: deadline.timeoutSource,
+    metrics,
+    hasFallback: o.fallback !== undefined,
+    fallback: o.fallback,
+    fallbackOn: o.fallbackOn,
+    onFallback,
+    owned,
+  };
+}
+
+/** Builds (or takes the shared) parts, unsubscribed; a throw leaves nothing behind. */
+function constructParts(plan: Plan) {
+  const { name, options: o } = plan;
   const clock = new EntryClock(o.clock ?? systemClock);
   const base = { name, clock };
-
   const breaker =
     o.breaker === false
       ? undefined
@@ -81,50 +146,13 @@ export function buildParts(defaultFnName: string | undefined, options: unknown):
         ? buildRetry(base, (o.retry ?? { attempts: 3 }) as RetryOptions)
         : (o.retry as Retry);
   const deadline = buildPoolAndTimeout(base, o);
-  const { pool } = deadline;
   const metrics =
     o.metrics === false
       ? undefined
       : isMetrics(o.metrics)
         ? o.metrics
         : new Metrics({ ...base, ...(o.metrics as MetricsOptions | undefined) });
-
-  const owned: Disposable[] = [];
-  if (pool !== undefined && pool !== o.pool) owned.push(pool);
-  if (metrics !== undefined && metrics !== o.metrics) {
-    owned.push(metrics);
-  }
-  if (metrics !== undefined) {
-    // state and gauges only: outcomes come from the service's own records, never twice
-    if (breaker !== undefined) owned.unshift(metrics.observe(breaker));
-    // every task of a pool built here is an attempt that calls `begin()` as it starts, so the
-    // metrics read the pool's starts there rather than listening to each one
-    if (pool !== undefined) {
-      const poolStarts = pool === o.pool ? 'events' : 'begin';
-      owned.unshift(metrics.observe(pool, { poolStarts }));
-    }
-    if (retry !== undefined) owned.unshift(metrics.observe(retry));
-  }
-  const onFallback = new EventEmitter<FallbackEvent>(`${PKG} onFallback`);
-  owned.push(toDisposable(() => onFallback.clear()));
-  return {
-    name,
-    clock,
-    retry,
-    retryBuilt,
-    breaker,
-    breakerOnClock:
-      breaker !== undefined &&
-      !isPolicy(o.breaker) &&
-      (o.breaker as { clock?: unknown } | undefined)?.clock === undefined,
-    ...deadline,
-    metrics,
-    hasFallback: o.fallback !== undefined,
-    fallback: o.fallback,
-    fallbackOn: o.fallbackOn,
-    onFallback,
-    owned,
-  };
+  return { clock, retry, retryBuilt, breaker, deadline, metrics };
 }
 
 /**
