@@ -21,7 +21,7 @@ describe('fleet example', () => {
     expect(total).toBeGreaterThan(40);
     expect(total).toBeLessThanOrEqual(61);
     expect(stdout).toContain('states: open, closed, closed, closed');
-    expect(stdout).toContain('states: open, open, open, isolated');
+    expect(stdout).toContain('states: open, open, isolated, isolated');
     expect(stdout).toContain('states: closed, closed, closed, closed');
   }, 60_000);
 });

@@ -67,22 +67,31 @@ console.log(`   admitted in all: ${total} (one second at 50/s + a burst of 10 = 
 const states = async () =>
   (await Promise.all(workers.map((w) => ask<{ state: string }>(w, 'state')))).map((s) => s.state);
 
+/** The states once `done` holds for them, or as they are after 3 s (news travels through Redis). */
+const statesOnce = async (done: (s: string[]) => boolean) => {
+  for (let waited = 0; ; waited += 100) {
+    const now = await states();
+    if (done(now) || waited >= 3000) return now;
+    await sleep(100);
+  }
+};
+
 console.log('2. one sick process opens alone');
 await ask(workers[0] as ChildProcess, 'fail');
 await sleep(500);
 console.log(`   states: ${(await states()).join(', ')}`);
 await ask(workers[0] as ChildProcess, 'recover');
 
-console.log('3. three of four open: a quorum (at least 2 and at least half); the fourth isolates');
+// two of four already make a quorum, so a third process failing a moment later may find itself
+// isolated first: two, for a story that reads the same every run
+console.log('3. two of four open: a quorum (at least 2 and at least half); the other two isolate');
 await sleep(300);
-await Promise.all(workers.slice(0, 3).map((w) => ask(w, 'fail')));
-await sleep(300);
-console.log(`   states: ${(await states()).join(', ')}`);
+await Promise.all(workers.slice(0, 2).map((w) => ask(w, 'fail')));
+console.log(`   states: ${(await statesOnce((s) => !s.includes('closed'))).join(', ')}`);
 
-console.log('4. the three recover: the fourth lets go');
-await Promise.all(workers.slice(0, 3).map((w) => ask(w, 'recover')));
-await sleep(300);
-console.log(`   states: ${(await states()).join(', ')}`);
+console.log('4. the two recover: the others let go');
+await Promise.all(workers.slice(0, 2).map((w) => ask(w, 'recover')));
+console.log(`   states: ${(await statesOnce((s) => s.every((x) => x === 'closed'))).join(', ')}`);
 
 await Promise.all(
   workers.map((w) => new Promise((r) => w.once('exit', r) && w.send({ cmd: 'exit' }))),
