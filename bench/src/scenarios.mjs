@@ -394,6 +394,13 @@ export async function memoryOf(adapter, timers) {
     const sized = await measureMemory(variant.make, count, timers);
     metrics.push({ label: variant.label, bytes: sized.bytes, instances: count });
   }
+  // whole services (Dyno): idle, after one call, after a minute of traffic (issue 26's goal)
+  const services = [];
+  for (const variant of adapter.caps.serviceInstance ?? []) {
+    const count = Math.min(settings.instances, variant.instances ?? settings.instances);
+    const sized = await measureMemory(variant.make, count, timers);
+    services.push({ label: variant.label, bytes: sized.bytes, instances: count });
+  }
   return {
     row: {
       lib: adapter.library,
@@ -403,6 +410,7 @@ export async function memoryOf(adapter, timers) {
       note: adapter.notes.breakerInstance ?? adapter.notes.breaker,
       stack,
       metrics,
+      services,
     },
   };
 }

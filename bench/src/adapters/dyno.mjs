@@ -190,6 +190,7 @@ export async function load() {
   }
   caps.histogram = histogram;
   if (!Mx.error) caps.metricsInstance = metricsInstances(Mx.Metrics);
+  if (!S.error) caps.serviceInstance = serviceInstances(S.service);
 
   if (C.error) {
     caps.cache = caps.cacheFill = caps.cacheStampede = C.error;
@@ -239,6 +240,41 @@ export async function load() {
  * traffic on a manual clock (1 call/s and 100 calls/s) with log-normal latencies (median 20 ms,
  * σ 0.5), so the 60 s latency window holds six full slices.
  */
+/**
+ * `service(fn)` with its default options (retry, breaker, pool with a 1 s timeout, metrics) on a
+ * clock the calls move: idle, after one call, and after a minute at one call per second.
+ */
+function serviceInstances(service) {
+  let now = 0;
+  const clock = { now: () => now, setTimeout, clearTimeout };
+  let next = 0;
+  // each call takes 1 to 40 ms of the clock's time, so the latency histograms see spread values
+  const fn = async () => {
+    now += 1 + ((next++ * 7) % 40);
+    return 1;
+  };
+  const steady = async () => {
+    const s = service(fn, { clock });
+    for (let k = 0; k <= 60; k++) {
+      await s();
+      now += 1000;
+    }
+    return s;
+  };
+  return [
+    { label: 'service, idle', make: () => service(fn, { clock }) },
+    {
+      label: 'service, after one call',
+      make: async () => {
+        const s = service(fn, { clock });
+        await s();
+        return s;
+      },
+    },
+    { label: 'service, 1 call/s for 61 s', make: steady, instances: 2000 },
+  ];
+}
+
 function metricsInstances(Metrics) {
   // every write passes its own time, so the clock only serves construction
   const clock = { now: () => 0, setTimeout, clearTimeout };

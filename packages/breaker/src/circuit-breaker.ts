@@ -239,22 +239,48 @@ export class CircuitBreaker implements Policy {
   }
 
   #makeSink(): PermitSink {
-    this.#sink = {
-      settle: (epoch, start, value, isError, aborted, now) => {
-        // the short success path holds only for a call admitted while closed
-        if (Number.isNaN(start) && !isError && this.#state === CLOSED) {
-          this.#succeed(epoch, value, now);
-        } else this.#settle(epoch, start, value, isError, aborted, now);
-      },
-      count: (epoch, start, failure, value, isError, aborted, now) => {
-        if (Number.isNaN(start) && !failure && this.#state === CLOSED) {
-          this.#countSuccess(epoch, value, now);
-        } else this.#count(epoch, start, failure, value, isError, aborted, now);
-      },
-      release: (epoch, start) => this.#release(epoch, start),
-    };
+    this.#sink = new CircuitBreaker.#Sink(this);
     return this.#sink;
   }
+
+  // One object whose methods are shared by every breaker (a class in this body, the only place
+  // that can reach the breaker's private state), not three closures per breaker.
+  static readonly #Sink = class BreakerSink implements PermitSink {
+    constructor(readonly breaker: CircuitBreaker) {}
+
+    settle(
+      epoch: number,
+      start: number,
+      value: unknown,
+      isError: boolean,
+      aborted: boolean,
+      now: number | undefined,
+    ): void {
+      const b = this.breaker;
+      // the short success path holds only for a call admitted while closed
+      if (Number.isNaN(start) && !isError && b.#state === CLOSED) b.#succeed(epoch, value, now);
+      else b.#settle(epoch, start, value, isError, aborted, now);
+    }
+
+    count(
+      epoch: number,
+      start: number,
+      failure: boolean,
+      value: unknown,
+      isError: boolean,
+      aborted: boolean,
+      now: number | undefined,
+    ): void {
+      const b = this.breaker;
+      if (Number.isNaN(start) && !failure && b.#state === CLOSED) {
+        b.#countSuccess(epoch, value, now);
+      } else b.#count(epoch, start, failure, value, isError, aborted, now);
+    }
+
+    release(epoch: number, start: number): void {
+      this.breaker.#release(epoch, start);
+    }
+  };
 
   /**
    * Holds the circuit open (state `isolated`) until every returned `Disposable` is disposed; then

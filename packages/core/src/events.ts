@@ -17,7 +17,6 @@ export type Event<T> = (listener: Listener<T>) => Disposable;
  */
 export class EventEmitter<T> {
   #listeners: Subscription<T> | Subscription<T>[] | undefined;
-  #event: Event<T> | undefined;
   readonly #source: string;
 
   /** @param source who calls the listeners, as reported when one throws (`'@dyno/pool onReject'`) */
@@ -26,12 +25,12 @@ export class EventEmitter<T> {
   }
 
   /**
-   * The subscribe function to expose as a public event (made on first read: an emitter nobody
-   * exposes or listens to stays one small object).
+   * The subscribe function to expose as a public event. Made on each read and not kept: it is
+   * read to subscribe, rarely, and an emitter held by thousands of services stays one small
+   * object whether or not it was ever subscribed to.
    */
   get event(): Event<T> {
-    this.#event ??= (listener) => this.#subscribe(listener);
-    return this.#event;
+    return (listener) => this.#subscribe(listener);
   }
 
   /** True when someone listens: check it before building an expensive payload. */

@@ -15,7 +15,6 @@ import { badOutcome, checkDivisible } from './internal/checks.js';
 import { RollingLatency } from './internal/rolling-latency.js';
 import * as S from './internal/slots.js';
 import { type FactKind, SourceFacts } from './internal/source-facts.js';
-import { Observation } from './internal/subscriptions.js';
 import {
   bind,
   type ObservableBreaker,
@@ -49,8 +48,9 @@ export class Metrics implements Disposable {
   readonly #ring: BucketRing;
   // 32-bit counts: a bucket would need over 4 billion calls in its second (1 s by default) to wrap
   readonly #counts: Uint32Array;
-  // every counted slot since creation (outcomes, pool starts and refusals, retries, openings)
-  readonly #totals = new Float64Array(S.COUNT_SLOTS);
+  // every counted slot since creation (outcomes, pool starts and refusals, retries, openings);
+  // a plain array: a typed array of 11 costs about 150 bytes more (its buffer is an object too)
+  readonly #totals: number[] = Array.from({ length: S.COUNT_SLOTS }, () => 0);
   readonly #latency: RollingLatency;
   readonly #boundaries: readonly number[];
   #base = 0;
@@ -231,8 +231,10 @@ export class Metrics implements Disposable {
   observe(source: ObservableSource, options?: ObserveOptions): Disposable {
     this.#checkLive();
     this.#sink ??= new Metrics.#Sink(this);
+    const observation = bind(this.#sink, source, options);
     this.#subscriptions ??= [];
-    return new Observation(this.#subscriptions, bind(this.#sink, source, options));
+    this.#subscriptions.push(observation);
+    return observation;
   }
 
   /**
@@ -303,8 +305,11 @@ export class Metrics implements Disposable {
       }
     }
 
-    detach(source: object): void {
+    detach(source: object, observation: Disposable): void {
       const m = this.m;
+      const live = m.#subscriptions as Disposable[];
+      const index = live.indexOf(observation);
+      if (index !== -1) live.splice(index, 1);
       if (m.#breaker === source) m.#breaker = undefined;
       if (m.#pool === source) m.#pool = undefined;
       if (m.#startsPool === source) m.#startsPool = undefined;
@@ -367,13 +372,13 @@ export class Metrics implements Disposable {
   }
 
   /**
-   * The bytes of state this instance holds in typed arrays: the counter buckets, plus one
-   * histogram per latency bucket used so far (none until a latency is recorded).
+   * The bytes of counting state this instance holds: the counter buckets and totals (8 bytes a
+   * total), plus one histogram per latency bucket used so far (none until a latency is recorded).
    */
   get byteLength(): number {
     return (
       this.#counts.byteLength +
-      this.#totals.byteLength +
+      this.#totals.length * Float64Array.BYTES_PER_ELEMENT +
       this.#latency.byteLength +
       (this.#cacheCounts?.byteLength ?? 0) +
       (this.#facts?.byteLength ?? 0)

@@ -148,8 +148,11 @@ export interface Sink {
   attach(kind: FactKind, source: object): void;
   /** Counts one fact of the source of `kind` (`internal/source-facts` slots). */
   fact(kind: FactKind, slot: number): void;
-  /** Forgets `source` if it is a source whose gauges or name are shown. */
-  detach(source: object): void;
+  /**
+   * Forgets `source` if it is a source whose gauges or name are shown, and `observation`, the
+   * disposed result of observing it.
+   */
+  detach(source: object, observation: Disposable): void;
 }
 
 const OPTION_RULES = { outcomes: is.boolean, poolStarts: is.oneOf('events', 'begin') };

@@ -97,19 +97,23 @@ export class Pool implements Policy, Disposable {
   #started = 0;
   #disposed = false;
 
-  readonly #onStart = new EventEmitter<PoolStartEvent>();
-  readonly #onReject = new EventEmitter<RejectEvent>();
-  readonly #onSettle = new EventEmitter<PoolSettleEvent>();
+  // made on first subscription: most pools are never listened to (the deadline events are made
+  // with the pool, since its timing, made at the first timed call, holds them)
+  #onStart: EventEmitter<PoolStartEvent> | undefined;
+  #onReject: EventEmitter<RejectEvent> | undefined;
+  #onSettle: EventEmitter<PoolSettleEvent> | undefined;
+  #onLimitChange: EventEmitter<PoolLimitEvent> | undefined;
   readonly #onTimeout = new EventEmitter<TimeoutEvent>();
   readonly #onAbandon = new EventEmitter<PoolAbandonEvent>();
-  readonly #onLimitChange = new EventEmitter<PoolLimitEvent>();
 
   /** Fires when a call takes a slot. */
   get onStart(): Event<PoolStartEvent> {
+    this.#onStart ??= new EventEmitter<PoolStartEvent>();
     return this.#onStart.event;
   }
   /** Fires when a call is turned away (`queue-full` or `max-wait`). */
   get onReject(): Event<RejectEvent> {
+    this.#onReject ??= new EventEmitter<RejectEvent>();
     return this.#onReject.event;
   }
   /**
@@ -117,6 +121,7 @@ export class Pool implements Policy, Disposable {
    * `onStart`, after the slot went to the next queued call.
    */
   get onSettle(): Event<PoolSettleEvent> {
+    this.#onSettle ??= new EventEmitter<PoolSettleEvent>();
     return this.#onSettle.event;
   }
   /** Fires when a task's deadline passes (with a `timeout`, the option or a call's own). */
@@ -129,6 +134,7 @@ export class Pool implements Policy, Disposable {
   }
   /** Fires when the concurrency limit changes (an adaptive limit moved, or `resize`). */
   get onLimitChange(): Event<PoolLimitEvent> {
+    this.#onLimitChange ??= new EventEmitter<PoolLimitEvent>();
     return this.#onLimitChange.event;
   }
 
@@ -262,7 +268,7 @@ export class Pool implements Policy, Disposable {
       return Promise.reject(this.#rejected('queue-full', detail));
     }
     const promise = newPromise<T>();
-    const at = waiting.timed || this.#onStart.hasListeners ? this.#clock.now() : -1;
+    const at = waiting.timed || this.#onStart?.hasListeners === true ? this.#clock.now() : -1;
     const resolve = takeResolve();
     waiting.add(new Waiter(fn, signal, resolve, takeReject(), at, waiting.cancel, timeout), at);
     return promise;
@@ -306,10 +312,10 @@ export class Pool implements Policy, Disposable {
     if (this.#disposed) return;
     this.#disposed = true;
     this.#waiting.flush(this.#disposedError());
-    const emitters = [this.#onStart, this.#onReject, this.#onSettle, this.#onTimeout];
-    for (const e of emitters) e.clear();
+    for (const e of [this.#onStart, this.#onReject, this.#onSettle, this.#onLimitChange])
+      e?.clear();
+    this.#onTimeout.clear();
     this.#onAbandon.clear();
-    this.#onLimitChange.clear();
   }
 
   [Symbol.dispose](): void {
@@ -326,12 +332,14 @@ export class Pool implements Policy, Disposable {
   ): Promise<unknown> | undefined {
     const active = ++this.#active;
     this.#started++;
-    if (this.#onStart.hasListeners) {
+    if (this.#onStart?.hasListeners) {
       this.#onStart.emit({ name: this.#name, active, queued: this.#waiting.size, waited });
     }
     // an adaptive limit needs every call's latency
     const startedAt =
-      this.#onSettle.hasListeners || this.#algorithm !== undefined ? this.#clock.now() : -1;
+      this.#onSettle?.hasListeners === true || this.#algorithm !== undefined
+        ? this.#clock.now()
+        : -1;
     if (timeout > 0) {
       let promise: Promise<unknown> | undefined;
       if (resolve === undefined) {
@@ -433,7 +441,7 @@ export class Pool implements Policy, Disposable {
     this.#active--;
     this.#drain();
     if (this.#concurrency !== previous) this.#limitChanged(previous);
-    if (this.#onSettle.hasListeners) {
+    if (this.#onSettle?.hasListeners) {
       this.#onSettle.emit({
         name: this.#name,
         duration,
@@ -458,7 +466,7 @@ export class Pool implements Policy, Disposable {
   }
 
   #limitChanged(previous: number): void {
-    if (this.#onLimitChange.hasListeners) {
+    if (this.#onLimitChange?.hasListeners) {
       this.#onLimitChange.emit({ name: this.#name, limit: this.#concurrency, previous });
     }
   }
@@ -491,7 +499,7 @@ export class Pool implements Policy, Disposable {
   }
 
   #rejected(reason: 'queue-full' | 'max-wait', detail: string): PoolFullError {
-    if (this.#onReject.hasListeners) this.#onReject.emit({ name: this.#name, reason });
+    if (this.#onReject?.hasListeners) this.#onReject.emit({ name: this.#name, reason });
     return new PoolFullError(reason, this.#name, detail);
   }
 

@@ -41,12 +41,9 @@ export class Retry implements Policy<RetryContext> {
 
   constructor(options?: RetryOptions) {
     const o = resolveOptions('@dyno/retry', options, RETRY_OPTION_RULES, DEFAULT_RETRY_OPTIONS);
-    // a throwing listener is reported by @dyno/core (reportListenerError), never breaks the call
-    const onRetry = new EventEmitter<RetryEvent>('@dyno/retry onRetry');
-    const onGiveUp = new EventEmitter<GiveUpEvent>('@dyno/retry onGiveUp');
-    const onSuccess = new EventEmitter<SuccessEvent>('@dyno/retry onSuccess');
     this.name = o.name ?? defaultName('retry');
-    this.#s = Object.freeze({
+    // not frozen: the emitters are made on first subscription
+    this.#s = {
       name: this.name,
       attempts: o.attempts,
       backoff: o.backoff,
@@ -59,24 +56,28 @@ export class Retry implements Policy<RetryContext> {
       throwLastError: o.throwLastError,
       clock: o.clock,
       random: o.random,
-      onRetry,
-      onGiveUp,
-      onSuccess,
-    });
+      onRetry: undefined,
+      onGiveUp: undefined,
+      onSuccess: undefined,
+    };
   }
 
   /** An attempt failed (or returned an unwanted result) and Retry is about to wait and retry. */
   get onRetry(): Event<RetryEvent> {
+    // a throwing listener is reported by @dyno/core (reportListenerError), never breaks the call
+    this.#s.onRetry ??= new EventEmitter<RetryEvent>('@dyno/retry onRetry');
     return this.#s.onRetry.event;
   }
 
   /** Retry stopped without a wanted result (attempts, deadline, budget or a non-retryable failure). */
   get onGiveUp(): Event<GiveUpEvent> {
+    this.#s.onGiveUp ??= new EventEmitter<GiveUpEvent>('@dyno/retry onGiveUp');
     return this.#s.onGiveUp.event;
   }
 
   /** An attempt returned a wanted result. */
   get onSuccess(): Event<SuccessEvent> {
+    this.#s.onSuccess ??= new EventEmitter<SuccessEvent>('@dyno/retry onSuccess');
     return this.#s.onSuccess.event;
   }
 
@@ -125,7 +126,7 @@ export class Retry implements Policy<RetryContext> {
     const promise = (pending instanceof Promise ? pending : Promise.resolve(pending)) as Promise<T>;
     const onRejected = (error: unknown): Promise<T> =>
       runRetries(s, { fn, thisArg, args }, NEVER_ABORTED, start, { failed: true, value: error });
-    if (s.shouldRetry === undefined && !s.onSuccess.hasListeners) {
+    if (s.shouldRetry === undefined && s.onSuccess?.hasListeners !== true) {
       return promise.then(undefined, onRejected);
     }
     return promise.then((result) => this.#judge(result, { fn, thisArg, args }, start), onRejected);
@@ -137,7 +138,7 @@ export class Retry implements Policy<RetryContext> {
       const first: Outcome = { failed: false, value: result, retry: true };
       return runRetries(s, target, NEVER_ABORTED, start, first);
     }
-    if (s.onSuccess.hasListeners) s.onSuccess.emit({ name: this.name, attempts: 1 });
+    if (s.onSuccess?.hasListeners) s.onSuccess.emit({ name: this.name, attempts: 1 });
     return result;
   }
 

@@ -55,6 +55,17 @@ describe('Histogram', () => {
     );
   });
 
+  it('counts into a plain array of numbers as into a Float64Array', () => {
+    const h = new Histogram();
+    for (const v of [0, 0.5, 2, 9.9, 99]) h.record(v);
+    const plain = [1, 0, 0, 0];
+    expect(h.addIntervalCounts([1, 2.5, 10], plain)).toBe(plain);
+    expect(plain).toEqual([3, 1, 1, 1]);
+    expect(() => h.addIntervalCounts([1, 2], [0, 0])).toThrow(
+      '@dyno/stats: addIntervalCounts needs 3 counters (one more than the boundaries); received 2',
+    );
+  });
+
   it('follows the nearest-rank rule of percentile()', () => {
     const h = new Histogram();
     for (let i = 0; i < 100; i++) h.record(i + 1);

@@ -222,9 +222,10 @@ export class Histogram {
    * at or below `boundaries[k]`, and `into[boundaries.length]` those above the last. A bucket
    * counts as the value percentiles report for it (its middle, clamped to the exact min and
    * max), so a value may land one interval off only when it lies within half a bucket (0.78 %
-   * by default) of a boundary. `into` needs `boundaries.length + 1` entries; it is returned.
+   * by default) of a boundary. `into` (a `Float64Array` or an array of numbers) needs
+   * `boundaries.length + 1` entries; it is returned.
    */
-  addIntervalCounts(boundaries: readonly number[], into: Float64Array): Float64Array {
+  addIntervalCounts<C extends Float64Array | number[]>(boundaries: readonly number[], into: C): C {
     if (into.length !== boundaries.length + 1) {
       throw new RangeError(
         `@dyno/stats: addIntervalCounts needs ${boundaries.length + 1} counters (one more than the boundaries); received ${into.length}`,
@@ -291,10 +292,11 @@ export class Histogram {
   // Counts one value in bucket `b`: in the list while it has room and there are no buckets.
   #addTo(b: number): void {
     if (this.#counts.length === 0) {
-      this.#few ??= [];
       const few = this.#few;
-      if (few.length < FEW) {
-        few.push(b);
+      if (few === undefined || few.length < FEW) {
+        // a new array of the exact length each time (at most FEW times): grown by `push`, it
+        // would keep room for 17 from the first value, about 60 bytes more for a typical 10
+        this.#few = few === undefined ? [b] : few.concat(b);
         return;
       }
       this.#makeBuckets();

@@ -24,7 +24,7 @@ export interface SnapshotState {
   /** The counter buckets, `S.SLOTS` slots each. */
   readonly counts: Uint32Array;
   /** The counted slots' totals since creation. */
-  readonly totals: Float64Array;
+  readonly totals: readonly number[];
   readonly inFlight: number;
   /** The latency window merged (the shared scratch: read it before the next snapshot). */
   readonly latency: Histogram;

@@ -5,7 +5,7 @@ import * as S from './slots.js';
 const PKG = '@dyno/metrics';
 
 /** The outcome slots of `v` as named counts. */
-export function outcomeCounts(v: Float64Array): OutcomeCounts {
+export function outcomeCounts(v: ArrayLike<number>): OutcomeCounts {
   return {
     success: v[S.SUCCESS] as number,
     failure: v[S.FAILURE] as number,

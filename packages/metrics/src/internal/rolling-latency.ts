@@ -41,7 +41,8 @@ export class RollingLatency {
   readonly #histograms: (Histogram | undefined)[];
   readonly #boundaries: readonly number[];
   // per interval of `#boundaries`, the latencies of the histograms the window has rolled past
-  readonly #folded: Float64Array;
+  // (a plain array: a typed array costs about 150 bytes more, its buffer being an object too)
+  readonly #folded: number[];
   #current: Histogram | undefined;
 
   constructor(
@@ -53,7 +54,7 @@ export class RollingLatency {
   ) {
     this.#shape = shapeOf(options);
     this.#boundaries = boundaries;
-    this.#folded = new Float64Array(boundaries.length + 1);
+    this.#folded = Array.from({ length: boundaries.length + 1 }, () => 0);
     this.ring = new BucketRing(buckets, width, now);
     this.#histograms = new Array<Histogram | undefined>(buckets).fill(undefined);
   }
@@ -112,7 +113,7 @@ export class RollingLatency {
 
   /** The bytes held by the histograms made so far and the folded intervals. */
   get byteLength(): number {
-    let bytes = this.#folded.byteLength;
+    let bytes = this.#folded.length * Float64Array.BYTES_PER_ELEMENT;
     for (const h of this.#histograms) if (h !== undefined) bytes += h.byteLength;
     return bytes;
   }

@@ -74,7 +74,7 @@ async function loop<T>(
     // been taken from the budget yet, so the policy stays as it was
     if (!(outcome.retry ?? decide(s, outcome, attempt))) {
       if (outcome.failed) return giveUp(s, history, record, 'not-retryable');
-      if (s.onSuccess.hasListeners) s.onSuccess.emit({ name: s.name, attempts: attempt });
+      if (s.onSuccess?.hasListeners) s.onSuccess.emit({ name: s.name, attempts: attempt });
       return outcome.value as T;
     }
     if (attempt >= s.attempts) return giveUp(s, history, record, 'attempts');
@@ -92,7 +92,7 @@ async function loop<T>(
     }
     record.delay = delay;
     backoff.previous = delay;
-    if (s.onRetry.hasListeners) {
+    if (s.onRetry?.hasListeners) {
       s.onRetry.emit(
         outcome.failed
           ? { name: s.name, attempt, delay, failed: true, error: outcome.value }
@@ -151,7 +151,7 @@ function decide(s: Settings, outcome: Outcome, attempt: number): boolean {
  * when it is the only one (it was never retried), else inside a `CompoundError`.
  */
 function giveUp<T>(s: Settings, history: History, last: MutableRecord, reason: GiveUpReason): T {
-  if (s.onGiveUp.hasListeners) {
+  if (s.onGiveUp?.hasListeners) {
     s.onGiveUp.emit(
       last.failed
         ? { name: s.name, attempts: history.count, error: last.error, failed: true, reason }

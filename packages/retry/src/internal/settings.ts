@@ -4,7 +4,11 @@ import type { GiveUpEvent, RetryEvent, SuccessEvent } from '../events.js';
 import type { RetryOutcome } from '../options.js';
 import type { RetryBudget } from '../retry-budget.js';
 
-/** A Retry's resolved configuration, shared by the fast path and the retry loop. */
+/**
+ * A Retry's resolved configuration, shared by the fast path and the retry loop. The emitters
+ * are made on first subscription (most retries are never listened to), so they are the only
+ * fields that change.
+ */
 export interface Settings {
   readonly name: string;
   readonly attempts: number;
@@ -19,9 +23,9 @@ export interface Settings {
   readonly throwLastError: boolean;
   readonly clock: Clock;
   readonly random: () => number;
-  readonly onRetry: EventEmitter<RetryEvent>;
-  readonly onGiveUp: EventEmitter<GiveUpEvent>;
-  readonly onSuccess: EventEmitter<SuccessEvent>;
+  onRetry: EventEmitter<RetryEvent> | undefined;
+  onGiveUp: EventEmitter<GiveUpEvent> | undefined;
+  onSuccess: EventEmitter<SuccessEvent> | undefined;
 }
 
 /** How to call the user's function: `fn(context)` when `args` is undefined, else `fn.apply`. */

@@ -123,7 +123,8 @@ export function buildParts(plan: Plan, onFallback: EventEmitter<FallbackEvent>):
     fallback: o.fallback,
     fallbackOn: o.fallbackOn,
     onFallback,
-    owned,
+    // a copy of its exact length (grown by `push`, it keeps room for 17: about 110 bytes)
+    owned: owned.slice(),
   };
 }
 
