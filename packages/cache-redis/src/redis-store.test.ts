@@ -224,7 +224,13 @@ describe('RedisStore', () => {
     await expect(store.get('user:1')).resolves.toBeUndefined();
     await expect(client.exists(`${p}\u0000tag\u0000t`)).resolves.toBe(1);
     await expect(store.lease!.renew!('user:1', token!)).resolves.toBe(true);
+    // every entry, and still not the leases: one another process holds stays its own
+    await store.set('team:1', e, 60_000);
     await store.deletePrefix('');
+    await expect(store.get('team:1')).resolves.toBeUndefined();
+    await expect(store.lease!.renew!('user:1', token!)).resolves.toBe(true);
+    await expect(client.exists(`${p}\u0000tag\u0000t`)).resolves.toBe(1);
+    await store.clear();
     await expect(store.lease!.renew!('user:1', token!)).resolves.toBe(false);
   });
 

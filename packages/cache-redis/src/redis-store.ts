@@ -164,10 +164,12 @@ export class RedisStore implements CacheStore {
 
   /**
    * Removes every entry whose key starts with `prefix` by `SCAN` and `UNLINK` (not atomic: an
-   * entry written while the scan runs may stay). Leases and tag sets are left alone.
+   * entry written while the scan runs may stay). Leases and tag sets are left alone, also for the
+   * empty prefix (every entry): a lease another process holds stays its own; `clear()` removes
+   * them too.
    */
   async deletePrefix(prefix: string): Promise<void> {
-    await this.#unlinkMatching(`${this.prefix}${prefix}`, { ownKeys: prefix === '' });
+    await this.#unlinkMatching(`${this.prefix}${prefix}`, { ownKeys: false });
   }
 
   /** Removes every key under this store's prefix (values, leases, tag sets), by `SCAN` and `UNLINK`. */
