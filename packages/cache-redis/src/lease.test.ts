@@ -82,23 +82,49 @@ describe('the Redis lease with three caches', () => {
   });
 
   it('a crashed holder costs at most the lease ttl, then one loader for all the waiters', async () => {
-    const { stores, caches } = fleet({ ttl: 300, retry: 20 });
+    // on a manual clock: the crashed holder's lease is made to run out in Redis exactly when the
+    // clock reaches its ttl (Redis would drop it on its own clock, which this test cannot move)
+    const clock = new ManualClock(1_000_000);
+    const { prefix, stores, caches } = fleet({ ttl: 5000, retry: 50 }, clock);
     // a holder that took the lease and died: nobody releases or renews it
     const crashed = await stores[0]!.lease!.acquire('k');
     expect(crashed).toEqual(expect.any(String));
-    const started = Date.now();
+    const leaseKeys = await client.keys(`${prefix}*lease*`);
+    expect(leaseKeys).toHaveLength(1);
+    const leaseKey = leaseKeys[0]!;
+    const started = clock.now();
+    const load = deferred<string>();
     let loads = 0;
-    // a load that outlasts the waiters' first ttl-long wait: the one who did not take over must
-    // wait for the new holder, not load as well
-    const loader = async () => {
+    const loader = () => {
       loads++;
-      await new Promise((r) => setTimeout(r, 150));
-      return `loaded after ${Date.now() - started} ms`;
+      return load.promise;
     };
-    const got = await Promise.all([1, 2].map((i) => caches[i]!.get('k', loader)));
+    const got = Promise.all([1, 2].map((i) => caches[i]!.get('k', loader)));
+    // moves the clock in `retry` steps, letting the waiters' Redis calls land, while `busy()`
+    const advance = async (busy: () => boolean, limit: number) => {
+      for (let i = 0; i < limit && busy(); i++) {
+        await clock.advance(50);
+        for (let j = 0; j < 3; j++) await tick();
+      }
+    };
+    await advance(() => clock.now() - started < 5000, 200);
+    expect(loads).toBe(0); // nobody loads while the crashed lease is there
+    await client.del(leaseKey); // the lease ran out
+    await advance(() => loads === 0, 20);
+    expect(loads).toBe(1); // exactly one waiter took over, within one retry or two of the ttl
+    expect(clock.now() - started).toBeLessThanOrEqual(5000 + 2 * 50);
+    // the new holder's load outlasts the other waiter's first ttl-long wait: that one goes on
+    // waiting for the new holder instead of loading as well
+    await advance(() => clock.now() - started < 5000 + 3000, 100);
     expect(loads).toBe(1);
-    expect(got[0]).toBe(got[1]);
-    expect(Date.now() - started).toBeGreaterThanOrEqual(250); // the lease ran out first
+    load.resolve('loaded by the new holder');
+    let settled = false;
+    void got.then(() => {
+      settled = true;
+    });
+    await advance(() => !settled, 40);
+    await expect(got).resolves.toEqual(['loaded by the new holder', 'loaded by the new holder']);
+    expect(loads).toBe(1);
   });
 
   it('renews a held lease only with its token', async () => {
