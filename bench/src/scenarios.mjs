@@ -367,6 +367,17 @@ export const SCENARIOS = {
 };
 
 /** Memory per breaker instance for one library (its own child process). */
+/** Bytes per instance of each `{ label, make, instances? }` variant (none: an empty list). */
+async function sizesOf(variants = [], timers) {
+  const sizes = [];
+  for (const variant of variants) {
+    const count = Math.min(settings.instances, variant.instances ?? settings.instances);
+    const sized = await measureMemory(variant.make, count, timers);
+    sizes.push({ label: variant.label, bytes: sized.bytes, instances: count });
+  }
+  return sizes;
+}
+
 export async function memoryOf(adapter, timers) {
   const s = status(adapter, 'breakerInstance');
   if (s) return { row: s };
@@ -388,19 +399,9 @@ export async function memoryOf(adapter, timers) {
     };
   }
   // Metrics instances at steady traffic (Dyno): idle, after one latency, after a minute of traffic
-  const metrics = [];
-  for (const variant of adapter.caps.metricsInstance ?? []) {
-    const count = Math.min(settings.instances, variant.instances ?? settings.instances);
-    const sized = await measureMemory(variant.make, count, timers);
-    metrics.push({ label: variant.label, bytes: sized.bytes, instances: count });
-  }
+  const metrics = await sizesOf(adapter.caps.metricsInstance, timers);
   // whole services (Dyno): idle, after one call, after a minute of traffic (issue 26's goal)
-  const services = [];
-  for (const variant of adapter.caps.serviceInstance ?? []) {
-    const count = Math.min(settings.instances, variant.instances ?? settings.instances);
-    const sized = await measureMemory(variant.make, count, timers);
-    services.push({ label: variant.label, bytes: sized.bytes, instances: count });
-  }
+  const services = await sizesOf(adapter.caps.serviceInstance, timers);
   return {
     row: {
       lib: adapter.library,

@@ -236,11 +236,6 @@ export async function load() {
 }
 
 /**
- * `Metrics` instances for the memory figures: idle, after one latency, and after 65 s of
- * traffic on a manual clock (1 call/s and 100 calls/s) with log-normal latencies (median 20 ms,
- * σ 0.5), so the 60 s latency window holds six full slices.
- */
-/**
  * `service(fn)` with its default options (retry, breaker, pool with a 1 s timeout, metrics) on a
  * clock the calls move: idle, after one call, and after a minute at one call per second.
  */
@@ -275,6 +270,11 @@ function serviceInstances(service) {
   ];
 }
 
+/**
+ * `Metrics` instances for the memory figures: idle, after one latency, and after 65 s of
+ * traffic on a manual clock (1 call/s and 100 calls/s) with log-normal latencies (median 20 ms,
+ * σ 0.5), so the 60 s latency window holds six full slices.
+ */
 function metricsInstances(Metrics) {
   // every write passes its own time, so the clock only serves construction
   const clock = { now: () => 0, setTimeout, clearTimeout };

@@ -312,10 +312,15 @@ export class Pool implements Policy, Disposable {
     if (this.#disposed) return;
     this.#disposed = true;
     this.#waiting.flush(this.#disposedError());
-    for (const e of [this.#onStart, this.#onReject, this.#onSettle, this.#onLimitChange])
-      e?.clear();
-    this.#onTimeout.clear();
-    this.#onAbandon.clear();
+    const emitters = [
+      this.#onStart,
+      this.#onReject,
+      this.#onSettle,
+      this.#onLimitChange,
+      this.#onTimeout,
+      this.#onAbandon,
+    ];
+    for (const e of emitters) e?.clear();
   }
 
   [Symbol.dispose](): void {

@@ -40,9 +40,3 @@ export function release(subs: readonly Disposable[], sink: Detachable, source: o
   // more for the one or two subscriptions of most sources, held as long as the observation
   return new Release(subs.slice(), sink, source);
 }
-
-/**
- * An `observe()` result: releases its subscriptions and leaves the list of live ones, once. A
- * list rather than a `Set`: a `Metrics` observes a handful of sources, and an empty `Set` alone
- * costs about 200 B.
- */
