@@ -85,7 +85,8 @@ export interface ResilientFetchOptions {
   readonly fetch?: FetchFunction;
   /**
    * The whole call's deadline in ms, retries and the response body included; `false` for none.
-   * A `runWithDeadline` scope around the call can only shorten it.
+   * A `runWithDeadline` scope around the call can only shorten it. A backoff that would end
+   * after it is not begun: the call ends at once with the last attempt's failure or response.
    * @default 30_000
    */
   readonly timeout?: number | false;

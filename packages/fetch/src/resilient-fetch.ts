@@ -1,5 +1,5 @@
 import type { CircuitBreaker } from '@dyno/breaker';
-import { abortReason, DisposedError, defaultName, format } from '@dyno/core';
+import { abortReason, DisposedError, defaultName, format, NEVER_ABORTED } from '@dyno/core';
 import type { MetricsRegistry } from '@dyno/metrics';
 import { TimeoutError } from '@dyno/pool';
 import { remainingDeadline } from './deadline.js';
@@ -103,7 +103,10 @@ function run(s: ClientSettings, x: Exchange, origin: Origin, repeat: boolean): P
   if (repeat && origin.hedge !== undefined) {
     return origin.hedge.execute(attempt, { signal: x.signal });
   }
-  if (repeat && s.retry !== undefined) return s.retry.execute(attempt, { signal: x.signal });
+  if (repeat && s.retry !== undefined) {
+    // without a signal Retry takes its fast path; the deadline is then its own (`Exchange`)
+    return s.retry.execute(attempt, x.signal === NEVER_ABORTED ? undefined : { signal: x.signal });
+  }
   // untilAborted is in the attempt: a single attempt rejects at the deadline even if fetch hangs
   return x.attempt({ signal: x.signal, attempt: 1 });
 }

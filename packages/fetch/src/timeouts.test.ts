@@ -1,6 +1,6 @@
 import { ManualClock } from '@dyno/core/testing';
 import { TimeoutError } from '@dyno/pool';
-import { ConstantBackoff } from '@dyno/retry';
+import { ConstantBackoff, RetryBudget } from '@dyno/retry';
 import { resilientFetch } from './resilient-fetch.js';
 import { faultServer, type Handler, hang, ok } from './test-support/server.js';
 
@@ -152,5 +152,69 @@ describe('resilientFetch: timeouts', () => {
     const call = client('http://example.test/');
     await clock.advance(100);
     await expect((await call).text()).resolves.toBe('timed out');
+  });
+  it('aborts the signal fetch was given at the deadline, and counts that attempt as cancelled', async () => {
+    const clock = new ManualClock();
+    const signals: AbortSignal[] = [];
+    const fetch = jest.fn((_url: unknown, init?: RequestInit) => {
+      signals.push(init?.signal as AbortSignal);
+      return new Promise<Response>(() => {}); // ignores its signal
+    });
+    // no signal, no body, no hedge: the call has no signal of its own, only the attempt has
+    const client = resilientFetch({ clock, fetch, timeout: 1_000, attemptTimeout: false });
+    const call = client('http://example.test/x').catch((e: unknown) => e);
+    const judged = jest.fn();
+    client.breaker('http://example.test')?.onFailure(judged);
+    client.breaker('http://example.test')?.onSuccess(judged);
+    await clock.advance(1_000);
+    const error = await call;
+    expect(TimeoutError.isInstance(error)).toBe(true);
+    expect((error as TimeoutError).timeout).toBe(1_000);
+    expect(fetch).toHaveBeenCalledTimes(1); // the call's own deadline is never retried
+    expect(signals[0]?.aborted).toBe(true);
+    expect(signals[0]?.reason).toBe(error);
+    // cut by the deadline: neither a network error nor a failure of the origin
+    expect(client.stats()[0]).toMatchObject({ networkErrors: 0, timeouts: 0 });
+    expect(judged).not.toHaveBeenCalled();
+    expect(clock.pending).toBe(0);
+  });
+
+  it('does not begin a backoff that would end after the deadline', async () => {
+    const clock = new ManualClock();
+    const fetch = jest.fn(() => new Promise<Response>(() => {}));
+    const client = resilientFetch({
+      clock,
+      fetch,
+      timeout: 1_000,
+      attemptTimeout: 300,
+      retry: { backoff: new ConstantBackoff({ delay: 800 }), attempts: 5 },
+    });
+    const call = client('http://example.test/x').catch((e: unknown) => e);
+    await clock.advance(300); // the attempt times out; 300 + 800 is past the deadline
+    const error = await call;
+    expect(TimeoutError.isInstance(error)).toBe(true);
+    expect((error as TimeoutError).timeout).toBe(300); // the attempt's, at once
+    expect(fetch).toHaveBeenCalledTimes(1);
+    expect(clock.now()).toBe(300);
+    expect(clock.pending).toBe(0);
+  });
+  it('takes no retry once the deadline has passed, even with a zero backoff', async () => {
+    const clock = new ManualClock();
+    const fetch = jest.fn(() => new Promise<Response>(() => {}));
+    const budget = new RetryBudget({ clock });
+    const client = resilientFetch({
+      clock,
+      fetch,
+      timeout: 1_000,
+      attemptTimeout: false,
+      retry: { backoff: new ConstantBackoff({ delay: 0 }), attempts: 3, budget },
+    });
+    const call = client('http://example.test/x').catch((e: unknown) => e);
+    await clock.advance(1_000); // the attempt is cut at the deadline; a 0 ms wait still "fits"
+    const error = await call;
+    expect(TimeoutError.isInstance(error)).toBe(true);
+    expect((error as TimeoutError).timeout).toBe(1_000);
+    expect(budget.retries).toBe(0);
+    expect(fetch).toHaveBeenCalledTimes(1);
   });
 });

@@ -29,6 +29,9 @@ export interface RetryVerdict {
 /** Retryable responses, for the shared Retry's `shouldRetry` and `retryAfter`. */
 export const verdicts: WeakMap<Response, RetryVerdict> = new WeakMap();
 
+/** The reasons calls ended with (deadline, caller's abort): never worth another attempt. */
+export const callEnds: WeakSet<object> = new WeakSet();
+
 /** The context an attempt runs with (Retry's or Hedge's, or the first and only one). */
 export interface AttemptContext {
   readonly signal: AbortSignal;
@@ -57,9 +60,18 @@ type Cut = (reason: unknown) => void;
  * end it alone. When the call ends early it cuts its attempts itself, rather than through abort
  * listeners: every signal, and every listener on one, costs the platform's `fetch` and
  * `EventTarget` far more than a `Set` entry.
+ *
+ * A call with a deadline has no signal of its own unless something outside its attempts must
+ * see the deadline: the caller's signal, a request body being read, a hedge, or a
+ * `runWithDeadline` scope shorter than the client's `timeout`. Otherwise the shared Retry runs
+ * without a signal (its fast path) and knows the deadline as its own (`deadline: timeout`), so
+ * no backoff outlasts the call; each attempt's signal is what the deadline aborts.
  */
 export class Exchange {
-  /** Aborted by the caller's signal or at the deadline: what Retry and Hedge go by. */
+  /**
+   * Aborted by the caller's signal or at the deadline: what Retry and Hedge go by. The caller's
+   * own, or `NEVER_ABORTED` when nothing outside the attempts needs one (see the class comment).
+   */
   readonly signal: AbortSignal;
   /** When the deadline passes (clock time), if there is one. */
   readonly endsAt: number | undefined;
@@ -74,6 +86,8 @@ export class Exchange {
   #body: PreparedBody | undefined;
   #latest: Arrival | undefined;
   #closed = false;
+  /** Why the call ended early (deadline, caller's abort), once it has. */
+  #ended: { readonly reason: unknown } | undefined;
 
   constructor(
     s: ClientSettings,
@@ -93,13 +107,20 @@ export class Exchange {
       this.#link = NOOP_DISPOSABLE;
       return;
     }
-    const controller = new AbortController();
+    const signalled =
+      caller !== undefined ||
+      req.body !== undefined ||
+      origin.hedge !== undefined ||
+      budget !== s.timeout;
+    const controller = signalled ? new AbortController() : undefined;
     const cuts = new Set<Cut>();
     const end = (reason: unknown): void => {
-      controller.abort(reason);
+      if (typeof reason === 'object' && reason !== null) callEnds.add(reason);
+      this.#ended = { reason };
+      controller?.abort(reason);
       for (const cut of cuts) cut(reason);
     };
-    this.signal = controller.signal;
+    this.signal = controller?.signal ?? NEVER_ABORTED;
     this.#cuts = cuts;
     this.#link = onAbort(caller, () => end(abortReason(caller as AbortSignal)));
     this.endsAt = s.clock.now() + budget;
@@ -119,6 +140,8 @@ export class Exchange {
   attempt(ctx: AttemptContext): Promise<Response> {
     const s = this.#s;
     const o = this.#origin;
+    // the deadline passed while Retry waited: no attempt starts after it
+    if (this.#ended !== undefined) return Promise.reject(this.#ended.reason);
     const record: { attempt: number; status?: number; error?: unknown } = { attempt: ctx.attempt };
     this.attempts.push(record);
     if (ctx.attempt > 1 && !s.hedging) {
@@ -143,8 +166,14 @@ export class Exchange {
     const limit = s.attemptTimeout;
     // the attempt's own timeout, unless the call's deadline comes first anyway
     const timed = limit !== false && (this.endsAt === undefined || start + limit < this.endsAt);
-    // a signal of its own when something can end the attempt but not the call
-    const controller = timed || ctx.signal !== this.signal ? new AbortController() : undefined;
+    // a signal of its own when something can end the attempt but not the call, or when the call
+    // ends at a deadline without a signal of its own
+    const controller =
+      timed ||
+      ctx.signal !== this.signal ||
+      (this.#cuts !== undefined && this.signal === NEVER_ABORTED)
+        ? new AbortController()
+        : undefined;
     const signal = controller?.signal ?? this.signal;
     let reject: Cut | undefined;
     const cut: Cut = (reason) => {
@@ -186,7 +215,7 @@ export class Exchange {
           o.tally.timeouts++;
           permit?.countFailure(error, 'error');
           o.metrics?.record('timeout', clock.now() - start);
-        } else if (ctx.signal.aborted || this.signal.aborted) {
+        } else if (ctx.signal.aborted || this.#ended !== undefined) {
           // cancelled (by the caller, the deadline or a winning hedge): neither success nor failure
           permit?.release();
         } else {

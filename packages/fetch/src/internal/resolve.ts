@@ -15,7 +15,7 @@ import {
   RESILIENT_FETCH_RULES,
   type ResilientFetchOptions,
 } from '../options.js';
-import { verdicts } from './exchange.js';
+import { callEnds, verdicts } from './exchange.js';
 import type { OriginSettings } from './origins.js';
 import type { ClientSettings } from './settings.js';
 
@@ -34,6 +34,8 @@ export interface ResolvedClient {
 /** Network errors and attempt timeouts are worth another attempt; refusals and others are not. */
 export function isRetryableError(error: unknown): boolean {
   if (BrokenCircuitError.isInstance(error)) return false;
+  // the call's own deadline or its caller's abort: nothing more may start
+  if (typeof error === 'object' && error !== null && callEnds.has(error)) return false;
   // by name: `fetch` may come from another realm (a VM context, a test runner's sandbox)
   return (
     TimeoutError.isInstance(error) ||
@@ -79,6 +81,9 @@ export function resolveClient(options: ResilientFetchOptions | undefined): Resol
       ...(retryOptions.backoff === undefined ? {} : { backoff: retryOptions.backoff }),
       maxDelay: retryOptions.maxDelay,
       budget,
+      // no backoff outlasts the call: the next wait that would end after the client's timeout
+      // is not begun (a call with no signal of its own relies on it: see `Exchange`)
+      deadline: o.timeout === false ? undefined : o.timeout,
       clock: o.clock,
       throwLastError: true,
       isRetryable: isRetryableError,
