@@ -2,6 +2,7 @@ import { BrokenCircuitError, type CircuitPermit } from '@dyno/breaker';
 import {
   abortReason,
   type Disposable,
+  format,
   invoke,
   NEVER_ABORTED,
   NOOP_DISPOSABLE,
@@ -176,7 +177,10 @@ export class Exchange {
         : undefined;
     const signal = controller?.signal ?? this.signal;
     let reject: Cut | undefined;
+    // the attempt was cut (its own timeout, the call's end, a winning hedge)
+    let wasCut = false;
     const cut: Cut = (reason) => {
+      wasCut = true;
       controller?.abort(reason);
       reject?.(reason); // a no-op once fetch has settled
     };
@@ -190,10 +194,15 @@ export class Exchange {
       : undefined;
     const fetchImpl = s.fetch ?? globalThis.fetch;
     const init = this.#init(signal, start, timed ? limit : false);
-    // rejects when the attempt is cut, even if `fetch` ignores its signal
+    // rejects when the attempt is cut, even if `fetch` ignores its signal; a response that
+    // comes after that is nobody's, and its body is cancelled so its connection is freed
     const sent = new Promise<Response>((resolve, fail) => {
       reject = fail;
-      invoke(() => fetchImpl(this.#req.url, init), undefined).then(resolve, fail);
+      invoke(() => fetchImpl(this.#req.url, init), undefined).then((response) => {
+        if (!isResponse(response)) fail(notAResponse(response));
+        else if (wasCut) cancelBody(response);
+        else resolve(response);
+      }, fail);
     });
     return sent.then(
       (response) => {
@@ -211,7 +220,8 @@ export class Exchange {
         if (timer !== undefined) clock.clearTimeout(timer);
         release?.();
         record.error = error;
-        if (error === timedOut) {
+        // by identity with the error made here: a fetch may reject with `undefined` itself
+        if (timedOut !== undefined && error === timedOut) {
           o.tally.timeouts++;
           permit?.countFailure(error, 'error');
           o.metrics?.record('timeout', clock.now() - start);
@@ -352,5 +362,24 @@ export class Exchange {
 
 function discard(arrival: Arrival): void {
   arrival.release?.();
-  arrival.response.body?.cancel().catch(() => undefined);
+  cancelBody(arrival.response);
+}
+
+function cancelBody(response: Response): void {
+  response.body?.cancel().catch(() => undefined);
+}
+
+/** A `Response` of any realm (a user-supplied `fetch` may come from another copy of undici). */
+function isResponse(value: unknown): value is Response {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as Response).status === 'number' &&
+    typeof (value as Response).headers?.get === 'function'
+  );
+}
+
+/** What an attempt fails with when a user-supplied `fetch` resolves with something else. */
+function notAResponse(value: unknown): TypeError {
+  return new TypeError(`@dyno/fetch: \`fetch\` resolved with ${format(value)}, not a Response`);
 }
