@@ -1,6 +1,7 @@
 import { ManualClock } from '@dyno/core/testing';
 import { TimeoutError } from '@dyno/pool';
 import { ConstantBackoff, RetryBudget } from '@dyno/retry';
+import type { ResilientFetchOptions } from './options.js';
 import { resilientFetch } from './resilient-fetch.js';
 import { faultServer, type Handler, hang, ok } from './test-support/server.js';
 
@@ -11,6 +12,22 @@ beforeEach(async () => {
 afterEach(() => server.close());
 
 const quick = { backoff: new ConstantBackoff({ delay: 1 }) };
+
+/**
+ * A call started on a manual clock, through a `fetch` that ignores its signal and never settles;
+ * `signals` holds the signal each attempt was sent with.
+ */
+function hungCall(options: Omit<ResilientFetchOptions, 'clock' | 'fetch'>) {
+  const clock = new ManualClock();
+  const signals: AbortSignal[] = [];
+  const fetch = jest.fn((_url: unknown, init?: RequestInit) => {
+    signals.push(init?.signal as AbortSignal);
+    return new Promise<Response>(() => {});
+  });
+  const client = resilientFetch({ clock, fetch, ...options });
+  const call = client('http://example.test/x').catch((e: unknown) => e);
+  return { clock, fetch, client, call, signals };
+}
 
 describe('resilientFetch: timeouts', () => {
   it('cuts an attempt whose headers are slow, and retries it', async () => {
@@ -34,16 +51,11 @@ describe('resilientFetch: timeouts', () => {
   });
 
   it('rejects at the deadline even when fetch ignores its signal and never settles', async () => {
-    const clock = new ManualClock();
-    const fetch = jest.fn(() => new Promise<Response>(() => {}));
-    const client = resilientFetch({
-      clock,
-      fetch,
+    const { clock, fetch, call } = hungCall({
       timeout: 1_000,
       attemptTimeout: 300,
       retry: { ...quick, attempts: 10 },
     });
-    const call = client('http://example.test/x').catch((e: unknown) => e);
     await clock.advance(300);
     await clock.advance(1); // the backoff
     expect(fetch).toHaveBeenCalledTimes(2);
@@ -153,16 +165,13 @@ describe('resilientFetch: timeouts', () => {
     await clock.advance(100);
     await expect((await call).text()).resolves.toBe('timed out');
   });
+
   it('aborts the signal fetch was given at the deadline, and counts that attempt as cancelled', async () => {
-    const clock = new ManualClock();
-    const signals: AbortSignal[] = [];
-    const fetch = jest.fn((_url: unknown, init?: RequestInit) => {
-      signals.push(init?.signal as AbortSignal);
-      return new Promise<Response>(() => {}); // ignores its signal
-    });
     // no signal, no body, no hedge: the call has no signal of its own, only the attempt has
-    const client = resilientFetch({ clock, fetch, timeout: 1_000, attemptTimeout: false });
-    const call = client('http://example.test/x').catch((e: unknown) => e);
+    const { clock, fetch, client, call, signals } = hungCall({
+      timeout: 1_000,
+      attemptTimeout: false,
+    });
     const judged = jest.fn();
     client.breaker('http://example.test')?.onFailure(judged);
     client.breaker('http://example.test')?.onSuccess(judged);
@@ -180,16 +189,11 @@ describe('resilientFetch: timeouts', () => {
   });
 
   it('does not begin a backoff that would end after the deadline', async () => {
-    const clock = new ManualClock();
-    const fetch = jest.fn(() => new Promise<Response>(() => {}));
-    const client = resilientFetch({
-      clock,
-      fetch,
+    const { clock, fetch, call } = hungCall({
       timeout: 1_000,
       attemptTimeout: 300,
       retry: { backoff: new ConstantBackoff({ delay: 800 }), attempts: 5 },
     });
-    const call = client('http://example.test/x').catch((e: unknown) => e);
     await clock.advance(300); // the attempt times out; 300 + 800 is past the deadline
     const error = await call;
     expect(TimeoutError.isInstance(error)).toBe(true);
@@ -198,18 +202,14 @@ describe('resilientFetch: timeouts', () => {
     expect(clock.now()).toBe(300);
     expect(clock.pending).toBe(0);
   });
+
   it('takes no retry once the deadline has passed, even with a zero backoff', async () => {
-    const clock = new ManualClock();
-    const fetch = jest.fn(() => new Promise<Response>(() => {}));
-    const budget = new RetryBudget({ clock });
-    const client = resilientFetch({
-      clock,
-      fetch,
+    const budget = new RetryBudget({ clock: new ManualClock() }); // its own clock: never rolls
+    const { clock, fetch, call } = hungCall({
       timeout: 1_000,
       attemptTimeout: false,
       retry: { backoff: new ConstantBackoff({ delay: 0 }), attempts: 3, budget },
     });
-    const call = client('http://example.test/x').catch((e: unknown) => e);
     await clock.advance(1_000); // the attempt is cut at the deadline; a 0 ms wait still "fits"
     const error = await call;
     expect(TimeoutError.isInstance(error)).toBe(true);
