@@ -44,17 +44,24 @@ export function build(host: Host, entry: Entry, slot: Slot): unknown {
     slot.built = true;
     return value;
   }
-  const promise: Promise<unknown> = value.then(
+  const landed = value.then(
     (result: unknown) => {
+      slot.leave = undefined;
       slot.pending = false;
       if (host.holds()) {
         slot.settled = { value: result };
         return result;
       }
+      // A stale build keeps nothing: its value is disposed right here, so the slot must let go
+      // of it. A scope whose provider was swapped in its parent still holds this slot, and would
+      // otherwise dispose it again (as its promise) when the scope is disposed.
+      slot.value = undefined;
+      slot.built = false;
       discard(entry, result, source(host));
       return host.again();
     },
     (error: unknown) => {
+      slot.leave = undefined;
       if (slot.value === promise) {
         slot.value = undefined;
         slot.built = false;
@@ -63,6 +70,7 @@ export function build(host: Host, entry: Entry, slot: Slot): unknown {
       throw error;
     },
   );
+  const promise = Promise.race([landed, leaving(host, slot)]);
   slot.value = promise;
   slot.built = true;
   slot.pending = true;
@@ -89,8 +97,9 @@ export function buildAsync(host: Host, entry: Entry): Promise<unknown> {
   } finally {
     entry.building = false;
   }
-  const inflight = Promise.resolve(started).then(
+  const landed = Promise.resolve(started).then(
     (value: unknown) => {
+      entry.leave = undefined;
       entry.inflight = undefined;
       if (!host.holds()) {
         discard(entry, value, source(host));
@@ -101,10 +110,30 @@ export function buildAsync(host: Host, entry: Entry): Promise<unknown> {
       return value;
     },
     (error: unknown) => {
+      entry.leave = undefined;
       entry.inflight = undefined;
       throw error;
     },
   );
+  const inflight = Promise.race([landed, leaving(host, entry)]);
   entry.inflight = inflight;
   return inflight;
+}
+
+/**
+ * A promise of what the key holds once `slot` leaves the registry while its build is in flight
+ * (its key replaced or unregistered, its registry or scope disposed): the store calls
+ * `slot.leave()` then. A build races it, so a factory that never settles cannot hold its callers
+ * (nor `ready()`) forever: they get what the key holds now at once, as a stale build's callers
+ * would, and the build, if it ever lands, still disposes its value. A landing build clears
+ * `slot.leave`.
+ */
+function leaving(host: Host, slot: Slot): Promise<unknown> {
+  return new Promise((resolve) => {
+    slot.leave = () => {
+      slot.leave = undefined;
+      // on a later microtask: the swap or the dispose that let the slot go finishes first
+      resolve(Promise.resolve().then(() => host.again()));
+    };
+  });
 }

@@ -17,6 +17,11 @@ export interface Slot {
   settled: { readonly value: unknown } | undefined;
   /** An async provider's build in flight, shared by `getAsync` and `ready`. */
   inflight: Promise<unknown> | undefined;
+  /**
+   * While a build that returned a promise is in flight: answers its callers with what the key
+   * holds now. Called when the slot leaves the registry before the build lands (see `settle`).
+   */
+  leave: (() => void) | undefined;
 }
 
 /** What the registry keeps per key. */
@@ -38,6 +43,7 @@ export function emptySlot(): Slot {
     pending: false,
     settled: undefined,
     inflight: undefined,
+    leave: undefined,
   };
 }
 
@@ -88,8 +94,11 @@ function provider(
  * Disposes the value in `slot` (by default the entry's own) if it is owned and built, and says
  * whether a disposer ran; reports a disposer's error to `fail`. A promise still pending is not
  * disposed here: its build disposes the value when it lands, seeing that the slot has gone.
+ * Called when the slot leaves the registry, it first lets the callers of a build in flight go
+ * (`slot.leave`), so that a factory that never settles does not hold them forever.
  */
 export function settle(entry: Entry, fail: (error: unknown) => void, slot: Slot = entry): boolean {
+  slot.leave?.();
   if (entry.dispose === false || !slot.built || slot.pending) return false;
   try {
     return release(slot.settled === undefined ? slot.value : slot.settled.value, entry.dispose);

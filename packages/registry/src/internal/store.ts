@@ -38,12 +38,16 @@ export abstract class RegistryStore {
   readonly #scoped = new Map<Entry, Slot>();
   #parent: RegistryStore | undefined;
   #disposed = false;
+  // Each emitter is named after its event: a listener that throws is reported by
+  // `reportListenerError` as `'@dyno/registry onReplace'`, not as an anonymous event listener.
   /** @internal */
-  protected readonly emitRegister = new EventEmitter<RegisterEvent>();
+  protected readonly emitRegister = new EventEmitter<RegisterEvent>('@dyno/registry onRegister');
   /** @internal */
-  protected readonly emitReplace = new EventEmitter<ReplaceEvent>();
+  protected readonly emitReplace = new EventEmitter<ReplaceEvent>('@dyno/registry onReplace');
   /** @internal */
-  protected readonly emitUnregister = new EventEmitter<UnregisterEvent>();
+  protected readonly emitUnregister = new EventEmitter<UnregisterEvent>(
+    '@dyno/registry onUnregister',
+  );
 
   protected constructor(name: string, parent: RegistryStore | undefined) {
     this.name = name;
