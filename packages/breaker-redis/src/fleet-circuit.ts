@@ -4,6 +4,7 @@ import {
   defaultName,
   type Event,
   EventEmitter,
+  reportListenerError,
   resolveOptions,
   type TimerHandle,
   validate,
@@ -57,8 +58,8 @@ export class FleetCircuit {
   readonly #ratio: number;
   readonly #view: FleetView;
   readonly #stateListener: { dispose(): void };
-  readonly #onView = new EventEmitter<FleetViewEvent>();
-  readonly #onRedisError = new EventEmitter<FleetRedisErrorEvent>();
+  readonly #onView: EventEmitter<FleetViewEvent>;
+  readonly #onRedisError: EventEmitter<FleetRedisErrorEvent>;
 
   #isolation: { dispose(): void } | undefined;
   #timer: TimerHandle | undefined;
@@ -71,9 +72,9 @@ export class FleetCircuit {
   #disposed = false;
 
   /** Fires when the view of the fleet changes (live, open, isolating, connected). */
-  readonly onView: Event<FleetViewEvent> = this.#onView.event;
+  readonly onView: Event<FleetViewEvent>;
   /** Fires when a Redis command of the fleet fails or is late (never a call's). */
-  readonly onRedisError: Event<FleetRedisErrorEvent> = this.#onRedisError.event;
+  readonly onRedisError: Event<FleetRedisErrorEvent>;
 
   /** @throws TypeError or RangeError for bad options */
   constructor(options: FleetCircuitOptions) {
@@ -93,6 +94,11 @@ export class FleetCircuit {
       ...validate(PKG, o.quorum, QUORUM_RULES, 'quorum.'),
     };
     this.#name = o.name ?? defaultName('fleet-circuit');
+    // named, so a listener that throws is reported by @dyno/core as this fleet's
+    this.#onView = new EventEmitter(this.#source('onView'));
+    this.#onRedisError = new EventEmitter(this.#source('onRedisError'));
+    this.onView = this.#onView.event;
+    this.onRedisError = this.#onRedisError.event;
     this.#id = o.id ?? randomUUID();
     this.#breaker = o.breaker;
     this.#client = o.client;
@@ -105,12 +111,14 @@ export class FleetCircuit {
     const base = `${o.prefix}${o.circuit ?? o.breaker.name}`;
     this.#keys = [`${base}:members`, `${base}:states`];
     this.#channel = `${base}:bus`;
+    // before any connection or listener of ours exists: if the breaker throws here, the
+    // construction fails without leaving a subscriber open or listeners on a given one
+    this.#stateListener = o.breaker.onStateChange(this.#onStateChange);
     this.#ownsSubscriber = o.subscriber === undefined;
     this.#subscriber = o.subscriber ?? o.client.duplicate();
     this.#subscriber.on('message', this.#onMessage);
     this.#subscriber.on('error', this.#ignore);
     this.#subscriber.on('ready', this.#subscribe);
-    this.#stateListener = o.breaker.onStateChange(this.#onStateChange);
     this.#subscribe();
     this.#beat();
   }
@@ -148,6 +156,8 @@ export class FleetCircuit {
     this.#release();
     this.#subscriber.off('message', this.#onMessage);
     this.#subscriber.off('ready', this.#subscribe);
+    // a subscriber the user gave outlives this fleet: leave it no listener of ours
+    this.#subscriber.off('error', this.#ignore);
     if (this.#ownsSubscriber) this.#subscriber.disconnect();
     else this.#subscriber.unsubscribe(this.#channel).catch(this.#ignore);
     runScript(this.#client, this.#clock, this.#timeout, LEAVE_SCRIPT, this.#keys, [
@@ -204,7 +214,8 @@ export class FleetCircuit {
     const { live, open } = this.#view.count(now);
     if (isQuorum(open, live, this.#min, this.#ratio)) {
       if (this.#isolation === undefined && this.#breaker.state === 'closed') {
-        this.#isolation = this.#breaker.isolate(new FleetOpenError(open, live, this.#name));
+        const reason = new FleetOpenError(open, live, this.#name);
+        this.#isolation = this.#user('breaker.isolate', () => this.#breaker.isolate(reason));
       }
     } else {
       this.#release();
@@ -227,7 +238,26 @@ export class FleetCircuit {
   #release(): void {
     const isolation = this.#isolation;
     this.#isolation = undefined;
-    isolation?.dispose();
+    if (isolation !== undefined) this.#user('isolation.dispose', () => isolation.dispose());
+  }
+
+  /**
+   * Calls the user's breaker (any object with its shape). What it throws is reported like a
+   * listener's error: it runs in a heartbeat's settlement, a pub/sub message or `dispose()`,
+   * where a throw would be an unhandled rejection, break ioredis's reply parsing, or stop
+   * `dispose()` before it unsubscribes and leaves. Undefined when it threw.
+   */
+  #user<T>(what: string, call: () => T): T | undefined {
+    try {
+      return call();
+    } catch (error) {
+      reportListenerError(error, this.#source(what));
+      return undefined;
+    }
+  }
+
+  #source(what: string): string {
+    return `${PKG} "${this.#name}" ${what}`;
   }
 
   #snapshot(): FleetViewEvent {

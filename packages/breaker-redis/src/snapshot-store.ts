@@ -1,4 +1,4 @@
-import type { CircuitSnapshot } from '@dyno/breaker';
+import { type CircuitSnapshot, isCircuitSnapshot } from '@dyno/breaker';
 import { type Clock, check, is, systemClock, validate } from '@dyno/core';
 import type { Redis } from 'ioredis';
 import { runScript } from './internal/run.js';
@@ -96,10 +96,10 @@ export async function loadCircuitSnapshot(
     return undefined;
   }
   const snapshot = saved?.snapshot;
-  if (typeof saved?.at !== 'number' || typeof snapshot !== 'object' || snapshot === null) {
-    return undefined;
-  }
-  return age(snapshot, Math.max(0, Number(now) - saved.at));
+  // a key anybody can write holds it: a malformed value loads as `undefined`, as documented
+  // (handed on, it would make `new CircuitBreaker({ snapshot })` throw at a cold start)
+  if (!Number.isFinite(saved?.at) || !isCircuitSnapshot(snapshot)) return undefined;
+  return age(snapshot, Math.max(0, Number(now) - (saved.at as number)));
 }
 
 const key = (prefix: string, circuit: string) => `${prefix}${circuit}:snapshot`;

@@ -11,6 +11,7 @@ describe('@dyno/breaker exports', () => {
       'DEFAULT_STRATEGY_OPTIONS',
       'Fuse',
       'ProbeTimeoutError',
+      'isCircuitSnapshot',
     ]);
   });
 });

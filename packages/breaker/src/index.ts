@@ -10,6 +10,7 @@ export type {
   SuccessEvent,
 } from './events.js';
 export { Fuse, type FuseBreakEvent, type TriggerOptions } from './fuse.js';
+export { isCircuitSnapshot } from './internal/read-snapshot.js';
 export {
   type CircuitBreakerOptions,
   type ConsecutiveFailuresOptions,

@@ -1,5 +1,6 @@
 import { ManualClock } from '@dyno/core/testing';
 import { CircuitBreaker } from './circuit-breaker.js';
+import { isCircuitSnapshot } from './index.js';
 import type { CircuitSnapshot } from './snapshot.js';
 
 const fail = () => Promise.reject(new Error('x'));
@@ -142,5 +143,17 @@ describe('CircuitBreaker snapshots', () => {
     expect(() => new CircuitBreaker({ snapshot: snapshot as never })).toThrow(
       `@dyno/breaker: option \`snapshot\` is not a circuit snapshot: ${problem}`,
     );
+    expect(isCircuitSnapshot(snapshot)).toBe(false);
+  });
+
+  it('isCircuitSnapshot accepts what snapshot() saves, through JSON', async () => {
+    const clock = new ManualClock();
+    for (const kind of ['consecutive-failures', 'count-window', 'time-window'] as const) {
+      const breaker = new CircuitBreaker({ clock, strategy: { kind } });
+      await breaker.execute(fail).catch(() => undefined);
+      const saved: unknown = JSON.parse(JSON.stringify(breaker.snapshot()));
+      expect(isCircuitSnapshot(saved)).toBe(true);
+    }
+    expect(isCircuitSnapshot(undefined)).toBe(false);
   });
 });

@@ -5,6 +5,11 @@ import { createHash } from 'node:crypto';
  * expiry, on Redis's own clock) with its state (a hash), forgets members whose time ran out,
  * optionally publishes the state, and answers every live member's state.
  *
+ * The answer is read from the sorted set (its live members, then their states), not from the
+ * whole hash: a state with no live membership behind it (written by someone else, or left when
+ * the sorted set alone was evicted) is nobody, and must not count as a live member forever.
+ * The keys' expiry is rounded up to whole ms: PEXPIRE refuses a fractional `memberTtl` × 10.
+ *
  * KEYS: members (zset), states (hash). ARGV: id, state, ttl (ms), channel, publish ('1' or '0').
  * Returns { id1, state1, id2, state2, ... }.
  */
@@ -18,13 +23,21 @@ if #gone > 0 then
   redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
   redis.call('HDEL', KEYS[2], unpack(gone))
 end
-local ttl = tonumber(ARGV[3]) * 10
+local ttl = math.ceil(tonumber(ARGV[3]) * 10)
 redis.call('PEXPIRE', KEYS[1], ttl)
 redis.call('PEXPIRE', KEYS[2], ttl)
 if ARGV[5] == '1' then
   redis.call('PUBLISH', ARGV[4], cjson.encode({ i = ARGV[1], s = ARGV[2] }))
 end
-return redis.call('HGETALL', KEYS[2])
+local flat = {}
+for _, id in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '(' .. now, '+inf')) do
+  local state = redis.call('HGET', KEYS[2], id)
+  if state then
+    flat[#flat + 1] = id
+    flat[#flat + 1] = state
+  end
+end
+return flat
 `;
 
 /** Leaves the fleet: KEYS as BEAT; ARGV: id, channel. */

@@ -53,3 +53,11 @@ export function readSnapshot(value: unknown): CircuitSnapshot {
   }
   return value as CircuitSnapshot;
 }
+
+/**
+ * True for a value `new CircuitBreaker({ snapshot })` accepts: the same checks, as a predicate
+ * for a store that must answer `undefined` for a malformed value rather than throw.
+ */
+export function isCircuitSnapshot(value: unknown): value is CircuitSnapshot {
+  return problem(value) === undefined;
+}
