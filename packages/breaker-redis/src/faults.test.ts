@@ -562,4 +562,25 @@ describe('lifecycle on a subscriber the fleet was given', () => {
     }
     expect(['message', 'ready', 'error'].map((e) => subscriber.listenerCount(e))).toEqual(before);
   });
+  it('keeps a shared subscriber on the bus while another fleet of the same circuit uses it', async () => {
+    const clock = new ManualClock();
+    const circuit = newCircuit();
+    const subscriber = connection();
+    const a = member(circuit, 'a', clock, { subscriber });
+    const b = member(circuit, 'b', clock, { subscriber });
+    const c = member(circuit, 'c', clock);
+    await waitFor(() => [a, b, c].every((m) => m.fleet.view.connected), 'first heartbeats');
+    await clock.advance(HEARTBEAT);
+    await waitFor(() => b.fleet.view.live === 3, 'b sees 3 live');
+    await waitForRedis(async () => {
+      const [, subscribers] = (await admin.pubsub('NUMSUB', keysOf(circuit).bus)) as [
+        string,
+        number,
+      ];
+      return subscribers === 2; // the shared connection and c's own
+    }, 'both connections subscribed');
+    a.fleet.dispose();
+    await fail(c.breaker); // c opens and says so on the bus, with no heartbeat in between
+    await waitFor(() => b.fleet.view.open === 1, 'b hears c open on the bus');
+  });
 });

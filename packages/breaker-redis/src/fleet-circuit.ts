@@ -116,6 +116,7 @@ export class FleetCircuit {
     this.#stateListener = o.breaker.onStateChange(this.#onStateChange);
     this.#ownsSubscriber = o.subscriber === undefined;
     this.#subscriber = o.subscriber ?? o.client.duplicate();
+    if (!this.#ownsSubscriber) joinChannel(this.#subscriber, this.#channel);
     this.#subscriber.on('message', this.#onMessage);
     this.#subscriber.on('error', this.#ignore);
     this.#subscriber.on('ready', this.#subscribe);
@@ -159,7 +160,9 @@ export class FleetCircuit {
     // a subscriber the user gave outlives this fleet: leave it no listener of ours
     this.#subscriber.off('error', this.#ignore);
     if (this.#ownsSubscriber) this.#subscriber.disconnect();
-    else this.#subscriber.unsubscribe(this.#channel).catch(this.#ignore);
+    else if (leaveChannel(this.#subscriber, this.#channel)) {
+      this.#subscriber.unsubscribe(this.#channel).catch(this.#ignore);
+    }
     runScript(this.#client, this.#clock, this.#timeout, LEAVE_SCRIPT, this.#keys, [
       this.#id,
       this.#channel,
@@ -316,4 +319,28 @@ export class FleetCircuit {
 /** Lets the process exit while only the heartbeat is left (Node timers have `unref`). */
 function unref(handle: TimerHandle): void {
   (handle as { unref?: () => void }).unref?.();
+}
+
+/**
+ * The fleets using each given subscriber, per channel: two fleets of one circuit may share a
+ * subscriber, and the first to leave must not unsubscribe the other from the bus.
+ */
+const channelUsers = new WeakMap<Redis, Map<string, number>>();
+
+function joinChannel(subscriber: Redis, channel: string): void {
+  let users = channelUsers.get(subscriber);
+  if (users === undefined) {
+    users = new Map();
+    channelUsers.set(subscriber, users);
+  }
+  users.set(channel, (users.get(channel) ?? 0) + 1);
+}
+
+/** One fleet leaves `channel`; true when it was the last on this subscriber. */
+function leaveChannel(subscriber: Redis, channel: string): boolean {
+  const users = channelUsers.get(subscriber);
+  const left = (users?.get(channel) ?? 1) - 1;
+  if (left > 0) users?.set(channel, left);
+  else users?.delete(channel);
+  return left <= 0;
 }
