@@ -46,18 +46,20 @@ export class TieredStore implements CacheStore {
   readonly #memoryTtl: number;
   readonly #bus: Bus;
   readonly #reads = new Reads();
-  readonly #message = new EventEmitter<BusMessageEvent>();
-  readonly #state = new EventEmitter<BusStateEvent>();
-  readonly #error = new EventEmitter<TierErrorEvent>();
+  // made in the constructor, once the name is known: a throwing listener is reported under
+  // `@dyno/cache-redis "<name>" <event>`, so that its owner can be told from any other
+  readonly #message: EventEmitter<BusMessageEvent>;
+  readonly #state: EventEmitter<BusStateEvent>;
+  readonly #error: EventEmitter<TierErrorEvent>;
   readonly #wake: (key: string) => void;
   #disposed = false;
 
   /** A message from another process was applied to the memory tier. */
-  readonly onBusMessage: Event<BusMessageEvent> = this.#message.event;
+  readonly onBusMessage: Event<BusMessageEvent>;
   /** The bus dropped or came back (the memory tier was cleared). */
-  readonly onBusState: Event<BusStateEvent> = this.#state.event;
+  readonly onBusState: Event<BusStateEvent>;
   /** A failure the store absorbed: a Redis read behind a memory miss, a publish, the bus. */
-  readonly onError: Event<TierErrorEvent> = this.#error.event;
+  readonly onError: Event<TierErrorEvent>;
   /** The state changes of the Redis tier's circuit. */
   readonly onCircuit: Event<StateChangeEvent>;
 
@@ -74,6 +76,13 @@ export class TieredStore implements CacheStore {
     const redis = o.redis;
     this.redis = redis;
     this.name = o.name ?? defaultName('tiered-store');
+    const source = (event: string) => `${PKG} ${JSON.stringify(this.name)} ${event}`;
+    this.#message = new EventEmitter(source('onBusMessage'));
+    this.#state = new EventEmitter(source('onBusState'));
+    this.#error = new EventEmitter(source('onError'));
+    this.onBusMessage = this.#message.event;
+    this.onBusState = this.#state.event;
+    this.onError = this.#error.event;
     this.clock = redis.clock;
     this.onCircuit = redis.onCircuit;
     this.#memoryTtl = o.memoryTtl as number;

@@ -70,34 +70,51 @@ export class Cache<V = unknown> {
   readonly #loads: Loads<V>;
   readonly #guard: StoreGuard;
   readonly #invalid = new Invalidations();
-  readonly #hit = new EventEmitter<HitEvent>();
-  readonly #miss = new EventEmitter<MissEvent>();
-  readonly #refreshed = new EventEmitter<RefreshEvent>();
-  readonly #error = new EventEmitter<CacheErrorEvent>();
-  readonly #stale = new EventEmitter<StaleEvent>();
-  readonly #load = new EventEmitter<LoadEvent>();
-  readonly #circuit = new EventEmitter<StoreCircuitEvent>();
+  // made in the constructor, once the name is known: a throwing listener is reported under
+  // `@dyno/cache "<name>" <event>`, so that its owner can be told from any other
+  readonly #hit: EventEmitter<HitEvent>;
+  readonly #miss: EventEmitter<MissEvent>;
+  readonly #refreshed: EventEmitter<RefreshEvent>;
+  readonly #error: EventEmitter<CacheErrorEvent>;
+  readonly #stale: EventEmitter<StaleEvent>;
+  readonly #load: EventEmitter<LoadEvent>;
+  readonly #circuit: EventEmitter<StoreCircuitEvent>;
   #disposed = false;
 
   /** A read served from the store (or from a load that just landed). */
-  readonly onHit: Event<HitEvent> = this.#hit.event;
+  readonly onHit: Event<HitEvent>;
   /** A read that waits for a load. */
-  readonly onMiss: Event<MissEvent> = this.#miss.event;
+  readonly onMiss: Event<MissEvent>;
   /** A value past its expiry was served (`revalidate`, `error` or `timeout`). */
-  readonly onStale: Event<StaleEvent> = this.#stale.event;
+  readonly onStale: Event<StaleEvent>;
   /** A recompute of a key that had a value (`early`, `expired`), or a forced one. */
-  readonly onRefresh: Event<RefreshEvent> = this.#refreshed.event;
+  readonly onRefresh: Event<RefreshEvent>;
   /** A loader call ended (`success`, `failure` or `timeout`), with its duration. */
-  readonly onLoad: Event<LoadEvent> = this.#load.event;
+  readonly onLoad: Event<LoadEvent>;
   /** A failed load, refresh or store operation. */
-  readonly onError: Event<CacheErrorEvent> = this.#error.event;
+  readonly onError: Event<CacheErrorEvent>;
   /** The cache stopped using its store after repeated failures, or uses it again. */
-  readonly onStoreCircuit: Event<StoreCircuitEvent> = this.#circuit.event;
+  readonly onStoreCircuit: Event<StoreCircuitEvent>;
 
   constructor(options?: CacheOptions) {
     const o: CacheSettings = settingsOf(options);
     this.store = o.store;
     this.name = o.name ?? defaultName('cache');
+    const source = (event: string) => `@dyno/cache ${JSON.stringify(this.name)} ${event}`;
+    this.#hit = new EventEmitter(source('onHit'));
+    this.#miss = new EventEmitter(source('onMiss'));
+    this.#refreshed = new EventEmitter(source('onRefresh'));
+    this.#error = new EventEmitter(source('onError'));
+    this.#stale = new EventEmitter(source('onStale'));
+    this.#load = new EventEmitter(source('onLoad'));
+    this.#circuit = new EventEmitter(source('onStoreCircuit'));
+    this.onHit = this.#hit.event;
+    this.onMiss = this.#miss.event;
+    this.onStale = this.#stale.event;
+    this.onRefresh = this.#refreshed.event;
+    this.onLoad = this.#load.event;
+    this.onError = this.#error.event;
+    this.onStoreCircuit = this.#circuit.event;
     this.#clock = o.clock;
     this.#random = o.random;
     this.#ttl = o.ttl;
@@ -307,11 +324,14 @@ export class Cache<V = unknown> {
 
   /**
    * The load of `key` a `get` meets now, if any. A foreground load that landed long ago (its
-   * write-back still hangs) is forgotten first: its value is no longer fresh.
+   * write-back still hangs), or that a soft timeout answered with a value now past `maxStale`, is
+   * forgotten first: its answer is no longer fit to serve. It is overtaken too, so that a load
+   * still running writes nothing over the one the caller starts now.
    */
   #flightFor(key: string, now: number): Flight<V> | undefined {
     const flight = this.#flights.get(key);
     if (flight === undefined || !joinsGets(flight) || answersFresh(flight, now)) return flight;
+    flight.overtaken = true;
     this.#flights.delete(key);
     return undefined;
   }
@@ -406,15 +426,24 @@ export class Cache<V = unknown> {
     }
     if (this.#hit.hasListeners) this.#hit.emit({ name: this.name, key, stale: false });
     if (entry.negative) return Promise.reject(entry.error);
-    const refresh = this.#refresh;
-    if (
-      flight === undefined &&
-      refresh !== false &&
-      refresh.shouldRefresh(entry, now, this.#random)
-    ) {
+    if (flight === undefined && this.#refresh !== false && this.#shouldRefresh(key, entry, now)) {
       this.#loads.refreshEarly(key, entry, loader);
     }
     return Promise.resolve(entry.value as V);
+  }
+
+  /**
+   * The refresh policy's decision on a fresh `entry`. A policy (or a `random`) that throws is
+   * reported as a failed refresh and means no refresh: a broken policy must never turn a hit
+   * into a synchronous throw out of `get`.
+   */
+  #shouldRefresh(key: string, entry: CacheEntry, now: number): boolean {
+    try {
+      return (this.#refresh as RefreshPolicy).shouldRefresh(entry, now, this.#random);
+    } catch (error) {
+      this.#loads.report({ key, during: 'refresh', error, servedStale: true });
+      return false;
+    }
   }
 
   /**

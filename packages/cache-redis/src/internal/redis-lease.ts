@@ -2,7 +2,7 @@ import type { StoreLease } from '@dyno/cache';
 import { abortReason, type Clock, sleep } from '@dyno/core';
 import type { Redis } from 'ioredis';
 import type { Guard } from './guard.js';
-import { RELEASE, RENEW } from './scripts.js';
+import { ACQUIRE, RELEASE, RENEW } from './scripts.js';
 
 /** What the lease needs from its store. */
 export interface LeaseSettings {
@@ -27,8 +27,9 @@ export function redisLease(s: LeaseSettings): StoreLease {
     retry,
     async acquire(key: string): Promise<string | undefined> {
       const token = globalThis.crypto.randomUUID();
-      const ok = await guard.run(() => client.set(keyOf(key), token, 'PX', ttl, 'NX'));
-      return ok === 'OK' ? token : undefined;
+      // `SET NX PX`, taking over a key there without an expiry (garbage: see ACQUIRE)
+      const ok = await guard.run(() => client.eval(ACQUIRE, 1, keyOf(key), token, ttl));
+      return ok === 1 ? token : undefined;
     },
     async release(key: string, token: string): Promise<void> {
       await guard.run(() => client.eval(RELEASE, 1, keyOf(key), token));

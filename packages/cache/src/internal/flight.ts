@@ -30,6 +30,13 @@ export interface Flight<V> {
    * while the write-back runs take its value (the store may not have it yet) while it is fresh.
    */
   landed: CacheEntry | undefined;
+  /**
+   * Until when callers may still join this load (`Infinity` by default). A soft timeout answers
+   * the load's promise with the previous value while the load goes on: a caller that joined it
+   * later would get that value too, so past the previous value's `maxStale` the load is no longer
+   * joined (it would serve a value too stale, for as long as a hung loader hangs).
+   */
+  joinableUntil: number;
 }
 
 /** Attached to every flight so that a load nobody awaits never reports an unhandled rejection. */
@@ -40,14 +47,19 @@ export function joinsGets<V>(flight: Flight<V>): boolean {
   return !flight.background && !flight.forced;
 }
 
-/** Whether `flight` still answers with a fresh value: running, or landed and not yet expired. */
+/**
+ * Whether `flight` still answers with a value fit to serve: running (and not answered by a soft
+ * timeout past `maxStale`), or landed and not yet expired.
+ */
 export function answersFresh<V>(flight: Flight<V>, now: number): boolean {
-  return flight.landed === undefined || now < flight.landed.expiry;
+  const landed = flight.landed;
+  return landed === undefined ? now < flight.joinableUntil : now < landed.expiry;
 }
 
 /**
  * Joins `flight` as one more waiter. A waiter with a signal leaves alone when it aborts; when the
- * last waiter of a foreground load leaves, the load is aborted and `abandon` forgets it.
+ * last waiter of a load leaves (a background refresh too, once callers joined it), the load is
+ * aborted and `abandon` forgets it.
  */
 export function waitFor<V>(
   flight: Flight<V>,
@@ -57,7 +69,9 @@ export function waitFor<V>(
   // counted with or without a signal: a caller that cannot leave keeps the load going
   flight.waiters++;
   return untilAborted(flight.promise, signal, () => {
-    if (--flight.waiters === 0 && !flight.background && flight.landed === undefined) {
+    // a background refresh counts too: its waiters joined it once its value ran out, and if it
+    // hangs, keeping it after they all left would make every later caller of the key join it
+    if (--flight.waiters === 0 && flight.landed === undefined) {
       flight.controller.abort(abortReason(signal as AbortSignal));
       abandon();
     }

@@ -164,8 +164,8 @@ async function awaitHolder(r: LeaseRequest): Promise<LeaseStep> {
   let extended = false;
   while (clock.now() < deadline) {
     const ms = Math.min(lease.retry, deadline - clock.now());
-    if (lease.wait !== undefined) await lease.wait(key, ms, signal);
-    else await sleep(ms, { signal, clock });
+    if (lease.wait === undefined) await sleep(ms, { signal, clock });
+    else if ((await waitOnce(r, lease.wait, ms)) === FAILED && !signal.aborted) return LOAD;
     if (signal.aborted) throw signal.reason;
     const entry = await guard.attempt<CacheEntry | undefined, typeof FAILED>(
       key,
@@ -184,6 +184,28 @@ async function awaitHolder(r: LeaseRequest): Promise<LeaseStep> {
     }
   }
   return LOAD;
+}
+
+/**
+ * One `lease.wait` of up to `ms`, treated as the store call it is: bounded by `ms` plus
+ * `storeTimeout` (a wait that never settles and ignores its signal must not hold the callers for
+ * ever), and a throw or rejection that is not the abort is a store failure, reported and answered
+ * `FAILED` (the caller then loads), never the callers' error.
+ */
+function waitOnce(
+  r: LeaseRequest,
+  wait: NonNullable<StoreLease['wait']>,
+  ms: number,
+): unknown | Promise<unknown> {
+  const { guard, lease, key, signal } = r;
+  return guard.attempt(
+    key,
+    () =>
+      Promise.resolve(wait.call(lease, key, ms, signal)).catch((error: unknown) => {
+        if (!signal.aborted) throw error;
+      }),
+    { fallback: FAILED, budget: ms + guard.timeout },
+  );
 }
 
 function fresh(entry: CacheEntry | undefined, now: number): entry is CacheEntry {

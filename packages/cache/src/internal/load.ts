@@ -103,6 +103,7 @@ export class Loads<V> {
       waiters: 0,
       overtaken: false,
       landed: undefined,
+      joinableUntil: Number.POSITIVE_INFINITY,
     };
     s.flights.set(key, flight);
     promise.catch(ignore);
@@ -237,9 +238,12 @@ export class Loads<V> {
     }
     return clock.setTimeout(() => {
       const now = clock.now();
-      if (now >= usable.expiry + maxStale) return;
+      const until = usable.expiry + maxStale;
+      // `!(now < until)`: an entry without a numeric expiry (a foreign store's) is never served
+      if (!(now < until)) return;
       this.stale(key, 'timeout', now - usable.expiry);
       outcome.resolve(usable.value as V);
+      flight.joinableUntil = until;
     }, softTimeout);
   }
 

@@ -43,6 +43,11 @@ export class StoreGuard {
     this.#s = settings;
   }
 
+  /** `storeTimeout` in ms, `Infinity` for none. */
+  get timeout(): number {
+    return this.#s.timeout;
+  }
+
   /** Records a failed store call (reported as an `error` event). */
   failed(key: string, error: unknown): void {
     const s = this.#s;
