@@ -1,5 +1,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { defaultName, type Event, EventEmitter, format, resolveOptions } from '@dyno/core';
+import {
+  defaultName,
+  type Event,
+  EventEmitter,
+  format,
+  isThenable,
+  resolveOptions,
+} from '@dyno/core';
 import { Pool } from '@dyno/pool';
 import type { AdmitEvent, Priority, ShedEvent, ShedReason } from './events.js';
 import type { FastifyHook, FastifyReplyLike } from './fastify.js';
@@ -34,6 +41,17 @@ const misused = (helper: string, use: string): TypeError =>
   new TypeError(
     `${PKG}: \`shedder.${helper}\` was called with the wrong arguments; use it as ${use}`,
   );
+/**
+ * What a user function threw, as an `Error` for `next(error)` / `done(error)`: those read a falsy
+ * value (`undefined`, `null`, `0`, `''`) as "go on", and Express's `next` reads `'route'` and
+ * `'router'` as routing commands, so a non-error passed as it is would let the request through
+ * (with no slot) or skip routes. The value thrown is kept as `cause`.
+ */
+const asError = (thrown: unknown, source: string): Error =>
+  thrown instanceof Error
+    ? thrown
+    : new Error(`${PKG}: \`${source}\` threw ${format(thrown)}, not an Error`, { cause: thrown });
+
 const ADMITTED = 0;
 const FAILED = -1;
 
@@ -60,11 +78,12 @@ export class Shedder implements Disposable {
   #admitted = 0;
   #shed = 0;
   #closed = false;
-  // what `priority` (or the delay source) threw, for `middleware`'s `next(error)`
-  #failure: unknown;
+  // what `priority` (or the delay source) threw, as an Error, for `next(error)` / `done(error)`
+  #failure: Error | undefined;
 
-  readonly #onAdmit = new EventEmitter<AdmitEvent>();
-  readonly #onShed = new EventEmitter<ShedEvent>();
+  readonly #onAdmit = new EventEmitter<AdmitEvent>('@dyno/shed onAdmit');
+  readonly #onShed = new EventEmitter<ShedEvent>('@dyno/shed onShed');
+  readonly #poolGone = (): void => this.close();
 
   /** Fires when a request is let through. */
   readonly onAdmit: Event<AdmitEvent> = this.#onAdmit.event;
@@ -124,8 +143,9 @@ export class Shedder implements Disposable {
 
   /**
    * Wraps a `node:http` request listener: a request that is let through reaches `listener` (an
-   * exception it throws propagates as it would without the shedder, and frees the slot); the
-   * others are answered 503 with `Retry-After`.
+   * exception it throws, or a rejection of the promise it returns, propagates as it would without
+   * the shedder, and frees the slot: the response is ended with 500); the others are answered 503
+   * with `Retry-After`.
    */
   handle(listener: RequestListener): RequestListener {
     if (typeof listener !== 'function') {
@@ -136,7 +156,7 @@ export class Shedder implements Disposable {
     return (request, response) => {
       const verdict = this.#admit(request, response, undefined);
       if (verdict === FAILED) internalError(response);
-      else if (verdict === ADMITTED) this.#run(listener, request, response);
+      else if (verdict === ADMITTED) return this.#run(listener, request, response);
     };
   }
 
@@ -167,7 +187,7 @@ export class Shedder implements Disposable {
     }
     const verdict = this.#admit(request.raw, reply.raw, reply);
     if (verdict === ADMITTED) done();
-    else if (verdict === FAILED) done(this.#failure as Error);
+    else if (verdict === FAILED) done(this.#failure);
   };
 
   /**
@@ -201,6 +221,7 @@ export class Shedder implements Disposable {
   ): number {
     let priority: Priority;
     let delay = 0;
+    let source = 'priority';
     try {
       priority = this.#priority(request);
       if (priority !== 'health' && priority !== 'critical' && priority !== 'sheddable') {
@@ -208,9 +229,12 @@ export class Shedder implements Disposable {
         const expected = '"health", "critical" or "sheddable"';
         throw new TypeError(`${PKG}: \`priority\` must return ${expected}; received ${received}`);
       }
-      if (priority !== 'health' && this.#delay !== undefined) delay = this.#delay.current();
+      if (priority !== 'health' && this.#delay !== undefined) {
+        source = 'eventLoopDelay';
+        delay = this.#delay.current();
+      }
     } catch (error) {
-      this.#failure = error;
+      this.#failure = asError(error, source);
       return FAILED;
     }
     if (priority === 'health') {
@@ -226,16 +250,32 @@ export class Shedder implements Disposable {
     const pool = this.pool;
     const limit = share === 1 ? pool.limit : Math.max(1, Math.floor(pool.limit * share));
     if (pool.active >= limit) return this.#refuse(response, reply, priority, 'limit');
-    // a free slot and no queue: the pool starts the call at once, so the slot is ours now
-    void pool.execute(() => finished(response));
+    // a free slot and no queue: the pool starts the call at once, so the slot is ours now. It
+    // rejects only when `pool` was disposed behind the shedder's back: then the shedder closes
+    // (later requests get 503 'closed') rather than let requests through with no limit, or leave
+    // an unhandled rejection that would end the process.
+    pool.execute(() => finished(response)).catch(this.#poolGone);
     this.#admitted++;
     this.#admitEvent(priority);
     return ADMITTED;
   }
 
-  #run(listener: RequestListener, request: IncomingMessage, response: ServerResponse): void {
+  /**
+   * Calls `listener` and returns what it returned. A listener that returns a promise (an async
+   * one) and leaves its response open when it rejects would hold its slot until the client gives
+   * up: its rejection ends the response with 500 as a throw does, and the promise returned in its
+   * place rejects with the same reason, so the server sees the failure as it would without the
+   * shedder (unhandled, or caught by Node's `captureRejections`). Adopting the result into a
+   * native promise also takes a thenable that calls back twice at its first call only.
+   */
+  #run(listener: RequestListener, request: IncomingMessage, response: ServerResponse): unknown {
     try {
-      listener(request, response);
+      const result: unknown = listener(request, response);
+      if (!isThenable(result)) return result;
+      return Promise.resolve(result).then(undefined, (error: unknown) => {
+        if (!response.writableEnded) internalError(response);
+        throw error;
+      });
     } catch (error) {
       // the response will not finish by itself: end it so the slot is freed, then rethrow as
       // the server would see it without the shedder

@@ -24,13 +24,23 @@ export function replyUnavailable(reply: FastifyReplyLike, retryAfter: number): v
   reply.send(UNAVAILABLE);
 }
 
-/** Answers 500 for a request the shedder could not classify. */
+/**
+ * Answers 500 for a request the shedder could not classify, or whose listener failed. Headers
+ * the listener had set but not sent are dropped first, as Node's own 500 does: a stale
+ * `Content-Length` would leave the client reading a corrupt answer (or waiting for more), and
+ * they may say what a failed request must not. Once the headers went out no 500 can be sent:
+ * the connection is cut (as Node does), since ending the response would hand the client a
+ * partial body as a whole one.
+ */
 export function internalError(response: ServerResponse): void {
-  if (!response.headersSent) {
-    response.statusCode = 500;
-    response.setHeader('Content-Type', 'text/plain; charset=utf-8');
+  if (response.headersSent) {
+    response.destroy();
+    return;
   }
-  response.end(response.headersSent ? undefined : 'Internal Server Error\n');
+  for (const name of response.getHeaderNames()) response.removeHeader(name);
+  response.statusCode = 500;
+  response.setHeader('Content-Type', TEXT);
+  response.end('Internal Server Error\n');
 }
 
 /**
