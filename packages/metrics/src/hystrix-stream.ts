@@ -3,6 +3,7 @@ import {
   type Clock,
   is,
   type Rule,
+  reportListenerError,
   resolveOptions,
   systemClock,
   type TimerHandle,
@@ -142,7 +143,10 @@ export interface HystrixStreamHandler {
   (request: IncomingMessage, response: ServerResponse): void;
   /** How many clients are connected. */
   readonly clients: number;
-  /** Ends every client's response and stops the interval. The handler stays usable. */
+  /**
+   * Ends every client's response, answers `503` to the requests still waiting for `authorize`
+   * and stops the interval. The handler stays usable.
+   */
   close(): void;
 }
 
@@ -187,12 +191,28 @@ export function hystrixStream(
     return out === '' ? 'ping: \n\n' : out;
   };
 
+  /**
+   * The payload, or `undefined` when making it threw: a snapshot reads user code (the clock, an
+   * observed source's gauges) and `currentTime` is user code. Thrown from a timer it would end
+   * the process and stop the stream for good; it is reported and the beat skipped instead.
+   */
+  const tryPayload = (): string | undefined => {
+    try {
+      return payload();
+    } catch (error) {
+      reportListenerError(error, '@dyno/metrics hystrixStream');
+      return undefined;
+    }
+  };
+
   const tick = (beat: Beat): void => {
     beat.timer = undefined;
     if (beat.clients.size === 0) return;
-    const data = payload();
+    const data = tryPayload();
     // A client that cannot keep up skips beats rather than buffering without bound.
-    for (const response of beat.clients) if (!response.writableNeedDrain) response.write(data);
+    if (data !== undefined) {
+      for (const response of beat.clients) if (!response.writableNeedDrain) response.write(data);
+    }
     beat.timer = o.clock.setTimeout(() => tick(beat), beat.interval);
   };
 
@@ -216,6 +236,10 @@ export function hystrixStream(
     return own !== undefined && new URL(own).host === request.headers.host ? {} : undefined;
   };
 
+  // Requests waiting for `authorize`: `close()` answers them, or a verdict that comes after it
+  // would make a client of the closed stream, with a timer that keeps the process alive.
+  const waiting = new Set<ServerResponse>();
+
   const handler = ((request: IncomingMessage, response: ServerResponse): void => {
     const cors = corsFor(request);
     if (cors === undefined) {
@@ -223,15 +247,30 @@ export function hystrixStream(
       response.end('This origin may not read the stream (see the `allowedOrigins` option).\n');
       return;
     }
-    guarded(o.authorize, request, response, () =>
-      serve(response, cors, delayOf(request, o.interval)),
-    );
+    if (o.authorize !== undefined) {
+      waiting.add(response);
+      response.once('close', () => waiting.delete(response));
+    }
+    guarded(o.authorize, request, response, () => {
+      waiting.delete(response);
+      serve(response, cors, delayOf(request, o.interval));
+    });
   }) as HystrixStreamHandler;
+
+  const unavailable = (response: ServerResponse, text: string): void => {
+    response.writeHead(503, { 'Content-Type': 'text/plain; charset=utf-8' });
+    response.end(text);
+  };
 
   const serve = (response: ServerResponse, cors: Record<string, string>, pace: number): void => {
     if (clients.size >= o.maxClients) {
-      response.writeHead(503, { 'Content-Type': 'text/plain; charset=utf-8' });
-      response.end(`MaxConcurrentConnections reached: ${o.maxClients}`);
+      unavailable(response, `MaxConcurrentConnections reached: ${o.maxClients}`);
+      return;
+    }
+    const first = tryPayload();
+    if (first === undefined) {
+      response.writeHead(500, { 'Content-Type': 'text/plain; charset=utf-8' });
+      response.end('Collecting the metrics failed\n');
       return;
     }
     clients.add(response);
@@ -251,7 +290,7 @@ export function hystrixStream(
     // fires as soon as its (empty) body has been read.
     response.on('close', leave);
     response.writeHead(200, { ...HEADERS, ...cors });
-    response.write(payload());
+    response.write(first);
     if (mine.timer === undefined) mine.timer = o.clock.setTimeout(() => tick(mine), pace);
   };
 
@@ -260,6 +299,8 @@ export function hystrixStream(
     for (const beat of [...beats.values()]) stop(beat);
     for (const response of [...clients]) response.end();
     clients.clear();
+    for (const response of [...waiting]) unavailable(response, 'The stream is closed\n');
+    waiting.clear();
   };
   return handler;
 }

@@ -233,8 +233,9 @@ export class Metrics implements Disposable {
   observe(source: ObservableSource, options?: ObserveOptions): Disposable {
     this.#checkLive();
     this.#sink ??= new Metrics.#Sink(this);
-    const observation = bind(this.#sink, source, options);
+    // made first: a source whose subscription throws is detached from it before `bind` rethrows
     this.#subscriptions ??= [];
+    const observation = bind(this.#sink, source, options);
     this.#subscriptions.push(observation);
     return observation;
   }

@@ -7,7 +7,6 @@ import {
   RATE_REDIS_ERROR,
   RATE_REFUSED,
 } from './internal/source-facts.js';
-import { release } from './internal/subscriptions.js';
 import type { Sink } from './observe.js';
 
 /**
@@ -45,36 +44,43 @@ export interface ObservableFleetCircuit {
   readonly onRedisError?: Event<{ readonly name: string }>;
 }
 
-/** Counts `limiter`'s decisions, those made without Redis, and its Redis errors. */
-export function bindRateLimiter(sink: Sink, limiter: ObservableRateLimiter): Disposable {
+/** Counts `limiter`'s decisions, those made without Redis, and its Redis errors (subscriptions into `subs`). */
+export function bindRateLimiter(
+  sink: Sink,
+  limiter: ObservableRateLimiter,
+  subs: Disposable[],
+): void {
   sink.attach('rateLimit', limiter);
-  const subs = [
+  subs.push(
     limiter.onDecision((e) => {
       sink.fact('rateLimit', e.admitted ? RATE_ADMITTED : RATE_REFUSED);
       if (e.source !== 'redis') sink.fact('rateLimit', RATE_FALLBACK);
     }),
-  ];
+  );
   if (typeof limiter.onRedisError === 'function') {
     subs.push(limiter.onRedisError(() => sink.fact('rateLimit', RATE_REDIS_ERROR)));
   }
-  return release(subs, sink, limiter);
 }
 
 /**
  * Counts the times `fleet` isolates its breaker (from its view events: a view that starts
- * isolating) and its Redis errors; its gauges are read from `view` at snapshot time.
+ * isolating) and its Redis errors; its gauges are read from `view` at snapshot time
+ * (subscriptions into `subs`).
  */
-export function bindFleetCircuit(sink: Sink, fleet: ObservableFleetCircuit): Disposable {
+export function bindFleetCircuit(
+  sink: Sink,
+  fleet: ObservableFleetCircuit,
+  subs: Disposable[],
+): void {
   sink.attach('fleet', fleet);
   let isolating = fleet.view.isolating === true;
-  const subs = [
+  subs.push(
     fleet.onView((e) => {
       if (e.isolating && !isolating) sink.fact('fleet', FLEET_ISOLATED);
       isolating = e.isolating;
     }),
-  ];
+  );
   if (typeof fleet.onRedisError === 'function') {
     subs.push(fleet.onRedisError(() => sink.fact('fleet', FLEET_REDIS_ERROR)));
   }
-  return release(subs, sink, fleet);
 }

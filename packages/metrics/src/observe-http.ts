@@ -1,6 +1,5 @@
 import type { Disposable, Event } from '@dyno/core';
 import { HEDGE_REFUSED, HEDGE_STARTED, HEDGE_WON, STATUS_1XX } from './internal/source-facts.js';
-import { release } from './internal/subscriptions.js';
 import type { Sink } from './observe.js';
 
 /**
@@ -23,25 +22,26 @@ export interface ObservableHedge {
   readonly onRefuse?: Event<{ readonly name: string }>;
 }
 
-/** Counts `http`'s responses by status class (anything outside 100-599 is not counted). */
-export function bindHttp(sink: Sink, http: ObservableHttp): Disposable {
+/**
+ * Counts `http`'s responses by status class (anything outside 100-599 is not counted); its
+ * subscriptions go into `subs` as they are made.
+ */
+export function bindHttp(sink: Sink, http: ObservableHttp, subs: Disposable[]): void {
   sink.attach('http', http);
-  const sub = http.onResponse((e) => {
-    const index = Math.floor(e.status / 100) - 1;
-    if (index >= 0 && index < 5) sink.fact('http', STATUS_1XX + index);
-  });
-  return release([sub], sink, http);
+  subs.push(
+    http.onResponse((e) => {
+      const index = Math.floor(e.status / 100) - 1;
+      if (index >= 0 && index < 5) sink.fact('http', STATUS_1XX + index);
+    }),
+  );
 }
 
-/** Counts `hedge`'s extra attempts, its wins and its budget's refusals. */
-export function bindHedge(sink: Sink, hedge: ObservableHedge): Disposable {
+/** Counts `hedge`'s extra attempts, its wins and its budget's refusals (subscriptions into `subs`). */
+export function bindHedge(sink: Sink, hedge: ObservableHedge, subs: Disposable[]): void {
   sink.attach('hedge', hedge);
-  const subs = [
-    hedge.onHedge(() => sink.fact('hedge', HEDGE_STARTED)),
-    hedge.onWin(() => sink.fact('hedge', HEDGE_WON)),
-  ];
+  subs.push(hedge.onHedge(() => sink.fact('hedge', HEDGE_STARTED)));
+  subs.push(hedge.onWin(() => sink.fact('hedge', HEDGE_WON)));
   if (typeof hedge.onRefuse === 'function') {
     subs.push(hedge.onRefuse(() => sink.fact('hedge', HEDGE_REFUSED)));
   }
-  return release(subs, sink, hedge);
 }

@@ -1,6 +1,5 @@
 import type { Disposable, Event } from '@dyno/core';
 import { shedAdmitSlot, shedRefuseSlot } from './internal/shed-slots.js';
-import { release } from './internal/subscriptions.js';
 import type { Sink } from './observe.js';
 
 /**
@@ -26,19 +25,21 @@ export interface ObservableShedder {
 
 /**
  * Counts the requests `shedder` lets through by priority class, and those it sheds by reason
- * and priority class (a class or reason it does not know is not counted).
+ * and priority class (a class or reason it does not know is not counted); subscriptions into
+ * `subs`.
  */
-export function bindShedder(sink: Sink, shedder: ObservableShedder): Disposable {
+export function bindShedder(sink: Sink, shedder: ObservableShedder, subs: Disposable[]): void {
   sink.attach('shed', shedder);
-  const subs = [
+  subs.push(
     shedder.onAdmit((e) => {
       const slot = shedAdmitSlot(e.priority);
       if (slot !== -1) sink.fact('shed', slot);
     }),
+  );
+  subs.push(
     shedder.onShed((e) => {
       const slot = shedRefuseSlot(e.reason, e.priority);
       if (slot !== -1) sink.fact('shed', slot);
     }),
-  ];
-  return release(subs, sink, shedder);
+  );
 }

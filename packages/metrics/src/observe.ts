@@ -11,7 +11,7 @@ import {
   TIMEOUT,
 } from './internal/slots.js';
 import type { FactKind } from './internal/source-facts.js';
-import { release } from './internal/subscriptions.js';
+import { Observation } from './internal/subscriptions.js';
 import {
   bindFleetCircuit,
   bindRateLimiter,
@@ -160,7 +160,11 @@ const OPTION_RULES = { outcomes: is.boolean, poolStarts: is.oneOf('events', 'beg
 const isObject = (v: unknown): v is Record<string, unknown> =>
   (typeof v === 'object' || typeof v === 'function') && v !== null;
 
-/** Subscribes `sink` to `source`'s events; the result unsubscribes. */
+/**
+ * Subscribes `sink` to `source`'s events; the result unsubscribes. When subscribing throws
+ * partway (a source whose `onReject` throws after `onStart` took a listener), the error goes to
+ * the caller and nothing is left behind: no listener on the source, no gauge read from it.
+ */
 export function bind(sink: Sink, source: unknown, options: ObserveOptions | undefined): Disposable {
   const { outcomes = false, poolStarts = 'events' } = validate<ObserveOptions>(
     '@dyno/metrics',
@@ -168,7 +172,25 @@ export function bind(sink: Sink, source: unknown, options: ObserveOptions | unde
     OPTION_RULES,
   );
   if (!isObject(source) || typeof source.name !== 'string') return notObservable(source);
+  const observation = new Observation(sink, source);
   const subs: Disposable[] = [];
+  try {
+    subscribe(observation, source, { outcomes, poolStarts }, subs);
+  } catch (error) {
+    // what was subscribed goes, and the source is forgotten (no gauge read from it)
+    observation.hold(subs).dispose();
+    throw error;
+  }
+  return observation.hold(subs);
+}
+
+/** Subscribes `sink` to what `source` is, pushing each subscription into `subs` as it is made. */
+function subscribe(
+  sink: Sink,
+  source: Record<string, unknown>,
+  { outcomes, poolStarts }: Required<ObserveOptions>,
+  subs: Disposable[],
+): void {
   if (typeof source.onStart === 'function' && typeof source.onSettle === 'function') {
     const pool = source as unknown as ObservablePool;
     const readStarts = poolStarts === 'begin';
@@ -198,7 +220,7 @@ export function bind(sink: Sink, source: unknown, options: ObserveOptions | unde
         }),
       );
     }
-    return release(subs, sink, pool);
+    return;
   }
   if (typeof source.onStateChange === 'function' && 'state' in source) {
     const breaker = source as unknown as ObservableBreaker;
@@ -210,40 +232,32 @@ export function bind(sink: Sink, source: unknown, options: ObserveOptions | unde
       if (onFailure) subs.push(onFailure((e) => sink.countOutcome(FAILURE, e.duration)));
       if (onReject) subs.push(onReject(() => sink.countOutcome(SHORT_CIRCUITED, undefined)));
     }
-    return release(subs, sink, breaker);
+    return;
   }
   if (typeof source.onHit === 'function' && typeof source.onMiss === 'function') {
-    return bindCache(sink, source as unknown as ObservableCache);
-  }
-  if (typeof source.onDecision === 'function') {
-    return bindRateLimiter(sink, source as unknown as ObservableRateLimiter);
-  }
-  if (typeof source.onView === 'function' && isObject(source.view)) {
-    return bindFleetCircuit(sink, source as unknown as ObservableFleetCircuit);
-  }
-  if (typeof source.onAdmit === 'function' && typeof source.onShed === 'function') {
-    return bindShedder(sink, source as unknown as ObservableShedder);
-  }
-  if (typeof source.onHedge === 'function' && typeof source.onWin === 'function') {
-    return bindHedge(sink, source as unknown as ObservableHedge);
-  }
-  if (typeof source.onResponse === 'function') {
-    return bindHttp(sink, source as unknown as ObservableHttp);
-  }
-  if (typeof source.onRetry === 'function') {
+    bindCache(sink, source as unknown as ObservableCache, subs);
+  } else if (typeof source.onDecision === 'function') {
+    bindRateLimiter(sink, source as unknown as ObservableRateLimiter, subs);
+  } else if (typeof source.onView === 'function' && isObject(source.view)) {
+    bindFleetCircuit(sink, source as unknown as ObservableFleetCircuit, subs);
+  } else if (typeof source.onAdmit === 'function' && typeof source.onShed === 'function') {
+    bindShedder(sink, source as unknown as ObservableShedder, subs);
+  } else if (typeof source.onHedge === 'function' && typeof source.onWin === 'function') {
+    bindHedge(sink, source as unknown as ObservableHedge, subs);
+  } else if (typeof source.onResponse === 'function') {
+    bindHttp(sink, source as unknown as ObservableHttp, subs);
+  } else if (typeof source.onRetry === 'function') {
     const retry = source as unknown as ObservableRetry;
     subs.push(retry.onRetry(() => sink.count(RETRIES)));
-    return release(subs, sink, retry);
+  } else {
+    notObservable(source);
   }
-  return notObservable(source);
 }
 
-function bindCache(sink: Sink, cache: ObservableCache): Disposable {
+function bindCache(sink: Sink, cache: ObservableCache, subs: Disposable[]): void {
   sink.setCache(cache);
-  const subs: Disposable[] = [
-    cache.onHit(() => sink.cacheFact(C.HIT)),
-    cache.onMiss(() => sink.cacheFact(C.MISS)),
-  ];
+  subs.push(cache.onHit(() => sink.cacheFact(C.HIT)));
+  subs.push(cache.onMiss(() => sink.cacheFact(C.MISS)));
   if (cache.onStale) subs.push(cache.onStale(() => sink.cacheFact(C.STALE)));
   if (cache.onRefresh) subs.push(cache.onRefresh(() => sink.cacheFact(C.REFRESH)));
   if (cache.onLoad) {
@@ -261,7 +275,6 @@ function bindCache(sink: Sink, cache: ObservableCache): Disposable {
   }
   if (cache.onError)
     subs.push(cache.onError((e) => e.during === 'store' && sink.cacheFact(C.STORE_ERROR)));
-  return release(subs, sink, cache);
 }
 
 function notObservable(source: unknown): never {

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { is, type Rule, resolveOptions } from '@dyno/core';
+import { is, type Rule, reportListenerError, resolveOptions } from '@dyno/core';
 import {
   Exposition,
   type ExpositionFormat,
@@ -205,12 +205,24 @@ export function prometheusHandler(
   return (request, response) =>
     guarded(o.authorize, request, response, () => {
       const format = negotiate(request.headers.accept, o.format);
-      const body = render(
-        entries().map((m) => m.snapshot()),
-        o,
-        format,
-        droppedOf(source),
-      );
+      let body: string;
+      try {
+        body = render(
+          entries().map((m) => m.snapshot()),
+          o,
+          format,
+          droppedOf(source),
+        );
+      } catch (error) {
+        // A snapshot reads user code (the clock, an observed source's gauges). Thrown out of a
+        // request handler it would end the process (or, after an async `authorize`, leave an
+        // unhandled rejection and the scrape unanswered): the scrape fails with 500 instead, as
+        // a failed collection does in Prometheus client libraries, and the error is reported.
+        reportListenerError(error, '@dyno/metrics prometheusHandler');
+        response.writeHead(500, { 'Content-Type': 'text/plain; charset=utf-8' });
+        response.end('Collecting the metrics failed\n');
+        return;
+      }
       response.writeHead(200, {
         'Content-Type':
           format === 'openmetrics' ? OPENMETRICS_CONTENT_TYPE : PROMETHEUS_CONTENT_TYPE,

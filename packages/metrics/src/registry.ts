@@ -1,4 +1,4 @@
-import { DisposedError, type Event, EventEmitter, is, resolveOptions } from '@dyno/core';
+import { DisposedError, type Event, EventEmitter, format, is, resolveOptions } from '@dyno/core';
 import { MetricsLimitError } from './errors.js';
 import type { AddEvent, EvictEvent } from './events.js';
 import { Metrics } from './metrics.js';
@@ -73,6 +73,13 @@ export class MetricsRegistry implements Iterable<Metrics> {
    */
   get(name: string, options?: Omit<MetricsOptions, 'name'>): Metrics {
     this.#checkLive();
+    // Checked before the bound: a name built from request data may be `undefined`, which would
+    // otherwise make an entry keyed `undefined` but named `metrics#n`, that eviction (by name)
+    // can never remove, or be counted as a dropped name by a full registry.
+    if (typeof name !== 'string' || name === '') {
+      const message = `${PKG}: a Metrics name must be a non-empty string; received ${format(name)}`;
+      throw name === '' ? new RangeError(message) : new TypeError(message);
+    }
     const existing = this.#entries.get(name);
     if (existing !== undefined) return existing;
     if (this.#entries.size >= this.#maxSize && this.#whenFull !== 'evict-idle') {

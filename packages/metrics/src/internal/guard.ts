@@ -34,14 +34,19 @@ export function guarded(
     serve();
     return;
   }
-  if (typeof verdict !== 'object' || verdict === null || typeof verdict.then !== 'function') {
+  if (typeof verdict !== 'object' || verdict === null) {
     refuse(response, 403);
     return;
   }
-  verdict.then(
+  // Through `Promise.resolve`, not `verdict.then(...)`: a hook's own thenable may call back twice
+  // (serving one request twice throws ERR_HTTP_HEADERS_SENT), or throw from `then` (out of the
+  // request handler: an uncaught exception). A promise settles once and turns a throw into a
+  // rejection; an object that is no thenable resolves to itself, which is not `true`: 403.
+  Promise.resolve(verdict).then(
     (allowed) => {
-      // the client may have left while the verdict was pending
-      if (response.destroyed) return;
+      // the client may have left while the verdict was pending, or the exporter answered it
+      // meanwhile (a stream closed)
+      if (response.destroyed || response.writableEnded) return;
       if (allowed === true) serve();
       else refuse(response, 403);
     },

@@ -1,42 +1,88 @@
 import type { Disposable } from '@dyno/core';
+import type { ObservableBreaker, ObservableCache, ObservablePool, Sink } from '../observe.js';
+import type { FactKind } from './source-facts.js';
 
-/** What a subscription set detaches from when it is released (a `Sink`). */
-interface Detachable {
-  /** Forgets `source`, and `observation`, the disposed result of observing it. */
-  detach(source: object, observation: Disposable): void;
-}
+const NONE: readonly Disposable[] = Object.freeze([]);
 
 /**
- * One `Disposable` for a source's subscriptions: disposes them, then detaches the source from
- * the sink, once. A class rather than a closure: thousands of observed services each hold a few.
+ * One observation of a source: the sink its listeners write through while it lasts, and the
+ * `Disposable` that ends it (disposes its subscriptions, detaches the source from the sink,
+ * once). A source may call a listener after its subscription was disposed (an emitter such as
+ * `node:events` calls every listener it had when the emit began, one disposed by an earlier
+ * listener included): once the observation has ended such a late event counts nothing, and never
+ * reaches a disposed `Metrics`, which would throw `DisposedError` into the source's emit. One
+ * class for both roles, not a gate beside a release: thousands of observed services each hold a
+ * few.
  */
-class Release implements Disposable {
-  #subs: readonly Disposable[] | undefined;
+export class Observation implements Sink, Disposable {
+  #sink: Sink | undefined;
+  #subs: readonly Disposable[] = NONE;
 
   constructor(
-    subs: readonly Disposable[],
-    readonly sink: Detachable,
+    sink: Sink,
     readonly source: object,
   ) {
-    this.#subs = subs;
+    this.#sink = sink;
+  }
+
+  /** Takes the subscriptions made through it; returns itself, the caller's `Disposable`. */
+  hold(subs: readonly Disposable[]): this {
+    // a copy of its exact length: an array grown by `push` keeps room for 17, about 110 bytes
+    // more for the one or two subscriptions of most sources, held as long as the observation
+    this.#subs = subs.slice();
+    return this;
   }
 
   dispose(): void {
-    const subs = this.#subs;
-    if (subs === undefined) return;
-    this.#subs = undefined;
-    for (const sub of subs) sub.dispose();
-    this.sink.detach(this.source, this);
+    const sink = this.#sink;
+    if (sink === undefined) return;
+    this.#sink = undefined;
+    for (const sub of this.#subs) sub.dispose();
+    this.#subs = NONE;
+    sink.detach(this.source, this);
   }
 
   [Symbol.dispose](): void {
     this.dispose();
   }
-}
 
-/** Releases `subs` and then detaches `source` from `sink`, once. */
-export function release(subs: readonly Disposable[], sink: Detachable, source: object): Disposable {
-  // a copy of its exact length: an array grown by `push` keeps room for 17, about 110 bytes
-  // more for the one or two subscriptions of most sources, held as long as the observation
-  return new Release(subs.slice(), sink, source);
+  count(slot: number): void {
+    this.#sink?.count(slot);
+  }
+
+  countOutcome(slot: number, latency: number | undefined): void {
+    this.#sink?.countOutcome(slot, latency);
+  }
+
+  poolStarted(active: number): void {
+    this.#sink?.poolStarted(active);
+  }
+
+  setBreaker(breaker: ObservableBreaker): void {
+    this.#sink?.setBreaker(breaker);
+  }
+
+  setPool(pool: ObservablePool, readStarts: boolean): void {
+    this.#sink?.setPool(pool, readStarts);
+  }
+
+  cacheFact(slot: number, loadTime?: number): void {
+    this.#sink?.cacheFact(slot, loadTime);
+  }
+
+  setCache(cache: ObservableCache): void {
+    this.#sink?.setCache(cache);
+  }
+
+  attach(kind: FactKind, source: object): void {
+    this.#sink?.attach(kind, source);
+  }
+
+  fact(kind: FactKind, slot: number): void {
+    this.#sink?.fact(kind, slot);
+  }
+
+  detach(source: object, observation: Disposable): void {
+    this.#sink?.detach(source, observation);
+  }
 }
