@@ -52,6 +52,20 @@ describe('reportListenerError', () => {
     expect(warning.mock.calls[1]?.[0]).toBe('an abort listener threw: a string');
   });
 
+  it('never throws for an error that cannot be turned into text', () => {
+    const noPrototype = Object.create(null) as object;
+    const badStack = new Error('x');
+    Object.defineProperty(badStack, 'stack', {
+      get() {
+        throw new Error('stack getter');
+      },
+    });
+    expect(() => reportListenerError(noPrototype, 'a listener')).not.toThrow();
+    expect(() => reportListenerError(badStack, 'another listener')).not.toThrow();
+    expect(warning.mock.calls[0]?.[0]).toBe('a listener threw: an object');
+    expect(warning.mock.calls[1]?.[0]).toBe('another listener threw: an object');
+  });
+
   it('reports a throwing subscriber as a warning and still calls the others', () => {
     const seen: unknown[] = [];
     const a = onListenerError(() => {

@@ -1,5 +1,6 @@
 import type { Disposable } from './disposable.js';
 import { toDisposable } from './disposable.js';
+import { format } from './validate.js';
 
 /** What `onListenerError` subscribers receive. */
 export interface ListenerErrorEvent {
@@ -77,11 +78,23 @@ export function reportListenerError(error: unknown, source: string): void {
 }
 
 function warn(error: unknown, source: string): void {
-  const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
-  const message = `${source} threw: ${detail}`;
+  const message = `${source} threw: ${describe(error)}`;
   if (typeof process === 'object' && typeof process.emitWarning === 'function') {
     process.emitWarning(message, { type: 'DynoListenerWarning', code: 'DYNO_LISTENER_ERROR' });
   } else if (typeof console === 'object') {
     console.warn(message);
+  }
+}
+
+/**
+ * The error's stack, message or text. Never throws: `String(error)` does for an object without
+ * a prototype or with a throwing `toString`, and so can a `stack` getter; then `format` says
+ * what kind of value it was.
+ */
+function describe(error: unknown): string {
+  try {
+    return error instanceof Error ? (error.stack ?? error.message) : String(error);
+  } catch {
+    return format(error);
   }
 }
