@@ -7,7 +7,7 @@
 // condition with a bound.
 import { Cache } from '@dyno/cache';
 import { type ListenerErrorEvent, onListenerError } from '@dyno/core';
-import { ManualClock } from '@dyno/core/testing';
+import { ManualClock, NON_ERRORS } from '@dyno/core/testing';
 import { Redis } from 'ioredis';
 import { CorruptEntryError } from './errors.js';
 import { RedisStore } from './redis-store.js';
@@ -56,12 +56,6 @@ async function tiered(prefix: string, name: string, lease = false): Promise<Tier
   await until(() => store.connected);
   return store;
 }
-
-const NON_ERRORS: [string, unknown][] = [
-  ['a string', 'boom'],
-  ['undefined', undefined],
-  ['a plain object', { reason: 'down' }],
-];
 
 describe('faults (a): a Redis that stops answering', () => {
   it('a paused Redis costs a get its store budget at most, memory hits go on, and the store recovers', async () => {

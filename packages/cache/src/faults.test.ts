@@ -1,65 +1,18 @@
-// Fault sweep: every policy of the cache against dependencies that hang and ignore their signal,
-// throw non-errors or settle twice, and user callbacks that throw. A misbehaving dependency must
-// never hold a caller past what an option promises, leave a key that can never load again, leak a
-// timer, crash the process, or make the cache answer a wrong value (another key's, a superseded
-// load's, or one past `maxStale`). Time is the manual clock's.
-import { type ListenerErrorEvent, onListenerError } from '@dyno/core';
-import { flushPromises, ManualClock } from '@dyno/core/testing';
+import {
+  flushPromises,
+  listenerReports,
+  ManualClock,
+  NON_ERRORS,
+  never,
+  outcome,
+  thrown,
+} from '@dyno/core/testing';
 import { Cache } from './cache.js';
 import { cached } from './cached.js';
 import type { CacheEntry, CacheStore, StoreLease } from './entry.js';
 import { CacheTimeoutError } from './errors.js';
 import { MemoryStore } from './memory-store.js';
 import type { RefreshPolicy } from './refresh.js';
-
-/** A promise that never settles: a dependency that hangs and ignores any signal. */
-const never = <T>(): Promise<T> => new Promise<T>(() => {});
-
-type Outcome = { value: unknown } | { error: unknown } | 'pending';
-
-/** How `promise` stands once every callback queued so far has run (a hang shows as `'pending'`). */
-async function outcome(promise: Promise<unknown>): Promise<Outcome> {
-  let result: Outcome = 'pending';
-  promise.then(
-    (value) => {
-      result = { value };
-    },
-    (error: unknown) => {
-      result = { error };
-    },
-  );
-  await flushPromises();
-  return result;
-}
-
-/** What `fn` threw synchronously, boxed so that a thrown `undefined` can be told from no throw. */
-function thrown(fn: () => unknown): { error: unknown } | undefined {
-  try {
-    fn();
-  } catch (error) {
-    return { error };
-  }
-  return undefined;
-}
-
-/** Collects what `reportListenerError` receives while `fn` runs. */
-async function reports(fn: () => unknown): Promise<ListenerErrorEvent[]> {
-  const seen: ListenerErrorEvent[] = [];
-  const subscription = onListenerError((event) => seen.push(event));
-  try {
-    await fn();
-    await flushPromises();
-  } finally {
-    subscription.dispose();
-  }
-  return seen;
-}
-
-const NON_ERRORS: [string, unknown][] = [
-  ['a string', 'boom'],
-  ['undefined', undefined],
-  ['a plain object', { reason: 'down' }],
-];
 
 const ALWAYS: RefreshPolicy = { kind: 'always', shouldRefresh: () => true };
 
@@ -474,7 +427,7 @@ describe('faults (d): user callbacks that throw', () => {
     cache.onLoad(boom('load'));
     cache.onError(boom('error'));
     cache.onStoreCircuit(boom('circuit'));
-    const seen = await reports(async () => {
+    const seen = await listenerReports(async () => {
       await expect(cache.get('k', () => 'v')).resolves.toBe('v');
       await expect(cache.get('k', () => Promise.reject('no'))).rejects.toBe('no');
       await clock.advance(10);
@@ -496,7 +449,7 @@ describe('faults (d): user callbacks that throw', () => {
     mem.onHit(boom('hit'));
     mem.onStale(boom('stale'));
     mem.onRefresh(boom('refresh'));
-    const more = await reports(async () => {
+    const more = await listenerReports(async () => {
       await mem.get('k', () => 'v');
       clock.set(clock.now() + 200);
       await expect(mem.get('k', () => 'w')).resolves.toBe('v');

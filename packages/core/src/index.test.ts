@@ -38,9 +38,14 @@ describe('@dyno/core exports', () => {
     ]);
     expect(Object.keys(testing).sort()).toEqual([
       'ManualClock',
+      'NON_ERRORS',
       'deferred',
       'flushPromises',
+      'listenerReports',
+      'never',
+      'outcome',
       'seededRandom',
+      'thrown',
     ]);
   });
 });

@@ -6,8 +6,14 @@
 import { EventEmitter as NodeEventEmitter } from 'node:events';
 import { get, type IncomingMessage, type ServerResponse } from 'node:http';
 import { connect as connectTcp } from 'node:net';
-import { type Disposable, type ListenerErrorEvent, onListenerError } from '@dyno/core';
-import { deferred, flushPromises, ManualClock } from '@dyno/core/testing';
+import type { Disposable } from '@dyno/core';
+import {
+  deferred,
+  flushPromises,
+  listenerReports,
+  ManualClock,
+  NON_ERRORS,
+} from '@dyno/core/testing';
 import { hystrixStream } from './hystrix-stream.js';
 import { Metrics } from './metrics.js';
 import { registerOtelMetrics } from './otel/index.js';
@@ -27,12 +33,6 @@ import { close, listen, open } from './test-support/http.js';
 import { points, setup } from './test-support/otel.js';
 import { openMetricsCheck, promtoolCheck } from './test-support/promtool.js';
 
-const NON_ERRORS: [string, unknown][] = [
-  ['a string', 'boom'],
-  ['undefined', undefined],
-  ['a plain object', { reason: 'down' }],
-];
-
 /** A manual clock whose `now()` throws `failure` while `failing` is set. */
 class FailingClock extends ManualClock {
   failing = false;
@@ -41,19 +41,6 @@ class FailingClock extends ManualClock {
     if (this.failing) throw this.failure;
     return super.now();
   }
-}
-
-/** Collects what `reportListenerError` receives while `fn` runs. */
-async function reports(fn: () => unknown): Promise<ListenerErrorEvent[]> {
-  const seen: ListenerErrorEvent[] = [];
-  const subscription = onListenerError((event) => seen.push(event));
-  try {
-    await fn();
-    await flushPromises();
-  } finally {
-    subscription.dispose();
-  }
-  return seen;
 }
 
 /** Waits, a turn of the event loop at a time, until `done()` holds. */
@@ -253,7 +240,7 @@ describe('faults (b): throws and rejections with non-errors', () => {
         prometheusHandler(m, { authorize: async () => true }),
       ]) {
         let answer: Awaited<ReturnType<typeof scrape>> | undefined;
-        const seen = await reports(async () => {
+        const seen = await listenerReports(async () => {
           answer = await scrape(handler);
         });
         expect(answer).toMatchObject({ status: 500, thrown: [], hung: 0 });
@@ -274,7 +261,7 @@ describe('faults (b): throws and rejections with non-errors', () => {
       clock.failing = true;
       clock.failure = value;
       let refused: Awaited<ReturnType<typeof scrape>> | undefined;
-      const atConnect = await reports(async () => {
+      const atConnect = await listenerReports(async () => {
         refused = await scrape(stream);
       });
       expect(refused).toMatchObject({ status: 500, thrown: [], hung: 0 });
@@ -287,7 +274,7 @@ describe('faults (b): throws and rejections with non-errors', () => {
         const client = await open(`${url}/hystrix.stream`);
         await client.until((b) => b.includes('"name":"x"'));
         clock.failing = true;
-        const atBeat = await reports(() => clock.advance(500));
+        const atBeat = await listenerReports(() => clock.advance(500));
         expect(atBeat).toEqual([{ error: value, source: '@dyno/metrics hystrixStream' }]);
         expect(clock.pending).toBe(1); // the beat is skipped, the stream goes on
         clock.failing = false;
@@ -316,7 +303,7 @@ describe('faults (b): throws and rejections with non-errors', () => {
       const client = await open(`${url}/hystrix.stream`);
       await client.until((b) => b.includes('"currentTime":7'));
       broken = true;
-      const seen = await reports(() => clock.advance(500));
+      const seen = await listenerReports(() => clock.advance(500));
       expect(seen).toEqual([{ error: undefined, source: '@dyno/metrics hystrixStream' }]);
       broken = false;
       const before = client.body().length;
@@ -534,7 +521,7 @@ describe('faults (d): user callbacks that throw', () => {
       });
     }
     m.onOutcome((e) => heard.push(e.outcome));
-    const seen = await reports(() => {
+    const seen = await listenerReports(() => {
       m.record('success', 5);
       m.end('failure', m.begin());
     });
@@ -559,7 +546,7 @@ describe('faults (d): user callbacks that throw', () => {
     registry.onEvict(() => {
       throw undefined;
     });
-    const seen = await reports(async () => {
+    const seen = await listenerReports(async () => {
       registry.get('a');
       await clock.advance(1);
       registry.get('b').record('success');
@@ -577,7 +564,7 @@ describe('faults (d): user callbacks that throw', () => {
     overflow.onAdd(() => {
       throw { reason: 'x' };
     });
-    await reports(() => {
+    await listenerReports(() => {
       overflow.get('a');
       overflow.get('b').record('success');
       overflow.get('c').record('success');
@@ -598,7 +585,7 @@ describe('faults (d): user callbacks that throw', () => {
       },
     })) as never;
     const subscription = registerOtelMetrics(hostile, m);
-    const seen = await reports(() => {
+    const seen = await listenerReports(() => {
       m.record('success', 3);
       m.record('failure', 4);
     });
@@ -612,7 +599,7 @@ describe('faults (d): user callbacks that throw', () => {
     subscription.dispose();
     subscription.dispose();
     // disposed: the bridge no longer listens
-    const after = await reports(() => m.record('success', 1));
+    const after = await listenerReports(() => m.record('success', 1));
     expect(after).toEqual([]);
   });
 });

@@ -2,8 +2,16 @@
 // settle twice, and user callbacks that throw. A misbehaving dependency must never leave a key
 // that cannot be rebuilt, a registry (or its `ready()`) stuck forever, an unhandled rejection (jest
 // fails the test that leaves one) or a crashed process. Nothing here measures time, so no clock.
-import { DisposedError, type ListenerErrorEvent, onListenerError } from '@dyno/core';
-import { deferred, flushPromises } from '@dyno/core/testing';
+import { DisposedError } from '@dyno/core';
+import {
+  deferred,
+  flushPromises,
+  listenerReports,
+  NON_ERRORS,
+  never,
+  outcome,
+  thrown,
+} from '@dyno/core/testing';
 import { CircularProvider, NotReady, NotRegistered } from './errors.js';
 import { Registry } from './registry.js';
 
@@ -14,58 +22,6 @@ class Conn {
     this.closed++;
   }
 }
-
-/** A promise that never settles: a dependency that hangs and ignores any signal. */
-const never = <T>(): Promise<T> => new Promise<T>(() => {});
-
-type Outcome = { value: unknown } | { error: unknown } | 'pending';
-
-/**
- * How `promise` stands once every callback queued so far has run: a hang shows as `'pending'`
- * at once instead of as a test timeout.
- */
-async function outcome(promise: Promise<unknown>): Promise<Outcome> {
-  let result: Outcome = 'pending';
-  promise.then(
-    (value) => {
-      result = { value };
-    },
-    (error) => {
-      result = { error };
-    },
-  );
-  await flushPromises();
-  return result;
-}
-
-/** What `fn` threw, boxed so that a thrown `undefined` can be told from no throw. */
-function thrown(fn: () => unknown): { error: unknown } | undefined {
-  try {
-    fn();
-  } catch (error) {
-    return { error };
-  }
-  return undefined;
-}
-
-/** Collects what `reportListenerError` receives while `fn` runs. */
-async function reports(fn: () => unknown): Promise<ListenerErrorEvent[]> {
-  const seen: ListenerErrorEvent[] = [];
-  const subscription = onListenerError((event) => seen.push(event));
-  try {
-    await fn();
-    await flushPromises();
-  } finally {
-    subscription.dispose();
-  }
-  return seen;
-}
-
-const NON_ERRORS: [string, unknown][] = [
-  ['a string', 'boom'],
-  ['undefined', undefined],
-  ['a plain object', { reason: 'down' }],
-];
 
 describe('faults (a): dependencies that hang', () => {
   it('a once-provider whose promise never settles blocks neither a swap, nor unregister, nor dispose', async () => {
@@ -332,7 +288,7 @@ describe('faults (b): dependencies that throw non-errors', () => {
   });
 
   it('a stale build whose disposer throws a non-error is reported, and get still answers', async () => {
-    const seen = await reports(async () => {
+    const seen = await listenerReports(async () => {
       const registry = new Registry<{ conn: Promise<Conn> }>({ name: 'app' });
       const pending = deferred<Conn>();
       registry.provide('conn', () => pending.promise, {
@@ -519,7 +475,7 @@ describe('faults (d): user callbacks that throw', () => {
       registry.onRegister(() => after.push('register'));
       registry.onReplace(() => after.push('replace'));
       registry.onUnregister(() => after.push('unregister'));
-      const seen = await reports(() => {
+      const seen = await listenerReports(() => {
         registry.register('port', 1);
         registry.replace('port', 2);
         expect(registry.get('port')).toBe(2);

@@ -1,4 +1,12 @@
 export { type Deferred, deferred } from './deferred.js';
+export {
+  listenerReports,
+  NON_ERRORS,
+  never,
+  type Outcome,
+  outcome,
+  thrown,
+} from './faults.js';
 export { flushPromises } from './flush.js';
 export { ManualClock } from './manual-clock.js';
 export { seededRandom } from './seeded-random.js';

@@ -1,0 +1,37 @@
+import { reportListenerError } from '../report.js';
+import { listenerReports, NON_ERRORS, never, outcome, thrown } from './faults.js';
+
+describe('fault-test helpers', () => {
+  it('tells a fulfilled, a rejected and a pending promise apart at once', async () => {
+    await expect(outcome(Promise.resolve(1))).resolves.toEqual({ value: 1 });
+    await expect(outcome(Promise.reject(undefined))).resolves.toEqual({ error: undefined });
+    await expect(outcome(never())).resolves.toBe('pending');
+  });
+
+  it('boxes a synchronous throw, even of undefined, and answers undefined for none', () => {
+    expect(
+      thrown(() => {
+        throw undefined;
+      }),
+    ).toEqual({ error: undefined });
+    expect(thrown(() => 1)).toBeUndefined();
+  });
+
+  it('collects what reportListenerError receives while fn runs, and nothing after', async () => {
+    const seen = await listenerReports(async () => {
+      reportListenerError('boom', 'a listener');
+      await Promise.resolve();
+      queueMicrotask(() => reportListenerError(undefined, 'a later listener'));
+    });
+    expect(seen).toEqual([
+      { error: 'boom', source: 'a listener' },
+      { error: undefined, source: 'a later listener' },
+    ]);
+  });
+
+  it('names three non-errors, frozen', () => {
+    expect(NON_ERRORS.map(([name]) => name)).toEqual(['a string', 'undefined', 'a plain object']);
+    expect(Object.isFrozen(NON_ERRORS)).toBe(true);
+    expect(Object.isFrozen(NON_ERRORS[2]?.[1])).toBe(true);
+  });
+});

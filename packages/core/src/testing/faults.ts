@@ -1,0 +1,61 @@
+import { type ListenerErrorEvent, onListenerError } from '../report.js';
+import { flushPromises } from './flush.js';
+
+/**
+ * What fault tests throw and reject with besides errors, each with a name for `it.each`: a
+ * policy must hand these on (or report them) exactly as it does an `Error`.
+ */
+export const NON_ERRORS: readonly (readonly [name: string, value: unknown])[] = Object.freeze([
+  Object.freeze(['a string', 'boom'] as const),
+  Object.freeze(['undefined', undefined] as const),
+  Object.freeze(['a plain object', Object.freeze({ reason: 'down' })] as const),
+]);
+
+/** A promise that never settles: a dependency that hangs and ignores any signal. */
+export function never<T>(): Promise<T> {
+  return new Promise<T>(() => {});
+}
+
+/** How a promise stands: fulfilled with `value`, rejected with `error`, or still pending. */
+export type Outcome = { readonly value: unknown } | { readonly error: unknown } | 'pending';
+
+/**
+ * How `promise` stands once every callback queued so far has run: a hang shows as `'pending'`
+ * at once, instead of as a test timeout.
+ */
+export async function outcome(promise: Promise<unknown>): Promise<Outcome> {
+  let result: Outcome = 'pending';
+  promise.then(
+    (value) => {
+      result = { value };
+    },
+    (error: unknown) => {
+      result = { error };
+    },
+  );
+  await flushPromises();
+  return result;
+}
+
+/** What `fn` threw synchronously, boxed so that a thrown `undefined` can be told from no throw. */
+export function thrown(fn: () => unknown): { readonly error: unknown } | undefined {
+  try {
+    fn();
+  } catch (error) {
+    return { error };
+  }
+  return undefined;
+}
+
+/** What `reportListenerError` receives while `fn` runs (and the callbacks it queued). */
+export async function listenerReports(fn: () => unknown): Promise<ListenerErrorEvent[]> {
+  const seen: ListenerErrorEvent[] = [];
+  const subscription = onListenerError((event) => seen.push(event));
+  try {
+    await fn();
+    await flushPromises();
+  } finally {
+    subscription.dispose();
+  }
+  return seen;
+}
