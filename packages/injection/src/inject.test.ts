@@ -1,23 +1,9 @@
 import { getEventListeners } from 'node:events';
 import { DynoError, sleep } from '@dyno/core';
-import { flushPromises, ManualClock } from '@dyno/core/testing';
+import { flushPromises, ManualClock, outcome } from '@dyno/core/testing';
 import type { MakeContext } from './declaration.js';
 import { DependencyError, DependencyTimeoutError } from './errors.js';
 import { inject } from './inject.js';
-
-const settled = async <T>(p: Promise<T>): Promise<{ value?: T; error?: unknown } | 'pending'> => {
-  let result: { value?: T; error?: unknown } | 'pending' = 'pending';
-  p.then(
-    (value) => {
-      result = { value };
-    },
-    (error: unknown) => {
-      result = { error };
-    },
-  );
-  await flushPromises();
-  return result;
-};
 
 describe('inject', () => {
   it('builds three 100 ms dependencies in parallel: the call resolves in 100 ms, not 300', async () => {
@@ -35,7 +21,7 @@ describe('inject', () => {
     );
     const call = handler(7);
     await clock.advance(99);
-    expect(await settled(call)).toBe('pending');
+    expect(await outcome(call)).toBe('pending');
     await clock.advance(1);
     expect(await call).toBe('db+cache+cfg#7@100');
   });
@@ -190,7 +176,7 @@ describe('inject timeouts', () => {
     );
     const call = handler();
     await clock.advance(49);
-    expect(await settled(call)).toBe('pending');
+    expect(await outcome(call)).toBe('pending');
     await clock.advance(1);
     const error = (await call.catch((e: unknown) => e)) as DependencyError;
     const timeout = error.failures[0]?.error as DependencyTimeoutError;
