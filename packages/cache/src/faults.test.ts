@@ -133,13 +133,13 @@ describe('faults (a): dependencies that hang and ignore their signal', () => {
     expect(clock.pending).toBe(0);
   });
 
-  it('regression: a lease wait that never settles and ignores its signal holds a caller no longer than retry + storeTimeout', async () => {
+  it('regression: a lease wait that never settles and ignores its signal holds a caller no longer than the lease would', async () => {
     const clock = new ManualClock(1000);
     const wait = jest.fn(() => never<unknown>());
     const lease: StoreLease = {
       ttl: 1000,
       retry: 10,
-      acquire: () => undefined, // another process holds it
+      acquire: () => undefined, // another process holds it, and keeps it
       release: () => {},
       wait,
     };
@@ -148,12 +148,16 @@ describe('faults (a): dependencies that hang and ignore their signal', () => {
     const errors: unknown[] = [];
     cache.onError((e) => errors.push(e.error));
     const pending = cache.get('k', () => 'mine');
-    await clock.advance(59);
-    expect(await outcome(pending)).toBe('pending');
-    await clock.advance(1);
+    await clock.advance(60); // retry + storeTimeout: that wait is over, the next one begins
+    expect(wait).toHaveBeenCalledTimes(2);
+    expect(await outcome(pending)).toBe('pending'); // the holder may still deliver
+    // a lease still held after its ttl gets one more, then the caller loads (as with any wait)
+    for (let t = 0; t < 2100 && (await outcome(pending)) === 'pending'; t += 60) {
+      await clock.advance(60);
+    }
     expect(await outcome(pending)).toEqual({ value: 'mine' });
-    expect(wait).toHaveBeenCalledTimes(1);
-    expect(errors).toEqual([expect.any(CacheTimeoutError)]);
+    expect(clock.now() - 1000).toBeLessThanOrEqual(2 * 1000 + 60);
+    expect(errors).toEqual([]); // a wait that is slow is no store failure
     expect(clock.pending).toBe(0);
   });
 });

@@ -187,25 +187,44 @@ async function awaitHolder(r: LeaseRequest): Promise<LeaseStep> {
 }
 
 /**
- * One `lease.wait` of up to `ms`, treated as the store call it is: bounded by `ms` plus
- * `storeTimeout` (a wait that never settles and ignores its signal must not hold the callers for
- * ever), and a throw or rejection that is not the abort is a store failure, reported and answered
- * `FAILED` (the caller then loads), never the callers' error.
+ * One `lease.wait` of up to `ms`. A wait that has not settled by `ms` plus `storeTimeout` (it
+ * hangs and ignores its signal, or the process is slow) is over, as a wait that ran its course:
+ * the loop looks at the store again, and the lease's ttl still bounds the whole wait. Being slow
+ * is no failure (counted as one, a loaded process would open the store circuit and load while
+ * the holder is about to deliver). A throw or a rejection that is not the caller's abort is a
+ * store failure: reported, counted, and answered `FAILED` (the caller then loads), never the
+ * callers' error.
  */
 function waitOnce(
   r: LeaseRequest,
   wait: NonNullable<StoreLease['wait']>,
   ms: number,
-): unknown | Promise<unknown> {
-  const { guard, lease, key, signal } = r;
-  return guard.attempt(
-    key,
-    () =>
-      Promise.resolve(wait.call(lease, key, ms, signal)).catch((error: unknown) => {
-        if (!signal.aborted) throw error;
-      }),
-    { fallback: FAILED, budget: ms + guard.timeout },
-  );
+): Promise<typeof FAILED | undefined> {
+  const { guard, lease, key, signal, clock } = r;
+  return new Promise((resolve) => {
+    let over = false;
+    const end = (result: typeof FAILED | undefined): void => {
+      if (over) return;
+      over = true;
+      clock.clearTimeout(timer);
+      resolve(result);
+    };
+    const timer = clock.setTimeout(() => end(undefined), ms + guard.timeout);
+    let waiting: PromiseLike<unknown>;
+    try {
+      waiting = Promise.resolve(wait.call(lease, key, ms, signal));
+    } catch (error) {
+      waiting = Promise.reject(error);
+    }
+    waiting.then(
+      () => end(undefined),
+      (error: unknown) => {
+        if (over || signal.aborted) return end(undefined);
+        guard.failed(key, error);
+        end(FAILED);
+      },
+    );
+  });
 }
 
 function fresh(entry: CacheEntry | undefined, now: number): entry is CacheEntry {
