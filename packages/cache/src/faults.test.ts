@@ -133,6 +133,33 @@ describe('faults (a): dependencies that hang and ignore their signal', () => {
     expect(clock.pending).toBe(0);
   });
 
+  it('regression: a lease wait that is slow, not broken, lets the caller take the holder\u2019s value', async () => {
+    const clock = new ManualClock(1000);
+    let entry: CacheEntry | undefined;
+    const lease: StoreLease = {
+      ttl: 1000,
+      retry: 10,
+      acquire: () => undefined, // another process holds it
+      release: () => {},
+      // a loaded process: the wait comes back a little after retry + storeTimeout
+      wait: () => new Promise((resolve) => clock.setTimeout(() => resolve(undefined), 61)),
+    };
+    const { store, inner } = wrapped(clock, lease);
+    const cache = new Cache<string>({ store, storeTimeout: 50 });
+    const errors: unknown[] = [];
+    cache.onError((e) => errors.push(e.error));
+    const loader = jest.fn(() => 'mine');
+    const pending = cache.get('k', loader);
+    await clock.advance(30);
+    // the holder delivers meanwhile
+    entry = { value: 'holder', expiry: clock.now() + 60_000 } as CacheEntry;
+    inner.set('k', entry, 60_000, clock.now());
+    await clock.advance(30);
+    expect(await outcome(pending)).toEqual({ value: 'holder' });
+    expect(loader).not.toHaveBeenCalled();
+    expect(errors).toEqual([]);
+  });
+
   it('regression: a lease wait that never settles and ignores its signal holds a caller no longer than the lease would', async () => {
     const clock = new ManualClock(1000);
     const wait = jest.fn(() => never<unknown>());
