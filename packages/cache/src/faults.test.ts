@@ -135,7 +135,6 @@ describe('faults (a): dependencies that hang and ignore their signal', () => {
 
   it('regression: a lease wait that is slow, not broken, lets the caller take the holder\u2019s value', async () => {
     const clock = new ManualClock(1000);
-    let entry: CacheEntry | undefined;
     const lease: StoreLease = {
       ttl: 1000,
       retry: 10,
@@ -152,7 +151,7 @@ describe('faults (a): dependencies that hang and ignore their signal', () => {
     const pending = cache.get('k', loader);
     await clock.advance(30);
     // the holder delivers meanwhile
-    entry = { value: 'holder', expiry: clock.now() + 60_000 } as CacheEntry;
+    const entry = { value: 'holder', expiry: clock.now() + 60_000 } as CacheEntry;
     inner.set('k', entry, 60_000, clock.now());
     await clock.advance(30);
     expect(await outcome(pending)).toEqual({ value: 'holder' });
