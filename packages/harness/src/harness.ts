@@ -63,7 +63,7 @@ const RULES: Rules<Resolved> = {
  * returns exactly what `fn` returned: a sync `fn` stays sync, and a promise (a `Promise` subclass
  * too) comes back as the same object, its rejection observed on a side branch. A thenable that is
  * not a real promise (a lazy query builder) is returned untouched and not observed, since
- * observing it would run it. A logger or `onError` that throws never
+ * observing it would run it. A logger or `onError` that throws (or, when async, rejects) never
  * replaces the original error, and never ends the process: its own error goes to `@dyno/core`'s
  * `reportListenerError` (a `DynoListenerWarning` by default).
  */
@@ -87,14 +87,15 @@ export function harness<F extends AnyFunction>(fn: F, options?: HarnessOptions):
       logged = sample >= 1 || (sample > 0 && random() < sample);
       if (logged) {
         const event: HarnessErrorEvent = { name, error, count, logged };
-        write(typeof message === 'string' ? message : message(event), error, name);
+        const written = write(typeof message === 'string' ? message : message(event), error, name);
+        watch(written, `${PKG} logger of ${name}`);
       }
     } catch (failure) {
       reportListenerError(failure, `${PKG} logger of ${name}`);
     }
     if (onError === undefined) return;
     try {
-      onError({ name, error, count, logged });
+      watch(onError({ name, error, count, logged }), `${PKG} onError of ${name}`);
     } catch (failure) {
       reportListenerError(failure, `${PKG} onError of ${name}`);
     }
@@ -113,4 +114,13 @@ export function harness<F extends AnyFunction>(fn: F, options?: HarnessOptions):
   };
   Object.defineProperty(harnessed, 'name', { value: fn.name });
   return harnessed as F;
+}
+
+/**
+ * Reports the rejection of a promise returned by an async logger or `onError` as their throw is
+ * reported. Nobody else holds that promise: left alone, its rejection would be unhandled and
+ * end the process, which a failing hook must never do.
+ */
+function watch(result: unknown, source: string): void {
+  if (isThenable(result)) observe(result, (failure) => reportListenerError(failure, source));
 }

@@ -1,5 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { check, checkFunction, is, type Rule } from '@dyno/core';
+import { check, checkFunction, is, type Rule, reportListenerError } from '@dyno/core';
 import { PerfTimer } from './perf-timer.js';
 
 const PKG = '@dyno/timing';
@@ -40,7 +40,8 @@ export function currentTimer(): PerfTimer | undefined {
  *
  * A promise result is replaced by the one its own `then` makes (same class), which settles as it
  * does once the interval has stopped. A thenable that is not a promise is returned as it is and
- * the interval stops at once: `await` it inside `fn` to time it.
+ * the interval stops at once: `await` it inside `fn` to time it. A clock that throws at the stop
+ * never replaces `fn`'s value or error: it is reported through `reportListenerError`.
  */
 export function timed<T>(name: string, fn: (timer: PerfTimer | undefined) => T): T {
   check(PKG, 'name', name, is.string);
@@ -52,11 +53,11 @@ export function timed<T>(name: string, fn: (timer: PerfTimer | undefined) => T):
   try {
     result = storage.run(interval, fn, interval);
   } catch (error) {
-    interval[Symbol.dispose]();
+    stopQuietly(interval);
     throw error;
   }
   if (result instanceof Promise) {
-    const stop = (): void => interval[Symbol.dispose]();
+    const stop = (): void => stopQuietly(interval);
     return nativeThen.call(
       result,
       (value: unknown) => {
@@ -69,6 +70,19 @@ export function timed<T>(name: string, fn: (timer: PerfTimer | undefined) => T):
       },
     ) as T;
   }
-  interval[Symbol.dispose]();
+  stopQuietly(interval);
   return result;
+}
+
+/**
+ * Stops `interval` if it is still running. Timing observes the work it times, so a failing stop
+ * (a clock whose `now()` throws) must not replace what `fn` returned or threw: its error goes to
+ * `reportListenerError` (source `@dyno/timing clock`) and the interval stays running.
+ */
+function stopQuietly(interval: PerfTimer): void {
+  try {
+    interval[Symbol.dispose]();
+  } catch (failure) {
+    reportListenerError(failure, `${PKG} clock`);
+  }
 }

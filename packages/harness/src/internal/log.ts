@@ -1,6 +1,7 @@
 import type { HarnessLogger, LoggerStyle } from '../logger.js';
 
-type Write = (message: string, error: unknown, name: string) => void;
+/** Returns what `logger.error` returned: an async logger's promise is watched for rejection. */
+type Write = (message: string, error: unknown, name: string) => unknown;
 
 /** Picks, once per harness, how to hand a message and an error to `logger`. */
 export function writer(logger: HarnessLogger, style: LoggerStyle): Write {
