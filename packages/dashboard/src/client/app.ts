@@ -72,9 +72,15 @@ let frame = 0;
 // The pace asked of the stream with ?delay= in the page's address (Hystrix's dashboard passes
 // it on the same way); a card with no update for ten beats, and at least 10 s, has stopped
 // reporting (a name gone from the registry, a command no host of a cluster runs any more).
+// At most a minute, the slowest hystrixStream honours: a larger delay would have the page
+// keep a card that stopped reporting for months while the stream beats every minute, and one
+// of 22 digits or more would be asked as `1e+23`, which the stream takes for no number.
+const MAX_DELAY = 60000;
 const DELAY = ((): number => {
   const text = new URLSearchParams(location.search).get('delay');
-  return text !== null && /^[0-9]+$/.test(text) && Number(text) > 0 ? Number(text) : 0;
+  return text !== null && /^[0-9]+$/.test(text) && Number(text) > 0
+    ? Math.min(Number(text), MAX_DELAY)
+    : 0;
 })();
 const STALE_MS = Math.max(10000, 10 * DELAY);
 let sweptAt = 0;

@@ -65,13 +65,15 @@ export interface PoolData {
   readonly adaptive: readonly [number, number] | null;
 }
 
-const STATES: Readonly<Record<string, string>> = {
-  closed: 'Closed',
-  open: 'Open',
-  'half-open': 'Half-open',
-  isolated: 'Isolated',
-  disabled: 'Disabled',
-};
+// A Map, not an object literal: a state named after something every object inherits
+// (`"constructor"`) must read as an unknown state, not as `Object`'s source text.
+const STATES: ReadonlyMap<string, string> = new Map([
+  ['closed', 'Closed'],
+  ['open', 'Open'],
+  ['half-open', 'Half-open'],
+  ['isolated', 'Isolated'],
+  ['disabled', 'Disabled'],
+]);
 const PERCENTILES = [
   ['p50', '50'],
   ['p90', '90'],
@@ -125,14 +127,14 @@ function stateOf(d: Json, hosts: number): CircuitState {
     if (keys.length > 1) {
       keys.sort((a, b) => n(map[b]) - n(map[a]) || a.localeCompare(b));
       const label = keys
-        .map((k) => `${STATES[stateKey(k)] ?? k.slice(0, 40)} ${count(map[k])}`)
+        .map((k) => `${STATES.get(stateKey(k)) ?? k.slice(0, 40)} ${count(map[k])}`)
         .join(', ');
       return { key: 'mixed', label };
     }
   }
   if (typeof raw === 'string' && raw !== '') {
     const key = stateKey(raw);
-    const label = STATES[key];
+    const label = STATES.get(key);
     return label !== undefined ? { key, label } : { key: 'unknown', label: raw.slice(0, 40) };
   }
   const open = trueCount(d.isCircuitBreakerOpen, hosts);
@@ -142,6 +144,16 @@ function stateOf(d: Json, hosts: number): CircuitState {
 }
 
 const has = (d: Json, key: string): boolean => typeof d[key] === 'number';
+
+/**
+ * A window in ms, per host, or `fallback` when the stream's is not a positive number: a window
+ * of 0 or less would make the rate infinite or negative (and the health circle and sparkline
+ * NaN).
+ */
+function windowOf(v: unknown, hosts: number, fallback: number): number {
+  const ms = n(v) / hosts;
+  return ms > 0 ? ms : fallback;
+}
 
 /**
  * The Dyno extras of a command (absent from Hystrix's own stream). Every host of a cluster sees
@@ -178,8 +190,11 @@ function readExtras(d: Json, hosts: number): Extras {
 
 export function readCommand(d: Json): Command {
   const hosts = hostsOf(d);
-  const windowMs =
-    n(d.propertyValue_metricsRollingStatisticalWindowInMilliseconds) / hosts || 10000;
+  const windowMs = windowOf(
+    d.propertyValue_metricsRollingStatisticalWindowInMilliseconds,
+    hosts,
+    10000,
+  );
   const requests = n(d.requestCount);
   // errorCount / requestCount is exact, for a cluster too (errorPercentage is truncated to a
   // whole percent, and a cluster's is the sum of its hosts')
@@ -190,7 +205,8 @@ export function readCommand(d: Json): Command {
   const latency = (
     d.latencyExecute && typeof d.latencyExecute === 'object' ? d.latencyExecute : {}
   ) as Json;
-  const rate = requests / (windowMs / 1000);
+  // n(): a window of a few femtoseconds still overflows to Infinity, which reads as no rate
+  const rate = n(requests / (windowMs / 1000));
   return {
     name: String(d.name),
     group: typeof d.group === 'string' ? d.group : '',
@@ -201,8 +217,11 @@ export function readCommand(d: Json): Command {
     rate,
     hostRate: rate / hosts,
     windowMs,
-    latencyWindowMs:
-      n(d.propertyValue_metricsRollingPercentileWindowInMilliseconds) / hosts || 60000,
+    latencyWindowMs: windowOf(
+      d.propertyValue_metricsRollingPercentileWindowInMilliseconds,
+      hosts,
+      60000,
+    ),
     inFlight: n(d.currentConcurrentExecutionCount),
     counts: {
       success: n(d.rollingCountSuccess),

@@ -26,13 +26,13 @@ const el = document.createElement('small');
 el.textContent = text;
 return el;
 }
-const STATES = {
-closed: 'Closed',
-open: 'Open',
-'half-open': 'Half-open',
-isolated: 'Isolated',
-disabled: 'Disabled',
-};
+const STATES = new Map([
+['closed', 'Closed'],
+['open', 'Open'],
+['half-open', 'Half-open'],
+['isolated', 'Isolated'],
+['disabled', 'Disabled'],
+]);
 const PERCENTILES = [
 ['p50', '50'],
 ['p90', '90'],
@@ -79,14 +79,14 @@ return stateOf({ dynoCircuitState: keys[0] }, 1);
 if (keys.length > 1) {
 keys.sort((a, b) => n(map[b]) - n(map[a]) || a.localeCompare(b));
 const label = keys
-.map((k) => \`\${STATES[stateKey(k)] ?? k.slice(0, 40)} \${count(map[k])}\`)
+.map((k) => \`\${STATES.get(stateKey(k)) ?? k.slice(0, 40)} \${count(map[k])}\`)
 .join(', ');
 return { key: 'mixed', label };
 }
 }
 if (typeof raw === 'string' && raw !== '') {
 const key = stateKey(raw);
-const label = STATES[key];
+const label = STATES.get(key);
 return label !== undefined ? { key, label } : { key: 'unknown', label: raw.slice(0, 40) };
 }
 const open = trueCount(d.isCircuitBreakerOpen, hosts);
@@ -97,6 +97,10 @@ return { key: 'open', label: 'Open' };
 return { key: 'mixed', label: \`Open \${count(open)}, Closed \${count(hosts - open)}\` };
 }
 const has = (d, key) => typeof d[key] === 'number';
+function windowOf(v, hosts, fallback) {
+const ms = n(v) / hosts;
+return ms > 0 ? ms : fallback;
+}
 function readExtras(d, hosts) {
 return {
 fleet: has(d, 'dynoFleetMembers')
@@ -125,13 +129,13 @@ hedge: has(d, 'dynoHedges')
 }
 function readCommand(d) {
 const hosts = hostsOf(d);
-const windowMs = n(d.propertyValue_metricsRollingStatisticalWindowInMilliseconds) / hosts || 10000;
+const windowMs = windowOf(d.propertyValue_metricsRollingStatisticalWindowInMilliseconds, hosts, 10000);
 const requests = n(d.requestCount);
 const error = requests > 0 && typeof d.errorCount === 'number'
 ? (100 * n(d.errorCount)) / requests
 : n(d.errorPercentage) / hosts;
 const latency = (d.latencyExecute && typeof d.latencyExecute === 'object' ? d.latencyExecute : {});
-const rate = requests / (windowMs / 1000);
+const rate = n(requests / (windowMs / 1000));
 return {
 name: String(d.name),
 group: typeof d.group === 'string' ? d.group : '',
@@ -142,7 +146,7 @@ requests,
 rate,
 hostRate: rate / hosts,
 windowMs,
-latencyWindowMs: n(d.propertyValue_metricsRollingPercentileWindowInMilliseconds) / hosts || 60000,
+latencyWindowMs: windowOf(d.propertyValue_metricsRollingPercentileWindowInMilliseconds, hosts, 60000),
 inFlight: n(d.currentConcurrentExecutionCount),
 counts: {
 success: n(d.rollingCountSuccess),
@@ -393,9 +397,12 @@ lostAt: 0,
 bannerTimer: 0,
 };
 let frame = 0;
+const MAX_DELAY = 60000;
 const DELAY = (() => {
 const text = new URLSearchParams(location.search).get('delay');
-return text !== null && /^[0-9]+$/.test(text) && Number(text) > 0 ? Number(text) : 0;
+return text !== null && /^[0-9]+$/.test(text) && Number(text) > 0
+? Math.min(Number(text), MAX_DELAY)
+: 0;
 })();
 const STALE_MS = Math.max(10000, 10 * DELAY);
 let sweptAt = 0;
