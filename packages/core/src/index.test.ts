@@ -37,6 +37,7 @@ describe('@dyno/core exports', () => {
       'withDeadline',
     ]);
     expect(Object.keys(testing).sort()).toEqual([
+      'FailingClock',
       'ManualClock',
       'NON_ERRORS',
       'deferred',

@@ -9,6 +9,7 @@ import { connect as connectTcp } from 'node:net';
 import type { Disposable } from '@dyno/core';
 import {
   deferred,
+  FailingClock,
   flushPromises,
   listenerReports,
   ManualClock,
@@ -32,16 +33,6 @@ import {
 import { close, listen, open } from './test-support/http.js';
 import { points, setup } from './test-support/otel.js';
 import { openMetricsCheck, promtoolCheck } from './test-support/promtool.js';
-
-/** A manual clock whose `now()` throws `failure` while `failing` is set. */
-class FailingClock extends ManualClock {
-  failing = false;
-  failure: unknown = 'clock broken';
-  override now(): number {
-    if (this.failing) throw this.failure;
-    return super.now();
-  }
-}
 
 /** Waits, a turn of the event loop at a time, until `done()` holds. */
 async function until(done: () => boolean): Promise<void> {

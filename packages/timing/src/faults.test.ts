@@ -3,8 +3,8 @@
 // twice, and a clock that throws. Timing observes the work it times: it must hand the work's
 // value or error on unchanged, keep a sync result sync, and never grow the tree by reading it.
 import {
+  FailingClock,
   listenerReports,
-  ManualClock,
   NON_ERRORS,
   never,
   outcome,
@@ -15,16 +15,6 @@ import { PerfTimer } from './perf-timer.js';
 import { currentTimer, timed, withTimer } from './request-scope.js';
 
 const ODD_VALUES = [...NON_ERRORS, ['null', null] as const];
-
-/** A manual clock whose `now()` throws `failure` while `failing` is set. */
-class FailingClock extends ManualClock {
-  failing = false;
-  failure: unknown = 'clock broken';
-  override now(): number {
-    if (this.failing) throw this.failure;
-    return super.now();
-  }
-}
 
 function setup() {
   const clock = new FailingClock();

@@ -1,5 +1,5 @@
 import { reportListenerError } from '../report.js';
-import { listenerReports, NON_ERRORS, never, outcome, thrown } from './faults.js';
+import { FailingClock, listenerReports, NON_ERRORS, never, outcome, thrown } from './faults.js';
 
 describe('fault-test helpers', () => {
   it('tells a fulfilled, a rejected and a pending promise apart at once', async () => {
@@ -33,5 +33,12 @@ describe('fault-test helpers', () => {
     expect(NON_ERRORS.map(([name]) => name)).toEqual(['a string', 'undefined', 'a plain object']);
     expect(Object.isFrozen(NON_ERRORS)).toBe(true);
     expect(Object.isFrozen(NON_ERRORS[2]?.[1])).toBe(true);
+  });
+
+  it('has a clock that throws while failing is set', () => {
+    const clock = new FailingClock(5);
+    expect(clock.now()).toBe(5);
+    clock.failing = true;
+    expect(thrown(() => clock.now())).toEqual({ error: 'clock broken' });
   });
 });

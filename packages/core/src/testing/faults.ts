@@ -1,5 +1,6 @@
 import { type ListenerErrorEvent, onListenerError } from '../report.js';
 import { flushPromises } from './flush.js';
+import { ManualClock } from './manual-clock.js';
 
 /**
  * What fault tests throw and reject with besides errors, each with a name for `it.each`: a
@@ -58,4 +59,15 @@ export async function listenerReports(fn: () => unknown): Promise<ListenerErrorE
     subscription.dispose();
   }
   return seen;
+}
+
+/** A manual clock whose `now()` throws `failure` while `failing` is set: a broken clock. */
+export class FailingClock extends ManualClock {
+  failing = false;
+  failure: unknown = 'clock broken';
+
+  override now(): number {
+    if (this.failing) throw this.failure;
+    return super.now();
+  }
 }

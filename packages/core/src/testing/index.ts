@@ -1,5 +1,6 @@
 export { type Deferred, deferred } from './deferred.js';
 export {
+  FailingClock,
   listenerReports,
   NON_ERRORS,
   never,
