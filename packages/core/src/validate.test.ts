@@ -124,6 +124,24 @@ describe('validate', () => {
     expect(validate(PKG, { attempts: undefined }, rules)).toEqual({ attempts: undefined });
   });
 
+  it('reads each option once: a getter cannot answer one value to the check and another to the use', () => {
+    // valid when first read (the check), bad when read again
+    const flaky = () => {
+      let reads = 0;
+      return {
+        get attempts() {
+          reads++;
+          return reads === 1 ? 5 : -1;
+        },
+      };
+    };
+    expect(validate(PKG, flaky(), rules)).toEqual({ attempts: 5 });
+    expect(resolveOptions(PKG, flaky(), rules, { attempts: 3, name: 'x' })).toEqual({
+      attempts: 5,
+      name: 'x',
+    });
+  });
+
   it('rejects unknown keys, naming the known ones', () => {
     expect(() => validate(PKG, { attempt: 3 }, rules)).toThrow(
       new TypeError('@dyno/test: unknown option `attempt` (known: attempts, name)'),

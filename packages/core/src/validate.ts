@@ -169,6 +169,8 @@ const DURATION = is.duration();
  * Validates an options object: `undefined` or a plain object whose every key has a rule and whose
  * every defined value passes it. Throws `TypeError` for a wrong kind or an unknown key and
  * `RangeError` for a value out of range; `prefix` names a nested object (`'backoff.'`).
+ * Returns a copy of the own options, each read once: what was checked is what is used (a getter
+ * read again could answer something else, and a prototype's properties are never checked).
  */
 export function validate<T extends object>(
   pkg: string,
@@ -181,6 +183,7 @@ export function validate<T extends object>(
     const what = prefix === '' ? 'options' : `option \`${prefix.slice(0, -1)}\``;
     throw new TypeError(`${pkg}: ${what} must be an object; received ${format(options)}`);
   }
+  const read: Record<string, unknown> = {};
   for (const key of Object.keys(options)) {
     if (!Object.hasOwn(rules, key)) {
       const known = Object.keys(rules).join(', ');
@@ -188,8 +191,9 @@ export function validate<T extends object>(
     }
     const value = (options as Record<string, unknown>)[key];
     if (value !== undefined) check(pkg, prefix + key, value, rules[key as keyof T]);
+    read[key] = value;
   }
-  return options as Partial<T>;
+  return read as Partial<T>;
 }
 
 /**
