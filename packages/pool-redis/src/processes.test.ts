@@ -47,16 +47,19 @@ beforeAll(async () => {
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     children.push(child);
-    const messages: unknown[] = [];
     ready.push(new Promise((r) => child.once('message', r)));
     done.push(
       new Promise((resolve, reject) => {
-        child.on('message', (m) => messages.push(m));
-        // 'close', not 'exit': on a loaded machine 'exit' can come before the last message
+        child.on('message', (m) => {
+          if (typeof m === 'object' && m !== null && 'admitted' in m) resolve(m as Counts);
+        });
+        // on a loaded machine 'close' (even 'exit' before it) can come while the report is still
+        // in the IPC channel: a child that ended without one is known only once that channel
+        // closed too (a rejection after the report resolved changes nothing)
         child.once('close', (status) => {
-          const last = messages.at(-1) as Counts | undefined;
-          if (status === 0 && last !== undefined && 'admitted' in last) resolve(last);
-          else reject(new Error(`child exited ${status} without its report`));
+          const fail = () => reject(new Error(`child exited ${status} without its report`));
+          if (status === 0 && child.connected) child.once('disconnect', fail);
+          else fail();
         });
       }),
     );

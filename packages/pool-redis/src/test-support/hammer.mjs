@@ -56,6 +56,7 @@ const caller = async () => {
   }
 };
 await Promise.all(Array.from({ length: Number(loops) }, caller));
-process.send(counts);
+// sent before anything else may end the process: the callback runs once the report is written
+await new Promise((r) => process.send(counts, r));
 await client.quit();
 process.disconnect();
