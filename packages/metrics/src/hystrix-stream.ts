@@ -9,7 +9,7 @@ import {
   type TimerHandle,
 } from '@dyno/core';
 import { toHystrixCommand, toHystrixThreadPool } from './hystrix-format.js';
-import { type Authorize, guarded } from './internal/guard.js';
+import { type Authorize, answerText, COLLECTION_FAILED, guarded } from './internal/guard.js';
 import { entriesOf, type MetricsSource } from './source.js';
 
 /** Options of `hystrixStream`. */
@@ -257,20 +257,14 @@ export function hystrixStream(
     });
   }) as HystrixStreamHandler;
 
-  const unavailable = (response: ServerResponse, text: string): void => {
-    response.writeHead(503, { 'Content-Type': 'text/plain; charset=utf-8' });
-    response.end(text);
-  };
-
   const serve = (response: ServerResponse, cors: Record<string, string>, pace: number): void => {
     if (clients.size >= o.maxClients) {
-      unavailable(response, `MaxConcurrentConnections reached: ${o.maxClients}`);
+      answerText(response, 503, `MaxConcurrentConnections reached: ${o.maxClients}`);
       return;
     }
     const first = tryPayload();
     if (first === undefined) {
-      response.writeHead(500, { 'Content-Type': 'text/plain; charset=utf-8' });
-      response.end('Collecting the metrics failed\n');
+      answerText(response, 500, COLLECTION_FAILED);
       return;
     }
     clients.add(response);
@@ -299,7 +293,7 @@ export function hystrixStream(
     for (const beat of [...beats.values()]) stop(beat);
     for (const response of [...clients]) response.end();
     clients.clear();
-    for (const response of [...waiting]) unavailable(response, 'The stream is closed\n');
+    for (const response of [...waiting]) answerText(response, 503, 'The stream is closed\n');
     waiting.clear();
   };
   return handler;

@@ -6,7 +6,7 @@ import {
   escapeLabelValue,
   negotiate,
 } from './internal/exposition.js';
-import { type Authorize, guarded } from './internal/guard.js';
+import { type Authorize, answerText, COLLECTION_FAILED, guarded } from './internal/guard.js';
 import { addFleetFamilies, addRollingFamilies } from './internal/prometheus-families.js';
 import type { MetricsSnapshot } from './snapshot.js';
 import { entriesOf, type MetricsSource } from './source.js';
@@ -219,8 +219,7 @@ export function prometheusHandler(
         // unhandled rejection and the scrape unanswered): the scrape fails with 500 instead, as
         // a failed collection does in Prometheus client libraries, and the error is reported.
         reportListenerError(error, '@dyno/metrics prometheusHandler');
-        response.writeHead(500, { 'Content-Type': 'text/plain; charset=utf-8' });
-        response.end('Collecting the metrics failed\n');
+        answerText(response, 500, COLLECTION_FAILED);
         return;
       }
       response.writeHead(200, {

@@ -6,11 +6,18 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
  */
 export type Authorize = (request: IncomingMessage) => boolean | PromiseLike<boolean>;
 
-const refuse = (response: ServerResponse, status: 403 | 500): void => {
+/** What an exporter answers (500) when making its payload threw. */
+export const COLLECTION_FAILED = 'Collecting the metrics failed\n';
+
+/** Answers `status` with a line of plain text, unless the response has begun or ended. */
+export function answerText(response: ServerResponse, status: number, text: string): void {
   if (response.headersSent || response.writableEnded) return;
   response.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8' });
-  response.end(status === 403 ? 'Forbidden\n' : 'Authorization failed\n');
-};
+  response.end(text);
+}
+
+const refuse = (response: ServerResponse, status: 403 | 500): void =>
+  answerText(response, status, status === 403 ? 'Forbidden\n' : 'Authorization failed\n');
 
 /** Calls `serve` once `authorize` (when given) allows `request`; answers 403 or 500 otherwise. */
 export function guarded(
