@@ -1,5 +1,6 @@
 import { type Clock, isThenable, sleep } from '@dyno/core';
 import type { CacheEntry, CacheStore, StoreLease } from '../entry.js';
+import { CacheTimeoutError } from '../errors.js';
 import type { StoreGuard } from './store-guard.js';
 
 /** One load's business with the store's cross-process lease on its key. */
@@ -195,36 +196,21 @@ async function awaitHolder(r: LeaseRequest): Promise<LeaseStep> {
  * store failure: reported, counted, and answered `FAILED` (the caller then loads), never the
  * callers' error.
  */
-function waitOnce(
+async function waitOnce(
   r: LeaseRequest,
   wait: NonNullable<StoreLease['wait']>,
   ms: number,
 ): Promise<typeof FAILED | undefined> {
-  const { guard, lease, key, signal, clock } = r;
-  return new Promise((resolve) => {
-    let over = false;
-    const end = (result: typeof FAILED | undefined): void => {
-      if (over) return;
-      over = true;
-      clock.clearTimeout(timer);
-      resolve(result);
-    };
-    const timer = clock.setTimeout(() => end(undefined), ms + guard.timeout);
-    let waiting: PromiseLike<unknown>;
-    try {
-      waiting = Promise.resolve(wait.call(lease, key, ms, signal));
-    } catch (error) {
-      waiting = Promise.reject(error);
-    }
-    waiting.then(
-      () => end(undefined),
-      (error: unknown) => {
-        if (over || signal.aborted) return end(undefined);
-        guard.failed(key, error);
-        end(FAILED);
-      },
-    );
-  });
+  const { guard, lease, key, signal } = r;
+  try {
+    await guard.bound(Promise.resolve(wait.call(lease, key, ms, signal)), key, ms + guard.timeout);
+  } catch (error) {
+    // past its bound (hung or late), or ended by the caller's abort: over, not failed
+    if (signal.aborted || error instanceof CacheTimeoutError) return undefined;
+    guard.failed(key, error);
+    return FAILED;
+  }
+  return undefined;
 }
 
 function fresh(entry: CacheEntry | undefined, now: number): entry is CacheEntry {
