@@ -21,6 +21,7 @@ let passed = 0;
 let failed = 0;
 let brokenSuites = 0;
 const rows = [];
+const failures = [];
 for (const dir of dirs) {
   const file = path.join(root, dir, '.test-results.json');
   const hasTests = JSON.parse(readFileSync(path.join(root, dir, 'package.json'), 'utf8')).scripts
@@ -35,11 +36,31 @@ for (const dir of dirs) {
   passed += r.numPassedTests;
   failed += r.numFailedTests;
   brokenSuites += r.numRuntimeErrorTestSuites;
+  for (const suite of r.testResults) {
+    const file = path.relative(root, suite.name);
+    if (suite.testExecError || (suite.status === 'failed' && suite.assertionResults.length === 0)) {
+      failures.push(`${file}: ${firstLines(suite.message || suite.testExecError?.message)}`);
+    }
+    for (const test of suite.assertionResults) {
+      if (test.status === 'failed') {
+        failures.push(`${file} › ${test.fullName}\n${firstLines(test.failureMessages.join('\n'))}`);
+      }
+    }
+  }
   rows.push(
     `${dir}: ${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests} skipped`,
   );
 }
+// A CI log keeps the end of the output: what failed is printed here, next to the totals.
+if (failures.length > 0) console.log(`\nWhat failed:\n${failures.join('\n\n')}\n`);
 console.log(rows.join('\n'));
 if (brokenSuites > 0) console.log(`${brokenSuites} test suite(s) failed to run`);
 console.log(`${passed} passed, ${failed} failed`);
 process.exit(failed === 0 && brokenSuites === 0 && passed > 0 ? 0 : 1);
+
+function firstLines(text = '') {
+  const lines = String(text)
+    .split('\n')
+    .filter((line) => !/^\s+at /.test(line));
+  return lines.slice(0, 12).join('\n');
+}

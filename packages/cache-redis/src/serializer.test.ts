@@ -5,6 +5,12 @@ import { structuredSerializer } from './serializer.js';
 const roundTrip = (value: unknown) =>
   structuredSerializer.deserialize(Buffer.from(structuredSerializer.serialize(value)));
 
+// Jest (like `util.isDeepStrictEqual`) calls two invalid dates unequal, since NaN !== NaN; the
+// serializer gives one back as it went in, so the round trip compares dates by `Object.is`.
+const sameDate = (a: unknown, b: unknown): boolean | undefined =>
+  isDate(a) && isDate(b) ? Object.is(a.getTime(), b.getTime()) : undefined;
+const isDate = (v: unknown): v is Date => Object.prototype.toString.call(v) === '[object Date]';
+
 function refusal(value: unknown): UnserializableValueError {
   try {
     structuredSerializer.serialize(value);
@@ -16,6 +22,8 @@ function refusal(value: unknown): UnserializableValueError {
 }
 
 describe('structuredSerializer', () => {
+  beforeAll(() => expect.addEqualityTesters([sameDate]));
+
   it('gives back what a memory store would: dates, maps, sets, special numbers, bigints, holes', () => {
     const value = {
       date: new Date(1_700_000_000_123),
@@ -91,6 +99,14 @@ describe('structuredSerializer', () => {
     expect(error.kind).toBe(kind);
     expect(error.code).toBe('DYNO_CACHE_UNSERIALIZABLE');
     expect(error.message).toContain(`cannot store ${kind} at \`${path}\``);
+  });
+
+  it('gives back an invalid date, also as a map key (a counterexample the property found)', () => {
+    const value = new Map([[new Date(Number.NaN), Object(0)]]);
+    const back = roundTrip(value) as Map<Date, unknown>;
+    const [key] = back.keys();
+    expect(isDate(key) && Number.isNaN(key.getTime())).toBe(true);
+    expect(back).toStrictEqual(value);
   });
 
   it('round-trips any value built from what it accepts (property)', () => {
