@@ -22,7 +22,12 @@ function refusal(value: unknown): UnserializableValueError {
 }
 
 describe('structuredSerializer', () => {
-  beforeAll(() => expect.addEqualityTesters([sameDate]));
+  // jest 30 has `addEqualityTesters`; the @types/jest in use does not declare it yet
+  beforeAll(() =>
+    (expect as unknown as { addEqualityTesters(testers: unknown[]): void }).addEqualityTesters([
+      sameDate,
+    ]),
+  );
 
   it('gives back what a memory store would: dates, maps, sets, special numbers, bigints, holes', () => {
     const value = {
