@@ -27,17 +27,27 @@ describe('BrokenCircuitError', () => {
     expect(BrokenCircuitError.isInstance(new ProbeTimeoutError('db', 5))).toBe(false);
   });
 
-  it('makes the cheap kind without the engine Error machinery, with a frameless stack', () => {
+  it('makes a native error whose stack is its first line only, and leaves stackTraceLimit as it was', () => {
+    const limit = Error.stackTraceLimit;
     const cheap = brokenCircuit('db', 'half-open', undefined);
-    expect(types.isNativeError(cheap)).toBe(false);
+    expect(types.isNativeError(cheap)).toBe(true);
     expect(types.isNativeError(new BrokenCircuitError('db', 'open', undefined))).toBe(true);
     expect(cheap.stack).toBe('BrokenCircuitError: The circuit "db" is half-open');
     expect(cheap.retryAfter).toBeUndefined();
+    expect(Error.stackTraceLimit).toBe(limit);
     cheap.stack = 'BrokenCircuitError: rewritten by a logger';
     expect(cheap.stack).toBe('BrokenCircuitError: rewritten by a logger');
-    expect(brokenCircuit('db', 'open', undefined).stack).toBe(
-      'BrokenCircuitError: The circuit "db" is open',
-    );
+  });
+
+  it('puts stackTraceLimit back when constructing throws', () => {
+    const limit = Error.stackTraceLimit;
+    const source = {
+      toString() {
+        throw new Error('no name');
+      },
+    };
+    expect(() => brokenCircuit(source as unknown as string, 'open', undefined)).toThrow('no name');
+    expect(Error.stackTraceLimit).toBe(limit);
   });
 });
 

@@ -1,4 +1,4 @@
-import { DYNO_ERROR, DynoError, hasCode } from '@dyno/core';
+import { DynoError, hasCode } from '@dyno/core';
 import type { CircuitState } from './events.js';
 
 /**
@@ -48,55 +48,12 @@ export class ProbeTimeoutError extends DynoError {
   }
 }
 
-// On the prototype too, so the cheap instances below (which skip DynoError's constructor) are
-// recognised by `DynoError.isInstance` and `instanceof DynoError` in every copy.
-Object.defineProperty(BrokenCircuitError.prototype, DYNO_ERROR, { value: true });
-
-// The cheap instances have no engine stack; this one reads like a stack captured with no frames
-// and can be overwritten like any error's. Instances made with `new` keep their own `stack`.
-Object.defineProperty(BrokenCircuitError.prototype, 'stack', {
-  get(this: BrokenCircuitError): string {
-    return `${this.name}: ${this.message}`;
-  },
-  set(this: BrokenCircuitError, value: unknown) {
-    Object.defineProperty(this, 'stack', { value, writable: true, configurable: true });
-  },
-  configurable: true,
-});
-
-type Fields = { -readonly [K in keyof BrokenCircuitError]: BrokenCircuitError[K] };
-
-// A plain constructor sharing BrokenCircuitError's prototype: `new` lets the engine size the
-// object for its fields at once, and nothing of the engine's Error machinery runs (even with no
-// stack frames, constructing a native Error costs hundreds of nanoseconds).
-const CheapBrokenCircuitError = function (
-  this: Fields,
-  source: string,
-  state: CircuitState,
-  reason: unknown,
-  retryAfter: number | undefined,
-) {
-  this.name = 'BrokenCircuitError';
-  this.message = `The circuit "${source}" is ${state}`;
-  this.cause = reason;
-  this.code = 'DYNO_BROKEN';
-  this.source = source;
-  this.reason = reason;
-  this.state = state;
-  this.retryAfter = retryAfter;
-} as unknown as new (
-  source: string,
-  state: CircuitState,
-  reason: unknown,
-  retryAfter: number | undefined,
-) => BrokenCircuitError;
-CheapBrokenCircuitError.prototype = BrokenCircuitError.prototype;
-
 /**
- * Makes the rejection of a short-circuited call cheaply: an object with `BrokenCircuitError`'s
- * prototype and fields (so `instanceof BrokenCircuitError`, `Error` and `DynoError` hold) that
- * is not an engine Error: no stack frames (capturing them costs far more than the refused call,
- * and the refusal surfaces at the caller's `await` anyway).
+ * Makes the rejection of a short-circuited call: a real `BrokenCircuitError` (a native `Error`:
+ * `util.types.isNativeError` is true) whose stack is its first line only. Capturing stack frames
+ * costs more than the whole refused call, and the refusal surfaces at the caller's `await`
+ * anyway, so frames are skipped by setting `Error.stackTraceLimit` to 0 around the construction
+ * (measured: the open-circuit bench row is 150× a bare call with frames, 30× without).
  */
 export function brokenCircuit(
   source: string,
@@ -104,5 +61,11 @@ export function brokenCircuit(
   reason: unknown,
   retryAfter?: number,
 ): BrokenCircuitError {
-  return new CheapBrokenCircuitError(source, state, reason, retryAfter);
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    return new BrokenCircuitError(source, state, reason, retryAfter);
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
 }

@@ -25,9 +25,6 @@ export interface RetryContext extends ExecuteContext {
   readonly attempt: number;
 }
 
-// The first attempt of a call without a signal: shared, so the success path allocates no context.
-const FIRST_CONTEXT: RetryContext = Object.freeze({ signal: NEVER_ABORTED, attempt: 1 });
-
 /**
  * The retry policy: runs `fn` up to `attempts` times with a backoff between attempts. Gives up
  * with a `CompoundError` holding the failures when two or more attempts failed, and with the
@@ -116,16 +113,16 @@ export class Retry implements Policy<RetryContext> {
     const start = s.clock.now();
     let pending: unknown;
     try {
-      pending = args === undefined ? fn(FIRST_CONTEXT) : Reflect.apply(fn, thisArg, args);
+      pending =
+        args === undefined
+          ? fn({ signal: NEVER_ABORTED, attempt: 1 })
+          : Reflect.apply(fn, thisArg, args);
     } catch (error) {
-      return runRetries(s, { fn, thisArg, args }, NEVER_ABORTED, start, {
-        failed: true,
-        value: error,
-      });
+      return retryAfterFailure(s, { fn, thisArg, args }, start, error);
     }
     const promise = (pending instanceof Promise ? pending : Promise.resolve(pending)) as Promise<T>;
     const onRejected = (error: unknown): Promise<T> =>
-      runRetries(s, { fn, thisArg, args }, NEVER_ABORTED, start, { failed: true, value: error });
+      retryAfterFailure(s, { fn, thisArg, args }, start, error);
     if (s.shouldRetry === undefined && s.onSuccess?.hasListeners !== true) {
       return promise.then(undefined, onRejected);
     }
@@ -136,7 +133,7 @@ export class Retry implements Policy<RetryContext> {
     const s = this.#s;
     if (s.shouldRetry?.({ failed: false, result }, 1)) {
       const first: Outcome = { failed: false, value: result, retry: true };
-      return runRetries(s, target, NEVER_ABORTED, start, first);
+      return runRetries(s, { target, signal: undefined, start, first });
     }
     if (s.onSuccess?.hasListeners) s.onSuccess.emit({ name: this.name, attempts: 1 });
     return result;
@@ -152,6 +149,21 @@ export class Retry implements Policy<RetryContext> {
     if (signal.aborted) return Promise.reject(abortReason(signal));
     const s = this.#s;
     if (s.budget !== undefined) s.budget.recordCall();
-    return runRetries(s, target, signal, s.clock.now(), undefined);
+    return runRetries(s, { target, signal, start: s.clock.now(), first: undefined });
   }
+}
+
+/** The fast path's first attempt failed: the retry loop takes the call over. */
+function retryAfterFailure<T>(
+  s: Settings,
+  target: Target,
+  start: number,
+  error: unknown,
+): Promise<T> {
+  return runRetries<T>(s, {
+    target,
+    signal: undefined,
+    start,
+    first: { failed: true, value: error },
+  });
 }

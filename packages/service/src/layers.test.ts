@@ -105,6 +105,27 @@ describe('service layers', () => {
     s.dispose();
   });
 
+  it('takes one entry reading per call when a listener calls the service during an entry', async () => {
+    const clock = countingClock();
+    const s = service(async () => 'ok', { clock, ...allParts });
+    await s();
+    let nesting = false;
+    let nested: Promise<string> | undefined;
+    // runs while the outer call enters its pool, after its entry reading was taken
+    s.pool?.onStart(() => {
+      if (nesting) return;
+      nesting = true;
+      nested = s();
+    });
+    const before = clock.reads;
+    const outer = s();
+    // the outer entry's reading and the nested entry's own: the nested call letting go of its
+    // hold did not end the outer's, whose pool deadline still took the outer's reading
+    expect(clock.reads - before).toBe(2);
+    await expect(Promise.all([outer, nested])).resolves.toEqual(['ok', 'ok']);
+    s.dispose();
+  });
+
   it('times every attempt from its own start, retries included', async () => {
     const clock = countingClock();
     let attempt = 0;

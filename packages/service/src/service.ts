@@ -79,7 +79,7 @@ class ServiceState {
   run(thisArg: unknown, args: unknown[], signal: AbortSignal | undefined): Promise<unknown> {
     if (this.#disposed) return Promise.reject(new DisposedError('Service', this.plan.name));
     if (signal?.aborted) return Promise.reject(abortReason(signal));
-    return runCall(this.parts, this.invoke, thisArg, args, signal);
+    return runCall({ parts: this.parts, invoke: this.invoke, thisArg, args, signal });
   }
 
   dispose(): void {

@@ -8,33 +8,37 @@ import type { Outcome, Settings, Target } from './settings.js';
 
 type MutableBackoffContext = { -readonly [K in keyof BackoffContext]: BackoffContext[K] };
 
+/** A call as the retry loop takes it over. */
+export interface LoopCall {
+  /** How to call the user's function. */
+  readonly target: Target;
+  /** The caller's signal; `undefined` when the call cannot be cancelled. */
+  readonly signal: AbortSignal | undefined;
+  /** When the call started, on the policy's clock. */
+  readonly start: number;
+  /**
+   * The first attempt's outcome when the fast path ran it already (it failed, or its result was
+   * judged unwanted); `undefined` to run every attempt here.
+   */
+  readonly first: Outcome | undefined;
+}
+
 /**
- * Runs the attempts after the fast path has seen the first one fail (`first` given), or every
- * attempt of a call with a signal (`first` undefined). Allocation is fine here: something failed.
+ * Runs the attempts of a call after the fast path has seen the first one fail, or every attempt
+ * of a call with a signal. Allocation is fine here: something failed, or the caller can cancel.
  */
-export async function runRetries<T>(
-  s: Settings,
-  target: Target,
-  signal: AbortSignal,
-  callStart: number,
-  first: Outcome | undefined,
-): Promise<T> {
-  const guard = signal === NEVER_ABORTED ? undefined : new AbortGuard(signal);
+export async function runRetries<T>(s: Settings, call: LoopCall): Promise<T> {
+  // one abort listener for the whole call, not one per attempt and wait
+  const guard = call.signal === undefined ? undefined : new AbortGuard(call.signal);
   try {
-    return await loop<T>(s, target, signal, guard, callStart, first);
+    return await loop<T>(s, call, guard);
   } finally {
     guard?.dispose();
   }
 }
 
-async function loop<T>(
-  s: Settings,
-  target: Target,
-  signal: AbortSignal,
-  guard: AbortGuard | undefined,
-  callStart: number,
-  first: Outcome | undefined,
-): Promise<T> {
+async function loop<T>(s: Settings, call: LoopCall, guard: AbortGuard | undefined): Promise<T> {
+  const { signal, start: callStart } = call;
   const history = new History();
   const backoff: MutableBackoffContext = {
     attempt: 0,
@@ -48,9 +52,9 @@ async function loop<T>(
   };
   let attempt = 1;
   let start = callStart;
-  let outcome = first;
+  let outcome = call.first;
   for (;;) {
-    if (outcome === undefined) outcome = await attemptOnce(target, signal, guard, attempt);
+    if (outcome === undefined) outcome = await attemptOnce(call, guard, attempt);
     const end = s.clock.now();
     const record: MutableRecord = outcome.failed
       ? {
@@ -100,9 +104,8 @@ async function loop<T>(
       );
     }
     // sleep rejects with the abort reason the moment the signal aborts, clearing its timer
-    if (delay > 0)
-      await sleep(delay, { signal: guard === undefined ? undefined : signal, clock: s.clock });
-    if (signal.aborted) throw abortReason(signal);
+    if (delay > 0) await sleep(delay, { signal, clock: s.clock });
+    if (signal?.aborted) throw abortReason(signal);
     attempt += 1;
     start = s.clock.now();
     outcome = undefined;
@@ -115,23 +118,27 @@ function nextDelay(s: Settings, context: BackoffContext, outcome: Outcome, attem
   return isHint(hint) ? hint : s.backoff.delay(context);
 }
 
+/** Runs one attempt; rejects only when the call is cancelled. */
 async function attemptOnce(
-  target: Target,
-  signal: AbortSignal,
+  call: LoopCall,
   guard: AbortGuard | undefined,
   attempt: number,
 ): Promise<Outcome> {
+  const { signal } = call;
   let value: unknown;
   try {
-    const { fn, thisArg, args } = target;
-    const pending = args === undefined ? fn({ signal, attempt }) : Reflect.apply(fn, thisArg, args);
+    const { fn, thisArg, args } = call.target;
+    const pending =
+      args === undefined
+        ? fn({ signal: signal ?? NEVER_ABORTED, attempt })
+        : Reflect.apply(fn, thisArg, args);
     value = await (guard === undefined ? pending : guard.race(pending));
   } catch (error) {
     // cancellation wins over whatever the attempt did once the signal has aborted
-    if (signal.aborted) throw abortReason(signal);
+    if (signal?.aborted) throw abortReason(signal);
     return { failed: true, value: error };
   }
-  if (signal.aborted) throw abortReason(signal);
+  if (signal?.aborted) throw abortReason(signal);
   return { failed: false, value };
 }
 

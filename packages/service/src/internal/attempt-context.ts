@@ -1,4 +1,4 @@
-import { type ExecuteContext, NEVER_ABORTED } from '@dyno/core';
+import type { ExecuteContext } from '@dyno/core';
 import type { ServiceContext } from '../service-context.js';
 
 /**
@@ -10,9 +10,6 @@ class PlainContext implements ServiceContext {
     readonly signal: AbortSignal,
     readonly attempt: number,
   ) {}
-
-  /** @internal Keeps the hidden class alive between calls (see `TimedRun.shapeKeeper` in `@dyno/pool`). */
-  static readonly shapeKeeper: object = new PlainContext(NEVER_ABORTED, 1);
 }
 
 /** What a lazy context's proxy stands for: the deadline layer's context and the attempt number. */
@@ -21,12 +18,7 @@ class LazyTarget {
     readonly inner: ExecuteContext,
     readonly attempt: number,
   ) {}
-
-  /** @internal As `PlainContext.shapeKeeper`. */
-  static readonly shapeKeeper: object = new LazyTarget({ signal: NEVER_ABORTED }, 1);
 }
-
-const KEYS: readonly string[] = Object.freeze(['signal', 'attempt']);
 
 const value = (t: LazyTarget, key: string | symbol): unknown =>
   key === 'signal' ? t.inner.signal : key === 'attempt' ? t.attempt : undefined;
@@ -43,7 +35,7 @@ const value = (t: LazyTarget, key: string | symbol): unknown =>
 const LAZY: ProxyHandler<LazyTarget> = {
   get: (t, key) => value(t, key),
   has: (_, key) => key === 'signal' || key === 'attempt',
-  ownKeys: () => KEYS.slice(),
+  ownKeys: () => ['signal', 'attempt'],
   getOwnPropertyDescriptor: (t, key) =>
     key === 'signal' || key === 'attempt'
       ? { value: value(t, key), enumerable: true, configurable: true, writable: false }
@@ -53,17 +45,16 @@ const LAZY: ProxyHandler<LazyTarget> = {
   deleteProperty: () => false,
 };
 
+/** The context of an attempt whose signal is a plain value already (no deadline layer below). */
+export function plainContext(signal: AbortSignal, attempt: number): ServiceContext {
+  return new PlainContext(signal, attempt);
+}
+
 /**
- * The context one attempt's function receives: `{ signal, attempt }` as own enumerable
- * properties whatever the layers below (so `{ ...context }` keeps both). `lazy`: `inner.signal`
- * is made on first read (a deadline layer's), so it is read through a proxy only when asked for.
+ * The context of an attempt under a deadline layer, which makes its signal on the first read:
+ * `inner.signal` is read through a proxy only when `fn` asks for it. Still `{ signal, attempt }`
+ * as own enumerable properties, so `{ ...context }` keeps both.
  */
-export function attemptContext(
-  inner: ExecuteContext,
-  attempt: number,
-  lazy: boolean,
-): ServiceContext {
-  return lazy
-    ? (new Proxy(new LazyTarget(inner, attempt), LAZY) as unknown as ServiceContext)
-    : new PlainContext(inner.signal, attempt);
+export function lazyContext(inner: ExecuteContext, attempt: number): ServiceContext {
+  return new Proxy(new LazyTarget(inner, attempt), LAZY) as unknown as ServiceContext;
 }

@@ -1,4 +1,5 @@
 import { abortReason, isThenable } from '@dyno/core';
+import type { Call } from './call.js';
 import type { Parts } from './parts.js';
 
 /**
@@ -8,13 +9,8 @@ import type { Parts } from './parts.js';
  * rejection, as itself (the call's own failure goes to `onFallback`). Every fallback outcome is
  * counted in the metrics; `fallbackOn` throwing rejects the call with what it threw.
  */
-export function runFallback(
-  p: Parts,
-  error: unknown,
-  thisArg: unknown,
-  args: unknown[],
-  signal: AbortSignal | undefined,
-): unknown {
+export function runFallback(call: Call, error: unknown): unknown {
+  const { parts: p, signal } = call;
   if (signal?.aborted) throw abortReason(signal);
   if (p.fallbackOn !== undefined && !p.fallbackOn(error)) throw error;
   const fallback = p.fallback;
@@ -22,7 +18,7 @@ export function runFallback(
   let result: unknown;
   let thenable: boolean;
   try {
-    result = fallback.call(thisArg, error, args);
+    result = fallback.call(call.thisArg, error, call.args);
     thenable = isThenable(result);
   } catch (fallbackError) {
     throw failed(p, error, fallbackError);
