@@ -24,16 +24,9 @@ import type {
   TimeoutEvent,
 } from './events.js';
 import { callTimeout, notATask } from './internal/arguments.js';
-import {
-  newPromise,
-  type Reject,
-  type Resolve,
-  runTask,
-  takeReject,
-  takeResolve,
-} from './internal/capture.js';
 import { type LimitAlgorithm, makeAlgorithm } from './internal/limit-algorithm.js';
 import { PoolTiming } from './internal/pool-timing.js';
+import { runTask, withResolvers } from './internal/promises.js';
 import { settleAll } from './internal/settle-all.js';
 import { TimedRun } from './internal/timed-run.js';
 import { WaitQueue } from './internal/wait-queue.js';
@@ -59,7 +52,10 @@ type Resolved = Required<Omit<PoolOptions, 'name' | 'abandonAfter' | 'maxAbandon
   Pick<PoolOptions, 'name' | 'abandonAfter' | 'maxAbandoned'>;
 type AnyTask = (context: ExecuteContext) => unknown;
 
+// the context of a call without a signal (a plain pool hands the caller's signal as is)
 const NO_SIGNAL: ExecuteContext = Object.freeze({ signal: NEVER_ABORTED });
+const contextOf = (signal: AbortSignal | undefined): ExecuteContext =>
+  signal === undefined ? NO_SIGNAL : { signal };
 
 /**
  * A bulkhead: at most `concurrency` calls run at once, up to `queue` more wait in FIFO order (for
@@ -86,8 +82,7 @@ export class Pool implements Policy, Disposable {
   #algorithm: LimitAlgorithm | undefined;
   #queue: number;
   readonly #maxWait: number | false;
-  // 0 for none, so the hot path compares numbers only
-  readonly #timeout: number;
+  readonly #timeout: number | false;
   readonly #abandonAfter: number | false | undefined;
   readonly #maxAbandoned: number | undefined;
   readonly #clock: Clock;
@@ -145,13 +140,17 @@ export class Pool implements Policy, Disposable {
     this.#name = o.name ?? defaultName('pool');
     this.#queue = o.queue;
     this.#maxWait = o.maxWait;
-    this.#timeout = o.timeout === false ? 0 : o.timeout;
+    this.#timeout = o.timeout;
     this.#abandonAfter = o.abandonAfter;
     this.#maxAbandoned = o.maxAbandoned;
     this.#clock = o.clock;
-    this.#waiting = new WaitQueue(o.clock, o.maxWait, (waiter, waited) => {
-      const detail = `waited ${Math.round(waited)} ms (maxWait ${this.#maxWait} ms)`;
-      waiter.reject(this.#rejected('max-wait', detail));
+    this.#waiting = new WaitQueue({
+      clock: o.clock,
+      maxWait: o.maxWait,
+      expired: (waiter, waited) => {
+        const detail = `waited ${Math.round(waited)} ms (maxWait ${this.#maxWait} ms)`;
+        waiter.reject(this.#rejected('max-wait', detail));
+      },
     });
   }
 
@@ -193,7 +192,7 @@ export class Pool implements Policy, Disposable {
 
   /** The deadline of each task in ms (unless a call sets its own), or `false` for none. */
   get timeout(): number | false {
-    return this.#timeout === 0 ? false : this.#timeout;
+    return this.#timeout;
   }
 
   /**
@@ -260,18 +259,21 @@ export class Pool implements Policy, Disposable {
     }
     if (this.#disposed) return Promise.reject(this.#disposedError());
     if (this.#active < this.#concurrency) {
-      return this.#start(fn as AnyTask, signal, 0, undefined, undefined, timeout) as Promise<T>;
+      return this.#startNow(fn as AnyTask, signal, timeout) as Promise<T>;
     }
     const waiting = this.#waiting;
     if (waiting.size >= this.#queue) {
       const detail = `${this.#active} running, ${waiting.size} queued (queue ${this.#queue})`;
       return Promise.reject(this.#rejected('queue-full', detail));
     }
-    const promise = newPromise<T>();
-    const at = waiting.timed || this.#onStart?.hasListeners === true ? this.#clock.now() : -1;
-    const resolve = takeResolve();
-    waiting.add(new Waiter(fn, signal, resolve, takeReject(), at, waiting.cancel, timeout), at);
-    return promise;
+    const { promise, resolve, reject } = withResolvers<unknown>();
+    // read the clock only for `maxWait` or for `onStart`'s `waited`
+    const queuedAt =
+      waiting.timed || this.#onStart?.hasListeners === true ? this.#clock.now() : undefined;
+    waiting.add(
+      new Waiter({ fn, signal, timeout, resolve, reject, queuedAt, cancel: waiting.cancel }),
+    );
+    return promise as Promise<T>;
   }
 
   /**
@@ -327,104 +329,83 @@ export class Pool implements Policy, Disposable {
     this.dispose();
   }
 
-  #start(
+  /** Runs a call that found a free slot; answers the caller's promise. */
+  #startNow(
     fn: AnyTask,
     signal: AbortSignal | undefined,
-    waited: number,
-    resolve: Resolve<unknown> | undefined,
-    reject: Reject | undefined,
-    timeout: number,
-  ): Promise<unknown> | undefined {
-    const active = ++this.#active;
-    this.#started++;
-    if (this.#onStart?.hasListeners) {
-      this.#onStart.emit({ name: this.#name, active, queued: this.#waiting.size, waited });
-    }
-    // an adaptive limit needs every call's latency
-    const startedAt =
-      this.#onSettle?.hasListeners === true || this.#algorithm !== undefined
-        ? this.#clock.now()
-        : -1;
-    if (timeout > 0) {
-      let promise: Promise<unknown> | undefined;
-      if (resolve === undefined) {
-        promise = newPromise();
-        resolve = takeResolve();
-        reject = takeReject();
-      }
-      const owner = this.#timed ?? this.#makeTimed();
-      new TimedRun(owner, signal, resolve, reject as Reject, fn, startedAt, timeout);
+    timeout: number | false,
+  ): Promise<unknown> {
+    const startedAt = this.#takeSlot(0);
+    if (timeout !== false) {
+      const { promise, resolve, reject } = withResolvers<unknown>();
+      new TimedRun({ owner: this.#timing(), fn, signal, timeout, resolve, reject, startedAt });
       return promise;
     }
-    const context = signal === undefined ? NO_SIGNAL : { signal };
-    if (resolve !== undefined) {
-      this.#runQueued(fn, context, startedAt, resolve, reject as Reject);
-      return undefined;
-    }
-    return startedAt < 0
-      ? runTask(fn, context, this.#onValue, this.#onError)
-      : this.#runObserved(fn, context, startedAt);
-  }
-
-  // the hot path: two handlers shared by every call, so a call makes no closure
-  readonly #onValue = (value: unknown): unknown => {
-    this.#finish('success', -1);
-    return value;
-  };
-
-  readonly #onError = (error: unknown): never => {
-    this.#finish('failure', -1);
-    throw error;
-  };
-
-  #runObserved(fn: AnyTask, context: ExecuteContext, startedAt: number): Promise<unknown> {
+    const context = contextOf(signal);
     return runTask(
       fn,
       context,
       (value) => {
-        this.#finish('success', startedAt);
+        this.#finish(startedAt, 'success');
         return value;
       },
       (error) => {
-        this.#finish(context.signal.aborted ? 'cancelled' : 'failure', startedAt);
+        this.#finish(startedAt, context.signal.aborted ? 'cancelled' : 'failure');
         throw error;
       },
     );
   }
 
-  // A queued caller already has its promise: settle it from the task's own handlers, since
-  // resolving it with another promise would cost a thenable job and one more promise per call.
-  #runQueued(
-    fn: AnyTask,
-    context: ExecuteContext,
-    startedAt: number,
-    resolve: Resolve<unknown>,
-    reject: Reject,
-  ): void {
+  /** Runs a queued call now that it has a slot; `waited` is how long it waited, in ms. */
+  #startQueued(waiter: Waiter, waited: number): void {
+    const startedAt = this.#takeSlot(waited);
+    const { fn, signal, timeout, resolve, reject } = waiter;
+    if (timeout !== false) {
+      new TimedRun({ owner: this.#timing(), fn, signal, timeout, resolve, reject, startedAt });
+      return;
+    }
+    // The caller already has its promise: settle it from the task's own handlers, since
+    // resolving it with another promise would cost a thenable job and one more promise per call.
+    const context = contextOf(signal);
     runTask(
       fn,
       context,
       (value) => {
-        this.#finish('success', startedAt);
+        this.#finish(startedAt, 'success');
         resolve(value);
       },
       (error) => {
-        this.#finish(context.signal.aborted ? 'cancelled' : 'failure', startedAt);
+        this.#finish(startedAt, context.signal.aborted ? 'cancelled' : 'failure');
         reject(error);
       },
     );
   }
 
   /**
-   * A task let go of its slot (settled or abandoned): free the slot exactly once, start the next
-   * waiters, then report it with the pool's state as the next caller sees it.
+   * Takes a slot and reports it (`onStart`); answers the clock time now when something needs
+   * the call's latency (`onSettle`, an adaptive limit), else `undefined` (no clock read).
    */
-  #finish(outcome: SettleOutcome, startedAt: number): void {
-    if (startedAt < 0) {
+  #takeSlot(waited: number): number | undefined {
+    const active = ++this.#active;
+    this.#started++;
+    if (this.#onStart?.hasListeners) {
+      this.#onStart.emit({ name: this.#name, active, queued: this.#waiting.size, waited });
+    }
+    const measured = this.#onSettle?.hasListeners === true || this.#algorithm !== undefined;
+    return measured ? this.#clock.now() : undefined;
+  }
+
+  /**
+   * A task let go of its slot (settled or abandoned): free the slot exactly once, start the next
+   * waiters, then report it with the pool's state as the next caller sees it. `startedAt` is set
+   * when `#takeSlot` read the clock for the call (see `#finishMeasured`).
+   */
+  #finish(startedAt: number | undefined, outcome: SettleOutcome): void {
+    if (startedAt === undefined) {
       this.#active--;
       this.#drain();
     } else {
-      this.#finishTimed(outcome, startedAt);
+      this.#finishMeasured(startedAt, outcome);
     }
   }
 
@@ -434,13 +415,14 @@ export class Pool implements Policy, Disposable {
    * or a cancelled call's says nothing about the dependency's load), so a grown limit starts
    * queued calls at once.
    */
-  #finishTimed(outcome: SettleOutcome, startedAt: number): void {
+  #finishMeasured(startedAt: number, outcome: SettleOutcome): void {
     const now = this.#clock.now();
     const duration = now - startedAt;
     const previous = this.#concurrency;
     const algorithm = this.#algorithm;
     if (algorithm !== undefined && (outcome === 'success' || outcome === 'timeout')) {
-      const estimate = algorithm.sample(duration, this.#active, outcome === 'timeout', now);
+      const dropped = outcome === 'timeout';
+      const estimate = algorithm.sample({ rtt: duration, inflight: this.#active, dropped, now });
       this.#concurrency = Math.floor(estimate);
     }
     this.#active--;
@@ -481,24 +463,23 @@ export class Pool implements Policy, Disposable {
     const waiting = this.#waiting;
     while (waiting.size > 0 && this.#active < this.#concurrency) {
       const waiter = waiting.next();
-      const waited = waiter.at < 0 ? 0 : this.#clock.now() - waiter.at;
-      this.#start(waiter.fn, waiter.signal, waited, waiter.resolve, waiter.reject, waiter.timeout);
+      const queuedAt = waiter.queuedAt;
+      this.#startQueued(waiter, queuedAt === undefined ? 0 : this.#clock.now() - queuedAt);
     }
   }
 
   /** The deadlines and the abandoning of this pool's timed tasks, made on first need. */
-  #makeTimed(): PoolTiming {
-    const finish = (outcome: SettleOutcome, startedAt: number) => this.#finish(outcome, startedAt);
-    const timing = new PoolTiming(
-      this.#name,
-      this,
-      this.#clock,
-      this.#timeout,
-      this.#abandonAfter,
-      finish,
-      this.#onTimeout,
-      this.#onAbandon,
-    );
+  #timing(): PoolTiming {
+    if (this.#timed !== undefined) return this.#timed;
+    const timing = new PoolTiming({
+      name: this.#name,
+      pool: this,
+      clock: this.#clock,
+      abandonAfter: this.#abandonAfter,
+      finished: (outcome, startedAt) => this.#finish(startedAt, outcome),
+      onTimeout: this.#onTimeout,
+      onAbandon: this.#onAbandon,
+    });
     this.#timed = timing;
     return timing;
   }

@@ -157,8 +157,9 @@ export class RateLimiter implements Policy {
   acquire(options?: ExecuteOptions): Promise<void> {
     const signal = options?.signal;
     if (signal?.aborted) return Promise.reject(abortReason(signal));
-    const wait = this.#reserve();
-    if (wait < 0) return Promise.reject(this.#rejected(-wait));
+    const wait = this.#waitForToken();
+    if (wait > this.#maxWait) return Promise.reject(this.#rejected(wait));
+    this.#takeToken(wait);
     if (wait === 0) return Promise.resolve();
     return this.#wait(wait, signal);
   }
@@ -171,8 +172,9 @@ export class RateLimiter implements Policy {
     if (typeof fn !== 'function') return notATask(fn);
     const signal = options?.signal;
     if (signal?.aborted) return Promise.reject(abortReason(signal));
-    const wait = this.#reserve();
-    if (wait < 0) return Promise.reject(this.#rejected(-wait));
+    const wait = this.#waitForToken();
+    if (wait > this.#maxWait) return Promise.reject(this.#rejected(wait));
+    this.#takeToken(wait);
     const context = signal === undefined ? NO_SIGNAL : { signal };
     if (wait === 0) return invoke(fn, context);
     return this.#wait(wait, signal).then(() => invoke(fn, context));
@@ -187,22 +189,23 @@ export class RateLimiter implements Policy {
     this.#last = now;
   }
 
-  /** Takes a token: 0 when it is free now, the wait in ms for it, or minus the wait if refused. */
-  #reserve(): number {
+  /** Refills the bucket; answers how long until the next token is this caller's, in ms (0: now). */
+  #waitForToken(): number {
     this.#refill();
     const tokens = this.#tokens;
-    if (tokens >= 1) {
-      this.#tokens = tokens - 1;
-      return 0;
-    }
-    const wait = ((1 - tokens) * this.#interval) / this.#rate;
-    if (wait > this.#maxWait) return -wait;
-    this.#tokens = tokens - 1;
-    this.#lastTicket++;
-    return wait;
+    return tokens >= 1 ? 0 : ((1 - tokens) * this.#interval) / this.#rate;
   }
 
-  /** Called right after `#reserve` returned a wait, so the newest ticket is this caller's. */
+  /**
+   * Takes the token `#waitForToken` just answered `wait` for. One not free yet is promised to
+   * this caller (the bucket goes below zero) and gets the newest ticket.
+   */
+  #takeToken(wait: number): void {
+    this.#tokens -= 1;
+    if (wait > 0) this.#lastTicket++;
+  }
+
+  /** Called right after `#takeToken` promised a token, so the newest ticket is this caller's. */
   async #wait(ms: number, signal: AbortSignal | undefined): Promise<void> {
     const ticket = this.#lastTicket;
     this.#waiting++;

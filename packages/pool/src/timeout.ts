@@ -11,13 +11,12 @@ import {
 } from '@dyno/core';
 import type { TimeoutEvent } from './events.js';
 import { notATask } from './internal/arguments.js';
-import { newPromise, takeReject, takeResolve } from './internal/capture.js';
+import { withResolvers } from './internal/promises.js';
 import { Deadlines, type TimedOwner, TimedRun } from './internal/timed-run.js';
 import { DEFAULT_TIMEOUT_OPTIONS, TIMEOUT_RULES, type TimeoutOptions } from './options.js';
 
 type Resolved = Required<Omit<TimeoutOptions, 'name'>> & { readonly name?: string };
 const noop = (): void => {};
-const never = (): boolean => false;
 
 /**
  * A deadline for a task. The caller's promise settles with `TimeoutError` at the deadline even if
@@ -54,15 +53,14 @@ export class Timeout implements Policy {
     this.#name = name;
     this.#timeout = o.timeout;
     const emitter = this.#onTimeout;
-    const payload: TimeoutEvent = Object.freeze({ name, timeout: o.timeout });
     this.#owner = {
       name,
       deadlines: new Deadlines(o.clock),
       // no slot to give back: a released task leaves the deadline list at once
-      grace: () => -1,
-      expired: () => emitter.emit(payload),
+      grace: () => false,
+      expired: (timeout) => emitter.emit(Object.freeze({ name, timeout })),
       finished: noop,
-      abandon: never,
+      abandon: () => false,
       abandonedSettled: noop,
     };
   }
@@ -86,8 +84,8 @@ export class Timeout implements Policy {
     if (typeof fn !== 'function') return notATask(fn);
     const signal = options?.signal;
     if (signal?.aborted) return Promise.reject(abortReason(signal));
-    const promise = newPromise<T>();
-    new TimedRun<T>(this.#owner, signal, takeResolve<T>(), takeReject(), fn, -1, this.#timeout);
+    const { promise, resolve, reject } = withResolvers<T>();
+    new TimedRun<T>({ owner: this.#owner, fn, signal, timeout: this.#timeout, resolve, reject });
     return promise;
   }
 }

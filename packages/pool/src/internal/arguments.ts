@@ -13,10 +13,10 @@ export function notATask(fn: unknown): Promise<never> {
 }
 
 /**
- * A call's `timeout` option as a number of ms, 0 for none (`false`).
+ * A call's `timeout` option, checked: ms, or `false` for none.
  * @throws TypeError or RangeError, as the pool option of the same name
  */
-export function callTimeout(value: unknown): number {
+export function callTimeout(value: unknown): number | false {
   check(PKG, 'timeout', value, TIMEOUT_RULE);
-  return value === false ? 0 : (value as number);
+  return value as number | false;
 }

@@ -18,7 +18,7 @@ const isUnrefable = (handle: TimerHandle): handle is Unrefable =>
 /**
  * The one clock timer that serves an ordered list of deadlines (the running tasks of a timed pool,
  * or a pool's queue). `work(now)` handles everything due and answers the ms until the next
- * deadline, or -1 when nothing is left.
+ * deadline, or `undefined` when nothing is left.
  *
  * Re-entrancy guard: `work` runs user code (abort listeners, `onTimeout`, `onReject`) that may
  * add deadlines. While it runs, `ensure` does nothing, and the timer is armed once afterwards from
@@ -31,35 +31,45 @@ const isUnrefable = (handle: TimerHandle): handle is Unrefable =>
  * instead of a `setTimeout` + `clearTimeout` pair each. Any other handle is cleared at once.
  */
 export class GuardedTimer {
+  readonly #clock: Clock;
+  readonly #work: (now: number) => number | undefined;
+  readonly #keepIdle: boolean;
   #timer: TimerHandle | undefined = undefined;
-  // the clock time the pending timer fires at
-  #due = 0.5;
+  // the clock time the pending timer fires at (read only while `#timer` is set)
+  #due = 0;
+  // `#work` is running: `ensure` leaves the arming to `#fire`
   #firing = false;
   // the handle is kept while idle (unrefable and keepIdle), and whether it holds the process now
   #keepable = false;
   #refed = false;
 
-  constructor(
-    readonly clock: Clock,
-    readonly work: (now: number) => number,
-    readonly keepIdle: boolean,
-  ) {}
+  constructor(options: {
+    readonly clock: Clock;
+    /** Handles everything due at `now`; answers the ms until the next deadline, if any. */
+    readonly work: (now: number) => number | undefined;
+    /** Keep an unrefable handle (unref'd) while nothing is due, rather than clearing it. */
+    readonly keepIdle: boolean;
+  }) {
+    this.#clock = options.clock;
+    this.#work = options.work;
+    this.#keepIdle = options.keepIdle;
+  }
 
-  /** Something is due at clock time `at` (`now` is the time now): make the timer fire by then. */
-  ensure(at: number, now: number): void {
+  /** Something is due at clock time `due` (`now` is the time now): make the timer fire by then. */
+  ensure(due: number, now: number): void {
     if (this.#firing) return;
     const timer = this.#timer;
     if (timer !== undefined) {
-      if (at >= this.#due - EPSILON) {
+      if (due >= this.#due - EPSILON) {
         if (!this.#refed) {
           (timer as Unrefable).ref();
           this.#refed = true;
         }
         return;
       }
-      this.clock.clearTimeout(timer);
+      this.#clock.clearTimeout(timer);
     }
-    this.#arm(at - now, now);
+    this.#arm(due - now, now);
   }
 
   /** Nothing is due any more: let go of the timer (see the class comment). */
@@ -74,29 +84,29 @@ export class GuardedTimer {
       return;
     }
     this.#timer = undefined;
-    this.clock.clearTimeout(timer);
+    this.#clock.clearTimeout(timer);
   }
 
   #arm(delay: number, now: number): void {
-    const timer = this.clock.setTimeout(this.#fire, delay);
+    const timer = this.#clock.setTimeout(this.#fire, delay);
     this.#timer = timer;
     this.#due = now + delay;
-    this.#keepable = this.keepIdle && isUnrefable(timer);
+    this.#keepable = this.#keepIdle && isUnrefable(timer);
     this.#refed = true;
   }
 
-  // one bound function for the owner's lifetime, so re-arming makes no closure
+  // an arrow function: the timer calls it without `this`
   readonly #fire = (): void => {
     this.#timer = undefined;
     this.#firing = true;
-    const now = this.clock.now();
+    const now = this.#clock.now();
     // should `work` ever throw, look again at once rather than leave deadlines without a timer
-    let next = 0;
+    let next: number | undefined = 0;
     try {
-      next = this.work(now);
+      next = this.#work(now);
     } finally {
       this.#firing = false;
-      if (next >= 0) this.#arm(next, now);
+      if (next !== undefined) this.#arm(next, now);
     }
   };
 }

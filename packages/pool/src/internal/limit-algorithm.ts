@@ -1,14 +1,23 @@
 import type { AdaptiveLimit, AimdLimit, GradientLimit } from '../adaptive.js';
 
+/** One finished call, as an adaptive limit sees it. */
+export interface LimitSample {
+  /** How long the call held its slot, in ms. */
+  readonly rtt: number;
+  /** How many calls ran (this one included). */
+  readonly inflight: number;
+  /** Whether it timed out. */
+  readonly dropped: boolean;
+  /** The clock's time. */
+  readonly now: number;
+}
+
 /** An adaptive limit's state: fed one sample per finished call, it answers the new limit. */
 export interface LimitAlgorithm {
   /** The current limit estimate, within `[min, max]` (the pool uses its integer part). */
   readonly estimate: number;
-  /**
-   * A call held its slot for `rtt` ms while `inflight` calls ran (itself included); `dropped`
-   * when it timed out; `now` is the clock's time. Returns the new estimate.
-   */
-  sample(rtt: number, inflight: number, dropped: boolean, now: number): number;
+  /** Takes one finished call into account; returns the new estimate. */
+  sample(sample: LimitSample): number;
 }
 
 /** Makes the state of a resolved (validated, defaults filled) adaptive limit. */
@@ -31,7 +40,7 @@ class Aimd implements LimitAlgorithm {
     this.estimate = settings.initial;
   }
 
-  sample(rtt: number, inflight: number, dropped: boolean): number {
+  sample({ rtt, inflight, dropped }: LimitSample): number {
     const s = this.#settings;
     let next = this.estimate;
     if (dropped || (s.slowCall !== false && rtt > s.slowCall)) next *= s.backoff;
@@ -59,11 +68,12 @@ class Gradient implements LimitAlgorithm {
   }
 
   // a timeout is a sample like any other: its latency (the deadline) pulls the limit down
-  sample(rtt: number, inflight: number, _dropped: boolean, now: number): number {
+  sample({ rtt, inflight, now }: LimitSample): number {
     const s = this.#settings;
     let long = this.#long;
     if (this.#samples < WARMUP) {
-      long += (rtt - long) / ++this.#samples;
+      this.#samples++;
+      long += (rtt - long) / this.#samples;
     } else {
       // an average over time, not over samples: how long an overload takes to be accepted as
       // the new normal must not shrink as traffic grows

@@ -9,6 +9,19 @@ export interface PoolState {
   readonly maxAbandoned: number;
 }
 
+/** What a `PoolTiming` is made from. */
+export interface PoolTimingInit {
+  readonly name: string;
+  readonly pool: PoolState;
+  readonly clock: Clock;
+  /** The pool's `abandonAfter` option (`undefined`: each task's timeout). */
+  readonly abandonAfter: number | false | undefined;
+  /** Frees a slot and starts the next waiter (the pool's `#finish`). */
+  readonly finished: (outcome: SettleOutcome, startedAt: number | undefined) => void;
+  readonly onTimeout: EventEmitter<TimeoutEvent>;
+  readonly onAbandon: EventEmitter<PoolAbandonEvent>;
+}
+
 /**
  * The deadlines of a pool's timed tasks, and the abandoning of those that ignore their signal: a
  * released task that has not settled `abandonAfter` ms after its deadline gives its slot back
@@ -16,53 +29,47 @@ export interface PoolState {
  * unless `maxAbandoned` are out already (then it keeps its slot until it settles).
  */
 export class PoolTiming implements TimedOwner {
+  readonly name: string;
   readonly deadlines: Deadlines;
+  readonly finished: (outcome: SettleOutcome, startedAt: number | undefined) => void;
   /** Abandoned tasks that have not settled yet. */
   abandoned = 0;
   /** Tasks ever abandoned. */
   abandonedTotal = 0;
-  // the `onTimeout` payload for the pool's own timeout, made once
-  readonly #payload: TimeoutEvent;
+  readonly #pool: PoolState;
+  readonly #abandonAfter: number | false | undefined;
+  readonly #onTimeout: EventEmitter<TimeoutEvent>;
+  readonly #onAbandon: EventEmitter<PoolAbandonEvent>;
 
-  constructor(
-    readonly name: string,
-    readonly pool: PoolState,
-    clock: Clock,
-    /** The pool's `timeout` option (0 for none). */
-    readonly timeout: number,
-    /** The pool's `abandonAfter` option (`undefined`: each task's timeout). */
-    readonly abandonAfter: number | false | undefined,
-    /** Frees a slot and starts the next waiter (the pool's `#finish`). */
-    readonly finished: (outcome: SettleOutcome, startedAt: number) => void,
-    readonly onTimeout: EventEmitter<TimeoutEvent>,
-    readonly onAbandon: EventEmitter<PoolAbandonEvent>,
-  ) {
-    this.deadlines = new Deadlines(clock);
-    this.#payload = Object.freeze({ name, timeout });
+  constructor(init: PoolTimingInit) {
+    this.name = init.name;
+    this.deadlines = new Deadlines(init.clock);
+    this.finished = init.finished;
+    this.#pool = init.pool;
+    this.#abandonAfter = init.abandonAfter;
+    this.#onTimeout = init.onTimeout;
+    this.#onAbandon = init.onAbandon;
   }
 
-  grace(timeout: number): number {
-    const after = this.abandonAfter;
-    return after === undefined ? timeout : after === false ? -1 : after;
+  grace(timeout: number): number | false {
+    return this.#abandonAfter === undefined ? timeout : this.#abandonAfter;
   }
 
   expired(timeout: number): void {
-    if (!this.onTimeout.hasListeners) return;
-    const name = this.name;
-    this.onTimeout.emit(
-      timeout === this.timeout ? this.#payload : Object.freeze({ name, timeout }),
-    );
+    if (this.#onTimeout.hasListeners) {
+      this.#onTimeout.emit(Object.freeze({ name: this.name, timeout }));
+    }
   }
 
-  abandon(outcome: SettleOutcome, startedAt: number): boolean {
-    const pool = this.pool;
+  abandon(outcome: SettleOutcome, startedAt: number | undefined): boolean {
+    const pool = this.#pool;
     if (this.abandoned >= pool.maxAbandoned) return false;
     this.abandoned++;
     this.abandonedTotal++;
     this.finished(outcome, startedAt);
-    if (this.onAbandon.hasListeners) {
+    if (this.#onAbandon.hasListeners) {
       const { active, queued } = pool;
-      this.onAbandon.emit({ name: this.name, active, queued, abandoned: this.abandoned });
+      this.#onAbandon.emit({ name: this.name, active, queued, abandoned: this.abandoned });
     }
     return true;
   }

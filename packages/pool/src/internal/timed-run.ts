@@ -7,8 +7,8 @@ import {
 } from '@dyno/core';
 import { TimeoutError } from '../errors.js';
 import type { SettleOutcome } from '../events.js';
-import { type Reject, type Resolve, runTask } from './capture.js';
 import { GuardedTimer } from './guarded-timer.js';
+import { type Reject, type Resolve, runTask } from './promises.js';
 import { type SignalSource, taskContext } from './task-context.js';
 
 /** What a timed run reports to: a `Timeout` policy or a `Pool` running a task with a deadline. */
@@ -18,20 +18,22 @@ export interface TimedOwner {
   readonly deadlines: Deadlines;
   /**
    * How long after its deadline a released task that has not settled gives its slot back, in
-   * ms, or -1 when it keeps it until it settles (then a released task also leaves the list).
+   * ms, or `false` when it keeps it until it settles (then a released task also leaves the list).
    */
-  grace(timeout: number): number;
+  grace(timeout: number): number | false;
   /** The deadline passed before the task settled (the caller has just been rejected). */
   expired(timeout: number): void;
-  /** The task let go of its slot; `outcome` is what the caller got; `startedAt` -1 if unknown. */
-  finished(outcome: SettleOutcome, startedAt: number): void;
+  /**
+   * The task let go of its slot; `outcome` is what the caller got; `startedAt` is the clock time
+   * it started at, if the owner read it.
+   */
+  finished(outcome: SettleOutcome, startedAt: number | undefined): void;
   /** The grace passed: give the slot back now and count the task as abandoned, if allowed. */
-  abandon(outcome: SettleOutcome, startedAt: number): boolean;
+  abandon(outcome: SettleOutcome, startedAt: number | undefined): boolean;
   /** An abandoned task has finally settled (its result or error is dropped). */
   abandonedSettled(): void;
 }
 
-const noop = (): void => {};
 // tolerance when comparing clock times computed by subtraction
 const EPSILON = 1e-6;
 
@@ -50,20 +52,40 @@ export class Deadlines {
   readonly timer: GuardedTimer;
 
   constructor(readonly clock: Clock) {
-    this.timer = new GuardedTimer(clock, (now) => TimedRun.expireDue(this, now), true);
+    this.timer = new GuardedTimer({
+      clock,
+      work: (now) => TimedRun.expireDue(this, now),
+      keepIdle: true,
+    });
   }
 }
 
-const RUNNING = 0;
-const TIMED_OUT = 1;
-const CALLER_ABORTED = 2;
-const DONE = 3;
+/** Where a run stands with its caller: released at the deadline or by the caller's signal. */
+type CallerState = 'running' | 'timed-out' | 'caller-aborted' | 'done';
 
-// where a run's slot stands: in the deadline list (running, or released and in its grace), out
-// of it and held until the task settles, or given back (abandoned)
-const LISTED = 0;
-const HELD = 1;
-const ABANDONED = 2;
+/**
+ * Where a run's slot stands: in the deadline list (running, or released and in its grace), out
+ * of it and held until the task settles, or given back (abandoned).
+ */
+type SlotState = 'listed' | 'held' | 'abandoned';
+
+/** What a `TimedRun` is made from. */
+export interface TimedRunInit<T> {
+  readonly owner: TimedOwner;
+  readonly fn: (context: ExecuteContext) => T | PromiseLike<T>;
+  /** The caller's signal. */
+  readonly signal: AbortSignal | undefined;
+  /** The deadline, in ms from the start. */
+  readonly timeout: number;
+  /** Settles the caller's promise. */
+  readonly resolve: Resolve<T>;
+  /** Rejects the caller's promise. */
+  readonly reject: Reject;
+  /** The clock time now, if the owner has just read it (else the run reads it). */
+  readonly startedAt?: number | undefined;
+  /** Only for `TimedRun.shapeKeeper`: makes the run without starting it. */
+  readonly idle?: true;
+}
 
 /**
  * One task run under a deadline. The task's context (`taskContext`) reads its `signal` from the
@@ -83,63 +105,52 @@ export class TimedRun<T> implements SignalSource {
   readonly #caller: AbortSignal | undefined;
   readonly #resolve: Resolve<T>;
   readonly #reject: Reject;
-  readonly #startedAt: number;
+  readonly #startedAt: number | undefined;
   readonly #timeout: number;
-  #deadline: number;
-  #prev: TimedRun<unknown> | undefined;
-  #next: TimedRun<unknown> | undefined;
-  #controller: AbortController | undefined;
-  #reason: unknown;
-  #state = RUNNING;
-  #slot = LISTED;
+  // when the list next handles the run: its deadline, then (released) the end of its grace
+  #due: number;
+  #prev: TimedRun<unknown> | undefined = undefined;
+  #next: TimedRun<unknown> | undefined = undefined;
+  #controller: AbortController | undefined = undefined;
+  // what the caller was rejected with when released (never `undefined` once released)
+  #reason: unknown = undefined;
+  #state: CallerState = 'running';
+  #slot: SlotState = 'listed';
 
-  /**
-   * Starts `fn` at once; the caller's promise is settled through `resolve`/`reject`. `startedAt`
-   * is the clock time now if the owner has just read it, else -1.
-   */
-  constructor(
-    owner: TimedOwner,
-    caller: AbortSignal | undefined,
-    resolve: Resolve<T>,
-    reject: Reject,
-    fn: ((context: ExecuteContext) => T | PromiseLike<T>) | undefined,
-    startedAt: number,
-    timeout: number,
-  ) {
+  /** Starts `init.fn` at once; the caller's promise is settled through `resolve`/`reject`. */
+  constructor(init: TimedRunInit<T>) {
+    const owner = init.owner;
     this.#owner = owner;
-    this.#caller = caller;
-    this.#resolve = resolve;
-    this.#reject = reject;
-    this.#startedAt = startedAt;
-    this.#timeout = timeout;
-    if (fn === undefined) {
-      // the idle `shapeKeeper`: a fractional number so the field holds doubles from the start
-      this.#deadline = 0.5;
+    this.#caller = init.signal;
+    this.#resolve = init.resolve;
+    this.#reject = init.reject;
+    this.#startedAt = init.startedAt;
+    this.#timeout = init.timeout;
+    if (init.idle === true) {
+      this.#due = 0;
       return;
     }
-    const now = startedAt < 0 ? owner.deadlines.clock.now() : startedAt;
-    this.#deadline = now + timeout;
+    const now = init.startedAt ?? owner.deadlines.clock.now();
+    this.#due = now + init.timeout;
     this.#link(now);
-    if (caller !== undefined) addAbortListener(caller, this);
-    runTask(fn, taskContext(this), this.#onValue, this.#onError);
+    if (this.#caller !== undefined) addAbortListener(this.#caller, this);
+    runTask(init.fn, taskContext(this), this.#onValue, this.#onError);
   }
 
   /**
-   * @internal One run that never starts, kept for good. V8 keeps the hidden classes that a new
-   * object steps through as its fields are added only while some object uses them: with no run
-   * alive at a full garbage collection (sequential calls) they are dropped, and the optimised
-   * code built on them is thrown away and compiled again, which made the next few thousand calls
-   * several times slower after every full collection. This idle instance keeps them.
+   * @internal One run kept for good, never started: V8 drops a class's hidden classes (and the
+   * optimised code built on them) when no instance is alive at a full collection, and a run lives
+   * only while its task does. Measured on the composed bench row (decision 95).
    */
-  static readonly shapeKeeper: object = new TimedRun(
-    undefined as unknown as TimedOwner,
-    undefined,
-    noop,
-    noop,
-    undefined,
-    -0.5,
-    0.5,
-  );
+  static readonly shapeKeeper: object = new TimedRun({
+    owner: undefined as unknown as TimedOwner,
+    fn: () => undefined,
+    signal: undefined,
+    timeout: 0,
+    resolve: () => {},
+    reject: () => {},
+    idle: true,
+  });
 
   /** @internal The task's signal, made on first read (the context's `signal`). */
   lazySignal(): AbortSignal {
@@ -155,8 +166,8 @@ export class TimedRun<T> implements SignalSource {
 
   /** The caller's signal aborted: release the caller now; the task runs on until it settles. */
   handleEvent(): void {
-    if (this.#state !== RUNNING) return;
-    this.#state = CALLER_ABORTED;
+    if (this.#state !== 'running') return;
+    this.#state = 'caller-aborted';
     this.#unlink();
     this.#release(abortReason(this.#caller as AbortSignal));
     this.#graced();
@@ -165,21 +176,21 @@ export class TimedRun<T> implements SignalSource {
   /**
    * Handles every task of `list` due at `now` or earlier, in order: expires running ones, and
    * offers released ones whose grace has passed to their owner for abandoning.
-   * @returns the ms until the new head is due, or -1 when the list is empty
+   * @returns the ms until the new head is due, or `undefined` when the list is empty
    */
-  static expireDue(list: Deadlines, now: number): number {
+  static expireDue(list: Deadlines, now: number): number | undefined {
     for (let run = list.head; run !== undefined; run = list.head) {
-      const left = run.#deadline - now;
+      const left = run.#due - now;
       if (left > EPSILON) return left;
       run.#unlink();
-      if (run.#state === RUNNING) run.#expire();
-      else if (run.#owner.abandon(run.#outcome(), run.#startedAt)) run.#slot = ABANDONED;
+      if (run.#state === 'running') run.#expire();
+      else if (run.#owner.abandon(run.#outcome(), run.#startedAt)) run.#slot = 'abandoned';
     }
-    return -1;
+    return undefined;
   }
 
   #expire(): void {
-    this.#state = TIMED_OUT;
+    this.#state = 'timed-out';
     if (this.#caller !== undefined) removeAbortListener(this.#caller, this);
     const timeout = this.#timeout;
     this.#release(new TimeoutError(timeout, this.#owner.name));
@@ -190,17 +201,17 @@ export class TimedRun<T> implements SignalSource {
   /** Released: wait in the list for the owner's grace, if it gives slots back. */
   #graced(): void {
     const grace = this.#owner.grace(this.#timeout);
-    if (grace < 0) return;
-    this.#deadline += grace;
+    if (grace === false) return;
+    this.#due += grace;
     this.#link(this.#owner.deadlines.clock.now());
   }
 
-  /** Inserts the run by deadline, walking back from the tail; `now` is the clock time now. */
+  /** Inserts the run by `#due`, walking back from the tail; `now` is the clock time now. */
   #link(now: number): void {
     const list = this.#owner.deadlines;
-    const deadline = this.#deadline;
+    const due = this.#due;
     let prev = list.tail;
-    while (prev !== undefined && prev.#deadline > deadline + EPSILON) prev = prev.#prev;
+    while (prev !== undefined && prev.#due > due + EPSILON) prev = prev.#prev;
     const next = prev === undefined ? list.head : prev.#next;
     this.#prev = prev;
     this.#next = next;
@@ -208,14 +219,14 @@ export class TimedRun<T> implements SignalSource {
     else prev.#next = this as TimedRun<unknown>;
     if (next === undefined) list.tail = this as TimedRun<unknown>;
     else next.#prev = this as TimedRun<unknown>;
-    this.#slot = LISTED;
+    this.#slot = 'listed';
     // a run due after the head is served by the head's timer
-    if (prev === undefined) list.timer.ensure(deadline, now);
+    if (prev === undefined) list.timer.ensure(due, now);
   }
 
   #unlink(): void {
-    if (this.#slot !== LISTED) return;
-    this.#slot = HELD;
+    if (this.#slot !== 'listed') return;
+    this.#slot = 'held';
     const list = this.#owner.deadlines;
     const prev = this.#prev;
     const next = this.#next;
@@ -235,11 +246,11 @@ export class TimedRun<T> implements SignalSource {
   }
 
   #outcome(): SettleOutcome {
-    return this.#state === TIMED_OUT ? 'timeout' : 'cancelled';
+    return this.#state === 'timed-out' ? 'timeout' : 'cancelled';
   }
 
   readonly #onValue = (value: T): void => {
-    if (this.#state === RUNNING) {
+    if (this.#state === 'running') {
       this.#end();
       this.#resolve(value);
       this.#owner.finished('success', this.#startedAt);
@@ -247,7 +258,7 @@ export class TimedRun<T> implements SignalSource {
   };
 
   readonly #onError = (error: unknown): void => {
-    if (this.#state === RUNNING) {
+    if (this.#state === 'running') {
       this.#end();
       this.#reject(error);
       this.#owner.finished('failure', this.#startedAt);
@@ -255,7 +266,7 @@ export class TimedRun<T> implements SignalSource {
   };
 
   #end(): void {
-    this.#state = DONE;
+    this.#state = 'done';
     this.#unlink();
     if (this.#caller !== undefined) removeAbortListener(this.#caller, this);
   }
@@ -264,8 +275,8 @@ export class TimedRun<T> implements SignalSource {
   // its slot is freed now unless it was given back already
   #late(): void {
     const outcome = this.#outcome();
-    this.#state = DONE;
-    if (this.#slot === ABANDONED) {
+    this.#state = 'done';
+    if (this.#slot === 'abandoned') {
       this.#owner.abandonedSettled();
       return;
     }

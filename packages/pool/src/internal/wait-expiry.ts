@@ -13,22 +13,29 @@ const EPSILON = 1e-6;
  * queues a call while the timer fires arms no second timer.
  */
 export class WaitExpiry {
+  readonly #maxWait: number;
+  readonly #waiters: Ring<Waiter>;
+  readonly #expire: (waiter: Waiter, waited: number) => void;
   readonly #timer: GuardedTimer;
 
-  constructor(
-    readonly clock: Clock,
-    readonly maxWait: number,
+  constructor(options: {
+    readonly clock: Clock;
+    readonly maxWait: number;
     /** The pool's queue, shared: entries marked `done` are skipped and dropped here. */
-    readonly waiters: Ring<Waiter>,
+    readonly waiters: Ring<Waiter>;
     /** Takes `waiter` out of the queue and rejects it; `waited` is how long it waited in ms. */
-    readonly expire: (waiter: Waiter, waited: number) => void,
-  ) {
-    this.#timer = new GuardedTimer(clock, this.#work, false);
+    readonly expire: (waiter: Waiter, waited: number) => void;
+  }) {
+    this.#maxWait = options.maxWait;
+    this.#waiters = options.waiters;
+    this.#expire = options.expire;
+    this.#timer = new GuardedTimer({ clock: options.clock, work: this.#work, keepIdle: false });
   }
 
-  /** A waiter was queued at clock time `at` (now). */
-  queued(at: number): void {
-    this.#timer.ensure(at + this.maxWait, at);
+  /** `waiter` was just queued. */
+  queued(waiter: Waiter): void {
+    const at = queuedAt(waiter);
+    this.#timer.ensure(at + this.#maxWait, at);
   }
 
   /** The queue is empty: the timer has nothing left to expire. */
@@ -36,21 +43,24 @@ export class WaitExpiry {
     this.#timer.idle();
   }
 
-  /** Rejects every waiter that waited `maxWait`; answers the ms until the next one is due or -1. */
-  readonly #work = (now: number): number => {
-    const maxWait = this.maxWait;
-    const waiters = this.waiters;
+  /** Rejects every waiter that waited `maxWait`; answers the ms until the next one is due. */
+  readonly #work = (now: number): number | undefined => {
+    const maxWait = this.#maxWait;
+    const waiters = this.#waiters;
     for (let waiter = waiters.peek(); waiter !== undefined; waiter = waiters.peek()) {
       if (waiter.done) {
         waiters.shift();
         continue;
       }
-      const waited = now - waiter.at;
+      const waited = now - queuedAt(waiter);
       if (waited < maxWait - EPSILON) return maxWait - waited;
       // off the ring before the listeners run: they may empty it and queue new calls
       waiters.shift();
-      this.expire(waiter, waited);
+      this.#expire(waiter, waited);
     }
-    return -1;
+    return undefined;
   };
 }
+
+// the pool reads the clock for every waiter of a queue with a `maxWait` (`WaitQueue.timed`)
+const queuedAt = (waiter: Waiter): number => waiter.queuedAt as number;

@@ -14,34 +14,38 @@ export class WaitQueue {
   readonly #ring = new Ring<Waiter>();
   readonly #expiry: WaitExpiry | undefined;
 
-  /**
-   * @param maxWait the pool's option; with a number, `expired` rejects a waiter that waited
-   * that long (it has left the queue already)
-   */
-  constructor(
-    clock: Clock,
-    maxWait: number | false,
-    expired: (waiter: Waiter, waited: number) => void,
-  ) {
+  constructor(options: {
+    readonly clock: Clock;
+    /** The pool's option: with a number, `expired` is called for a waiter that waited that long. */
+    readonly maxWait: number | false;
+    /** Rejects `waiter`, which has left the queue already; `waited` is in ms. */
+    readonly expired: (waiter: Waiter, waited: number) => void;
+  }) {
+    const { clock, maxWait, expired } = options;
     if (maxWait !== false) {
-      this.#expiry = new WaitExpiry(clock, maxWait, this.#ring, (waiter, waited) => {
-        this.#leave(waiter);
-        expired(waiter, waited);
+      this.#expiry = new WaitExpiry({
+        clock,
+        maxWait,
+        waiters: this.#ring,
+        expire: (waiter, waited) => {
+          this.#leave(waiter);
+          expired(waiter, waited);
+        },
       });
     }
   }
 
-  /** Whether waiters need the clock time they were queued at (for `maxWait`). */
+  /** Whether waiters must carry the clock time they were queued at (`queuedAt`, for `maxWait`). */
   get timed(): boolean {
     return this.#expiry !== undefined;
   }
 
-  /** Queues `waiter`, made at clock time `at` (-1 if not read) with `cancel` as its callback. */
-  add(waiter: Waiter, at: number): void {
+  /** Queues `waiter`, made with `cancel` as its callback and, when `timed`, its `queuedAt`. */
+  add(waiter: Waiter): void {
     this.#ring.push(waiter);
     this.size++;
     if (waiter.signal !== undefined) addAbortListener(waiter.signal, waiter);
-    this.#expiry?.queued(at);
+    this.#expiry?.queued(waiter);
   }
 
   /** Takes the oldest waiter out of the queue; call only while `size > 0`. */

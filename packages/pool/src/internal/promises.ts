@@ -5,31 +5,26 @@ export type Resolve<T> = (value: T | PromiseLike<T>) => void;
 /** A promise's reject function. */
 export type Reject = (reason: unknown) => void;
 
-let capturedResolve: Resolve<never> | undefined;
-let capturedReject: Reject | undefined;
-
-// One shared executor instead of a closure per promise: it runs synchronously inside
-// `new Promise`, so the module variables are read back before anything else can run.
-function executor(resolve: Resolve<never>, reject: Reject): void {
-  capturedResolve = resolve;
-  capturedReject = reject;
+/** A promise with its settle functions (`Promise.withResolvers`, which Node 20 lacks). */
+export interface WithResolvers<T> {
+  readonly promise: Promise<T>;
+  readonly resolve: Resolve<T>;
+  readonly reject: Reject;
 }
 
-/** Makes a promise; read its settle functions at once with `takeResolve` and `takeReject`. */
-export function newPromise<T>(): Promise<T> {
-  return new Promise<T>(executor);
+/** Makes a promise and hands out its settle functions. */
+export function withResolvers<T>(): WithResolvers<T> {
+  let resolve!: Resolve<T>;
+  let reject!: Reject;
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
 }
 
-/** The resolve function of the promise `newPromise` just made. */
-export function takeResolve<T>(): Resolve<T> {
-  return capturedResolve as Resolve<T>;
-}
-
-/** The reject function of the promise `newPromise` just made. */
-export function takeReject(): Reject {
-  return capturedReject as Reject;
-}
-
+// Read once at load: a task's native promise may carry its own `then`, and a later patch of
+// `Promise.prototype.then` must not change how the pool counts its slots.
 const promiseThen = Promise.prototype.then;
 
 /**
