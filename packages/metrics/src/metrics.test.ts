@@ -266,6 +266,7 @@ describe('Metrics', () => {
     expect(m.disposed).toBe(true);
     expect(() => m.record('success')).toThrow(DisposedError);
     expect(() => m.begin()).toThrow(DisposedError);
+    expect(() => m.end('success', 0)).toThrow(DisposedError);
     expect(() => m.snapshot()).toThrow(DisposedError);
     expect(() => m.observe({ name: 'r', onRetry: () => ({}) } as never)).toThrow(DisposedError);
   });

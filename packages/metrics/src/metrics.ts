@@ -11,7 +11,7 @@ import type { OutcomeEvent } from './events.js';
 import { BucketRing } from './internal/bucket-ring.js';
 import { buildSnapshot } from './internal/build-snapshot.js';
 import { CacheCounters } from './internal/cache-counts.js';
-import { badOutcome, checkDivisible } from './internal/checks.js';
+import { badOutcome, checkDivisible, checkLatency } from './internal/checks.js';
 import { RollingLatency } from './internal/rolling-latency.js';
 import * as S from './internal/slots.js';
 import { type FactKind, SourceFacts } from './internal/source-facts.js';
@@ -53,11 +53,7 @@ export class Metrics implements Disposable {
   readonly #totals: number[] = Array.from({ length: S.COUNT_SLOTS }, () => 0);
   readonly #latency: RollingLatency;
   readonly #boundaries: readonly number[];
-  #base = 0;
   #inFlight = 0;
-  // pool starts not yet counted into a bucket (see `#sink.poolStarted`)
-  #pendingStarts = 0;
-  #pendingMaxActive = 0;
   #latencyCount = 0;
   #latencySum = 0;
   #disposed = false;
@@ -112,9 +108,8 @@ export class Metrics implements Disposable {
    * negative or non-finite latency, before counting anything.
    */
   record(outcome: Outcome, latency?: number, now: number = this.#clock.now()): void {
-    const slot = S.slotOf(outcome);
-    if (slot === -1) throw badOutcome(outcome);
-    this.#count(slot, latency, now);
+    this.#checkLive();
+    this.#count(outcomeSlot(outcome), latency, now);
   }
 
   /**
@@ -122,40 +117,59 @@ export class Metrics implements Disposable {
    * maximum is what the Hystrix dashboard shows as "max concurrent".
    */
   begin(now: number = this.#clock.now()): number {
-    if (now >= this.#ring.end) this.#roll(now);
-    if (this.#pendingStarts !== 0) this.#countStarts();
+    this.#checkLive();
+    this.#rollTo(now);
     if (this.#startsPool !== undefined) this.#readStarts(this.#startsPool);
-    const level = ++this.#inFlight;
-    const i = this.#base + S.MAX_IN_FLIGHT;
-    if (level > (this.#counts[i] as number)) this.#counts[i] = level;
+    this.#inFlight++;
+    this.#raiseMax(S.MAX_IN_FLIGHT, this.#inFlight);
     return now;
   }
 
   /** Ends a call started with `begin()`: counts `outcome` with the latency `now - start`. */
   end(outcome: Outcome, start: number, now: number = this.#clock.now()): void {
-    const slot = S.slotOf(outcome);
-    if (slot === -1) throw badOutcome(outcome);
+    this.#checkLive();
+    const slot = outcomeSlot(outcome);
     // Roll before the gauge drops, so the new bucket starts at the level the call held.
-    if (now >= this.#ring.end) this.#roll(now);
+    this.#rollTo(now);
     if (this.#inFlight > 0) this.#inFlight--;
     this.#count(slot, now > start ? now - start : 0, now);
   }
 
+  /** Counts `slot` (an outcome or an observed source's fact) at `now`, with its latency if known. */
   #count(slot: number, latency: number | undefined, now: number): void {
-    if (latency !== undefined && !(latency >= 0 && latency < Number.POSITIVE_INFINITY)) {
-      throw new RangeError(`${PKG}: a latency must be finite and >= 0 ms; received ${latency}`);
-    }
-    if (now >= this.#ring.end) this.#roll(now);
-    if (this.#pendingStarts !== 0) this.#countStarts();
+    checkLatency(latency);
+    this.#rollTo(now);
     this.#lastWrite = now;
-    const i = this.#base + slot;
+    this.#add(slot);
+    if (slot < S.OUTCOME_SLOTS) this.#emitOutcome(slot, latency);
+    if (latency !== undefined) this.#recordLatency(latency, now);
+  }
+
+  /** Adds one to `slot` in the current bucket and to its total since creation. */
+  #add(slot: number): void {
+    const i = this.#index(slot);
     this.#counts[i] = (this.#counts[i] as number) + 1;
     this.#totals[slot] = (this.#totals[slot] as number) + 1;
-    const tap = this.#outcomes;
-    if (tap !== undefined && slot < S.OUTCOME_SLOTS && tap.hasListeners) {
-      tap.emit({ name: this.name, outcome: OUTCOMES[slot] as Outcome, latency });
-    }
-    if (latency === undefined) return;
+  }
+
+  /** Raises the gauge maximum in `slot` of the current bucket to `level` if it is below. */
+  #raiseMax(slot: number, level: number): void {
+    const i = this.#index(slot);
+    if (level > (this.#counts[i] as number)) this.#counts[i] = level;
+  }
+
+  /** Where `slot` of the current bucket is in `#counts`. */
+  #index(slot: number): number {
+    return this.#ring.current * S.SLOTS + slot;
+  }
+
+  #emitOutcome(slot: number, latency: number | undefined): void {
+    const outcomes = this.#outcomes;
+    if (outcomes === undefined || !outcomes.hasListeners) return;
+    outcomes.emit({ name: this.name, outcome: OUTCOMES[slot] as Outcome, latency });
+  }
+
+  #recordLatency(latency: number, now: number): void {
     this.#latency.record(latency, now);
     this.#latencyCount++;
     this.#latencySum += latency;
@@ -172,43 +186,31 @@ export class Metrics implements Disposable {
     return this.#outcomes.event;
   }
 
-  #roll(now: number): void {
-    if (this.#disposed) throw new DisposedError('Metrics', this.name);
-    const ring = this.#ring;
-    const reused = ring.advance(now);
-    for (let k = 0; k < reused; k++) this.#clear(ring.reused(k, reused));
-    this.#base = this.#ring.current * S.SLOTS;
-    // The gauges held their level through the buckets skipped while idle, so the current
-    // bucket starts at that level rather than at zero.
-    this.#counts[this.#base + S.MAX_IN_FLIGHT] = this.#inFlight;
-    this.#counts[this.#base + S.MAX_POOL_ACTIVE] = this.#pool === undefined ? 0 : this.#pool.active;
+  /**
+   * Moves the counter window to `now` (a no-op while `now` is in the current bucket), clearing
+   * the buckets it comes back to. The gauges held their level through the buckets skipped while
+   * idle, so the new current bucket starts at that level rather than at zero.
+   */
+  #rollTo(now: number): void {
+    if (now < this.#ring.end) return;
+    for (const index of this.#ring.advance(now)) this.#clear(index);
+    this.#counts[this.#index(S.MAX_IN_FLIGHT)] = this.#inFlight;
+    this.#counts[this.#index(S.MAX_POOL_ACTIVE)] = this.#pool === undefined ? 0 : this.#pool.active;
   }
 
-  // Pool starts wait here for the next write or read, which has the clock time at hand: in
-  // `@dyno/service` that is the `begin` of the same attempt, so they land in the right bucket
-  // without a clock read of their own.
-  #countStarts(): void {
-    const counts = this.#counts;
-    const i = this.#base + S.POOL_STARTED;
-    counts[i] = (counts[i] as number) + this.#pendingStarts;
-    const totals = this.#totals;
-    totals[S.POOL_STARTED] = (totals[S.POOL_STARTED] as number) + this.#pendingStarts;
-    const j = this.#base + S.MAX_POOL_ACTIVE;
-    if (this.#pendingMaxActive > (counts[j] as number)) counts[j] = this.#pendingMaxActive;
-    this.#pendingStarts = 0;
-    this.#pendingMaxActive = 0;
-  }
-
-  // The starts of a pool observed with `poolStarts: 'begin'` since the last read, and its level
-  // now, counted as the starts `onStart` reports are: at a `begin()` just after the pool started
-  // that call's task, exactly what `onStart` would have said.
+  /**
+   * Counts the starts of a pool observed with `poolStarts: 'begin'` since the last read, and
+   * its level now: at a `begin()` just after the pool started that call's task, exactly what
+   * `onStart` would have said.
+   */
   #readStarts(pool: ObservablePool): void {
     const started = pool.started as number;
-    this.#pendingStarts += started - this.#seenStarted;
+    const i = this.#index(S.POOL_STARTED);
+    this.#counts[i] = (this.#counts[i] as number) + started - this.#seenStarted;
+    this.#totals[S.POOL_STARTED] =
+      (this.#totals[S.POOL_STARTED] as number) + started - this.#seenStarted;
     this.#seenStarted = started;
-    const active = pool.active;
-    if (active > this.#pendingMaxActive) this.#pendingMaxActive = active;
-    this.#countStarts();
+    this.#raiseMax(S.MAX_POOL_ACTIVE, pool.active);
   }
 
   #clear(index: number): void {
@@ -258,21 +260,14 @@ export class Metrics implements Disposable {
 
     poolStarted(active: number): void {
       const m = this.m;
-      // Nothing was written since the previous start (a pool observed alone): count that one
-      // now, so a start waits at most until the next one to find its bucket.
-      if (m.#pendingStarts !== 0) {
-        const now = m.#clock.now();
-        if (now >= m.#ring.end) m.#roll(now);
-        m.#countStarts();
-      }
-      m.#pendingStarts++;
-      if (active > m.#pendingMaxActive) m.#pendingMaxActive = active;
+      m.#rollTo(m.#clock.now());
+      m.#add(S.POOL_STARTED);
+      m.#raiseMax(S.MAX_POOL_ACTIVE, active);
     }
 
     cacheFact(slot: number, loadTime?: number): void {
       const m = this.m;
-      const now = m.#clock.now();
-      if (now >= m.#ring.end) m.#roll(now);
+      m.#rollTo(m.#clock.now());
       const counts = m.#cacheCounts as CacheCounters;
       counts.count(m.#ring.current, slot);
       if (loadTime !== undefined) counts.loadTime += loadTime;
@@ -290,8 +285,7 @@ export class Metrics implements Disposable {
 
     fact(kind: FactKind, slot: number): void {
       const m = this.m;
-      const now = m.#clock.now();
-      if (now >= m.#ring.end) m.#roll(now);
+      m.#rollTo(m.#clock.now());
       m.#facts?.count(kind, m.#ring.current, slot);
     }
 
@@ -338,8 +332,7 @@ export class Metrics implements Disposable {
   snapshot(): MetricsSnapshot {
     this.#checkLive();
     const now = this.#clock.now();
-    if (now >= this.#ring.end) this.#roll(now);
-    if (this.#pendingStarts !== 0) this.#countStarts();
+    this.#rollTo(now);
     if (this.#startsPool !== undefined) this.#readStarts(this.#startsPool);
     this.#latency.roll(now);
     const merged = this.#latency.merged();
@@ -392,13 +385,9 @@ export class Metrics implements Disposable {
   dispose(): void {
     if (this.#disposed) return;
     this.#disposed = true;
-    // Every write now takes the roll path, which is where the disposed check lives, so the hot
-    // path pays nothing for it.
-    this.#ring.end = Number.NEGATIVE_INFINITY;
     for (const sub of [...(this.#subscriptions ?? [])]) sub.dispose();
     this.#breaker = undefined;
     this.#pool = undefined;
-    this.#startsPool = undefined;
     this.#cache = undefined;
     this.#facts?.detachAll();
     this.#outcomes?.clear();
@@ -416,4 +405,11 @@ export class Metrics implements Disposable {
   #checkLive(): void {
     if (this.#disposed) throw new DisposedError('Metrics', this.name);
   }
+}
+
+/** The slot of `outcome`; throws a `TypeError` for one that is not an outcome. */
+function outcomeSlot(outcome: Outcome): number {
+  const slot = S.slotOf(outcome);
+  if (slot === undefined) throw badOutcome(outcome);
+  return slot;
 }

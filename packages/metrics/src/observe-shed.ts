@@ -33,13 +33,13 @@ export function bindShedder(sink: Sink, shedder: ObservableShedder, subs: Dispos
   subs.push(
     shedder.onAdmit((e) => {
       const slot = shedAdmitSlot(e.priority);
-      if (slot !== -1) sink.fact('shed', slot);
+      if (slot !== undefined) sink.fact('shed', slot);
     }),
   );
   subs.push(
     shedder.onShed((e) => {
       const slot = shedRefuseSlot(e.reason, e.priority);
-      if (slot !== -1) sink.fact('shed', slot);
+      if (slot !== undefined) sink.fact('shed', slot);
     }),
   );
 }

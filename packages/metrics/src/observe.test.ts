@@ -100,23 +100,17 @@ describe('Metrics.observe', () => {
     expect(other.settle.hasListeners).toBe(true);
   });
 
-  it('counts a pool start in the bucket of the write that follows it, without a clock read', async () => {
+  it('counts a pool start in the bucket of its onStart event', async () => {
     const clock = new ManualClock();
     const m = make(clock);
     const pool = new FakePool();
     m.observe(pool);
     const now = jest.spyOn(clock, 'now');
-    // what @dyno/service does: the pool starts the task, then the attempt calls begin(start)
-    const start = 1000;
-    clock.set(start);
+    clock.set(1000);
     pool.run();
     pool.run();
-    m.begin(start);
-    expect(now).toHaveBeenCalledTimes(1); // the second start saw the first one still waiting
-    now.mockClear();
+    expect(now).toHaveBeenCalledTimes(2); // one clock read per start
     pool.run();
-    m.begin(start);
-    expect(now).not.toHaveBeenCalled();
     pool.done('success', 1);
     pool.done('success', 1);
     // the three starts belong to the bucket from 1000 to 2000: gone once the window passes it
@@ -183,7 +177,24 @@ describe('Metrics.observe', () => {
     );
   });
 
-  it('counts the starts of a pool observed alone by the next start or snapshot', async () => {
+  it('takes the rolling max from the starts, and stops counting once unsubscribed', () => {
+    const m = make();
+    const pool = new FakePool();
+    const subscription = m.observe(pool);
+    pool.run();
+    pool.run();
+    pool.done('success', 1);
+    pool.done('success', 1);
+    // the level at the second start was 2, though none runs by the time of the snapshot
+    expect(m.snapshot().pool).toMatchObject({ executed: 2, maxActive: 2, active: 0 });
+    subscription.dispose();
+    pool.run();
+    expect(m.snapshot().pool).toBeNull();
+    m.observe(pool);
+    expect(m.snapshot().pool).toMatchObject({ executed: 2, active: 1 });
+  });
+
+  it('counts the starts of a pool observed alone in the bucket of each start', async () => {
     const clock = new ManualClock();
     const m = make(clock);
     const pool = new FakePool();
@@ -191,15 +202,12 @@ describe('Metrics.observe', () => {
     pool.run();
     pool.done('success', 1);
     await clock.advance(1_000);
-    // the start waiting since 0 is counted now, in the bucket from 1000 to 2000
     pool.run();
+    // the window from 1000 to 10999 holds the second start only
     await clock.advance(9_000);
-    // the second start waited for this read: it is counted in the bucket of 10000
-    expect(m.snapshot().pool).toMatchObject({ executed: 2, maxActive: 1 });
+    expect(m.snapshot().pool).toMatchObject({ executed: 1, maxActive: 1, totalExecuted: 2 });
     await clock.advance(1_000);
-    expect(m.snapshot().pool).toMatchObject({ executed: 1, maxActive: 1 });
-    await clock.advance(9_000);
-    expect(m.snapshot().pool).toMatchObject({ executed: 0, maxActive: 1 });
+    expect(m.snapshot().pool).toMatchObject({ executed: 0, maxActive: 1, totalExecuted: 2 });
   });
 
   it('seeds the rolling max active of a new bucket with the level the pool holds', async () => {

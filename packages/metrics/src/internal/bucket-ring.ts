@@ -19,22 +19,19 @@ export class BucketRing {
   }
 
   /**
-   * Makes the bucket holding `now` (which must be `>= end`) current. Returns how many buckets
-   * come back into use (at most `buckets`, each once): the ones after the previous current
-   * bucket, up to the new one, which the caller clears (see `reused`). A count rather than a
-   * callback, so an owner needs no closure of its own per instance.
+   * Makes the bucket holding `now` (which must be `>= end`) current. Returns the indexes of the
+   * buckets that come back into use, oldest first (at most `buckets`, each once): the ones after
+   * the previous current bucket, up to the new one, which the caller clears.
    */
-  advance(now: number): number {
+  advance(now: number): number[] {
     const end = (Math.floor(now / this.width) + 1) * this.width;
     const steps = Math.round((end - this.end) / this.width);
-    const reused = Math.min(steps, this.buckets);
     this.current = (this.current + steps) % this.buckets;
     this.end = end;
+    const reused: number[] = [];
+    for (let back = Math.min(steps, this.buckets) - 1; back >= 0; back--) {
+      reused.push((this.current - back + this.buckets) % this.buckets);
+    }
     return reused;
-  }
-
-  /** The index of the k-th of `n` buckets `advance` just returned (k from 0 to n - 1). */
-  reused(k: number, n: number): number {
-    return (this.current - n + 1 + k + this.buckets) % this.buckets;
   }
 }

@@ -24,6 +24,15 @@ export function badOutcome(outcome: unknown): TypeError {
   );
 }
 
+/** Throws a `RangeError` unless `latency` is `undefined` (not known) or finite and >= 0 ms. */
+export function checkLatency(latency: number | undefined): void {
+  if (latency === undefined) return;
+  // written so that NaN fails too
+  if (!(latency >= 0 && latency < Number.POSITIVE_INFINITY)) {
+    throw new RangeError(`${PKG}: a latency must be finite and >= 0 ms; received ${latency}`);
+  }
+}
+
 /** Throws unless `window` splits into `count` buckets of whole milliseconds. */
 export function checkDivisible(
   option: string,

@@ -43,7 +43,6 @@ export class RollingLatency {
   // per interval of `#boundaries`, the latencies of the histograms the window has rolled past
   // (a plain array: a typed array costs about 150 bytes more, its buffer being an object too)
   readonly #folded: number[];
-  #current: Histogram | undefined;
 
   constructor(
     buckets: number,
@@ -61,12 +60,12 @@ export class RollingLatency {
 
   /** Records one latency (finite, >= 0, checked by the caller) at time `now`. */
   record(value: number, now: number): void {
-    if (now >= this.ring.end) this.roll(now);
-    let h = this.#current;
+    this.roll(now);
+    const index = this.ring.current;
+    let h = this.#histograms[index];
     if (h === undefined) {
       h = new Histogram(this.#shape.options);
-      this.#histograms[this.ring.current] = h;
-      this.#current = h;
+      this.#histograms[index] = h;
     }
     h.record(value);
   }
@@ -74,10 +73,7 @@ export class RollingLatency {
   /** Rolls the window to `now` (a no-op unless `now` has left the current bucket). */
   roll(now: number): void {
     if (now < this.ring.end) return;
-    const ring = this.ring;
-    const reused = ring.advance(now);
-    for (let k = 0; k < reused; k++) this.#clear(ring.reused(k, reused));
-    this.#current = this.#histograms[this.ring.current];
+    for (const index of this.ring.advance(now)) this.#clear(index);
   }
 
   #clear(index: number): void {

@@ -20,14 +20,16 @@ export const SHED_REASONS: readonly ['limit', 'event-loop', 'closed'] = [
 export const SHED_SLOTS: number =
   SHED_PRIORITIES.length + SHED_REASONS.length * SHED_CLASSES.length;
 
-/** The slot of a request let through with `priority`, -1 for a class not known. */
-export function shedAdmitSlot(priority: string): number {
-  return (SHED_PRIORITIES as readonly string[]).indexOf(priority);
+/** The slot of a request let through with `priority`; `undefined` for a class not known. */
+export function shedAdmitSlot(priority: string): number | undefined {
+  const p = (SHED_PRIORITIES as readonly string[]).indexOf(priority);
+  return p === -1 ? undefined : p;
 }
 
-/** The slot of a request shed for `reason` with `priority`, -1 for one not known. */
-export function shedRefuseSlot(reason: string, priority: string): number {
+/** The slot of a request shed for `reason` with `priority`; `undefined` for either not known. */
+export function shedRefuseSlot(reason: string, priority: string): number | undefined {
   const r = (SHED_REASONS as readonly string[]).indexOf(reason);
   const p = (SHED_CLASSES as readonly string[]).indexOf(priority);
-  return r === -1 || p === -1 ? -1 : SHED_PRIORITIES.length + r * SHED_CLASSES.length + p;
+  if (r === -1 || p === -1) return undefined;
+  return SHED_PRIORITIES.length + r * SHED_CLASSES.length + p;
 }

@@ -13,16 +13,20 @@ export function shedSnapshot(facts: SourceFacts): ShedSnapshot | null {
 }
 
 function counts(v: Float64Array): ShedCounts {
+  // every class and reason read here is a known one, so each has its slot
+  const admittedWith = (priority: string) => v[shedAdmitSlot(priority) as number] as number;
+  const refusedWith = (reason: string, priority: string) =>
+    v[shedRefuseSlot(reason, priority) as number] as number;
   const admittedBy = {
-    health: v[shedAdmitSlot('health')] as number,
-    critical: v[shedAdmitSlot('critical')] as number,
-    sheddable: v[shedAdmitSlot('sheddable')] as number,
+    health: admittedWith('health'),
+    critical: admittedWith('critical'),
+    sheddable: admittedWith('sheddable'),
   };
   const refusedBy = {} as RefusedBy;
   let refused = 0;
   for (const reason of SHED_REASONS) {
-    const critical = v[shedRefuseSlot(reason, 'critical')] as number;
-    const sheddable = v[shedRefuseSlot(reason, 'sheddable')] as number;
+    const critical = refusedWith(reason, 'critical');
+    const sheddable = refusedWith(reason, 'sheddable');
     refusedBy[reason] = { critical, sheddable };
     refused += critical + sheddable;
   }

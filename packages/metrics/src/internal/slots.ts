@@ -20,8 +20,8 @@ export const MAX_IN_FLIGHT = 11;
 export const MAX_POOL_ACTIVE = 12;
 export const SLOTS = 13;
 
-/** The slot of an outcome; -1 for anything else. A switch on interned strings stays cheap. */
-export function slotOf(outcome: Outcome): number {
+/** The slot of an outcome; `undefined` for anything else. */
+export function slotOf(outcome: Outcome): number | undefined {
   switch (outcome) {
     case 'success':
       return SUCCESS;
@@ -38,6 +38,6 @@ export function slotOf(outcome: Outcome): number {
     case 'fallback-failure':
       return FALLBACK_FAILURE;
     default:
-      return -1;
+      return undefined;
   }
 }
