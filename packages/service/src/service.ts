@@ -175,19 +175,7 @@ export function service<A extends unknown[], R, F = never>(
   options?: ServiceOptions<A, F>,
 ): ServiceFunction<A, Awaited<R> | F> {
   checkFunction('@dyno/service', 'fn', fn);
-  // the common arities call without a spread, which allocates and cost ~15 ns per call
   const f = fn as (this: unknown, ...all: unknown[]) => unknown;
-  const invoke: Invoker = (thisArg, args, context) => {
-    switch (args.length) {
-      case 0:
-        return f.call(thisArg, context);
-      case 1:
-        return f.call(thisArg, context, args[0]);
-      case 2:
-        return f.call(thisArg, context, args[0], args[1]);
-      default:
-        return f.apply(thisArg, [context, ...args]);
-    }
-  };
+  const invoke: Invoker = (thisArg, args, context) => f.call(thisArg, context, ...args);
   return makeService(invoke, fn.name, options);
 }
