@@ -8,7 +8,7 @@ import {
   RETRIES,
   SHORT_CIRCUITED,
   SUCCESS,
-  TIMEOUT,
+  slotOf,
 } from './internal/slots.js';
 import type { FactKind } from './internal/source-facts.js';
 import { Observation } from './internal/subscriptions.js';
@@ -20,6 +20,7 @@ import {
 } from './observe-fleet.js';
 import { bindHedge, bindHttp, type ObservableHedge, type ObservableHttp } from './observe-http.js';
 import { bindShedder, type ObservableShedder } from './observe-shed.js';
+import type { Outcome } from './outcome.js';
 
 /**
  * The states of a `@dyno/breaker` circuit. `disabled` is count-only mode: every call runs and
@@ -246,24 +247,11 @@ function bindPool(
   if (!outcomes) return;
   subs.push(
     pool.onSettle((e) => {
-      const slot = settledSlot(e.outcome);
+      // 'cancelled' is no outcome: the caller left, the dependency said nothing
+      const slot = e.outcome === 'cancelled' ? undefined : slotOf(e.outcome as Outcome);
       if (slot !== undefined) sink.countOutcome(slot, e.duration);
     }),
   );
-}
-
-/** The outcome slot of a pool task that settled with `outcome`; `undefined` for one not counted. */
-function settledSlot(outcome: string): number | undefined {
-  switch (outcome) {
-    case 'success':
-      return SUCCESS;
-    case 'failure':
-      return FAILURE;
-    case 'timeout':
-      return TIMEOUT;
-    default:
-      return undefined;
-  }
 }
 
 /**
