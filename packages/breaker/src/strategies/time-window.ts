@@ -48,8 +48,8 @@ export class TimeWindow implements Strategy {
   // the newest bucket holds every outcome in the window and the totals are its counts
   #counts: number[] | undefined;
   #head = 0;
-  // NaN until the first outcome after a reset, which aligns the buckets
-  #headStart = Number.NaN;
+  // `undefined` until the first outcome after a reset, which aligns the buckets
+  #headStart: number | undefined = undefined;
   #calls = 0;
   #failures = 0;
   #slow = 0;
@@ -77,8 +77,7 @@ export class TimeWindow implements Strategy {
 
   record(failure: boolean, slow: boolean, now: number): boolean {
     const spec = this.#spec;
-    // also true while #headStart is NaN (nothing recorded yet)
-    if (!(now - this.#headStart < spec.width)) this.#roll(now);
+    if (this.#headStart === undefined || now - this.#headStart >= spec.width) this.#roll(now);
     const counts = this.#counts;
     const i = this.#head * 3;
     this.#calls++;
@@ -106,12 +105,13 @@ export class TimeWindow implements Strategy {
 
   #roll(now: number): void {
     const { width, buckets } = this.#spec;
-    if (Number.isNaN(this.#headStart)) {
+    const headStart = this.#headStart;
+    if (headStart === undefined) {
       this.#headStart = now;
       return;
     }
-    const steps = Math.floor((now - this.#headStart) / width);
-    this.#headStart += steps * width;
+    const steps = Math.floor((now - headStart) / width);
+    this.#headStart = headStart + steps * width;
     if (steps >= buckets) {
       // the whole window passed: back to one implicit bucket, on the same grid
       this.#counts = undefined;
@@ -141,14 +141,13 @@ export class TimeWindow implements Strategy {
   reset(): void {
     this.#counts = undefined;
     this.#head = 0;
-    this.#headStart = Number.NaN;
+    this.#headStart = undefined;
     this.#calls = this.#failures = this.#slow = 0;
   }
 
   snapshot(now: number): TimeWindowSnapshot {
-    const recorded = !Number.isNaN(this.#headStart);
     const buckets: [number, number, number][] = [];
-    if (recorded) {
+    if (this.#headStart !== undefined) {
       const n = this.#spec.buckets;
       if (now - this.#headStart >= this.#spec.width) this.#roll(now);
       const counts = this.#counts;
@@ -163,7 +162,7 @@ export class TimeWindow implements Strategy {
     }
     return {
       kind: 'time-window',
-      elapsed: recorded ? now - this.#headStart : 0,
+      elapsed: this.#headStart === undefined ? 0 : now - this.#headStart,
       buckets,
       calls: this.#calls,
       failures: this.#failures,
