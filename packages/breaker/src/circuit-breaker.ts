@@ -22,7 +22,7 @@ import type {
 } from './events.js';
 import { type Config, PKG, resolveBreaker } from './internal/config.js';
 import { Emitters } from './internal/emitters.js';
-import { Permit, type PermitSink } from './internal/permit.js';
+import { type CallOutcome, Permit, type PermitSink } from './internal/permit.js';
 import { reasonOf } from './internal/reasons.js';
 import { CLOSED, DISABLED, HALF_OPEN, ISOLATED, OPEN, STATES } from './internal/states.js';
 import {
@@ -40,6 +40,14 @@ import type { CircuitSnapshot } from './snapshot.js';
 import type { Strategy } from './strategies/strategy.js';
 
 // Handed to `fn` when the caller gave no signal: no object is made per call.
+/** The outcome of an untimed call admitted while closed in `epoch`, its signal not aborted. */
+const untimed = (
+  epoch: number,
+  value: unknown,
+  isError: boolean,
+  now: number | undefined,
+): CallOutcome => ({ epoch, start: Number.NaN, value, isError, aborted: false, now });
+
 const NO_SIGNAL: ExecuteContext = Object.freeze({ signal: NEVER_ABORTED });
 
 // Called only for an `fn` that is not a function: the executor throws checkFunction's TypeError.
@@ -147,8 +155,14 @@ export class CircuitBreaker implements Policy {
       isError = true;
     }
     watch?.subscription.dispose();
-    const counted = watch?.released === true ? RELEASED : epoch;
-    this.#settle(counted, start, value, isError, signal?.aborted === true, undefined);
+    this.#settle({
+      epoch: watch?.released === true ? RELEASED : epoch,
+      start,
+      value,
+      isError,
+      aborted: signal?.aborted === true,
+      now: undefined,
+    });
     if (isError) throw value;
     return value as T;
   }
@@ -156,7 +170,7 @@ export class CircuitBreaker implements Policy {
   #makeHandlers(): (value: unknown) => unknown {
     const epoch = this.#epoch;
     this.#failed = (error) => {
-      this.#settle(epoch, Number.NaN, error, true, false, undefined);
+      this.#settle(untimed(epoch, error, true, undefined));
       throw error;
     };
     this.#succeeded = (value) => {
@@ -173,7 +187,7 @@ export class CircuitBreaker implements Policy {
    */
   #succeed(epoch: number, value: unknown, given: number | undefined): void {
     if (this.#config.isFailure === undefined) this.#countSuccess(epoch, value, given);
-    else this.#settle(epoch, Number.NaN, value, false, false, given);
+    else this.#settle(untimed(epoch, value, false, given));
   }
 
   /**
@@ -190,7 +204,7 @@ export class CircuitBreaker implements Policy {
         const reason = reasonOf(value, false, false, config.exposeResults);
         this.#open(reason, now === 0 ? config.clock.now() : now, false);
       }
-    } else this.#count(epoch, Number.NaN, false, value, false, false, given);
+    } else this.#count(untimed(epoch, value, false, given), false);
   }
 
   /**
@@ -248,33 +262,20 @@ export class CircuitBreaker implements Policy {
   static readonly #Sink = class BreakerSink implements PermitSink {
     constructor(readonly breaker: CircuitBreaker) {}
 
-    settle(
-      epoch: number,
-      start: number,
-      value: unknown,
-      isError: boolean,
-      aborted: boolean,
-      now: number | undefined,
-    ): void {
+    settle(outcome: CallOutcome): void {
       const b = this.breaker;
+      const { epoch, start, value, isError, now } = outcome;
       // the short success path holds only for a call admitted while closed
       if (Number.isNaN(start) && !isError && b.#state === CLOSED) b.#succeed(epoch, value, now);
-      else b.#settle(epoch, start, value, isError, aborted, now);
+      else b.#settle(outcome);
     }
 
-    count(
-      epoch: number,
-      start: number,
-      failure: boolean,
-      value: unknown,
-      isError: boolean,
-      aborted: boolean,
-      now: number | undefined,
-    ): void {
+    count(outcome: CallOutcome, failure: boolean): void {
       const b = this.breaker;
+      const { epoch, start, value, now } = outcome;
       if (Number.isNaN(start) && !failure && b.#state === CLOSED) {
         b.#countSuccess(epoch, value, now);
-      } else b.#count(epoch, start, failure, value, isError, aborted, now);
+      } else b.#count(outcome, failure);
     }
 
     release(epoch: number, start: number): void {
@@ -421,34 +422,20 @@ export class CircuitBreaker implements Policy {
    * Judges one outcome with `isFailure` and counts it. A throwing `isFailure` counts it as
    * neither (a probe's permit goes back) and its error is thrown to the caller.
    */
-  #settle(
-    epoch: number,
-    start: number,
-    value: unknown,
-    isError: boolean,
-    aborted: boolean,
-    given: number | undefined,
-  ): void {
+  #settle(outcome: CallOutcome): void {
     let failure: boolean;
     try {
-      failure = this.countsAsFailure(value, isError ? 'error' : 'result');
+      failure = this.countsAsFailure(outcome.value, outcome.isError ? 'error' : 'result');
     } catch (error) {
-      this.#release(epoch, start);
+      this.#release(outcome.epoch, outcome.start);
       throw error;
     }
-    this.#count(epoch, start, failure, value, isError, aborted, given);
+    this.#count(outcome, failure);
   }
 
-  /** Counts one judged outcome; `given` is the clock time at the outcome when the caller passed it. */
-  #count(
-    epoch: number,
-    start: number,
-    failure: boolean,
-    value: unknown,
-    isError: boolean,
-    aborted: boolean,
-    given: number | undefined,
-  ): void {
+  /** Counts one judged outcome: `failure` is the verdict. */
+  #count(outcome: CallOutcome, failure: boolean): void {
+    const { epoch, start, value, isError, aborted, now: given } = outcome;
     const config = this.#config;
     // an error that is not a failure, or any error after the caller aborted, counts as neither
     const ignored = isError && (!failure || aborted);

@@ -2,27 +2,27 @@ import { format } from '@dyno/core';
 import type { CircuitPermit } from '../permit.js';
 import { type ProbeWatch, RELEASED } from './trip.js';
 
+/** One outcome of a call the breaker admitted, as the call reports it. */
+export interface CallOutcome {
+  /** The epoch the call was admitted in (`RELEASED` for a probe whose permit already went back). */
+  readonly epoch: number;
+  /** When the call started on the breaker's clock; NaN for an untimed call. */
+  readonly start: number;
+  /** The call's result, or its error when `isError`. */
+  readonly value: unknown;
+  readonly isError: boolean;
+  /** The caller's signal had aborted by then. */
+  readonly aborted: boolean;
+  /** The clock time at the outcome when the caller passed it (it saves a read), else `undefined`. */
+  readonly now: number | undefined;
+}
+
 /** The breaker's side of its permits (made once per breaker, on the first `acquire`). */
 export interface PermitSink {
-  /** One reported outcome, judged as `execute` judges it; `now` is `undefined` when not given. */
-  settle(
-    epoch: number,
-    start: number,
-    value: unknown,
-    isError: boolean,
-    aborted: boolean,
-    now: number | undefined,
-  ): void;
-  /** One outcome the caller judged: `failure` is the verdict, `isError` the kind of `value`. */
-  count(
-    epoch: number,
-    start: number,
-    failure: boolean,
-    value: unknown,
-    isError: boolean,
-    aborted: boolean,
-    now: number | undefined,
-  ): void;
+  /** One reported outcome, judged as `execute` judges it. */
+  settle(outcome: CallOutcome): void;
+  /** One outcome the caller judged: `failure` is the verdict. */
+  count(outcome: CallOutcome, failure: boolean): void;
   /** A permit given back without an outcome: a probe of `epoch` started at `start` frees its slot. */
   release(epoch: number, start: number): void;
 }
@@ -98,16 +98,23 @@ export class Permit implements CircuitPermit {
 
   #report(value: unknown, isError: boolean, now: number | undefined): void {
     const sink = this.#take();
-    if (sink === undefined) return;
-    const epoch = this.#watch?.released === true ? RELEASED : this.#epoch;
-    sink.settle(epoch, this.#start, value, isError, this.#signal?.aborted === true, now);
+    if (sink !== undefined) sink.settle(this.#outcome(value, isError, now));
   }
 
   #count(failure: boolean, value: unknown, isError: boolean, now: number | undefined): void {
     const sink = this.#take();
-    if (sink === undefined) return;
-    const epoch = this.#watch?.released === true ? RELEASED : this.#epoch;
-    sink.count(epoch, this.#start, failure, value, isError, this.#signal?.aborted === true, now);
+    if (sink !== undefined) sink.count(this.#outcome(value, isError, now), failure);
+  }
+
+  #outcome(value: unknown, isError: boolean, now: number | undefined): CallOutcome {
+    return {
+      epoch: this.#watch?.released === true ? RELEASED : this.#epoch,
+      start: this.#start,
+      value,
+      isError,
+      aborted: this.#signal?.aborted === true,
+      now,
+    };
   }
 
   // the sink once, then never again; a probe's signal is no longer watched
