@@ -46,7 +46,7 @@ const untimed = (
   value: unknown,
   isError: boolean,
   now: number | undefined,
-): CallOutcome => ({ epoch, start: Number.NaN, value, isError, aborted: false, now });
+): CallOutcome => ({ epoch, start: undefined, value, isError, aborted: false, now });
 
 const NO_SIGNAL: ExecuteContext = Object.freeze({ signal: NEVER_ABORTED });
 
@@ -126,7 +126,7 @@ export class CircuitBreaker implements Policy {
   ): Promise<T> {
     if (typeof fn !== 'function') return notAFunction(fn);
     if (signal?.aborted) return Promise.reject(abortReason(signal));
-    let probe = Number.NaN;
+    let probe: number | undefined;
     if (this.#state !== CLOSED && this.#state !== DISABLED) {
       const admitted = this.#admit();
       if (typeof admitted !== 'number') return Promise.reject(admitted);
@@ -135,17 +135,15 @@ export class CircuitBreaker implements Policy {
     return this.#run(fn, signal, probe);
   }
 
-  /** `probe` is the start of a half-open probe, NaN for any other call. */
+  /** `probe` is the start of a half-open probe, `undefined` for any other call. */
   async #run<T>(
     fn: (context: ExecuteContext) => Awaitable<T>,
     signal: AbortSignal | undefined,
-    probe: number,
+    probe: number | undefined,
   ): Promise<T> {
     const epoch = this.#epoch;
-    const isProbe = !Number.isNaN(probe);
-    const watch = isProbe ? this.#watchProbe(epoch, signal, probe) : undefined;
-    // NaN marks an untimed call; timing costs a clock read, so only when it is used
-    const start = isProbe ? probe : this.#timed() ? this.#config.clock.now() : Number.NaN;
+    const watch = probe === undefined ? undefined : this.#watchProbe(epoch, signal, probe);
+    const start = probe ?? this.#startTime();
     let value: unknown;
     let isError = false;
     try {
@@ -199,10 +197,11 @@ export class CircuitBreaker implements Policy {
     if (epoch === this.#epoch && this.#events?.success?.hasListeners !== true) {
       const strategy = this.#strategy;
       const config = this.#config;
-      const now = given ?? (strategy.timed ? config.clock.now() : 0);
+      // only a strategy that places outcomes in time needs the time
+      const now = given ?? (strategy.timed ? config.clock.now() : undefined);
       if (strategy.record(false, false, now)) {
         const reason = reasonOf(value, false, false, config.exposeResults);
-        this.#open(reason, now === 0 ? config.clock.now() : now, false);
+        this.#open(reason, now ?? config.clock.now(), false);
       }
     } else this.#count(untimed(epoch, value, false, given), false);
   }
@@ -227,17 +226,23 @@ export class CircuitBreaker implements Policy {
     const signal = options?.signal;
     if (signal?.aborted) throw abortReason(signal);
     const sink = this.#sink ?? this.#makeSink();
-    let probe = Number.NaN;
+    let probe: number | undefined;
     if (this.#state !== CLOSED && this.#state !== DISABLED) {
       const admitted = this.#admit();
       if (typeof admitted !== 'number') throw admitted;
       probe = admitted;
     }
     const epoch = this.#epoch;
-    const isProbe = !Number.isNaN(probe);
-    const watch = isProbe ? this.#watchProbe(epoch, signal, probe) : undefined;
-    const start = isProbe ? probe : this.#timed() ? this.#config.clock.now() : Number.NaN;
-    return new Permit(sink, epoch, start, signal, watch);
+    const watch = probe === undefined ? undefined : this.#watchProbe(epoch, signal, probe);
+    return new Permit(sink, epoch, probe ?? this.#startTime(), signal, watch);
+  }
+
+  /**
+   * A call's start, read only while a duration is used (slow calls are judged, or someone
+   * listens to outcomes): `undefined` leaves the call untimed and saves a clock read.
+   */
+  #startTime(): number | undefined {
+    return this.#timed() ? this.#config.clock.now() : undefined;
   }
 
   /** A probe of `epoch` with a signal gives its permit back as soon as the signal aborts. */
@@ -266,19 +271,19 @@ export class CircuitBreaker implements Policy {
       const b = this.breaker;
       const { epoch, start, value, isError, now } = outcome;
       // the short success path holds only for a call admitted while closed
-      if (Number.isNaN(start) && !isError && b.#state === CLOSED) b.#succeed(epoch, value, now);
+      if (start === undefined && !isError && b.#state === CLOSED) b.#succeed(epoch, value, now);
       else b.#settle(outcome);
     }
 
     count(outcome: CallOutcome, failure: boolean): void {
       const b = this.breaker;
       const { epoch, start, value, now } = outcome;
-      if (Number.isNaN(start) && !failure && b.#state === CLOSED) {
+      if (start === undefined && !failure && b.#state === CLOSED) {
         b.#countSuccess(epoch, value, now);
       } else b.#count(outcome, failure);
     }
 
-    release(epoch: number, start: number): void {
+    release(epoch: number, start: number | undefined): void {
       this.breaker.#release(epoch, start);
     }
   };
@@ -439,11 +444,9 @@ export class CircuitBreaker implements Policy {
     const config = this.#config;
     // an error that is not a failure, or any error after the caller aborted, counts as neither
     const ignored = isError && (!failure || aborted);
-    const timed = !Number.isNaN(start);
-    // 0 when the clock was not needed; read later if the circuit opens
-    const now =
-      given ?? (timed || this.#strategy.timed || this.#state !== CLOSED ? config.clock.now() : 0);
-    const duration = timed ? now - start : 0;
+    // a failure, a timed call or a probe: the time is (almost always) used
+    const now = given ?? config.clock.now();
+    const duration = start === undefined ? 0 : now - start;
     const reason = ignored ? undefined : reasonOf(value, isError, failure, config.exposeResults);
     if (!ignored) this.#events?.emitOutcome(this.name, failure, reason, duration);
     if (this.#state !== CLOSED) this.#refresh(now);
@@ -455,11 +458,12 @@ export class CircuitBreaker implements Policy {
       const slow = slowCall !== undefined && duration >= slowCall;
       // a disabled circuit counts but never opens
       if (this.#strategy.record(failure, slow, now) && state === CLOSED) {
-        this.#open(reason, now === 0 ? config.clock.now() : now, false);
+        this.#open(reason, now, false);
       }
     } else if (state === HALF_OPEN) {
       const trip = this.#trip as Trip;
-      trip.endProbe(start);
+      // every call admitted in a half-open epoch is a probe, and a probe has a start
+      trip.endProbe(start as number);
       if (ignored) return;
       const verdict = trip.judge(failure, config);
       if (verdict === REOPEN) this.#open(reason, now, true);
@@ -468,9 +472,12 @@ export class CircuitBreaker implements Policy {
   }
 
   /** A permit given back without an outcome: a probe of `epoch` started at `start` ends. */
-  #release(epoch: number, start: number): void {
+  #release(epoch: number, start: number | undefined): void {
     if (this.#state !== CLOSED) this.#refresh(this.#config.clock.now());
-    if (epoch === this.#epoch && this.#state === HALF_OPEN) (this.#trip as Trip).endProbe(start);
+    // as in `#count`: a call of a half-open epoch is a probe, with a start
+    if (epoch === this.#epoch && this.#state === HALF_OPEN) {
+      (this.#trip as Trip).endProbe(start as number);
+    }
   }
 
   #transition(to: number): number {

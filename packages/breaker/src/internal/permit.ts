@@ -6,8 +6,11 @@ import { type ProbeWatch, RELEASED } from './trip.js';
 export interface CallOutcome {
   /** The epoch the call was admitted in (`RELEASED` for a probe whose permit already went back). */
   readonly epoch: number;
-  /** When the call started on the breaker's clock; NaN for an untimed call. */
-  readonly start: number;
+  /**
+   * When the call started on the breaker's clock; `undefined` for an untimed call. A half-open
+   * probe always has one: it names its permit and times its hung-probe wait.
+   */
+  readonly start: number | undefined;
   /** The call's result, or its error when `isError`. */
   readonly value: unknown;
   readonly isError: boolean;
@@ -24,7 +27,7 @@ export interface PermitSink {
   /** One outcome the caller judged: `failure` is the verdict. */
   count(outcome: CallOutcome, failure: boolean): void;
   /** A permit given back without an outcome: a probe of `epoch` started at `start` frees its slot. */
-  release(epoch: number, start: number): void;
+  release(epoch: number, start: number | undefined): void;
 }
 
 /**
@@ -34,18 +37,18 @@ export interface PermitSink {
 export class Permit implements CircuitPermit {
   #sink: PermitSink | undefined;
   readonly #epoch: number;
-  readonly #start: number;
+  readonly #start: number | undefined;
   readonly #signal: AbortSignal | undefined;
   readonly #watch: ProbeWatch | undefined;
 
   /**
-   * `start` is NaN for an untimed call; `watch` watches a probe's signal (its epoch counts as
+   * `start` is `undefined` for an untimed call; `watch` watches a probe's signal (its epoch counts as
    * `RELEASED` once the caller aborted).
    */
   constructor(
     sink: PermitSink,
     epoch: number,
-    start: number,
+    start: number | undefined,
     signal: AbortSignal | undefined,
     watch: ProbeWatch | undefined,
   ) {
@@ -64,7 +67,7 @@ export class Permit implements CircuitPermit {
   static readonly shapeKeeper: object = new Permit(
     { settle: () => {}, count: () => {}, release: () => {} },
     0,
-    Number.NaN,
+    undefined,
     undefined,
     undefined,
   );

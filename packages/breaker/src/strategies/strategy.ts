@@ -10,8 +10,11 @@ export interface Strategy {
   readonly slowCallDuration: number | undefined;
   /** True when `record` needs the current time. */
   readonly timed: boolean;
-  /** Records one outcome and answers whether the circuit should open now. */
-  record(failure: boolean, slow: boolean, now: number): boolean;
+  /**
+   * Records one outcome and answers whether the circuit should open now. `now` is the clock
+   * time, always given to a strategy that is `timed` (the others are not given one).
+   */
+  record(failure: boolean, slow: boolean, now: number | undefined): boolean;
   /** Forgets every outcome (the circuit closed again). */
   reset(): void;
   /** The window as plain JSON, rolled to `now`. */
