@@ -24,16 +24,7 @@ import { type Config, PKG, resolveBreaker } from './internal/config.js';
 import { Emitters } from './internal/emitters.js';
 import { type CallOutcome, Permit, type PermitSink } from './internal/permit.js';
 import { reasonOf } from './internal/reasons.js';
-import { CLOSED, DISABLED, HALF_OPEN, ISOLATED, OPEN, STATES } from './internal/states.js';
-import {
-  CLOSE,
-  type ProbeWatch,
-  RELEASED,
-  REOPEN,
-  saveCircuit,
-  Trip,
-  watchProbe,
-} from './internal/trip.js';
+import { type ProbeWatch, RELEASED, saveCircuit, Trip, watchProbe } from './internal/trip.js';
 import type { CircuitBreakerOptions } from './options.js';
 import type { CircuitPermit } from './permit.js';
 import type { CircuitSnapshot } from './snapshot.js';
@@ -69,7 +60,7 @@ export class CircuitBreaker implements Policy {
   readonly name: string;
   readonly #config: Config;
   readonly #strategy: Strategy;
-  #state = CLOSED;
+  #state: CircuitState = 'closed';
   // bumped on every transition (and by `reset()`); a call remembers the epoch it started in
   #epoch = 0;
   #trip: Trip | undefined;
@@ -91,8 +82,9 @@ export class CircuitBreaker implements Policy {
 
   /** The current state; reading it may move an open circuit to half-open when its time is up. */
   get state(): CircuitState {
-    if (this.#state === OPEN || this.#state === HALF_OPEN) this.#refresh(this.#config.clock.now());
-    return STATES[this.#state] as CircuitState;
+    if (this.#state === 'open' || this.#state === 'half-open')
+      this.#refresh(this.#config.clock.now());
+    return this.#state;
   }
 
   /**
@@ -103,7 +95,7 @@ export class CircuitBreaker implements Policy {
    */
   execute<T>(fn: (context: ExecuteContext) => Awaitable<T>, options?: ExecuteOptions): Promise<T> {
     const signal = options?.signal;
-    if (this.#state !== CLOSED || signal !== undefined || this.#timed()) {
+    if (this.#state !== 'closed' || signal !== undefined || this.#timed()) {
       return this.#guarded(fn, signal);
     }
     // the hot path: closed, untimed, no signal; the callbacks are shared by every call of this
@@ -127,7 +119,7 @@ export class CircuitBreaker implements Policy {
     if (typeof fn !== 'function') return notAFunction(fn);
     if (signal?.aborted) return Promise.reject(abortReason(signal));
     let probe: number | undefined;
-    if (this.#state !== CLOSED && this.#state !== DISABLED) {
+    if (this.#state !== 'closed' && this.#state !== 'disabled') {
       const admitted = this.#admit();
       if (typeof admitted !== 'number') return Promise.reject(admitted);
       probe = admitted;
@@ -227,7 +219,7 @@ export class CircuitBreaker implements Policy {
     if (signal?.aborted) throw abortReason(signal);
     const sink = this.#sink ?? this.#makeSink();
     let probe: number | undefined;
-    if (this.#state !== CLOSED && this.#state !== DISABLED) {
+    if (this.#state !== 'closed' && this.#state !== 'disabled') {
       const admitted = this.#admit();
       if (typeof admitted !== 'number') throw admitted;
       probe = admitted;
@@ -271,14 +263,14 @@ export class CircuitBreaker implements Policy {
       const b = this.breaker;
       const { epoch, start, value, isError, now } = outcome;
       // the short success path holds only for a call admitted while closed
-      if (start === undefined && !isError && b.#state === CLOSED) b.#succeed(epoch, value, now);
+      if (start === undefined && !isError && b.#state === 'closed') b.#succeed(epoch, value, now);
       else b.#settle(outcome);
     }
 
     count(outcome: CallOutcome, failure: boolean): void {
       const b = this.breaker;
       const { epoch, start, value, now } = outcome;
-      if (start === undefined && !failure && b.#state === CLOSED) {
+      if (start === undefined && !failure && b.#state === 'closed') {
         b.#countSuccess(epoch, value, now);
       } else b.#count(outcome, failure);
     }
@@ -296,14 +288,14 @@ export class CircuitBreaker implements Policy {
   isolate(reason?: unknown): Disposable {
     this.#trip ??= new Trip();
     const trip = this.#trip;
-    let from = ISOLATED;
-    if (this.#state !== ISOLATED) {
-      from = this.#transition(ISOLATED);
+    let from: CircuitState = 'isolated';
+    if (this.#state !== 'isolated') {
+      from = this.#transition('isolated');
       trip.reason = reason;
     }
     trip.isolations++;
     const epoch = this.#epoch;
-    if (from !== ISOLATED) this.#events?.emitBreak(this.name, from, ISOLATED, reason);
+    if (from !== 'isolated') this.#events?.emitBreak(this.name, from, 'isolated', reason);
     return toDisposable(() => {
       if (epoch === this.#epoch && --trip.isolations === 0) this.#close();
     });
@@ -314,7 +306,7 @@ export class CircuitBreaker implements Policy {
    * window, no backoff, calls started before count for nothing. Does nothing when closed.
    */
   close(): void {
-    if (this.#state !== CLOSED) this.#close();
+    if (this.#state !== 'closed') this.#close();
   }
 
   /**
@@ -331,9 +323,9 @@ export class CircuitBreaker implements Policy {
    * with `close()`/`reset()` (or `isolate()`, which takes over). Does nothing when disabled.
    */
   disable(): void {
-    if (this.#state === DISABLED) return;
-    const from = this.#transition(DISABLED);
-    this.#events?.emitChange(this.name, from, DISABLED);
+    if (this.#state === 'disabled') return;
+    const from = this.#transition('disabled');
+    this.#events?.emitChange(this.name, from, 'disabled');
   }
 
   /** The state as plain JSON, to save and pass back as the `snapshot` option later. */
@@ -389,21 +381,21 @@ export class CircuitBreaker implements Policy {
     const now = this.#config.clock.now();
     this.#refresh(now);
     const trip = this.#trip as Trip;
-    if (this.#state === HALF_OPEN && trip.admitProbe(now, this.#config)) return now;
-    const state = STATES[this.#state] as CircuitState;
+    if (this.#state === 'half-open' && trip.admitProbe(now, this.#config)) return now;
+    const state = this.#state;
     this.#events?.emitReject(this.name, state);
-    const retryAfter = this.#state === OPEN ? trip.at - now : undefined;
+    const retryAfter = this.#state === 'open' ? trip.at - now : undefined;
     return brokenCircuit(this.name, state, trip.reason, retryAfter);
   }
 
   /** The lazy clock-driven transitions: open → half-open, and a hung probe re-opening. */
   #refresh(now: number): void {
-    if (this.#state === OPEN) {
+    if (this.#state === 'open') {
       if (now >= (this.#trip as Trip).at) {
-        const from = this.#transition(HALF_OPEN);
-        this.#events?.emitHalfOpen(this.name, from, HALF_OPEN);
+        const from = this.#transition('half-open');
+        this.#events?.emitHalfOpen(this.name, from, 'half-open');
       }
-    } else if (this.#state === HALF_OPEN) {
+    } else if (this.#state === 'half-open') {
       const wait = this.#config.halfOpenMaxWait;
       if ((this.#trip as Trip).hung(now, wait)) {
         this.#open(new ProbeTimeoutError(this.name, wait), now, true);
@@ -449,38 +441,38 @@ export class CircuitBreaker implements Policy {
     const duration = start === undefined ? 0 : now - start;
     const reason = ignored ? undefined : reasonOf(value, isError, failure, config.exposeResults);
     if (!ignored) this.#events?.emitOutcome(this.name, failure, reason, duration);
-    if (this.#state !== CLOSED) this.#refresh(now);
+    if (this.#state !== 'closed') this.#refresh(now);
     if (epoch !== this.#epoch) return;
     const state = this.#state;
-    if (state === CLOSED || state === DISABLED) {
+    if (state === 'closed' || state === 'disabled') {
       if (ignored) return;
       const slowCall = this.#strategy.slowCallDuration;
       const slow = slowCall !== undefined && duration >= slowCall;
       // a disabled circuit counts but never opens
-      if (this.#strategy.record(failure, slow, now) && state === CLOSED) {
+      if (this.#strategy.record(failure, slow, now) && state === 'closed') {
         this.#open(reason, now, false);
       }
-    } else if (state === HALF_OPEN) {
+    } else if (state === 'half-open') {
       const trip = this.#trip as Trip;
       // every call admitted in a half-open epoch is a probe, and a probe has a start
       trip.endProbe(start as number);
       if (ignored) return;
       const verdict = trip.judge(failure, config);
-      if (verdict === REOPEN) this.#open(reason, now, true);
-      else if (verdict === CLOSE) this.#close();
+      if (verdict === 'reopen') this.#open(reason, now, true);
+      else if (verdict === 'close') this.#close();
     }
   }
 
   /** A permit given back without an outcome: a probe of `epoch` started at `start` ends. */
   #release(epoch: number, start: number | undefined): void {
-    if (this.#state !== CLOSED) this.#refresh(this.#config.clock.now());
+    if (this.#state !== 'closed') this.#refresh(this.#config.clock.now());
     // as in `#count`: a call of a half-open epoch is a probe, with a start
-    if (epoch === this.#epoch && this.#state === HALF_OPEN) {
+    if (epoch === this.#epoch && this.#state === 'half-open') {
       (this.#trip as Trip).endProbe(start as number);
     }
   }
 
-  #transition(to: number): number {
+  #transition(to: CircuitState): CircuitState {
     const from = this.#state;
     this.#trip ??= new Trip();
     this.#trip.enter();
@@ -491,17 +483,17 @@ export class CircuitBreaker implements Policy {
   }
 
   #open(reason: unknown, now: number, failedProbe: boolean): void {
-    const from = this.#transition(OPEN);
+    const from = this.#transition('open');
     (this.#trip as Trip).opened(reason, now, failedProbe, this.#config);
-    this.#events?.emitBreak(this.name, from, OPEN, reason);
+    this.#events?.emitBreak(this.name, from, 'open', reason);
   }
 
   /** Closed with an empty window and no backoff; `onReset` unless it was closed already. */
   #close(): void {
-    const from = this.#transition(CLOSED);
+    const from = this.#transition('closed');
     (this.#trip as Trip).closed();
     this.#strategy.reset();
-    if (from !== CLOSED) this.#events?.emitReset(this.name, from, CLOSED);
+    if (from !== 'closed') this.#events?.emitReset(this.name, from, 'closed');
   }
 
   #restore(s: CircuitSnapshot): void {

@@ -8,7 +8,6 @@ import type {
   StateChangeEvent,
   SuccessEvent,
 } from '../events.js';
-import { STATES } from './states.js';
 
 /**
  * A breaker's emitters, each made on its first subscriber, so a breaker nobody listens to carries
@@ -63,27 +62,27 @@ export class Emitters {
     if (this.reject?.hasListeners) this.reject.emit({ name, state });
   }
 
-  emitBreak(name: string, from: number, to: number, reason: unknown): void {
+  emitBreak(name: string, from: CircuitState, to: CircuitState, reason: unknown): void {
     if (this.break?.hasListeners) this.break.emit({ name, reason });
     this.emitChange(name, from, to);
   }
 
-  emitHalfOpen(name: string, from: number, to: number): void {
+  emitHalfOpen(name: string, from: CircuitState, to: CircuitState): void {
     if (this.halfOpen?.hasListeners) this.halfOpen.emit({ name });
     this.emitChange(name, from, to);
   }
 
-  emitReset(name: string, from: number, to: number): void {
+  emitReset(name: string, from: CircuitState, to: CircuitState): void {
     if (this.reset?.hasListeners) this.reset.emit({ name });
     this.emitChange(name, from, to);
   }
 
-  emitChange(name: string, from: number, to: number): void {
+  emitChange(name: string, from: CircuitState, to: CircuitState): void {
     if (this.stateChange?.hasListeners) {
       this.stateChange.emit({
         name,
-        from: STATES[from] as CircuitState,
-        to: STATES[to] as CircuitState,
+        from,
+        to,
       });
     }
   }

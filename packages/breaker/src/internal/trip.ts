@@ -1,12 +1,10 @@
 import { type Disposable, onAbort } from '@dyno/core';
+import type { CircuitState } from '../events.js';
 import type { CircuitSnapshot, WindowSnapshot } from '../snapshot.js';
 import type { Config } from './config.js';
-import { CLOSED, DISABLED, HALF_OPEN, ISOLATED, OPEN, STATES } from './states.js';
 
 /** What a half-open circuit does after a counted probe outcome. */
-export const STAY = 0;
-export const REOPEN = 1;
-export const CLOSE = 2;
+export type ProbeVerdict = 'stay' | 'reopen' | 'close';
 
 /**
  * The bookkeeping of a circuit that has left the closed state: made on its first trip, so a
@@ -56,24 +54,24 @@ export class Trip {
   }
 
   /**
-   * Counts one probe outcome and answers `STAY`, `REOPEN` or `CLOSE`. By default the first
+   * Counts one probe outcome and answers `'stay'`, `'reopen'` or `'close'`. By default the first
    * failure re-opens and `halfOpenSuccesses` successes close. With `halfOpenRatio`, the first
    * `calls` outcomes are judged together (failures / calls >= threshold re-opens, else it
    * closes), decided as soon as the remaining outcomes can no longer change the verdict.
    */
-  judge(failure: boolean, config: Config): number {
+  judge(failure: boolean, config: Config): ProbeVerdict {
     const calls = config.halfOpenCalls;
     if (calls === 0) {
-      if (failure) return REOPEN;
-      return ++this.successes >= config.halfOpenSuccesses ? CLOSE : STAY;
+      if (failure) return 'reopen';
+      return ++this.successes >= config.halfOpenSuccesses ? 'close' : 'stay';
     }
     if (failure) this.failures++;
     else this.successes++;
     const threshold = config.halfOpenThreshold;
-    if (this.failures / calls >= threshold) return REOPEN;
+    if (this.failures / calls >= threshold) return 'reopen';
     // even if every outcome still to come failed, the ratio would stay under the threshold
-    if ((calls - this.successes) / calls < threshold) return CLOSE;
-    return STAY;
+    if ((calls - this.successes) / calls < threshold) return 'close';
+    return 'stay';
   }
 
   /** Probes that may run at once: with `halfOpenRatio`, no more than outcomes still needed. */
@@ -103,13 +101,13 @@ export class Trip {
   }
 
   /** Loads a saved circuit at `now` and answers the state to start in. */
-  restore(s: CircuitSnapshot, config: Config, now: number): number {
+  restore(s: CircuitSnapshot, config: Config, now: number): CircuitState {
     this.reopens = s.reopenCount;
     if (s.state === 'open') {
       this.at = now + Math.min(s.openRemaining, this.openDuration(config));
-      return OPEN;
+      return 'open';
     }
-    return s.state === 'half-open' ? HALF_OPEN : CLOSED;
+    return s.state === 'half-open' ? 'half-open' : 'closed';
   }
 }
 
@@ -118,20 +116,20 @@ export class Trip {
  * disabled one as closed (isolating and disabling belong to whoever did it).
  */
 export function saveCircuit(
-  state: number,
+  state: CircuitState,
   trip: Trip | undefined,
   config: Config,
   now: number,
   window: WindowSnapshot,
 ): CircuitSnapshot {
-  const saved = state === ISOLATED ? OPEN : state === DISABLED ? CLOSED : state;
+  const saved = state === 'isolated' ? 'open' : state === 'disabled' ? 'closed' : state;
   return {
     version: 1,
-    state: STATES[saved] as 'closed' | 'open' | 'half-open',
+    state: saved as 'closed' | 'open' | 'half-open',
     openRemaining:
-      state === OPEN
+      state === 'open'
         ? (trip as Trip).at - now
-        : state === ISOLATED
+        : state === 'isolated'
           ? (trip as Trip).openDuration(config)
           : 0,
     reopenCount: trip === undefined ? 0 : trip.reopens,
