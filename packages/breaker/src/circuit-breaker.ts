@@ -193,7 +193,7 @@ export class CircuitBreaker implements Policy {
       const now = given ?? (strategy.timed ? config.clock.now() : undefined);
       if (strategy.record(false, false, now)) {
         const reason = reasonOf(value, false, false, config.exposeResults);
-        this.#open(reason, now ?? config.clock.now(), false);
+        this.#open(reason, now ?? config.clock.now());
       }
     } else this.#count(untimed(epoch, value, false, given), false);
   }
@@ -398,7 +398,7 @@ export class CircuitBreaker implements Policy {
     } else if (this.#state === 'half-open') {
       const wait = this.#config.halfOpenMaxWait;
       if ((this.#trip as Trip).hung(now, wait)) {
-        this.#open(new ProbeTimeoutError(this.name, wait), now, true);
+        this.#reopen(new ProbeTimeoutError(this.name, wait), now);
       }
     }
   }
@@ -450,7 +450,7 @@ export class CircuitBreaker implements Policy {
       const slow = slowCall !== undefined && duration >= slowCall;
       // a disabled circuit counts but never opens
       if (this.#strategy.record(failure, slow, now) && state === 'closed') {
-        this.#open(reason, now, false);
+        this.#open(reason, now);
       }
     } else if (state === 'half-open') {
       const trip = this.#trip as Trip;
@@ -458,7 +458,7 @@ export class CircuitBreaker implements Policy {
       trip.endProbe(start as number);
       if (ignored) return;
       const verdict = trip.judge(failure, config);
-      if (verdict === 'reopen') this.#open(reason, now, true);
+      if (verdict === 'reopen') this.#reopen(reason, now);
       else if (verdict === 'close') this.#close();
     }
   }
@@ -482,9 +482,17 @@ export class CircuitBreaker implements Policy {
     return from;
   }
 
-  #open(reason: unknown, now: number, failedProbe: boolean): void {
+  /** A closed circuit trips: open for the base `openDuration`. */
+  #open(reason: unknown, now: number): void {
     const from = this.#transition('open');
-    (this.#trip as Trip).opened(reason, now, failedProbe, this.#config);
+    (this.#trip as Trip).opened(reason, now, this.#config);
+    this.#events?.emitBreak(this.name, from, 'open', reason);
+  }
+
+  /** A probe failed or hung: open again, for longer with each failed probe in a row. */
+  #reopen(reason: unknown, now: number): void {
+    const from = this.#transition('open');
+    (this.#trip as Trip).reopened(reason, now, this.#config);
     this.#events?.emitBreak(this.name, from, 'open', reason);
   }
 

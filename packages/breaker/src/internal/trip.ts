@@ -81,9 +81,19 @@ export class Trip {
     return Math.min(config.halfOpenProbes, calls - this.successes - this.failures);
   }
 
-  /** The circuit opened at `now`; a failed probe backs the open duration off. */
-  opened(reason: unknown, now: number, failedProbe: boolean, config: Config): void {
-    this.reopens = failedProbe ? this.reopens + 1 : 0;
+  /** A closed circuit opened at `now`: the base open duration, the backoff starts again. */
+  opened(reason: unknown, now: number, config: Config): void {
+    this.reopens = 0;
+    this.#openUntil(reason, now, config);
+  }
+
+  /** A probe failed: open again, and the next wait grows with the failed probes in a row. */
+  reopened(reason: unknown, now: number, config: Config): void {
+    this.reopens++;
+    this.#openUntil(reason, now, config);
+  }
+
+  #openUntil(reason: unknown, now: number, config: Config): void {
     this.at = now + this.openDuration(config);
     this.reason = reason;
   }
