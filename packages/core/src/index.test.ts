@@ -46,6 +46,7 @@ describe('@dyno/core exports', () => {
       'never',
       'outcome',
       'seededRandom',
+      'settledTurns',
       'thrown',
     ]);
   });

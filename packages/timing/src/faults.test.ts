@@ -14,8 +14,6 @@ import { TimerStateError } from './errors.js';
 import { PerfTimer } from './perf-timer.js';
 import { currentTimer, timed, withTimer } from './request-scope.js';
 
-const ODD_VALUES = [...NON_ERRORS, ['null', null] as const];
-
 function setup() {
   const clock = new FailingClock();
   const root = new PerfTimer('request', { clock, epoch: 0 }).start();
@@ -50,7 +48,7 @@ describe('@dyno/timing faults', () => {
     });
   });
 
-  describe.each(ODD_VALUES)('%s thrown or rejected by the timed function', (_, value) => {
+  describe.each(NON_ERRORS)('%s thrown or rejected by the timed function', (_, value) => {
     it('is rethrown synchronously and unchanged, the interval stopped', () => {
       const { root } = setup();
       const result = withTimer(root, () =>
@@ -204,7 +202,7 @@ describe('@dyno/timing faults', () => {
   });
 
   describe('a clock that throws', () => {
-    it.each(ODD_VALUES)(
+    it.each(NON_ERRORS)(
       'never replaces the error of the timed function (a clock throwing %s at the stop)',
       async (_, failure) => {
         const { clock, root } = setup();

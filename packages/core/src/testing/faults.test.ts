@@ -1,5 +1,13 @@
 import { reportListenerError } from '../report.js';
-import { FailingClock, listenerReports, NON_ERRORS, never, outcome, thrown } from './faults.js';
+import {
+  FailingClock,
+  listenerReports,
+  NON_ERRORS,
+  never,
+  outcome,
+  settledTurns,
+  thrown,
+} from './faults.js';
 
 describe('fault-test helpers', () => {
   it('tells a fulfilled, a rejected and a pending promise apart at once', async () => {
@@ -29,10 +37,24 @@ describe('fault-test helpers', () => {
     ]);
   });
 
-  it('names three non-errors, frozen', () => {
-    expect(NON_ERRORS.map(([name]) => name)).toEqual(['a string', 'undefined', 'a plain object']);
+  it('names four non-errors, frozen', () => {
+    expect(NON_ERRORS.map(([name]) => name)).toEqual([
+      'a string',
+      'undefined',
+      'null',
+      'a plain object',
+    ]);
     expect(Object.isFrozen(NON_ERRORS)).toBe(true);
-    expect(Object.isFrozen(NON_ERRORS[2]?.[1])).toBe(true);
+    expect(Object.isFrozen(NON_ERRORS[3]?.[1])).toBe(true);
+  });
+
+  it('settles what fn started before it returns, so a rejection left unhandled shows in the test', async () => {
+    const order: string[] = [];
+    await settledTurns(async () => {
+      order.push('fn');
+      setImmediate(() => order.push('a turn later'));
+    });
+    expect(order).toEqual(['fn', 'a turn later']);
   });
 
   it('has a clock that throws while failing is set', () => {

@@ -9,6 +9,7 @@ import { ManualClock } from './manual-clock.js';
 export const NON_ERRORS: readonly (readonly [name: string, value: unknown])[] = Object.freeze([
   Object.freeze(['a string', 'boom'] as const),
   Object.freeze(['undefined', undefined] as const),
+  Object.freeze(['null', null] as const),
   Object.freeze(['a plain object', Object.freeze({ reason: 'down' })] as const),
 ]);
 
@@ -46,6 +47,16 @@ export function thrown(fn: () => unknown): { readonly error: unknown } | undefin
     return { error };
   }
   return undefined;
+}
+
+/**
+ * Runs `fn`, then waits the turns after which Node reports an unhandled rejection: jest fails
+ * the test that leaves one, so it must happen while the test still runs.
+ */
+export async function settledTurns(fn: () => unknown): Promise<void> {
+  await fn();
+  await flushPromises();
+  await flushPromises();
 }
 
 /** What `reportListenerError` receives while `fn` runs (and the callbacks it queued). */

@@ -6,6 +6,7 @@ export {
   never,
   type Outcome,
   outcome,
+  settledTurns,
   thrown,
 } from './faults.js';
 export { flushPromises } from './flush.js';
