@@ -4,6 +4,7 @@ import { Cache } from './cache.js';
 import type { CacheStore, StoreLease } from './entry.js';
 import { CacheKeyError, CacheTimeoutError } from './errors.js';
 import { MemoryStore } from './memory-store.js';
+import { plainStore } from './test-support/plain-store.js';
 
 describe('Cache edges', () => {
   it('recognises its errors across copies by code', () => {
@@ -31,14 +32,7 @@ describe('Cache edges', () => {
         return Promise.reject(new Error('renew rejected'));
       },
     };
-    const store: CacheStore = {
-      clock,
-      lease,
-      get: (k, now) => inner.get(k, now),
-      set: (k, e, keep, now) => inner.set(k, e, keep, now),
-      delete: (k) => inner.delete(k),
-      clear: () => inner.clear(),
-    };
+    const store = plainStore(inner, { clock, lease });
     const cache = new Cache<string>({ store, storeCircuit: false });
     const errors: string[] = [];
     cache.onError((e) => errors.push((e.error as Error).message));
@@ -67,14 +61,7 @@ describe('Cache edges', () => {
         return sleep(1, { clock, signal });
       },
     };
-    const store: CacheStore = {
-      clock,
-      lease,
-      get: (k, now) => inner.get(k, now),
-      set: (k, e, keep, now) => inner.set(k, e, keep, now),
-      delete: (k) => inner.delete(k),
-      clear: () => inner.clear(),
-    };
+    const store = plainStore(inner, { clock, lease });
     const cache = new Cache<string>({ store });
     const pending = cache.get('k', () => 'mine');
     await clock.advance(1);

@@ -13,21 +13,14 @@ import type { CacheEntry, CacheStore, StoreLease } from './entry.js';
 import { CacheTimeoutError } from './errors.js';
 import { MemoryStore } from './memory-store.js';
 import type { RefreshPolicy } from './refresh.js';
+import { plainStore } from './test-support/plain-store.js';
 
 const ALWAYS: RefreshPolicy = { kind: 'always', shouldRefresh: () => true };
 
 /** A memory store seen through a wrapper whose methods a test can replace. */
 function wrapped(clock: ManualClock, lease?: StoreLease) {
   const inner = new MemoryStore();
-  const store: CacheStore = {
-    clock,
-    lease,
-    get: (k, now) => inner.get(k, now),
-    set: (k, e, keep, now) => inner.set(k, e, keep, now),
-    delete: (k) => inner.delete(k),
-    clear: () => inner.clear(),
-  };
-  return { store, inner };
+  return { store: plainStore(inner, { clock, lease }), inner };
 }
 
 describe('faults (a): dependencies that hang and ignore their signal', () => {

@@ -2,8 +2,9 @@ import { sleep } from '@dyno/core';
 import { ManualClock } from '@dyno/core/testing';
 import { Cache } from './cache.js';
 import { cached } from './cached.js';
-import type { CacheEntry, CacheStore } from './entry.js';
+import type { CacheEntry } from './entry.js';
 import { MemoryStore } from './memory-store.js';
+import { plainStore } from './test-support/plain-store.js';
 
 function setup(options: ConstructorParameters<typeof Cache>[0] = {}) {
   const clock = new ManualClock(1000);
@@ -14,17 +15,6 @@ function setup(options: ConstructorParameters<typeof Cache>[0] = {}) {
       return value;
     });
   return { clock, cache, slow };
-}
-
-/** A store without deleteByTag / deletePrefix: the cache's fallback is used. */
-function plainStore(): CacheStore {
-  const inner = new MemoryStore();
-  return {
-    get: (k, now) => inner.get(k, now),
-    set: (k, e, keep, now) => inner.set(k, e, keep, now),
-    delete: (k) => inner.delete(k),
-    clear: () => inner.clear(),
-  };
 }
 
 describe('Cache writes against running loads', () => {
@@ -82,7 +72,8 @@ describe('Cache writes against running loads', () => {
 describe('tags and prefixes', () => {
   it.each([
     ['the memory store', () => new MemoryStore()],
-    ['a store without them (fallback)', plainStore],
+    // without deleteByTag / deletePrefix: the cache's fallback is used
+    ['a store without them (fallback)', () => plainStore()],
   ])('deletes by tag and by prefix with %s', async (_, make) => {
     const clock = new ManualClock(1000);
     const cache = new Cache<string>({ clock, store: make(), refresh: false });
@@ -187,15 +178,12 @@ describe('the entries a Cache writes', () => {
   it('carries tags and passes keep and now to the store', async () => {
     const sets: [string, CacheEntry, number, number | undefined][] = [];
     const inner = new MemoryStore();
-    const store: CacheStore = {
-      get: (k, now) => inner.get(k, now),
+    const store = plainStore(inner, {
       set: (k, e, keep, now) => {
         sets.push([k, e, keep, now]);
         inner.set(k, e, keep, now);
       },
-      delete: (k) => inner.delete(k),
-      clear: () => inner.clear(),
-    };
+    });
     const clock = new ManualClock(1000);
     const cache = new Cache<string>({ clock, store, ttl: 100, staleWhileRevalidate: 20 });
     await cache.set('k', 'v', { tags: ['t'] });
