@@ -1,5 +1,5 @@
 export { MetricsLimitError } from './errors.js';
-export type { AddEvent, EvictEvent, OutcomeEvent } from './events.js';
+export type { AddEvent, EvictEvent } from './events.js';
 export {
   HYSTRIX_DEFAULT_PROPERTIES,
   toHystrixCommand,
@@ -13,17 +13,16 @@ export {
   hystrixStream,
 } from './hystrix-stream.js';
 export { Metrics } from './metrics.js';
+export type { ObservableSource, ObserveOptions } from './observe.js';
+export type { ObservableFleetCircuit, ObservableRateLimiter } from './observe-fleet.js';
+export type { ObservableHedge, ObservableHttp } from './observe-http.js';
+export type { ObservableShedder } from './observe-shed.js';
 export type {
   CircuitState,
   ObservableBreaker,
   ObservablePool,
   ObservableRetry,
-  ObservableSource,
-  ObserveOptions,
-} from './observe.js';
-export type { ObservableFleetCircuit, ObservableRateLimiter } from './observe-fleet.js';
-export type { ObservableHedge, ObservableHttp } from './observe-http.js';
-export type { ObservableShedder } from './observe-shed.js';
+} from './observe-types.js';
 export {
   DEFAULT_LATENCY_BOUNDARIES,
   DEFAULT_METRICS_OPTIONS,
@@ -33,6 +32,7 @@ export {
   type WhenFull,
 } from './options.js';
 export { OUTCOMES, type Outcome, type OutcomeCounts } from './outcome.js';
+export type { OutcomeEvent } from './outcome-event.js';
 export {
   type Authorize,
   DEFAULT_PROMETHEUS_OPTIONS,

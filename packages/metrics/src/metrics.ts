@@ -7,25 +7,19 @@ import {
   EventEmitter,
   resolveOptions,
 } from '@dyno/core';
-import type { OutcomeEvent } from './events.js';
 import { BucketRing } from './internal/bucket-ring.js';
 import { buildSnapshot } from './internal/build-snapshot.js';
 import { CacheCounters } from './internal/cache-counts.js';
 import { badOutcome, checkDivisible, checkLatency } from './internal/checks.js';
 import { RollingLatency } from './internal/rolling-latency.js';
+import type { Sink } from './internal/sink.js';
 import * as S from './internal/slots.js';
 import { type FactKind, SourceFacts } from './internal/source-facts.js';
-import {
-  bind,
-  type ObservableBreaker,
-  type ObservableCache,
-  type ObservablePool,
-  type ObservableSource,
-  type ObserveOptions,
-  type Sink,
-} from './observe.js';
+import { bind, type ObservableSource, type ObserveOptions } from './observe.js';
+import type { ObservableBreaker, ObservableCache, ObservablePool } from './observe-types.js';
 import { DEFAULT_METRICS_OPTIONS, METRICS_RULES, type MetricsOptions } from './options.js';
 import { OUTCOMES, type Outcome } from './outcome.js';
+import type { OutcomeEvent } from './outcome-event.js';
 import type { MetricsSnapshot } from './snapshot.js';
 
 const PKG = '@dyno/metrics';

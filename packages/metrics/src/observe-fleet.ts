@@ -1,4 +1,5 @@
 import type { Disposable, Event } from '@dyno/core';
+import type { Sink } from './internal/sink.js';
 import {
   FLEET_ISOLATED,
   FLEET_REDIS_ERROR,
@@ -7,7 +8,6 @@ import {
   RATE_REDIS_ERROR,
   RATE_REFUSED,
 } from './internal/source-facts.js';
-import type { Sink } from './observe.js';
 
 /**
  * What `observe` needs of a rate limit shared by a fleet (`@dyno/pool-redis`'s

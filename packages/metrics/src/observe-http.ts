@@ -1,6 +1,6 @@
 import type { Disposable, Event } from '@dyno/core';
+import type { Sink } from './internal/sink.js';
 import { HEDGE_REFUSED, HEDGE_STARTED, HEDGE_WON, STATUS_1XX } from './internal/source-facts.js';
-import type { Sink } from './observe.js';
 
 /**
  * What `observe` needs of an HTTP source: an event for every response, with its status (each

@@ -1,6 +1,6 @@
 import type { Disposable, Event } from '@dyno/core';
 import { shedAdmitSlot, shedRefuseSlot } from './internal/shed-slots.js';
-import type { Sink } from './observe.js';
+import type { Sink } from './internal/sink.js';
 
 /**
  * What `observe` needs of a load shedder (a `@dyno/shed` `Shedder` fits): an event for every

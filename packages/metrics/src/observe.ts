@@ -1,5 +1,6 @@
-import { type Disposable, type Event, format, is, validate } from '@dyno/core';
+import { type Disposable, format, is, validate } from '@dyno/core';
 import * as C from './internal/cache-counts.js';
+import type { Sink } from './internal/sink.js';
 import {
   CIRCUIT_OPENED,
   FAILURE,
@@ -10,7 +11,6 @@ import {
   SUCCESS,
   slotOf,
 } from './internal/slots.js';
-import type { FactKind } from './internal/source-facts.js';
 import { Observation } from './internal/subscriptions.js';
 import {
   bindFleetCircuit,
@@ -20,84 +20,13 @@ import {
 } from './observe-fleet.js';
 import { bindHedge, bindHttp, type ObservableHedge, type ObservableHttp } from './observe-http.js';
 import { bindShedder, type ObservableShedder } from './observe-shed.js';
+import type {
+  ObservableBreaker,
+  ObservableCache,
+  ObservablePool,
+  ObservableRetry,
+} from './observe-types.js';
 import type { Outcome } from './outcome.js';
-
-/**
- * The states of a `@dyno/breaker` circuit. `disabled` is count-only mode: every call runs and
- * outcomes still count, so it is not open.
- */
-export type CircuitState = 'closed' | 'open' | 'half-open' | 'isolated' | 'disabled';
-
-/** What `observe` needs of a circuit breaker (a `@dyno/breaker` `CircuitBreaker` fits). */
-export interface ObservableBreaker {
-  readonly name: string;
-  readonly state: CircuitState | string;
-  readonly onStateChange: Event<{
-    readonly name: string;
-    readonly from: string;
-    readonly to: string;
-  }>;
-  /** Used only with `{ outcomes: true }`. */
-  readonly onSuccess?: Event<{ readonly name: string; readonly duration: number }>;
-  /** Used only with `{ outcomes: true }`. */
-  readonly onFailure?: Event<{ readonly name: string; readonly duration: number }>;
-  /** Used only with `{ outcomes: true }`. */
-  readonly onReject?: Event<{ readonly name: string }>;
-}
-
-/** What `observe` needs of a bulkhead (a `@dyno/pool` `Pool` fits). */
-export interface ObservablePool {
-  readonly name: string;
-  readonly active: number;
-  readonly queued: number;
-  readonly concurrency: number;
-  readonly queue: number;
-  /**
-   * Tasks that timed out, were given back their slot and have not settled yet (a `@dyno/pool`
-   * gauge); read at snapshot time, 0 for a pool without it.
-   */
-  readonly abandoned?: number;
-  /**
-   * The concurrency limit now (a `@dyno/pool` gauge: where an adaptive limit stands); read at
-   * snapshot time, `concurrency` for a pool without it.
-   */
-  readonly limit?: number;
-  /** An adaptive limit's settings (`min` and `max` are read), `undefined` for a fixed one. */
-  readonly adaptive?: { readonly min: number; readonly max: number } | undefined;
-  /** Tasks that took a slot since the pool was made; needed only with `{ poolStarts: 'begin' }`. */
-  readonly started?: number;
-  readonly onStart: Event<{ readonly name: string; readonly active: number }>;
-  readonly onReject: Event<{ readonly name: string; readonly reason: string }>;
-  readonly onSettle: Event<{
-    readonly name: string;
-    readonly duration: number;
-    readonly outcome: string;
-  }>;
-}
-
-/** What `observe` needs of a retry (a `@dyno/retry` `Retry` fits). */
-export interface ObservableRetry {
-  readonly name: string;
-  readonly onRetry: Event<{ readonly name: string; readonly attempt: number }>;
-}
-
-/**
- * What `observe` needs of a cache (a `@dyno/cache` `Cache` fits): `onHit` and `onMiss`, and
- * whichever of the others it has.
- */
-export interface ObservableCache {
-  readonly name: string;
-  readonly onHit: Event<{ readonly name: string }>;
-  readonly onMiss: Event<{ readonly name: string }>;
-  readonly onStale?: Event<{ readonly name: string }>;
-  readonly onRefresh?: Event<{ readonly name: string }>;
-  readonly onLoad?: Event<{
-    readonly name: string;
-    readonly duration: number;
-    readonly outcome: string;
-  }>;
-  readonly onError?: Event<{ readonly name: string; readonly during: string }>;
-}
 
 /** Anything `Metrics.observe` accepts. */
 export type ObservableSource =
@@ -130,30 +59,6 @@ export interface ObserveOptions {
    * @default 'events'
    */
   readonly poolStarts?: 'events' | 'begin';
-}
-
-/** The narrow door through which an observed source writes into its `Metrics`. */
-export interface Sink {
-  count(slot: number): void;
-  countOutcome(slot: number, latency: number | undefined): void;
-  /** A pool task started, `active` tasks running with it. */
-  poolStarted(active: number): void;
-  setBreaker(breaker: ObservableBreaker): void;
-  /** The pool whose gauges are shown; `readStarts`: its starts are read at `begin()`. */
-  setPool(pool: ObservablePool, readStarts: boolean): void;
-  /** Counts one fact of an observed cache (`internal/cache-counts` slots); `loadTime` in ms. */
-  cacheFact(slot: number, loadTime?: number): void;
-  /** The cache whose facts are counted (its name is shown). */
-  setCache(cache: ObservableCache): void;
-  /** Makes `source` the shown source of `kind` (an HTTP source, hedge, rate limiter, fleet). */
-  attach(kind: FactKind, source: object): void;
-  /** Counts one fact of the source of `kind` (`internal/source-facts` slots). */
-  fact(kind: FactKind, slot: number): void;
-  /**
-   * Forgets `source` if it is a source whose gauges or name are shown, and `observation`, the
-   * disposed result of observing it.
-   */
-  detach(source: object, observation: Disposable): void;
 }
 
 const OPTION_RULES = { outcomes: is.boolean, poolStarts: is.oneOf('events', 'begin') };

@@ -1,5 +1,5 @@
 import type { Histogram } from '@dyno/stats';
-import type { ObservableBreaker, ObservableCache, ObservablePool } from '../observe.js';
+import type { ObservableBreaker, ObservableCache, ObservablePool } from '../observe-types.js';
 import {
   type CacheSnapshot,
   LATENCY_PERCENTILES,

@@ -1,6 +1,6 @@
 import type { ShedSnapshot } from '../snapshot.js';
 import { escapeLabelValue } from './exposition.js';
-import type { Family } from './prometheus-sources.js';
+import type { Family } from './family-writer.js';
 import { SHED_CLASSES, SHED_PRIORITIES, SHED_REASONS } from './shed-slots.js';
 
 /**

@@ -1,9 +1,7 @@
 import type { MetricsSnapshot } from '../snapshot.js';
 import { escapeLabelValue } from './exposition.js';
+import type { Family } from './family-writer.js';
 import { addShedFamilies } from './prometheus-shed.js';
-
-/** Writes one sample of a family: `extra` is more labels, each starting with a comma. */
-export type Family = (metric: string, help: string, value: number, extra?: string) => void;
 
 /** The states of a fleet rate limiter's Redis circuit (1 for the current one, 0 for the others). */
 const REDIS_STATES: readonly string[] = ['closed', 'open', 'half-open'];

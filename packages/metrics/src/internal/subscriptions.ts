@@ -1,5 +1,6 @@
 import type { Disposable } from '@dyno/core';
-import type { ObservableBreaker, ObservableCache, ObservablePool, Sink } from '../observe.js';
+import type { ObservableBreaker, ObservableCache, ObservablePool } from '../observe-types.js';
+import type { Sink } from './sink.js';
 import type { FactKind } from './source-facts.js';
 
 const NONE: readonly Disposable[] = Object.freeze([]);

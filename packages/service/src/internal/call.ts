@@ -1,23 +1,11 @@
 import { BrokenCircuitError, type CircuitPermit } from '@dyno/breaker';
 import { type ExecuteContext, type ExecuteOptions, NEVER_ABORTED, untilAborted } from '@dyno/core';
 import type { RetryContext } from '@dyno/retry';
-import type { ServiceContext } from '../service-context.js';
 import { lazyContext, plainContext } from './attempt-context.js';
+import type { Call } from './call-types.js';
 import { runFallback } from './fallback.js';
 import { isOwnTimeout, PredicateThrew } from './outcome.js';
 import type { Parts, PoolCallOptions } from './parts.js';
-
-/** How the service calls the protected function: `fn(context, ...args)` or a method's `fn(...args)`. */
-export type Invoker = (thisArg: unknown, args: unknown[], context: ServiceContext) => unknown;
-
-/** One call of a service: its parts, how and with what to call `fn`, and the caller's signal. */
-export interface Call {
-  readonly parts: Parts;
-  readonly invoke: Invoker;
-  readonly thisArg: unknown;
-  readonly args: unknown[];
-  readonly signal: AbortSignal | undefined;
-}
 
 /** What `fn` gets when no layer below hands it a context and the caller gave no signal. */
 const UNCANCELLABLE: ExecuteContext = Object.freeze({ signal: NEVER_ABORTED });

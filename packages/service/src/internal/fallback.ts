@@ -1,5 +1,5 @@
 import { abortReason, isThenable } from '@dyno/core';
-import type { Call } from './call.js';
+import type { Call } from './call-types.js';
 import type { Parts } from './parts.js';
 
 /**
