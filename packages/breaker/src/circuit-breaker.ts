@@ -8,6 +8,7 @@ import {
   type ExecuteOptions,
   NEVER_ABORTED,
   type Policy,
+  rejectSoon,
   toDisposable,
 } from '@dyno/core';
 import { type BrokenCircuitError, brokenCircuit, ProbeTimeoutError } from './errors.js';
@@ -121,7 +122,7 @@ export class CircuitBreaker implements Policy {
     let probe: number | undefined;
     if (this.#state !== 'closed' && this.#state !== 'disabled') {
       const admitted = this.#admit();
-      if (typeof admitted !== 'number') return Promise.reject(admitted);
+      if (typeof admitted !== 'number') return rejectSoon(admitted);
       probe = admitted;
     }
     return this.#run(fn, signal, probe);

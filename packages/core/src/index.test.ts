@@ -25,6 +25,7 @@ describe('@dyno/core exports', () => {
       'markDynoError',
       'onAbort',
       'onListenerError',
+      'rejectSoon',
       'removeAbortListener',
       'reportListenerError',
       'resolveOptions',
