@@ -21,9 +21,9 @@ export {
 } from './errors.js';
 export { type Event, EventEmitter, type Listener } from './events.js';
 export { type Awaitable, invoke, isThenable } from './invoke.js';
-export { rejectSoon } from './reject-soon.js';
 export { defaultName } from './name.js';
 export type { ExecuteContext, ExecuteOptions, Policy } from './policy.js';
+export { rejectSoon } from './reject-soon.js';
 export {
   type ListenerErrorEvent,
   type ListenerErrorMode,
