@@ -32,6 +32,8 @@ import type { CircuitSnapshot } from './snapshot.js';
 import type { Strategy } from './strategies/strategy.js';
 
 // Handed to `fn` when the caller gave no signal: no object is made per call.
+const NO_SIGNAL: ExecuteContext = Object.freeze({ signal: NEVER_ABORTED });
+
 /** The outcome of an untimed call admitted while closed in `epoch`, its signal not aborted. */
 const untimed = (
   epoch: number,
@@ -39,8 +41,6 @@ const untimed = (
   isError: boolean,
   now: number | undefined,
 ): CallOutcome => ({ epoch, start: undefined, value, isError, aborted: false, now });
-
-const NO_SIGNAL: ExecuteContext = Object.freeze({ signal: NEVER_ABORTED });
 
 // Called only for an `fn` that is not a function: the executor throws checkFunction's TypeError.
 const notAFunction = (fn: unknown): Promise<never> =>

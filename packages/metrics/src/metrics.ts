@@ -139,11 +139,11 @@ export class Metrics implements Disposable {
     if (latency !== undefined) this.#recordLatency(latency, now);
   }
 
-  /** Adds one to `slot` in the current bucket and to its total since creation. */
-  #add(slot: number): void {
+  /** Adds `by` to `slot` in the current bucket and to its total since creation. */
+  #add(slot: number, by = 1): void {
     const i = this.#index(slot);
-    this.#counts[i] = (this.#counts[i] as number) + 1;
-    this.#totals[slot] = (this.#totals[slot] as number) + 1;
+    this.#counts[i] = (this.#counts[i] as number) + by;
+    this.#totals[slot] = (this.#totals[slot] as number) + by;
   }
 
   /** Raises the gauge maximum in `slot` of the current bucket to `level` if it is below. */
@@ -199,10 +199,7 @@ export class Metrics implements Disposable {
    */
   #readStarts(pool: ObservablePool): void {
     const started = pool.started as number;
-    const i = this.#index(S.POOL_STARTED);
-    this.#counts[i] = (this.#counts[i] as number) + started - this.#seenStarted;
-    this.#totals[S.POOL_STARTED] =
-      (this.#totals[S.POOL_STARTED] as number) + started - this.#seenStarted;
+    this.#add(S.POOL_STARTED, started - this.#seenStarted);
     this.#seenStarted = started;
     this.#raiseMax(S.MAX_POOL_ACTIVE, pool.active);
   }

@@ -58,7 +58,9 @@ export class Timeout implements Policy {
       deadlines: new Deadlines(o.clock),
       // no slot to give back: a released task leaves the deadline list at once
       grace: () => false,
-      expired: (timeout) => emitter.emit(Object.freeze({ name, timeout })),
+      expired: (timeout) => {
+        if (emitter.hasListeners) emitter.emit(Object.freeze({ name, timeout }));
+      },
       finished: noop,
       abandon: () => false,
       abandonedSettled: noop,

@@ -1,10 +1,15 @@
 import { ManualClock } from '@dyno/core/testing';
 import { EntryClock } from './entry-clock.js';
 
+// an entry clock over a manual one, which the test moves
+const setup = () => {
+  const base = new ManualClock();
+  return { base, clock: new EntryClock(base) };
+};
+
 describe('EntryClock', () => {
   it('hands out its first reading while held, and fresh ones after', () => {
-    const base = new ManualClock();
-    const clock = new EntryClock(base);
+    const { base, clock } = setup();
     const hold = clock.hold();
     base.set(5);
     expect(clock.now()).toBe(5);
@@ -15,8 +20,7 @@ describe('EntryClock', () => {
   });
 
   it('keeps the outer reading through a nested hold and its release', () => {
-    const base = new ManualClock();
-    const clock = new EntryClock(base);
+    const { base, clock } = setup();
     const outer = clock.hold();
     expect(clock.now()).toBe(0);
     base.set(10);
@@ -33,8 +37,7 @@ describe('EntryClock', () => {
   });
 
   it('ignores a second release of the same hold', () => {
-    const base = new ManualClock();
-    const clock = new EntryClock(base);
+    const { base, clock } = setup();
     const outer = clock.hold();
     expect(clock.now()).toBe(0);
     const inner = clock.hold();
@@ -48,8 +51,7 @@ describe('EntryClock', () => {
   });
 
   it('lets a hold released out of order go once the holds inside it end', () => {
-    const base = new ManualClock();
-    const clock = new EntryClock(base);
+    const { base, clock } = setup();
     const outer = clock.hold();
     expect(clock.now()).toBe(0);
     base.set(10);
@@ -62,8 +64,7 @@ describe('EntryClock', () => {
   });
 
   it('passes timers to its base clock', async () => {
-    const base = new ManualClock();
-    const clock = new EntryClock(base);
+    const { base, clock } = setup();
     const fired: number[] = [];
     const handle = clock.setTimeout(() => fired.push(1), 10);
     clock.setTimeout(() => fired.push(2), 10);
