@@ -390,6 +390,26 @@ describe('CircuitBreaker, a success on a closed circuit', () => {
     expect(breaker.snapshot().window).toMatchObject({ calls: 0 });
   });
 
+  it('reads no clock for a judged success of a count-based breaker, but times its opening', async () => {
+    const clock = new ManualClock();
+    const breaker = new CircuitBreaker({
+      clock,
+      strategy: { kind: 'consecutive-failures', failures: 2 },
+      isFailure: (value, kind) => kind === 'error' || value === 'bad',
+      openDuration: 5_000,
+    });
+    const reads = jest.spyOn(clock, 'now');
+    await breaker.execute(async () => 'ok');
+    await breaker.execute(async () => 'ok');
+    expect(reads).not.toHaveBeenCalled();
+    await clock.advance(1_000);
+    await breaker.execute(async () => 'bad');
+    await breaker.execute(async () => 'bad'); // the second failure in a row opens it
+    expect(breaker.state).toBe('open');
+    expect(reads).toHaveBeenCalled();
+    expect(breaker.snapshot().openRemaining).toBe(5_000);
+  });
+
   it('opens on a success once older successes have left the time window', async () => {
     const clock = new ManualClock();
     const strategy = {
