@@ -105,6 +105,19 @@ describe('Histogram', () => {
     expect(h.percentile(100)).toBe(1e9);
   });
 
+  it('counts every value below the range in the lowest bucket, once buckets are kept too', () => {
+    const h = new Histogram({ lowestExponent: 0, highestExponent: 4 });
+    for (let i = 0; i < 30; i++) h.record(i % 2 === 0 ? 0 : 0.25);
+    for (let i = 0; i < 10; i++) h.record(8);
+    expect(h.count).toBe(40);
+    expect(h.sum).toBe(15 * 0.25 + 80);
+    // the lowest bucket starts at 2^0 = 1 ms, the first value of the range
+    expect(h.percentile(50)).toBeGreaterThanOrEqual(0);
+    expect(h.percentile(50)).toBeLessThan(1.01);
+    expect(h.percentile(74)).toBeLessThan(1.01);
+    expect(h.percentile(76)).toBeCloseTo(8, 0);
+  });
+
   it('merges histograms with the same options', () => {
     const a = new Histogram();
     const b = new Histogram();

@@ -92,8 +92,9 @@ const BYTE = 256;
  */
 export class Histogram {
   readonly #layout: Layout;
-  // the layout's, kept here as well: `record` reads it on every value
+  // the layout's, kept here as well: `record` reads them on every value
   readonly #shift: number;
+  readonly #base: number;
   // `#counts[j]` is bucket `#first + j`; `#offset` is `base + #first`, so a value's raw index
   // minus `#offset` is its place in `#counts` (outside it when negative or too large)
   #first = 0;
@@ -117,6 +118,7 @@ export class Histogram {
     }
     this.#layout = layoutOf(o.lowestExponent, o.highestExponent, o.precisionBits);
     this.#shift = this.#layout.shift;
+    this.#base = this.#layout.base;
     this.#offset = this.#layout.base;
   }
 
@@ -130,7 +132,10 @@ export class Histogram {
     // -0 passes the range check but has its sign bit set, which would read as the top bucket.
     const v = value === 0 ? 0 : value;
     f64[0] = v;
-    const j = ((u32[HIGH_WORD] as number) >>> this.#shift) - this.#offset;
+    // a value below the range counts in the lowest bucket (sub-microsecond latencies with the
+    // defaults): clamped here, it is counted like any other
+    const raw = Math.max((u32[HIGH_WORD] as number) >>> this.#shift, this.#base);
+    const j = raw - this.#offset;
     const counts = this.#counts;
     // one unsigned comparison: a negative j wraps above any length
     if (j >>> 0 < counts.length) {
@@ -283,10 +288,11 @@ export class Histogram {
     this.#max = Number.NEGATIVE_INFINITY;
   }
 
-  // A value outside the kept buckets, `i` being its bucket before clamping to the range.
+  // A value outside the kept buckets, `i` being its bucket (a value above the range counts in
+  // the highest; `record` has clamped one below it already).
   #recordOutside(i: number): void {
     const size = this.#layout.size;
-    this.#addTo(i < 0 ? 0 : i >= size ? size - 1 : i);
+    this.#addTo(i >= size ? size - 1 : i);
   }
 
   // Counts one value in bucket `b`: in the list while it has room and there are no buckets.

@@ -1,23 +1,15 @@
 import type { ExecuteContext } from '@dyno/core';
 import type { ServiceContext } from '../service-context.js';
 
-/**
- * The context of an attempt whose signal is already a plain value (the caller's, a shared
- * never-aborting one, or an untimed pool's): two own data properties.
- */
-class PlainContext implements ServiceContext {
-  constructor(
-    readonly signal: AbortSignal,
-    readonly attempt: number,
-  ) {}
-}
+// Both kinds of context are object literals, not instances of small classes: a class's hidden
+// classes die at a full collection when no instance is alive (between sequential calls), and the
+// optimised code built on them goes with them; a literal's stays with the function that makes
+// it (decision 99).
 
 /** What a lazy context's proxy stands for: the deadline layer's context and the attempt number. */
-class LazyTarget {
-  constructor(
-    readonly inner: ExecuteContext,
-    readonly attempt: number,
-  ) {}
+interface LazyTarget {
+  readonly inner: ExecuteContext;
+  readonly attempt: number;
 }
 
 const value = (t: LazyTarget, key: string | symbol): unknown =>
@@ -47,7 +39,7 @@ const LAZY: ProxyHandler<LazyTarget> = {
 
 /** The context of an attempt whose signal is a plain value already (no deadline layer below). */
 export function plainContext(signal: AbortSignal, attempt: number): ServiceContext {
-  return new PlainContext(signal, attempt);
+  return { signal, attempt };
 }
 
 /**
@@ -56,5 +48,6 @@ export function plainContext(signal: AbortSignal, attempt: number): ServiceConte
  * as own enumerable properties, so `{ ...context }` keeps both.
  */
 export function lazyContext(inner: ExecuteContext, attempt: number): ServiceContext {
-  return new Proxy(new LazyTarget(inner, attempt), LAZY) as unknown as ServiceContext;
+  const target: LazyTarget = { inner, attempt };
+  return new Proxy(target, LAZY) as unknown as ServiceContext;
 }
