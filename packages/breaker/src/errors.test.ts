@@ -1,4 +1,4 @@
-import { types } from 'node:util';
+import { inspect, types } from 'node:util';
 import { DynoError } from '@dyno/core';
 import { BrokenCircuitError, brokenCircuit, ProbeTimeoutError } from './errors.js';
 
@@ -37,6 +37,22 @@ describe('BrokenCircuitError', () => {
     expect(Error.stackTraceLimit).toBe(limit);
     cheap.stack = 'BrokenCircuitError: rewritten by a logger';
     expect(cheap.stack).toBe('BrokenCircuitError: rewritten by a logger');
+  });
+
+  it('keeps its reason as its cause, a plain field that util.inspect and JSON show', () => {
+    const e = brokenCircuit('db', 'open', 'the dependency failed 5 times', 10);
+    expect(Object.hasOwn(e, 'cause')).toBe(true);
+    expect(e.cause).toBe('the dependency failed 5 times');
+    expect(inspect(e)).toContain("cause: 'the dependency failed 5 times'");
+    expect(JSON.parse(JSON.stringify(e))).toEqual({
+      name: 'BrokenCircuitError',
+      code: 'DYNO_BROKEN',
+      source: 'db',
+      cause: 'the dependency failed 5 times',
+      reason: 'the dependency failed 5 times',
+      state: 'open',
+      retryAfter: 10,
+    });
   });
 
   it('puts stackTraceLimit back when constructing throws', () => {

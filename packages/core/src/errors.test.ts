@@ -30,6 +30,13 @@ describe('DynoError', () => {
     expect('cause' in new DynoError('DYNO_X', 'x')).toBe(false);
   });
 
+  it('keeps a given cause, even undefined, as an own enumerable field like code and source', () => {
+    const error = new DynoError('DYNO_X', 'x', { source: 'db', cause: 'why' });
+    expect(Object.keys(error).sort()).toEqual(['cause', 'code', 'name', 'source']);
+    expect(JSON.parse(JSON.stringify(error))).toMatchObject({ code: 'DYNO_X', cause: 'why' });
+    expect(Object.hasOwn(new DynoError('DYNO_X', 'x', { cause: undefined }), 'cause')).toBe(true);
+  });
+
   it('recognises an error made by another copy of the package', () => {
     // a second copy shares only the Symbol.for marker
     const foreign = Object.assign(new Error('elsewhere'), {

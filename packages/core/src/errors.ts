@@ -54,12 +54,15 @@ export class DynoError extends Error {
   readonly source: string | undefined;
 
   constructor(code: string, message: string, options: DynoErrorOptions = {}) {
-    super(message, 'cause' in options ? { cause: options.cause } : undefined);
+    super(message);
     // plain fields, and the marker on the prototype: a rejection on a hot path (an open
-    // circuit, a full pool) must not pay for property definitions
+    // circuit, a full pool) must not pay for property definitions. `cause` too is a plain
+    // field, like `code`: given to `Error`'s constructor it is defined, which costs a fifth of
+    // the whole refusal of an open circuit (decision 99)
     this.name = new.target.name;
     this.code = code;
     this.source = options.source;
+    if ('cause' in options) this.cause = options.cause;
   }
 
   /** True for any error raised by any loaded copy of any Dyno package. */
