@@ -30,7 +30,7 @@ import { runTask, withResolvers } from './internal/promises.js';
 import { settleAll } from './internal/settle-all.js';
 import { TimedRun } from './internal/timed-run.js';
 import { WaitQueue } from './internal/wait-queue.js';
-import { Waiter } from './internal/waiter.js';
+import { newWaiter, type Waiter } from './internal/waiter.js';
 import {
   DEFAULT_POOL_OPTIONS,
   POOL_RULES,
@@ -271,7 +271,7 @@ export class Pool implements Policy, Disposable {
     const queuedAt =
       waiting.timed || this.#onStart?.hasListeners === true ? this.#clock.now() : undefined;
     waiting.add(
-      new Waiter({ fn, signal, timeout, resolve, reject, queuedAt, cancel: waiting.cancel }),
+      newWaiter({ fn, signal, timeout, resolve, reject, queuedAt, cancel: waiting.cancel }),
     );
     return promise as Promise<T>;
   }
