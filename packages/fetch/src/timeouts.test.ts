@@ -1,3 +1,4 @@
+import { setFlagsFromString } from 'node:v8';
 import { ManualClock } from '@dyno/core/testing';
 import { TimeoutError } from '@dyno/pool';
 import { ConstantBackoff, RetryBudget } from '@dyno/retry';
@@ -127,6 +128,23 @@ describe('resilientFetch: timeouts', () => {
     await expect(copy.text()).resolves.toBe('ok');
     expect(clock.pending).toBe(0);
     await expect(response.text()).resolves.toBe('ok');
+  });
+
+  it('gives every response it binds to the deadline the same hidden class', async () => {
+    // V8 keeps no transitions from a map whose prototype was changed: fields added after the
+    // prototype gave each response a map of its own (slower, and megamorphic everywhere)
+    setFlagsFromString('--allow-natives-syntax');
+    const sameMap = new Function('a', 'b', 'return %HaveSameMap(a, b)') as (
+      a: object,
+      b: object,
+    ) => boolean;
+    const clock = new ManualClock();
+    const client = resilientFetch({ clock, fetch: async () => new Response('ok') });
+    const [a, b] = [await client(server.url('/a')), await client(server.url('/b'))];
+    expect(clock.pending).toBe(2); // both are bound to their deadlines
+    expect(sameMap(a, b)).toBe(true);
+    expect(sameMap(a.clone(), b.clone())).toBe(true);
+    await Promise.all([a.text(), b.text()]);
   });
 
   it('rejects with the caller’s reason when it aborts, without a fallback', async () => {
