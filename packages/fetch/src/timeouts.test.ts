@@ -140,7 +140,7 @@ describe('resilientFetch: timeouts', () => {
     ) => boolean;
     const clock = new ManualClock();
     const client = resilientFetch({ clock, fetch: async () => new Response('ok') });
-    const [a, b] = [await client(server.url('/a')), await client(server.url('/b'))];
+    const [a, b] = [await client('http://example.test/a'), await client('http://example.test/b')];
     expect(clock.pending).toBe(2); // both are bound to their deadlines
     expect(sameMap(a, b)).toBe(true);
     expect(sameMap(a.clone(), b.clone())).toBe(true);
