@@ -63,10 +63,10 @@ describe('the demo with --adaptive', () => {
   it('prints the pool limit falling during the outage', async () => {
     const lines: string[] = [];
     const report = await runDemo({ fast: true, adaptive: true, log: (line) => lines.push(line) });
-    expect(report.limits[0]).toBe(16);
-    expect(Math.min(...report.limits)).toBeLessThan(16);
+    expect(report.limits[0]).toBe(8);
+    expect(Math.min(...report.limits)).toBeLessThan(8);
     expect(Math.min(...report.limits)).toBeGreaterThanOrEqual(2);
-    expect(lines.some((line) => line.includes('pool limit 16 ->'))).toBe(true);
+    expect(lines.some((line) => line.includes('pool limit 8 ->'))).toBe(true);
     expect(report.unsettled).toBe(0);
   });
 });
