@@ -189,6 +189,48 @@ describe('Shedder.fastify, on a real Fastify server', () => {
     }
   });
 
+  // each part of the argument check on its own: the others are fine
+  const request = { raw: {} };
+  const reply = { raw: {}, code: () => reply, header: () => reply, send: () => reply };
+  const MISUSED =
+    "@dyno/shed: `shedder.fastify` was called with the wrong arguments; use it as `app.addHook('onRequest', shedder.fastify)`";
+
+  it.each([
+    ['no request.raw', {}, reply],
+    ['a request.raw that is not an object', { raw: 'GET /' }, reply],
+    ['a request.raw of null', { raw: null }, reply],
+    ['no request', undefined, reply],
+    ['no reply.raw', request, {}],
+    ['no reply', request, undefined],
+  ])(
+    'fails with the TypeError naming the right use through done when called with %s',
+    (_, req, rep) => {
+      const shedder = new Shedder({ maxEventLoopDelay: false });
+      try {
+        const hook = shedder.fastify as (...args: unknown[]) => void;
+        const failed: unknown[] = [];
+        hook(req, rep, (error: unknown) => failed.push(error));
+        expect(failed).toEqual([expect.any(TypeError)]);
+        expect((failed[0] as TypeError).message).toBe(MISUSED);
+        expect([shedder.admitted, shedder.shed, shedder.active]).toEqual([0, 0, 0]);
+      } finally {
+        shedder.close();
+      }
+    },
+  );
+
+  it('throws the TypeError naming the right use when called without done, the request and reply being fine', () => {
+    const shedder = new Shedder({ maxEventLoopDelay: false });
+    try {
+      const hook = shedder.fastify as (...args: unknown[]) => void;
+      expect(() => hook(request, reply, undefined)).toThrow(TypeError);
+      expect(() => hook(request, reply, undefined)).toThrow(new TypeError(MISUSED));
+      expect([shedder.admitted, shedder.shed, shedder.active]).toEqual([0, 0, 0]);
+    } finally {
+      shedder.close();
+    }
+  });
+
   it('throws a TypeError naming the right use when called as something else', async () => {
     const shedder = new Shedder({ maxEventLoopDelay: false });
     try {

@@ -45,6 +45,14 @@ function capturing(
   };
 }
 
+type Listeners = { finish: number; close: number };
+
+/** How many `finish` and `close` listeners `response` has. */
+const listeners = (response: ServerResponse): Listeners => ({
+  finish: response.listenerCount('finish'),
+  close: response.listenerCount('close'),
+});
+
 describe('handle: handlers that hang', () => {
   it('a handler that never answers (sync or a promise that never settles) holds its slot only until its client goes away; others are shed at once, health checks pass', async () => {
     const shedder = new Shedder({ concurrency: 2, maxEventLoopDelay: false });
@@ -393,6 +401,49 @@ describe('handle: handlers that settle twice', () => {
       shedder.close();
     }
   });
+
+  it('ends the response with a large body, then throws or rejects: the client still gets all of it', async () => {
+    // more than a socket takes at once: still being written when the listener fails
+    const body = 'x'.repeat(16 * 1024 * 1024);
+    const shedder = new Shedder({ concurrency: 1, maxEventLoopDelay: false });
+    const caught: unknown[] = [];
+    const server = await serve(
+      capturing(
+        shedder.handle((request, response) => {
+          response.end(body);
+          if (request.url === '/throw') throw 'after end';
+          return Promise.reject('after end') as never;
+        }),
+        caught,
+      ),
+    );
+    const received = (path: string) =>
+      new Promise<{ status: number; length: number; complete: boolean }>((resolve) => {
+        const request = server.open(path);
+        request.on('error', () => resolve({ status: 0, length: 0, complete: false }));
+        request.on('response', (response) => {
+          let length = 0;
+          response.setEncoding('utf8');
+          response.on('data', (chunk: string) => {
+            length += chunk.length;
+          });
+          response.on('error', () => undefined);
+          response.on('close', () =>
+            resolve({ status: response.statusCode ?? 0, length, complete: response.complete }),
+          );
+        });
+      });
+    try {
+      for (const path of ['/throw', '/reject']) {
+        expect(await received(path)).toEqual({ status: 200, length: body.length, complete: true });
+      }
+      await until(() => caught.length === 2 && shedder.active === 0, 'failed and freed');
+      expect(caught).toStrictEqual([{ threw: 'after end' }, { rejected: 'after end' }]);
+    } finally {
+      await server.close();
+      shedder.close();
+    }
+  });
 });
 
 describe('user callbacks that throw', () => {
@@ -640,6 +691,31 @@ describe('user callbacks that throw', () => {
       await fastify.close();
     }
   });
+
+  it('reports a throwing onAdmit or onShed listener under its own name', async () => {
+    const listener = listenerErrors();
+    const shedder = new Shedder({ maxEventLoopDelay: false });
+    shedder.onAdmit(() => {
+      throw 'admit';
+    });
+    shedder.onShed(() => {
+      throw 'shed';
+    });
+    const server = await serve(shedder.handle((_, response) => response.end('ok')));
+    try {
+      expect((await server.get('/x')).status).toBe(200);
+      shedder.close();
+      expect((await server.get('/x')).status).toBe(503);
+      expect(listener.reported.map((r) => [r.source, r.error])).toEqual([
+        ['@dyno/shed onAdmit', 'admit'],
+        ['@dyno/shed onShed', 'shed'],
+      ]);
+    } finally {
+      listener.dispose();
+      await server.close();
+      shedder.close();
+    }
+  });
 });
 
 describe('Express and Fastify routes that hang, throw non-errors or settle twice', () => {
@@ -728,6 +804,125 @@ describe('Express and Fastify routes that hang, throw non-errors or settle twice
     } finally {
       app.server.closeAllConnections();
       await app.close();
+      shedder.close();
+    }
+  });
+});
+
+describe('responses the shedder finds already sent or gone', () => {
+  it('a request whose client went away before the shedder saw it (an earlier middleware was slow) holds no slot', async () => {
+    const shedder = new Shedder({ concurrency: 1, maxEventLoopDelay: false });
+    let arrived = 0;
+    let nexts = 0;
+    const server = await serve((request, response) => {
+      const next = () => {
+        nexts++;
+        if (!response.destroyed) response.end('ok');
+      };
+      if (request.url !== '/gone') return shedder.middleware(request, response, next);
+      arrived++;
+      // the earlier middleware goes on only once its client has given up
+      response.once('close', () => shedder.middleware(request, response, next));
+    });
+    try {
+      const gone = server.open('/gone');
+      await until(() => arrived === 1, 'the request arrived');
+      gone.destroy();
+      await until(() => nexts === 1, 'the shedder let it through');
+      await until(() => shedder.active === 0, 'its slot back');
+      expect((await server.get('/ok')).status).toBe(200);
+      expect([shedder.admitted, shedder.shed]).toEqual([2, 0]);
+    } finally {
+      await server.close();
+      shedder.close();
+    }
+  });
+
+  it('a shed request whose headers an earlier middleware already sent: its connection is cut, never ended as a whole answer', async () => {
+    const shedder = new Shedder({ maxEventLoopDelay: false });
+    shedder.close(); // every request is shed
+    const thrown: unknown[] = [];
+    let nexts = 0;
+    const server = await serve((request, response) => {
+      response.writeHead(200, { 'Content-Type': 'text/plain' });
+      response.write('early ');
+      try {
+        shedder.middleware(request, response, () => nexts++);
+      } catch (error) {
+        thrown.push(error);
+        response.end();
+      }
+    });
+    const received = () =>
+      new Promise<{ status: number; body: string; complete: boolean }>((resolve) => {
+        const request = server.open('/x');
+        request.on('error', () => resolve({ status: 0, body: '', complete: false }));
+        request.on('response', (response) => {
+          let body = '';
+          response.setEncoding('utf8');
+          response.on('data', (chunk: string) => {
+            body += chunk;
+          });
+          response.on('error', () => undefined);
+          response.on('close', () =>
+            resolve({ status: response.statusCode ?? 0, body, complete: response.complete }),
+          );
+        });
+      });
+    try {
+      // a cut answer: an error before the headers arrive, or a 200 whose body is not complete;
+      // never one that looks whole (which ending the response gave: status 200, complete)
+      const answer = await received();
+      expect(answer.complete).toBe(false);
+      expect(['', 'early ']).toContain(answer.body);
+      expect(thrown).toEqual([]);
+      expect([nexts, shedder.shed]).toEqual([0, 1]);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('listens to both finish and close of a response it let through, and leaves no listener on it once done (answered, or its client gone)', async () => {
+    const shedder = new Shedder({ maxEventLoopDelay: false });
+    type Counts = { before?: Listeners; during?: Listeners; after?: Listeners };
+    const seen = new Map<string | undefined, Counts>([
+      ['/answered', {}],
+      ['/gone', {}],
+    ]);
+    const wrapped = shedder.handle((request, response) => {
+      const counts = seen.get(request.url) as Counts;
+      counts.during = listeners(response);
+      if (request.url === '/answered') response.end('ok');
+    });
+    const server = await serve((request, response) => {
+      const counts = seen.get(request.url) as Counts;
+      counts.before = listeners(response);
+      wrapped(request, response);
+      response.once('close', () =>
+        setImmediate(() => {
+          counts.after = listeners(response);
+        }),
+      );
+    });
+    try {
+      expect((await server.get('/answered')).status).toBe(200);
+      const gone = server.open('/gone');
+      await until(() => seen.get('/gone')?.during !== undefined, 'the request held');
+      gone.destroy();
+      await until(
+        () => [...seen.values()].every((counts) => counts.after !== undefined),
+        'both responses closed',
+      );
+      for (const { before, during, after } of seen.values()) {
+        expect(during).toEqual({
+          finish: (before?.finish ?? 0) + 1,
+          close: (before?.close ?? 0) + 1,
+        });
+        expect(after).toEqual(before);
+      }
+      expect(shedder.active).toBe(0);
+    } finally {
+      await server.close();
       shedder.close();
     }
   });

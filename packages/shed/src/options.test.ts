@@ -34,6 +34,16 @@ describe('Shedder options', () => {
     });
   });
 
+  it('names a shedder shed#<n> by default, and its pool the same', () => {
+    const shedder = new Shedder({ maxEventLoopDelay: false });
+    try {
+      expect(shedder.name).toMatch(/^shed#\d+$/);
+      expect(shedder.pool.name).toBe(shedder.name);
+    } finally {
+      shedder.close();
+    }
+  });
+
   it('classifies GET and HEAD of the usual health paths as health, the rest as critical', () => {
     expect(defaultPriority(request('GET', '/healthz'))).toBe('health');
     expect(defaultPriority(request('HEAD', '/ready?verbose'))).toBe('health');

@@ -29,6 +29,23 @@ const bySheddable = (request: { url?: string }): Priority =>
       ? 'sheddable'
       : 'critical';
 
+/** A shedder on the real `monitorEventLoopDelay`, and a spy on that monitor's `disable`. */
+function onRealMonitor(clock: ManualClock) {
+  const perfHooks = require('node:perf_hooks') as typeof import('node:perf_hooks');
+  const made: import('node:perf_hooks').IntervalHistogram[] = [];
+  const original = perfHooks.monitorEventLoopDelay;
+  const spy = jest.spyOn(perfHooks, 'monitorEventLoopDelay').mockImplementation((options) => {
+    const histogram = original(options);
+    made.push(histogram);
+    return histogram;
+  });
+  const shedder = new Shedder({ clock });
+  spy.mockRestore();
+  expect(made).toHaveLength(1);
+  const disable = jest.spyOn(made[0] as import('node:perf_hooks').IntervalHistogram, 'disable');
+  return { shedder, disable };
+}
+
 describe('Shedder over real HTTP', () => {
   it('answers 503 with Retry-After when the limit is full, and admits again once a slot frees', async () => {
     const shedder = new Shedder({ concurrency: 2, maxEventLoopDelay: false, retryAfter: 3 });
@@ -169,6 +186,27 @@ describe('Shedder over real HTTP', () => {
     }
   });
 
+  it('hands back what a synchronous listener returned, not a promise', async () => {
+    const shedder = new Shedder({ maxEventLoopDelay: false });
+    const token = { from: 'listener' };
+    const wrapped = shedder.handle((_, response) => {
+      response.end('ok');
+      return token;
+    });
+    const returned: unknown[] = [];
+    const server = await serve((request, response) => {
+      returned.push(wrapped(request, response));
+    });
+    try {
+      expect((await server.get('/')).status).toBe(200);
+      expect(returned).toHaveLength(1);
+      expect(returned[0]).toBe(token);
+    } finally {
+      await server.close();
+      shedder.close();
+    }
+  });
+
   it('answers 500 when priority throws or returns an unknown class', async () => {
     let answer: unknown = 'critical';
     const shedder = new Shedder({
@@ -186,6 +224,28 @@ describe('Shedder over real HTTP', () => {
       answer = 'urgent';
       expect((await server.get('/')).status).toBe(500);
       expect([shedder.admitted, shedder.shed, shedder.active]).toEqual([1, 0, 0]);
+    } finally {
+      await server.close();
+      shedder.close();
+    }
+  });
+
+  it('hands next a TypeError naming the three classes when priority returns another', async () => {
+    const shedder = new Shedder({ maxEventLoopDelay: false, priority: () => 'urgent' as Priority });
+    const errors: unknown[] = [];
+    const server = await serve((request, response) =>
+      shedder.middleware(request, response, (error) => {
+        errors.push(error);
+        response.statusCode = 500;
+        response.end();
+      }),
+    );
+    try {
+      expect((await server.get('/')).status).toBe(500);
+      expect(errors).toEqual([expect.any(TypeError)]);
+      expect((errors[0] as TypeError).message).toBe(
+        '@dyno/shed: `priority` must return "health", "critical" or "sheddable"; received "urgent"',
+      );
     } finally {
       await server.close();
       shedder.close();
@@ -244,6 +304,36 @@ describe('Shedder over real HTTP', () => {
       await server.close();
     }
   });
+
+  it.each([
+    ['dispose()', (shedder: Shedder) => shedder.dispose()],
+    [
+      'a `using` declaration ([Symbol.dispose])',
+      (shedder: Shedder) => {
+        using _scoped = shedder;
+      },
+    ],
+  ])(
+    '%s closes the shedder as close() does: monitor stopped, pool disposed, later requests 503 (closed) but health checks',
+    async (_, dispose) => {
+      const { shedder, disable } = onRealMonitor(new ManualClock());
+      const sheds: ShedEvent[] = [];
+      shedder.onShed((event) => sheds.push(event));
+      const server = await serve(shedder.handle((_request, response) => response.end('ok')));
+      try {
+        dispose(shedder);
+        expect(shedder.closed).toBe(true);
+        expect(disable).toHaveBeenCalledTimes(1);
+        await expect(shedder.pool.execute(() => 1)).rejects.toThrow('disposed');
+        expect((await server.get('/')).status).toBe(503);
+        expect((await server.get('/healthz')).status).toBe(200);
+        expect(sheds.map((s) => s.reason)).toEqual(['closed']);
+      } finally {
+        await server.close();
+        shedder.close();
+      }
+    },
+  );
 
   it('adapts its limit: the pool is adaptive by default and the limit is readable', () => {
     const shedder = new Shedder({ maxEventLoopDelay: false });
@@ -305,6 +395,59 @@ describe('Shedder and the event loop', () => {
     }
   });
 
+  it('sheds only above the threshold: a delay of exactly maxEventLoopDelay (× (1 − reserve) for sheddable requests) is admitted', async () => {
+    const clock = new ManualClock();
+    let delay = 0;
+    const shedder = new Shedder({
+      maxEventLoopDelay: 100,
+      sampleInterval: 1,
+      reserve: 0.5,
+      priority: bySheddable,
+      eventLoopDelay: () => delay,
+      clock,
+    });
+    const server = await serve(shedder.handle((_, response) => response.end('ok')));
+    try {
+      // [sheddable, critical] once the delay reads `ms`
+      const statuses = async (ms: number) => {
+        delay = ms;
+        await clock.advance(1);
+        return [(await server.get('/batch')).status, (await server.get('/api')).status];
+      };
+      expect(await statuses(50)).toEqual([200, 200]);
+      expect(await statuses(50.5)).toEqual([503, 200]);
+      expect(await statuses(100)).toEqual([503, 200]);
+      expect(await statuses(100.5)).toEqual([503, 503]);
+    } finally {
+      await server.close();
+      shedder.close();
+    }
+  });
+
+  it('never reads the delay for a health check: a throwing delay source fails the other requests only', async () => {
+    const clock = new ManualClock();
+    let reads = 0;
+    const shedder = new Shedder({
+      sampleInterval: 1,
+      eventLoopDelay: () => {
+        reads++;
+        throw new Error('source');
+      },
+      clock,
+    });
+    const server = await serve(shedder.handle((_, response) => response.end('ok')));
+    try {
+      await clock.advance(1);
+      expect((await server.get('/healthz')).status).toBe(200);
+      expect(reads).toBe(0);
+      expect((await server.get('/api')).status).toBe(500);
+      expect(reads).toBe(1);
+    } finally {
+      await server.close();
+      shedder.close();
+    }
+  });
+
   it('answers 500 when the delay source throws', async () => {
     const clock = new ManualClock();
     const shedder = new Shedder({
@@ -353,6 +496,45 @@ describe('Shedder and the event loop', () => {
       shedder.close();
     }
     expect(disable).toHaveBeenCalledTimes(1);
+  });
+
+  it('reads the monitor in ms, less its 10 ms sampling period, and as 0 before its first sample', async () => {
+    // a stand-in for the histogram, whose samples a test cannot set without blocking the loop;
+    // with no sample a real one reads count 0 and mean NaN
+    const histogram = {
+      count: 0,
+      mean: Number.NaN,
+      enable: jest.fn(),
+      disable: jest.fn(),
+      reset: jest.fn(),
+    };
+    const perfHooks = require('node:perf_hooks') as typeof import('node:perf_hooks');
+    const spy = jest
+      .spyOn(perfHooks, 'monitorEventLoopDelay')
+      .mockReturnValue(histogram as unknown as import('node:perf_hooks').IntervalHistogram);
+    const clock = new ManualClock();
+    const shedder = new Shedder({ maxEventLoopDelay: 20, sampleInterval: 100, clock });
+    spy.mockRestore();
+    const server = await serve(shedder.handle((_, response) => response.end('ok')));
+    try {
+      // the status of a request once the histogram holds `count` samples of mean `ns`
+      const status = async (count: number, ns: number) => {
+        Object.assign(histogram, { count, mean: ns });
+        await clock.advance(100);
+        return (await server.get('/')).status;
+      };
+      expect(await status(0, Number.NaN)).toBe(200);
+      expect(shedder.eventLoopDelay).toBe(0);
+      expect(await status(5, 35e6)).toBe(503);
+      expect(shedder.eventLoopDelay).toBe(25);
+      expect(await status(5, 4e6)).toBe(200);
+      expect(shedder.eventLoopDelay).toBe(0);
+      expect(histogram.reset).toHaveBeenCalledTimes(3);
+    } finally {
+      await server.close();
+      shedder.close();
+    }
+    expect(histogram.disable).toHaveBeenCalledTimes(1);
   });
 
   it('starts no monitor when maxEventLoopDelay is false', () => {

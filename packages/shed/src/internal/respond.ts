@@ -4,10 +4,14 @@ import type { FastifyReplyLike } from '../fastify.js';
 const TEXT = 'text/plain; charset=utf-8';
 const UNAVAILABLE = 'Service Unavailable\n';
 
-/** Answers 503 Service Unavailable with `Retry-After` (seconds), unless headers went out. */
+/**
+ * Answers 503 Service Unavailable with `Retry-After` (seconds). Once an earlier middleware sent
+ * the headers no 503 can be sent: the connection is cut, as `internalError` does, since ending
+ * the response would hand the client a partial body as a whole answer.
+ */
 export function serviceUnavailable(response: ServerResponse, retryAfter: number): void {
   if (response.headersSent) {
-    response.end();
+    response.destroy();
     return;
   }
   response.statusCode = 503;
