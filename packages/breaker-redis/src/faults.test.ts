@@ -6,7 +6,7 @@ import type { FleetRedisErrorEvent, FleetViewEvent } from './events.js';
 import { FleetCircuit } from './fleet-circuit.js';
 import type { FleetBreaker } from './options.js';
 import { loadCircuitSnapshot, saveCircuitSnapshot } from './snapshot-store.js';
-import { redisForTests, type TestRedis, uniquePrefix } from './test-support/redis-server.js';
+import { startRedis, type TestRedis, uniquePrefix } from './test-support/redis-server.js';
 import { waitFor } from './test-support/wait-for.js';
 
 // Faults of the outside world on a real Redis: (a) a Redis that stops answering (CLIENT PAUSE),
@@ -29,7 +29,9 @@ let reporting: Disposable;
 let circuitNo = 0;
 
 beforeAll(async () => {
-  server = await redisForTests();
+  // a server of this file's own: `CLIENT PAUSE ... ALL` would stall every other test file using
+  // the shared one (CI's DYNO_REDIS_URL) at the same time
+  server = await startRedis();
   admin = new Redis(server.url);
   pauser = new Redis(server.url);
 });

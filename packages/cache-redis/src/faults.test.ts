@@ -12,7 +12,7 @@ import { Redis } from 'ioredis';
 import { CorruptEntryError } from './errors.js';
 import { RedisStore } from './redis-store.js';
 import type { Serializer } from './serializer.js';
-import { redisForTests, type TestRedis, uniquePrefix } from './test-support/redis-server.js';
+import { startRedis, type TestRedis, uniquePrefix } from './test-support/redis-server.js';
 import { TieredStore } from './tiered-store.js';
 
 let server: TestRedis;
@@ -22,7 +22,9 @@ const base = uniquePrefix('faults');
 const open: TieredStore[] = [];
 
 beforeAll(async () => {
-  server = await redisForTests();
+  // a server of this file's own: `CLIENT PAUSE ... ALL` would stall every other test file using
+  // the shared one (CI's DYNO_REDIS_URL) at the same time
+  server = await startRedis();
   client = new Redis(server.url, { maxRetriesPerRequest: 1 });
   other = new Redis(server.url, { maxRetriesPerRequest: 1 });
   await Promise.all([client.ping(), other.ping()]);

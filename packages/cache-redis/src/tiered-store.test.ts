@@ -3,7 +3,7 @@ import { ManualClock } from '@dyno/core/testing';
 import { Redis } from 'ioredis';
 import type { BusMessageEvent, BusStateEvent, TierErrorEvent } from './events.js';
 import { RedisStore } from './redis-store.js';
-import { redisForTests, type TestRedis, uniquePrefix } from './test-support/redis-server.js';
+import { startRedis, type TestRedis, uniquePrefix } from './test-support/redis-server.js';
 import { TieredStore } from './tiered-store.js';
 
 let server: TestRedis;
@@ -12,7 +12,9 @@ const base = uniquePrefix('tiered');
 const open: TieredStore[] = [];
 
 beforeAll(async () => {
-  server = await redisForTests();
+  // a server of this file's own: `CLIENT KILL TYPE pubsub` would cut the subscribers of every
+  // other test file using the shared one (CI's DYNO_REDIS_URL) at the same time
+  server = await startRedis();
   client = new Redis(server.url, { maxRetriesPerRequest: 1 });
 });
 

@@ -9,9 +9,12 @@ let server: TestRedis;
 let client: Redis;
 const prefix = uniquePrefix('limiter');
 let n = 0;
-// a fresh key space per test, so tests never share a bucket
+// a fresh key space per test, so tests never share a bucket; these tests are about Redis's
+// decisions, and a loaded machine can take longer than the default 250 ms `timeout` to bring one
+// (the limiter would then decide locally), so they wait for Redis longer
+const TIMEOUT = 5_000;
 const make = (options: Partial<ConstructorParameters<typeof RedisRateLimiter>[0]> = {}) =>
-  new RedisRateLimiter({ client, prefix: `${prefix}${++n}:`, ...options });
+  new RedisRateLimiter({ client, prefix: `${prefix}${++n}:`, timeout: TIMEOUT, ...options });
 
 beforeAll(async () => {
   server = await redisForTests();
@@ -79,7 +82,13 @@ describe('RedisRateLimiter on a real Redis', () => {
 
   it('shares one limit between limiters (processes) on the same prefix', async () => {
     const first = make({ rate: 1, burst: 2 });
-    const second = new RedisRateLimiter({ client, prefix: `${prefix}${n}:`, rate: 1, burst: 2 });
+    const second = new RedisRateLimiter({
+      client,
+      prefix: `${prefix}${n}:`,
+      rate: 1,
+      burst: 2,
+      timeout: TIMEOUT,
+    });
     await first.acquire({ key: 'k' });
     await second.acquire({ key: 'k' });
     await expect(first.acquire({ key: 'k' })).rejects.toThrow(RateLimitedError);
