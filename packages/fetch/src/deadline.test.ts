@@ -72,6 +72,8 @@ describe('deadline propagation', () => {
       readDeadline(new Request('http://x.test/', { headers: { 'x-deadline-ms': '7.5' } })),
     ).toBe(7.5);
     expect(readDeadline(new Headers({ budget: '9' }), { header: 'Budget' })).toBe(9);
+    expect(readDeadline({ headers: { 'x-deadline-ms': '12.125' } })).toBe(12.125);
+    expect(readDeadline({ headers: { 'x-deadline-ms': String(2 ** 31 - 1) } })).toBe(2 ** 31 - 1);
     for (const bad of ['-1', 'soon', '', '1e3', String(2 ** 31)]) {
       expect(readDeadline({ headers: { 'x-deadline-ms': bad } })).toBeUndefined();
     }
@@ -84,7 +86,13 @@ describe('deadline propagation', () => {
         '@dyno/fetch: option `ms` must be a duration in ms from 0 to 2147483647; received -1',
       ),
     );
-    expect(() => runWithDeadline(1, 5 as never)).toThrow(TypeError);
-    expect(() => runWithDeadline(1, () => 1, { clock: {} as never })).toThrow(TypeError);
+    const noFn = () => runWithDeadline(1, 5 as never);
+    expect(noFn).toThrow(TypeError);
+    expect(noFn).toThrow('@dyno/fetch: `fn` must be a function; received 5');
+    const noClock = () => runWithDeadline(1, () => 1, { clock: {} as never });
+    expect(noClock).toThrow(TypeError);
+    expect(noClock).toThrow(
+      '@dyno/fetch: option `clock` must be a Clock (now, setTimeout, clearTimeout); received an object',
+    );
   });
 });

@@ -12,11 +12,12 @@ export interface HttpAttempt {
 
 /**
  * Raised, with `throwHttpErrors: true`, when a call's final response is not ok. Carries the
- * `response` (its body unread), `status`, `headers`, and every attempt of the call. Code
+ * `response` (its body cancelled, so its connection is freed), `status`, `headers`, and every
+ * attempt of the call. Code
  * `DYNO_HTTP_STATUS`.
  */
 export class HttpError extends DynoError {
-  /** The final response; its body is still readable. */
+  /** The final response, its body cancelled: read `status` and `headers`, not the body. */
   readonly response: Response;
   /** The final response's status. */
   readonly status: number;

@@ -1,3 +1,4 @@
+import { type Deferred, deferred, ManualClock } from '@dyno/core/testing';
 import { resilientFetch } from './resilient-fetch.js';
 import { faultServer, type Handler, ok, reset, status } from './test-support/server.js';
 
@@ -56,5 +57,24 @@ describe('resilientFetch with hedging', () => {
     const client = resilientFetch({ hedge: {} });
     for (let i = 0; i < 5; i++) await (await client(server.url('/x'))).text();
     expect(server.hits('/x')).toHaveLength(5); // fast answers, and no budget yet
+  });
+});
+
+describe('resilientFetch with hedging: answers that come together', () => {
+  it('answers with the winner’s body intact when the losing attempt answers in the same turn', async () => {
+    const clock = new ManualClock();
+    const answers = [deferred<Response>(), deferred<Response>()];
+    const pending = [...answers];
+    const fetch = () => (pending.shift() as Deferred<Response>).promise;
+    const client = resilientFetch({ clock, fetch, hedge: { delay: 100, budget: false } });
+    const call = client('http://example.test/x');
+    await clock.advance(100); // the hedge starts
+    const loser = new Response('second');
+    answers[0]?.resolve(new Response('first'));
+    answers[1]?.resolve(loser);
+    const response = await call;
+    await expect(response.text()).resolves.toBe('first');
+    expect(loser.bodyUsed).toBe(true); // cancelled: its connection goes back to the pool
+    expect(clock.pending).toBe(0);
   });
 });

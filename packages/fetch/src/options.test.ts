@@ -40,7 +40,18 @@ describe('resilientFetch options', () => {
       'option `retry.attempts` must be an integer from 1 to 100; received 0',
     ],
     [{ retry: { statuses: [503, 600] } }, RangeError, 'option `retry.statuses`'],
+    [
+      { retry: { statuses: [99] } },
+      RangeError,
+      'option `retry.statuses` must be an array of HTTP statuses (integers from 100 to 599); received an array',
+    ],
+    [{ retry: { statuses: [503.5] } }, RangeError, 'option `retry.statuses`'],
     [{ retry: { methods: 'GET' } }, TypeError, 'option `retry.methods`'],
+    [
+      { retry: { methods: ['GET', ''] } },
+      RangeError,
+      'option `retry.methods` must be an array of method names; received an array',
+    ],
     [{ retry: { tries: 3 } }, TypeError, 'unknown option `retry.tries`'],
     [{ hedge: { maxAttempts: 0 } }, RangeError, 'option `hedge.maxAttempts`'],
     [{ hedge: { delay: -5 } }, RangeError, 'option `hedge.delay`'],
@@ -59,6 +70,22 @@ describe('resilientFetch options', () => {
     expect(build).toThrow(message);
     expect(build).toThrow(/^@dyno\/fetch: /);
   });
+
+  it('accepts statuses from 100 to 599 and method names of any case', () => {
+    expect(() =>
+      resilientFetch({ retry: { statuses: [100, 599], methods: ['get', 'PATCH'] } }),
+    ).not.toThrow();
+  });
+
+  it.each([[{ methods: [5] }], [{ methods: [['GET']] }], [{ statuses: ['503'] }]])(
+    'rejects retry %j, whose items are of the wrong kind, with a TypeError',
+    (retry) => {
+      expect(() => resilientFetch({ retry } as never)).toThrow(TypeError);
+      expect(() => resilientFetch({ retry } as never)).toThrow(
+        /^@dyno\/fetch: option `retry\.(methods|statuses)` must be an array of .*; received an array$/,
+      );
+    },
+  );
 
   it('passes breaker and hedge options on to the parts, which check them too', () => {
     expect(() => resilientFetch({ breaker: { openDuration: -1 } })).toThrow(/@dyno\/breaker/);

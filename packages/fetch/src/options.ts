@@ -249,12 +249,17 @@ export const RESILIENT_FETCH_RULES: Rules<ResilientFetchOptions> = Object.freeze
   name: is.string,
 });
 
-const listRule = (expected: string, item: (v: unknown) => boolean): Rule =>
+/** An array whose items are of one kind (else a TypeError) and valid (else a RangeError). */
+const listRule = (
+  expected: string,
+  kind: (v: unknown) => boolean,
+  valid: (v: unknown) => boolean,
+): Rule =>
   Object.freeze({
     expected,
     test: (v: unknown) => {
-      if (!Array.isArray(v)) return 'type';
-      return v.every(item) ? undefined : 'range';
+      if (!Array.isArray(v) || !v.every(kind)) return 'type';
+      return v.every(valid) ? undefined : 'range';
     },
   });
 
@@ -263,9 +268,14 @@ export const FETCH_RETRY_RULES: Rules<FetchRetryOptions> = Object.freeze({
   attempts: is.integer(1, 100),
   backoff: is.object,
   maxDelay: is.duration(),
-  methods: listRule('an array of method names', (m) => typeof m === 'string' && m.length > 0),
+  methods: listRule(
+    'an array of method names',
+    (m) => typeof m === 'string',
+    (m) => (m as string).length > 0,
+  ),
   statuses: listRule(
     'an array of HTTP statuses (integers from 100 to 599)',
+    (s) => typeof s === 'number',
     (s) => Number.isInteger(s) && (s as number) >= 100 && (s as number) <= 599,
   ),
   retryAfter: is.boolean,

@@ -45,7 +45,8 @@ export function resilientFetch(options?: ResilientFetchOptions): ResilientFetch 
 
   const call = async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
     if (disposed) throw new DisposedError('This resilientFetch', name);
-    if (init !== undefined && (typeof init !== 'object' || init === null)) {
+    // as fetch: a `null` init is none (fetch's types leave it out; JavaScript callers pass it)
+    if (init !== undefined && init !== null && typeof init !== 'object') {
       throw new TypeError(`@dyno/fetch: \`init\` must be an object; received ${format(init)}`);
     }
     const req = normalize(input, init);

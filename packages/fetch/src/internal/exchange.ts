@@ -303,6 +303,16 @@ export class Exchange {
       return;
     }
     const previous = this.#latest;
+    // a hedge answers with the first acceptable response: one that comes after it (a loser that
+    // answered before the hedge could stop it) goes, not the winner
+    if (
+      previous !== undefined &&
+      this.#s.hedging &&
+      !this.#s.retryStatuses.has(previous.response.status)
+    ) {
+      discard(arrival);
+      return;
+    }
     this.#latest = arrival;
     if (previous !== undefined) discard(previous);
   }
