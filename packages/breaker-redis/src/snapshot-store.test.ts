@@ -96,6 +96,33 @@ describe('saveCircuitSnapshot and loadCircuitSnapshot', () => {
     );
   });
 
+  it('saves under the dyno:fleet: prefix by default', async () => {
+    const circuit = `${prefix}default`;
+    const key = `dyno:fleet:${circuit}:snapshot`;
+    try {
+      await saveCircuitSnapshot(client, circuit, new CircuitBreaker().snapshot());
+      expect(await client.exists(key)).toBe(1);
+      expect((await loadCircuitSnapshot(client, circuit))?.state).toBe('closed');
+    } finally {
+      await client.del(key);
+    }
+  });
+
+  it('answers undefined when the key holds JSON null', async () => {
+    await client.set(`${prefix}null:snapshot`, 'null');
+    expect(await loadCircuitSnapshot(client, 'null', { prefix })).toBeUndefined();
+  });
+
+  it('names the circuit when saving under a bad one', async () => {
+    const error = await saveCircuitSnapshot(client, '', new CircuitBreaker().snapshot()).catch(
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(RangeError);
+    expect((error as Error).message).toBe(
+      '@dyno/breaker-redis: option `circuit` must be a non-empty string; received ""',
+    );
+  });
+
   it('rejects when Redis does not answer within the timeout', async () => {
     const clock = new ManualClock();
     const hung = { status: 'ready', evalsha: () => new Promise(() => {}) } as unknown as Redis;
