@@ -1,21 +1,12 @@
-// Behaviour that mutation testing (docs/reliability.md) showed no other test pinned down.
-import { EventEmitter } from 'node:events';
-import { CircuitBreaker } from '@dyno/breaker';
+import type { CircuitBreaker } from '@dyno/breaker';
 import { type Clock, systemClock } from '@dyno/core';
 import { deferred, flushPromises, ManualClock } from '@dyno/core/testing';
 import { Redis } from 'ioredis';
-import type { FleetRedisErrorEvent, FleetViewEvent } from './events.js';
 import { FleetCircuit } from './fleet-circuit.js';
-import type { FleetBreaker, FleetCircuitOptions } from './options.js';
+import type { FleetBreaker } from './options.js';
 import { redisForTests, type TestRedis, uniquePrefix } from './test-support/redis-server.js';
+import { FakeSubscriber, QUORUM, scriptedFleet } from './test-support/scripted-fleet.js';
 import { waitFor } from './test-support/wait-for.js';
-
-// A stand-in for ioredis whose heartbeat answers each test scripts (as in unavailable.test.ts).
-class FakeSubscriber extends EventEmitter {
-  subscribe = jest.fn(() => Promise.resolve(1));
-  unsubscribe = jest.fn(() => Promise.resolve(1));
-  disconnect = jest.fn();
-}
 
 const fleets: FleetCircuit[] = [];
 
@@ -23,44 +14,13 @@ afterEach(() => {
   for (const f of fleets.splice(0)) f.dispose();
 });
 
-function scripted(
-  answer: (args: unknown[]) => unknown,
-  options: Partial<FleetCircuitOptions> = {},
-) {
-  const clock = new ManualClock();
-  const subscriber = new FakeSubscriber();
-  const client = {
-    status: 'ready',
-    evalsha: jest.fn((...args: unknown[]) => answer(args)),
-    eval: jest.fn(),
-    publish: jest.fn(),
-    duplicate: jest.fn(() => subscriber),
-  };
-  const breaker = new CircuitBreaker({
-    name: 'dep',
-    clock,
-    strategy: { kind: 'consecutive-failures', failures: 1 },
-    openDuration: 60_000,
-  });
-  const fleet = new FleetCircuit({
-    breaker,
-    client: client as unknown as Redis,
-    clock,
-    heartbeat: 100,
-    id: 'me',
-    name: 'fleet',
-    ...options,
-  });
-  fleets.push(fleet);
-  const views: FleetViewEvent[] = [];
-  const errors: FleetRedisErrorEvent[] = [];
-  fleet.onView((v) => views.push(v));
-  fleet.onRedisError((e) => errors.push(e));
-  return { clock, client, subscriber, breaker, fleet, views, errors };
+/** `scriptedFleet`, disposed after the test. */
+function scripted(...args: Parameters<typeof scriptedFleet>) {
+  const made = scriptedFleet(...args);
+  fleets.push(made.fleet);
+  return made;
 }
 
-// three other members report open: a quorum of 3 of 4
-const QUORUM = ['me', 'closed', 'a', 'open', 'b', 'open', 'c', 'half-open'];
 const CALM = ['me', 'closed', 'a', 'closed'];
 const CHANNEL = 'dyno:fleet:dep:bus';
 

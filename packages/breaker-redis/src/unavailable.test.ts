@@ -1,52 +1,8 @@
-import { EventEmitter } from 'node:events';
 import { CircuitBreaker } from '@dyno/breaker';
-import { deferred, flushPromises, ManualClock } from '@dyno/core/testing';
+import { deferred, flushPromises } from '@dyno/core/testing';
 import type { Redis } from 'ioredis';
-import type { FleetRedisErrorEvent, FleetViewEvent } from './events.js';
 import { FleetCircuit } from './fleet-circuit.js';
-import type { FleetCircuitOptions } from './options.js';
-
-// A stand-in for ioredis whose heartbeat answers each test scripts: Redis up, down, hung.
-class FakeSubscriber extends EventEmitter {
-  subscribe = jest.fn(() => Promise.resolve(1));
-  unsubscribe = jest.fn(() => Promise.resolve(1));
-  disconnect = jest.fn();
-}
-
-function setup(answer: (args: unknown[]) => unknown, options: Partial<FleetCircuitOptions> = {}) {
-  const clock = new ManualClock();
-  const subscriber = new FakeSubscriber();
-  const client = {
-    status: 'ready',
-    evalsha: jest.fn((...args: unknown[]) => answer(args)),
-    eval: jest.fn(),
-    publish: jest.fn(),
-    duplicate: jest.fn(() => subscriber),
-  };
-  const breaker = new CircuitBreaker({
-    name: 'dep',
-    clock,
-    strategy: { kind: 'consecutive-failures', failures: 1 },
-    openDuration: 60_000,
-  });
-  const fleet = new FleetCircuit({
-    breaker,
-    client: client as unknown as Redis,
-    clock,
-    heartbeat: 100,
-    id: 'me',
-    name: 'fleet',
-    ...options,
-  });
-  const views: FleetViewEvent[] = [];
-  const errors: FleetRedisErrorEvent[] = [];
-  fleet.onView((v) => views.push(v));
-  fleet.onRedisError((e) => errors.push(e));
-  return { clock, client, subscriber, breaker, fleet, views, errors };
-}
-
-// three other members report open: a quorum of 3 of 4
-const QUORUM = ['me', 'closed', 'a', 'open', 'b', 'open', 'c', 'half-open'];
+import { FakeSubscriber, QUORUM, scriptedFleet } from './test-support/scripted-fleet.js';
 
 describe('FleetCircuit options', () => {
   const client = { evalsha() {}, eval() {}, publish() {}, duplicate() {} } as unknown as Redis;
@@ -80,7 +36,7 @@ describe('FleetCircuit options', () => {
 describe('FleetCircuit without Redis', () => {
   it('isolates on a quorum, and works alone once Redis is out of reach for memberTtl', async () => {
     let answer: () => unknown = () => Promise.resolve(QUORUM);
-    const { clock, breaker, fleet, views, errors } = setup(() => answer());
+    const { clock, breaker, fleet, views, errors } = scriptedFleet(() => answer());
     await flushPromises();
     expect(breaker.state).toBe('isolated');
     expect(views.at(-1)).toEqual({
@@ -108,7 +64,9 @@ describe('FleetCircuit without Redis', () => {
   });
 
   it('bounds a heartbeat Redis never answers by `timeout`, and sends one at a time', async () => {
-    const { clock, client, fleet, errors } = setup(() => new Promise(() => {}), { timeout: 250 });
+    const { clock, client, fleet, errors } = scriptedFleet(() => new Promise(() => {}), {
+      timeout: 250,
+    });
     await clock.advance(200);
     expect(client.evalsha).toHaveBeenCalledTimes(1); // the hung one is not piled on
     await clock.advance(50);
@@ -124,7 +82,7 @@ describe('FleetCircuit without Redis', () => {
   });
 
   it('asks nothing while ioredis is reconnecting', async () => {
-    const { clock, client, fleet, errors } = setup(() => Promise.resolve([]));
+    const { clock, client, fleet, errors } = scriptedFleet(() => Promise.resolve([]));
     await flushPromises();
     client.status = 'reconnecting';
     await clock.advance(100);
@@ -139,7 +97,7 @@ describe('FleetCircuit without Redis', () => {
   it('publishes a state change made while a heartbeat runs right after it', async () => {
     const first = deferred<unknown>();
     const calls: unknown[][] = [];
-    const { breaker, fleet } = setup((args) => {
+    const { breaker, fleet } = scriptedFleet((args) => {
       calls.push(args);
       return calls.length === 1 ? first.promise : Promise.resolve(['me', 'open']);
     });
@@ -156,7 +114,7 @@ describe('FleetCircuit without Redis', () => {
   it('publishes again a state a failed heartbeat could not publish', async () => {
     let fail = true;
     const calls: unknown[][] = [];
-    const { clock, fleet } = setup((args) => {
+    const { clock, fleet } = scriptedFleet((args) => {
       calls.push(args);
       return fail ? Promise.reject(new Error('down')) : Promise.resolve([]);
     });
@@ -170,7 +128,7 @@ describe('FleetCircuit without Redis', () => {
   });
 
   it('lets go of the isolation when the breaker is closed by hand, and takes it again on the next view', async () => {
-    const { clock, breaker, fleet } = setup(() => Promise.resolve(QUORUM));
+    const { clock, breaker, fleet } = scriptedFleet(() => Promise.resolve(QUORUM));
     await flushPromises();
     expect(fleet.isolating).toBe(true);
     breaker.close();
@@ -182,7 +140,7 @@ describe('FleetCircuit without Redis', () => {
   });
 
   it('leaves on dispose: no timer, no listener, its own subscriber closed; idempotent', async () => {
-    const { clock, client, subscriber, breaker, fleet } = setup(() => Promise.resolve([]));
+    const { clock, client, subscriber, breaker, fleet } = scriptedFleet(() => Promise.resolve([]));
     await flushPromises();
     fleet.dispose();
     fleet.dispose();
@@ -199,7 +157,9 @@ describe('FleetCircuit without Redis', () => {
 
   it('only unsubscribes a subscriber it was given', async () => {
     const given = new FakeSubscriber();
-    const { fleet } = setup(() => Promise.resolve([]), { subscriber: given as unknown as Redis });
+    const { fleet } = scriptedFleet(() => Promise.resolve([]), {
+      subscriber: given as unknown as Redis,
+    });
     expect(given.subscribe).toHaveBeenCalledWith('dyno:fleet:dep:bus');
     given.emit('ready');
     expect(given.subscribe).toHaveBeenCalledTimes(2);
@@ -209,7 +169,7 @@ describe('FleetCircuit without Redis', () => {
   });
 
   it('reports a failed subscription and a failed leave', async () => {
-    const { subscriber, client, fleet, errors } = setup(() => Promise.resolve([]));
+    const { subscriber, client, fleet, errors } = scriptedFleet(() => Promise.resolve([]));
     subscriber.subscribe.mockImplementation(() => Promise.reject(new Error('no')));
     subscriber.emit('ready');
     await flushPromises();
@@ -220,7 +180,7 @@ describe('FleetCircuit without Redis', () => {
   });
 
   it('applies messages from other members and ignores its own and other channels', async () => {
-    const { subscriber, breaker, fleet } = setup(() => Promise.resolve(['me', 'closed']));
+    const { subscriber, breaker, fleet } = scriptedFleet(() => Promise.resolve(['me', 'closed']));
     await flushPromises();
     const channel = 'dyno:fleet:dep:bus';
     subscriber.emit('message', channel, JSON.stringify({ i: 'a', s: 'open' }));
@@ -236,7 +196,7 @@ describe('FleetCircuit without Redis', () => {
   });
 
   it('loads its script with EVAL when Redis answers NOSCRIPT', async () => {
-    const { client, fleet } = setup(() =>
+    const { client, fleet } = scriptedFleet(() =>
       Promise.reject(new Error('NOSCRIPT No matching script.')),
     );
     client.eval.mockImplementation(() => Promise.resolve(['me', 'closed']));

@@ -1,6 +1,7 @@
 import { ConstantBackoff } from '@dyno/retry';
 import { resilientFetch } from './resilient-fetch.js';
 import { faultServer, ok, status } from './test-support/server.js';
+import { streamOf } from './test-support/stream.js';
 
 let server: Awaited<ReturnType<typeof faultServer>>;
 beforeEach(async () => {
@@ -9,17 +10,6 @@ beforeEach(async () => {
 afterEach(() => server.close());
 
 const quick = { backoff: new ConstantBackoff({ delay: 1 }) };
-
-function streamOf(...parts: string[]): ReadableStream<Uint8Array> {
-  const encoder = new TextEncoder();
-  return new ReadableStream({
-    pull(controller) {
-      const next = parts.shift();
-      if (next === undefined) controller.close();
-      else controller.enqueue(encoder.encode(next));
-    },
-  });
-}
 
 describe('resilientFetch: request bodies', () => {
   it('buffers a streamed body within the limit and sends it again on a retry', async () => {

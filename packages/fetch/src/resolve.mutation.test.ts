@@ -10,6 +10,7 @@ import { prepareBody } from './internal/body.js';
 import { parseRetryAfter } from './internal/retry-after.js';
 import { resilientFetch } from './resilient-fetch.js';
 import { faultServer, status } from './test-support/server.js';
+import { streamOf } from './test-support/stream.js';
 
 const URL_X = 'http://example.test/x';
 const ORIGIN_X = 'http://example.test';
@@ -19,17 +20,6 @@ const zero = new ConstantBackoff({ delay: 0 });
 function answering(code: number, headers: Record<string, string> = {}) {
   return jest.fn(async (_input: string | URL | Request, _init?: RequestInit) => {
     return new Response(`status ${code}`, { status: code, headers });
-  });
-}
-
-function streamOf(...parts: string[]): ReadableStream<Uint8Array> {
-  const encoder = new TextEncoder();
-  return new ReadableStream({
-    pull(controller) {
-      const next = parts.shift();
-      if (next === undefined) controller.close();
-      else controller.enqueue(encoder.encode(next));
-    },
   });
 }
 

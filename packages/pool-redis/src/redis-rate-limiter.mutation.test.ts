@@ -2,11 +2,12 @@ import { deferred, flushPromises, ManualClock, outcome } from '@dyno/core/testin
 import { RateLimitedError } from '@dyno/pool';
 import { Redis } from 'ioredis';
 import { RedisUnavailableError } from './errors.js';
-import type { RateDecisionEvent, RedisRateErrorEvent } from './events.js';
+import type { RateDecisionEvent } from './events.js';
 import { LocalGcra } from './internal/local-gcra.js';
 import type { RedisRateLimiterOptions } from './options.js';
 import { RedisRateLimiter } from './redis-rate-limiter.js';
 import { redisForTests, type TestRedis, uniquePrefix } from './test-support/redis-server.js';
+import { scriptedLimiter } from './test-support/scripted-limiter.js';
 
 // Behaviour that mutation testing (docs/reliability.md) showed no other test pinned down.
 
@@ -26,36 +27,9 @@ afterAll(async () => {
   await server.stop();
 });
 
-// A stand-in for ioredis whose answers each test scripts (as in unavailable.test.ts): Redis
-// down, slow or failing, which the real server cannot be made to be on demand.
-interface FakeClient {
-  status: string;
-  evalsha: jest.Mock;
-  eval: jest.Mock;
-}
-
-const hang = () => new Promise<never>(() => {});
-
-function setup(options: Partial<RedisRateLimiterOptions> = {}, answer: () => unknown = hang) {
-  const clock = new ManualClock();
-  const client: FakeClient = { status: 'ready', evalsha: jest.fn(answer), eval: jest.fn(answer) };
-  const limiter = new RedisRateLimiter({
-    client: client as unknown as Redis,
-    clock,
-    timeout: 100,
-    name: 'fleet',
-    ...options,
-  });
-  const decisions: RateDecisionEvent[] = [];
-  const errors: RedisRateErrorEvent[] = [];
-  limiter.onDecision((e) => decisions.push(e));
-  limiter.onRedisError((e) => errors.push(e));
-  return { clock, client, limiter, decisions, errors };
-}
-
 /** A limiter deciding locally at once, as while ioredis reconnects: one turn every 100 ms. */
 function local(options: Partial<RedisRateLimiterOptions> = {}) {
-  const s = setup({ rate: 10, burst: 1, ...options });
+  const s = scriptedLimiter({ rate: 10, burst: 1, ...options });
   s.client.status = 'reconnecting';
   return s;
 }
@@ -159,7 +133,7 @@ describe('LocalGcra memory', () => {
 
 describe('the Redis guard', () => {
   it('with `circuit: false`, decides a call Redis never answers after `timeout`', async () => {
-    const { limiter, clock, decisions } = setup({ circuit: false });
+    const { limiter, clock, decisions } = scriptedLimiter({ circuit: false });
     const call = limiter.acquire();
     await clock.advance(100);
     expect(await outcome(call)).toEqual({ value: undefined });
@@ -192,7 +166,7 @@ describe('the Redis guard', () => {
   });
 
   it('says the client is not connected, with its status', async () => {
-    const { limiter, client } = setup({ whenUnavailable: 'refuse' });
+    const { limiter, client } = scriptedLimiter({ whenUnavailable: 'refuse' });
     client.status = 'end';
     const error = await rejection(limiter.acquire());
     expect(RedisUnavailableError.isInstance(error)).toBe(true);
@@ -201,7 +175,7 @@ describe('the Redis guard', () => {
 
   it('says Redis is skipped while the circuit is open, without asking it', async () => {
     const down = new Error('down');
-    const { limiter, client } = setup(
+    const { limiter, client } = scriptedLimiter(
       { whenUnavailable: 'refuse', circuit: { failures: 1, cooldown: 1000 } },
       () => Promise.reject(down),
     );
@@ -216,8 +190,9 @@ describe('the Redis guard', () => {
   it('gives the probe after the cooldown its whole `timeout`, even past a shorter cooldown', async () => {
     const answer = deferred<unknown>();
     let calls = 0;
-    const { limiter, clock, decisions } = setup({ circuit: { failures: 1, cooldown: 50 } }, () =>
-      ++calls === 1 ? Promise.reject(new Error('down')) : answer.promise,
+    const { limiter, clock, decisions } = scriptedLimiter(
+      { circuit: { failures: 1, cooldown: 50 } },
+      () => (++calls === 1 ? Promise.reject(new Error('down')) : answer.promise),
     );
     await limiter.acquire();
     expect(limiter.redisState).toBe('open');
@@ -270,7 +245,9 @@ describe('RedisRateLimiter options, mutation-tested', () => {
 describe('asking Redis, mutation-tested', () => {
   it('sends the script body with EVAL only on NOSCRIPT, not on another error', async () => {
     const cause = new Error('ECONNRESET');
-    const { limiter, client } = setup({ whenUnavailable: 'refuse' }, () => Promise.reject(cause));
+    const { limiter, client } = scriptedLimiter({ whenUnavailable: 'refuse' }, () =>
+      Promise.reject(cause),
+    );
     const error = await rejection(limiter.acquire());
     expect(error.cause).toBe(cause);
     expect(client.evalsha).toHaveBeenCalledTimes(1);
@@ -281,7 +258,7 @@ describe('asking Redis, mutation-tested', () => {
     ['null', null],
     ['undefined', undefined],
   ])('hands on a rejection with %s as the cause', async (_, value) => {
-    const { limiter, client, errors } = setup({ whenUnavailable: 'refuse' }, () =>
+    const { limiter, client, errors } = scriptedLimiter({ whenUnavailable: 'refuse' }, () =>
       Promise.reject(value),
     );
     const error = await rejection(limiter.acquire());
@@ -293,7 +270,7 @@ describe('asking Redis, mutation-tested', () => {
   });
 
   it('asks Redis for no refund when a caller aborted a decision `allow` made', async () => {
-    const { limiter, client, clock, decisions } = setup({ whenUnavailable: 'allow' });
+    const { limiter, client, clock, decisions } = scriptedLimiter({ whenUnavailable: 'allow' });
     const controller = new AbortController();
     const call = limiter.acquire({ signal: controller.signal });
     controller.abort();

@@ -2,35 +2,9 @@ import { deferred, flushPromises, ManualClock } from '@dyno/core/testing';
 import { RateLimitedError } from '@dyno/pool';
 import type { Redis } from 'ioredis';
 import { RedisUnavailableError } from './errors.js';
-import type { RateDecisionEvent, RedisRateErrorEvent } from './events.js';
-import type { RedisRateLimiterOptions } from './options.js';
+import type { RedisRateErrorEvent } from './events.js';
 import { RedisRateLimiter } from './redis-rate-limiter.js';
-
-// A stand-in for ioredis whose answers each test scripts: Redis down, slow, failing, hung.
-interface FakeClient {
-  status: string;
-  evalsha: jest.Mock;
-  eval: jest.Mock;
-}
-
-const hang = () => new Promise<never>(() => {});
-
-function setup(options: Partial<RedisRateLimiterOptions> = {}, answer: () => unknown = hang) {
-  const clock = new ManualClock();
-  const client: FakeClient = { status: 'ready', evalsha: jest.fn(answer), eval: jest.fn(answer) };
-  const limiter = new RedisRateLimiter({
-    client: client as unknown as Redis,
-    clock,
-    timeout: 100,
-    name: 'fleet',
-    ...options,
-  });
-  const decisions: RateDecisionEvent[] = [];
-  const errors: RedisRateErrorEvent[] = [];
-  limiter.onDecision((e) => decisions.push(e));
-  limiter.onRedisError((e) => errors.push(e));
-  return { clock, client, limiter, decisions, errors };
-}
+import { scriptedLimiter } from './test-support/scripted-limiter.js';
 
 describe('RedisRateLimiter options', () => {
   it('rejects missing options or client with a TypeError', () => {
@@ -68,7 +42,7 @@ describe('RedisRateLimiter options', () => {
   });
 
   it('reads its settings back, burst following rate when left out', () => {
-    const { limiter } = setup({ rate: 2.5, interval: 500, maxWait: 20 });
+    const { limiter } = scriptedLimiter({ rate: 2.5, interval: 500, maxWait: 20 });
     expect(limiter).toMatchObject({
       name: 'fleet',
       rate: 2.5,
@@ -81,7 +55,7 @@ describe('RedisRateLimiter options', () => {
   });
 
   it('rejects a bad key or a non-function with a TypeError, asking Redis nothing', async () => {
-    const { limiter, client } = setup();
+    const { limiter, client } = scriptedLimiter();
     await expect(limiter.acquire({ key: 5 as never })).rejects.toThrow(
       '@dyno/pool-redis: option `key` must be a non-empty string; received 5',
     );
@@ -93,7 +67,7 @@ describe('RedisRateLimiter options', () => {
   });
 
   it('rejects an aborted signal before asking Redis', async () => {
-    const { limiter, client } = setup();
+    const { limiter, client } = scriptedLimiter();
     const reason = new Error('gone');
     await expect(limiter.acquire({ signal: AbortSignal.abort(reason) })).rejects.toBe(reason);
     expect(client.evalsha).not.toHaveBeenCalled();
@@ -102,7 +76,11 @@ describe('RedisRateLimiter options', () => {
 
 describe('RedisRateLimiter when Redis cannot decide', () => {
   it('decides locally after `timeout` when Redis hangs, at rate / processes', async () => {
-    const { limiter, clock, decisions, errors } = setup({ rate: 10, burst: 4, processes: 2 });
+    const { limiter, clock, decisions, errors } = scriptedLimiter({
+      rate: 10,
+      burst: 4,
+      processes: 2,
+    });
     const first = limiter.acquire({ key: 'k' });
     await clock.advance(100);
     await first;
@@ -127,8 +105,9 @@ describe('RedisRateLimiter when Redis cannot decide', () => {
   });
 
   it('fails open with `allow`: every call is admitted', async () => {
-    const { limiter, clock, decisions } = setup({ whenUnavailable: 'allow', rate: 1 }, () =>
-      Promise.reject(new Error('ECONNRESET')),
+    const { limiter, clock, decisions } = scriptedLimiter(
+      { whenUnavailable: 'allow', rate: 1 },
+      () => Promise.reject(new Error('ECONNRESET')),
     );
     for (let i = 0; i < 5; i++) await limiter.acquire();
     expect(decisions.every((d) => d.admitted && d.source === 'allow')).toBe(true);
@@ -137,7 +116,7 @@ describe('RedisRateLimiter when Redis cannot decide', () => {
 
   it('fails closed with `refuse`: RedisUnavailableError carrying Redis own error', async () => {
     const cause = new Error('ECONNRESET');
-    const { limiter, decisions } = setup({ whenUnavailable: 'refuse' }, () =>
+    const { limiter, decisions } = scriptedLimiter({ whenUnavailable: 'refuse' }, () =>
       Promise.reject(cause),
     );
     const fn = jest.fn();
@@ -156,7 +135,7 @@ describe('RedisRateLimiter when Redis cannot decide', () => {
   });
 
   it('decides at once while ioredis is reconnecting, without queueing a command', async () => {
-    const { limiter, client, decisions } = setup();
+    const { limiter, client, decisions } = scriptedLimiter();
     client.status = 'reconnecting';
     await limiter.acquire();
     expect(client.evalsha).not.toHaveBeenCalled();
@@ -165,7 +144,7 @@ describe('RedisRateLimiter when Redis cannot decide', () => {
 
   it('skips Redis after repeated failures and tries it again after the cooldown', async () => {
     let fail = true;
-    const { limiter, client, clock } = setup(
+    const { limiter, client, clock } = scriptedLimiter(
       { rate: 1000, circuit: { failures: 2, cooldown: 1000 } },
       () => (fail ? Promise.reject(new Error('down')) : Promise.resolve([1, '0.000', '1.000'])),
     );
@@ -183,7 +162,7 @@ describe('RedisRateLimiter when Redis cannot decide', () => {
   });
 
   it('asks Redis on every call with `circuit: false`', async () => {
-    const { limiter, client } = setup({ circuit: false, rate: 1000 }, () =>
+    const { limiter, client } = scriptedLimiter({ circuit: false, rate: 1000 }, () =>
       Promise.reject(new Error('down')),
     );
     for (let i = 0; i < 5; i++) await limiter.acquire();
@@ -192,16 +171,19 @@ describe('RedisRateLimiter when Redis cannot decide', () => {
   });
 
   it('treats a client that throws synchronously or rejects with a non-error as unavailable', async () => {
-    const { limiter, errors } = setup({ circuit: false, whenUnavailable: 'allow' }, () => {
-      throw 'not an error';
-    });
+    const { limiter, errors } = scriptedLimiter(
+      { circuit: false, whenUnavailable: 'allow' },
+      () => {
+        throw 'not an error';
+      },
+    );
     await limiter.acquire();
     expect(errors[0]?.error.cause).toBe('not an error');
   });
 
   it('ignores an answer that comes after the timeout', async () => {
     const late = deferred<unknown>();
-    const { limiter, clock, decisions } = setup({}, () => late.promise);
+    const { limiter, clock, decisions } = scriptedLimiter({}, () => late.promise);
     const call = limiter.acquire();
     await clock.advance(100);
     await call;
@@ -212,7 +194,7 @@ describe('RedisRateLimiter when Redis cannot decide', () => {
 
   it('releases a caller that aborts while Redis decides, and gives its late turn back', async () => {
     const answer = deferred<unknown>();
-    const { limiter, client, clock } = setup({}, () => answer.promise);
+    const { limiter, client, clock } = scriptedLimiter({}, () => answer.promise);
     const controller = new AbortController();
     const call = limiter.acquire({ signal: controller.signal });
     const reason = new Error('caller gone');
@@ -250,7 +232,7 @@ describe('RedisRateLimiter when Redis cannot decide', () => {
   });
 
   it('gives back a local turn of a caller that aborts while waiting', async () => {
-    const { limiter, clock } = setup({ rate: 10, burst: 1, maxWait: 1000 }, () =>
+    const { limiter, clock } = scriptedLimiter({ rate: 10, burst: 1, maxWait: 1000 }, () =>
       Promise.reject(new Error('down')),
     );
     await limiter.acquire();

@@ -182,26 +182,9 @@ describe('handle: handlers that throw or reject with non-errors', () => {
         caught,
       ),
     );
-    // what the client made of it: a complete answer, or a cut one (before or after the headers)
-    const partial = (path: string) =>
-      new Promise<{ status: number; body: string; complete: boolean }>((resolve) => {
-        const request = server.open(path);
-        request.on('error', () => resolve({ status: 0, body: '', complete: false }));
-        request.on('response', (response) => {
-          let body = '';
-          response.setEncoding('utf8');
-          response.on('data', (chunk: string) => {
-            body += chunk;
-          });
-          response.on('error', () => undefined);
-          response.on('close', () =>
-            resolve({ status: response.statusCode ?? 0, body, complete: response.complete }),
-          );
-        });
-      });
     try {
       for (const [i, path] of ['/throw', '/reject'].entries()) {
-        const answer = partial(path);
+        const answer = server.received(path);
         await until(() => shedder.active === 0 && caught.length === i + 1, 'failed and freed');
         expect(await answer).toMatchObject({ complete: false });
       }
@@ -417,25 +400,14 @@ describe('handle: handlers that settle twice', () => {
         caught,
       ),
     );
-    const received = (path: string) =>
-      new Promise<{ status: number; length: number; complete: boolean }>((resolve) => {
-        const request = server.open(path);
-        request.on('error', () => resolve({ status: 0, length: 0, complete: false }));
-        request.on('response', (response) => {
-          let length = 0;
-          response.setEncoding('utf8');
-          response.on('data', (chunk: string) => {
-            length += chunk.length;
-          });
-          response.on('error', () => undefined);
-          response.on('close', () =>
-            resolve({ status: response.statusCode ?? 0, length, complete: response.complete }),
-          );
-        });
-      });
     try {
       for (const path of ['/throw', '/reject']) {
-        expect(await received(path)).toEqual({ status: 200, length: body.length, complete: true });
+        const answer = await server.received(path);
+        expect([answer.status, answer.body.length, answer.complete]).toEqual([
+          200,
+          body.length,
+          true,
+        ]);
       }
       await until(() => caught.length === 2 && shedder.active === 0, 'failed and freed');
       expect(caught).toStrictEqual([{ threw: 'after end' }, { rejected: 'after end' }]);
@@ -853,26 +825,10 @@ describe('responses the shedder finds already sent or gone', () => {
         response.end();
       }
     });
-    const received = () =>
-      new Promise<{ status: number; body: string; complete: boolean }>((resolve) => {
-        const request = server.open('/x');
-        request.on('error', () => resolve({ status: 0, body: '', complete: false }));
-        request.on('response', (response) => {
-          let body = '';
-          response.setEncoding('utf8');
-          response.on('data', (chunk: string) => {
-            body += chunk;
-          });
-          response.on('error', () => undefined);
-          response.on('close', () =>
-            resolve({ status: response.statusCode ?? 0, body, complete: response.complete }),
-          );
-        });
-      });
     try {
       // a cut answer: an error before the headers arrive, or a 200 whose body is not complete;
       // never one that looks whole (which ending the response gave: status 200, complete)
-      const answer = await received();
+      const answer = await server.received('/x');
       expect(answer.complete).toBe(false);
       expect(['', 'early ']).toContain(answer.body);
       expect(thrown).toEqual([]);

@@ -15,6 +15,15 @@ export interface Client {
   get(path: string, method?: string): Promise<Answer>;
   /** Starts a request and returns its client side (to abort it). */
   open(path: string): http.ClientRequest;
+  /** What the client made of the answer: a complete one, or one cut before or after its headers. */
+  received(path: string): Promise<Received>;
+}
+
+/** An answer as the client saw it; status 0 and no body when cut before its headers. */
+export interface Received {
+  readonly status: number;
+  readonly body: string;
+  readonly complete: boolean;
 }
 
 /** A server on 127.0.0.1 (a free port) and a way to call it; `close` ends every connection. */
@@ -44,6 +53,12 @@ export function client(port: number): Client {
     method,
     agent: false as const,
   });
+  const open = (path: string): http.ClientRequest => {
+    const request = http.request(options(path));
+    request.on('error', () => undefined);
+    request.end();
+    return request;
+  };
   return {
     get: (path, method) =>
       new Promise<Answer>((resolve, reject) => {
@@ -65,12 +80,23 @@ export function client(port: number): Client {
         request.on('error', reject);
         request.end();
       }),
-    open: (path) => {
-      const request = http.request(options(path));
-      request.on('error', () => undefined);
-      request.end();
-      return request;
-    },
+    open,
+    received: (path) =>
+      new Promise<Received>((resolve) => {
+        const request = open(path);
+        request.on('error', () => resolve({ status: 0, body: '', complete: false }));
+        request.on('response', (response) => {
+          let body = '';
+          response.setEncoding('utf8');
+          response.on('data', (chunk: string) => {
+            body += chunk;
+          });
+          response.on('error', () => undefined);
+          response.on('close', () =>
+            resolve({ status: response.statusCode ?? 0, body, complete: response.complete }),
+          );
+        });
+      }),
   };
 }
 
