@@ -188,6 +188,18 @@ describe('@dyno/aspect faults', () => {
   });
 
   describe('this and arguments', () => {
+    it('returns a value whose then cannot be read through every filter, untouched', () => {
+      const registry = new AspectRegistry();
+      const { proxy: revoked, revoke } = Proxy.revocable({}, {});
+      revoke();
+      const wrapped = advertise('f', () => revoked, { registry });
+      const { after } = passThrough(registry, 'f');
+      let returned: unknown;
+      expect(thrown(() => (returned = wrapped()))).toBeUndefined();
+      expect(returned === revoked).toBe(true); // not toBe: printing a revoked proxy throws
+      expect(after).toHaveBeenCalledTimes(1);
+    });
+
     it('passes this and the very argument objects to fn and every filter, and stays sync', () => {
       const registry = new AspectRegistry();
       const arg = { id: 1 };

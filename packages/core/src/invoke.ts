@@ -1,13 +1,18 @@
 /** A value, a promise or any thenable. */
 export type Awaitable<T> = T | PromiseLike<T>;
 
-/** True for promises and any other object or function with a callable `then`. */
+/**
+ * True for promises and any other object or function with a callable `then`. A value whose
+ * `then` cannot be read (a revoked proxy, a proxy that throws on unknown keys) is not a thenable:
+ * this never throws.
+ */
 export function isThenable<T = unknown>(value: unknown): value is PromiseLike<T> {
-  return (
-    value !== null &&
-    (typeof value === 'object' || typeof value === 'function') &&
-    typeof (value as { then?: unknown }).then === 'function'
-  );
+  if (value === null || (typeof value !== 'object' && typeof value !== 'function')) return false;
+  try {
+    return typeof (value as { then?: unknown }).then === 'function';
+  } catch {
+    return false;
+  }
 }
 
 /**

@@ -73,6 +73,18 @@ describe('isThenable', () => {
     for (const v of [null, undefined, 1, 'then', {}, { then: 1 }])
       expect(isThenable(v)).toBe(false);
   });
+
+  it('is false, without throwing, for a value whose then cannot be read', () => {
+    const { proxy: revoked, revoke } = Proxy.revocable({}, {});
+    revoke();
+    const hostile = Object.defineProperty({}, 'then', {
+      get() {
+        throw new Error('getter');
+      },
+    });
+    expect(isThenable(revoked)).toBe(false);
+    expect(isThenable(hostile)).toBe(false);
+  });
 });
 
 describe('deferred', () => {

@@ -103,6 +103,29 @@ describe('@dyno/harness faults', () => {
       expect(seen[1]).toBe(arg);
       expect(seen[2]).toBeUndefined();
     });
+
+    it('returns a revoked proxy or an object whose then getter throws untouched, without throwing', () => {
+      const { calls, logger } = recorder();
+      const counts = new ErrorCounts();
+      const { proxy: revoked, revoke } = Proxy.revocable({}, {});
+      revoke();
+      const strict = new Proxy(
+        {},
+        {
+          get(_, key) {
+            throw new Error(`unknown key ${String(key)}`);
+          },
+        },
+      );
+      for (const value of [revoked, strict]) {
+        const f = harness(() => value, { logger, counts, name: 'strict' });
+        let returned: unknown;
+        expect(thrown(() => (returned = f()))).toBeUndefined();
+        expect(returned === value).toBe(true); // not toBe: printing these proxies would throw
+      }
+      expect(calls).toEqual([]);
+      expect(counts.total).toBe(0);
+    });
   });
 
   describe('things that settle twice', () => {

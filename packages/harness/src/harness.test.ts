@@ -154,6 +154,18 @@ describe('harness', () => {
     expect(target.plus.name).toBe('');
   });
 
+  it('keeps the name and the number of parameters, so an Express error handler stays one', () => {
+    const handler = harness(function onError(
+      _err: unknown,
+      _req: unknown,
+      _res: unknown,
+      _next: unknown,
+    ) {});
+    expect(handler.name).toBe('onError');
+    expect(handler.length).toBe(4);
+    expect(harness((..._rest: unknown[]) => 1).length).toBe(0);
+  });
+
   it('counts errors per name, sampled or not', () => {
     const counts = new ErrorCounts();
     const { logger } = recorder();

@@ -113,6 +113,8 @@ export function harness<F extends AnyFunction>(fn: F, options?: HarnessOptions):
     return result;
   };
   Object.defineProperty(harnessed, 'name', { value: fn.name });
+  // Express tells an error handler by its four parameters
+  Object.defineProperty(harnessed, 'length', { value: fn.length });
   return harnessed as F;
 }
 
