@@ -63,6 +63,19 @@ describe('inject', () => {
     );
   });
 
+  it('builds a dependency named like an Object.prototype member when the caller supplies others', async () => {
+    const handler = inject(
+      { toString: () => 'built', constructor: () => 'made', db: () => 'db' },
+      (deps) => deps,
+    );
+    // the cast: TypeScript too reads an object literal's inherited `toString` as its own
+    expect(await handler.run({ deps: { db: 'mine' } as never })).toEqual({
+      toString: 'built',
+      constructor: 'made',
+      db: 'mine',
+    });
+  });
+
   it('calls fn at once when every dependency is supplied or there are none', async () => {
     const none = inject({}, (deps) => Object.keys(deps).length);
     expect(await none()).toBe(0);

@@ -173,6 +173,26 @@ describe('Registry provider builds and swaps', () => {
       RangeError,
     );
   });
+
+  it('refuses to own what a resolve-lifetime provider builds, in provide, replace and a config', () => {
+    const registry = new Registry<{ conn: object }>();
+    const error = new RangeError(
+      "@dyno/registry: option `dispose` cannot be used with lifetime 'resolve': a value built at every `get` is its caller's to dispose",
+    );
+    expect(() =>
+      registry.provide('conn', () => ({}), { lifetime: 'resolve', dispose: true }),
+    ).toThrow(error);
+    expect(() =>
+      registry.registerAll({
+        conn: { factory: () => ({}), lifetime: 'resolve', dispose: () => {} },
+      }),
+    ).toThrow(error);
+    expect(registry.has('conn')).toBe(false);
+    registry.provide('conn', () => ({}), { lifetime: 'resolve', dispose: false });
+    expect(() =>
+      registry.replaceProvider('conn', () => ({}), { lifetime: 'resolve', dispose: true }),
+    ).toThrow(error);
+  });
 });
 
 describe('Registry refs and memory', () => {

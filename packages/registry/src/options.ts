@@ -48,7 +48,7 @@ export interface ProvideOptions<T> {
    * `'once'` builds the value at the first `get` and keeps it (a throwing factory is retried at
    * the next `get`); `'scoped'` does so once per registry the `get` starts in (a `child()` per
    * request), which owns and disposes it; `'resolve'` builds a new value at every `get` (such
-   * values are never owned).
+   * values are never owned, and `dispose` with it throws a `RangeError`).
    * @default 'once'
    */
   readonly lifetime?: Lifetime;

@@ -35,7 +35,11 @@ export function buildAll<R>(
     let perCall = 0;
     for (let i = 0; i < deps.length; i++) {
       const dep = deps[i] as Normalised;
-      const given = supplied?.[dep.name];
+      // own fields only: every object inherits `toString` and `constructor`, supplied or not
+      const given =
+        supplied !== undefined && Object.hasOwn(supplied, dep.name)
+          ? supplied[dep.name]
+          : undefined;
       const memo = memos[i];
       if (given !== undefined) values[dep.name] = given;
       else if (memo?.has) values[dep.name] = memo.value;

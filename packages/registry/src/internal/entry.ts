@@ -80,6 +80,11 @@ function provider(
       `${PKG}: a provider's factory must be a function; received ${format(factory)}`,
     );
   }
+  if (o.lifetime === 'resolve' && o.dispose !== undefined && o.dispose !== false) {
+    throw new RangeError(
+      `${PKG}: option \`dispose\` cannot be used with lifetime 'resolve': a value built at every \`get\` is its caller's to dispose`,
+    );
+  }
   return {
     ...emptySlot(),
     kind: 'provider',
