@@ -118,6 +118,27 @@ describe('three processes with two-tier caches on one Redis', () => {
     });
   }, 15_000);
 
+  it("regression: a load that began before another process's write does not write over it", async () => {
+    for (const [write, expected] of [
+      [{ cmd: 'set', key: 'race', value: 'written by p1' }, 'written by p1'],
+      [{ cmd: 'delete', key: 'race' }, 'race loaded by p2'],
+    ] as const) {
+      await ask(0, { cmd: 'slow', key: 'race' });
+      const since = Date.now();
+      await ask(1, write);
+      await heard([0], write.cmd, 'race', since);
+      // p0's load lands after p1's write: it answers p0's caller, and writes nothing
+      await expect(ask(0, { cmd: 'land', value: 'stale, loaded by p0' })).resolves.toMatchObject({
+        value: 'stale, loaded by p0',
+      });
+      await expect(ask(2, { cmd: 'get', key: 'race' })).resolves.toMatchObject({
+        value: expected,
+      });
+      await ask(2, { cmd: 'delete', key: 'race' });
+      await heard([0, 1], 'delete', 'race', since);
+    }
+  }, 15_000);
+
   it('loses no caller and leaves no unhandled rejection when Redis is killed mid-load', async () => {
     const storms = [0, 1, 2].map((c) => ask(c, { cmd: 'storm', ms: 800 }));
     await new Promise((r) => setTimeout(r, 250));

@@ -90,6 +90,24 @@ describe('structuredSerializer', () => {
       'an error with its own property `code`',
     ],
     ['a bad error cause', new Error('x', { cause: () => 1 }), 'value.cause', 'a function'],
+    [
+      'regression: a date with its own field (structured cloning drops it)',
+      { at: Object.assign(new Date(0), { zone: 'UTC' }) },
+      'value.at',
+      'an instance of Date with its own property `zone`',
+    ],
+    [
+      'regression: a map with its own field',
+      Object.assign(new Map(), { hits: 1 }),
+      'value',
+      'an instance of Map with its own property `hits`',
+    ],
+    [
+      'regression: a boxed string with its own field',
+      Object.assign(new String('ab'), { lang: 'en' }),
+      'value',
+      'an instance of String with its own property `lang`',
+    ],
     ['a map key', new Map([[() => 1, 1]]), 'value<key 0>', 'a function'],
     ['a map value', new Map([[1, Symbol('v')]]), 'value<value 0>', 'a symbol'],
     [

@@ -18,7 +18,9 @@ export interface Serializer {
  * typed arrays, `Buffer`, boxed primitives, built-in errors, cycles and shared references as
  * they went in. It refuses at write time, with `UnserializableValueError` naming the path and
  * the type, what would come back different: functions, symbols, instances of your own classes,
- * null-prototype objects, objects with symbol keys, errors with extra own properties.
+ * null-prototype objects, objects with symbol keys, errors with extra own properties, and own
+ * fields on a `Date`, `Map`, `Set`, `RegExp` or boxed primitive. Own fields on a typed array or
+ * a `Buffer` are dropped unchecked (finding them would mean listing every byte).
  */
 export const structuredSerializer: Serializer = Object.freeze({
   serialize(value: unknown): Uint8Array {

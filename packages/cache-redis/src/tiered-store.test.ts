@@ -1,4 +1,4 @@
-import { Cache } from '@dyno/cache';
+import { Cache, type RemoteWrite } from '@dyno/cache';
 import { ManualClock } from '@dyno/core/testing';
 import { Redis } from 'ioredis';
 import type { BusMessageEvent, BusStateEvent, TierErrorEvent } from './events.js';
@@ -103,6 +103,8 @@ describe('TieredStore', () => {
 
   it('sends deletes, clears, tags and prefixes to every memory tier', async () => {
     const [a, b] = await fleet(2);
+    const remote: RemoteWrite[] = [];
+    b!.onRemoteWrite((write) => remote.push(write));
     const fill = async () => {
       let heard = 0;
       const all = until(b!.onBusMessage, () => ++heard === 3);
@@ -140,6 +142,14 @@ describe('TieredStore', () => {
     await expect(got).resolves.toMatchObject({ type: 'clear', key: '' });
     expect(b!.memory.size).toBe(0);
     await expect(b!.get('team:1')).resolves.toBeUndefined();
+    // a Cache on b hears every one of them as another process's write
+    expect(remote.filter((w) => w.type !== 'set')).toEqual([
+      { type: 'delete', key: 'user:2' },
+      { type: 'tag', key: 'red' },
+      { type: 'prefix', key: 'user:' },
+      { type: 'clear', key: '' },
+    ]);
+    expect(remote.filter((w) => w.type === 'set')).toHaveLength(12);
   });
 
   it('keeps out of memory an entry read while an invalidation of its key arrived', async () => {
@@ -224,9 +234,12 @@ describe('TieredStore', () => {
     const controller = new AbortController();
     const started = Date.now();
     const waiting = b!.lease!.wait!('k', 5000, controller.signal);
+    const remote: RemoteWrite[] = [];
+    b!.onRemoteWrite((write) => remote.push(write));
     await new Promise((r) => setTimeout(r, 20));
     await a!.lease!.release('k', token!);
     await expect(waiting).resolves.toBe(true);
+    expect(remote).toEqual([]); // a lease given back is no write
     expect(Date.now() - started).toBeLessThan(1000);
     await expect(b!.lease!.acquire('k')).resolves.toEqual(expect.any(String));
     await expect(b!.lease!.renew!('k', 'not-mine')).resolves.toBe(false);

@@ -1,5 +1,11 @@
 import type { StateChangeEvent } from '@dyno/breaker';
-import { type CacheEntry, type CacheStore, MemoryStore, type StoreLease } from '@dyno/cache';
+import {
+  type CacheEntry,
+  type CacheStore,
+  MemoryStore,
+  type RemoteWrite,
+  type StoreLease,
+} from '@dyno/cache';
 import {
   type Clock,
   DisposedError,
@@ -51,11 +57,19 @@ export class TieredStore implements CacheStore {
   readonly #message: EventEmitter<BusMessageEvent>;
   readonly #state: EventEmitter<BusStateEvent>;
   readonly #error: EventEmitter<TierErrorEvent>;
+  readonly #remote: EventEmitter<RemoteWrite>;
   readonly #wake: (key: string) => void;
   #disposed = false;
 
   /** A message from another process was applied to the memory tier. */
   readonly onBusMessage: Event<BusMessageEvent>;
+  /**
+   * A write another process made (every bus message but `release`), after it was applied to
+   * the memory tier. A `Cache` on this store subscribes: its loads of the keys a write covers
+   * write nothing when they land, so a load that began before another process's `set` or
+   * `delete` does not write over it.
+   */
+  readonly onRemoteWrite: Event<RemoteWrite>;
   /** The bus dropped or came back (the memory tier was cleared). */
   readonly onBusState: Event<BusStateEvent>;
   /** A failure the store absorbed: a Redis read behind a memory miss, a publish, the bus. */
@@ -80,6 +94,8 @@ export class TieredStore implements CacheStore {
     this.#message = new EventEmitter(source('onBusMessage'));
     this.#state = new EventEmitter(source('onBusState'));
     this.#error = new EventEmitter(source('onError'));
+    this.#remote = new EventEmitter(source('onRemoteWrite'));
+    this.onRemoteWrite = this.#remote.event;
     this.onBusMessage = this.#message.event;
     this.onBusState = this.#state.event;
     this.onError = this.#error.event;
@@ -189,7 +205,7 @@ export class TieredStore implements CacheStore {
     this.#disposed = true;
     this.#bus.close();
     this.memory.clear();
-    for (const e of [this.#message, this.#state, this.#error]) e.clear();
+    for (const e of [this.#message, this.#state, this.#error, this.#remote]) e.clear();
   }
 
   [Symbol.dispose](): void {
@@ -244,6 +260,7 @@ export class TieredStore implements CacheStore {
         this.#wake(key);
         break;
     }
+    if (type !== 'release' && this.#remote.hasListeners) this.#remote.emit({ type, key });
     if (this.#message.hasListeners) this.#message.emit({ name: this.name, type, key });
   }
 

@@ -2,13 +2,14 @@ import {
   type Awaitable,
   abortReason,
   type Clock,
+  type Disposable,
   DisposedError,
   defaultName,
   type Event,
   EventEmitter,
   isThenable,
 } from '@dyno/core';
-import type { CacheEntry, CacheStore } from './entry.js';
+import type { CacheEntry, CacheStore, RemoteWrite } from './entry.js';
 import type {
   CacheErrorEvent,
   HitEvent,
@@ -79,6 +80,8 @@ export class Cache<V = unknown> {
   readonly #stale: EventEmitter<StaleEvent>;
   readonly #load: EventEmitter<LoadEvent>;
   readonly #circuit: EventEmitter<StoreCircuitEvent>;
+  // the subscription to the store's writes from other processes, when it reports them
+  readonly #remote: Disposable | undefined;
   #disposed = false;
 
   /** A read served from the store (or from a load that just landed). */
@@ -144,6 +147,7 @@ export class Cache<V = unknown> {
       stale: this.#stale,
       load: this.#load,
     });
+    this.#remote = this.store.onRemoteWrite?.((write) => this.#overtake(coveredBy(write)));
   }
 
   /**
@@ -250,6 +254,7 @@ export class Cache<V = unknown> {
     const reason = new DisposedError('Cache', this.name);
     for (const flight of this.#flights.values()) flight.controller.abort(reason);
     this.#flights.clear();
+    this.#remote?.dispose();
     for (const e of [
       this.#hit,
       this.#miss,
@@ -271,13 +276,18 @@ export class Cache<V = unknown> {
     if (this.#disposed) throw new DisposedError('Cache', this.name);
   }
 
-  /** Loads that a write made out of date: they answer their callers but write nothing. */
+  /**
+   * Loads that a write made out of date: they answer their callers but write nothing. Store
+   * reads of the keys it covers are no longer shared: one that began before the write may
+   * answer the old entry, so callers after the write read again.
+   */
   #overtake(covers: (key: string) => boolean): void {
     for (const [key, flight] of this.#flights) {
       if (!covers(key)) continue;
       flight.overtaken = true;
       this.#flights.delete(key);
     }
+    for (const key of this.#reads.keys()) if (covers(key)) this.#reads.delete(key);
   }
 
   /**
@@ -497,4 +507,11 @@ export class Cache<V = unknown> {
       if (this.#flights.get(key) === flight) this.#flights.delete(key);
     });
   }
+}
+
+/** The keys a write covers. A tag covers every key: a load's tags are known only when it lands. */
+function coveredBy({ type, key }: RemoteWrite): (k: string) => boolean {
+  if (type === 'set' || type === 'delete') return (k) => k === key;
+  if (type === 'prefix') return (k) => k.startsWith(key);
+  return () => true;
 }

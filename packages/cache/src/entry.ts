@@ -1,4 +1,4 @@
-import type { Awaitable, Clock } from '@dyno/core';
+import type { Awaitable, Clock, Event } from '@dyno/core';
 
 /**
  * What a store keeps under a key. Times are on the cache's clock (the store's own `clock` when it
@@ -90,4 +90,22 @@ export interface CacheStore {
    * `deleteByTag`.
    */
   deletePrefix?(prefix: string): Awaitable<void>;
+  /**
+   * The writes other processes made to this store, as the store hears of them (a shared store
+   * with a message bus). Optional. A `Cache` on the store takes each as a write of its own to
+   * the keys it covers: a load of such a key running here answers its callers but writes nothing,
+   * so a load that began before another process's `set` or `delete` does not write over it.
+   */
+  readonly onRemoteWrite?: Event<RemoteWrite> | undefined;
+}
+
+/** A write another process made to a shared store (`CacheStore.onRemoteWrite`). */
+export interface RemoteWrite {
+  /**
+   * `set` / `delete`: one key was written or removed (a refresh is a `set`); `clear`: every
+   * entry; `tag`: every entry with the tag; `prefix`: every key starting with it.
+   */
+  readonly type: 'set' | 'delete' | 'clear' | 'tag' | 'prefix';
+  /** The key, tag or prefix (`''` for `clear`). */
+  readonly key: string;
 }

@@ -179,6 +179,29 @@ describe('faults (a): dependencies that hang and ignore their signal', () => {
     expect(errors).toEqual([]); // a wait that is slow is no store failure
     expect(clock.pending).toBe(0);
   });
+
+  it('regression: a hung loader that ignores its signal stops renewing its lease once its callers left or the cache is disposed', async () => {
+    for (const end of ['caller left', 'disposed'] as const) {
+      const clock = new ManualClock(1000);
+      const renew = jest.fn(() => true);
+      const release = jest.fn();
+      const lease: StoreLease = { ttl: 100, retry: 10, acquire: () => 'token', release, renew };
+      const { store } = wrapped(clock, lease);
+      const cache = new Cache<string>({ store, refresh: false });
+      const controller = new AbortController();
+      const pending = cache.get('k', () => never<string>(), { signal: controller.signal });
+      await clock.advance(60); // one renewal
+      expect(renew).toHaveBeenCalledTimes(1);
+      if (end === 'caller left') controller.abort(new Error('gave up'));
+      else cache.dispose();
+      await flushPromises();
+      expect(await outcome(pending)).not.toBe('pending');
+      await clock.advance(1000);
+      expect(renew).toHaveBeenCalledTimes(1);
+      expect(release).toHaveBeenCalledWith('k', 'token');
+      expect(clock.pending).toBe(0);
+    }
+  });
 });
 
 describe('faults (b): dependencies that throw or reject with non-errors, and malformed data', () => {

@@ -1,6 +1,6 @@
 export { Cache, type CacheGetOptions, type CacheSetOptions } from './cache.js';
 export { type CachedFunction, type CachedOptions, cached } from './cached.js';
-export type { CacheEntry, CacheStore, StoreLease } from './entry.js';
+export type { CacheEntry, CacheStore, RemoteWrite, StoreLease } from './entry.js';
 export { CacheKeyError, CacheTimeoutError } from './errors.js';
 export type {
   CacheErrorEvent,

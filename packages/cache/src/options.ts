@@ -137,7 +137,8 @@ const storeRule: Rule = Object.freeze({
     if (typeof v !== 'object' || v === null) return 'type';
     const s = v as Record<string, unknown>;
     const ok = ['get', 'set', 'delete', 'clear'].every((k) => typeof s[k] === 'function');
-    return ok ? undefined : 'type';
+    const remote = s.onRemoteWrite === undefined || typeof s.onRemoteWrite === 'function';
+    return ok && remote ? undefined : 'type';
   },
 });
 

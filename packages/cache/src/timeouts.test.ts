@@ -1,3 +1,4 @@
+import { DisposedError } from '@dyno/core';
 import { ManualClock } from '@dyno/core/testing';
 import { Cache } from './cache.js';
 import { CacheTimeoutError } from './errors.js';
@@ -25,12 +26,14 @@ describe('bounded loads', () => {
     await expect(cache.get('k', hung)).resolves.toBe('old');
     clock.set(1000 + 150);
     let settled = false;
-    void cache.get('k', hung).finally(() => {
+    const waiting = cache.get('k', hung).finally(() => {
       settled = true;
     });
     await clock.advance(0);
     expect(settled).toBe(false); // waits for the load instead of an ever older value
     cache.dispose();
+    // disposing lets the hung load go, even though its loader ignores its signal
+    await expect(waiting).rejects.toBeInstanceOf(DisposedError);
   });
 
   it('gives up a load after hardTimeout: callers reject, the signal aborts, late results drop', async () => {

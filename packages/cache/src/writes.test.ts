@@ -1,8 +1,8 @@
-import { sleep } from '@dyno/core';
+import { EventEmitter, sleep } from '@dyno/core';
 import { ManualClock } from '@dyno/core/testing';
 import { Cache } from './cache.js';
 import { cached } from './cached.js';
-import type { CacheEntry } from './entry.js';
+import type { CacheEntry, RemoteWrite } from './entry.js';
 import { MemoryStore } from './memory-store.js';
 import { plainStore } from './test-support/plain-store.js';
 
@@ -66,6 +66,91 @@ describe('Cache writes against running loads', () => {
     await clock.advance(50);
     await loading;
     await expect(cache.peek('k')).resolves.toBe('v');
+  });
+
+  it('regression: a caller after a write does not share a store read that began before it', async () => {
+    const clock = new ManualClock(1000);
+    const inner = new MemoryStore();
+    // a slow store that answers what it held when the read began, as a Redis GET sent first does
+    const store = plainStore(inner, {
+      get: async (k, now) => {
+        const entry = inner.get(k, now);
+        await sleep(20, { clock });
+        return entry;
+      },
+    });
+    const cache = new Cache<string>({ clock, store, refresh: false, ttl: 10_000 });
+    for (const [write, expected] of [
+      [() => cache.set('k', 'new'), 'new'],
+      [() => cache.delete('k'), 'loaded'],
+      [() => cache.clear(), 'loaded'],
+    ] as const) {
+      inner.set('k', { value: 'old', delta: 0, created: 1000, expiry: Number.POSITIVE_INFINITY });
+      const before = cache.get('k', () => 'unused');
+      await clock.advance(5);
+      await write();
+      const after = cache.get('k', () => 'loaded');
+      await clock.advance(20);
+      await expect(before).resolves.toBe('old');
+      await expect(after).resolves.toBe(expected);
+    }
+  });
+});
+
+describe("another process's writes to a shared store", () => {
+  /** A memory store that reports writes as a shared store hears them from other processes. */
+  function sharedStore() {
+    const inner = new MemoryStore();
+    const remote = new EventEmitter<RemoteWrite>('test store onRemoteWrite');
+    const store = plainStore(inner, {
+      deletePrefix: (prefix) => inner.deletePrefix(prefix),
+      onRemoteWrite: remote.event,
+    });
+    return { inner, remote, store };
+  }
+
+  it('regression: a load that began before another process wrote its key writes nothing', async () => {
+    const writes: [RemoteWrite, string, string][] = [
+      [{ type: 'set', key: 'k' }, 'k', 'theirs'],
+      [{ type: 'delete', key: 'k' }, 'k', 'none'],
+      [{ type: 'prefix', key: 'user:' }, 'user:1', 'none'],
+      [{ type: 'tag', key: 't' }, 'k', 'none'],
+      [{ type: 'clear', key: '' }, 'k', 'none'],
+    ];
+    for (const [write, key, expected] of writes) {
+      const { inner, remote, store } = sharedStore();
+      const { cache, clock, slow } = setup({ store });
+      const loading = cache.get(key, slow('ours'));
+      await clock.advance(10);
+      // the other process wrote (or removed) the key in the shared store, then told this one
+      if (write.type === 'set') {
+        inner.set(key, { value: 'theirs', delta: 0, created: 1010, expiry: 100_000 });
+      }
+      remote.emit(write);
+      await clock.advance(40);
+      await expect(loading).resolves.toBe('ours'); // the load still answers its own callers
+      expect(inner.get(key)?.value ?? 'none').toBe(expected);
+    }
+  });
+
+  it('leaves loads of other keys alone, and stops listening when disposed', async () => {
+    const { inner, remote, store } = sharedStore();
+    const { cache, clock, slow } = setup({ store });
+    const loading = cache.get('a', slow('mine'));
+    await clock.advance(10);
+    remote.emit({ type: 'delete', key: 'b' });
+    remote.emit({ type: 'prefix', key: 'b' });
+    await clock.advance(40);
+    await expect(loading).resolves.toBe('mine');
+    expect(inner.get('a')?.value).toBe('mine');
+    expect(remote.hasListeners).toBe(true);
+    cache.dispose();
+    expect(remote.hasListeners).toBe(false);
+  });
+
+  it('refuses a store whose onRemoteWrite is not a function', () => {
+    const store = { ...plainStore(), onRemoteWrite: 5 } as never;
+    expect(() => new Cache({ store })).toThrow(TypeError);
   });
 });
 

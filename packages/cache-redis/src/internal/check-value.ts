@@ -74,6 +74,19 @@ function walk(value: unknown, path: string, seen: Set<object>): void {
     walk((value as { cause?: unknown }).cause, `${path}.cause`, seen);
     return;
   }
+  // structured cloning keeps the own fields of plain objects and arrays only: those of a Date, a
+  // Map, a Set, a RegExp, an ArrayBuffer or a boxed primitive are lost, so they are refused. A
+  // typed array's or a Buffer's are not looked for (listing them lists every byte) and are dropped.
+  if (proto !== Object.prototype && proto !== Array.prototype && !ArrayBuffer.isView(value)) {
+    // a boxed string lists its characters' indices first
+    const extra = Object.keys(value)[value instanceof String ? value.length : 0];
+    if (extra !== undefined) {
+      throw new UnserializableValueError(
+        path,
+        `${kindOf(value)} with its own property \`${extra}\``,
+      );
+    }
+  }
   if (value instanceof Map) {
     let i = 0;
     for (const [k, v] of value) {

@@ -44,13 +44,29 @@ async function storm(ms) {
   return outcomes;
 }
 
+// a load the parent lands when it chooses: `slow` starts it, `land` lets its loader answer
+let landing;
+let slow;
+
 process.on('message', async (m) => {
   const reply = (data) => process.send({ id: m.id, ...data });
   try {
     if (m.cmd === 'get') reply({ value: await cache.get(m.key, loader) });
     else if (m.cmd === 'set') reply({ done: await cache.set(m.key, m.value) });
     else if (m.cmd === 'delete') reply({ done: await cache.delete(m.key) });
-    else if (m.cmd === 'storm') reply(await storm(m.ms));
+    else if (m.cmd === 'slow') {
+      const loaded = new Promise((resolve) => {
+        landing = resolve;
+      });
+      slow = cache.get(m.key, () => loaded);
+      reply({ started: true });
+    } else if (m.cmd === 'land') {
+      landing(m.value);
+      const value = await slow;
+      // the write-back runs behind the callers: give it time to reach Redis
+      await new Promise((r) => setTimeout(r, 100));
+      reply({ value });
+    } else if (m.cmd === 'storm') reply(await storm(m.ms));
     else if (m.cmd === 'exit') {
       cache.dispose();
       store.dispose();

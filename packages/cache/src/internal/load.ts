@@ -1,4 +1,4 @@
-import { abortReason, type Clock, type EventEmitter, invoke } from '@dyno/core';
+import { abortReason, type Clock, type EventEmitter, invoke, untilAborted } from '@dyno/core';
 import type { CacheEntry, CacheStore } from '../entry.js';
 import { CacheTimeoutError } from '../errors.js';
 import type { CacheErrorEvent, LoadEvent, RefreshEvent, StaleEvent } from '../events.js';
@@ -247,9 +247,13 @@ export class Loads<V> {
     }, softTimeout);
   }
 
-  /** Calls the loader, giving up after `hardTimeout` (its signal aborts with the timeout). */
+  /**
+   * Calls the loader, giving up after `hardTimeout` (its signal aborts with the timeout), and as
+   * soon as its signal aborts: a loader that ignores its signal must not keep the load (its lease
+   * renewals, its timers) going after every caller left or the cache was disposed.
+   */
   #call({ key, loader, flight }: Run<V>, context: LoadContext, onTimeout: () => void): Promise<V> {
-    const running = invoke(loader, context);
+    const running = untilAborted(invoke(loader, context), context.signal);
     const { hardTimeout, clock, name } = this.#s;
     if (hardTimeout === Number.POSITIVE_INFINITY) return running;
     return new Promise<V>((resolve, reject) => {
