@@ -172,6 +172,41 @@ describe('faults (a): dependencies that hang', () => {
       await close(server);
     }
   });
+
+  it('a client that left before the stream was called (an async middleware) holds no place and no timer', async () => {
+    const clock = new ManualClock();
+    const stream = hystrixStream(new Metrics({ name: 'x', clock }), { clock, maxClients: 1 });
+    let seen = 0;
+    let handed = 0;
+    const { server, url } = await listen((req, res) => {
+      if (req.url !== '/late') return stream(req, res);
+      seen++;
+      // a session lookup during which the client goes away: its response has closed already
+      res.once('close', () =>
+        setImmediate(() => {
+          stream(req, res);
+          handed++;
+        }),
+      );
+    });
+    try {
+      const left = get(`${url}/late`).on('error', () => {});
+      await until(() => seen === 1);
+      left.destroy();
+      await until(() => handed === 1);
+      expect(stream.clients).toBe(0);
+      expect(clock.pending).toBe(0);
+      // its place is free for the next client
+      const reader = await open(`${url}/hystrix.stream`);
+      expect(reader.response.statusCode).toBe(200);
+      reader.response.destroy();
+      await until(() => stream.clients === 0);
+      expect(clock.pending).toBe(0);
+    } finally {
+      stream.close();
+      await close(server);
+    }
+  });
 });
 
 describe('faults (b): throws and rejections with non-errors', () => {

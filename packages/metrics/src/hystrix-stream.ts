@@ -258,6 +258,9 @@ export function hystrixStream(
   }) as HystrixStreamHandler;
 
   const serve = (response: ServerResponse, cors: Record<string, string>, pace: number): void => {
+    // A client gone before it was served (while an async middleware ran): its response's 'close'
+    // has fired already, so nothing would ever remove it, its timer or its `maxClients` place.
+    if (response.destroyed) return;
     if (clients.size >= o.maxClients) {
       answerText(response, 503, `MaxConcurrentConnections reached: ${o.maxClients}`);
       return;

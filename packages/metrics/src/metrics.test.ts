@@ -156,6 +156,16 @@ describe('Metrics', () => {
     expect(m.snapshot().counts.success).toBe(2);
   });
 
+  it('reads the rate at a clock behind a time already seen as at the current bucket: never negative', () => {
+    const clock = new ManualClock();
+    const m = make(clock);
+    m.record('success', 1, 25_000); // a time the clock has not reached
+    const s = m.snapshot();
+    expect(s.requests).toBe(1);
+    // the 9 full buckets before the current one, which has just begun
+    expect(s.requestRate).toBeCloseTo(1 / 9);
+  });
+
   it('uses a given time instead of reading the clock', () => {
     const clock = new ManualClock();
     const now = jest.spyOn(clock, 'now');
@@ -209,6 +219,27 @@ describe('Metrics', () => {
     );
     expect(() => m.record('success', Number.NaN)).toThrow(RangeError);
     expect(m.snapshot().requests).toBe(0);
+  });
+
+  it('rejects a time that is not finite before counting anything (one NaN emptied the windows for good)', async () => {
+    const clock = new ManualClock(1000);
+    const m = make(clock);
+    expect(() => m.record('success', 5, Number.NaN)).toThrow(
+      new RangeError('@dyno/metrics: a time must be a finite number of ms; received NaN'),
+    );
+    expect(() => m.record('success', 5, Number.POSITIVE_INFINITY)).toThrow(RangeError);
+    expect(() => m.begin(Number.NaN)).toThrow(RangeError);
+    const start = m.begin();
+    expect(() => m.end('success', start, Number.NaN)).toThrow(RangeError);
+    expect(m.inFlight).toBe(1);
+    m.end('success', start, 1000);
+    await clock.advance(70_000);
+    m.record('success', 5);
+    const s = m.snapshot();
+    expect(s.totals.success).toBe(2);
+    expect(s.requests).toBe(1);
+    expect(s.latency.count).toBe(1);
+    expect(s.latency.buckets.counts.at(-1)).toBe(s.latency.totalCount);
   });
 
   it('reports its state size: counters only until a latency is recorded', () => {

@@ -10,7 +10,7 @@ import {
 import { BucketRing } from './internal/bucket-ring.js';
 import { buildSnapshot } from './internal/build-snapshot.js';
 import { CacheCounters } from './internal/cache-counts.js';
-import { badOutcome, checkDivisible, checkLatency } from './internal/checks.js';
+import { badOutcome, checkDivisible, checkLatency, checkNow } from './internal/checks.js';
 import { RollingLatency } from './internal/rolling-latency.js';
 import type { Sink } from './internal/sink.js';
 import * as S from './internal/slots.js';
@@ -99,7 +99,7 @@ export class Metrics implements Disposable {
    * Counts one outcome, with its latency in ms when known. `now` may pass the clock's time when
    * the caller has just read it (it saves a clock read); a time before the latest one seen counts
    * in the current bucket. Throws a `TypeError` for an unknown outcome and a `RangeError` for a
-   * negative or non-finite latency, before counting anything.
+   * negative or non-finite latency or a `now` that is not finite, before counting anything.
    */
   record(outcome: Outcome, latency?: number, now: number = this.#clock.now()): void {
     this.#checkLive();
@@ -187,6 +187,7 @@ export class Metrics implements Disposable {
    */
   #rollTo(now: number): void {
     if (now < this.#ring.end) return;
+    checkNow(now);
     for (const index of this.#ring.advance(now)) this.#clear(index);
     this.#counts[this.#index(S.MAX_IN_FLIGHT)] = this.#inFlight;
     this.#counts[this.#index(S.MAX_POOL_ACTIVE)] = this.#pool === undefined ? 0 : this.#pool.active;
@@ -351,11 +352,12 @@ export class Metrics implements Disposable {
   }
 
   // The window's full buckets plus the current one so far; with one bucket, the whole window
-  // (a span of the current bucket alone would start near zero).
+  // (a span of the current bucket alone would start near zero). A time before the current
+  // bucket (behind one already seen) counts in it, as a record does: the span never reaches 0.
   #span(now: number): number {
     const ring = this.#ring;
     if (ring.buckets === 1) return this.window;
-    return now - (ring.end - this.window);
+    return Math.max(now, ring.end - ring.width) - (ring.end - this.window);
   }
 
   /**

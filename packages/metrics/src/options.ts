@@ -102,9 +102,9 @@ export interface MetricsRegistryOptions {
   readonly maxSize?: number;
   /**
    * When full: `'throw'` raises `MetricsLimitError` and keeps every existing entry;
-   * `'evict-idle'` drops the entry that has recorded nothing for the longest time (it is not
-   * disposed: whoever holds it may keep using it, it is just no longer exported) and emits
-   * `onEvict`; `'overflow'` hands every new name one shared entry named `overflowName`, so
+   * `'evict-idle'` drops the entry that has recorded nothing for the longest time, one with no
+   * call in flight if there is such an entry (it is not disposed: whoever holds it may keep
+   * using it, it is just no longer exported) and emits `onEvict`; `'overflow'` hands every new name one shared entry named `overflowName`, so
    * its calls are still counted, together (what OpenTelemetry SDKs do past their cardinality
    * limit). Every name refused, evicted or sent to the overflow entry counts in `dropped`,
    * which the Prometheus exporter writes as `dyno_names_dropped_total`.

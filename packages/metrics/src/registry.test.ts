@@ -42,7 +42,8 @@ describe('MetricsRegistry', () => {
     expect(registry.get('a')).toBeDefined();
   });
 
-  it("evicts the entry idle the longest with whenFull: 'evict-idle', and says so", async () => {
+  /** A registry of two names that evicts the idlest, and the names it evicted. */
+  function evictingTwo() {
     const clock = new ManualClock();
     const registry = new MetricsRegistry({
       maxSize: 2,
@@ -51,6 +52,11 @@ describe('MetricsRegistry', () => {
     });
     const evicted: string[] = [];
     registry.onEvict((e) => evicted.push(e.name));
+    return { clock, registry, evicted };
+  }
+
+  it("evicts the entry idle the longest with whenFull: 'evict-idle', and says so", async () => {
+    const { clock, registry, evicted } = evictingTwo();
     const a = registry.get('a');
     const b = registry.get('b');
     await clock.advance(10);
@@ -63,6 +69,43 @@ describe('MetricsRegistry', () => {
     // the evicted instance is not disposed: its holder may keep recording
     b.record('success');
     expect(b.disposed).toBe(false);
+  });
+
+  it("evicts an entry with a call in flight only when every entry has one, with 'evict-idle'", async () => {
+    const { clock, registry, evicted } = evictingTwo();
+    const slow = registry.get('slow');
+    slow.begin(); // a call that has recorded nothing yet, still running
+    await clock.advance(10);
+    registry.get('quick').record('success');
+    registry.get('c');
+    expect(evicted).toEqual(['quick']); // not 'slow', whose latest record is older
+    registry.get('c').begin();
+    registry.get('d');
+    expect(evicted).toEqual(['quick', 'slow']); // both busy: the idlest goes
+  });
+
+  it("refuses the overflow entry's name for an entry of its own with whenFull: 'overflow'", () => {
+    const registry = new MetricsRegistry({
+      maxSize: 1,
+      whenFull: 'overflow',
+      overflowName: 'other',
+      metrics: { clock: new ManualClock() },
+    });
+    expect(() => registry.get('other')).toThrow(
+      new RangeError(
+        '@dyno/metrics: "other" is the name of the overflow entry (option `overflowName`); choose another',
+      ),
+    );
+    registry.get('a');
+    expect(registry.get('b').name).toBe('other');
+    expect(() => registry.get('other')).toThrow(RangeError);
+    expect([...registry].map((m) => m.name)).toEqual(['a', 'other']); // one entry of that name
+    // without an overflow entry the name is free
+    const plain = new MetricsRegistry({
+      overflowName: 'other',
+      metrics: { clock: new ManualClock() },
+    });
+    expect(plain.get('other').name).toBe('other');
   });
 
   it("counts every new name past the bound in one shared entry with whenFull: 'overflow'", () => {

@@ -69,7 +69,8 @@ export class MetricsRegistry implements Iterable<Metrics> {
   /**
    * The `Metrics` of `name`, made on first request with the registry's options merged with
    * `options` (ignored when it exists already). When full, throws `MetricsLimitError` or evicts
-   * the idlest entry, as `whenFull` says.
+   * the idlest entry, as `whenFull` says. With `whenFull: 'overflow'`, the overflow entry's name
+   * is refused (`RangeError`).
    */
   get(name: string, options?: Omit<MetricsOptions, 'name'>): Metrics {
     this.#checkLive();
@@ -79,6 +80,12 @@ export class MetricsRegistry implements Iterable<Metrics> {
     if (typeof name !== 'string' || name === '') {
       const message = `${PKG}: a Metrics name must be a non-empty string; received ${format(name)}`;
       throw name === '' ? new RangeError(message) : new TypeError(message);
+    }
+    if (name === this.#overflowName && this.#whenFull === 'overflow') {
+      // two entries of one name: exporters would keep one and lose the other's counts
+      throw new RangeError(
+        `${PKG}: ${format(name)} is the name of the overflow entry (option \`overflowName\`); choose another`,
+      );
     }
     const existing = this.#entries.get(name);
     if (existing !== undefined) return existing;
@@ -154,14 +161,21 @@ export class MetricsRegistry implements Iterable<Metrics> {
     this.dispose();
   }
 
+  /**
+   * Evicts the entry that recorded nothing for the longest time, among those with no call in
+   * flight when there is one (a call still running is activity its latest record cannot show).
+   */
   #evictIdlest(): void {
     let idlest: Metrics | undefined;
     let oldest = Number.POSITIVE_INFINITY;
+    let busy = true;
     for (const metrics of this.#entries.values()) {
       const seen = metrics.lastActivity;
-      if (seen < oldest) {
+      const running = metrics.inFlight > 0;
+      if ((busy && !running) || (running === busy && seen < oldest)) {
         oldest = seen;
         idlest = metrics;
+        busy = running;
       }
     }
     const victim = idlest as Metrics;

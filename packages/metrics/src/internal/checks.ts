@@ -33,6 +33,16 @@ export function checkLatency(latency: number | undefined): void {
   }
 }
 
+/**
+ * Throws a `RangeError` for a time (`now`, given or read from the clock) that is not a finite
+ * number: NaN or Infinity would move a rolling window to no bucket at all, for good.
+ */
+export function checkNow(now: number): void {
+  if (!Number.isFinite(now)) {
+    throw new RangeError(`${PKG}: a time must be a finite number of ms; received ${now}`);
+  }
+}
+
 /** Throws unless `window` splits into `count` buckets of whole milliseconds. */
 export function checkDivisible(
   option: string,
