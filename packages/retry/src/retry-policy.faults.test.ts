@@ -246,6 +246,40 @@ describe('unbounded retries (issue 18 #12)', () => {
     // the kept record is 11 errors; a history of every attempt would be about 200 MB
     expect(grown).toBeLessThan(30 * 2 ** 20);
   });
+
+  it('keep bounded memory when the caller gave a signal (no reaction left per attempt)', async () => {
+    // each attempt's race against the signal used to stay attached to one promise made for the
+    // whole call, holding that attempt's error until the call ended (an async `fn`: a
+    // synchronous throw is never raced)
+    const clock = new ManualClock();
+    const total = 50_000;
+    const heap = measureHeap();
+    let baseline = 0;
+    let grown = 0;
+    const policy = make(clock, {
+      attempts: Number.POSITIVE_INFINITY,
+      maxDelay: 0,
+      isRetryable: (_error, attempt) => attempt < total,
+    });
+    const signal = new AbortController().signal;
+    const result = await settle(
+      clock,
+      policy.execute(
+        async ({ attempt }) => {
+          if (attempt === 1) baseline = heap();
+          if (attempt === total) grown = heap() - baseline;
+          // about 1 KB per error: 50 MB if every one were kept
+          throw Object.assign(new Error(`failure ${attempt}`), {
+            payload: new Array(128).fill(attempt),
+          });
+        },
+        { signal },
+      ),
+    );
+    expect((result as { error: CompoundError }).error.attemptCount).toBe(total);
+    expect(grown).toBeLessThan(10 * 2 ** 20);
+    expect(getEventListeners(signal, 'abort')).toHaveLength(0);
+  });
 });
 
 /** `heapUsed` after a full collection (gc exposed at run time, as `node --expose-gc` would). */

@@ -55,6 +55,22 @@ describe('Retry', () => {
       expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
     });
 
+    it('settles at once when fn aborts the signal itself, then never settles', async () => {
+      const clock = new ManualClock();
+      const controller = new AbortController();
+      const reason = new Error('aborted from inside');
+      const fn = jest.fn(({ attempt }: RetryContext) => {
+        if (attempt === 1) return Promise.reject(new Error('first'));
+        controller.abort(reason);
+        return new Promise<never>(() => {});
+      });
+      const outcome = make(clock).execute(fn, { signal: controller.signal });
+      const result = settle(clock, outcome);
+      expect(await result).toMatchObject({ ok: false, error: reason });
+      expect(fn).toHaveBeenCalledTimes(2);
+      expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
+    });
+
     it('rejects with the cancellation reason, never the failure fn answered the abort with', async () => {
       const clock = new ManualClock();
       const controller = new AbortController();
