@@ -290,14 +290,20 @@ describe('Metrics', () => {
     expect(new Metrics().name).toMatch(/^metrics#\d+$/);
   });
 
-  it('fails fast after dispose, which is idempotent', () => {
+  it('refuses reads after dispose, which is idempotent, and ignores what is recorded', () => {
     const m = make();
+    const start = m.begin(); // a call under way when its owner disposes the metrics
+    const seen: unknown[] = [];
+    m.onOutcome((e) => seen.push(e));
     m.dispose();
     m.dispose();
     expect(m.disposed).toBe(true);
-    expect(() => m.record('success')).toThrow(DisposedError);
-    expect(() => m.begin()).toThrow(DisposedError);
-    expect(() => m.end('success', 0)).toThrow(DisposedError);
+    // its end, and a fallback's record, must not turn into an error of the call's
+    expect(() => m.end('success', start)).not.toThrow();
+    expect(() => m.record('fallback-success')).not.toThrow();
+    expect(m.begin(42)).toBe(42);
+    expect(seen).toEqual([]);
+    expect(m.inFlight).toBe(1); // counted nothing
     expect(() => m.snapshot()).toThrow(DisposedError);
     expect(() => m.observe({ name: 'r', onRetry: () => ({}) } as never)).toThrow(DisposedError);
   });

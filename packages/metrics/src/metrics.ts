@@ -100,18 +100,20 @@ export class Metrics implements Disposable {
    * the caller has just read it (it saves a clock read); a time before the latest one seen counts
    * in the current bucket. Throws a `TypeError` for an unknown outcome and a `RangeError` for a
    * negative or non-finite latency or a `now` that is not finite, before counting anything.
+   * After `dispose()` it counts nothing and throws nothing (see `dispose`).
    */
   record(outcome: Outcome, latency?: number, now: number = this.#clock.now()): void {
-    this.#checkLive();
+    if (this.#disposed) return;
     this.#count(outcomeSlot(outcome), latency, now);
   }
 
   /**
    * Marks one call in flight and returns the clock time to hand to `end`. The gauge's rolling
-   * maximum is what the Hystrix dashboard shows as "max concurrent".
+   * maximum is what the Hystrix dashboard shows as "max concurrent". After `dispose()` it only
+   * returns `now`.
    */
   begin(now: number = this.#clock.now()): number {
-    this.#checkLive();
+    if (this.#disposed) return now;
     this.#rollTo(now);
     if (this.#startsPool !== undefined) this.#readStarts(this.#startsPool);
     this.#inFlight++;
@@ -119,9 +121,12 @@ export class Metrics implements Disposable {
     return now;
   }
 
-  /** Ends a call started with `begin()`: counts `outcome` with the latency `now - start`. */
+  /**
+   * Ends a call started with `begin()`: counts `outcome` with the latency `now - start`. After
+   * `dispose()` it counts nothing and throws nothing.
+   */
   end(outcome: Outcome, start: number, now: number = this.#clock.now()): void {
-    this.#checkLive();
+    if (this.#disposed) return;
     const slot = outcomeSlot(outcome);
     // Roll before the gauge drops, so the new bucket starts at the level the call held.
     this.#rollTo(now);
@@ -374,7 +379,12 @@ export class Metrics implements Disposable {
     );
   }
 
-  /** Stops observing every source. Idempotent; recording or reading afterwards throws `DisposedError`. */
+  /**
+   * Stops observing every source. Idempotent. Reading or observing afterwards throws
+   * `DisposedError`; recording (`record`, `begin`, `end`) counts nothing and throws nothing, as
+   * OpenTelemetry's instruments do after shutdown: a call under way when its owner disposed the
+   * metrics may still end, and its outcome must not turn into a `DisposedError`.
+   */
   dispose(): void {
     if (this.#disposed) return;
     this.#disposed = true;

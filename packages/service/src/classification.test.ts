@@ -225,4 +225,36 @@ describe('service with a predicate of the user that throws', () => {
     });
     await expect(t()).rejects.toBe(bug);
   });
+
+  it.each([
+    ['isRetryable', 'an error', 'fails'],
+    ['shouldRetry', 'an error', 'fails'],
+    ['shouldRetry', 'a result', 'answers'],
+  ])('rejects with what retry.%s threw on %s, never with the fallback', async (option, _, how) => {
+    // the fallback used to answer it: the service took the predicate's throw for a failure
+    const unhandled = watchUnhandled();
+    for (const thrown of [bug, 'not an Error', undefined]) {
+      const fn = jest.fn(() => (how === 'fails' ? Promise.reject(new Error('down')) : 'value'));
+      const fallback = jest.fn(() => 'fb');
+      const fallbacks: unknown[] = [];
+      const s = service(fn, {
+        retry: {
+          ...quickRetry(3),
+          [option]: () => {
+            throw thrown;
+          },
+        },
+        fallback,
+      });
+      s.onFallback((e) => fallbacks.push(e));
+      await expect(s()).rejects.toBe(thrown);
+      expect(fn).toHaveBeenCalledTimes(1);
+      expect(fallback).not.toHaveBeenCalled();
+      expect(fallbacks).toEqual([]);
+      const counts = s.metrics?.snapshot().counts;
+      expect([counts?.fallbackSuccess, counts?.fallbackFailure]).toEqual([0, 0]);
+    }
+    unhandled.stop();
+    expect(unhandled.seen).toEqual([]);
+  });
 });

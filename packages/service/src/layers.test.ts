@@ -78,6 +78,30 @@ describe('service layers', () => {
     s.dispose();
   });
 
+  it('lets a call under way at dispose end as it would have, fallback included', async () => {
+    const clock = new ManualClock();
+    let calls = 0;
+    const s = service(
+      () => {
+        const first = ++calls === 1;
+        return new Promise((resolve, reject) =>
+          clock.setTimeout(() => (first ? resolve('done') : reject(new Error('down'))), 20),
+        );
+      },
+      { clock, retry: false, fallback: 'fb', pool: { concurrency: 2, queue: 1 } },
+    );
+    const done = s();
+    const failed = s();
+    await clock.advance(0);
+    s.dispose();
+    await clock.advance(20);
+    // its metrics were disposed with it: their end of these calls must not become the outcome
+    await expect(done).resolves.toBe('done');
+    await expect(failed).resolves.toBe('fb');
+    await expect(s()).rejects.toMatchObject({ code: 'DYNO_DISPOSED' });
+    expect(clock.pending).toBe(0);
+  });
+
   it('reads the clock twice per call: once as the layers enter, once at the end', async () => {
     const clock = countingClock();
     const s = service(async () => 'ok', { clock, ...allParts });

@@ -64,6 +64,8 @@ export function runCall(call: Call): Promise<unknown> {
   return result.then(undefined, (error: unknown) => {
     // a predicate that threw is a bug to surface, not a failure to paper over
     if (predicateFailure !== undefined) throw predicateFailure.thrown;
+    // retry's `isRetryable` or `shouldRetry` threw (marked so by the Retry built here)
+    if (error instanceof PredicateThrew) throw error.thrown;
     return runFallback(call, error);
   });
 

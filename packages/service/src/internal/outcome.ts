@@ -15,7 +15,9 @@ export function isOwnTimeout(error: unknown, source: string | undefined): boolea
  * What an attempt rejects with, under a Retry the service built, when one of the user's
  * predicates (the breaker's `isFailure`) threw while the attempt was judged: that Retry's
  * `isRetryable` rethrows `thrown`, so Retry rejects the call with it, as itself, and never
- * retries it. Never seen outside the service.
+ * retries it. Also what that Retry rejects with when the user's `isRetryable` or `shouldRetry`
+ * threw in a service with a fallback, which then rethrows `thrown` instead of falling back.
+ * Never seen outside the service.
  */
 export class PredicateThrew {
   constructor(readonly thrown: unknown) {}

@@ -144,7 +144,7 @@ function constructParts(plan: Plan) {
     o.retry === false
       ? undefined
       : retryBuilt
-        ? buildRetry(base, (o.retry ?? { attempts: 3 }) as RetryOptions)
+        ? buildRetry(base, (o.retry ?? { attempts: 3 }) as RetryOptions, o.fallback !== undefined)
         : (o.retry as Retry);
   const deadline = buildPoolAndTimeout(base, o);
   const metrics =
@@ -161,18 +161,37 @@ function constructParts(plan: Plan) {
  * pool's, or any other: a refused call would meet the same refusal at once, so retrying it only
  * spins), and an attempt whose judging threw in a predicate of the user's (rethrown, so the call
  * rejects with it). Given as `isRetryable`, which judges errors only, so a success is never judged
- * at all (and a `shouldRetry` of the caller's keeps its meaning).
+ * at all (and a `shouldRetry` of the caller's keeps its meaning). With a fallback, what the
+ * user's `isRetryable` or `shouldRetry` throws comes out of Retry in a `PredicateThrew`, so the
+ * fallback can tell a bug in a predicate (rethrown as itself) from the call's failure.
  */
-function buildRetry(base: Base, given: RetryOptions): Retry {
+function buildRetry(base: Base, given: RetryOptions, hasFallback: boolean): Retry {
   const user = given.isRetryable;
+  const should = given.shouldRetry;
   // a wrong kind is for Retry's own validation to report
-  if (user !== undefined && typeof user !== 'function') return new Retry({ ...base, ...given });
+  const wrongKind = [user, should].some((f) => f !== undefined && typeof f !== 'function');
+  if (wrongKind) return new Retry({ ...base, ...given });
+  const judge = hasFallback && user !== undefined ? marked(user) : user;
   const isRetryable = (error: unknown, attempt: number): boolean => {
     if (error instanceof PredicateThrew) throw error.thrown;
     if (isRejection(error)) return false;
-    return user === undefined || user(error, attempt);
+    return judge === undefined || judge(error, attempt);
   };
-  return new Retry({ ...base, ...given, isRetryable });
+  const shouldRetry = hasFallback && should !== undefined ? marked(should) : should;
+  return new Retry({ ...base, ...given, isRetryable, shouldRetry });
+}
+
+/** `predicate`, throwing what it throws inside a `PredicateThrew`. */
+function marked<O, R>(
+  predicate: (value: O, attempt: number) => R,
+): (value: O, attempt: number) => R {
+  return (value, attempt) => {
+    try {
+      return predicate(value, attempt);
+    } catch (thrown) {
+      throw new PredicateThrew(thrown);
+    }
+  };
 }
 
 type Deadline = Pick<
