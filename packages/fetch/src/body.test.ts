@@ -70,6 +70,13 @@ describe('resilientFetch: request bodies', () => {
     ]);
   });
 
+  it('keeps the body of a Request when init gives a null body, as fetch does', async () => {
+    const client = resilientFetch({ retry: quick });
+    const request = new Request(server.url('/r'), { method: 'PUT', body: 'from the request' });
+    await (await client(request, { body: null })).text();
+    expect(server.hits('/r').map((h) => h.body)).toEqual(['from the request']);
+  });
+
   it('accepts a URL object and passes unknown init fields to a user-supplied fetch', async () => {
     const fetch = jest.fn(async () => new Response('mine'));
     const dispatcher = { name: 'an undici Agent' };

@@ -40,6 +40,13 @@ describe('resilientFetch: the breaker per origin', () => {
       await expect(response.text()).resolves.toBe('ok');
       expect(client.breaker(other.origin)?.state).toBe('closed');
       expect(client.breaker('http://never.called')).toBeUndefined();
+      // any URL of the origin finds its breaker, written as the user would
+      const { port } = new URL(server.origin);
+      for (const url of [server.url('/down'), `${server.origin}/`, `HTTP://127.0.0.1:${port}`]) {
+        expect(client.breaker(url)).toBe(client.breaker(server.origin));
+      }
+      expect(client.breaker(`http://localhost:${port}`)).toBeUndefined(); // another origin
+      expect(client.breaker('not a url')).toBeUndefined();
     } finally {
       await other.close();
     }

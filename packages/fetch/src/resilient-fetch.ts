@@ -19,7 +19,10 @@ export interface ResilientFetch extends FetchFunction {
   readonly name: string;
   /** The registry holding each origin's `Metrics`, or `undefined` with `metrics: false`. */
   readonly metrics: MetricsRegistry | undefined;
-  /** The circuit breaker of an origin the client has called (`'https://api.example.com'`). */
+  /**
+   * The circuit breaker of an origin the client has called (`'https://api.example.com'`); any
+   * URL of that origin finds it (`'HTTPS://API.example.com/users'`).
+   */
   breaker(origin: string): CircuitBreaker | undefined;
   /** Counters per origin: status classes, network errors, timeouts, retries, hedges. */
   stats(): OriginStats[];
@@ -81,7 +84,7 @@ export function resilientFetch(options?: ResilientFetchOptions): ResilientFetch 
   Object.defineProperties(client, {
     name: { value: name },
     metrics: { value: r.origins.metrics === false ? undefined : r.origins.metrics },
-    breaker: { value: (origin: string) => origins.peek(origin)?.breaker },
+    breaker: { value: (origin: string) => origins.peek(originOf(origin))?.breaker },
     stats: { value: () => [...origins.values()].map(statsOf) },
     dispose: {
       value: () => {
@@ -127,4 +130,9 @@ async function fallback(
     origin.metrics?.record('fallback-failure');
     throw failure;
   }
+}
+
+/** The origin of `url` as the client keys it (`'HTTP://A:80/x'` → `'http://a'`), else `url`. */
+function originOf(url: string): string {
+  return typeof url === 'string' && URL.canParse(url) ? new URL(url).origin : url;
 }

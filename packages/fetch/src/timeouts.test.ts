@@ -82,6 +82,17 @@ describe('resilientFetch: timeouts', () => {
     expect(TimeoutError.isInstance(error)).toBe(true);
   });
 
+  it('rejects a body read begun after the deadline with the TimeoutError, not an AbortError', async () => {
+    const clock = new ManualClock();
+    const client = resilientFetch({ clock, timeout: 1_000, name: 'api' });
+    const response = await client(server.url('/ok'));
+    await clock.advance(1_000);
+    const error = await response.text().catch((e: unknown) => e);
+    expect(TimeoutError.isInstance(error)).toBe(true);
+    expect(error).toMatchObject({ code: 'DYNO_TIMEOUT', source: 'api', timeout: 1_000 });
+    expect(clock.pending).toBe(0);
+  });
+
   it('leaves no timer once the body is read', async () => {
     const clock = new ManualClock();
     const client = resilientFetch({ clock });

@@ -20,9 +20,21 @@ const bodyOf = Object.getOwnPropertyDescriptor(Response.prototype, 'body')?.get 
 class Tracker {
   #open = 1;
   #end: (() => void) | undefined;
+  readonly #endedWith: () => unknown;
 
-  constructor(end: () => void) {
+  constructor(end: () => void, endedWith: () => unknown) {
     this.#end = end;
+    this.#endedWith = endedWith;
+  }
+
+  /**
+   * What a failed read rejects with. A read begun after the call ended (its deadline, its
+   * caller's abort) gets the platform's bare `AbortError`, whatever the reason: the call's own
+   * reason instead, as a read under way at that moment gets.
+   */
+  failure(error: unknown): unknown {
+    if ((error as { name?: unknown } | null)?.name !== 'AbortError') return error;
+    return this.#endedWith() ?? error;
   }
 
   /** A clone shares the body: cancelling one copy leaves the other to be read. */
@@ -55,7 +67,7 @@ function settle<T>(tracker: Tracker, read: Promise<T>): Promise<T> {
     },
     (error: unknown) => {
       tracker.finished();
-      throw error;
+      throw tracker.failure(error);
     },
   );
 }
@@ -110,7 +122,7 @@ function endingStream(response: Response, tracker: Tracker): ReadableStream<Uint
           }
         } catch (error) {
           tracker.finished();
-          controller.error(error);
+          controller.error(tracker.failure(error));
         }
       },
       cancel(reason) {
@@ -135,8 +147,9 @@ function track(response: Response, tracker: Tracker): Response {
 
 /**
  * `response` itself, now calling `end` once when its body is read to the end, fails, or is
- * cancelled (with every clone of it). Meant for a response with a body.
+ * cancelled (with every clone of it); `endedWith` gives the reason the call ended early, if it
+ * did. Meant for a response with a body.
  */
-export function onBodyEnd(response: Response, end: () => void): Response {
-  return track(response, new Tracker(end));
+export function onBodyEnd(response: Response, end: () => void, endedWith: () => unknown): Response {
+  return track(response, new Tracker(end, endedWith));
 }

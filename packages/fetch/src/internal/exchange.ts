@@ -259,10 +259,14 @@ export class Exchange {
     // from here the deadline only bounds the body: a body nobody reads must not keep the
     // process alive until then (a Node timer can be unref'd; other clocks' handles are left)
     (this.#timer as { unref?: () => void } | undefined)?.unref?.();
-    return onBodyEnd(response, () => {
-      latest.release?.();
-      this.close();
-    });
+    return onBodyEnd(
+      response,
+      () => {
+        latest.release?.();
+        this.close();
+      },
+      () => this.#ended?.reason ?? (this.signal.aborted ? abortReason(this.signal) : undefined),
+    );
   }
 
   /** Ends the call: cancels any response not answered with, clears the timer, removes listeners. */

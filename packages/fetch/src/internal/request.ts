@@ -45,7 +45,8 @@ export function normalize(input: unknown, init: RequestInit | undefined): Normal
     origin: parsed.origin,
     method: (method ?? base.method ?? 'GET').toUpperCase(),
     headers: given === undefined ? undefined : new Headers(given),
-    body: body !== undefined ? body : (base.body ?? undefined),
+    // as fetch: a `null` body in `init` keeps the Request's (only a non-null one replaces it)
+    body: body ?? base.body ?? undefined,
     signal: signal ?? base.signal ?? undefined,
     rest,
   };
