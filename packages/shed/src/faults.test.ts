@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { type AddressInfo, connect, type Socket } from 'node:net';
 import { type ListenerErrorEvent, onListenerError } from '@dyno/core';
 import { flushPromises, ManualClock } from '@dyno/core/testing';
 import express, { type ErrorRequestHandler } from 'express';
@@ -878,6 +878,79 @@ describe('responses the shedder finds already sent or gone', () => {
       }
       expect(shedder.active).toBe(0);
     } finally {
+      await server.close();
+      shedder.close();
+    }
+  });
+});
+
+describe('pipelined requests on one keep-alive connection', () => {
+  /** Sends `paths` as pipelined GETs on one raw connection to `port` (no waiting for answers). */
+  const pipeline = (port: number, paths: readonly string[]): Socket => {
+    const socket = connect(port, '127.0.0.1');
+    socket.on('error', () => undefined);
+    socket.resume();
+    socket.write(paths.map((path) => `GET ${path} HTTP/1.1\r\nHost: x\r\n\r\n`).join(''));
+    return socket;
+  };
+
+  it('frees the slots of responses queued behind a hung one when the client goes away (Node closes only the one being written)', async () => {
+    const shedder = new Shedder({ concurrency: 5, maxEventLoopDelay: false });
+    const seen: string[] = [];
+    const server = await serve(
+      shedder.handle((request, response) => {
+        seen.push(request.url ?? '');
+        // /answered is queued behind /hang: its answer is never written
+        if (!request.url?.startsWith('/hang')) response.end('ok');
+      }),
+    );
+    try {
+      const socket = pipeline(server.port, ['/hang', '/answered', '/hang-too']);
+      await until(() => seen.length === 3, 'all three in their handlers');
+      expect(shedder.active).toBe(3);
+      socket.destroy();
+      await until(() => shedder.active === 0, 'every slot back');
+      expect((await server.get('/x')).status).toBe(200);
+    } finally {
+      await server.close();
+      shedder.close();
+    }
+  });
+
+  it('watches a connection with one listener however deep its pipeline, and leaves none once every response is done', async () => {
+    const shedder = new Shedder({ concurrency: 50, maxEventLoopDelay: false });
+    const warnings: Error[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning);
+    process.on('warning', onWarning);
+    let before = 0;
+    let during = 0;
+    let connection: Socket | undefined;
+    let release = (): void => undefined;
+    const wrapped = shedder.handle((request, response) => {
+      if (request.url === '/first') release = () => response.end('first');
+      else response.end('ok'); // queued behind /first
+    });
+    const server = await serve((request, response) => {
+      if (request.url === '/first') {
+        connection = request.socket;
+        before = connection.listenerCount('close');
+      }
+      wrapped(request, response);
+      during = Math.max(during, request.socket.listenerCount('close'));
+    });
+    try {
+      const paths = ['/first', ...Array.from({ length: 20 }, (_, i) => `/p${i}`)];
+      const socket = pipeline(server.port, paths);
+      await until(() => shedder.active === 21, 'every request in its handler');
+      release();
+      await until(() => shedder.active === 0, 'every slot back');
+      expect(during).toBeLessThanOrEqual(before + 2);
+      // Node's own listeners on the connection, less the one of the response it was writing
+      expect(connection?.listenerCount('close')).toBeLessThanOrEqual(before);
+      expect(warnings).toEqual([]);
+      socket.destroy();
+    } finally {
+      process.off('warning', onWarning);
       await server.close();
       shedder.close();
     }

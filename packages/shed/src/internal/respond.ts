@@ -1,4 +1,5 @@
 import type { ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import type { FastifyReplyLike } from '../fastify.js';
 
 const TEXT = 'text/plain; charset=utf-8';
@@ -49,17 +50,55 @@ export function internalError(response: ServerResponse): void {
 
 /**
  * Resolves once `response` is done: finished, or its connection closed first. Listens to both
- * (a `close` alone can come late on a kept-alive socket) and removes both when one fires.
+ * (a `close` alone can come late on a kept-alive socket) and removes both when one fires. A
+ * response queued behind another on a pipelined connection (it has no socket yet) gets neither
+ * event when that connection closes, since Node closes only the response it is writing: its
+ * connection is watched as well.
  */
 export function finished(response: ServerResponse): Promise<void> {
   if (response.writableFinished || response.destroyed) return Promise.resolve();
+  const connection: Socket | undefined = response.socket === null ? response.req.socket : undefined;
+  if (connection?.destroyed) return Promise.resolve();
   return new Promise<void>((resolve) => {
     const done = (): void => {
       response.off('finish', done);
       response.off('close', done);
+      unwatch();
       resolve();
     };
+    const unwatch = connection === undefined ? () => undefined : onClose(connection, done);
     response.on('finish', done);
     response.on('close', done);
   });
+}
+
+interface Watch {
+  readonly callbacks: Set<() => void>;
+  readonly closed: () => void;
+}
+
+// What waits on each connection: one `close` listener per connection however deep its pipeline
+// (a listener per response would set off a `MaxListenersExceededWarning`), removed with the last.
+const watches = new WeakMap<Socket, Watch>();
+
+/** Calls `callback` when `connection` closes; returns what stops watching (idempotent). */
+function onClose(connection: Socket, callback: () => void): () => void {
+  let watch = watches.get(connection);
+  if (watch === undefined) {
+    const callbacks = new Set<() => void>();
+    // each callback stops watching, so the listener goes with the last one
+    const closed = (): void => {
+      for (const waiter of callbacks) waiter();
+    };
+    watch = { callbacks, closed };
+    watches.set(connection, watch);
+    connection.on('close', closed);
+  }
+  const { callbacks, closed } = watch;
+  callbacks.add(callback);
+  return () => {
+    if (!callbacks.delete(callback) || callbacks.size > 0) return;
+    connection.off('close', closed);
+    watches.delete(connection);
+  };
 }

@@ -29,13 +29,14 @@ export interface Received {
 /** A server on 127.0.0.1 (a free port) and a way to call it; `close` ends every connection. */
 export async function serve(
   listener: (request: IncomingMessage, response: ServerResponse) => void,
-): Promise<Client & { close(): Promise<void> }> {
+): Promise<Client & { port: number; close(): Promise<void> }> {
   const server = http.createServer(listener);
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
   const { port } = server.address() as AddressInfo;
   return {
     ...client(port),
+    port,
     close: async () => {
       server.closeAllConnections();
       server.close();
