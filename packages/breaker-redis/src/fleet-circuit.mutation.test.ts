@@ -116,11 +116,11 @@ describe('FleetCircuit decisions on scripted heartbeat answers', () => {
     let answer: () => unknown = () => Promise.resolve(['me', 'closed']);
     const { clock, subscriber, breaker, fleet } = scripted(() => answer(), {
       heartbeat: 1000,
-      memberTtl: 300,
+      memberTtl: 1300,
     });
     await flushPromises();
-    answer = () => new Promise(() => {});
-    await clock.advance(300);
+    answer = () => new Promise(() => {}); // the next heartbeat, at 1000, hangs
+    await clock.advance(1300);
     expect(fleet.view.connected).toBe(true);
     // news by pub/sub still counts while the view is fresh
     subscriber.emit('message', CHANNEL, JSON.stringify({ i: 'a', s: 'open' }));

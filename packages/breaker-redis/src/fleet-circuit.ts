@@ -89,6 +89,11 @@ export class FleetCircuit {
         throw new TypeError(`${PKG}: option \`${required}\` is required; received undefined`);
       }
     }
+    if (o.memberTtl !== undefined && o.memberTtl <= o.heartbeat) {
+      throw new RangeError(
+        `${PKG}: option \`memberTtl\` must be longer than \`heartbeat\` (${o.heartbeat}), or a member counts as gone between its heartbeats; received ${o.memberTtl}`,
+      );
+    }
     const quorum = {
       ...DEFAULT_QUORUM_OPTIONS,
       ...validate(PKG, o.quorum, QUORUM_RULES, 'quorum.'),

@@ -57,6 +57,7 @@ export interface FleetCircuitOptions {
   /**
    * Ms without a heartbeat after which a member counts as gone, and after which this process,
    * unable to reach Redis, forgets the fleet and works alone.
+   * Must be longer than `heartbeat` (`RangeError`).
    * @default 3 × heartbeat
    */
   readonly memberTtl?: number;

@@ -30,6 +30,12 @@ describe('FleetCircuit options', () => {
     expect(() => new FleetCircuit({ breaker, client, every: 1 } as never)).toThrow(
       /unknown option `every`/,
     );
+    expect(() => new FleetCircuit({ breaker, client, heartbeat: 1000, memberTtl: 1000 })).toThrow(
+      new RangeError(
+        '@dyno/breaker-redis: option `memberTtl` must be longer than `heartbeat` (1000), or a member counts as gone between its heartbeats; received 1000',
+      ),
+    );
+    expect(() => new FleetCircuit({ breaker, client, memberTtl: 500 })).toThrow(RangeError);
   });
 });
 

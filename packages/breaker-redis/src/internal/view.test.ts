@@ -45,6 +45,14 @@ describe('isQuorum', () => {
     expect(isQuorum(0, 0, 1, 0)).toBe(false);
   });
 
+  it('counts exactly `ratio` of the live members as a quorum, whatever floating point makes of ratio × live', () => {
+    // 0.07 × 100 is 7.000000000000001 and 0.55 × 100 is 55.00000000000001: 7 and 55 fell short
+    expect(isQuorum(7, 100, 2, 0.07)).toBe(true);
+    expect(isQuorum(55, 100, 2, 0.55)).toBe(true);
+    expect(isQuorum(7, 25, 2, 0.28)).toBe(true);
+    expect(isQuorum(54, 100, 2, 0.55)).toBe(false);
+  });
+
   it('reads member states', () => {
     expect(memberState('open')).toBe('open');
     expect(memberState('left')).toBeUndefined();

@@ -54,7 +54,11 @@ export class FleetView {
   }
 }
 
-/** True when `open` of `live` members is a quorum: at least `min` and at least `ratio · live`. */
+/**
+ * True when `open` of `live` members is a quorum: at least `min` and at least `ratio · live`.
+ * Compared as `open / live` (as the breaker compares its failure ratio): the product can round
+ * up past a whole count (0.07 × 100 is 7.000000000000001), so exactly `ratio` would fall short.
+ */
 export function isQuorum(open: number, live: number, min: number, ratio: number): boolean {
-  return open >= min && open >= ratio * live;
+  return open >= min && open / live >= ratio;
 }
