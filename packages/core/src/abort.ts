@@ -30,8 +30,10 @@ export function addAbortListener(signal: AbortSignal, listener: AbortListener): 
   if (hub === undefined) {
     const listeners = new Set<AbortListener>();
     const fire = (): void => {
-      hubs.delete(signal);
-      for (const l of listeners) {
+      // the hub stays findable while its listeners run, so that one removed by an earlier
+      // listener is skipped; one added meanwhile is not called (as EventTarget does)
+      for (const l of [...listeners]) {
+        if (!listeners.delete(l)) continue;
         try {
           if (typeof l === 'function') l();
           else l.handleEvent();
@@ -40,6 +42,7 @@ export function addAbortListener(signal: AbortSignal, listener: AbortListener): 
         }
       }
       listeners.clear();
+      hubs.delete(signal);
     };
     hub = { listeners, fire };
     hubs.set(signal, hub);
@@ -72,7 +75,11 @@ export function onAbort(signal: AbortSignal | undefined, listener: () => void): 
 
 /** The reason a signal was aborted with; an `AbortError` `DOMException` when it gave none. */
 export function abortReason(signal: AbortSignal): unknown {
-  return signal.reason ?? new DOMException('This operation was aborted', 'AbortError');
+  // `abort(null)` keeps `null` as the reason: only a missing one is made up
+  const reason: unknown = signal.reason;
+  return reason === undefined
+    ? new DOMException('This operation was aborted', 'AbortError')
+    : reason;
 }
 
 /**

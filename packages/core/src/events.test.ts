@@ -111,6 +111,36 @@ describe('EventEmitter', () => {
     expect(seen).toEqual(['first']);
   });
 
+  it('skips a listener disposed after an earlier dispose collapsed the list to one', () => {
+    const emitter = new EventEmitter<number>();
+    const seen: string[] = [];
+    const subs: { dispose(): void }[] = [];
+    subs.push(
+      emitter.event(() => {
+        seen.push('a');
+        subs[1]?.dispose();
+        subs[0]?.dispose(); // the list collapses to the third listener alone
+        subs[2]?.dispose(); // then that one goes too
+      }),
+    );
+    subs.push(emitter.event(() => seen.push('b')));
+    subs.push(emitter.event(() => seen.push('c')));
+    emitter.emit(1);
+    expect(seen).toEqual(['a']);
+  });
+
+  it('calls no further listener once an earlier one clears the emitter', () => {
+    const emitter = new EventEmitter<number>();
+    const seen: string[] = [];
+    emitter.event(() => {
+      seen.push('a');
+      emitter.clear();
+    });
+    emitter.event(() => seen.push('b'));
+    emitter.emit(1);
+    expect(seen).toEqual(['a']);
+  });
+
   it('rejects a listener that is not a function', () => {
     const emitter = new EventEmitter<number>();
     expect(() => emitter.event(42 as never)).toThrow(

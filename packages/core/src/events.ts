@@ -53,10 +53,17 @@ export class EventEmitter<T> {
       return;
     }
     // listeners added during this emit wait for the next one; one removed by an earlier listener
-    // of this emit is not called (as EventTarget does): `remove` splices this very array
+    // of this emit (or by `clear`) is not called, as EventTarget does. Checked against the live
+    // list, not `current`: a removal that leaves one listener replaces the array by that listener
+    // alone, and a later removal then no longer touches `current`
     for (const subscription of current.slice()) {
-      if (current.includes(subscription)) call(subscription.listener, payload, this.#source);
+      if (this.#has(subscription)) call(subscription.listener, payload, this.#source);
     }
+  }
+
+  #has(subscription: Subscription<T>): boolean {
+    const live = this.#listeners;
+    return live === subscription || (Array.isArray(live) && live.includes(subscription));
   }
 
   /** Removes every listener. */

@@ -66,6 +66,17 @@ describe('reportListenerError', () => {
     expect(warning.mock.calls[1]?.[0]).toBe('another listener threw: an object');
   });
 
+  it('never throws for a revoked proxy or a stack that cannot be turned into text', () => {
+    const { proxy, revoke } = Proxy.revocable({}, {});
+    revoke();
+    const oddStack = new Error('x');
+    Object.defineProperty(oddStack, 'stack', { value: Object.create(null) });
+    expect(() => reportListenerError(proxy, 'a listener')).not.toThrow();
+    expect(() => reportListenerError(oddStack, 'another listener')).not.toThrow();
+    expect(warning.mock.calls[0]?.[0]).toBe('a listener threw: an object');
+    expect(warning.mock.calls[1]?.[0]).toBe('another listener threw: an object');
+  });
+
   it('reports a throwing subscriber as a warning and still calls the others', () => {
     const seen: unknown[] = [];
     const a = onListenerError(() => {

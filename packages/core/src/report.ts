@@ -88,12 +88,12 @@ function warn(error: unknown, source: string): void {
 
 /**
  * The error's stack, message or text. Never throws: `String(error)` does for an object without
- * a prototype or with a throwing `toString`, and so can a `stack` getter; then `format` says
- * what kind of value it was.
+ * a prototype or with a throwing `toString`, and so can a `stack` getter, a `stack` that is such
+ * an object, or `instanceof` on a revoked proxy; then `format` says what kind of value it was.
  */
 function describe(error: unknown): string {
   try {
-    return error instanceof Error ? (error.stack ?? error.message) : String(error);
+    return error instanceof Error ? String(error.stack ?? error.message) : String(error);
   } catch {
     return format(error);
   }

@@ -7,6 +7,7 @@ import {
   removeAbortListener,
   untilAborted,
 } from './abort.js';
+import { toDisposable } from './disposable.js';
 import { type ListenerErrorEvent, onListenerError } from './report.js';
 import { sleep } from './sleep.js';
 import { ManualClock } from './testing/index.js';
@@ -112,6 +113,13 @@ describe('abort helpers', () => {
     const reason = abortReason(c.signal) as DOMException;
     expect(reason.name).toBe('AbortError');
   });
+
+  it('keeps a null abort reason, as the signal does', async () => {
+    const controller = new AbortController();
+    controller.abort(null);
+    expect(abortReason(controller.signal)).toBeNull();
+    await expect(sleep(10, { signal: controller.signal })).rejects.toBeNull();
+  });
 });
 
 describe('untilAborted', () => {
@@ -192,6 +200,24 @@ describe('shared abort listeners', () => {
     controller.abort();
     controller.signal.dispatchEvent(new Event('abort'));
     expect(calls).toEqual(['a', 'object', 'b']);
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
+  });
+
+  it('skips a listener that an earlier listener removes while the signal aborts', () => {
+    const controller = new AbortController();
+    const calls: string[] = [];
+    const removed = () => calls.push('removed');
+    let disposed = toDisposable(() => {});
+    addAbortListener(controller.signal, () => {
+      calls.push('a');
+      removeAbortListener(controller.signal, removed);
+      disposed.dispose();
+    });
+    addAbortListener(controller.signal, removed);
+    disposed = onAbort(controller.signal, () => calls.push('disposed'));
+    onAbort(controller.signal, () => calls.push('b'));
+    controller.abort();
+    expect(calls).toEqual(['a', 'b']);
     expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
   });
 

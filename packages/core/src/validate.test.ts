@@ -113,6 +113,22 @@ describe('validation messages', () => {
     expect(format([1])).toBe('an array');
     expect(format(Number.NaN)).toBe('NaN');
   });
+
+  it('formats a revoked proxy and a string too long to quote without throwing', () => {
+    const { proxy, revoke } = Proxy.revocable([], {});
+    revoke();
+    expect(format(proxy)).toBe('an object');
+    // a real one ('"'.repeat(2 ** 28), whose quoting doubles it past the engine's 2^29-24
+    // characters) takes a second and 800 MB: the engine's refusal is mocked instead
+    const stringify = jest.spyOn(JSON, 'stringify').mockImplementationOnce(() => {
+      throw new RangeError('Invalid string length');
+    });
+    try {
+      expect(format('a long string')).toBe('a string of 13 characters');
+    } finally {
+      stringify.mockRestore();
+    }
+  });
 });
 
 describe('validate', () => {

@@ -121,11 +121,15 @@ export const is: Readonly<OptionKinds> = Object.freeze({
 
 const kindOf = (value: unknown): string => (value === null ? 'null' : typeof value);
 
-/** Shows a received value in an error message. */
+/** Shows a received value in an error message. Never throws. */
 export function format(value: unknown): string {
   switch (typeof value) {
     case 'string':
-      return JSON.stringify(value);
+      try {
+        return JSON.stringify(value);
+      } catch {
+        return `a string of ${value.length} characters`; // quoted, past the engine's length limit
+      }
     case 'bigint':
       return `${value}n`;
     case 'function':
@@ -134,10 +138,19 @@ export function format(value: unknown): string {
       return value.toString();
     case 'object':
       if (value === null) return 'null';
-      return Array.isArray(value) ? 'an array' : 'an object';
+      return isArray(value) ? 'an array' : 'an object';
     default:
       // numbers (NaN and Infinity included), booleans and undefined read well as they are
       return String(value);
+  }
+}
+
+// `Array.isArray` throws for a revoked proxy
+function isArray(value: object): boolean {
+  try {
+    return Array.isArray(value);
+  } catch {
+    return false;
   }
 }
 
