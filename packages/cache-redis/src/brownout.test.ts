@@ -98,4 +98,35 @@ describe('a Cache on Redis during a brownout', () => {
       tiered.dispose();
     }
   }, 10_000);
+
+  it("regression: keeps serving the memory tier once the cache's own circuit opened", async () => {
+    const redis = new RedisStore({ client, prefix: 'brownout-memory:', timeout: 500 });
+    const tiered = new TieredStore({ redis, name: 'tiered-memory' });
+    const cache = new Cache<string>({
+      store: tiered,
+      ttl: 60_000,
+      storeTimeout: BUDGET,
+      storeCircuit: { failures: 2, cooldown: 5000 },
+    });
+    const states: string[] = [];
+    cache.onStoreCircuit((e) => states.push(e.state));
+    const loads: string[] = [];
+    const loader = ({ key }: { key: string }) => {
+      loads.push(key);
+      return `${key}!`;
+    };
+    try {
+      await cache.get('hot', loader); // now in the memory tier
+      await admin.client('PAUSE', PAUSE, 'ALL');
+      // misses in memory wait on Redis past the cache's budget: its circuit opens
+      for (let i = 0; !states.includes('open') && i < 5; i++) await cache.get(`cold${i}`, loader);
+      expect(states).toEqual(['open']);
+      for (let i = 0; i < 5; i++) await expect(cache.get('hot', loader)).resolves.toBe('hot!');
+      expect(loads.filter((k) => k === 'hot')).toHaveLength(1); // the memory tier answered
+    } finally {
+      cache.dispose();
+      tiered.dispose();
+      await new Promise((r) => setTimeout(r, PAUSE)); // the pause ends before the server stops
+    }
+  }, 10_000);
 });

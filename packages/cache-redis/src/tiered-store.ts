@@ -47,7 +47,10 @@ export class TieredStore implements CacheStore {
   readonly lease: StoreLease | undefined;
   /** The shared tier. */
   readonly redis: RedisStore;
-  /** The memory tier (read it for inspection; writing to it bypasses the bus). */
+  /**
+   * The memory tier (read it for inspection; writing to it bypasses the bus). A `Cache` on this
+   * store reads it while its own store circuit is open (`CacheStore.memory`).
+   */
   readonly memory: MemoryStore;
   readonly #memoryTtl: number;
   readonly #bus: Bus;

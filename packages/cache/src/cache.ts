@@ -356,11 +356,25 @@ export class Cache<V = unknown> {
     const flight = this.#flightFor(key, now);
     if (flight !== undefined && joinsGets(flight)) return this.#join(key, flight, signal);
     if (now < this.#guard.openUntil) {
-      return this.#serve(key, undefined, loader, signal, now, flight);
+      return this.#serve(key, this.#inMemory(key, now), loader, signal, now, flight);
     }
     const read = this.#reads.get(key);
     if (read !== undefined) return this.#after(read, key, loader, signal, now);
     return this.#lookup(key, loader, signal, now, flight);
+  }
+
+  /**
+   * The entry of `key` in the store's own memory tier, when it has one: what the cache serves
+   * while its store circuit is open. A tier that throws is no tier.
+   */
+  #inMemory(key: string, now: number): CacheEntry | undefined {
+    const memory = this.store.memory;
+    if (memory === undefined) return undefined;
+    try {
+      return memory.get(key, now);
+    } catch {
+      return undefined;
+    }
   }
 
   /** Reads the store; an asynchronous read is shared with the callers arriving meanwhile. */
@@ -377,7 +391,7 @@ export class Cache<V = unknown> {
       found = this.store.get(key, now);
     } catch (error) {
       guard.failed(key, error);
-      return this.#serve(key, undefined, loader, signal, now, flight);
+      return this.#serve(key, this.#inMemory(key, now), loader, signal, now, flight);
     }
     if (isThenable<CacheEntry | undefined>(found))
       return this.#share(found, key, loader, signal, now);

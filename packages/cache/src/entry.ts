@@ -97,6 +97,13 @@ export interface CacheStore {
    * so a load that began before another process's `set` or `delete` does not write over it.
    */
   readonly onRemoteWrite?: Event<RemoteWrite> | undefined;
+  /**
+   * The tier of this store kept in this process, which answers at once (`TieredStore`'s memory
+   * tier). Optional. While the cache's store circuit is open (the shared tier failing), the
+   * cache still serves what this tier holds instead of loading every key: a brownout of the
+   * shared tier must not send every hot key to the loader.
+   */
+  readonly memory?: { get(key: string, now?: number): CacheEntry | undefined } | undefined;
 }
 
 /** A write another process made to a shared store (`CacheStore.onRemoteWrite`). */

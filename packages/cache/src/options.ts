@@ -138,7 +138,9 @@ const storeRule: Rule = Object.freeze({
     const s = v as Record<string, unknown>;
     const ok = ['get', 'set', 'delete', 'clear'].every((k) => typeof s[k] === 'function');
     const remote = s.onRemoteWrite === undefined || typeof s.onRemoteWrite === 'function';
-    return ok && remote ? undefined : 'type';
+    const memory = s.memory as { get?: unknown } | undefined;
+    const local = memory === undefined || typeof memory?.get === 'function';
+    return ok && remote && local ? undefined : 'type';
   },
 });
 

@@ -140,4 +140,49 @@ describe('Cache on an asynchronous store', () => {
     expect(() => new Cache({ storeTimeout: 0 })).toThrow(RangeError);
     expect(() => new Cache({ storeTimeout: '1000' as never })).toThrow(TypeError);
   });
+
+  it("regression: serves the store's memory tier while its circuit is open, and loads only what it lacks", async () => {
+    const clock = new ManualClock();
+    const { store: shared, mode } = asyncStore(clock, 5);
+    // a two-tier store: a memory tier in this process in front of the shared one
+    const memory = new MemoryStore({ clock });
+    const store: CacheStore = { ...shared, memory };
+    const cache = new Cache<string>({
+      store,
+      ttl: 60_000,
+      storeCircuit: { failures: 2, cooldown: 10_000 },
+    });
+    memory.set('hot', { value: 'kept', delta: 0, created: 0, expiry: 60_000 }, 60_000);
+    memory.set('old', { value: 'gone', delta: 0, created: 0, expiry: 10 }, 10);
+    mode.fail = true;
+    const loads: string[] = [];
+    const loader = ({ key }: { key: string }) => {
+      loads.push(key);
+      return `${key}!`;
+    };
+    await cache.get('a', loader);
+    await cache.get('b', loader);
+    const reads = mode.reads; // the circuit is open: the shared tier is skipped
+    clock.set(100);
+    for (let i = 0; i < 5; i++) await expect(cache.get('hot', loader)).resolves.toBe('kept');
+    await expect(cache.get('old', loader)).resolves.toBe('old!'); // expired: loaded
+    await expect(cache.get('cold', loader)).resolves.toBe('cold!');
+    expect(loads).toEqual(['a', 'b', 'old', 'cold']);
+    expect(mode.reads).toBe(reads);
+    const throwing: CacheStore = {
+      ...shared,
+      memory: {
+        get: () => {
+          throw new Error('x');
+        },
+      },
+    };
+    const other = new Cache<string>({
+      store: throwing,
+      storeCircuit: { failures: 1, cooldown: 10_000 },
+    });
+    await other.get('a', loader);
+    await expect(other.get('a', loader)).resolves.toBe('a!'); // a tier that throws is no tier
+    expect(() => new Cache({ store: { ...shared, memory: {} } as never })).toThrow(TypeError);
+  });
 });
