@@ -3,6 +3,20 @@ import { withDeadline } from './deadline.js';
 import { deferred, ManualClock } from './testing/index.js';
 
 describe('withDeadline', () => {
+  it('rejects with what a clock that cannot set a timer threw, leaving no listener', async () => {
+    const clock = new ManualClock();
+    const broken = new Error('no timer');
+    clock.setTimeout = () => {
+      throw broken;
+    };
+    const caller = new AbortController();
+    const run = jest.fn(() => 1);
+    const call = withDeadline(run, { ms: 100, reason: () => 'late', signal: caller.signal, clock });
+    await expect(call).rejects.toBe(broken);
+    expect(run).not.toHaveBeenCalled();
+    expect(getEventListeners(caller.signal, 'abort')).toHaveLength(0);
+  });
+
   it("settles with run's result and releases its timer and listener", async () => {
     const clock = new ManualClock();
     const caller = new AbortController();

@@ -43,7 +43,7 @@ export function withDeadline<T>(
       controller.abort(why);
       reject(why);
     };
-    const link = onAbort(signal, () => stop(abortReason(signal as AbortSignal)));
+    // the timer first: a clock that throws here leaves no listener on the caller's signal
     const timer = clock.setTimeout(() => {
       let why: unknown;
       try {
@@ -53,6 +53,7 @@ export function withDeadline<T>(
       }
       stop(why);
     }, ms);
+    const link = onAbort(signal, () => stop(abortReason(signal as AbortSignal)));
     invoke(run, controller.signal).then(
       (value) => {
         done();

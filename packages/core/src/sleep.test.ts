@@ -56,6 +56,17 @@ describe('sleep', () => {
     expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
   });
 
+  it('rejects with what a clock that cannot set a timer threw, leaving no listener', async () => {
+    const clock = new ManualClock();
+    const broken = new Error('no timer');
+    clock.setTimeout = () => {
+      throw broken;
+    };
+    const controller = new AbortController();
+    await expect(sleep(10, { clock, signal: controller.signal })).rejects.toBe(broken);
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
+  });
+
   it('settles sleep(0) without a timer', async () => {
     const clock = new ManualClock();
     await expect(sleep(0, { clock })).resolves.toBeUndefined();

@@ -21,13 +21,14 @@ export function sleep(ms: number, options: SleepOptions = {}): Promise<void> {
   if (signal?.aborted) return Promise.reject(abortReason(signal));
   if (ms === 0) return Promise.resolve();
   return new Promise<void>((resolve, reject) => {
-    const subscription = onAbort(signal, () => {
-      clock.clearTimeout(timer);
-      reject(abortReason(signal as AbortSignal));
-    });
+    // the timer first: a clock that throws here leaves no listener on the caller's signal
     const timer = clock.setTimeout(() => {
       subscription.dispose();
       resolve();
     }, ms);
+    const subscription = onAbort(signal, () => {
+      clock.clearTimeout(timer);
+      reject(abortReason(signal as AbortSignal));
+    });
   });
 }
