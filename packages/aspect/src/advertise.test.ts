@@ -12,6 +12,7 @@ describe('advertise', () => {
     const wrapped = advertise('add', add, { registry });
     expect(wrapped(2, 3)).toBe(5);
     expect(wrapped.name).toBe('add');
+    expect(wrapped.length).toBe(2); // as fn's: frameworks read a handler's arity
     expect(registry.names()).toEqual(['add']);
   });
 

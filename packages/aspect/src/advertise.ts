@@ -97,6 +97,8 @@ export function advertise<F extends AnyFunction>(
   };
   Object.defineProperties(advertised, {
     name: { value: fn.name },
+    // Express tells an error handler by its four parameters
+    length: { value: fn.length },
     joinPoint: { value: name, enumerable: true },
     registry: { value: registry, enumerable: true },
     before: { value: (filter: never) => registry.before(name, filter) },

@@ -99,6 +99,22 @@ describe('advertise: synchronous and asynchronous join points', () => {
     await expect(wrapped()).rejects.toBe(boom);
   });
 
+  it('lets an around filter that proceeds twice return the promise fn returned the first time', async () => {
+    const registry = new AspectRegistry();
+    let calls = 0;
+    // a maybe-async function: a promise on a miss, the value itself on a hit
+    const wrapped = advertise('maybe', (n: number) => (calls++ === 0 ? Promise.resolve(n) : n), {
+      registry,
+    });
+    registry.around('maybe', (proceed, args) => {
+      const first = proceed(args);
+      proceed(args);
+      return first;
+    });
+    await expect(wrapped(3)).resolves.toBe(3);
+    expect(calls).toBe(2);
+  });
+
   it('returns the very promise of fn from a sync join point without filters', () => {
     const registry = new AspectRegistry();
     const q = Promise.resolve(2);

@@ -23,7 +23,7 @@ export interface Call {
   readonly arounds: readonly Entry<AroundFilter>[];
   readonly afters: readonly Entry<AfterFilter>[];
   readonly context: FilterContext;
-  /** Set when `fn` ran: whether it returned a thenable (so filters after it may await). */
+  /** Set when `fn` ran: whether it returned a thenable, once at least (so filters after it may await). */
   fnThenable: boolean | undefined;
 }
 
@@ -57,7 +57,9 @@ function runAround(call: Call, index: number, args: unknown[]): unknown {
   const { arounds, context } = call;
   if (index === arounds.length) {
     const result = call.fn.apply(context.thisArg, args);
-    call.fnThenable = isThenable(result);
+    // an "around" filter may proceed more than once: once `fn` returned a thenable in this
+    // call, returning it is no promise of the filter's making
+    call.fnThenable = call.fnThenable === true || isThenable(result);
     return result;
   }
   const label = `around filter ${index + 1}`;
