@@ -516,6 +516,31 @@ describe('the page against a hostile or broken upstream stream (Chromium)', () =
     expect(up.asked[0]).toBe(expected);
   });
 
+  it('recounts the cards when an update of no card (Turbine meta) removes the last one', async () => {
+    // a page of its own: its clock is installed here
+    const page = await browser.newPage();
+    const seen = watch(page);
+    try {
+      await page.clock.install();
+      await page.goto(`${up.url}/dashboard`, { waitUntil: 'domcontentloaded' });
+      await until(page, `document.querySelector('#conn').dataset.state === 'live'`);
+      up.send(data(command('goes')) + data({ type: 'HystrixThreadPool', name: 'pool-goes' }));
+      await card(page, 'pool-goes', 'pools').waitFor();
+      await page.clock.fastForward(11_000);
+      up.send(data({ type: 'meta', name: 'meta', reportingHostsLast10Seconds: 1 }));
+      await card(page, 'goes').waitFor({ state: 'detached' });
+      await page.clock.runFor(100);
+      await until(page, `document.querySelector('#circuit-count').textContent === ''`);
+      expect(await page.locator('#circuits-empty').textContent()).toBe('No circuits reported yet.');
+      expect(await page.locator('#circuits-empty').isVisible()).toBe(true);
+      expect(await page.locator('#pool-count').textContent()).toBe('');
+      expect(await page.locator('#pools-empty').isVisible()).toBe(true);
+      expect(seen).toEqual([]);
+    } finally {
+      await page.close();
+    }
+  });
+
   it('removes a card that stopped reporting after at most ten minutes, whatever the ?delay=', async () => {
     await tab.clock.install();
     await open('?delay=999999999');

@@ -93,7 +93,9 @@ function withDelay(url: string): string {
 }
 
 // Only while updates arrive: a lost stream freezes the cards (and says so) rather than
-// emptying the page, and a stream that comes back gives every card a new chance.
+// emptying the page, and a stream that comes back gives every card a new chance. The update
+// that triggers it may be no card's (Turbine's `meta`, Hystrix's `HystrixCollapser`), so a
+// removal draws the counts and the empty message itself.
 function sweep(now: number): void {
   sweptAt = now;
   for (const all of [circuits, pools] as Map<string, Card<unknown>>[]) {
@@ -101,6 +103,7 @@ function sweep(now: number): void {
       if (now - x.seen <= STALE_MS) continue;
       x.el.remove();
       all.delete(name);
+      schedule();
     }
   }
 }

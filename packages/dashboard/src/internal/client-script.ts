@@ -422,6 +422,7 @@ if (now - x.seen <= STALE_MS)
 continue;
 x.el.remove();
 all.delete(name);
+schedule();
 }
 }
 }
