@@ -391,7 +391,7 @@ export class Cache<V = unknown> {
       found = this.store.get(key, now);
     } catch (error) {
       guard.failed(key, error);
-      return this.#serve(key, this.#inMemory(key, now), loader, signal, now, flight);
+      return this.#serve(key, undefined, loader, signal, now, flight);
     }
     if (isThenable<CacheEntry | undefined>(found))
       return this.#share(found, key, loader, signal, now);
