@@ -187,6 +187,20 @@ describe('@dyno/aspect faults', () => {
     });
   });
 
+  describe('a filter that hands on a revoked proxy as the arguments', () => {
+    it('is refused with a FilterResultError, not a TypeError', () => {
+      const { proxy, revoke } = Proxy.revocable([], {});
+      revoke();
+      const registry = new AspectRegistry();
+      const f = advertise('f', (a: number) => a, { registry });
+      const before = f.before(() => proxy as never);
+      expect(thrown(() => f(1))?.error).toBeInstanceOf(FilterResultError);
+      before.dispose();
+      f.around((proceed) => proceed(proxy as never));
+      expect(thrown(() => f(1))?.error).toBeInstanceOf(FilterResultError);
+    });
+  });
+
   describe('this and arguments', () => {
     it('returns a value whose then cannot be read through every filter, untouched', () => {
       const registry = new AspectRegistry();

@@ -388,6 +388,93 @@ describe('Chaos switches', () => {
   });
 });
 
+describe('Chaos with a misbehaving random, error or reason maker', () => {
+  it('rejects a call whose random throws, as a promise, rather than throwing from execute', async () => {
+    const chaos = new Chaos({
+      random: () => {
+        throw new Error('rng');
+      },
+      error: { rate: 0.5 },
+    });
+    let result: Promise<unknown> | undefined;
+    expect(() => {
+      result = chaos.execute(() => 1);
+    }).not.toThrow();
+    await expect(result).rejects.toThrow('rng');
+  });
+
+  it('refuses a draw outside [0, 1) instead of injecting a fault whose rate is 0', async () => {
+    const fn = jest.fn(() => 1);
+    const chaos = new Chaos({ random: () => -0.5, throwable: { rate: 0.5 } });
+    await expect(chaos.execute(fn)).rejects.toThrow(
+      new RangeError(
+        '@dyno/chaos: `random` must return a number from 0 to less than 1; received -0.5',
+      ),
+    );
+    expect(() => new Chaos({ random: () => 1, error: { rate: 1 } }).pick()).toThrow(RangeError);
+    expect(() => new Chaos({ random: () => Number.NaN }).pick()).toThrow(RangeError);
+    expect(() => new Chaos({ random: () => '0.1' as never }).pick()).toThrow(TypeError);
+    let wrapped: unknown;
+    expect(() => {
+      wrapped = chaos.wrap(fn)(ctx);
+    }).not.toThrow();
+    await expect(wrapped).rejects.toThrow(RangeError);
+    expect(fn).not.toHaveBeenCalled();
+    expect(chaos.counts).toMatchObject({ calls: 0, none: 0, error: 0, throwable: 0 });
+  });
+
+  it('keeps where its own draw fell when an onFault listener makes a draw of its own', async () => {
+    const chaos = new Chaos({
+      random: draws(0.1, 0.9),
+      throwable: { rate: 1, values: ['a', 'b'] },
+    });
+    let calls = 0;
+    let inner: FaultKind | undefined;
+    chaos.onFault(() => {
+      if (++calls === 1) inner = chaos.pick();
+    });
+    await expect(chaos.execute(() => 1)).rejects.toBe('a');
+    expect(inner).toBe('throwable');
+  });
+
+  it('rejects, not throws, from a wrapped call whose abort reason maker throws', async () => {
+    for (const after of [0, 5]) {
+      const chaos = new Chaos({
+        random: () => 0,
+        abort: {
+          rate: 1,
+          after,
+          reason: () => {
+            throw 'reason';
+          },
+        },
+      });
+      let result: unknown;
+      expect(() => {
+        result = chaos.wrap(() => 1)(ctx);
+      }).not.toThrow();
+      await expect(result).rejects.toBe('reason');
+    }
+  });
+
+  it('rejects, not throws, from a wrapped call whose error maker throws', async () => {
+    const chaos = new Chaos({
+      random: () => 0,
+      error: {
+        rate: 1,
+        error: () => {
+          throw 'maker';
+        },
+      },
+    });
+    let result: unknown;
+    expect(() => {
+      result = chaos.wrap(() => 1)(ctx);
+    }).not.toThrow();
+    await expect(result).rejects.toBe('maker');
+  });
+});
+
 describe('Chaos validation', () => {
   it('rejects bad options with clear errors', () => {
     expect(() => new Chaos({ error: { rate: 0.7 }, hang: { rate: 0.4 } })).toThrow(

@@ -135,24 +135,31 @@ export class Chaos implements Policy {
    * abort a caller's own signal) and then `inject` the same fault.
    */
   pick(): FaultKind | undefined {
-    this.#calls++;
     this.#picked = undefined;
     if (!this.#enabled) {
+      this.#calls++;
       this.#counts[NONE] = (this.#counts[NONE] as number) + 1;
       return undefined;
     }
-    const u = this.#random();
+    const u = checkDraw(this.#random());
+    this.#calls++;
     const { rates, enabled } = this.#config;
     let low = 0;
     for (let i = 0; i < NONE; i++) {
       const rate = rates[i] as number;
       if (u < low + rate) {
         if (!enabled[i]) break;
-        this.#fraction = (u - low) / rate;
         this.#counts[i] = (this.#counts[i] as number) + 1;
         const fault = FAULT_KINDS[i] as FaultKind;
+        const fraction = (u - low) / rate;
+        this.#fraction = fraction;
         this.#picked = fault;
-        if (this.#onFault.hasListeners) this.#onFault.emit({ name: this.name, fault });
+        if (this.#onFault.hasListeners) {
+          this.#onFault.emit({ name: this.name, fault });
+          // set again: a listener that made a draw of its own must not move this one's
+          this.#fraction = fraction;
+          this.#picked = fault;
+        }
         return fault;
       }
       low += rate;
@@ -165,8 +172,9 @@ export class Chaos implements Policy {
   execute<T>(fn: (context: ExecuteContext) => Awaitable<T>, options?: ExecuteOptions): Promise<T> {
     const signal = options?.signal ?? NEVER_ABORTED;
     if (signal.aborted) return Promise.reject(abortReason(signal));
-    const fault = this.pick();
     try {
+      // inside the try: a `random` that throws or draws outside [0, 1) rejects the call
+      const fault = this.pick();
       return Promise.resolve(this.#apply(fault, this.#fraction, fn, { signal }));
     } catch (error) {
       return Promise.reject(error);
@@ -185,7 +193,13 @@ export class Chaos implements Policy {
     }
     return (context: C) => {
       if (context.signal.aborted) return Promise.reject(abortReason(context.signal));
-      const fault = this.pick();
+      let fault: FaultKind | undefined;
+      try {
+        fault = this.pick();
+      } catch (error) {
+        // a bad draw is no `syncThrow` fault: the call rejects, as from `execute`
+        return Promise.reject(error);
+      }
       return this.#apply(fault, this.#fraction, fn, context);
     };
   }
@@ -225,7 +239,12 @@ export class Chaos implements Policy {
       case undefined:
         return fn(context);
       case 'error':
-        return Promise.reject(this.#error(fault, s.error));
+        // an `error` maker that throws must still reject: only `syncThrow` throws from `wrap`
+        try {
+          return Promise.reject(this.#error(fault, s.error));
+        } catch (error) {
+          return Promise.reject(error);
+        }
       case 'throwable':
         return Promise.reject(s.values[Math.floor(f * s.values.length)]);
       case 'syncThrow':
@@ -262,8 +281,14 @@ export class Chaos implements Policy {
 
   #abort<C extends ExecuteContext, T>(fn: (context: C) => Awaitable<T>, context: C): Promise<T> {
     const s = this.#config.settings;
-    const reason =
-      s.reason?.() ?? new DOMException(`The call was aborted by ${this.name}`, 'AbortError');
+    let reason: unknown;
+    try {
+      reason =
+        s.reason?.() ?? new DOMException(`The call was aborted by ${this.name}`, 'AbortError');
+    } catch (error) {
+      // a `reason` maker that throws must still reject: only `syncThrow` throws from `wrap`
+      return Promise.reject(error);
+    }
     if (s.after === 0) return Promise.reject(reason);
     return withDeadline((signal) => fn({ ...context, signal }), {
       ms: s.after,
@@ -272,6 +297,13 @@ export class Chaos implements Policy {
       clock: this.#clock,
     });
   }
+}
+
+// A draw below 0 would land in the share of a fault whose rate is 0, and NaN or 1 in none.
+function checkDraw(u: number): number {
+  if (typeof u === 'number' && u >= 0 && u < 1) return u;
+  const message = `${PKG}: \`random\` must return a number from 0 to less than 1; received ${format(u)}`;
+  throw typeof u === 'number' ? new RangeError(message) : new TypeError(message);
 }
 
 function indexOf(fault: FaultKind): number {

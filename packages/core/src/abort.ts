@@ -1,5 +1,5 @@
 import { type Disposable, NOOP_DISPOSABLE, toDisposable } from './disposable.js';
-import { reportListenerError } from './report.js';
+import { reportListenerError, reportRejection } from './report.js';
 
 /**
  * A signal that never aborts. Policies hand it to `fn` when the caller gave no signal, so no
@@ -35,8 +35,8 @@ export function addAbortListener(signal: AbortSignal, listener: AbortListener): 
       for (const l of [...listeners]) {
         if (!listeners.delete(l)) continue;
         try {
-          if (typeof l === 'function') l();
-          else l.handleEvent();
+          const result: unknown = typeof l === 'function' ? l() : l.handleEvent();
+          if (result !== undefined) reportRejection(result, 'an abort listener');
         } catch (error) {
           reportListenerError(error, 'an abort listener');
         }

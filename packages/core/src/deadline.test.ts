@@ -126,6 +126,16 @@ describe('withDeadline', () => {
       '@dyno/core withDeadline: option `ms` must be a duration in ms from 0 to 2147483647; received -5',
     );
     expect(() => withDeadline(run, { ms: '5' as never, reason })).toThrow(TypeError);
+    const clock = new ManualClock();
+    expect(() => withDeadline(run, { ms: 5, reason, clock, signal: {} as never })).toThrow(
+      new TypeError(
+        '@dyno/core withDeadline: option `signal` must be an AbortSignal; received an object',
+      ),
+    );
+    expect(clock.pending).toBe(0);
+    expect(() => withDeadline(run, { ms: 5, reason, clock: { now: 1 } as never })).toThrow(
+      TypeError,
+    );
     expect(() => withDeadline(run, { ms: 5, reason: 'late' as never })).toThrow(
       new TypeError('@dyno/core withDeadline: `reason` must be a function; received "late"'),
     );

@@ -1,7 +1,7 @@
 import { abortReason, onAbort } from './abort.js';
 import { type Clock, systemClock } from './clock.js';
 import { type Awaitable, invoke } from './invoke.js';
-import { checkDuration, checkFunction } from './validate.js';
+import { check, checkDuration, checkFunction, is } from './validate.js';
 
 const PKG = '@dyno/core withDeadline';
 
@@ -31,6 +31,8 @@ export function withDeadline<T>(
   const { ms, reason, signal, clock = systemClock } = options;
   checkDuration(PKG, 'ms', ms);
   checkFunction(PKG, 'reason', reason);
+  if (signal !== undefined) check(PKG, 'signal', signal, is.signal);
+  if (clock !== systemClock) check(PKG, 'clock', clock, is.clock);
   if (signal?.aborted) return Promise.reject(abortReason(signal));
   const controller = new AbortController();
   return new Promise<T>((resolve, reject) => {

@@ -57,6 +57,22 @@ describe('DynoError', () => {
     }
   });
 
+  it('answers false, never throws, for a revoked proxy or a throwing getter', () => {
+    const { proxy, revoke } = Proxy.revocable({}, {});
+    revoke();
+    const marked = new BrokenError();
+    Object.defineProperty(marked, 'code', {
+      get() {
+        throw new Error('getter');
+      },
+    });
+    expect(DynoError.isInstance(proxy)).toBe(false);
+    expect(proxy instanceof DynoError).toBe(false);
+    expect(hasCode(proxy, 'DYNO_BROKEN')).toBe(false);
+    expect(DisposedError.isInstance(proxy)).toBe(false);
+    expect(hasCode(marked, 'DYNO_BROKEN')).toBe(false);
+  });
+
   it('marks an AggregateError so it counts as a DynoError', () => {
     const aggregate = markDynoError(
       new AggregateError([1, 2], 'all failed'),

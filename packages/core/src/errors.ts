@@ -67,11 +67,14 @@ export class DynoError extends Error {
 
   /** True for any error raised by any loaded copy of any Dyno package. */
   static isInstance(value: unknown): value is DynoErrorLike {
-    return (
-      typeof value === 'object' &&
-      value !== null &&
-      (value as { [DYNO_ERROR]?: unknown })[DYNO_ERROR] === true
-    );
+    if (typeof value !== 'object' || value === null) return false;
+    // a revoked proxy, or a getter that throws, is no Dyno error; answering must never throw,
+    // since policies ask this of whatever their dependency threw
+    try {
+      return (value as { [DYNO_ERROR]?: unknown })[DYNO_ERROR] === true;
+    } catch {
+      return false;
+    }
   }
 
   /**
@@ -87,7 +90,12 @@ export class DynoError extends Error {
 
 /** True when `value` is a Dyno error with the given code, from any loaded copy of Dyno. */
 export function hasCode(value: unknown, code: string): value is DynoErrorLike {
-  return DynoError.isInstance(value) && value.code === code;
+  if (!DynoError.isInstance(value)) return false;
+  try {
+    return value.code === code;
+  } catch {
+    return false; // a marked value whose `code` getter throws
+  }
 }
 
 Object.defineProperty(DynoError.prototype, DYNO_ERROR, { value: true });

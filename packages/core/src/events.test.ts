@@ -86,6 +86,24 @@ describe('EventEmitter', () => {
     expect(reported).toEqual([{ error: boom, source: '@dyno/test onThing' }]);
   });
 
+  it('reports an async listener that rejects, never leaving an unhandled rejection', async () => {
+    const emitter = new EventEmitter<number>('@dyno/test onThing');
+    const boom = new Error('async listener bug');
+    emitter.event(async () => {
+      throw boom;
+    });
+    emitter.event(async () => undefined);
+    const reported: ListenerErrorEvent[] = [];
+    const subscription = onListenerError((event) => reported.push(event));
+    try {
+      emitter.emit(1);
+      await new Promise((resolve) => setImmediate(resolve));
+    } finally {
+      subscription.dispose();
+    }
+    expect(reported).toEqual([{ error: boom, source: '@dyno/test onThing' }]);
+  });
+
   it('names an emitter without a source "an event listener" when reporting', () => {
     const emitter = new EventEmitter<number>();
     emitter.event(() => {

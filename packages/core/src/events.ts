@@ -1,7 +1,7 @@
 import type { Disposable } from './disposable.js';
-import { reportListenerError } from './report.js';
+import { reportListenerError, reportRejection } from './report.js';
 
-/** A listener of an event with payload `T`. */
+/** A listener of an event with payload `T` (an async one's rejection is reported as a throw is). */
 export type Listener<T> = (payload: T) => void;
 
 /**
@@ -132,7 +132,8 @@ interface Subscription<T> extends Disposable {
 
 function call<T>(listener: Listener<T>, payload: T, source: string): void {
   try {
-    listener(payload);
+    const result: unknown = listener(payload);
+    if (result !== undefined) reportRejection(result, source);
   } catch (error) {
     reportListenerError(error, source);
   }

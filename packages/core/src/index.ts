@@ -29,6 +29,7 @@ export {
   type ListenerErrorMode,
   onListenerError,
   reportListenerError,
+  reportRejection,
   setListenerErrorMode,
 } from './report.js';
 export { type SleepOptions, sleep } from './sleep.js';
@@ -36,6 +37,7 @@ export {
   check,
   checkDuration,
   checkFunction,
+  describeFailure,
   format,
   is,
   MAX_DURATION,

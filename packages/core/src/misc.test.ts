@@ -4,6 +4,8 @@ import { invoke, isThenable } from './invoke.js';
 import { defaultName } from './name.js';
 import { deferred } from './testing/index.js';
 
+import { describeFailure } from './validate.js';
+
 describe('invoke', () => {
   it('turns a synchronous throw into a rejection', async () => {
     const error = new Error('sync');
@@ -164,5 +166,28 @@ describe('systemClock', () => {
     spy.mockReturnValue(1e12);
     expect(systemClock.now() - before).toBeLessThan(1000);
     spy.mockRestore();
+  });
+});
+
+describe('describeFailure', () => {
+  it('names an Error by name and message, and anything else as a thrown value', () => {
+    expect(describeFailure(new RangeError('too big'))).toBe('RangeError: too big');
+    expect(describeFailure('down')).toBe('thrown "down"');
+    expect(describeFailure(undefined)).toBe('thrown undefined');
+  });
+
+  it('never throws for a failure whose name or message cannot become text', () => {
+    const { proxy, revoke } = Proxy.revocable({}, {});
+    revoke();
+    const symbolName = Object.assign(new Error('x'), { name: Symbol('odd') });
+    const throwingMessage = new Error('x');
+    Object.defineProperty(throwingMessage, 'message', {
+      get() {
+        throw new Error('getter');
+      },
+    });
+    expect(describeFailure(proxy)).toBe('thrown an object');
+    expect(describeFailure(symbolName)).toBe('thrown an object');
+    expect(describeFailure(throwingMessage)).toBe('thrown an object');
   });
 });

@@ -2,6 +2,7 @@ import {
   type ListenerErrorEvent,
   onListenerError,
   reportListenerError,
+  reportRejection,
   setListenerErrorMode,
 } from './report.js';
 
@@ -132,5 +133,37 @@ describe('reportListenerError', () => {
     }
     expect(queued).toHaveLength(0);
     expect(warning).toHaveBeenCalledTimes(1);
+  });
+});
+
+describe('reportRejection', () => {
+  it('reports a promise that rejects under the source, and nothing for one that fulfils', async () => {
+    const seen: ListenerErrorEvent[] = [];
+    const subscription = onListenerError((e) => seen.push(e));
+    try {
+      reportRejection(Promise.reject('not an Error'), '@dyno/test dispose of db');
+      reportRejection(Promise.resolve(1), '@dyno/test fine');
+      await new Promise((resolve) => setImmediate(resolve));
+    } finally {
+      subscription.dispose();
+    }
+    expect(seen).toEqual([{ error: 'not an Error', source: '@dyno/test dispose of db' }]);
+  });
+
+  it('leaves other thenables, plain values and hostile values alone, and never throws', () => {
+    const then = jest.fn();
+    const { proxy, revoke } = Proxy.revocable({}, {});
+    revoke();
+    class Hostile extends Promise<void> {
+      static override get [Symbol.species](): never {
+        throw new Error('species');
+      }
+    }
+    const hostile = new Hostile((resolve) => resolve());
+    for (const value of [{ then }, 42, 'text', null, undefined, proxy, hostile]) {
+      expect(() => reportRejection(value, 'x')).not.toThrow();
+    }
+    // a lazy thenable (a query builder) starts its work when its `then` is called
+    expect(then).not.toHaveBeenCalled();
   });
 });

@@ -77,6 +77,25 @@ export function reportListenerError(error: unknown, source: string): void {
   warn(error, source);
 }
 
+const nativeThen = Promise.prototype.then;
+
+/**
+ * Reports the rejection of what a listener, a logger or a disposer returned, when it is a
+ * promise (an async listener): nobody else holds that promise, and left alone its rejection
+ * would be unhandled, which ends a Node process. Never throws, and never replaces the promise:
+ * the report hangs on a side branch. Only real promises are watched, through the intrinsic
+ * `then` (any realm's promise has the internal state it needs); another thenable is left alone,
+ * since calling its `then` could start work it defers until awaited (a query builder).
+ */
+export function reportRejection(result: unknown, source: string): void {
+  if (result === null || (typeof result !== 'object' && typeof result !== 'function')) return;
+  try {
+    nativeThen.call(result, undefined, (error: unknown) => reportListenerError(error, source));
+  } catch {
+    // not a real promise, or a subclass whose `constructor` cannot make another: left alone
+  }
+}
+
 function warn(error: unknown, source: string): void {
   const message = `${source} threw: ${describe(error)}`;
   if (typeof process === 'object' && typeof process.emitWarning === 'function') {

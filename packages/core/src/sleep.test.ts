@@ -92,6 +92,15 @@ describe('sleep', () => {
     expect(() => sleep(ms)).toThrow(RangeError);
   });
 
+  it('refuses a signal or a clock of the wrong kind before setting a timer', () => {
+    const clock = new ManualClock();
+    expect(() => sleep(10, { signal: 'x' as never, clock })).toThrow(
+      new TypeError('@dyno/core: option `signal` must be an AbortSignal; received "x"'),
+    );
+    expect(clock.pending).toBe(0);
+    expect(() => sleep(10, { clock: {} as never })).toThrow(TypeError);
+  });
+
   it('rejects a duration that is not a number', () => {
     expect(() => sleep('10' as never)).toThrow(
       new TypeError(
@@ -258,6 +267,23 @@ describe('shared abort listeners', () => {
       subscription.dispose();
     }
     expect(after).toHaveBeenCalledTimes(1);
+    expect(reported).toEqual([{ error: boom, source: 'an abort listener' }]);
+  });
+
+  it('reports an async listener that rejects, never leaving an unhandled rejection', async () => {
+    const controller = new AbortController();
+    const boom = new Error('async listener bug');
+    addAbortListener(controller.signal, async () => {
+      throw boom;
+    });
+    const reported: ListenerErrorEvent[] = [];
+    const subscription = onListenerError((event) => reported.push(event));
+    try {
+      controller.abort();
+      await new Promise((resolve) => setImmediate(resolve));
+    } finally {
+      subscription.dispose();
+    }
     expect(reported).toEqual([{ error: boom, source: 'an abort listener' }]);
   });
 });

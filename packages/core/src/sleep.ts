@@ -1,6 +1,6 @@
 import { abortReason, onAbort } from './abort.js';
 import { type Clock, systemClock } from './clock.js';
-import { checkDuration } from './validate.js';
+import { check, checkDuration, is } from './validate.js';
 
 /** Options of `sleep`. */
 export interface SleepOptions {
@@ -18,6 +18,9 @@ export interface SleepOptions {
 export function sleep(ms: number, options: SleepOptions = {}): Promise<void> {
   checkDuration('@dyno/core', 'ms', ms);
   const { signal, clock = systemClock } = options;
+  // checked before the timer is set: a timer left behind by a refused sleep would fire later
+  if (signal !== undefined) check('@dyno/core', 'signal', signal, is.signal);
+  if (clock !== systemClock) check('@dyno/core', 'clock', clock, is.clock);
   if (signal?.aborted) return Promise.reject(abortReason(signal));
   if (ms === 0) return Promise.resolve();
   return new Promise<void>((resolve, reject) => {

@@ -145,6 +145,21 @@ export function format(value: unknown): string {
   }
 }
 
+/**
+ * Names a failure in an error message: `Name: message` for an `Error`, `thrown <value>` (as
+ * `format` shows it) for anything else. Never throws: a `name` or `message` may be a getter that
+ * throws or a symbol, and `instanceof` throws for a revoked proxy; such a failure is described as
+ * any other thrown value, so the error that names it can still be made.
+ */
+export function describeFailure(error: unknown): string {
+  try {
+    if (error instanceof Error) return `${error.name}: ${error.message}`;
+  } catch {
+    // described as any other thrown value below
+  }
+  return `thrown ${format(error)}`;
+}
+
 // `Array.isArray` throws for a revoked proxy
 function isArray(value: object): boolean {
   try {

@@ -29,7 +29,15 @@ export class ErrorCounts {
   /** The counts by name, names sorted. */
   toJSON(): Record<string, number> {
     const out: Record<string, number> = {};
-    for (const name of [...this.#counts.keys()].sort()) out[name] = this.#counts.get(name) ?? 0;
+    for (const name of [...this.#counts.keys()].sort()) {
+      // defined, not assigned: assigning `__proto__` would set the prototype and drop the count
+      Object.defineProperty(out, name, {
+        value: this.#counts.get(name) ?? 0,
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+    }
     return out;
   }
 

@@ -85,6 +85,25 @@ describe('@dyno/harness faults', () => {
     });
   });
 
+  describe('a wrapped function that throws a revoked proxy', () => {
+    it('logs it (as a non-Error) and rethrows the very same value', () => {
+      const { proxy, revoke } = Proxy.revocable({}, {});
+      revoke();
+      const { calls, logger } = recorder();
+      const f = harness(
+        () => {
+          throw proxy;
+        },
+        { name: 'f', logger, counts: new ErrorCounts() },
+      );
+      expect(thrown(() => f())?.error).toBe(proxy);
+      expect(calls).toHaveLength(1);
+      expect(calls[0]?.[0]).toBe('f failed');
+      const [, logged] = calls[0] as [string, { thrown: unknown }];
+      expect(logged.thrown).toBe(proxy);
+    });
+  });
+
   describe('this, arguments and synchronous results', () => {
     it('passes this and the very argument objects through and keeps a sync result sync', () => {
       const arg = { id: 1 };

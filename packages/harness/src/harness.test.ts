@@ -355,6 +355,14 @@ describe('harness', () => {
 });
 
 describe('ErrorCounts', () => {
+  it('keeps a name such as __proto__ in toJSON, as an own field', () => {
+    const counts = new ErrorCounts();
+    counts.add('__proto__');
+    counts.add('constructor');
+    expect(JSON.stringify(counts)).toBe('{"__proto__":1,"constructor":1}');
+    expect(Object.getPrototypeOf(counts.toJSON())).toBe(Object.prototype);
+  });
+
   it('resets one name or all', () => {
     const counts = new ErrorCounts();
     counts.add('a');

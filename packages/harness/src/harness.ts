@@ -6,6 +6,7 @@ import {
   type Rule,
   type Rules,
   reportListenerError,
+  reportRejection,
   resolveOptions,
 } from '@dyno/core';
 import { ErrorCounts } from './error-counts.js';
@@ -88,14 +89,14 @@ export function harness<F extends AnyFunction>(fn: F, options?: HarnessOptions):
       if (logged) {
         const event: HarnessErrorEvent = { name, error, count, logged };
         const written = write(typeof message === 'string' ? message : message(event), error, name);
-        watch(written, `${PKG} logger of ${name}`);
+        reportRejection(written, `${PKG} logger of ${name}`);
       }
     } catch (failure) {
       reportListenerError(failure, `${PKG} logger of ${name}`);
     }
     if (onError === undefined) return;
     try {
-      watch(onError({ name, error, count, logged }), `${PKG} onError of ${name}`);
+      reportRejection(onError({ name, error, count, logged }), `${PKG} onError of ${name}`);
     } catch (failure) {
       reportListenerError(failure, `${PKG} onError of ${name}`);
     }
@@ -116,13 +117,4 @@ export function harness<F extends AnyFunction>(fn: F, options?: HarnessOptions):
   // Express tells an error handler by its four parameters
   Object.defineProperty(harnessed, 'length', { value: fn.length });
   return harnessed as F;
-}
-
-/**
- * Reports the rejection of a promise returned by an async logger or `onError` as their throw is
- * reported. Nobody else holds that promise: left alone, its rejection would be unhandled and
- * end the process, which a failing hook must never do.
- */
-function watch(result: unknown, source: string): void {
-  if (isThenable(result)) observe(result, (failure) => reportListenerError(failure, source));
 }

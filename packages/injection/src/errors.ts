@@ -1,4 +1,4 @@
-import { DynoError, format, hasCode } from '@dyno/core';
+import { DynoError, describeFailure, hasCode } from '@dyno/core';
 
 /** One dependency that could not be built, and why. */
 export interface DependencyFailure {
@@ -31,9 +31,6 @@ export class DependencyTimeoutError extends DynoError {
   }
 }
 
-const describe = (error: unknown): string =>
-  error instanceof Error ? `${error.name}: ${error.message}` : `thrown ${format(error)}`;
-
 /**
  * A call failed because a dependency without a fallback could not be built. `inject` fails fast,
  * so `failures` holds that first dependency with its own error; the class accepts several (in
@@ -45,7 +42,7 @@ export class DependencyError extends DynoError {
   readonly failures: readonly DependencyFailure[];
 
   constructor(failures: readonly DependencyFailure[], source?: string) {
-    const list = failures.map((f) => `"${f.name}" (${describe(f.error)})`).join(', ');
+    const list = failures.map((f) => `"${f.name}" (${describeFailure(f.error)})`).join(', ');
     const count = failures.length === 1 ? '1 dependency' : `${failures.length} dependencies`;
     super('DYNO_DEPENDENCY_FAILED', `Could not build ${count}: ${list}`, {
       source,

@@ -78,6 +78,31 @@ describe('inject fails fast', () => {
     await expect(handler.run({ deps: { bad: 'ok' as never } })).resolves.toBe('conn');
   });
 
+  it('rejects with a DependencyError for a failure that cannot be described, never hanging', async () => {
+    const { proxy, revoke } = Proxy.revocable({}, {});
+    revoke();
+    class Opaque extends Error {
+      override get message(): string {
+        throw new Error('message getter');
+      }
+    }
+    const named = new Error('x');
+    (named as { name: unknown }).name = Symbol('odd');
+    for (const failure of [proxy, new Opaque(), named]) {
+      const handler = inject({ a: () => Promise.reject(failure), b: hang }, () => 'ran');
+      let error: unknown = 'pending';
+      handler().catch((e: unknown) => {
+        error = e;
+      });
+      await flushPromises();
+      expect(error).toBeInstanceOf(DependencyError);
+      expect((error as DependencyError).errors[0]).toBe(failure);
+      expect((error as DependencyError).message).toMatch(
+        /^Could not build 1 dependency: "a" \(thrown /,
+      );
+    }
+  });
+
   it('takes a fallback without failing the call', async () => {
     const handler = inject(
       { a: { make: () => Promise.reject(new Error('x')), fallback: 'fb' }, b: () => 'b' },

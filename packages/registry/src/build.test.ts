@@ -214,4 +214,24 @@ describe('Registry refs and memory', () => {
     expect(weak.deref()).toBeUndefined();
     expect(ref.id).toBe('new');
   });
+
+  it('do not keep the functions that a getter makes at each read', async () => {
+    const made: WeakRef<Function>[] = [];
+    const service = {
+      get handler() {
+        const fn = (x: number) => x + 1;
+        made.push(new WeakRef(fn));
+        return fn;
+      },
+    };
+    const registry = new Registry<{ service: typeof service }>();
+    registry.register('service', service);
+    const ref = registry.ref('service');
+    for (let i = 0; i < 100; i++) expect(ref.handler(i)).toBe(i + 1);
+    await new Promise((resolve) => setImmediate(resolve));
+    gc();
+    expect(made.filter((w) => w.deref() !== undefined)).toHaveLength(0);
+    // a method read twice is still the same function while the value is unchanged
+    expect(ref.hasOwnProperty).toBe(ref.hasOwnProperty);
+  });
 });

@@ -1,4 +1,4 @@
-import { DynoError, format, hasCode } from '@dyno/core';
+import { DynoError, describeFailure, hasCode } from '@dyno/core';
 
 /** A registry key: a string or a symbol. */
 export type Key = string | symbol;
@@ -81,7 +81,7 @@ export class NotReady extends DynoError {
     const message =
       key !== undefined
         ? `The key: "${String(key)}" has an async provider that is not ready yet; await ready() or use getAsync()`
-        : `Could not make ready: ${failures.map((f) => `"${String(f.key)}" (${describe(f.error)})`).join(', ')}`;
+        : `Could not make ready: ${failures.map((f) => `"${String(f.key)}" (${describeFailure(f.error)})`).join(', ')}`;
     super('DYNO_NOT_READY', message, { source, cause: failures[0]?.error });
     this.key = key;
     this.failures = Object.freeze(failures.slice());
@@ -91,6 +91,3 @@ export class NotReady extends DynoError {
     return hasCode(value, 'DYNO_NOT_READY');
   }
 }
-
-const describe = (error: unknown): string =>
-  error instanceof Error ? `${error.name}: ${error.message}` : `thrown ${format(error)}`;

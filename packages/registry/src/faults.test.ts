@@ -224,6 +224,45 @@ describe('faults (b): dependencies that throw non-errors', () => {
     },
   );
 
+  it('ready() still rejects with NotReady naming a failure that cannot be described', async () => {
+    const { proxy, revoke } = Proxy.revocable({}, {});
+    revoke();
+    class Opaque extends Error {
+      override get message(): string {
+        throw new Error('message getter');
+      }
+    }
+    const named = new Error('x');
+    (named as { name: unknown }).name = Symbol('odd');
+    const failures = [proxy, new Opaque(), named];
+    const registry = new Registry<Record<string, unknown>>();
+    for (const [i, failure] of failures.entries()) {
+      registry.provideAsync(`k${i}`, () => Promise.reject(failure));
+    }
+    const error = (await registry.ready().catch((e: unknown) => e)) as NotReady;
+    expect(error).toBeInstanceOf(NotReady);
+    // compared one by one: deep equality would read the revoked proxy
+    expect(error.failures).toHaveLength(3);
+    error.failures.forEach((f, i) => {
+      expect(f.error).toBe(failures[i]);
+    });
+    expect(error.message).toMatch(/^Could not make ready: "k0" \(thrown /);
+  });
+
+  it('a once-provider returning a revoked proxy keeps it as its value, as register does', () => {
+    const { proxy, revoke } = Proxy.revocable({}, {});
+    revoke();
+    const registry = new Registry<{ odd: object }>();
+    let calls = 0;
+    registry.provide('odd', () => {
+      calls++;
+      return proxy;
+    });
+    expect(registry.get('odd')).toBe(proxy);
+    expect(registry.get('odd')).toBe(proxy);
+    expect(calls).toBe(1);
+  });
+
   it('getAsync and a token never throw synchronously, whatever the factory throws', async () => {
     const registry = new Registry<{ port: number }>();
     registry.provide('port', () => {
@@ -521,5 +560,43 @@ describe('faults (d): user callbacks that throw', () => {
     expect(b.closed).toBe(1);
     expect(() => scope.get('a')).toThrow(DisposedError);
     expect(root.has('a')).toBe(true);
+  });
+
+  it('an async disposer that rejects is reported, never left as an unhandled rejection', async () => {
+    const closing = {
+      async dispose() {
+        throw 'own dispose failed';
+      },
+    };
+    const seen = await listenerReports(async () => {
+      const root = new Registry<{ db: object; own: object; pool: object; scoped: object }>({
+        name: 'app',
+      });
+      root.register('db', {}, { dispose: async () => Promise.reject('close failed') });
+      root.register('own', closing, { dispose: true });
+      root.provide('pool', () => ({}), { dispose: () => Promise.reject(undefined) });
+      root.provide('scoped', () => ({}), {
+        lifetime: 'scoped',
+        dispose: () => Promise.reject('scoped failed'),
+      });
+      root.get('pool');
+      const scope = root.child({ name: 'request' });
+      scope.get('scoped');
+      root.replace('db', {});
+      expect(root.unregister('own')).toBe(true);
+      scope.dispose();
+      root.dispose();
+      await flushPromises();
+    });
+    // in the order the rejections land, which an async function delays by a few turns
+    expect(seen).toHaveLength(4);
+    expect(seen.map((r) => [r.error, r.source])).toEqual(
+      expect.arrayContaining([
+        ['close failed', '@dyno/registry dispose of db in app'],
+        ['own dispose failed', '@dyno/registry dispose of own in app'],
+        ['scoped failed', '@dyno/registry dispose of a scoped value in request'],
+        [undefined, '@dyno/registry dispose of pool in app'],
+      ]),
+    );
   });
 });

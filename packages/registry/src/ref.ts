@@ -10,10 +10,12 @@ export type Ref<T> = T & { readonly current: T };
 // (`this` would otherwise be the proxy). The bound copies are kept per value, so the same method
 // read twice is the same function and steady use allocates nothing. They are kept in a WeakMap
 // keyed by the value: a ref must not keep a replaced value reachable (a bound method holds its
-// value), and a WeakMap entry lives only as long as its key. A primitive's methods (`'x'.trim`)
+// value), and a WeakMap entry lives only as long as its key. The functions are keys of a WeakMap
+// too: a getter (or a proxy client) that returns a new function at each read would otherwise
+// leave one entry per read for as long as the value lives. A primitive's methods (`'x'.trim`)
 // are bound afresh at each read.
 class BoundCache {
-  readonly #bound = new WeakMap<object, Map<Function, Function>>();
+  readonly #bound = new WeakMap<object, WeakMap<Function, Function>>();
 
   get(value: unknown, fn: Function): Function {
     if ((typeof value !== 'object' && typeof value !== 'function') || value === null) {
@@ -21,7 +23,7 @@ class BoundCache {
     }
     let methods = this.#bound.get(value);
     if (methods === undefined) {
-      methods = new Map();
+      methods = new WeakMap();
       this.#bound.set(value, methods);
     }
     let bound = methods.get(fn);

@@ -33,6 +33,18 @@ describe('Histogram', () => {
     expect(g.percentiles(PS)).toEqual(PS.map(() => 123.456));
   });
 
+  it('refuses a recorded value that is not a number, which would turn sum into a string', () => {
+    const h = new Histogram();
+    expect(() => h.record('5' as never)).toThrow(
+      new TypeError('@dyno/stats: a recorded value must be a number; received "5"'),
+    );
+    expect(() => h.record(null as never)).toThrow(TypeError);
+    expect(() => h.record(true as never)).toThrow(TypeError);
+    h.record(1);
+    expect(h.count).toBe(1);
+    expect(h.sum).toBe(1);
+  });
+
   it('counts -0 as zero, not in the top bucket', () => {
     const h = new Histogram();
     for (const v of [-0, 5, 10, 20]) h.record(v);
@@ -53,6 +65,18 @@ describe('Histogram', () => {
     expect(() => h.addIntervalCounts([1, 2], new Float64Array(2))).toThrow(
       '@dyno/stats: addIntervalCounts needs 3 counters (one more than the boundaries); received 2',
     );
+  });
+
+  it('refuses boundaries that are not ascending numbers instead of miscounting', () => {
+    const h = new Histogram();
+    h.record(1);
+    h.record(5);
+    expect(() => h.addIntervalCounts([3, 2], [0, 0, 0])).toThrow(
+      new RangeError('@dyno/stats: boundaries must be in ascending order; received 2 at index 1'),
+    );
+    expect(() => h.addIntervalCounts([Number.NaN, 3], [0, 0, 0])).toThrow(RangeError);
+    expect(() => h.addIntervalCounts(['3'] as never, [0, 0])).toThrow(TypeError);
+    expect(h.addIntervalCounts([3, Number.POSITIVE_INFINITY], [0, 0, 0])).toEqual([1, 1, 0]);
   });
 
   it('counts into a plain array of numbers as into a Float64Array', () => {

@@ -1,4 +1,4 @@
-import { is, resolveOptions } from '@dyno/core';
+import { format, is, resolveOptions } from '@dyno/core';
 import { checkP, rankIndex } from './percentile.js';
 
 /** Options of `Histogram`. Values outside [lowest, highest] are counted in the end buckets. */
@@ -33,6 +33,26 @@ const RULES = {
   highestExponent: is.integer(-1021, 1023),
   precisionBits: is.integer(1, 12),
 };
+
+/** Throws unless `boundaries` are numbers in ascending order (else counts land silently wrong). */
+function checkBoundaries(boundaries: readonly number[]): void {
+  if (!Array.isArray(boundaries)) {
+    throw new TypeError(
+      `@dyno/stats: boundaries must be an array of ascending numbers; received ${format(boundaries)}`,
+    );
+  }
+  for (let k = 0; k < boundaries.length; k++) {
+    const b = boundaries[k];
+    if (typeof b !== 'number') {
+      throw new TypeError(`@dyno/stats: boundaries[${k}] must be a number; received ${format(b)}`);
+    }
+    if (Number.isNaN(b) || (k > 0 && !(b > (boundaries[k - 1] as number)))) {
+      throw new RangeError(
+        `@dyno/stats: boundaries must be in ascending order; received ${b} at index ${k}`,
+      );
+    }
+  }
+}
 
 // The bucket of a value is read straight from its IEEE-754 bits: the exponent and the top
 // mantissa bits form a log-linear index, with no logarithm and no loop.
@@ -122,8 +142,18 @@ export class Histogram {
     this.#offset = this.#layout.base;
   }
 
-  /** Records one value. Throws a `RangeError` for a negative, NaN or infinite value. */
+  /**
+   * Records one value. Throws a `TypeError` for a value that is not a number, a `RangeError` for
+   * a negative, NaN or infinite one.
+   */
   record(value: number): void {
+    // a string, boolean or null passes the comparisons below, and `'5'` would turn `sum` into
+    // a string
+    if (typeof value !== 'number') {
+      throw new TypeError(
+        `@dyno/stats: a recorded value must be a number; received ${format(value)}`,
+      );
+    }
     if (!(value >= 0 && value < Number.POSITIVE_INFINITY)) {
       throw new RangeError(
         `@dyno/stats: a recorded value must be finite and >= 0; received ${value}`,
@@ -231,6 +261,7 @@ export class Histogram {
    * `boundaries.length + 1` entries; it is returned.
    */
   addIntervalCounts<C extends Float64Array | number[]>(boundaries: readonly number[], into: C): C {
+    checkBoundaries(boundaries);
     if (into.length !== boundaries.length + 1) {
       throw new RangeError(
         `@dyno/stats: addIntervalCounts needs ${boundaries.length + 1} counters (one more than the boundaries); received ${into.length}`,

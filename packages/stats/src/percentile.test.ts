@@ -38,6 +38,14 @@ describe('percentile', () => {
     expect(() => percentile(5, 'abc' as never)).toThrow(TypeError);
   });
 
+  it('rejects data holding a string or a hole with a TypeError (wrong kind, not range)', () => {
+    expect(() => percentile(50, ['1', 2] as never)).toThrow(
+      new TypeError('@dyno/stats: data[0] must be a finite number; received "1"'),
+    );
+    // biome-ignore lint/suspicious/noSparseArray: a hole is what is tested
+    expect(() => mean([1, , 3] as never)).toThrow(TypeError);
+  });
+
   it('always returns one of the data values, monotonic in p (property)', () => {
     fc.assert(
       fc.property(
@@ -66,6 +74,29 @@ describe('mean and stddev', () => {
     expect(stddev([])).toBeNaN();
     expect(stddev([1], { sample: true })).toBeNaN();
     expect(stddev([1])).toBe(0);
+  });
+
+  it('stay finite and accurate for values near the float limits and far from zero', () => {
+    expect(mean([1e308, 1e308])).toBe(1e308);
+    expect(stddev([1e200, -1e200])).toBe(1e200);
+    expect(stddev([1.7e308, 1.7e308])).toBe(0);
+    expect(stddev([Number.MAX_VALUE, -Number.MAX_VALUE])).toBe(Number.MAX_VALUE);
+    // 1e15 + 1 .. 1e15 + 10: the mean 1e15 + 5.5 is rounded, yet the spread is that of 1..10
+    const shifted = Array.from({ length: 10 }, (_, i) => 1e15 + i + 1);
+    expect(stddev(shifted)).toBeCloseTo(Math.sqrt(8.25), 12);
+    expect(stddev(new Array(1000).fill(0.1))).toBe(0);
+  });
+
+  it('sums without losing the rounding of each addition', () => {
+    expect(mean(new Array(1_000_000).fill(0.1))).toBe(0.1);
+    expect(mean([1e16, 1, -1e16])).toBe(1 / 3);
+  });
+
+  it('reject unknown and mistyped options of stddev', () => {
+    expect(() => stddev([1, 2], { sampel: true } as never)).toThrow(
+      new TypeError('@dyno/stats: unknown option `sampel` (known: sample)'),
+    );
+    expect(() => stddev([1, 2], { sample: 'yes' } as never)).toThrow(TypeError);
   });
 
   it('reject data that is not finite numbers', () => {

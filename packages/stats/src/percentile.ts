@@ -1,3 +1,5 @@
+import { format } from '@dyno/core';
+
 /**
  * The nearest-rank percentile used by the original dyno: the element at index
  * `floor(n * p / 100)` of the sorted data, clamped to the last element. `percentile(50, 0..99)`
@@ -38,7 +40,10 @@ export function checkData(data: readonly number[]): void {
   }
   for (let i = 0; i < data.length; i++) {
     const v = data[i];
-    if (typeof v !== 'number' || !Number.isFinite(v)) {
+    if (typeof v !== 'number') {
+      throw new TypeError(`@dyno/stats: data[${i}] must be a finite number; received ${format(v)}`);
+    }
+    if (!Number.isFinite(v)) {
       throw new RangeError(
         `@dyno/stats: data[${i}] must be a finite number; received ${String(v)}`,
       );

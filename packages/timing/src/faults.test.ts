@@ -201,7 +201,46 @@ describe('@dyno/timing faults', () => {
     });
   });
 
+  describe('a promise whose class cannot make another', () => {
+    it('is handed back as it is, and the interval stopped', () => {
+      const { root } = setup();
+      class Hostile<T> extends Promise<T> {
+        static override get [Symbol.species](): PromiseConstructor {
+          throw new Error('species');
+        }
+      }
+      const promise = Hostile.resolve(5);
+      const result = withTimer(root, () => timed('odd', () => promise));
+      // compared by hand: jest's matchers would call `then`, which the species getter breaks
+      expect(result === promise).toBe(true);
+      expect(only(root).state).toBe('stopped');
+    });
+  });
+
+  describe('a revoked proxy as the result', () => {
+    it('is handed back as it is, and the interval stopped', () => {
+      const { root } = setup();
+      const { proxy, revoke } = Proxy.revocable({}, {});
+      revoke();
+      expect(withTimer(root, () => timed('odd', () => proxy))).toBe(proxy);
+      expect(only(root).state).toBe('stopped');
+    });
+  });
+
   describe('a clock that throws', () => {
+    it('at the start still runs the timed function, reports the failure and leaves the interval idle', async () => {
+      const { clock, root } = setup();
+      let result: unknown;
+      const reports = await listenerReports(async () => {
+        clock.failing = true;
+        result = withTimer(root, () => timed('db', (interval) => interval?.state ?? 'none'));
+        clock.failing = false;
+      });
+      expect(result).toBe('idle');
+      expect(only(root).state).toBe('idle');
+      expect(reports).toEqual([{ error: 'clock broken', source: '@dyno/timing clock' }]);
+    });
+
     it.each(NON_ERRORS)(
       'never replaces the error of the timed function (a clock throwing %s at the stop)',
       async (_, failure) => {

@@ -39,16 +39,25 @@ export function currentTimer(): PerfTimer | undefined {
  * any timer `fn` just runs, with `undefined`: library code can call `timed` unconditionally.
  *
  * A promise result is replaced by the one its own `then` makes (same class), which settles as it
- * does once the interval has stopped. A thenable that is not a promise is returned as it is and
- * the interval stops at once: `await` it inside `fn` to time it. A clock that throws at the stop
- * never replaces `fn`'s value or error: it is reported through `reportListenerError`.
+ * does once the interval has stopped (or, if its class cannot make one, as it is, the interval
+ * stopped at once). A thenable that is not a promise is returned as it is and the interval stops
+ * at once: `await` it inside `fn` to time it. A clock that throws at the start or the stop never
+ * keeps `fn` from running nor replaces its value or error: it is reported through
+ * `reportListenerError`.
  */
 export function timed<T>(name: string, fn: (timer: PerfTimer | undefined) => T): T {
   check(PKG, 'name', name, is.string);
   checkFunction(PKG, 'fn', fn);
   const parent = storage.getStore();
   if (parent === undefined) return fn(undefined);
-  const interval = parent.time(name);
+  const interval = parent.interval(name);
+  try {
+    interval.start();
+  } catch (failure) {
+    // a clock that throws at the start must not keep the work from running: the interval stays
+    // idle, so it is left out of the outputs
+    reportListenerError(failure, `${PKG} clock`);
+  }
   let result: T;
   try {
     result = storage.run(interval, fn, interval);
@@ -56,8 +65,21 @@ export function timed<T>(name: string, fn: (timer: PerfTimer | undefined) => T):
     stopQuietly(interval);
     throw error;
   }
-  if (result instanceof Promise) {
-    const stop = (): void => stopQuietly(interval);
+  if (isPromise(result)) {
+    const followed = follow(result, () => stopQuietly(interval));
+    if (followed !== undefined) return followed as T;
+  }
+  stopQuietly(interval);
+  return result;
+}
+
+/**
+ * The promise `then` makes on `result` (its own class), settling as `result` does after `stop`;
+ * `undefined` when it cannot be made: a subclass whose `constructor` or species getter throws is
+ * then returned as it is, with the interval stopped at once, as a thenable is.
+ */
+function follow(result: Promise<unknown>, stop: () => void): Promise<unknown> | undefined {
+  try {
     return nativeThen.call(
       result,
       (value: unknown) => {
@@ -68,10 +90,10 @@ export function timed<T>(name: string, fn: (timer: PerfTimer | undefined) => T):
         stop();
         throw error;
       },
-    ) as T;
+    );
+  } catch {
+    return undefined;
   }
-  stopQuietly(interval);
-  return result;
 }
 
 /**
@@ -84,5 +106,15 @@ function stopQuietly(interval: PerfTimer): void {
     interval[Symbol.dispose]();
   } catch (failure) {
     reportListenerError(failure, `${PKG} clock`);
+  }
+}
+
+// `instanceof` asks a proxy for its prototype, which a revoked one refuses: such a result is no
+// promise, and is handed back as it is, as any other value.
+function isPromise(value: unknown): value is Promise<unknown> {
+  try {
+    return value instanceof Promise;
+  } catch {
+    return false;
   }
 }

@@ -44,6 +44,11 @@ describe('PerfTimer.serverTiming', () => {
     clock.set(clock.now() + 0.5);
     u.stop();
     expect(u.serverTiming()).toBe('u;dur=0.5');
+    // a clock that jumps far ahead: toFixed would write 1e+22
+    const v = new PerfTimer('v', { clock }).start();
+    clock.set(clock.now() + 1e22);
+    v.stop();
+    expect(v.serverTiming()).toBe('v;dur=10000000000000000000000');
   });
 
   it('turns names into tokens and keeps the original in a quoted desc', () => {

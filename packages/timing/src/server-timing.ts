@@ -138,5 +138,8 @@ export function quoted(text: string): string {
 /** ms with at most three decimals and never an exponent (`dur` must be a plain decimal). */
 function milliseconds(ms: number): string {
   const rounded = Math.round(ms * 1000) / 1000;
-  return rounded === 0 ? '0' : rounded.toFixed(3).replace(/\.?0+$/, '');
+  if (rounded === 0) return '0';
+  // `toFixed` writes an exponent from 1e21 on; a double that large is a whole number
+  if (Number.isFinite(rounded) && Math.abs(rounded) >= 1e21) return BigInt(rounded).toString();
+  return rounded.toFixed(3).replace(/\.?0+$/, '');
 }

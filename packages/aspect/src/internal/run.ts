@@ -88,7 +88,7 @@ function runAfter(
 }
 
 function checked(call: Call, filter: string, value: unknown): unknown[] {
-  if (Array.isArray(value)) return value;
+  if (isArray(value)) return value;
   const { name } = call.context;
   const what = filter.startsWith('around')
     ? 'must call proceed with an array of arguments'
@@ -98,6 +98,16 @@ function checked(call: Call, filter: string, value: unknown): unknown[] {
     name,
     value,
   );
+}
+
+// `Array.isArray` throws for a revoked proxy: such a value is no array of arguments, and is
+// refused with a `FilterResultError` as any other.
+function isArray(value: unknown): value is unknown[] {
+  try {
+    return Array.isArray(value);
+  } catch {
+    return false;
+  }
 }
 
 /** A promise from a filter of a synchronous call: the call cannot wait for it without lying. */

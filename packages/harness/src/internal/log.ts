@@ -12,8 +12,17 @@ export function writer(logger: HarnessLogger, style: LoggerStyle): Write {
   }
   // winston merges an Error's message and stack into the entry, and console prints them; a
   // value that is not an Error goes in an object so that winston keeps it (it drops bare strings)
-  return (message, thrown) =>
-    error.call(logger, message, thrown instanceof Error ? thrown : { thrown });
+  return (message, thrown) => error.call(logger, message, isError(thrown) ? thrown : { thrown });
+}
+
+// `instanceof` asks a proxy for its prototype, which a revoked one refuses: such a thrown value
+// is logged as any other non-`Error`, rather than losing the log line.
+function isError(value: unknown): boolean {
+  try {
+    return value instanceof Error;
+  } catch {
+    return false;
+  }
 }
 
 /** pino loggers have `bindings()`, bunyan loggers a `fields` object; both have `child()`. */

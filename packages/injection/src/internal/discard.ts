@@ -1,4 +1,4 @@
-import { isThenable, reportListenerError } from '@dyno/core';
+import { reportListenerError, reportRejection } from '@dyno/core';
 import type { Normalised } from './build.js';
 
 /**
@@ -11,10 +11,7 @@ export function discard(dep: Normalised, value: unknown): void {
   if (dispose === undefined) return;
   const source = `@dyno/injection dispose of ${dep.name}`;
   try {
-    const result = dispose(value);
-    if (isThenable(result)) {
-      result.then(undefined, (error: unknown) => reportListenerError(error, source));
-    }
+    reportRejection(dispose(value), source);
   } catch (error) {
     reportListenerError(error, source);
   }

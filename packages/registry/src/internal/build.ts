@@ -39,7 +39,7 @@ export function build(host: Host, entry: Entry, slot: Slot): unknown {
     return host.again();
   }
   if (entry.lifetime === 'resolve') return value;
-  if (!(value instanceof Promise)) {
+  if (!isPromise(value)) {
     slot.value = value;
     slot.built = true;
     return value;
@@ -136,4 +136,14 @@ function leaving(host: Host, slot: Slot): Promise<unknown> {
       resolve(Promise.resolve().then(() => host.again()));
     };
   });
+}
+
+// `instanceof` asks a proxy for its prototype, which a revoked one refuses: such a value is no
+// promise, and is kept as it is, as `register` keeps it.
+function isPromise(value: unknown): value is Promise<unknown> {
+  try {
+    return value instanceof Promise;
+  } catch {
+    return false;
+  }
 }

@@ -97,16 +97,23 @@ function provider(
 
 /**
  * Disposes the value in `slot` (by default the entry's own) if it is owned and built, and says
- * whether a disposer ran; reports a disposer's error to `fail`. A promise still pending is not
+ * whether a disposer ran; reports a disposer's error to `fail` (an async disposer's rejection
+ * under `source`). A promise still pending is not
  * disposed here: its build disposes the value when it lands, seeing that the slot has gone.
  * Called when the slot leaves the registry, it first lets the callers of a build in flight go
  * (`slot.leave`), so that a factory that never settles does not hold them forever.
  */
-export function settle(entry: Entry, fail: (error: unknown) => void, slot: Slot = entry): boolean {
+export function settle(
+  entry: Entry,
+  source: string,
+  fail: (error: unknown) => void,
+  slot: Slot = entry,
+): boolean {
   slot.leave?.();
   if (entry.dispose === false || !slot.built || slot.pending) return false;
   try {
-    return release(slot.settled === undefined ? slot.value : slot.settled.value, entry.dispose);
+    const value = slot.settled === undefined ? slot.value : slot.settled.value;
+    return release(value, entry.dispose, source);
   } catch (error) {
     fail(error);
     return true;
@@ -117,7 +124,7 @@ export function settle(entry: Entry, fail: (error: unknown) => void, slot: Slot 
 export function discard(entry: Entry, value: unknown, source: string): void {
   if (entry.dispose === false) return;
   try {
-    release(value, entry.dispose);
+    release(value, entry.dispose, source);
   } catch (error) {
     reportListenerError(error, source);
   }

@@ -11,6 +11,8 @@ import type { RegisterEvent, ReplaceEvent, UnregisterEvent } from '../events.js'
 import { build, buildAsync, type Host } from './build.js';
 import { type Entry, emptySlot, type Slot, settle } from './entry.js';
 
+const PKG = '@dyno/registry';
+
 /** Runs several disposals, keeping the first error to throw once all of them have run. */
 function collect(): { fail: (error: unknown) => void; rethrow(): void } {
   let failure: { error: unknown } | undefined;
@@ -144,7 +146,7 @@ export abstract class RegistryStore {
     if (previous === undefined) throw new NotRegistered(key, this.name);
     this.#entries.set(key, entry);
     const errors = collect();
-    const disposed = this.#release(previous, errors.fail);
+    const disposed = this.#release(key, previous, errors.fail);
     if (this.emitReplace.hasListeners) {
       this.emitReplace.emit({ name: this.name, key, kind: entry.kind, disposed });
     }
@@ -158,7 +160,7 @@ export abstract class RegistryStore {
     if (entry === undefined) return false;
     this.#entries.delete(key);
     const errors = collect();
-    const disposed = this.#release(entry, errors.fail);
+    const disposed = this.#release(key, entry, errors.fail);
     if (this.emitUnregister.hasListeners) {
       this.emitUnregister.emit({ name: this.name, key, disposed });
     }
@@ -171,24 +173,32 @@ export abstract class RegistryStore {
     if (this.#disposed) return;
     this.#disposed = true;
     const scoped = [...this.#scoped].reverse();
-    const entries = [...this.#entries.values()].reverse();
+    const entries = [...this.#entries].reverse();
     this.#scoped.clear();
     this.#entries.clear();
     this.emitRegister.clear();
     this.emitReplace.clear();
     this.emitUnregister.clear();
     const errors = collect();
-    for (const [entry, slot] of scoped) settle(entry, errors.fail, slot);
-    for (const entry of entries) settle(entry, errors.fail);
+    // a scoped value's key is its provider's, held by this registry or a parent
+    const scopedSource = `${PKG} dispose of a scoped value in ${this.name}`;
+    for (const [entry, slot] of scoped) settle(entry, scopedSource, errors.fail, slot);
+    for (const [key, entry] of entries) settle(entry, this.#disposeSource(key), errors.fail);
     errors.rethrow();
   }
 
   /** Disposes an entry leaving this registry, and the scoped value it built here, if any. */
-  #release(entry: Entry, fail: (error: unknown) => void): boolean {
+  #release(key: Key, entry: Entry, fail: (error: unknown) => void): boolean {
+    const source = this.#disposeSource(key);
     const slot = this.#scoped.get(entry);
     this.#scoped.delete(entry);
-    const scoped = slot !== undefined && settle(entry, fail, slot);
-    return settle(entry, fail) || scoped;
+    const scoped = slot !== undefined && settle(entry, source, fail, slot);
+    return settle(entry, source, fail) || scoped;
+  }
+
+  /** Where an async disposer's rejection is reported, as a stale build's disposer's is. */
+  #disposeSource(key: Key): string {
+    return `${PKG} dispose of ${String(key)} in ${this.name}`;
   }
 
   /** How a build of `entry` (held here under `key`) for a lookup started in `origin` proceeds. */
