@@ -4,6 +4,7 @@ import {
   defaultName,
   type Event,
   EventEmitter,
+  format,
   reportListenerError,
   resolveOptions,
   type TimerHandle,
@@ -119,6 +120,12 @@ export class FleetCircuit {
     // before any connection or listener of ours exists: if the breaker throws here, the
     // construction fails without leaving a subscriber open or listeners on a given one
     this.#stateListener = o.breaker.onStateChange(this.#onStateChange);
+    if (typeof this.#stateListener?.dispose !== 'function') {
+      this.#disposed = true; // the listener we could not remove then does nothing
+      throw new TypeError(
+        `${PKG}: option \`breaker\`'s \`onStateChange\` must return a Disposable; received ${format(this.#stateListener)}`,
+      );
+    }
     this.#ownsSubscriber = o.subscriber === undefined;
     this.#subscriber = o.subscriber ?? o.client.duplicate();
     if (!this.#ownsSubscriber) joinChannel(this.#subscriber, this.#channel);
@@ -223,7 +230,12 @@ export class FleetCircuit {
     if (isQuorum(open, live, this.#min, this.#ratio)) {
       if (this.#isolation === undefined && this.#breaker.state === 'closed') {
         const reason = new FleetOpenError(open, live, this.#name);
-        this.#isolation = this.#user('breaker.isolate', () => this.#breaker.isolate(reason));
+        const isolation = this.#user('breaker.isolate', () => this.#breaker.isolate(reason));
+        // a listener of the isolation may have ended it already (`close()` in `onBreak`): then
+        // it is not held, and the next view isolates again while the quorum holds (typed wide:
+        // TypeScript still takes the state for the 'closed' read above)
+        const state: string = this.#breaker.state;
+        this.#isolation = state === 'isolated' ? isolation : undefined;
       }
     } else {
       this.#release();

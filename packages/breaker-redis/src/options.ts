@@ -101,19 +101,25 @@ export const DEFAULT_QUORUM_OPTIONS: Readonly<Required<QuorumOptions>> = Object.
   ratio: 0.5,
 });
 
-const shape = (expected: string, keys: readonly string[]): Rule =>
+/** An object with the methods `keys` and, read once each, the string fields `strings`. */
+const shape = (expected: string, keys: readonly string[], strings: readonly string[] = []): Rule =>
   Object.freeze({
     expected,
     test(v: unknown) {
       if (typeof v !== 'object' || v === null) return 'type';
       const o = v as Record<string, unknown>;
-      return keys.every((k) => typeof o[k] === 'function') ? undefined : 'type';
+      const ok =
+        keys.every((k) => typeof o[k] === 'function') &&
+        strings.every((k) => typeof o[k] === 'string');
+      return ok ? undefined : 'type';
     },
   });
 
 /** @internal */
 export const FLEET_RULES: Rules<FleetCircuitOptions> = Object.freeze({
-  breaker: shape('a CircuitBreaker', ['isolate', 'onStateChange']),
+  // without a `name` the circuit would be "undefined" in Redis, shared by every such breaker;
+  // without a `state` it would never be isolated
+  breaker: shape('a CircuitBreaker', ['isolate', 'onStateChange'], ['name', 'state']),
   client: shape('an ioredis client', ['evalsha', 'eval', 'publish', 'duplicate']),
   subscriber: shape('an ioredis client', ['subscribe', 'on']),
   circuit: is.string,

@@ -96,6 +96,20 @@ describe('saveCircuitSnapshot and loadCircuitSnapshot', () => {
     );
   });
 
+  it('refuses to save what is not a snapshot, keeping the one saved before', async () => {
+    await saveCircuitSnapshot(client, 'kept', new CircuitBreaker().snapshot(), { prefix });
+    for (const junk of [undefined, {}, 'hello', { version: 1, state: 'open' }]) {
+      const error = await saveCircuitSnapshot(client, 'kept', junk as never, { prefix }).catch(
+        (e: unknown) => e,
+      );
+      expect(error).toBeInstanceOf(TypeError);
+      expect((error as Error).message).toMatch(
+        /^@dyno\/breaker-redis: `snapshot` must be a breaker's `snapshot\(\)`; received /,
+      );
+    }
+    expect((await loadCircuitSnapshot(client, 'kept', { prefix }))?.state).toBe('closed');
+  });
+
   it('saves under the dyno:fleet: prefix by default', async () => {
     const circuit = `${prefix}default`;
     const key = `dyno:fleet:${circuit}:snapshot`;

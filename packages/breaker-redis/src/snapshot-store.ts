@@ -1,5 +1,5 @@
 import { type CircuitSnapshot, isCircuitSnapshot } from '@dyno/breaker';
-import { type Clock, check, is, systemClock, validate } from '@dyno/core';
+import { type Clock, check, format, is, systemClock, validate } from '@dyno/core';
 import type { Redis } from 'ioredis';
 import { runScript } from './internal/run.js';
 import { LOAD_SCRIPT, SAVE_SCRIPT } from './internal/scripts.js';
@@ -47,7 +47,8 @@ const settings = (options: CircuitSnapshotOptions | undefined) => {
 /**
  * Saves `snapshot` (a breaker's `snapshot()`) under `<prefix><circuit>:snapshot`, stamped with
  * Redis's time so a process that loads it later knows how old it is. Rejects when Redis fails
- * or takes longer than `timeout`.
+ * or takes longer than `timeout`, and with a `TypeError` (saving nothing) when `snapshot` is not
+ * one the breaker would take back.
  */
 export async function saveCircuitSnapshot(
   client: Redis,
@@ -56,6 +57,12 @@ export async function saveCircuitSnapshot(
   options?: CircuitSnapshotOptions,
 ): Promise<void> {
   check(PKG, 'circuit', circuit, is.string);
+  // saved, anything else would replace a good snapshot and load as `undefined`, without a word
+  if (!isCircuitSnapshot(snapshot)) {
+    throw new TypeError(
+      `${PKG}: \`snapshot\` must be a breaker's \`snapshot()\`; received ${format(snapshot)}`,
+    );
+  }
   const s = settings(options);
   await runScript(
     client,

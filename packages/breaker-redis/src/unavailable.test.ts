@@ -18,6 +18,42 @@ describe('FleetCircuit options', () => {
     );
   });
 
+  it('refuses a breaker without a name or a state, which would share the circuit "undefined"', () => {
+    const methods = { isolate: () => ({ dispose() {} }), onStateChange: () => ({ dispose() {} }) };
+    const subscriber = new FakeSubscriber() as unknown as Redis;
+    for (const bad of [methods, { ...methods, state: 'closed' }, { ...methods, name: 'a' }]) {
+      const make = () => new FleetCircuit({ breaker: bad as never, client, subscriber });
+      expect(make).toThrow(
+        new TypeError(
+          '@dyno/breaker-redis: option `breaker` must be a CircuitBreaker; received an object',
+        ),
+      );
+      expect(make).toThrow(TypeError);
+    }
+  });
+
+  it('refuses a breaker whose onStateChange returns no Disposable, and stays inert', () => {
+    const evalsha = jest.fn(() => new Promise(() => {}));
+    const other = { ...client, status: 'ready', evalsha } as unknown as Redis;
+    const subscriber = new FakeSubscriber() as unknown as Redis;
+    let listener: (event: { to: string }) => void = () => {};
+    const odd = {
+      name: 'odd',
+      state: 'closed',
+      isolate: () => ({ dispose() {} }),
+      onStateChange(l: (event: { to: string }) => void) {
+        listener = l;
+      },
+    };
+    expect(() => new FleetCircuit({ breaker: odd as never, client: other, subscriber })).toThrow(
+      new TypeError(
+        "@dyno/breaker-redis: option `breaker`'s `onStateChange` must return a Disposable; received undefined",
+      ),
+    );
+    listener({ to: 'open' }); // the listener left on the breaker starts no heartbeat
+    expect(evalsha).not.toHaveBeenCalled();
+  });
+
   it('names the option, the range and the value it received', () => {
     expect(() => new FleetCircuit({ breaker, client, heartbeat: 0 })).toThrow(RangeError);
     expect(() => new FleetCircuit({ breaker, client, quorum: { ratio: 2 } })).toThrow(
@@ -141,6 +177,22 @@ describe('FleetCircuit without Redis', () => {
     expect(fleet.isolating).toBe(false);
     await clock.advance(100);
     expect(breaker.state).toBe('isolated');
+    fleet.dispose();
+    expect(breaker.state).toBe('closed');
+  });
+
+  it('holds no isolation that a listener of it ended at once, and isolates again on the next view', async () => {
+    const { breaker, fleet, views } = scriptedFleet(() => Promise.resolve(QUORUM));
+    const once = breaker.onBreak(() => {
+      once.dispose();
+      breaker.close();
+    });
+    await flushPromises();
+    // the first view isolated it and the listener closed it at once; the heartbeat that
+    // published the change brought the next view, which isolated it again
+    expect(views.map((v) => v.isolating)).toEqual([false, true]);
+    expect(breaker.state).toBe('isolated');
+    expect(fleet.isolating).toBe(true);
     fleet.dispose();
     expect(breaker.state).toBe('closed');
   });

@@ -1,11 +1,13 @@
 import {
   type Awaitable,
   abortReason,
+  check,
   checkFunction,
   type Disposable,
   type Event,
   type ExecuteContext,
   type ExecuteOptions,
+  is,
   NEVER_ABORTED,
   type Policy,
   rejectSoon,
@@ -25,7 +27,7 @@ import { type Config, PKG, resolveBreaker } from './internal/config.js';
 import { Emitters } from './internal/emitters.js';
 import { type CallOutcome, Permit, type PermitSink } from './internal/permit.js';
 import { reasonOf } from './internal/reasons.js';
-import { type ProbeWatch, RELEASED, saveCircuit, Trip, watchProbe } from './internal/trip.js';
+import { type ProbeWatch, RELEASED, saveCircuit, Trip } from './internal/trip.js';
 import type { CircuitBreakerOptions } from './options.js';
 import type { CircuitPermit } from './permit.js';
 import type { CircuitSnapshot } from './snapshot.js';
@@ -45,6 +47,10 @@ const untimed = (
 // Called only for an `fn` that is not a function: the executor throws checkFunction's TypeError.
 const notAFunction = (fn: unknown): Promise<never> =>
   new Promise(() => checkFunction(PKG, 'fn', fn));
+
+// A `signal` that is not an `AbortSignal` is refused before a call is admitted: a half-open
+// probe's permit, taken first, was never given back when watching the signal threw.
+const checkSignal = (signal: unknown): void => check(PKG, 'signal', signal, is.signal);
 
 /**
  * A circuit breaker that trips itself. Closed, it runs calls and feeds their outcomes to its trip
@@ -118,11 +124,14 @@ export class CircuitBreaker implements Policy {
     signal: AbortSignal | undefined,
   ): Promise<T> {
     if (typeof fn !== 'function') return notAFunction(fn);
+    if (signal !== undefined && !(signal instanceof AbortSignal)) {
+      return new Promise(() => checkSignal(signal));
+    }
     if (signal?.aborted) return Promise.reject(abortReason(signal));
     let probe: number | undefined;
     if (this.#state !== 'closed' && this.#state !== 'disabled') {
       const admitted = this.#admit();
-      if (typeof admitted !== 'number') return rejectSoon(admitted);
+      if (typeof admitted === 'object') return rejectSoon(admitted);
       probe = admitted;
     }
     return this.#run(fn, signal, probe);
@@ -215,12 +224,13 @@ export class CircuitBreaker implements Policy {
    */
   acquire(options?: ExecuteOptions): CircuitPermit {
     const signal = options?.signal;
+    if (signal !== undefined) checkSignal(signal);
     if (signal?.aborted) throw abortReason(signal);
     const sink = this.#sink ?? this.#makeSink();
     let probe: number | undefined;
     if (this.#state !== 'closed' && this.#state !== 'disabled') {
       const admitted = this.#admit();
-      if (typeof admitted !== 'number') throw admitted;
+      if (typeof admitted === 'object') throw admitted;
       probe = admitted;
     }
     const epoch = this.#epoch;
@@ -243,8 +253,9 @@ export class CircuitBreaker implements Policy {
     start: number,
   ): ProbeWatch | undefined {
     if (signal === undefined) return undefined;
-    return watchProbe(signal, () => {
-      if (epoch === this.#epoch) (this.#trip as Trip).endProbe(start);
+    const trip = this.#trip as Trip;
+    return trip.watchProbe(signal, () => {
+      if (epoch === this.#epoch) trip.endProbe(start);
     });
   }
 
@@ -375,13 +386,17 @@ export class CircuitBreaker implements Policy {
     return this.#strategy.slowCallDuration !== undefined || this.#events?.timed() === true;
   }
 
-  /** Admits a call into an open, half-open or isolated circuit: a probe's start, or the rejection. */
-  #admit(): number | BrokenCircuitError {
+  /**
+   * Admits a call into an open, half-open or isolated circuit: a probe's start, `undefined` for a
+   * plain call (an `onHalfOpen` listener closed or disabled the circuit), or the rejection.
+   */
+  #admit(): number | undefined | BrokenCircuitError {
     const now = this.#config.clock.now();
     this.#refresh(now);
-    const trip = this.#trip as Trip;
-    if (this.#state === 'half-open' && trip.admitProbe(now, this.#config)) return now;
     const state = this.#state;
+    if (state === 'closed' || state === 'disabled') return undefined;
+    const trip = this.#trip as Trip;
+    if (state === 'half-open' && trip.admitProbe(now, this.#config)) return now;
     this.#events?.emitReject(this.name, state);
     const retryAfter = this.#state === 'open' ? trip.at - now : undefined;
     return brokenCircuit(this.name, state, trip.reason, retryAfter);

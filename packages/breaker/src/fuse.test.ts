@@ -217,3 +217,15 @@ describe('Fuse faults', () => {
     expect(events.every((e) => e.error === thrown)).toBe(true);
   });
 });
+
+describe('Fuse transitions made by a listener', () => {
+  it('emits them in order, after the transition being emitted (reset() in onBreak)', () => {
+    const fuse = new Fuse({ name: 'flag', clock: new ManualClock() });
+    const seen: string[] = [];
+    fuse.onBreak(() => fuse.reset());
+    fuse.onStateChange((e) => seen.push(`${e.from}->${e.to}`));
+    fuse.trigger('a');
+    expect(fuse.state).toBe('closed');
+    expect(seen).toEqual(['closed->open', 'open->closed']);
+  });
+});

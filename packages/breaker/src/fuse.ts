@@ -2,6 +2,7 @@ import {
   type Awaitable,
   abortReason,
   type Clock,
+  check,
   checkFunction,
   type Disposable,
   defaultName,
@@ -23,6 +24,7 @@ import {
 } from '@dyno/core';
 import { brokenCircuit } from './errors.js';
 import type { BreakEvent, NameEvent, RejectEvent, StateChangeEvent } from './events.js';
+import { EmitQueue } from './internal/emit-queue.js';
 import { DEFAULT_FUSE_OPTIONS, type FuseOptions } from './options.js';
 
 /** Options of `Fuse.trigger`; give at most one of `for` and `until`. */
@@ -74,11 +76,14 @@ export class Fuse implements Policy {
   #break: EventEmitter<FuseBreakEvent> | undefined;
   #reset: EventEmitter<NameEvent> | undefined;
   #reject: EventEmitter<RejectEvent> | undefined;
+  // transitions are emitted one after another, even when a listener makes one
+  readonly #order: EmitQueue;
 
   /** Throws `TypeError` or `RangeError` for bad options. */
   constructor(options?: FuseOptions) {
     const o = resolveOptions(PKG, options, RULES, DEFAULT_FUSE_OPTIONS);
     this.name = o.name ?? defaultName('fuse');
+    this.#order = new EmitQueue(this.#source('onStateChange'));
     this.#clock = o.clock ?? systemClock;
   }
 
@@ -109,10 +114,12 @@ export class Fuse implements Policy {
     this.#reason = reason;
     this.#until = until ?? Number.POSITIVE_INFINITY;
     if (wasBroken) return;
-    if (this.#break?.hasListeners) this.#break.emit({ name: this.name, reason, until });
-    if (this.#stateChange?.hasListeners) {
-      this.#stateChange.emit({ name: this.name, from: 'closed', to: 'open' });
-    }
+    this.#order.run(() => {
+      if (this.#break?.hasListeners) this.#break.emit({ name: this.name, reason, until });
+      if (this.#stateChange?.hasListeners) {
+        this.#stateChange.emit({ name: this.name, from: 'closed', to: 'open' });
+      }
+    });
   }
 
   /** The validated `until` of trigger options, `for` turned into one; `undefined` for none. */
@@ -144,10 +151,12 @@ export class Fuse implements Policy {
     this.#broken = false;
     this.#reason = undefined;
     this.#until = Number.POSITIVE_INFINITY;
-    if (this.#reset?.hasListeners) this.#reset.emit({ name: this.name });
-    if (this.#stateChange?.hasListeners) {
-      this.#stateChange.emit({ name: this.name, from: 'open', to: 'closed' });
-    }
+    this.#order.run(() => {
+      if (this.#reset?.hasListeners) this.#reset.emit({ name: this.name });
+      if (this.#stateChange?.hasListeners) {
+        this.#stateChange.emit({ name: this.name, from: 'open', to: 'closed' });
+      }
+    });
   }
 
   /** Runs `fn` unless the fuse is broken, in which case it rejects with `BrokenCircuitError`. */
@@ -157,6 +166,7 @@ export class Fuse implements Policy {
   ): Promise<T> {
     checkFunction(PKG, 'fn', fn);
     const signal = options?.signal;
+    if (signal !== undefined) check(PKG, 'signal', signal, is.signal);
     if (signal?.aborted) throw abortReason(signal);
     this.#guard();
     return await fn(signal === undefined ? NO_SIGNAL : { signal });

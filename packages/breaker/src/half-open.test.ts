@@ -1,3 +1,4 @@
+import { getEventListeners } from 'node:events';
 import { CircuitBreaker } from './circuit-breaker.js';
 import { BrokenCircuitError, ProbeTimeoutError } from './errors.js';
 import type { CircuitBreakerOptions } from './options.js';
@@ -15,6 +16,17 @@ async function halfOpen(options: CircuitBreakerOptions) {
 }
 
 describe('CircuitBreaker half-open probes', () => {
+  it('leaves nothing on a long-lived signal for probes that never end, once the state changed', async () => {
+    const { clock, breaker } = await halfOpen({ halfOpenProbes: 2, halfOpenMaxWait: 1_000 });
+    const shutdown = new AbortController();
+    void breaker.execute(() => new Promise(() => {}), { signal: shutdown.signal });
+    breaker.acquire({ signal: shutdown.signal }); // a permit never reported
+    expect(getEventListeners(shutdown.signal, 'abort')).toHaveLength(1);
+    clock.set(2_000);
+    expect(breaker.state).toBe('open'); // both hung: the circuit re-opened
+    expect(getEventListeners(shutdown.signal, 'abort')).toHaveLength(0);
+  });
+
   it('times each probe from its own start', async () => {
     const { clock, breaker } = await halfOpen({
       halfOpenProbes: 2,

@@ -1,3 +1,4 @@
+import { type ListenerErrorEvent, onListenerError } from '@dyno/core';
 import type { CircuitBreaker } from './circuit-breaker.js';
 import { BrokenCircuitError } from './errors.js';
 import { deferred, fail, ok } from './test-support/deferred.js';
@@ -158,5 +159,51 @@ describe('CircuitBreaker.disable', () => {
     inFlight.reject(new Error('before'));
     await call.catch(() => {});
     expect(breaker.snapshot().window).toEqual({ kind: 'consecutive-failures', failures: 0 });
+  });
+});
+
+describe('CircuitBreaker transitions made by a listener', () => {
+  it('emits them in order, after the transition being emitted (close() in onBreak)', async () => {
+    const { breaker, log } = setup({ strategy: { kind: 'consecutive-failures', failures: 1 } });
+    const seen: string[] = [];
+    breaker.onBreak(() => breaker.close());
+    breaker.onStateChange((e) => seen.push(`${e.from}->${e.to} (${breaker.state})`));
+    await breaker.execute(fail).catch(() => {});
+    expect(breaker.state).toBe('closed');
+    expect(log).toEqual(['closed->open', 'open->closed']);
+    expect(seen).toEqual(['closed->open (closed)', 'open->closed (closed)']);
+  });
+
+  it('ends, reported, when listeners answer every transition with another', () => {
+    const { breaker } = setup();
+    let changes = 0;
+    breaker.onStateChange((e) => {
+      changes++;
+      if (e.to === 'disabled') breaker.close();
+      else breaker.disable();
+    });
+    const reported: ListenerErrorEvent[] = [];
+    const subscription = onListenerError((event) => reported.push(event));
+    try {
+      breaker.disable();
+    } finally {
+      subscription.dispose();
+    }
+    expect(changes).toBe(1_001); // the first and the thousand queued behind it
+    expect(reported).toHaveLength(1);
+    expect(reported[0]?.source).toBe('@dyno/breaker "db" onStateChange');
+    expect(reported[0]?.error).toBeInstanceOf(RangeError);
+  });
+
+  it('runs a call as a plain call when an onHalfOpen listener closed the circuit', async () => {
+    const { clock, breaker, log } = setup({
+      strategy: { kind: 'consecutive-failures', failures: 1 },
+    });
+    breaker.onHalfOpen(() => breaker.close());
+    await breaker.execute(fail).catch(() => {});
+    clock.set(5_000);
+    await expect(breaker.execute(ok)).resolves.toBe('ok');
+    expect(() => breaker.acquire().succeeded()).not.toThrow();
+    expect(log).toEqual(['closed->open', 'open->half-open', 'half-open->closed']);
   });
 });

@@ -276,4 +276,23 @@ describe('CircuitPermit verdicts', () => {
     permit.countFailure(new Error('x'));
     expect(breaker.state).toBe('open');
   });
+
+  it('refuses a `now` that is not a finite number before reporting anything', () => {
+    const { clock, breaker } = setup({ strategy: { kind: 'consecutive-failures', failures: 1 } });
+    const permit = breaker.acquire();
+    const message =
+      "@dyno/breaker: option `now` must be a time in ms on the breaker's clock (a finite number); received";
+    expect(() => permit.failed(new Error('x'), Number.NaN)).toThrow(
+      new RangeError(`${message} NaN`),
+    );
+    expect(() => permit.countFailure(new Error('x'), 'error', '5' as never)).toThrow(
+      new TypeError(`${message} "5"`),
+    );
+    expect(() => permit.succeeded('ok', Number.POSITIVE_INFINITY)).toThrow(RangeError);
+    expect(() => permit.countSuccess('ok', '5' as never)).toThrow(TypeError);
+    expect(breaker.state).toBe('closed');
+    permit.failed(new Error('x'));
+    clock.set(5_000);
+    expect(breaker.state).toBe('half-open'); // a NaN open time would have kept it open for good
+  });
 });

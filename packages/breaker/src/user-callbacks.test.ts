@@ -1,6 +1,7 @@
 import { type ListenerErrorEvent, onListenerError } from '@dyno/core';
 import { CircuitBreaker } from './circuit-breaker.js';
 import { BrokenCircuitError } from './errors.js';
+import { Fuse } from './fuse.js';
 import { deferred, fail, ok } from './test-support/deferred.js';
 import { setup } from './test-support/setup.js';
 
@@ -154,5 +155,36 @@ describe('CircuitBreaker.execute with something other than a function', () => {
     probe.resolve('fine');
     await expect(running).resolves.toBe('fine');
     expect(breaker.state).toBe('closed');
+  });
+});
+
+describe('a signal that is not an AbortSignal', () => {
+  const message = '@dyno/breaker: option `signal` must be an AbortSignal; received';
+
+  it('is refused before taking a half-open probe permit, by execute and acquire', async () => {
+    const { clock, breaker } = setup();
+    await breaker.execute(fail).catch(() => {});
+    await breaker.execute(fail).catch(() => {});
+    clock.set(5_000);
+    const run = jest.fn(ok);
+    const call = breaker.execute(run, { signal: {} as never });
+    await expect(call).rejects.toThrow(TypeError);
+    await expect(call).rejects.toThrow(`${message} an object`);
+    expect(() => breaker.acquire({ signal: null as never })).toThrow(
+      new TypeError(`${message} null`),
+    );
+    expect(run).not.toHaveBeenCalled();
+    await expect(breaker.execute(ok)).resolves.toBe('ok'); // the one permit was still free
+    expect(breaker.state).toBe('closed');
+  });
+
+  it('is refused by a closed circuit and a fuse too, before fn runs', async () => {
+    const { breaker } = setup();
+    const run = jest.fn(ok);
+    await expect(breaker.execute(run, { signal: 'x' as never })).rejects.toThrow(TypeError);
+    await expect(new Fuse().execute(run, { signal: {} as never })).rejects.toThrow(
+      new TypeError(`${message} an object`),
+    );
+    expect(run).not.toHaveBeenCalled();
   });
 });

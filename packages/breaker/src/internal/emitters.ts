@@ -8,6 +8,7 @@ import type {
   StateChangeEvent,
   SuccessEvent,
 } from '../events.js';
+import { EmitQueue } from './emit-queue.js';
 
 /**
  * A breaker's emitters, each made on its first subscriber, so a breaker nobody listens to carries
@@ -23,10 +24,13 @@ export class Emitters {
   failure: EventEmitter<FailureEvent> | undefined;
   reject: EventEmitter<RejectEvent> | undefined;
   readonly #name: string;
+  // transitions are emitted one after another, even when a listener makes one
+  readonly #order: EmitQueue;
 
   /** `name` is the breaker's, to name it when one of its listeners throws. */
   constructor(name: string) {
     this.#name = name;
+    this.#order = new EmitQueue(`@dyno/breaker "${name}" onStateChange`);
   }
 
   /**
@@ -63,21 +67,31 @@ export class Emitters {
   }
 
   emitBreak(name: string, from: CircuitState, to: CircuitState, reason: unknown): void {
-    if (this.break?.hasListeners) this.break.emit({ name, reason });
-    this.emitChange(name, from, to);
+    this.#order.run(() => {
+      if (this.break?.hasListeners) this.break.emit({ name, reason });
+      this.#change(name, from, to);
+    });
   }
 
   emitHalfOpen(name: string, from: CircuitState, to: CircuitState): void {
-    if (this.halfOpen?.hasListeners) this.halfOpen.emit({ name });
-    this.emitChange(name, from, to);
+    this.#order.run(() => {
+      if (this.halfOpen?.hasListeners) this.halfOpen.emit({ name });
+      this.#change(name, from, to);
+    });
   }
 
   emitReset(name: string, from: CircuitState, to: CircuitState): void {
-    if (this.reset?.hasListeners) this.reset.emit({ name });
-    this.emitChange(name, from, to);
+    this.#order.run(() => {
+      if (this.reset?.hasListeners) this.reset.emit({ name });
+      this.#change(name, from, to);
+    });
   }
 
   emitChange(name: string, from: CircuitState, to: CircuitState): void {
+    this.#order.run(() => this.#change(name, from, to));
+  }
+
+  #change(name: string, from: CircuitState, to: CircuitState): void {
     if (this.stateChange?.hasListeners) {
       this.stateChange.emit({
         name,

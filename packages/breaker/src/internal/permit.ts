@@ -1,6 +1,13 @@
-import { format } from '@dyno/core';
+import { check, format, type Rule } from '@dyno/core';
 import type { CircuitPermit } from '../permit.js';
 import { type ProbeWatch, RELEASED } from './trip.js';
+
+// A `now` that is not a finite number would poison the circuit for good: a time window whose
+// buckets never roll again, or an open time that never comes.
+const CLOCK_TIME: Rule = {
+  expected: "a time in ms on the breaker's clock (a finite number)",
+  test: (v) => (typeof v !== 'number' ? 'type' : Number.isFinite(v) ? undefined : 'range'),
+};
 
 /** One outcome of a call the breaker admitted, as the call reports it. */
 export interface CallOutcome {
@@ -100,11 +107,13 @@ export class Permit implements CircuitPermit {
   }
 
   #report(value: unknown, isError: boolean, now: number | undefined): void {
+    if (now !== undefined) check('@dyno/breaker', 'now', now, CLOCK_TIME);
     const sink = this.#take();
     if (sink !== undefined) sink.settle(this.#outcome(value, isError, now));
   }
 
   #count(failure: boolean, value: unknown, isError: boolean, now: number | undefined): void {
+    if (now !== undefined) check('@dyno/breaker', 'now', now, CLOCK_TIME);
     const sink = this.#take();
     if (sink !== undefined) sink.count(this.#outcome(value, isError, now), failure);
   }

@@ -1,4 +1,4 @@
-import { type Disposable, onAbort } from '@dyno/core';
+import { type Disposable, onAbort, toDisposable } from '@dyno/core';
 import type { CircuitState } from '../events.js';
 import type { CircuitSnapshot, WindowSnapshot } from '../snapshot.js';
 import type { Config } from './config.js';
@@ -24,6 +24,9 @@ export class Trip {
   // live `isolate()` disposables of this isolated state
   isolations = 0;
   reason: unknown = undefined;
+  // the signals of running probes: a probe that never ends (hung, its permit lost) must not keep
+  // its listener on a long-lived signal once the state it probed is gone
+  #watches: Set<ProbeWatch> | undefined;
 
   /** A new state began: no probe runs, none was counted, nothing isolates it yet. */
   enter(): void {
@@ -31,6 +34,29 @@ export class Trip {
     this.successes = 0;
     this.failures = 0;
     this.isolations = 0;
+    // each disposal takes its watch out of the set
+    for (const watch of this.#watches ?? []) watch.subscription.dispose();
+  }
+
+  /**
+   * Watches a probe's signal; `release` gives its permit back once, when the caller aborts. The
+   * watch ends when the probe does (its `subscription` is disposed) or when the state changes.
+   */
+  watchProbe(signal: AbortSignal, release: () => void): ProbeWatch {
+    this.#watches ??= new Set();
+    const watches = this.#watches;
+    const watch: ProbeWatch = { released: false, subscription: undefined as never };
+    const aborted = onAbort(signal, () => {
+      watches.delete(watch);
+      watch.released = true;
+      release();
+    });
+    watch.subscription = toDisposable(() => {
+      watches.delete(watch);
+      aborted.dispose();
+    });
+    watches.add(watch);
+    return watch;
   }
 
   /** Takes a probe permit at `now` if one is free; `false` when every permit is taken. */
@@ -154,14 +180,4 @@ export const RELEASED = -1;
 export interface ProbeWatch {
   released: boolean;
   subscription: Disposable;
-}
-
-/** Watches a probe's signal; `release` gives its permit back once, when the caller aborts. */
-export function watchProbe(signal: AbortSignal, release: () => void): ProbeWatch {
-  const watch: ProbeWatch = { released: false, subscription: undefined as never };
-  watch.subscription = onAbort(signal, () => {
-    watch.released = true;
-    release();
-  });
-  return watch;
 }
