@@ -129,6 +129,17 @@ const clientRule: Rule = Object.freeze({
   },
 });
 
+// a lone surrogate (a string cut inside an emoji, say) reaches Redis as U+FFFD in UTF-8, so keys
+// that differ only there would share one limit
+const LONE_SURROGATE = /\p{Cs}/u;
+const keyPart: Rule = Object.freeze({
+  expected: 'a non-empty string without a lone surrogate',
+  test: (v: unknown) => {
+    if (typeof v !== 'string') return 'type';
+    return v.length > 0 && !LONE_SURROGATE.test(v) ? undefined : 'range';
+  },
+});
+
 /** @internal */
 export const RATE_RULES: Rules<RedisRateLimiterOptions> = Object.freeze({
   client: clientRule,
@@ -136,7 +147,7 @@ export const RATE_RULES: Rules<RedisRateLimiterOptions> = Object.freeze({
   interval: is.duration(0, true),
   burst: is.integer(1, 1e9),
   maxWait: is.duration(),
-  prefix: is.string,
+  prefix: keyPart,
   timeout: is.duration(0, true),
   whenUnavailable: is.oneOf('local', 'allow', 'refuse'),
   processes: is.integer(1, 1e6),
@@ -153,6 +164,6 @@ export const RATE_CIRCUIT_RULES: Rules<RedisRateCircuitOptions> = Object.freeze(
 
 /** @internal */
 export const CALL_RULES: Rules<RedisRateLimitOptions> = Object.freeze({
-  key: is.string,
+  key: keyPart,
   signal: is.signal,
 });

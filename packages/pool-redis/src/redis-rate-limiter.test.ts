@@ -38,6 +38,32 @@ function decisions(limiter: RedisRateLimiter): (count: number) => Promise<void> 
   };
 }
 
+/**
+ * Two limiters on one key, each on a client of its own (the second stands for another process),
+ * at one turn every 10 s, so Redis's own clock moves nothing while a test runs. The caller quits
+ * `other`.
+ */
+function slowPair() {
+  const clock = new ManualClock();
+  const options = { rate: 1, interval: 10_000, burst: 1, maxWait: 60_000, clock };
+  const limiter = make(options);
+  const other = new Redis(server.url);
+  const fleet = new RedisRateLimiter({
+    client: other,
+    prefix: `${prefix}${n}:`,
+    timeout: TIMEOUT,
+    ...options,
+  });
+  return {
+    clock,
+    limiter,
+    fleet,
+    other,
+    decided: decisions(limiter),
+    decidedThere: decisions(fleet),
+  };
+}
+
 const refusal = (promise: Promise<unknown>) =>
   promise.then(
     () => {
@@ -182,6 +208,102 @@ describe('RedisRateLimiter on a real Redis', () => {
     expect(await client.get(`${prefix}${n}:default`)).toBe(before);
     await clock.advance(200);
     await second;
+  });
+
+  it('gives a newcomer the turn a caller gave up ahead of others, in any process', async () => {
+    const { clock, limiter, fleet, other, decided, decidedThere } = slowPair();
+    try {
+      await limiter.acquire();
+      const controller = new AbortController();
+      const early = limiter.acquire({ signal: controller.signal }); // 10 s away
+      await decided(2);
+      const behind = limiter.acquire(); // 20 s away
+      await decided(3);
+      controller.abort();
+      await expect(early).rejects.toMatchObject({ name: 'AbortError' });
+      await new Promise((r) => setTimeout(r, 20));
+      const events: RateDecisionEvent[] = [];
+      fleet.onDecision((e) => events.push(e));
+      const newcomer = fleet.acquire();
+      await decidedThere(1);
+      // the turn 10 s away, not one 30 s away behind `behind`
+      expect(events[0]?.wait).toBeLessThanOrEqual(10_000);
+      expect(events[0]?.wait).toBeGreaterThan(9_000);
+      await clock.advance(20_000);
+      await Promise.all([newcomer, behind]);
+    } finally {
+      await other.quit();
+    }
+  });
+
+  it('keeps a turn given up ahead of one that was admitted spent, whoever leaves after it', async () => {
+    const clock = new ManualClock();
+    // one turn every 10 s, so Redis's own clock moves nothing while the test runs
+    const limiter = make({ rate: 1, interval: 10_000, burst: 1, maxWait: 60_000, clock });
+    const decided = decisions(limiter);
+    const key = `${prefix}${n}:default`;
+    await limiter.acquire();
+    const controller = new AbortController();
+    const first = limiter.acquire({ signal: controller.signal }); // 10 s away
+    await decided(2);
+    const second = limiter.acquire(); // 20 s away
+    await decided(3);
+    const admitted = await client.get(key);
+    controller.abort();
+    await expect(first).rejects.toMatchObject({ name: 'AbortError' });
+    await clock.advance(20_000);
+    await second;
+    // a caller behind `second` leaves: its own turn comes back, not the one given up before
+    const last = new AbortController();
+    const third = limiter.acquire({ signal: last.signal });
+    await decided(4);
+    last.abort();
+    await expect(third).rejects.toMatchObject({ name: 'AbortError' });
+    let tat = await client.get(key);
+    for (let i = 0; i < 100 && tat !== admitted; i++) {
+      await new Promise((r) => setTimeout(r, 5));
+      tat = await client.get(key);
+    }
+    await new Promise((r) => setTimeout(r, 20));
+    expect(await client.get(key)).toBe(admitted);
+  });
+
+  it('gives back the turns of callers that leave in arrival order, once the last one left, across processes', async () => {
+    const { clock, limiter, fleet, other, decided, decidedThere } = slowPair();
+    const key = `${prefix}${n}:default`;
+    try {
+      await limiter.acquire();
+      const first = await client.get(key);
+      // four callers wait their turns (10 to 40 s away), taken in turn here and there
+      const controllers = [0, 1, 2, 3].map(() => new AbortController());
+      const waiting: Promise<void>[] = [];
+      for (const [i, c] of controllers.entries()) {
+        waiting.push((i % 2 === 0 ? limiter : fleet).acquire({ signal: c.signal }));
+        if (i % 2 === 0) await decided(2 + i / 2);
+        else await decidedThere((i + 1) / 2);
+      }
+      // they time out in arrival order: each but the last had a turn behind it
+      for (const controller of controllers) {
+        controller.abort();
+        await new Promise((r) => setTimeout(r, 5));
+      }
+      for (const call of waiting) await expect(call).rejects.toMatchObject({ name: 'AbortError' });
+      let tat = await client.get(key);
+      for (let i = 0; i < 100 && tat !== first; i++) {
+        await new Promise((r) => setTimeout(r, 5));
+        tat = await client.get(key);
+      }
+      expect(tat).toBe(first);
+      expect(await client.exists(`${key}\u0000given-up`)).toBe(0);
+      const next = limiter.acquire();
+      await decided(4);
+      // one turn (10 s) away, not five
+      expect(clock.nextDue).toBeLessThanOrEqual(10_000);
+      await clock.advance(10_000);
+      await next;
+    } finally {
+      await other.quit();
+    }
   });
 
   it('replaces a foreign value under its key instead of failing', async () => {

@@ -22,6 +22,7 @@ import type { DecisionSource, RateDecisionEvent, RedisRateErrorEvent } from './e
 import { Guard, Unavailable } from './internal/guard.js';
 import { LocalGcra } from './internal/local-gcra.js';
 import { DECIDE_SCRIPT, REFUND_SCRIPT, type Script } from './internal/scripts.js';
+import { StrandedTurns } from './internal/stranded-turns.js';
 import {
   CALL_RULES,
   DEFAULT_REDIS_RATE_CIRCUIT_OPTIONS,
@@ -35,6 +36,8 @@ import {
 
 const PKG = '@dyno/pool-redis';
 const DEFAULT_KEY = 'default';
+// after a key's Redis key: the sorted set of the turns given up behind a later one (see `REFUND`)
+const GIVEN_UP = '\u0000given-up';
 const ignore = (): void => {};
 
 type Resolved = typeof DEFAULT_REDIS_RATE_LIMITER_OPTIONS & RedisRateLimiterOptions;
@@ -68,13 +71,14 @@ export class RedisRateLimiter implements Policy {
   readonly #clock: Clock;
   readonly #guard: Guard;
   readonly #local: LocalGcra;
-  readonly #onDecision = new EventEmitter<RateDecisionEvent>();
-  readonly #onRedisError = new EventEmitter<RedisRateErrorEvent>();
+  readonly #stranded = new StrandedTurns();
+  readonly #onDecision: EventEmitter<RateDecisionEvent>;
+  readonly #onRedisError: EventEmitter<RedisRateErrorEvent>;
 
   /** Fires for every decision (admitted or refused), with who made it. */
-  readonly onDecision: Event<RateDecisionEvent> = this.#onDecision.event;
+  readonly onDecision: Event<RateDecisionEvent>;
   /** Fires when Redis fails or is too slow to decide a call (or to take back a turn). */
-  readonly onRedisError: Event<RedisRateErrorEvent> = this.#onRedisError.event;
+  readonly onRedisError: Event<RedisRateErrorEvent>;
 
   /** @throws TypeError or RangeError for bad options */
   constructor(options: RedisRateLimiterOptions) {
@@ -103,6 +107,12 @@ export class RedisRateLimiter implements Policy {
           };
     this.#o = o;
     this.#name = o.name ?? defaultName('redis-rate-limiter');
+    // names the limiter when one of its listeners throws (core reports it; the call goes on)
+    const source = (event: string) => `${PKG} ${JSON.stringify(this.#name)} ${event}`;
+    this.#onDecision = new EventEmitter(source('onDecision'));
+    this.#onRedisError = new EventEmitter(source('onRedisError'));
+    this.onDecision = this.#onDecision.event;
+    this.onRedisError = this.#onRedisError.event;
     this.#client = o.client;
     this.#clock = o.clock;
     this.#burst = o.burst ?? Math.max(1, Math.ceil(o.rate));
@@ -185,13 +195,13 @@ export class RedisRateLimiter implements Policy {
     const decision = this.#decide(key);
     // a caller that aborts while Redis decides gives back the turn it may still be given
     const admission = await untilAborted(decision, signal, () => {
-      decision.then((late) => this.#refund(key, late), ignore);
+      decision.then((late) => this.#refund(key, late.tat), ignore);
     });
     if (admission.wait === 0) return;
     try {
       await sleep(admission.wait, { signal, clock: this.#clock });
     } catch (error) {
-      this.#refund(key, admission);
+      this.#refund(key, admission.tat);
       throw error;
     }
   }
@@ -235,24 +245,48 @@ export class RedisRateLimiter implements Policy {
     return new RedisUnavailableError(why.message, this.#name, why.cause);
   }
 
-  #refund(key: string, admission: Admission): void {
-    const { tat } = admission;
-    if (typeof tat === 'number') this.#local.refund(key, tat);
-    else if (typeof tat === 'string') {
+  /**
+   * Gives back the turn a caller left: at once when no turn stands after it, else once the turns
+   * after it are given back. Redis keeps such turns for the fleet (see `REFUND`); the local
+   * fallback's are kept here (`StrandedTurns`).
+   */
+  #refund(key: string, tat: string | number | undefined): void {
+    if (typeof tat === 'number') {
+      try {
+        this.#refundLocal(key, tat);
+      } catch (error) {
+        this.#reportError(key, 'refund', error);
+      }
+    } else if (typeof tat === 'string') {
       this.#guard
         .run(this.#client.status, () => this.#eval(REFUND_SCRIPT, key, tat, this.#step))
         .catch((error: unknown) => this.#reportError(key, 'refund', error));
     }
   }
 
-  /** EVALSHA, loading the script with EVAL when Redis does not know it (yet, or any more). */
+  #refundLocal(key: string, tat: number): void {
+    const now = this.#clock.now();
+    if (!this.#local.refund(key, tat)) {
+      // within maxWait of its decision, the turn would have come anyway
+      this.#stranded.add(key, tat, now + this.#o.maxWait, now);
+      return;
+    }
+    const before = this.#stranded.take(key, now);
+    if (before !== undefined) this.#refundLocal(key, before);
+  }
+
+  /**
+   * EVALSHA, loading the script with EVAL when Redis does not know it (yet, or any more), on the
+   * key of `key` and the set of its given-up turns.
+   */
   async #eval<T>(script: Script, key: string, ...args: (string | number)[]): Promise<T> {
     const redisKey = this.#o.prefix + key;
+    const givenUp = `${redisKey}${GIVEN_UP}`;
     try {
-      return (await this.#client.evalsha(script.sha, 1, redisKey, ...args)) as T;
+      return (await this.#client.evalsha(script.sha, 2, redisKey, givenUp, ...args)) as T;
     } catch (error) {
       if (!String((error as Error)?.message).startsWith('NOSCRIPT')) throw error;
-      return (await this.#client.eval(script.body, 1, redisKey, ...args)) as T;
+      return (await this.#client.eval(script.body, 2, redisKey, givenUp, ...args)) as T;
     }
   }
 

@@ -1,3 +1,4 @@
+import { type ListenerErrorEvent, onListenerError } from '@dyno/core';
 import { deferred, flushPromises, ManualClock } from '@dyno/core/testing';
 import { RateLimitedError } from '@dyno/pool';
 import type { Redis } from 'ioredis';
@@ -55,11 +56,20 @@ describe('RedisRateLimiter options', () => {
   });
 
   it('rejects a bad key or a non-function with a TypeError, asking Redis nothing', async () => {
-    const { limiter, client } = scriptedLimiter();
+    const { limiter, client } = scriptedLimiter({}, () => Promise.resolve([1, '0.000', '1.000']));
     await expect(limiter.acquire({ key: 5 as never })).rejects.toThrow(
-      '@dyno/pool-redis: option `key` must be a non-empty string; received 5',
+      '@dyno/pool-redis: option `key` must be a non-empty string without a lone surrogate; received 5',
     );
     await expect(limiter.acquire({ key: '' })).rejects.toThrow(RangeError);
+    // Redis would see 'a\ud83d', 'a\ud83e' and 'a\ufffd' as one key, so one limit
+    await expect(limiter.acquire({ key: 'a\ud83d' })).rejects.toThrow(RangeError);
+    await expect(limiter.acquire({ key: 'a\udc00b' })).rejects.toThrow(RangeError);
+    await expect(limiter.acquire({ key: 'a\ud83d\ude00' })).resolves.toBeUndefined();
+    expect(client.evalsha).toHaveBeenCalledTimes(1);
+    client.evalsha.mockClear();
+    expect(() => new RedisRateLimiter({ client: client as never, prefix: 'r\ud800:' })).toThrow(
+      RangeError,
+    );
     await expect(limiter.execute(42 as never)).rejects.toThrow(
       '@dyno/pool-redis: `fn` must be a function; received 42',
     );
@@ -204,7 +214,13 @@ describe('RedisRateLimiter when Redis cannot decide', () => {
     await flushPromises();
     // the refund: EVALSHA of the refund script with the TAT the admission wrote
     expect(client.evalsha).toHaveBeenCalledTimes(2);
-    expect(client.evalsha.mock.calls[1]?.slice(2)).toEqual(['dyno:rate:default', '1234.500', 100]);
+    expect(client.evalsha.mock.calls[1]?.slice(1)).toEqual([
+      2,
+      'dyno:rate:default',
+      'dyno:rate:default\u0000given-up',
+      '1234.500',
+      100,
+    ]);
     await clock.advance(100);
     expect(clock.pending).toBe(0);
   });
@@ -244,6 +260,47 @@ describe('RedisRateLimiter when Redis cannot decide', () => {
     const next = limiter.acquire();
     await flushPromises();
     // one turn (100 ms) away, not two
+    expect(clock.nextDue).toBe(100);
+    await clock.advance(100);
+    await next;
+  });
+
+  it('names the limiter when a listener throws, and the call goes on', async () => {
+    const { limiter } = scriptedLimiter({ whenUnavailable: 'allow' }, () =>
+      Promise.reject(new Error('down')),
+    );
+    const throwing = () => {
+      throw new Error('listener');
+    };
+    limiter.onRedisError(throwing);
+    limiter.onDecision(throwing);
+    const reported: ListenerErrorEvent[] = [];
+    const subscription = onListenerError((event) => reported.push(event));
+    try {
+      await expect(limiter.acquire()).resolves.toBeUndefined();
+    } finally {
+      subscription.dispose();
+    }
+    expect(reported.map((event) => event.source)).toEqual([
+      '@dyno/pool-redis "fleet" onRedisError',
+      '@dyno/pool-redis "fleet" onDecision',
+    ]);
+  });
+
+  it('gives back the local turns of callers that leave in arrival order, once the last one left', async () => {
+    const { limiter, clock } = scriptedLimiter({ rate: 10, burst: 1, maxWait: 1000 }, () =>
+      Promise.reject(new Error('down')),
+    );
+    await limiter.acquire();
+    const controllers = [0, 1, 2].map(() => new AbortController());
+    const waiting = controllers.map((c) => limiter.acquire({ signal: c.signal }));
+    await flushPromises();
+    for (const controller of controllers) controller.abort();
+    for (const call of waiting) await expect(call).rejects.toMatchObject({ name: 'AbortError' });
+    await flushPromises();
+    const next = limiter.acquire();
+    await flushPromises();
+    // one turn (100 ms) away, not four
     expect(clock.nextDue).toBe(100);
     await clock.advance(100);
     await next;

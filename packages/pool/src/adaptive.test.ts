@@ -134,6 +134,70 @@ describe('Pool with an adaptive limit (gradient)', () => {
   });
 });
 
+describe('Pool with an adaptive limit and a clock that misreads', () => {
+  /** A manual clock whose reading is shifted by `offset` (NaN: it reads NaN). */
+  function shiftedClock() {
+    const base = new ManualClock(1_000_000);
+    const clock = {
+      offset: 0,
+      base,
+      now: () => base.now() + clock.offset,
+      setTimeout: (callback: () => void, ms: number) => base.setTimeout(callback, ms),
+      clearTimeout: (handle: unknown) => base.clearTimeout(handle),
+    };
+    return clock;
+  }
+
+  /** Runs `count` calls of `latency` ms through `pool` and waits for all of them. */
+  async function round(
+    pool: Pool,
+    clock: ReturnType<typeof shiftedClock>,
+    count: number,
+    latency: number,
+  ) {
+    const call = () => new Promise((r) => clock.base.setTimeout(() => r(1), latency));
+    const calls = Array.from({ length: count }, () => pool.execute(call));
+    let done = false;
+    void Promise.all(calls).then(() => {
+      done = true;
+    });
+    while (!done) await clock.base.advance(latency);
+  }
+
+  it('does not stall on a latency read as NaN', async () => {
+    const clock = shiftedClock();
+    const concurrency = { algorithm: 'gradient', initial: 4 } as const;
+    const pool = new Pool({ concurrency, queue: 100, clock });
+    await round(pool, clock, 4, 10);
+    clock.offset = Number.NaN;
+    const calls = Array.from({ length: 4 }, () => pool.execute(() => 1));
+    await Promise.all(calls);
+    clock.offset = 0;
+    expect(Number.isInteger(pool.limit)).toBe(true);
+    const next = deferred();
+    void pool.execute(() => next.promise);
+    expect(pool.active).toBe(1);
+    next.resolve();
+  });
+
+  it('still falls when calls slow down, and grows back, after the clock went back', async () => {
+    const clock = shiftedClock();
+    const concurrency = { algorithm: 'gradient', initial: 20, queueSize: 2 } as const;
+    const pool = new Pool({ concurrency, queue: 1000, clock });
+    for (let i = 0; i < 20; i++) await round(pool, clock, 40, 10);
+    const before = pool.limit;
+    // back by a quarter of an hour, while calls run
+    const running = round(pool, clock, 40, 10);
+    clock.offset = -900_000;
+    await running;
+    for (let i = 0; i < 5; i++) await round(pool, clock, 40, 50);
+    const slowed = pool.limit;
+    expect(slowed).toBeLessThan(before / 2);
+    for (let i = 0; i < 5; i++) await round(pool, clock, 40, 10);
+    expect(pool.limit).toBeGreaterThan(slowed + 5);
+  });
+});
+
 describe('Pool with an adaptive limit (aimd)', () => {
   it('backs off by its ratio on each timeout and adds one per call while used', async () => {
     const clock = new ManualClock();

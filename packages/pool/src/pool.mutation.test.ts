@@ -88,17 +88,24 @@ describe('RateLimiter acquire', () => {
     await limiter.acquire(); // t = 0: the bucket is empty now
     const a = new AbortController();
     const first = settle(limiter.acquire({ signal: a.signal })); // its token at 1000
-    const second = limiter.acquire(); // at 2000
+    let secondDone = false;
+    const second = limiter.acquire().then(() => (secondDone = true)); // at 2000
     a.abort(new Error('first left'));
     await first;
+    // the bucket does not get the token back (`second` was computed behind it), but the next
+    // caller takes the first one's time, never the second one's
     let thirdDone = false;
-    const third = limiter.acquire().then(() => (thirdDone = true)); // behind the second: 3000
-    await clock.advance(2_000);
-    await second;
-    expect(thirdDone).toBe(false);
+    const third = limiter.acquire().then(() => (thirdDone = true)); // the first one's: 1000
     await clock.advance(1_000);
     await third;
-    expect(thirdDone).toBe(true);
+    expect([thirdDone, secondDone]).toEqual([true, false]);
+    let fourthDone = false;
+    const fourth3000 = limiter.acquire().then(() => (fourthDone = true)); // behind the second: 3000
+    await clock.advance(1_000);
+    await second;
+    expect(fourthDone).toBe(false);
+    await clock.advance(1_000);
+    await fourth3000;
 
     // the newest waiter leaving gives its token back: the next caller waits no longer than it would have
     const b = new AbortController();

@@ -1,9 +1,17 @@
-import { DisposedError, DynoError, NEVER_ABORTED } from '@dyno/core';
-import { flushPromises, ManualClock } from '@dyno/core/testing';
+import {
+  DisposedError,
+  DynoError,
+  type ListenerErrorEvent,
+  NEVER_ABORTED,
+  onListenerError,
+} from '@dyno/core';
+import { FailingClock, flushPromises, ManualClock } from '@dyno/core/testing';
 import { PoolFullError } from './errors.js';
 import type { PoolSettleEvent, PoolStartEvent, RejectEvent } from './events.js';
 import { Pool } from './pool.js';
+import { RateLimiter } from './rate-limiter.js';
 import { deferred, track } from './test-support/deferred.js';
+import { Timeout } from './timeout.js';
 
 describe('Pool', () => {
   it('defaults to 10 slots and no queue', async () => {
@@ -407,6 +415,21 @@ describe('Pool', () => {
       expect([n, s]).toEqual([1, 'two']);
     });
 
+    it('rejects tasks that are not an array (or another iterable) with a TypeError', async () => {
+      const pool = new Pool({ concurrency: 2 });
+      for (const [tasks, received] of [
+        [5, '5'],
+        ['ab', '"ab"'],
+        [undefined, 'undefined'],
+      ] as const) {
+        await expect(pool.all(tasks as never)).rejects.toThrow(
+          new TypeError(`@dyno/pool: \`tasks\` must be an array of tasks; received ${received}`),
+        );
+      }
+      const results = await pool.all(new Set([() => 1]) as never);
+      expect(results).toEqual([{ status: 'fulfilled', value: 1 }]);
+    });
+
     it('reports PoolFullError for tasks a busy pool turns away, and honours the signal', async () => {
       const pool = new Pool({ concurrency: 1 });
       const gate = deferred();
@@ -450,5 +473,148 @@ describe('Pool', () => {
       expect(pool.active).toBe(0);
       expect(DynoError.isInstance(queued.error)).toBe(true);
     });
+  });
+});
+
+describe('a clock whose now() throws', () => {
+  it('is reported and read as standing still: no slot is lost, no caller hangs, no timer throws', async () => {
+    const clock = new FailingClock();
+    const pool = new Pool({ concurrency: 1, queue: 1, timeout: 100, name: 'p', clock });
+    pool.onSettle(() => {});
+    const reported: ListenerErrorEvent[] = [];
+    const subscription = onListenerError((event) => reported.push(event));
+    try {
+      // at the start of a call
+      clock.failing = true;
+      await expect(pool.execute(() => 1)).resolves.toBe(1);
+      // at its end, with a call queued behind it
+      clock.failing = false;
+      const gate = deferred();
+      const first = pool.execute(() => gate.promise);
+      const queued = pool.execute(() => 2);
+      clock.failing = true;
+      gate.resolve('one');
+      await expect(Promise.all([first, queued])).resolves.toEqual(['one', 2]);
+      // when the deadline timer fires
+      clock.failing = false;
+      const hung = track(pool.execute(() => new Promise(() => {})));
+      clock.failing = true;
+      await clock.advance(100);
+      clock.failing = false;
+      await clock.advance(100);
+      expect(hung.state).toBe('rejected');
+      expect(pool.active).toBe(0);
+      const limiter = new RateLimiter({ rate: 1, name: 'r', clock });
+      const timeout = new Timeout({ name: 't', clock });
+      clock.failing = true;
+      await expect(limiter.execute(() => 3)).resolves.toBe(3);
+      await expect(timeout.execute(() => 4)).resolves.toBe(4);
+      clock.failing = false;
+    } finally {
+      subscription.dispose();
+    }
+    const sources = new Set(reported.map((event) => event.source));
+    expect([...sources]).toEqual([
+      '@dyno/pool "p" clock',
+      '@dyno/pool "r" clock',
+      '@dyno/pool "t" clock',
+    ]);
+    expect(reported.every((event) => event.error === 'clock broken')).toBe(true);
+  });
+});
+
+describe('null options', () => {
+  it('are no options, as for Timeout and RateLimiter, rather than a throw from execute', async () => {
+    const pool = new Pool({ concurrency: 1, queue: 1, timeout: 100 });
+    let result: Promise<unknown> | undefined;
+    expect(() => {
+      result = pool.execute(() => 1, null as never);
+    }).not.toThrow();
+    await expect(result).resolves.toBe(1);
+    await expect(pool.all([() => 2], null as never)).resolves.toEqual([
+      { status: 'fulfilled', value: 2 },
+    ]);
+    await expect(new Timeout().execute(() => 3, null as never)).resolves.toBe(3);
+    await expect(new RateLimiter().execute(() => 4, null as never)).resolves.toBe(4);
+  });
+});
+
+describe('a signal that is not an AbortSignal', () => {
+  it('rejects the call with a TypeError naming it, taking no slot and no place', async () => {
+    const clock = new ManualClock();
+    const message = '@dyno/pool: option `signal` must be an AbortSignal; received "x"';
+    const signal = 'x' as unknown as AbortSignal;
+    const timed = new Pool({ concurrency: 1, timeout: 100, clock });
+    const ran = jest.fn();
+    await expect(timed.execute(ran, { signal })).rejects.toThrow(new TypeError(message));
+    expect([timed.active, clock.pending]).toEqual([0, 0]);
+    const gate = deferred();
+    const busy = new Pool({ concurrency: 1, queue: 1, clock });
+    const running = busy.execute(() => gate.promise);
+    await expect(busy.execute(ran, { signal })).rejects.toThrow(new TypeError(message));
+    expect(busy.queued).toBe(0);
+    await expect(new Timeout({ clock }).execute(ran, { signal })).rejects.toThrow(message);
+    const limiter = new RateLimiter({ rate: 1, burst: 1, maxWait: 1000, clock });
+    await limiter.acquire();
+    await expect(limiter.acquire({ signal })).rejects.toThrow(message);
+    await expect(limiter.execute(ran, { signal })).rejects.toThrow(message);
+    expect(limiter.waiting).toBe(0);
+    expect(ran).not.toHaveBeenCalled();
+    await clock.advance(1000);
+    expect(clock.pending).toBe(0);
+    gate.resolve();
+    await running;
+  });
+});
+
+describe('listeners that throw', () => {
+  it('are reported with the name of the pool, timeout or rate limiter', async () => {
+    const clock = new ManualClock();
+    const pool = new Pool({ concurrency: 1, queue: 0, timeout: 10, name: 'users', clock });
+    const timeout = new Timeout({ timeout: 10, name: 'slow', clock });
+    const limiter = new RateLimiter({ rate: 1, name: 'api', clock });
+    const thrown = new Error('listener');
+    const throwing = () => {
+      throw thrown;
+    };
+    for (const event of [
+      pool.onStart,
+      pool.onReject,
+      pool.onTimeout,
+      pool.onSettle,
+      pool.onAbandon,
+      pool.onLimitChange,
+      timeout.onTimeout,
+      limiter.onReject,
+    ]) {
+      event(throwing);
+    }
+    const reported: ListenerErrorEvent[] = [];
+    const subscription = onListenerError((event) => reported.push(event));
+    try {
+      const hung = pool.execute(() => new Promise(() => {}));
+      await expect(pool.execute(() => 1)).rejects.toThrow(PoolFullError);
+      const late = timeout.execute(() => new Promise(() => {}));
+      await clock.advance(10);
+      await expect(hung).rejects.toThrow('timed out');
+      await expect(late).rejects.toThrow('timed out');
+      await clock.advance(10);
+      pool.resize({ concurrency: 2 });
+      await limiter.acquire();
+      await expect(limiter.acquire()).rejects.toThrow('rate');
+    } finally {
+      subscription.dispose();
+    }
+    expect(reported.map((event) => event.source)).toEqual([
+      '@dyno/pool "users" onStart',
+      '@dyno/pool "users" onReject',
+      '@dyno/pool "users" onTimeout',
+      '@dyno/pool "slow" onTimeout',
+      '@dyno/pool "users" onSettle',
+      '@dyno/pool "users" onAbandon',
+      '@dyno/pool "users" onLimitChange',
+      '@dyno/pool "api" onReject',
+    ]);
+    expect(reported.every((event) => event.error === thrown)).toBe(true);
   });
 });

@@ -23,11 +23,12 @@ import type {
   SettleOutcome,
   TimeoutEvent,
 } from './events.js';
-import { callTimeout, notATask } from './internal/arguments.js';
+import { callTimeout, notASignal, notATask } from './internal/arguments.js';
 import { type LimitAlgorithm, makeAlgorithm } from './internal/limit-algorithm.js';
-import { PoolTiming } from './internal/pool-timing.js';
+import { type DeadlineEvents, PoolTiming } from './internal/pool-timing.js';
 import { runTask, withResolvers } from './internal/promises.js';
 import { settleAll } from './internal/settle-all.js';
+import { steadyClock } from './internal/steady-clock.js';
 import { TimedRun } from './internal/timed-run.js';
 import { WaitQueue } from './internal/wait-queue.js';
 import { newWaiter, type Waiter } from './internal/waiter.js';
@@ -92,23 +93,22 @@ export class Pool implements Policy, Disposable {
   #started = 0;
   #disposed = false;
 
-  // made on first subscription: most pools are never listened to (the deadline events are made
-  // with the pool, since its timing, made at the first timed call, holds them)
+  // made on first subscription: most pools are never listened to (the deadline events are kept
+  // in a record the pool's timing, made at the first timed call, reads them from)
   #onStart: EventEmitter<PoolStartEvent> | undefined;
   #onReject: EventEmitter<RejectEvent> | undefined;
   #onSettle: EventEmitter<PoolSettleEvent> | undefined;
   #onLimitChange: EventEmitter<PoolLimitEvent> | undefined;
-  readonly #onTimeout = new EventEmitter<TimeoutEvent>();
-  readonly #onAbandon = new EventEmitter<PoolAbandonEvent>();
+  readonly #deadlineEvents: DeadlineEvents = { onTimeout: undefined, onAbandon: undefined };
 
   /** Fires when a call takes a slot. */
   get onStart(): Event<PoolStartEvent> {
-    this.#onStart ??= new EventEmitter<PoolStartEvent>();
+    this.#onStart ??= new EventEmitter<PoolStartEvent>(this.#source('onStart'));
     return this.#onStart.event;
   }
   /** Fires when a call is turned away (`queue-full` or `max-wait`). */
   get onReject(): Event<RejectEvent> {
-    this.#onReject ??= new EventEmitter<RejectEvent>();
+    this.#onReject ??= new EventEmitter<RejectEvent>(this.#source('onReject'));
     return this.#onReject.event;
   }
   /**
@@ -116,20 +116,24 @@ export class Pool implements Policy, Disposable {
    * `onStart`, after the slot went to the next queued call.
    */
   get onSettle(): Event<PoolSettleEvent> {
-    this.#onSettle ??= new EventEmitter<PoolSettleEvent>();
+    this.#onSettle ??= new EventEmitter<PoolSettleEvent>(this.#source('onSettle'));
     return this.#onSettle.event;
   }
   /** Fires when a task's deadline passes (with a `timeout`, the option or a call's own). */
   get onTimeout(): Event<TimeoutEvent> {
-    return this.#onTimeout.event;
+    const events = this.#deadlineEvents;
+    events.onTimeout ??= new EventEmitter<TimeoutEvent>(this.#source('onTimeout'));
+    return events.onTimeout.event;
   }
   /** Fires when a released task that has not settled gives its slot back (`abandonAfter`). */
   get onAbandon(): Event<PoolAbandonEvent> {
-    return this.#onAbandon.event;
+    const events = this.#deadlineEvents;
+    events.onAbandon ??= new EventEmitter<PoolAbandonEvent>(this.#source('onAbandon'));
+    return events.onAbandon.event;
   }
   /** Fires when the concurrency limit changes (an adaptive limit moved, or `resize`). */
   get onLimitChange(): Event<PoolLimitEvent> {
-    this.#onLimitChange ??= new EventEmitter<PoolLimitEvent>();
+    this.#onLimitChange ??= new EventEmitter<PoolLimitEvent>(this.#source('onLimitChange'));
     return this.#onLimitChange.event;
   }
 
@@ -143,9 +147,10 @@ export class Pool implements Policy, Disposable {
     this.#timeout = o.timeout;
     this.#abandonAfter = o.abandonAfter;
     this.#maxAbandoned = o.maxAbandoned;
-    this.#clock = o.clock;
+    const clock = steadyClock(o.clock, () => this.#source('clock'));
+    this.#clock = clock;
     this.#waiting = new WaitQueue({
-      clock: o.clock,
+      clock,
       maxWait: o.maxWait,
       expired: (waiter, waited) => {
         const detail = `waited ${Math.round(waited)} ms (maxWait ${this.#maxWait} ms)`;
@@ -245,8 +250,10 @@ export class Pool implements Policy, Disposable {
     if (typeof fn !== 'function') return notATask(fn);
     let signal: AbortSignal | undefined;
     let timeout = this.#timeout;
-    if (options !== undefined) {
+    // `null` is no options, as for `Timeout` and `RateLimiter`
+    if (options !== undefined && options !== null) {
       signal = options.signal;
+      if (signal !== undefined && !(signal instanceof AbortSignal)) return notASignal(signal);
       const own = options.timeout;
       if (own !== undefined) {
         try {
@@ -319,8 +326,8 @@ export class Pool implements Policy, Disposable {
       this.#onReject,
       this.#onSettle,
       this.#onLimitChange,
-      this.#onTimeout,
-      this.#onAbandon,
+      this.#deadlineEvents.onTimeout,
+      this.#deadlineEvents.onAbandon,
     ];
     for (const e of emitters) e?.clear();
   }
@@ -477,8 +484,7 @@ export class Pool implements Policy, Disposable {
       clock: this.#clock,
       abandonAfter: this.#abandonAfter,
       finished: (outcome, startedAt) => this.#finish(startedAt, outcome),
-      onTimeout: this.#onTimeout,
-      onAbandon: this.#onAbandon,
+      events: this.#deadlineEvents,
     });
     this.#timed = timing;
     return timing;
@@ -487,6 +493,11 @@ export class Pool implements Policy, Disposable {
   #rejected(reason: 'queue-full' | 'max-wait', detail: string): PoolFullError {
     if (this.#onReject?.hasListeners) this.#onReject.emit({ name: this.#name, reason });
     return new PoolFullError(reason, this.#name, detail);
+  }
+
+  // names the pool when one of its listeners throws (core reports it; the pool goes on)
+  #source(event: string): string {
+    return `@dyno/pool ${JSON.stringify(this.#name)} ${event}`;
   }
 
   #disposedError(): DisposedError {

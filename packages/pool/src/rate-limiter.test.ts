@@ -50,6 +50,24 @@ describe('RateLimiter', () => {
     expect(clock.pending).toBe(0);
   });
 
+  it('refills from now when its clock went back, instead of refusing until it caught up', async () => {
+    const base = new ManualClock(3_600_000);
+    let offset = 0;
+    const clock = {
+      now: () => base.now() + offset,
+      setTimeout: (callback: () => void, ms: number) => base.setTimeout(callback, ms),
+      clearTimeout: (handle: unknown) => base.clearTimeout(handle),
+    };
+    const limiter = new RateLimiter({ rate: 10, interval: 1000, clock });
+    for (let i = 0; i < 10; i++) expect(limiter.tryAcquire()).toBe(true);
+    // set back an hour
+    offset = -3_600_000;
+    expect(limiter.tryAcquire()).toBe(false);
+    base.set(3_600_100);
+    expect(limiter.tryAcquire()).toBe(true);
+    expect(limiter.tryAcquire()).toBe(false);
+  });
+
   it('passes the caller signal to the task and user errors through', async () => {
     const limiter = new RateLimiter({ clock: new ManualClock() });
     const controller = new AbortController();
@@ -145,6 +163,47 @@ describe('RateLimiter', () => {
       expect(late.state).toBe('pending');
       await clock.advance(100);
       expect(late.state).toBe('fulfilled');
+    });
+
+    it('gives the time of a waiter who left ahead of others to the next caller, so an overload with short deadlines still admits at the rate', async () => {
+      // callers come twice as fast as the rate and give up after 1 s, while maxWait lets them
+      // take turns up to 5 s away: each turn left behind a later one was lost for good
+      const clock = new ManualClock();
+      const limiter = new RateLimiter({ rate: 10, interval: 1000, burst: 1, maxWait: 5000, clock });
+      const admitted: number[] = [];
+      for (let t = 0; t < 5000; t += 50) {
+        const controller = new AbortController();
+        clock.setTimeout(() => controller.abort(), 1000);
+        limiter.acquire({ signal: controller.signal }).then(
+          () => admitted.push(clock.now()),
+          () => undefined,
+        );
+        await clock.advance(50);
+      }
+      await clock.advance(2000);
+      // 10 a second from 1 s to 5 s (the rate), never more
+      const steady = admitted.filter((t) => t > 1000 && t <= 5000).length;
+      expect(steady).toBeGreaterThanOrEqual(39);
+      expect(steady).toBeLessThanOrEqual(41);
+      expect(limiter.waiting).toBe(0);
+    });
+
+    it('hands every token back once the waiters behind the first to leave left too', async () => {
+      // waiters that time out leave in arrival order: each but the last had someone behind it
+      const clock = new ManualClock();
+      const limiter = new RateLimiter({ rate: 1, interval: 100, burst: 1, maxWait: 1000, clock });
+      expect(limiter.tryAcquire()).toBe(true); // t=0
+      const controllers = [0, 1, 2].map(() => new AbortController());
+      const waiters = controllers.map((c) => track(limiter.acquire({ signal: c.signal })));
+      await clock.advance(50);
+      for (const controller of controllers) controller.abort('gone');
+      await flushPromises();
+      expect(waiters.map((w) => w.state)).toEqual(['rejected', 'rejected', 'rejected']);
+      // nobody holds a turn: the next caller gets the slot at t=100, not at t=300
+      const next = track(limiter.acquire());
+      await clock.advance(50);
+      expect(next.state).toBe('fulfilled');
+      expect(limiter.tryAcquire()).toBe(false);
     });
   });
 });

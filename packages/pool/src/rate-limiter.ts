@@ -16,7 +16,8 @@ import {
 } from '@dyno/core';
 import { RateLimitedError } from './errors.js';
 import type { RateLimitedEvent } from './events.js';
-import { notATask } from './internal/arguments.js';
+import { notASignal, notATask } from './internal/arguments.js';
+import { steadyClock } from './internal/steady-clock.js';
 import {
   DEFAULT_RATE_LIMITER_OPTIONS,
   RATE_LIMITER_RULES,
@@ -61,10 +62,19 @@ export class RateLimiter implements Policy {
   #waiting = 0;
   // how many waiting reservations were made, less those handed back: the newest is the tail
   #lastTicket = 0;
-  readonly #onReject = new EventEmitter<RateLimitedEvent>();
+  // When (clock time) the waiters that left behind a later waiter would have had their tokens,
+  // soonest first: a newcomer with no token now takes the first still to come, and they all go
+  // back to the bucket when the last waiter leaves too; an admission spends those ahead of it.
+  #holes: number[] = [];
+  // the hole `#waitForToken` answered for, until `#takeToken` takes it
+  #hole: number | undefined;
+  // made on first subscription
+  #onReject: EventEmitter<RateLimitedEvent> | undefined;
 
   /** Fires when a call is turned away (`reason: 'rate-limited'`). */
   get onReject(): Event<RateLimitedEvent> {
+    // names the limiter when one of its listeners throws (core reports it; the call goes on)
+    this.#onReject ??= new EventEmitter(`@dyno/pool ${JSON.stringify(this.#name)} onReject`);
     return this.#onReject.event;
   }
 
@@ -82,9 +92,9 @@ export class RateLimiter implements Policy {
     this.#burstFollowsRate = o.burst === undefined;
     this.#burst = o.burst ?? followRate(o.rate);
     this.#maxWait = o.maxWait;
-    this.#clock = o.clock;
+    this.#clock = steadyClock(o.clock, () => `@dyno/pool ${JSON.stringify(this.#name)} clock`);
     this.#tokens = this.#burst;
-    this.#last = o.clock.now();
+    this.#last = this.#clock.now();
   }
 
   /** The instance name used in events and errors. */
@@ -156,6 +166,7 @@ export class RateLimiter implements Policy {
    */
   acquire(options?: ExecuteOptions): Promise<void> {
     const signal = options?.signal;
+    if (signal !== undefined && !(signal instanceof AbortSignal)) return notASignal(signal);
     if (signal?.aborted) return Promise.reject(abortReason(signal));
     const wait = this.#waitForToken();
     if (wait > this.#maxWait) return Promise.reject(this.#rejected(wait));
@@ -171,6 +182,7 @@ export class RateLimiter implements Policy {
   execute<T>(fn: (context: ExecuteContext) => Awaitable<T>, options?: ExecuteOptions): Promise<T> {
     if (typeof fn !== 'function') return notATask(fn);
     const signal = options?.signal;
+    if (signal !== undefined && !(signal instanceof AbortSignal)) return notASignal(signal);
     if (signal?.aborted) return Promise.reject(abortReason(signal));
     const wait = this.#waitForToken();
     if (wait > this.#maxWait) return Promise.reject(this.#rejected(wait));
@@ -182,51 +194,91 @@ export class RateLimiter implements Policy {
 
   #refill(): void {
     const now = this.#clock.now();
-    if (now <= this.#last) return;
+    if (now <= this.#last) {
+      // a clock that went back: no time passed, and the bucket fills from now (waiting for it
+      // to reach the old reading would refuse every call for as long as the jump)
+      if (now < this.#last) this.#last = now;
+      return;
+    }
     // multiply before dividing so whole intervals give whole tokens, without rounding drift
     const added = ((now - this.#last) * this.#rate) / this.#interval;
     this.#tokens = Math.min(this.#burst, this.#tokens + added);
     this.#last = now;
   }
 
-  /** Refills the bucket; answers how long until the next token is this caller's, in ms (0: now). */
+  /**
+   * Refills the bucket; answers how long until the next token is this caller's, in ms (0: now):
+   * the first hole still to come, if there is one and no token is free now.
+   */
   #waitForToken(): number {
     this.#refill();
+    this.#hole = undefined;
     const tokens = this.#tokens;
-    return tokens >= 1 ? 0 : ((1 - tokens) * this.#interval) / this.#rate;
+    if (tokens >= 1) return 0;
+    const now = this.#last;
+    this.#hole = this.#holes.find((due) => due >= now);
+    if (this.#hole !== undefined) return this.#hole - now;
+    return ((1 - tokens) * this.#interval) / this.#rate;
   }
 
   /**
-   * Takes the token `#waitForToken` just answered `wait` for. One not free yet is promised to
-   * this caller (the bucket goes below zero) and gets the newest ticket.
+   * Takes the token `#waitForToken` just answered `wait` for: a hole's, or one not free yet,
+   * promised to this caller (the bucket goes below zero) with the newest ticket.
    */
   #takeToken(wait: number): void {
+    const hole = this.#hole;
+    if (hole !== undefined) {
+      this.#holes.splice(this.#holes.indexOf(hole), 1);
+      return;
+    }
     this.#tokens -= 1;
     if (wait > 0) this.#lastTicket++;
   }
 
-  /** Called right after `#takeToken` promised a token, so the newest ticket is this caller's. */
+  /**
+   * Called right after `#takeToken` promised a token: the newest ticket is this caller's, unless
+   * it took a hole.
+   */
   async #wait(ms: number, signal: AbortSignal | undefined): Promise<void> {
-    const ticket = this.#lastTicket;
+    const ticket = this.#hole === undefined ? this.#lastTicket : -1;
+    this.#hole = undefined;
+    const due = this.#last + ms;
     this.#waiting++;
     try {
       await sleep(ms, { signal, clock: this.#clock });
+      // admitted: the holes ahead of this caller were spent
+      const holes = this.#holes;
+      while (holes.length > 0 && (holes[0] as number) <= due) holes.shift();
     } catch (error) {
       // Hand the promised token back only when nobody reserved after this caller: a later
       // waiter's time was computed behind this one and does not move up, so giving the token
-      // to a newcomer then would let two calls through in one slot.
+      // to a newcomer then would let two calls through in one slot. Its time is a hole instead.
+      let handBack = 0;
       if (ticket === this.#lastTicket) {
         this.#lastTicket--;
-        this.#tokens = Math.min(this.#burst, this.#tokens + 1);
+        handBack = 1;
+      } else this.#addHole(due);
+      // the last waiter leaves: nobody's time is computed behind the holes any more
+      if (this.#waiting === 1) {
+        handBack += this.#holes.length;
+        this.#holes = [];
       }
+      this.#tokens = Math.min(this.#burst, this.#tokens + handBack);
       throw error;
     } finally {
       this.#waiting--;
     }
   }
 
+  #addHole(due: number): void {
+    const holes = this.#holes;
+    let i = holes.length;
+    while (i > 0 && (holes[i - 1] as number) > due) i--;
+    holes.splice(i, 0, due);
+  }
+
   #rejected(retryAfter: number): RateLimitedError {
-    if (this.#onReject.hasListeners) {
+    if (this.#onReject?.hasListeners) {
       this.#onReject.emit({ name: this.#name, reason: 'rate-limited', retryAfter });
     }
     return new RateLimitedError(retryAfter, this.#name);

@@ -10,8 +10,9 @@ import {
   resolveOptions,
 } from '@dyno/core';
 import type { TimeoutEvent } from './events.js';
-import { notATask } from './internal/arguments.js';
+import { notASignal, notATask } from './internal/arguments.js';
 import { withResolvers } from './internal/promises.js';
+import { steadyClock } from './internal/steady-clock.js';
 import { Deadlines, type TimedOwner, TimedRun } from './internal/timed-run.js';
 import { DEFAULT_TIMEOUT_OPTIONS, TIMEOUT_RULES, type TimeoutOptions } from './options.js';
 
@@ -34,10 +35,13 @@ export class Timeout implements Policy {
   readonly #name: string;
   readonly #timeout: number;
   readonly #owner: TimedOwner;
-  readonly #onTimeout = new EventEmitter<TimeoutEvent>();
+  // made on first subscription
+  #onTimeout: EventEmitter<TimeoutEvent> | undefined;
 
   /** Fires when a task's deadline passes before it settled. */
   get onTimeout(): Event<TimeoutEvent> {
+    // names the timeout when one of its listeners throws (core reports it; the call goes on)
+    this.#onTimeout ??= new EventEmitter(`@dyno/pool ${JSON.stringify(this.#name)} onTimeout`);
     return this.#onTimeout.event;
   }
 
@@ -52,14 +56,16 @@ export class Timeout implements Policy {
     const name = o.name ?? defaultName('timeout');
     this.#name = name;
     this.#timeout = o.timeout;
-    const emitter = this.#onTimeout;
     this.#owner = {
       name,
-      deadlines: new Deadlines(o.clock),
+      deadlines: new Deadlines(
+        steadyClock(o.clock, () => `@dyno/pool ${JSON.stringify(name)} clock`),
+      ),
       // no slot to give back: a released task leaves the deadline list at once
       grace: () => false,
       expired: (timeout) => {
-        if (emitter.hasListeners) emitter.emit(Object.freeze({ name, timeout }));
+        const emitter = this.#onTimeout;
+        if (emitter?.hasListeners) emitter.emit(Object.freeze({ name, timeout }));
       },
       finished: noop,
       abandon: () => false,
@@ -85,6 +91,7 @@ export class Timeout implements Policy {
   execute<T>(fn: (context: ExecuteContext) => Awaitable<T>, options?: ExecuteOptions): Promise<T> {
     if (typeof fn !== 'function') return notATask(fn);
     const signal = options?.signal;
+    if (signal !== undefined && !(signal instanceof AbortSignal)) return notASignal(signal);
     if (signal?.aborted) return Promise.reject(abortReason(signal));
     const { promise, resolve, reject } = withResolvers<T>();
     new TimedRun<T>({ owner: this.#owner, fn, signal, timeout: this.#timeout, resolve, reject });

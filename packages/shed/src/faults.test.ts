@@ -664,9 +664,9 @@ describe('user callbacks that throw', () => {
     }
   });
 
-  it('reports a throwing onAdmit or onShed listener under its own name', async () => {
+  it('reports a throwing onAdmit or onShed listener under its own name and the shedder name', async () => {
     const listener = listenerErrors();
-    const shedder = new Shedder({ maxEventLoopDelay: false });
+    const shedder = new Shedder({ maxEventLoopDelay: false, name: 'api' });
     shedder.onAdmit(() => {
       throw 'admit';
     });
@@ -679,8 +679,8 @@ describe('user callbacks that throw', () => {
       shedder.close();
       expect((await server.get('/x')).status).toBe(503);
       expect(listener.reported.map((r) => [r.source, r.error])).toEqual([
-        ['@dyno/shed onAdmit', 'admit'],
-        ['@dyno/shed onShed', 'shed'],
+        ['@dyno/shed "api" onAdmit', 'admit'],
+        ['@dyno/shed "api" onShed', 'shed'],
       ]);
     } finally {
       listener.dispose();

@@ -45,7 +45,7 @@ export interface ShedderOptions {
   readonly priority?: (request: IncomingMessage) => Priority;
   /**
    * The event-loop delay source, in ms, for tests or another monitor. Called at most once per
-   * `sampleInterval`.
+   * `sampleInterval`. A reading that is not a number ≥ 0 fails the request that read it.
    * @default the mean of a `perf_hooks.monitorEventLoopDelay` histogram since the last reading
    */
   readonly eventLoopDelay?: () => number;

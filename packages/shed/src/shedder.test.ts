@@ -467,6 +467,76 @@ describe('Shedder and the event loop', () => {
     }
   });
 
+  it('answers 500 when the delay source returns something other than ms ≥ 0', async () => {
+    const clock = new ManualClock();
+    let reading: unknown = Number.NaN;
+    const shedder = new Shedder({
+      sampleInterval: 1,
+      maxEventLoopDelay: 100,
+      eventLoopDelay: () => reading as number,
+      clock,
+    });
+    const server = await serve(shedder.handle((_, response) => response.end('ok')));
+    const errors: unknown[] = [];
+    const next = (error?: unknown) => errors.push(error);
+    try {
+      for (const bad of [Number.NaN, -1, '999', undefined]) {
+        reading = bad;
+        await clock.advance(1);
+        expect((await server.get('/')).status).toBe(500);
+      }
+      reading = undefined;
+      await clock.advance(1);
+      shedder.middleware({ method: 'GET', url: '/' } as never, {} as never, next);
+      expect(errors).toEqual([
+        new TypeError(
+          '@dyno/shed: `eventLoopDelay` must return a number of ms ≥ 0; received undefined',
+        ),
+      ]);
+      reading = -1;
+      await clock.advance(1);
+      shedder.middleware({ method: 'GET', url: '/' } as never, {} as never, next);
+      expect(errors[1]).toBeInstanceOf(RangeError);
+      expect([shedder.admitted, shedder.shed, shedder.eventLoopDelay]).toEqual([0, 0, 0]);
+      reading = 150;
+      await clock.advance(1);
+      expect((await server.get('/')).status).toBe(503);
+    } finally {
+      await server.close();
+      shedder.close();
+    }
+  });
+
+  it('reads the delay again when the clock went back, rather than keep a stale reading', async () => {
+    const base = new ManualClock(3_600_000);
+    let offset = 0;
+    const clock = {
+      now: () => base.now() + offset,
+      setTimeout: (callback: () => void, ms: number) => base.setTimeout(callback, ms),
+      clearTimeout: (handle: unknown) => base.clearTimeout(handle),
+    };
+    let reading = 150;
+    const shedder = new Shedder({
+      sampleInterval: 500,
+      maxEventLoopDelay: 100,
+      eventLoopDelay: () => reading,
+      clock,
+    });
+    const server = await serve(shedder.handle((_, response) => response.end('ok')));
+    try {
+      await base.advance(500);
+      expect((await server.get('/')).status).toBe(503);
+      // the loop recovers, and the clock is set back an hour
+      reading = 0;
+      offset = -3_600_000;
+      await base.advance(500);
+      expect((await server.get('/')).status).toBe(200);
+    } finally {
+      await server.close();
+      shedder.close();
+    }
+  });
+
   it('watches the real event loop: a blocked loop sheds, and close stops the monitor', async () => {
     const perfHooks = require('node:perf_hooks') as typeof import('node:perf_hooks');
     const made: import('node:perf_hooks').IntervalHistogram[] = [];

@@ -81,14 +81,14 @@ export class Shedder implements Disposable {
   // what `priority` (or the delay source) threw, as an Error, for `next(error)` / `done(error)`
   #failure: Error | undefined;
 
-  readonly #onAdmit = new EventEmitter<AdmitEvent>('@dyno/shed onAdmit');
-  readonly #onShed = new EventEmitter<ShedEvent>('@dyno/shed onShed');
+  readonly #onAdmit: EventEmitter<AdmitEvent>;
+  readonly #onShed: EventEmitter<ShedEvent>;
   readonly #poolGone = (): void => this.close();
 
   /** Fires when a request is let through. */
-  readonly onAdmit: Event<AdmitEvent> = this.#onAdmit.event;
+  readonly onAdmit: Event<AdmitEvent>;
   /** Fires when a request is answered 503. */
-  readonly onShed: Event<ShedEvent> = this.#onShed.event;
+  readonly onShed: Event<ShedEvent>;
 
   /** @throws TypeError or RangeError for bad options (the limit's named `concurrency.*`) */
   constructor(options?: ShedderOptions) {
@@ -97,6 +97,11 @@ export class Shedder implements Disposable {
     // the pool checks the limit (and names it `concurrency`) before anything is started
     this.pool = new Pool({ concurrency: o.concurrency, queue: 0, name, clock: o.clock });
     this.#name = name;
+    // names the shedder when one of its listeners throws (core reports it; the request goes on)
+    this.#onAdmit = new EventEmitter(`${PKG} ${JSON.stringify(name)} onAdmit`);
+    this.#onShed = new EventEmitter(`${PKG} ${JSON.stringify(name)} onShed`);
+    this.onAdmit = this.#onAdmit.event;
+    this.onShed = this.#onShed.event;
     this.#maxDelay = o.maxEventLoopDelay === false ? 0 : o.maxEventLoopDelay;
     this.#reserve = o.reserve;
     this.#retryAfter = o.retryAfter;

@@ -25,9 +25,11 @@ export class LocalGcra {
     return Math.max(0, wait);
   }
 
-  /** Gives back an admission when it is still the newest of its key. */
-  refund(key: string, tat: number): void {
-    if (this.#tats.get(key) === tat) this.#tats.set(key, tat - this.step);
+  /** Gives back an admission when it is still the newest of its key; answers whether it did. */
+  refund(key: string, tat: number): boolean {
+    if (this.#tats.get(key) !== tat) return false;
+    this.#tats.set(key, tat - this.step);
+    return true;
   }
 
   /** The TAT of `key` (for `refund`), undefined when unknown. */

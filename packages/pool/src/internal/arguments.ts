@@ -1,4 +1,4 @@
-import { check, checkFunction } from '@dyno/core';
+import { check, checkFunction, is } from '@dyno/core';
 import { TIMEOUT_RULE } from '../options.js';
 
 const PKG = '@dyno/pool';
@@ -10,6 +10,16 @@ const PKG = '@dyno/pool';
  */
 export function notATask(fn: unknown): Promise<never> {
   return new Promise<never>(() => checkFunction(PKG, 'fn', fn));
+}
+
+/**
+ * The rejection for a call whose `signal` is not an `AbortSignal` (a string, a look-alike
+ * `{ aborted: false }`), naming it. Call it only once `!(signal instanceof AbortSignal)` was
+ * seen: such a value would otherwise reach the abort listeners and throw from `execute` after a
+ * slot was taken.
+ */
+export function notASignal(signal: unknown): Promise<never> {
+  return new Promise<never>(() => check(PKG, 'signal', signal, is.signal));
 }
 
 /**

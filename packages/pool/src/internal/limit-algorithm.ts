@@ -69,6 +69,9 @@ class Gradient implements LimitAlgorithm {
 
   // a timeout is a sample like any other: its latency (the deadline) pulls the limit down
   sample({ rtt, inflight, now }: LimitSample): number {
+    // a latency the clock could not measure (it read NaN, or went back) says nothing, and would
+    // poison the long-term average, so the limit, for good
+    if (!(rtt >= 0 && rtt < Number.POSITIVE_INFINITY)) return this.estimate;
     const s = this.#settings;
     let long = this.#long;
     if (this.#samples < WARMUP) {
@@ -77,7 +80,8 @@ class Gradient implements LimitAlgorithm {
     } else {
       // an average over time, not over samples: how long an overload takes to be accepted as
       // the new normal must not shrink as traffic grows
-      long += (rtt - long) * (1 - Math.exp((this.#at - now) / s.window));
+      // (no time passed if the clock went back since the last sample)
+      long += (rtt - long) * (1 - Math.exp(Math.min(0, this.#at - now) / s.window));
     }
     this.#at = now;
     // after a long overload the average stays high while calls are fast again: bring it down

@@ -9,6 +9,12 @@ export interface PoolState {
   readonly maxAbandoned: number;
 }
 
+/** A pool's deadline events, each made on its first subscriber (the pool sets them here). */
+export interface DeadlineEvents {
+  onTimeout: EventEmitter<TimeoutEvent> | undefined;
+  onAbandon: EventEmitter<PoolAbandonEvent> | undefined;
+}
+
 /** What a `PoolTiming` is made from. */
 export interface PoolTimingInit {
   readonly name: string;
@@ -18,8 +24,7 @@ export interface PoolTimingInit {
   readonly abandonAfter: number | false | undefined;
   /** Frees a slot and starts the next waiter (the pool's `#finish`). */
   readonly finished: (outcome: SettleOutcome, startedAt: number | undefined) => void;
-  readonly onTimeout: EventEmitter<TimeoutEvent>;
-  readonly onAbandon: EventEmitter<PoolAbandonEvent>;
+  readonly events: DeadlineEvents;
 }
 
 /**
@@ -38,8 +43,7 @@ export class PoolTiming implements TimedOwner {
   abandonedTotal = 0;
   readonly #pool: PoolState;
   readonly #abandonAfter: number | false | undefined;
-  readonly #onTimeout: EventEmitter<TimeoutEvent>;
-  readonly #onAbandon: EventEmitter<PoolAbandonEvent>;
+  readonly #events: DeadlineEvents;
 
   constructor(init: PoolTimingInit) {
     this.name = init.name;
@@ -47,8 +51,7 @@ export class PoolTiming implements TimedOwner {
     this.finished = init.finished;
     this.#pool = init.pool;
     this.#abandonAfter = init.abandonAfter;
-    this.#onTimeout = init.onTimeout;
-    this.#onAbandon = init.onAbandon;
+    this.#events = init.events;
   }
 
   grace(timeout: number): number | false {
@@ -56,9 +59,8 @@ export class PoolTiming implements TimedOwner {
   }
 
   expired(timeout: number): void {
-    if (this.#onTimeout.hasListeners) {
-      this.#onTimeout.emit(Object.freeze({ name: this.name, timeout }));
-    }
+    const onTimeout = this.#events.onTimeout;
+    if (onTimeout?.hasListeners) onTimeout.emit(Object.freeze({ name: this.name, timeout }));
   }
 
   abandon(outcome: SettleOutcome, startedAt: number | undefined): boolean {
@@ -67,9 +69,10 @@ export class PoolTiming implements TimedOwner {
     this.abandoned++;
     this.abandonedTotal++;
     this.finished(outcome, startedAt);
-    if (this.#onAbandon.hasListeners) {
+    const onAbandon = this.#events.onAbandon;
+    if (onAbandon?.hasListeners) {
       const { active, queued } = pool;
-      this.#onAbandon.emit({ name: this.name, active, queued, abandoned: this.abandoned });
+      onAbandon.emit({ name: this.name, active, queued, abandoned: this.abandoned });
     }
     return true;
   }

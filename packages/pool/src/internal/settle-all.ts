@@ -1,4 +1,4 @@
-import type { ExecuteContext, ExecuteOptions } from '@dyno/core';
+import { type ExecuteContext, type ExecuteOptions, format } from '@dyno/core';
 
 /** What `settleAll` runs its tasks through: a `Pool`, seen structurally to keep imports one-way. */
 export interface Executor {
@@ -16,6 +16,12 @@ export async function settleAll(
   tasks: Iterable<(context: ExecuteContext) => unknown>,
   options: ExecuteOptions | undefined,
 ): Promise<PromiseSettledResult<unknown>[]> {
+  // `Array.from` would take 5 for no task, and a string for one task per character
+  if (typeof tasks !== 'object' || tasks === null || !(Symbol.iterator in tasks)) {
+    throw new TypeError(
+      `@dyno/pool: \`tasks\` must be an array of tasks; received ${format(tasks)}`,
+    );
+  }
   const list = Array.from(tasks);
   const results: PromiseSettledResult<unknown>[] = new Array(list.length);
   let next = 0;

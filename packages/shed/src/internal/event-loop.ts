@@ -1,5 +1,5 @@
 import { type IntervalHistogram, monitorEventLoopDelay } from 'node:perf_hooks';
-import type { Clock } from '@dyno/core';
+import { type Clock, format } from '@dyno/core';
 
 // the monitor's sampling period in ms (Node's default is 10)
 const RESOLUTION = 10;
@@ -39,12 +39,18 @@ export class EventLoopDelay {
     }
   }
 
-  /** The delay in ms, read again when the last reading is `interval` ms old. */
+  /**
+   * The delay in ms, read again when the last reading is `interval` ms old (or the clock went
+   * back: a stale reading kept until it caught up would shed every request, or none, for as
+   * long as the jump).
+   * @throws what the source threw, or a `TypeError`/`RangeError` for a reading that is not a
+   * number of ms ≥ 0 (such a reading would switch shedding off or on silently)
+   */
   current(): number {
     const now = this.#clock.now();
-    if (now - this.#at >= this.#interval) {
+    if (now - this.#at >= this.#interval || now < this.#at) {
       this.#at = now;
-      this.value = this.#read();
+      this.value = checked(this.#read());
     }
     return this.value;
   }
@@ -53,4 +59,10 @@ export class EventLoopDelay {
   close(): void {
     this.#histogram?.disable();
   }
+}
+
+function checked(delay: unknown): number {
+  if (typeof delay === 'number' && delay >= 0) return delay;
+  const message = `@dyno/shed: \`eventLoopDelay\` must return a number of ms ≥ 0; received ${format(delay)}`;
+  throw typeof delay === 'number' ? new RangeError(message) : new TypeError(message);
 }
