@@ -1,4 +1,5 @@
 import { Cache, MemoryStore, xfetch } from '@dyno/cache';
+import type { Clock } from '@dyno/core';
 import { ManualClock } from '@dyno/core/testing';
 import { Redis } from 'ioredis';
 import { CorruptEntryError, StoreUnavailableError, UnserializableValueError } from './errors.js';
@@ -41,6 +42,20 @@ describe('RedisStore', () => {
     await expect(store.get('forever')).resolves.toMatchObject({ expiry: Number.POSITIVE_INFINITY });
     await store.delete('k');
     await expect(store.get('k')).resolves.toBeUndefined();
+  });
+
+  it('regression: never gives a key with a lone surrogate the value of another key', async () => {
+    const { store } = make();
+    const cache = new Cache<string>({ store });
+    // '\ud83d' and '\ud83e' are the halves of two emoji cut in the middle: both reach Redis as U+FFFD
+    await cache.set('q:\ud83d', 'cut 😀');
+    await expect(cache.get('q:\ud83e', () => 'cut 🤔')).resolves.toBe('cut 🤔');
+    await expect(cache.get('q:\ufffd', () => 'replacement')).resolves.toBe('replacement');
+    await cache.set('q:\ufffd', 'kept');
+    await cache.delete('q:\ud83d');
+    await expect(store.get('q:\ufffd')).resolves.toMatchObject({ value: 'kept' });
+    await expect(store.get('q:\ud83d')).resolves.toBeUndefined();
+    cache.dispose();
   });
 
   it('sets a Redis expiry of `keep` ms', async () => {
@@ -300,6 +315,35 @@ describe('RedisStore', () => {
     expect(getBuffer).toHaveBeenCalledTimes(3);
     expect(store.circuit).toBe('closed');
     expect(states).toEqual(['open', 'half-open', 'closed']);
+  });
+
+  it('regression: a clock stepped back does not keep the circuit open for as long as the step', async () => {
+    const manual = new ManualClock(10_000_000);
+    let back = 0;
+    // the store's wall clock, which NTP may step back
+    const clock: Clock = {
+      now: () => manual.now() - back,
+      setTimeout: (callback, ms) => manual.setTimeout(callback, ms),
+      clearTimeout: (handle) => manual.clearTimeout(handle),
+    };
+    let answer: () => Promise<Buffer | null> = () => Promise.reject(new Error('reset'));
+    const getBuffer = jest.fn(() => answer());
+    const flaky = Object.assign(Object.create(client) as Redis, { getBuffer, status: 'ready' });
+    const store = new RedisStore({
+      client: flaky,
+      clock,
+      circuit: { failures: 2, cooldown: 1000 },
+    });
+    for (let i = 0; i < 2; i++) {
+      await expect(store.get('k')).rejects.toBeInstanceOf(StoreUnavailableError);
+    }
+    expect(store.circuit).toBe('open');
+    back = 3_600_000; // an hour back
+    await expect(store.get('k')).rejects.toThrow('Redis is skipped after repeated failures');
+    manual.set(manual.now() + 1000); // the cooldown has passed
+    answer = () => Promise.resolve(null);
+    await expect(store.get('k')).resolves.toBeUndefined();
+    expect(store.circuit).toBe('closed');
   });
 
   it('counts refused values and wrong types as no sign of an outage', async () => {

@@ -31,6 +31,9 @@ const LEASE = '\u0000lease\u0000';
 const TAG = '\u0000tag\u0000';
 
 const glob = (text: string) => text.replace(/[*?[\]\\]/g, '\\$&');
+// a lone surrogate (a string cut inside an emoji, say) reaches Redis as U+FFFD in UTF-8, so keys
+// that differ only there would share one Redis key and read each other's values
+const LONE_SURROGATE = /\p{Cs}/u;
 
 /**
  * A `CacheStore` on Redis (ioredis 5), shared by every process that uses the same client
@@ -115,7 +118,9 @@ export class RedisStore implements CacheStore {
     return this.#guard.state;
   }
 
+  /** A key with a lone surrogate is never stored: a miss. */
   async get(key: string): Promise<CacheEntry | undefined> {
+    if (LONE_SURROGATE.test(key)) return undefined;
     const redisKey = this.prefix + key;
     const data = await this.#guard.run(() =>
       this.client.getBuffer(redisKey).catch((error: unknown) => {
@@ -130,9 +135,10 @@ export class RedisStore implements CacheStore {
   /**
    * Writes `entry` for `keep` ms (for ever when `Infinity`). A value the serializer refuses
    * rejects here, before Redis is asked. An entry with `tags` is also added to one Redis set per
-   * tag, for `deleteByTag`.
+   * tag, for `deleteByTag`. A key with a lone surrogate is not stored.
    */
   async set(key: string, entry: CacheEntry, keep: number): Promise<void> {
+    if (LONE_SURROGATE.test(key)) return;
     const redisKey = this.prefix + key;
     const data = encode(entry, this.#codec);
     const ms = Number.isFinite(keep) ? Math.max(1, Math.ceil(keep)) : undefined;
@@ -149,6 +155,7 @@ export class RedisStore implements CacheStore {
   }
 
   async delete(key: string): Promise<void> {
+    if (LONE_SURROGATE.test(key)) return;
     await this.#guard.run(() => this.client.del(this.prefix + key));
   }
 

@@ -226,6 +226,32 @@ describe('TieredStore', () => {
     await expect(b!.get('k')).resolves.toEqual(entry(2));
   });
 
+  it("regression: a load running while the bus was down does not write over another process's write", async () => {
+    const [a, b] = await fleet(2);
+    const ca = new Cache<string>({ store: a!, ttl: 60_000 });
+    const cb = new Cache<string>({ store: b!, ttl: 60_000 });
+    let land!: (value: string) => void;
+    let called!: () => void;
+    const calling = new Promise<void>((resolve) => (called = resolve));
+    const loading = cb.get('k', () => {
+      called();
+      return new Promise<string>((resolve) => (land = resolve));
+    });
+    await calling;
+    const back = until(b!.onBusState, (e) => e.connected);
+    await client.client('KILL', 'TYPE', 'pubsub');
+    await ca.set('k', 'new'); // b never hears of it
+    await back;
+    const writes = jest.spyOn(b!.redis, 'set');
+    land('old');
+    await expect(loading).resolves.toBe('old');
+    await Promise.all(writes.mock.results.map((r) => r.value));
+    expect(writes).not.toHaveBeenCalled();
+    await expect(a!.redis.get('k')).resolves.toMatchObject({ value: 'new' });
+    ca.dispose();
+    cb.dispose();
+  });
+
   it('wakes lease waiters in other processes as soon as the holder releases', async () => {
     const [a, b] = await fleet(2); // retry 10 s: only the bus can wake the waiter in time
     const token = await a!.lease!.acquire('k');
@@ -405,5 +431,18 @@ describe('TieredStore', () => {
     );
     expect(() => new TieredStore({ redis, subscriber: {} as never })).toThrow(TypeError);
     expect(() => new TieredStore({ redis, memTtl: 5 } as never)).toThrow('unknown option `memTtl`');
+  });
+
+  it("regression: refuses the RedisStore's own client as subscriber (subscribed, it failed every command)", () => {
+    const own = new Redis(server.url, { lazyConnect: true });
+    try {
+      const redis = new RedisStore({ client: own });
+      expect(() => new TieredStore({ redis, subscriber: own })).toThrow(
+        "@dyno/cache-redis: option `subscriber` must be a connection of its own, not the RedisStore's client",
+      );
+      expect(() => new TieredStore({ redis, subscriber: own })).toThrow(RangeError);
+    } finally {
+      own.disconnect();
+    }
   });
 });

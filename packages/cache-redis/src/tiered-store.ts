@@ -70,7 +70,8 @@ export class TieredStore implements CacheStore {
    * A write another process made (every bus message but `release`), after it was applied to
    * the memory tier. A `Cache` on this store subscribes: its loads of the keys a write covers
    * write nothing when they land, so a load that began before another process's `set` or
-   * `delete` does not write over it.
+   * `delete` does not write over it. A `clear` too when the bus drops or comes back: the writes
+   * made while it is down are never heard of.
    */
   readonly onRemoteWrite: Event<RemoteWrite>;
   /** The bus dropped or came back (the memory tier was cleared). */
@@ -91,6 +92,12 @@ export class TieredStore implements CacheStore {
       throw new TypeError(`${PKG}: option \`redis\` must be a RedisStore; received undefined`);
     }
     const redis = o.redis;
+    if (o.subscriber === redis.client) {
+      // a connection that subscribes can run no other command: every read and write would fail
+      throw new RangeError(
+        `${PKG}: option \`subscriber\` must be a connection of its own, not the RedisStore's client`,
+      );
+    }
     this.redis = redis;
     this.name = o.name ?? defaultName('tiered-store');
     const source = (event: string) => `${PKG} ${JSON.stringify(this.name)} ${event}`;
@@ -126,6 +133,9 @@ export class TieredStore implements CacheStore {
         message: (type, key) => this.#apply(type, key),
         state: (connected) => {
           if (connected) this.#forgetAll();
+          // the writes made while the bus is down are never heard of: a load running at either
+          // edge may have begun before one of them, so a cache on this store takes it as a `clear`
+          if (this.#remote.hasListeners) this.#remote.emit({ type: 'clear', key: '' });
           if (this.#state.hasListeners) this.#state.emit({ name: this.name, connected });
         },
         error: (during, key, error) => this.#report(during, key, error),

@@ -19,7 +19,7 @@ import type {
   StaleEvent,
   StoreCircuitEvent,
 } from './events.js';
-import { checkTags, checkTtl } from './internal/context.js';
+import { checkKey, checkTags, checkTtl, refusedLoad } from './internal/context.js';
 import { answersFresh, type Flight, joinsGets, waitFor } from './internal/flight.js';
 import { Invalidations } from './internal/invalidations.js';
 import { Loads, newEntry } from './internal/load.js';
@@ -68,6 +68,8 @@ export class Cache<V = unknown> {
   readonly #flights = new Map<string, Flight<V>>();
   // async store reads in progress, shared by the callers of a key until its flight starts
   readonly #reads = new Map<string, Promise<CacheEntry | undefined>>();
+  // reads a write overtook: what they answer may be older than the write
+  readonly #dropped = new WeakSet<Promise<CacheEntry | undefined>>();
   readonly #loads: Loads<V>;
   readonly #guard: StoreGuard;
   readonly #invalid = new Invalidations();
@@ -176,6 +178,7 @@ export class Cache<V = unknown> {
   /** Stores `value` under `key` as if just loaded; a load of `key` running now will not overwrite it. */
   async set(key: string, value: V, options?: CacheSetOptions): Promise<void> {
     this.#checkLive();
+    checkKey(key);
     const ttl = options?.ttl === undefined ? this.#ttl : checkTtl('ttl', options.ttl);
     const tags = options?.tags === undefined ? undefined : checkTags('tags', options.tags);
     this.#overtake((k) => k === key);
@@ -188,6 +191,7 @@ export class Cache<V = unknown> {
   /** Removes `key`; a load of it running now still answers its callers but writes nothing. */
   async delete(key: string): Promise<void> {
     this.#checkLive();
+    checkKey(key);
     this.#overtake((k) => k === key);
     await this.#guard.user(key, () => this.store.delete(key));
   }
@@ -231,12 +235,13 @@ export class Cache<V = unknown> {
    */
   async peek(key: string): Promise<V | undefined> {
     this.#checkLive();
+    checkKey(key);
     const store = this.store;
     const now = this.#clock.now();
     const found = await this.#guard.attempt(key, () =>
       store.peek ? store.peek(key, now) : store.get(key, now),
     );
-    const entry = this.#valid(key, found);
+    const entry = this.#valid(key, found ?? undefined);
     if (entry === undefined || entry.negative) return undefined;
     const until = entry.expiry + Math.min(this.#swr, this.#maxStale);
     return this.#clock.now() < until ? (entry.value as V) : undefined;
@@ -287,7 +292,11 @@ export class Cache<V = unknown> {
       flight.overtaken = true;
       this.#flights.delete(key);
     }
-    for (const key of this.#reads.keys()) if (covers(key)) this.#reads.delete(key);
+    for (const [key, read] of this.#reads) {
+      if (!covers(key)) continue;
+      this.#reads.delete(key);
+      this.#dropped.add(read);
+    }
   }
 
   /**
@@ -314,6 +323,8 @@ export class Cache<V = unknown> {
   }
 
   #force(key: string, loader: CacheLoader<V>, signal: AbortSignal | undefined): Promise<V> {
+    const refused = refusedLoad(key, loader);
+    if (refused !== undefined) return Promise.reject(refused);
     let flight = this.#flights.get(key);
     if (flight === undefined || flight.landed !== undefined) {
       flight = this.#loads.launch({ key, loader, kind: 'forced' });
@@ -355,7 +366,7 @@ export class Cache<V = unknown> {
   ): Promise<V> {
     const flight = this.#flightFor(key, now);
     if (flight !== undefined && joinsGets(flight)) return this.#join(key, flight, signal);
-    if (now < this.#guard.openUntil) {
+    if (this.#guard.skips(now)) {
       return this.#serve(key, this.#inMemory(key, now), loader, signal, now, flight);
     }
     const read = this.#reads.get(key);
@@ -371,7 +382,7 @@ export class Cache<V = unknown> {
     const memory = this.store.memory;
     if (memory === undefined) return undefined;
     try {
-      return memory.get(key, now);
+      return memory.get(key, now) ?? undefined;
     } catch {
       return undefined;
     }
@@ -396,7 +407,8 @@ export class Cache<V = unknown> {
     if (isThenable<CacheEntry | undefined>(found))
       return this.#share(found, key, loader, signal, now);
     if (guard.failures !== 0) guard.succeeded();
-    return this.#serve(key, found, loader, signal, now, flight);
+    // `?? undefined`: a store that answers a miss with `null` (as Redis's GET does) misses
+    return this.#serve(key, found ?? undefined, loader, signal, now, flight);
   }
 
   /** Shares a pending store read with the callers of `key` arriving while it runs. */
@@ -428,7 +440,16 @@ export class Cache<V = unknown> {
       const now = this.#clock.now();
       const flight = this.#flightFor(key, now);
       if (flight !== undefined && joinsGets(flight)) return this.#join(key, flight, signal);
-      return this.#serve(key, entry, loader, signal, now, flight, began);
+      const served = this.#serve(key, entry ?? undefined, loader, signal, now, flight, began);
+      // a read that began before a write answers its own callers, but a load it started (an
+      // early refresh, a reload) carries the entry it read and would serve it to callers after
+      // the write: it is overtaken at once, so they read the store again
+      const started = this.#dropped.has(read) ? this.#flights.get(key) : undefined;
+      if (started !== undefined && started !== flight) {
+        started.overtaken = true;
+        this.#flights.delete(key);
+      }
+      return served;
     });
   }
 
@@ -483,6 +504,9 @@ export class Cache<V = unknown> {
     flight: Flight<V> | undefined,
     began: number,
   ): Promise<V> {
+    // checked where a load would start, not on the hit path: a bad key never reaches the store
+    const refused = refusedLoad(key, loader);
+    if (refused !== undefined) return Promise.reject(refused);
     const stale = this.#staleEntry(found, flight, now);
     if (stale !== undefined) {
       if (this.#hit.hasListeners) this.#hit.emit({ name: this.name, key, stale: true });

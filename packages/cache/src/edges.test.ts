@@ -93,6 +93,79 @@ describe('Cache edges', () => {
     expect(new Cache({ storeCircuit: false, storeTimeout: false }).name).toMatch(/^cache#/);
   });
 
+  it('regression: a store that answers a miss with null (as Redis GET does) misses', async () => {
+    const inner = new MemoryStore();
+    const lookups = {
+      sync: (k: string) => inner.get(k) ?? null,
+      async: async (k: string) => inner.get(k) ?? null,
+    };
+    for (const [kind, get] of Object.entries(lookups)) {
+      let held = 1; // the first acquire finds the lease held by another process
+      const lease: StoreLease = {
+        ttl: 1000,
+        retry: 1,
+        acquire: () => (held-- > 0 ? undefined : 'token'),
+        release: () => {},
+      };
+      const store = plainStore(inner, { get: get as never, lease });
+      const clock = new ManualClock();
+      const cache = new Cache<string>({ store, clock });
+      const key = `k-${kind}`;
+      await expect(cache.peek(key)).resolves.toBeUndefined();
+      const loading = cache.get(key, () => 'loaded');
+      await clock.advance(5); // the lease's holder is gone: this process takes it and loads
+      await expect(loading).resolves.toBe('loaded');
+      await expect(cache.get(key, () => 'again')).resolves.toBe('loaded');
+      cache.dispose();
+    }
+  });
+
+  it('regression: refuses a loader that is not a function, instead of caching its failure', async () => {
+    const cache = new Cache<string>({ negativeTtl: 60_000 });
+    await expect(cache.get('k', 'db.find' as never)).rejects.toThrow(
+      '@dyno/cache: `loader` must be a function; received "db.find"',
+    );
+    await expect(cache.get('k', undefined as never, { forceRefresh: true })).rejects.toThrow(
+      TypeError,
+    );
+    await expect(cache.get('k', () => 'loaded')).resolves.toBe('loaded');
+  });
+
+  it('regression: refuses a signal that is not an AbortSignal, without throwing out of get', async () => {
+    const cache = new Cache<string>();
+    let result: Promise<string> | undefined;
+    expect(() => {
+      result = cache.get('k', () => 'v', { signal: null as never });
+    }).not.toThrow();
+    await expect(result).rejects.toThrow(
+      '@dyno/cache: `signal` must be an AbortSignal; received null',
+    );
+    await expect(cache.get('j', () => 'v', { signal: {} as never })).rejects.toThrow(TypeError);
+    await expect(cache.get('k', () => 'other')).resolves.toBe('v'); // the load itself went on
+  });
+
+  it('regression: refuses a key that is not a string, which a store could take for another', async () => {
+    const inner = new MemoryStore();
+    // a store that makes a string of its key, as ioredis does: every object is '[object Object]'
+    const store = plainStore(inner, {
+      get: (k, now) => inner.get(String(k), now),
+      set: (k, e, keep, now) => inner.set(String(k), e, keep, now),
+    });
+    const cache = new Cache<string>({ store });
+    await expect(cache.get({ id: 1 } as never, () => 'one')).rejects.toThrow(TypeError);
+    await expect(cache.get({ id: 2 } as never, () => 'two')).rejects.toThrow(
+      '`key` must be a string; received an object',
+    );
+    await expect(cache.get(1 as never, () => 'one', { forceRefresh: true })).rejects.toThrow(
+      TypeError,
+    );
+    await expect(cache.set(2 as never, 'two')).rejects.toThrow(TypeError);
+    await expect(cache.delete(null as never)).rejects.toThrow(TypeError);
+    await expect(cache.peek(undefined as never)).rejects.toThrow(TypeError);
+    expect(inner.size).toBe(0);
+    await expect(cache.get('', () => 'empty')).resolves.toBe('empty');
+  });
+
   it('a throwing synchronous store counts as a miss and toward the circuit', async () => {
     const store: CacheStore = {
       get: () => {

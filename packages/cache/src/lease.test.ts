@@ -37,6 +37,21 @@ function sharedStore(clock: ManualClock, options: { failAcquire?: boolean } = {}
 }
 
 describe('Cache on a store with a lease', () => {
+  it('regression: forceRefresh loads, instead of serving the value the store held when it began', async () => {
+    const clock = new ManualClock();
+    const { store, holders } = sharedStore(clock);
+    const cache = new Cache<string>({ store, ttl: 10_000 });
+    await expect(cache.get('k', () => 'old')).resolves.toBe('old');
+    await clock.advance(5);
+    // the lease is free: taken, then the store is read again, and holds 'old'
+    await expect(cache.get('k', () => 'new', { forceRefresh: true })).resolves.toBe('new');
+    // another process holds the lease (and never delivers): 'newer' is not 'old' either
+    holders.set('k', { token: 'theirs', until: clock.now() + 100 });
+    const forced = cache.get('k', () => 'newer', { forceRefresh: true });
+    await clock.advance(150);
+    await expect(forced).resolves.toBe('newer');
+  });
+
   it('lets one process load a missing key while the other waits for its value', async () => {
     const clock = new ManualClock();
     const { store } = sharedStore(clock);

@@ -1,9 +1,10 @@
-import { sleep } from '@dyno/core';
+import { type Clock, DynoError, sleep } from '@dyno/core';
 import { ManualClock } from '@dyno/core/testing';
 import { Cache } from './cache.js';
 import type { CacheEntry, CacheStore } from './entry.js';
 import { CacheTimeoutError } from './errors.js';
 import { MemoryStore } from './memory-store.js';
+import { plainStore } from './test-support/plain-store.js';
 
 /** A memory store behind `latency` ms of (manual) time per call, that can hang or fail. */
 function asyncStore(clock: ManualClock, latency: number) {
@@ -139,6 +140,73 @@ describe('Cache on an asynchronous store', () => {
     );
     expect(() => new Cache({ storeTimeout: 0 })).toThrow(RangeError);
     expect(() => new Cache({ storeTimeout: '1000' as never })).toThrow(TypeError);
+  });
+
+  it('regression: entries the store cannot read do not open its circuit, and are overwritten', async () => {
+    const inner = new MemoryStore();
+    // entries another format wrote: the store rejects their reads as Redis stores do
+    const corrupt = new Set(['a', 'b', 'c', 'd', 'e', 'f']);
+    const store = plainStore(inner, {
+      get: async (k, now) => {
+        if (!corrupt.has(k)) return inner.get(k, now);
+        throw new DynoError('DYNO_CACHE_CORRUPT', `unreadable ${k}`);
+      },
+      set: (k, e, keep, now) => {
+        corrupt.delete(k);
+        inner.set(k, e, keep, now);
+      },
+    });
+    const cache = new Cache<string>({ store, storeCircuit: { failures: 2, cooldown: 10_000 } });
+    const states: string[] = [];
+    cache.onStoreCircuit((e) => states.push(e.state));
+    const errors: unknown[] = [];
+    cache.onError((e) => errors.push(e.error));
+    const keys = [...corrupt];
+    await Promise.all(keys.map((k) => cache.get(k, () => `new ${k}`)));
+    expect(errors).toHaveLength(6); // each reported
+    expect(states).toEqual([]);
+    expect(inner.keys()).toEqual(keys); // and overwritten
+    await expect(cache.get('a', () => 'again')).resolves.toBe('new a');
+  });
+
+  it('regression: a clock stepped back does not keep the store skipped for as long as the step', async () => {
+    const manual = new ManualClock(1_000_000);
+    let back = 0;
+    // a shared store's wall clock, which NTP may step back
+    const clock: Clock = {
+      now: () => manual.now() - back,
+      setTimeout: (callback, ms) => manual.setTimeout(callback, ms),
+      clearTimeout: (handle) => manual.clearTimeout(handle),
+    };
+    const inner = new MemoryStore();
+    let down = true;
+    const up = () => {
+      if (down) throw new Error('store down');
+    };
+    const store = plainStore(inner, {
+      clock,
+      get: (k, now) => {
+        up();
+        return inner.get(k, now);
+      },
+      set: (k, e, keep, now) => {
+        up();
+        inner.set(k, e, keep, now);
+      },
+    });
+    const cache = new Cache<string>({ store, storeCircuit: { failures: 2, cooldown: 1000 } });
+    const states: string[] = [];
+    cache.onStoreCircuit((e) => states.push(e.state));
+    await cache.get('a', () => 'a'); // a failed read, then a failed write-back
+    expect(states).toEqual(['open']);
+    down = false;
+    back = 3_600_000;
+    manual.set(manual.now() + 1000); // the cooldown is over, but the clock reads an hour earlier
+    const loader = jest.fn(() => 'v');
+    await expect(cache.get('k', loader)).resolves.toBe('v');
+    await expect(cache.get('k', loader)).resolves.toBe('v');
+    expect(loader).toHaveBeenCalledTimes(1);
+    expect(states).toEqual(['open', 'closed']);
   });
 
   it("regression: serves the store's memory tier while its circuit is open, and loads only what it lacks", async () => {

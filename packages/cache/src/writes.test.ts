@@ -1,9 +1,10 @@
-import { EventEmitter, sleep } from '@dyno/core';
+import { type Clock, EventEmitter, sleep } from '@dyno/core';
 import { ManualClock } from '@dyno/core/testing';
 import { Cache } from './cache.js';
 import { cached } from './cached.js';
 import type { CacheEntry, RemoteWrite } from './entry.js';
 import { MemoryStore } from './memory-store.js';
+import { staticRefresh } from './refresh.js';
 import { plainStore } from './test-support/plain-store.js';
 
 function setup(options: ConstructorParameters<typeof Cache>[0] = {}) {
@@ -93,6 +94,41 @@ describe('Cache writes against running loads', () => {
       await clock.advance(20);
       await expect(before).resolves.toBe('old');
       await expect(after).resolves.toBe(expected);
+    }
+  });
+
+  it('regression: a load begun from a read older than a write does not answer callers after it', async () => {
+    const clock = new ManualClock(1000);
+    const inner = new MemoryStore();
+    const store = plainStore(inner, {
+      get: async (k, now) => {
+        const entry = inner.get(k, now);
+        await sleep(20, { clock });
+        return entry;
+      },
+    });
+    const failing = async (): Promise<string> => {
+      await sleep(50, { clock });
+      throw new Error('down');
+    };
+    // an early refresh of a fresh entry (served meanwhile), and a reload of an expired one
+    // (served on its failure, within stale-if-error)
+    const cases = [
+      { refresh: staticRefresh({ probability: 1 }), expiry: 100_000, staleIfError: 0 },
+      { refresh: false as const, expiry: 900, staleIfError: 60_000 },
+    ];
+    for (const { refresh, expiry, staleIfError } of cases) {
+      const cache = new Cache<string>({ clock, store, refresh, staleIfError, ttl: 10_000 });
+      inner.set('k', { value: 'old', delta: 1, created: 500, expiry }, 1e9, clock.now());
+      const before = cache.get('k', failing);
+      await clock.advance(5);
+      await cache.delete('k');
+      await clock.advance(20); // the read lands after the delete, with the old entry
+      const after = cache.get('k', () => 'loaded');
+      await clock.advance(60);
+      await expect(before).resolves.toBe('old');
+      await expect(after).resolves.toBe('loaded');
+      cache.dispose();
     }
   });
 });
@@ -277,5 +313,29 @@ describe('the entries a Cache writes', () => {
       ['k', { value: 'v', delta: 0, created: 1000, expiry: 1100, tags: ['t'] }, 120, 1000],
       ['j', { value: 'w', delta: 0, created: 1000, expiry: 1100 }, 120, 1000],
     ]);
+  });
+
+  it('regression: a load across a step back of the clock writes a delta of 0, not a negative one', async () => {
+    const manual = new ManualClock(1_000_000);
+    let back = 0;
+    // a shared store's wall clock, which NTP may step back
+    const clock: Clock = {
+      now: () => manual.now() - back,
+      setTimeout: (callback, ms) => manual.setTimeout(callback, ms),
+      clearTimeout: (handle) => manual.clearTimeout(handle),
+    };
+    const inner = new MemoryStore();
+    const cache = new Cache<string>({ store: plainStore(inner, { clock }), ttl: 10_000 });
+    const durations: number[] = [];
+    cache.onLoad((e) => durations.push(e.duration));
+    const loading = cache.get('k', async () => {
+      await sleep(50, { clock: manual });
+      back = 3_600_000; // an hour back while the loader runs
+      return 'v';
+    });
+    await manual.advance(50);
+    await expect(loading).resolves.toBe('v');
+    expect(inner.get('k', clock.now())?.delta).toBe(0);
+    expect(durations).toEqual([0]);
   });
 });

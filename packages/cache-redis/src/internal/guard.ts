@@ -2,6 +2,7 @@ import { CircuitBreaker, type StateChangeEvent } from '@dyno/breaker';
 import type { Clock, Event } from '@dyno/core';
 import type { Redis } from 'ioredis';
 import { StoreUnavailableError } from '../errors.js';
+import { monotonic } from './monotonic.js';
 
 // statuses in which ioredis would queue a command until it reconnects: fail fast instead
 const DOWN = new Set(['reconnecting', 'close', 'end']);
@@ -49,7 +50,7 @@ export class Guard {
         ? undefined
         : new CircuitBreaker({
             name: settings.name,
-            clock: settings.clock,
+            clock: monotonic(settings.clock),
             strategy: { kind: 'consecutive-failures', failures: c.failures },
             openDuration: c.cooldown,
             halfOpenMaxWait: Math.max(c.cooldown, settings.timeout),

@@ -15,6 +15,30 @@ export function checkTags(what: string, tags: unknown): readonly string[] {
   return Object.freeze([...tags]) as readonly string[];
 }
 
+/**
+ * The error for a key that is not a string: a store may keep `1` and `'1'` (or any two objects)
+ * apart, as a `Map` does, or turn them into one Redis key.
+ */
+export function notAKey(key: unknown): TypeError {
+  return new TypeError(`${PKG}: \`key\` must be a string; received ${format(key)}`);
+}
+
+/**
+ * Why a `get` that would load must not: a key that is not a string, or a loader that is not a
+ * function (with `negativeTtl`, its failure would be cached for the key, and its waiters share
+ * it). `undefined` when both are right.
+ */
+export function refusedLoad(key: unknown, loader: unknown): TypeError | undefined {
+  if (typeof key !== 'string') return notAKey(key);
+  if (typeof loader === 'function') return undefined;
+  return new TypeError(`${PKG}: \`loader\` must be a function; received ${format(loader)}`);
+}
+
+/** Checks a key given to `set`, `delete` or `peek`. */
+export function checkKey(key: unknown): void {
+  if (typeof key !== 'string') throw notAKey(key);
+}
+
 /** Checks a ttl given at run time (`set`, `setTtl`): `Infinity` means for ever. */
 export function checkTtl(what: string, ttl: unknown): number {
   check(PKG, what, ttl, TTL);

@@ -1,4 +1,4 @@
-import { abortReason, untilAborted } from '@dyno/core';
+import { abortReason, format, untilAborted } from '@dyno/core';
 import type { CacheEntry } from '../entry.js';
 
 /**
@@ -66,6 +66,13 @@ export function waitFor<V>(
   signal: AbortSignal | undefined,
   abandon: () => void,
 ): Promise<V> {
+  // checked here, where a caller waits, not on the hit path (`null`, as fetch allows, threw
+  // synchronously out of `get`)
+  if (signal !== undefined && !(signal instanceof AbortSignal)) {
+    return Promise.reject(
+      new TypeError(`@dyno/cache: \`signal\` must be an AbortSignal; received ${format(signal)}`),
+    );
+  }
   // counted with or without a signal: a caller that cannot leave keeps the load going
   flight.waiters++;
   return untilAborted(flight.promise, signal, () => {

@@ -14,6 +14,11 @@ export interface LeaseRequest {
   readonly usable: CacheEntry | undefined;
   /** A background refresh: without the lease it keeps serving `usable` instead of waiting. */
   readonly background: boolean;
+  /**
+   * A value in the store is served instead of loading only if written after this time (a
+   * `forceRefresh` load's start: what the store held then is what it skips), on the clock.
+   */
+  readonly newerThan: number;
   readonly signal: AbortSignal;
   /** The end of the `get`'s store budget, on the clock: the lease step's store calls share it. */
   readonly deadline: number;
@@ -112,7 +117,10 @@ export async function takeLease(r: LeaseRequest): Promise<LeaseStep> {
     budget: r.deadline - clock.now(),
   });
   // `created` tells a value written since `usable` (by another process) from `usable` itself
-  if (fresh(current, clock.now()) && (usable === undefined || current.created !== usable.created)) {
+  if (
+    fresh(current, clock.now(), r.newerThan) &&
+    (usable === undefined || current.created !== usable.created)
+  ) {
     release(r, taken.token);
     return { serve: current };
   }
@@ -175,7 +183,7 @@ async function awaitHolder(r: LeaseRequest): Promise<LeaseStep> {
     );
     // a store that fails now will not deliver the holder's value: load instead of waiting on
     if (entry === FAILED) return LOAD;
-    if (fresh(entry, clock.now())) return { serve: entry };
+    if (fresh(entry, clock.now(), r.newerThan)) return { serve: entry };
     const taken = await acquire(r);
     if (taken === 'store failed') return LOAD;
     if (taken !== 'held by another') return { held: new HeldLease(r, taken.token) };
@@ -213,6 +221,8 @@ async function waitOnce(
   return undefined;
 }
 
-function fresh(entry: CacheEntry | undefined, now: number): entry is CacheEntry {
-  return entry !== undefined && !entry.negative && now < entry.expiry;
+function fresh(entry: CacheEntry | undefined, now: number, newerThan: number): entry is CacheEntry {
+  // `null`: a store that answers a miss with it, as Redis's GET does
+  if (entry === undefined || entry === null || entry.negative) return false;
+  return now < entry.expiry && !(entry.created <= newerThan);
 }

@@ -70,6 +70,8 @@ interface Run<V> {
   readonly outcome: Outcome<V>;
   /** The end of the store budget of the `get` that started the load, on the clock. */
   readonly deadline: number;
+  /** When the load was asked for, on the clock. */
+  readonly began: number;
 }
 
 /**
@@ -109,7 +111,8 @@ export class Loads<V> {
     promise.catch(ignore);
     const usable = previous?.negative ? undefined : previous;
     const deadline = began + s.storeTimeout;
-    void this.#run({ key, loader: request.loader, flight, previous, usable, outcome, deadline });
+    const loader = request.loader;
+    void this.#run({ key, loader, flight, previous, usable, outcome, deadline, began });
     return flight;
   }
 
@@ -164,14 +167,17 @@ export class Loads<V> {
       });
       if (signal.aborted) throw abortReason(signal);
       const end = clock.now();
-      this.#loaded(run, end - started, 'success');
+      // never negative, even when the clock went back meanwhile (a shared store's wall clock): a
+      // negative delta never refreshes early, and a Redis store reads its entry as corrupt
+      const took = Math.max(0, end - started);
+      this.#loaded(run, took, 'success');
       outcome.resolve(value);
       const stillHeld = held === undefined || held.stopRenewing();
       if (context.skip || flight.overtaken || !stillHeld) return;
       const ttl = context.ttl ?? this.#s.ttl;
       const entry = newEntry(value, {
         created: end,
-        delta: end - started,
+        delta: took,
         ttl,
         tags: context.tags,
       });
@@ -182,7 +188,7 @@ export class Loads<V> {
     } catch (error) {
       const now = clock.now();
       if (started !== undefined) {
-        this.#loaded(run, now - started, timedOut ? 'timeout' : 'failure');
+        this.#loaded(run, Math.max(0, now - started), timedOut ? 'timeout' : 'failure');
       }
       // aborted by its callers leaving or by `dispose`, not by its own hard timeout
       if (signal.aborted && !timedOut) return outcome.reject(error);
@@ -202,9 +208,9 @@ export class Loads<V> {
     const lease = store.lease;
     const now = clock.now();
     // a get whose store read used up its budget loads without the lease
-    if (lease === undefined || now < guard.openUntil || now >= run.deadline) return undefined;
+    if (lease === undefined || guard.skips(now) || now >= run.deadline) return undefined;
     const { key, usable, flight, deadline } = run;
-    const { background, controller } = flight;
+    const { background, forced, controller } = flight;
     return {
       store,
       lease,
@@ -213,6 +219,8 @@ export class Loads<V> {
       key,
       usable,
       background,
+      // `forceRefresh` skips the stored value: only one written since counts
+      newerThan: forced ? run.began : Number.NEGATIVE_INFINITY,
       signal: controller.signal,
       deadline,
     };

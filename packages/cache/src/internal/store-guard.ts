@@ -1,4 +1,4 @@
-import { type Clock, type EventEmitter, isThenable } from '@dyno/core';
+import { type Clock, type EventEmitter, hasCode, isThenable } from '@dyno/core';
 import type { CacheEntry, CacheStore } from '../entry.js';
 import { CacheTimeoutError } from '../errors.js';
 import type { StoreCircuitEvent } from '../events.js';
@@ -48,15 +48,31 @@ export class StoreGuard {
     return this.#s.timeout;
   }
 
-  /** Records a failed store call (reported as an `error` event). */
+  /**
+   * Records a failed store call (reported as an `error` event). An entry the store could not read
+   * is no sign that the store is down: it is not counted.
+   */
   failed(key: string, error: unknown): void {
     const s = this.#s;
     s.report(key, error);
+    if (unreadable(error)) return;
     if (++this.failures < s.failures) return;
     this.openUntil = s.clock.now() + s.cooldown;
     if (this.#open) return;
     this.#open = true;
     if (s.circuit.hasListeners) s.circuit.emit({ name: s.name, state: 'open' });
+  }
+
+  /**
+   * Whether the store is skipped at `now` (the circuit is open). A clock that went back before
+   * the circuit opened (a wall clock stepped back) ends the cooldown, which would otherwise last
+   * as long as the step.
+   */
+  skips(now: number): boolean {
+    if (!(now < this.openUntil)) return false;
+    if (now >= this.openUntil - this.#s.cooldown) return true;
+    this.openUntil = now;
+    return false;
   }
 
   /** Records a store call that worked. */
@@ -129,7 +145,7 @@ export class StoreGuard {
 
   /** Writes an entry back after a load; skipped while the circuit is open. */
   writeBack(key: string, entry: CacheEntry, keep: number, now: number): void | Promise<void> {
-    if (now < this.openUntil) return;
+    if (this.skips(now)) return;
     const store = this.#s.store;
     return this.attempt(key, () => store.set(key, entry, keep, now));
   }
@@ -145,4 +161,13 @@ export class StoreGuard {
       throw error;
     }
   }
+}
+
+/**
+ * An entry the store holds but cannot read (`DYNO_CACHE_CORRUPT`: `@dyno/cache-redis` raises it
+ * for a value written by an earlier format or another serializer). Counted as store failures, a
+ * burst of them opened the circuit, which skips the write-backs that would overwrite them.
+ */
+function unreadable(error: unknown): boolean {
+  return hasCode(error, 'DYNO_CACHE_CORRUPT');
 }
