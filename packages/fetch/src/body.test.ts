@@ -53,6 +53,46 @@ describe('resilientFetch: request bodies', () => {
     expect(server.hits('/a').map((h) => h.body)).toEqual(['iter', 'hi', 'q=1']);
   });
 
+  it('sends the bytes of any typed array or DataView a stream yields, as fetch does', async () => {
+    const client = resilientFetch({ retry: quick });
+    const views = [
+      new Int16Array([0x6968]), // 'hi' in little-endian bytes, not [0x68] cut to 8 bits
+      new DataView(new TextEncoder().encode('!?').buffer),
+      new Uint8Array([0, 65, 66, 0]).subarray(1, 3),
+    ];
+    const body = new ReadableStream({
+      pull(controller) {
+        const next = views.shift();
+        if (next === undefined) controller.close();
+        else controller.enqueue(next);
+      },
+    });
+    const init = { method: 'PUT', body, duplex: 'half' } as RequestInit;
+    await (await client(server.url('/v'), init)).text();
+    expect(server.hits('/v').map((h) => h.body)).toEqual(['hi!?AB']);
+  });
+
+  it('refuses a chunk that is not bytes, rather than sending zeros, and cancels the body', async () => {
+    const client = resilientFetch({ retry: quick });
+    let cancelled = false;
+    async function* numbers() {
+      try {
+        yield 3;
+      } finally {
+        cancelled = true;
+      }
+    }
+    const error = await client(server.url('/n'), { method: 'PUT', body: numbers() as never }).catch(
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(TypeError);
+    expect((error as Error).message).toBe(
+      '@dyno/fetch: a request body chunk must be bytes or a string; received 3',
+    );
+    expect(server.hits('/n')).toEqual([]);
+    expect(cancelled).toBe(true);
+  });
+
   it('takes method, headers and body from a Request, and init overrides them', async () => {
     server.script('/r', status(502), ok('fine'));
     const client = resilientFetch({ retry: quick });
@@ -67,6 +107,51 @@ describe('resilientFetch: request bodies', () => {
     expect(hits.map((h) => [h.method, h.headers['x-from'], h.body])).toEqual([
       ['PUT', 'init', 'from the request'],
       ['PUT', 'init', 'from the request'],
+    ]);
+  });
+
+  it('keeps what fetch honours of a Request, its integrity check included, unless init overrides', async () => {
+    const mismatch = 'sha256-AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=';
+    const client = resilientFetch({ retry: false });
+    const request = new Request(server.url('/i'), { integrity: mismatch });
+    const error = (await client(request).catch((e: unknown) => e)) as Error;
+    const own = (await fetch(request).catch((e: unknown) => e)) as Error;
+    // fetch's own integrity mismatch (a TypeError of the outer realm), as fetch itself gives
+    expect([error.name, (error.cause as Error)?.message]).toEqual([
+      'TypeError',
+      'integrity mismatch',
+    ]);
+    expect([own.name, (own.cause as Error)?.message]).toEqual(['TypeError', 'integrity mismatch']);
+    const fetchImpl = jest.fn(async () => new Response('mine'));
+    const double = resilientFetch({ fetch: fetchImpl });
+    const keepalive = new Request('http://example.test/', { keepalive: true, credentials: 'omit' });
+    await (await double(keepalive, { credentials: 'include' })).text();
+    expect(fetchImpl.mock.calls[0]).toMatchObject([
+      'http://example.test/',
+      { keepalive: true, credentials: 'include', integrity: '', redirect: 'follow' },
+    ]);
+  });
+
+  it('takes a Request of another realm or copy of undici for a Request, not a URL', async () => {
+    const inner = new Request(server.url('/foreign'), {
+      method: 'PUT',
+      headers: { 'x-from': 'foreign' },
+      body: 'payload',
+    });
+    // what another undici's Request looks like from here: not an instance of this Request
+    const foreign = {
+      [Symbol.toStringTag]: 'Request',
+      url: inner.url,
+      method: inner.method,
+      headers: inner.headers,
+      body: inner.body,
+      signal: inner.signal,
+    };
+    const client = resilientFetch({ retry: false });
+    await (await client(foreign as unknown as Request)).text();
+    const hits = server.hits('/foreign');
+    expect(hits.map((h) => [h.method, h.headers['x-from'], h.body])).toEqual([
+      ['PUT', 'foreign', 'payload'],
     ]);
   });
 

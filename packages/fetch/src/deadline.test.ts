@@ -94,5 +94,12 @@ describe('deadline propagation', () => {
     expect(noClock).toThrow(
       '@dyno/fetch: option `clock` must be a Clock (now, setTimeout, clearTimeout); received an object',
     );
+    const headers = { headers: { 'x deadline': '5' } };
+    expect(() => readDeadline(headers, { header: 'x deadline' })).toThrow(
+      new RangeError('@dyno/fetch: option `header` must be a header name; received "x deadline"'),
+    );
+    expect(() => readDeadline(headers, { header: 5 as never })).toThrow(
+      new TypeError('@dyno/fetch: option `header` must be a header name; received 5'),
+    );
   });
 });

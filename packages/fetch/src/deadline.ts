@@ -8,6 +8,7 @@ import {
   MAX_DURATION,
   systemClock,
 } from '@dyno/core';
+import { headerNameRule } from './options.js';
 
 const PKG = '@dyno/fetch';
 
@@ -77,7 +78,9 @@ export function readDeadline(
   source: HeaderSource,
   options?: ReadDeadlineOptions,
 ): number | undefined {
-  const name = (options?.header ?? DEFAULT_DEADLINE_HEADER).toLowerCase();
+  const header = options?.header;
+  if (header !== undefined) check(PKG, 'header', header, headerNameRule);
+  const name = (header ?? DEFAULT_DEADLINE_HEADER).toLowerCase();
   const headers = source instanceof Headers ? source : source.headers;
   const raw = headers instanceof Headers ? headers.get(name) : headers[name];
   const text = Array.isArray(raw) ? raw[0] : raw;

@@ -117,4 +117,73 @@ describe('resilientFetch: a fetch that misbehaves', () => {
     );
     expect(clock.pending).toBe(0);
   });
+
+  it('keeps a response of another Response class whole: another undici’s, or a subclass', async () => {
+    // like a Response from another copy of undici: its state is its own, which the platform's
+    // getters cannot read
+    class OtherResponse {
+      readonly #inner: Response;
+      constructor(body: string, status: number) {
+        this.#inner = new Response(body, { status });
+      }
+      get status(): number {
+        return this.#inner.status;
+      }
+      get ok(): boolean {
+        return this.#inner.ok;
+      }
+      get headers(): Headers {
+        return this.#inner.headers;
+      }
+      get body(): ReadableStream<Uint8Array> | null {
+        return this.#inner.body;
+      }
+      text(): Promise<string> {
+        return this.#inner.text();
+      }
+    }
+    class Tagged extends Response {
+      tag(): string {
+        return 'mine';
+      }
+    }
+    const clock = new ManualClock();
+    const answers = [
+      new OtherResponse('other', 503),
+      new OtherResponse('other', 200),
+      new Tagged('t'),
+    ];
+    const fetch = jest.fn(() => Promise.resolve(answers.shift() as unknown as Response));
+    const client = resilientFetch({
+      clock,
+      fetch,
+      retry: { backoff: new ConstantBackoff({ delay: 0 }) },
+    });
+    const call = client(URL_X);
+    await clock.advance(0);
+    const other = await call;
+    expect([other.status, other.ok]).toEqual([200, true]);
+    await expect(other.text()).resolves.toBe('other');
+    const tagged = (await client(URL_X)) as Tagged;
+    expect(tagged.tag()).toBe('mine');
+    await expect(tagged.text()).resolves.toBe('t');
+    expect(clock.pending).toBe(0); // each call's timer went with its body
+  });
+
+  it('rejects with a TypeError at once when reading the resolved value’s status throws', async () => {
+    const clock = new ManualClock();
+    const broken = {
+      get status(): number {
+        throw new Error('getter');
+      },
+    };
+    const fetch = jest.fn(() => Promise.resolve(broken as unknown as Response));
+    const client = resilientFetch({ clock, fetch, retry: false });
+    let error: unknown = 'still pending';
+    void client(URL_X).catch((e: unknown) => (error = e));
+    await new Promise((r) => setImmediate(r)); // without the attempt timeout
+    expect(error).toBeInstanceOf(TypeError);
+    expect(client.stats()[0]).toMatchObject({ networkErrors: 1, timeouts: 0 });
+    expect(clock.pending).toBe(0);
+  });
 });

@@ -226,6 +226,16 @@ export const DEFAULT_FETCH_HEDGE_OPTIONS: Readonly<{
 const timeoutRule = is.either(is.duration(0, true), is.oneOf(false));
 const objectOrFalse = is.either(is.object, is.oneOf(false));
 
+// a field name as HTTP defines it (an RFC 9110 token): what `Headers` takes, and nothing else
+const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+
+/** The rule of a header name (`deadlineHeader`, `readDeadline`'s `header`). */
+export const headerNameRule: Rule = Object.freeze({
+  expected: 'a header name',
+  test: (v: unknown) =>
+    typeof v !== 'string' ? 'type' : HEADER_NAME.test(v) ? undefined : 'range',
+});
+
 const metricsRule: Rule = Object.freeze({
   expected: 'a MetricsRegistry or false',
   test: (v: unknown) => (v === false || v instanceof MetricsRegistry ? undefined : 'type'),
@@ -242,7 +252,7 @@ export const RESILIENT_FETCH_RULES: Rules<ResilientFetchOptions> = Object.freeze
   fallback: is.function,
   throwHttpErrors: is.boolean,
   maxBufferedBody: is.integer(0, 2 ** 31 - 1),
-  deadlineHeader: is.either(is.string, is.oneOf(false)),
+  deadlineHeader: is.either(headerNameRule, is.oneOf(false)),
   metrics: metricsRule,
   maxOrigins: is.integer(1, 1_000_000),
   clock: is.clock,

@@ -1,5 +1,12 @@
 import type { CircuitBreaker } from '@dyno/breaker';
-import { abortReason, DisposedError, defaultName, format, NEVER_ABORTED } from '@dyno/core';
+import {
+  abortReason,
+  DisposedError,
+  defaultName,
+  format,
+  NEVER_ABORTED,
+  untilAborted,
+} from '@dyno/core';
 import type { MetricsRegistry } from '@dyno/metrics';
 import { TimeoutError } from '@dyno/pool';
 import { remainingDeadline } from './deadline.js';
@@ -71,7 +78,8 @@ export function resilientFetch(options?: ResilientFetchOptions): ResilientFetch 
     } catch (error) {
       x.close();
       if (req.signal?.aborted || s.fallback === undefined) throw error;
-      return fallback(s, origin, error, req);
+      // a caller who aborts is released at once, even from a fallback that hangs
+      return untilAborted(fallback(s, origin, error, req), req.signal);
     }
     if (s.throwHttpErrors && !response.ok) {
       x.close(); // cancels the body: the error carries status and headers
@@ -99,7 +107,8 @@ export function resilientFetch(options?: ResilientFetchOptions): ResilientFetch 
 }
 
 function repeatable(s: ClientSettings, method: string, headers: Headers | undefined): boolean {
-  return s.retryMethods.has(method) || headers?.has('idempotency-key') === true;
+  // in any case: `retry.methods` are upper-cased, and `patch` goes out as given
+  return s.retryMethods.has(method.toUpperCase()) || headers?.has('idempotency-key') === true;
 }
 
 function run(s: ClientSettings, x: Exchange, origin: Origin, repeat: boolean): Promise<Response> {

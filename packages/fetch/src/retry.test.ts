@@ -2,7 +2,7 @@ import { ManualClock } from '@dyno/core/testing';
 import { ConstantBackoff } from '@dyno/retry';
 import { HttpError } from './errors.js';
 import { resilientFetch } from './resilient-fetch.js';
-import { faultServer, ok, reset, status, until } from './test-support/server.js';
+import { faultServer, ok, rawServer, reset, status, until } from './test-support/server.js';
 
 let server: Awaited<ReturnType<typeof faultServer>>;
 beforeEach(async () => {
@@ -88,6 +88,35 @@ describe('resilientFetch', () => {
     const client = resilientFetch({ retry: { ...quick, methods: ['GET', 'POST'] } });
     const response = await client(server.url('/p'), { method: 'POST', body: 'b' });
     expect(response.status).toBe(200);
+  });
+
+  it('sends each method as fetch does, and retries the idempotent ones in any case', async () => {
+    const raw = await rawServer(503, 200);
+    try {
+      const client = resilientFetch({
+        retry: { ...quick, budget: false, methods: ['GET', 'PUT', 'PATCH'] },
+      });
+      let n = 0;
+      const sent = async (method: string | null) => {
+        const path = `/m${++n}`;
+        await (await client(raw.url(path), { method } as RequestInit)).text();
+        return raw.methods(path);
+      };
+      expect(await sent('get')).toEqual(['GET', 'GET']);
+      expect(await sent('Put')).toEqual(['PUT', 'PUT']);
+      expect(await sent('patch')).toEqual(['patch', 'patch']);
+      expect(await sent('Patch')).toEqual(['Patch', 'Patch']);
+      expect(await sent('PURGE')).toEqual(['PURGE']);
+      expect(await sent('purge')).toEqual(['purge']);
+      expect(await sent(null)).toEqual(['null']);
+      // what fetch itself sends
+      for (const method of ['get', 'patch', 'Purge']) {
+        await (await fetch(raw.url('/fetch'), { method })).text();
+      }
+      expect(raw.methods('/fetch')).toEqual(['GET', 'patch', 'Purge']);
+    } finally {
+      await raw.close();
+    }
   });
 
   it('honours Retry-After in seconds on a 429, on the client clock', async () => {

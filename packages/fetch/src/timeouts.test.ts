@@ -82,6 +82,41 @@ describe('resilientFetch: timeouts', () => {
     expect(TimeoutError.isInstance(error)).toBe(true);
   });
 
+  it.each(['text', 'stream'])(
+    'bounds by the deadline a %s read of a body that never ends, from a fetch ignoring its signal',
+    async (how) => {
+      const clock = new ManualClock();
+      const endless = () =>
+        new Response(
+          new ReadableStream({
+            start: (controller) => controller.enqueue(new TextEncoder().encode('a')),
+          }),
+        );
+      const client = resilientFetch({ clock, timeout: 1_000, fetch: async () => endless() });
+      const response = await client('http://example.test/');
+      const read =
+        how === 'text'
+          ? response.text()
+          : (async () => {
+              const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+              while (!(await reader.read()).done) {}
+            })();
+      let outcome: unknown = 'still pending';
+      void read.then(
+        () => (outcome = 'read'),
+        (e: unknown) => (outcome = e),
+      );
+      await clock.advance(1_000);
+      await new Promise((r) => setImmediate(r));
+      expect(TimeoutError.isInstance(outcome)).toBe(true);
+      // a read begun later fails too
+      const late = await client('http://example.test/');
+      await clock.advance(1_000);
+      await expect(late.text()).rejects.toMatchObject({ code: 'DYNO_TIMEOUT' });
+      expect(clock.pending).toBe(0);
+    },
+  );
+
   it('rejects a body read begun after the deadline with the TimeoutError, not an AbortError', async () => {
     const clock = new ManualClock();
     const client = resilientFetch({ clock, timeout: 1_000, name: 'api' });
@@ -169,6 +204,30 @@ describe('resilientFetch: timeouts', () => {
     controller.abort(why);
     await expect(call).rejects.toBe(why);
     expect(fallback).not.toHaveBeenCalled();
+  });
+
+  it('rejects with the caller’s reason when it aborts during a fallback that hangs', async () => {
+    const clock = new ManualClock();
+    let asked: () => void = () => {};
+    const fallbackAsked = new Promise<void>((resolve) => (asked = resolve));
+    const client = resilientFetch({
+      clock,
+      fetch: () => Promise.reject(new TypeError('fetch failed')),
+      retry: false,
+      fallback: () => {
+        asked();
+        return new Promise<Response>(() => {});
+      },
+    });
+    const controller = new AbortController();
+    let outcome: unknown = 'still pending';
+    void client('http://example.test/', { signal: controller.signal }).catch((e) => (outcome = e));
+    await fallbackAsked;
+    const why = new Error('user left');
+    controller.abort(why);
+    await new Promise((r) => setImmediate(r));
+    expect(outcome).toBe(why);
+    expect(clock.pending).toBe(0);
   });
 
   it('rejects before sending when the signal has already aborted', async () => {

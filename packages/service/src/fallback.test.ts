@@ -2,7 +2,7 @@ import { BrokenCircuitError } from '@dyno/breaker';
 import { onListenerError } from '@dyno/core';
 import type { FallbackEvent } from './events.js';
 import { service } from './service.js';
-import { tripAfter, watchUnhandled } from './test-support/helpers.js';
+import { settle, tripAfter, watchUnhandled } from './test-support/helpers.js';
 
 const down = new Error('down');
 const failing = () => Promise.reject(down);
@@ -33,6 +33,27 @@ describe('service fallback', () => {
     const self = { s };
     await expect(self.s(7)).resolves.toBe(-1);
     expect(seen).toEqual([self, 'no 7', [7]]);
+  });
+
+  it('releases a caller who aborts while a fallback hangs, and counts the fallback as it ends', async () => {
+    let answer: (value: string) => void = () => {};
+    const s = service(failing, {
+      retry: false,
+      fallback: () => new Promise<string>((resolve) => (answer = resolve)),
+    });
+    const controller = new AbortController();
+    let outcome: unknown = 'still pending';
+    void s
+      .withSignal(controller.signal)()
+      .catch((e: unknown) => (outcome = e));
+    await settle();
+    const reason = new Error('caller left');
+    controller.abort(reason);
+    await settle();
+    expect(outcome).toBe(reason);
+    answer('late');
+    await settle();
+    expect(s.metrics?.snapshot().counts.fallbackSuccess).toBe(1);
   });
 
   it('falls back when the circuit is open, with the refusal as the error', async () => {

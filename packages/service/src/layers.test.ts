@@ -1,6 +1,7 @@
 import { CircuitBreaker } from '@dyno/breaker';
 import { ManualClock } from '@dyno/core/testing';
 import { Pool } from '@dyno/pool';
+import { ConstantBackoff } from '@dyno/retry';
 import { service } from './service.js';
 import { quickRetry, tripAfter } from './test-support/helpers.js';
 
@@ -99,6 +100,39 @@ describe('service layers', () => {
     await expect(done).resolves.toBe('done');
     await expect(failed).resolves.toBe('fb');
     await expect(s()).rejects.toMatchObject({ code: 'DYNO_DISPOSED' });
+    expect(clock.pending).toBe(0);
+  });
+
+  it('lets a call waiting to retry or queued at dispose still make its attempts', async () => {
+    const clock = new ManualClock();
+    let calls = 0;
+    let release: (value: string) => void = () => {};
+    const s = service(
+      () => {
+        calls++;
+        if (calls === 1) return new Promise<string>((resolve) => (release = resolve));
+        if (calls === 2) return Promise.reject(new Error('blip'));
+        return 'retried';
+      },
+      {
+        clock,
+        retry: { attempts: 2, backoff: new ConstantBackoff({ delay: 10 }) },
+        pool: { concurrency: 1, queue: 1 },
+        timeout: false,
+      },
+    );
+    const running = s();
+    const queued = s(); // queued behind it; it then fails once and waits 10 ms to retry
+    const pool = s.pool as Pool;
+    await clock.advance(0);
+    s.dispose();
+    release('first');
+    await clock.advance(10);
+    await expect(running).resolves.toBe('first');
+    await expect(queued).resolves.toBe('retried');
+    expect(calls).toBe(3);
+    // the pool it built goes once its last call has ended
+    await expect(pool.execute(async () => 1)).rejects.toMatchObject({ code: 'DYNO_DISPOSED' });
     expect(clock.pending).toBe(0);
   });
 

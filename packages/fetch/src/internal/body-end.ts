@@ -5,22 +5,26 @@
  * `ReadableStream`, which Node 20 makes slowly (about a tenth of a request on loopback). Instead
  * its prototype becomes one whose body readers (`text()`, `json()`, ...) report when they
  * settle. Only a caller of `response.body` gets a stream wrapped around the body, made when it
- * first asks for it.
+ * first asks for it. That prototype is made once per `Response` class, over the class's own: a
+ * `fetch` you pass may come from another copy of undici, whose responses the platform's getters
+ * refuse, or answer with a subclass.
  */
 
 const TRACKER = Symbol('@dyno/fetch body tracker');
 const STREAM = Symbol('@dyno/fetch body stream');
 
-const platform = Response.prototype as unknown as Record<string, unknown>;
-const bodyOf = Object.getOwnPropertyDescriptor(Response.prototype, 'body')?.get as (
-  this: Response,
-) => ReadableStream<Uint8Array> | null;
+/** The `body` getter of a response's class. */
+type BodyOf = (this: Response) => ReadableStream<Uint8Array> | null;
 
 /** Calls `end` once: when a body is read to the end or fails, or when every copy is cancelled. */
 class Tracker {
   #open = 1;
   #end: (() => void) | undefined;
   readonly #endedWith: () => unknown;
+  /** Why the call ended while the body was open, once it has: reads then reject with it. */
+  #stopped: { readonly reason: unknown } | undefined;
+  /** What rejects each read under way (made at the first read). */
+  #reads: Set<(reason: unknown) => void> | undefined;
 
   constructor(end: () => void, endedWith: () => unknown) {
     this.#end = end;
@@ -35,6 +39,41 @@ class Tracker {
   failure(error: unknown): unknown {
     if ((error as { name?: unknown } | null)?.name !== 'AbortError') return error;
     return this.#endedWith() ?? error;
+  }
+
+  /**
+   * The call ended (its deadline, its caller's abort) before the body did: every read under way
+   * or to come rejects with `reason`, even from a `fetch` that ignores its signal and a body
+   * that never ends.
+   */
+  stop(reason: unknown): void {
+    if (this.#end === undefined || this.#stopped !== undefined) return;
+    this.#stopped = { reason };
+    for (const fail of this.#reads ?? []) fail(reason);
+  }
+
+  /** `read`, unless the call ends first. */
+  race<T>(read: Promise<T>): Promise<T> {
+    const stopped = this.#stopped;
+    if (stopped !== undefined) {
+      read.then(undefined, () => undefined); // its outcome no longer has a reader
+      return Promise.reject(stopped.reason);
+    }
+    this.#reads ??= new Set();
+    const reads = this.#reads;
+    return new Promise<T>((resolve, reject) => {
+      reads.add(reject);
+      read.then(
+        (value) => {
+          reads.delete(reject);
+          resolve(value);
+        },
+        (error: unknown) => {
+          reads.delete(reject);
+          reject(error);
+        },
+      );
+    });
   }
 
   /** A clone shares the body: cancelling one copy leaves the other to be read. */
@@ -60,7 +99,7 @@ type Tracked = Response & {
 };
 
 function settle<T>(tracker: Tracker, read: Promise<T>): Promise<T> {
-  return read.then(
+  return tracker.race(read).then(
     (value) => {
       tracker.finished();
       return value;
@@ -72,38 +111,74 @@ function settle<T>(tracker: Tracker, read: Promise<T>): Promise<T> {
   );
 }
 
-/** The prototype of a tracked response: Response's, with its body readers reporting. */
-const ending: Record<string, unknown> = Object.create(Response.prototype);
-for (const name of ['arrayBuffer', 'blob', 'bytes', 'formData', 'json', 'text']) {
-  const read = platform[name];
-  if (typeof read !== 'function') continue; // `bytes()` is newer than some runtimes
-  ending[name] = function (this: Tracked): Promise<unknown> {
-    return settle(this[TRACKER], read.call(this));
-  };
+/** The `body` getter `proto` has or inherits, if any. */
+function bodyGetterOf(proto: object | null): BodyOf | undefined {
+  for (let p = proto; p !== null; p = Object.getPrototypeOf(p)) {
+    const getter = Object.getOwnPropertyDescriptor(p, 'body')?.get;
+    if (getter !== undefined) return getter as BodyOf;
+  }
+  return undefined;
 }
-ending.clone = function (this: Tracked): Response {
-  const copy = (platform.clone as (this: Response) => Response).call(this); // throws once used
-  this[TRACKER].copied();
-  return track(copy, this[TRACKER]);
-};
-// a getter, so the stream is made only for those who ask for it
-Object.defineProperty(ending, 'body', {
-  configurable: true,
-  enumerable: true,
-  get(this: Tracked): ReadableStream<Uint8Array> | null {
-    if (this[STREAM] === undefined) {
-      this[STREAM] = bodyOf.call(this) === null ? null : endingStream(this, this[TRACKER]);
-    }
-    return this[STREAM];
-  },
-});
+
+/** The prototype of a tracked response: its class's, with its body readers reporting. */
+function endingOver(proto: object, bodyOf: BodyOf): object {
+  const platform = proto as Record<string, unknown>;
+  const ending: Record<string, unknown> = Object.create(proto);
+  for (const name of ['arrayBuffer', 'blob', 'bytes', 'formData', 'json', 'text']) {
+    const read = platform[name];
+    if (typeof read !== 'function') continue; // `bytes()` is newer than some runtimes
+    ending[name] = function (this: Tracked): Promise<unknown> {
+      return settle(this[TRACKER], read.call(this));
+    };
+  }
+  ending.clone = function (this: Tracked): Response {
+    const copy = (platform.clone as (this: Response) => Response).call(this); // throws once used
+    this[TRACKER].copied();
+    return track(copy, this[TRACKER]);
+  };
+  // a getter, so the stream is made only for those who ask for it
+  Object.defineProperty(ending, 'body', {
+    configurable: true,
+    enumerable: true,
+    get(this: Tracked): ReadableStream<Uint8Array> | null {
+      if (this[STREAM] === undefined) {
+        this[STREAM] =
+          bodyOf.call(this) === null ? null : endingStream(this, this[TRACKER], bodyOf);
+      }
+      return this[STREAM];
+    },
+  });
+  return ending;
+}
+
+const platformEnding = endingOver(Response.prototype, bodyGetterOf(Response.prototype) as BodyOf);
+/** The tracked prototypes of other `Response` classes (another undici's, a subclass). */
+const otherEndings = new WeakMap<object, object>();
+
+/** The tracked prototype for `proto`, or `undefined` when its instances have no `body` getter. */
+function endingFor(proto: object | null): object | undefined {
+  if (proto === Response.prototype) return platformEnding;
+  if (proto === null) return undefined;
+  let ending = otherEndings.get(proto);
+  if (ending === undefined) {
+    const bodyOf = bodyGetterOf(proto);
+    if (bodyOf === undefined) return undefined;
+    ending = endingOver(proto, bodyOf);
+    otherEndings.set(proto, ending);
+  }
+  return ending;
+}
 
 /**
  * A stream over `response`'s body that tells `tracker` when it ends. It takes its reader of the
  * body at the first read, not before: after a mere look at `response.body`, `response.text()`
  * still reads the body as usual.
  */
-function endingStream(response: Response, tracker: Tracker): ReadableStream<Uint8Array> {
+function endingStream(
+  response: Response,
+  tracker: Tracker,
+  bodyOf: BodyOf,
+): ReadableStream<Uint8Array> {
   let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
   const source = () => {
     reader ??= (bodyOf.call(response) as ReadableStream<Uint8Array>).getReader();
@@ -113,7 +188,7 @@ function endingStream(response: Response, tracker: Tracker): ReadableStream<Uint
     {
       async pull(controller) {
         try {
-          const next = await source().read();
+          const next = await tracker.race(source().read());
           if (next.done) {
             tracker.finished();
             controller.close();
@@ -135,6 +210,12 @@ function endingStream(response: Response, tracker: Tracker): ReadableStream<Uint
 }
 
 function track(response: Response, tracker: Tracker): Response {
+  const ending = endingFor(Object.getPrototypeOf(response));
+  if (ending === undefined) {
+    // a stand-in whose body is a plain field: nothing to follow, so nothing waits for it
+    tracker.finished();
+    return response;
+  }
   const tracked = response as Tracked;
   // fields first: V8 keeps no transitions from a map whose prototype was changed, so fields
   // added after `setPrototypeOf` gave every response a map of its own (about 2 µs each, and
@@ -152,4 +233,9 @@ function track(response: Response, tracker: Tracker): Response {
  */
 export function onBodyEnd(response: Response, end: () => void, endedWith: () => unknown): Response {
   return track(response, new Tracker(end, endedWith));
+}
+
+/** The call that answered with `response` ended early: its body reads reject with `reason`. */
+export function stopBody(response: Response, reason: unknown): void {
+  (response as Partial<Tracked>)[TRACKER]?.stop(reason);
 }

@@ -1,3 +1,5 @@
+import { format, invoke } from '@dyno/core';
+
 /** A request body ready to be sent once or many times. */
 export interface PreparedBody {
   /** What to pass as `body` (the same value for every attempt when `replayable`). */
@@ -22,12 +24,19 @@ function isAsyncIterable(body: unknown): body is AsyncIterable<Uint8Array> {
   );
 }
 
-const toBytes = (chunk: unknown): Uint8Array =>
-  typeof chunk === 'string'
-    ? new TextEncoder().encode(chunk)
-    : chunk instanceof Uint8Array
-      ? chunk
-      : new Uint8Array(chunk as ArrayBuffer);
+/** A chunk's bytes, as `fetch` sends them: a view's own bytes, not its elements cut to 8 bits. */
+function toBytes(chunk: unknown): Uint8Array {
+  if (typeof chunk === 'string') return new TextEncoder().encode(chunk);
+  if (chunk instanceof Uint8Array) return chunk;
+  if (ArrayBuffer.isView(chunk)) {
+    return new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+  }
+  if (chunk instanceof ArrayBuffer) return new Uint8Array(chunk);
+  // `new Uint8Array(3)` would send three zero bytes
+  throw new TypeError(
+    `@dyno/fetch: a request body chunk must be bytes or a string; received ${format(chunk)}`,
+  );
+}
 
 /**
  * Makes a body replayable. Strings, buffers, blobs, form data and search params are sent again
@@ -47,7 +56,14 @@ export async function prepareBody(body: unknown, limit: number): Promise<Prepare
   for (;;) {
     const next = await iterator.next();
     if (next.done) break;
-    const chunk = toBytes(next.value);
+    let chunk: Uint8Array;
+    try {
+      chunk = toBytes(next.value);
+    } catch (error) {
+      // the caller's stream is not left open and locked
+      invoke(() => iterator.return?.(), undefined).catch(() => undefined);
+      throw error;
+    }
     chunks.push(chunk);
     size += chunk.byteLength;
     if (size > limit) {

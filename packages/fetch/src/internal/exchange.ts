@@ -13,7 +13,7 @@ import {
 import { TimeoutError } from '@dyno/pool';
 import type { HttpAttempt } from '../errors.js';
 import type { PreparedBody } from './body.js';
-import { onBodyEnd } from './body-end.js';
+import { onBodyEnd, stopBody } from './body-end.js';
 import type { Origin } from './origins.js';
 import type { NormalizedRequest } from './request.js';
 import { parseRetryAfter } from './retry-after.js';
@@ -86,6 +86,8 @@ export class Exchange {
   #timer: TimerHandle | undefined;
   #body: PreparedBody | undefined;
   #latest: Arrival | undefined;
+  /** The response answered with, while its body is bound to the deadline. */
+  #answered: Response | undefined;
   #closed = false;
   /** Why the call ended early (deadline, caller's abort), once it has. */
   #ended: { readonly reason: unknown } | undefined;
@@ -120,6 +122,8 @@ export class Exchange {
       this.#ended = { reason };
       controller?.abort(reason);
       for (const cut of cuts) cut(reason);
+      // a body read waits for no `fetch` that ignores its signal
+      if (this.#answered !== undefined) stopBody(this.#answered, reason);
     };
     this.signal = controller?.signal ?? NEVER_ABORTED;
     this.#cuts = cuts;
@@ -259,7 +263,7 @@ export class Exchange {
     // from here the deadline only bounds the body: a body nobody reads must not keep the
     // process alive until then (a Node timer can be unref'd; other clocks' handles are left)
     (this.#timer as { unref?: () => void } | undefined)?.unref?.();
-    return onBodyEnd(
+    this.#answered = onBodyEnd(
       response,
       () => {
         latest.release?.();
@@ -267,12 +271,14 @@ export class Exchange {
       },
       () => this.#ended?.reason ?? (this.signal.aborted ? abortReason(this.signal) : undefined),
     );
+    return this.#answered;
   }
 
   /** Ends the call: cancels any response not answered with, clears the timer, removes listeners. */
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    this.#answered = undefined;
     if (this.#timer !== undefined) this.#s.clock.clearTimeout(this.#timer);
     this.#link.dispose();
     if (this.#latest !== undefined) discard(this.#latest);
@@ -385,12 +391,16 @@ function cancelBody(response: Response): void {
 
 /** A `Response` of any realm (a user-supplied `fetch` may come from another copy of undici). */
 function isResponse(value: unknown): value is Response {
-  return (
-    typeof value === 'object' &&
-    value !== null &&
-    typeof (value as Response).status === 'number' &&
-    typeof (value as Response).headers?.get === 'function'
-  );
+  try {
+    return (
+      typeof value === 'object' &&
+      value !== null &&
+      typeof (value as Response).status === 'number' &&
+      typeof (value as Response).headers?.get === 'function'
+    );
+  } catch {
+    return false; // a getter that throws: no Response (and no throw left unhandled)
+  }
 }
 
 /** What an attempt fails with when a user-supplied `fetch` resolves with something else. */

@@ -2,7 +2,7 @@
 export interface NormalizedRequest {
   readonly url: string;
   readonly origin: string;
-  /** Upper case. */
+  /** As `fetch` sends it: the six standard methods in upper case, any other as given. */
   readonly method: string;
   /** A copy of the caller's headers; `undefined` when none were given. */
   readonly headers: Headers | undefined;
@@ -14,8 +14,33 @@ export interface NormalizedRequest {
   readonly rest: Readonly<Record<string, unknown>>;
 }
 
+// the methods the Fetch standard upper-cases (matched in ASCII case only); it sends any other,
+// `patch` included, byte for byte as given
+const NORMALIZED_METHODS = /^(?:DELETE|GET|HEAD|OPTIONS|POST|PUT)$/i;
+
+/** A method as `fetch` sends it (`'get'` → `'GET'`, `'patch'` stays `'patch'`). */
+function normalizeMethod(method: string): string {
+  return NORMALIZED_METHODS.test(method) ? method.toUpperCase() : method;
+}
+
+/** What `fetch` honours of a `Request` beyond its URL, method, headers, body and signal. */
+const REQUEST_FIELDS = [
+  'cache',
+  'credentials',
+  'integrity',
+  'keepalive',
+  'mode',
+  'redirect',
+  'referrer',
+  'referrerPolicy',
+] as const;
+
+/** A `Request` of any realm (a `fetch` you pass may come with its own undici, and its Request). */
 function isRequest(input: unknown): input is Request {
-  return typeof Request !== 'undefined' && input instanceof Request;
+  return (
+    (typeof Request !== 'undefined' && input instanceof Request) ||
+    Object.prototype.toString.call(input) === '[object Request]'
+  );
 }
 
 /**
@@ -27,11 +52,13 @@ export function normalize(input: unknown, init: RequestInit | undefined): Normal
   const { method, headers, body, signal, ...rest } = (init ?? {}) as RequestInit &
     Record<string, unknown>;
   let url: string;
-  let base: Partial<Pick<Request, 'method' | 'headers' | 'body' | 'signal' | 'redirect'>> = {};
+  let base: Partial<Pick<Request, 'method' | 'headers' | 'body' | 'signal'>> = {};
   if (isRequest(input)) {
     url = input.url;
     base = input;
-    if (base.redirect !== undefined && rest.redirect === undefined) rest.redirect = base.redirect;
+    // as fetch: the Request's own, unless init gives one (an `integrity` check included)
+    const fields = rest as Record<string, unknown>;
+    for (const field of REQUEST_FIELDS) fields[field] ??= input[field];
   } else if (input instanceof URL) {
     url = input.href;
   } else {
@@ -43,7 +70,8 @@ export function normalize(input: unknown, init: RequestInit | undefined): Normal
   return {
     url: parsed.href,
     origin: parsed.origin,
-    method: (method ?? base.method ?? 'GET').toUpperCase(),
+    // as fetch: only an absent method is the default (`null` goes out as `'null'`)
+    method: normalizeMethod(String(method === undefined ? (base.method ?? 'GET') : method)),
     headers: given === undefined ? undefined : new Headers(given),
     // as fetch: a `null` body in `init` keeps the Request's (only a non-null one replaces it)
     body: body ?? base.body ?? undefined,

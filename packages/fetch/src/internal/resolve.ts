@@ -95,7 +95,18 @@ export function resolveClient(options: ResilientFetchOptions | undefined): Resol
   }
   // the per-origin parts are made at each origin's first call: a throwaway of each checks their
   // options now, so a bad option throws here rather than at call time (they hold nothing)
-  if (o.breaker !== false) new CircuitBreaker({ ...o.breaker, clock: o.clock });
+  if (o.breaker !== false) {
+    // the breaker would take them, and the client would override or ignore them without a word
+    const given = o.breaker as Record<string, unknown>;
+    for (const key of ['name', 'clock', 'isFailure']) {
+      if (given[key] !== undefined) {
+        throw new TypeError(
+          `${PKG}: option \`breaker.${key}\` is not allowed: the client names each origin's breaker, runs it on its clock and judges its outcomes`,
+        );
+      }
+    }
+    new CircuitBreaker({ ...o.breaker, clock: o.clock });
+  }
   if (hedgeOptions !== undefined) {
     new Hedge({
       delay: hedgeOptions.delay,

@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { type AddressInfo, createServer as createTcpServer } from 'node:net';
 
 /** One scripted answer of the fault server. */
 export type Handler = (req: IncomingMessage, res: ServerResponse, body: Buffer) => void;
@@ -68,6 +68,37 @@ export async function faultServer() {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
+  };
+}
+
+/**
+ * A plain TCP server that reads request lines as they come, for what `node:http` refuses: its
+ * parser knows upper-case methods only (`patch` gets a 400 before any handler). The n-th request
+ * to a path gets the n-th of `statuses` (the last one repeats), without a body, then the
+ * connection is closed.
+ */
+export async function rawServer(...statuses: number[]) {
+  const methods = new Map<string, string[]>();
+  const server = createTcpServer((socket) => {
+    let head = '';
+    socket.on('data', (chunk: Buffer) => {
+      head += chunk.toString('latin1');
+      if (!head.includes('\r\n\r\n')) return;
+      const [method = '', target = '/'] = head.split(' ');
+      const list = methods.get(target) ?? [];
+      list.push(method);
+      methods.set(target, list);
+      const code = statuses[Math.min(list.length, statuses.length) - 1] ?? 200;
+      socket.end(`HTTP/1.1 ${code} X\r\ncontent-length: 0\r\nconnection: close\r\n\r\n`);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: (path: string) => `http://127.0.0.1:${port}${path}`,
+    /** The methods of the requests to `path`, byte for byte as received. */
+    methods: (path: string) => methods.get(path) ?? [],
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }
 

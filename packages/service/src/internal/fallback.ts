@@ -1,13 +1,14 @@
-import { abortReason, isThenable } from '@dyno/core';
+import { abortReason, isThenable, untilAborted } from '@dyno/core';
 import type { Call } from './call-types.js';
 import type { Parts } from './parts.js';
 
 /**
  * Answers a failed call with the service's fallback, or rethrows. A call its caller cancelled
- * rejects with the signal's reason; a failure `fallbackOn` turns down reaches the caller as it
- * is. The fallback is user code: what its function throws or rejects with is the call's
- * rejection, as itself (the call's own failure goes to `onFallback`). Every fallback outcome is
- * counted in the metrics; `fallbackOn` throwing rejects the call with what it threw.
+ * rejects with the signal's reason, and so does one cancelled while the fallback runs; a failure
+ * `fallbackOn` turns down reaches the caller as it is. The fallback is user code: what its
+ * function throws or rejects with is the call's rejection, as itself (the call's own failure
+ * goes to `onFallback`). Every fallback outcome is counted in the metrics; `fallbackOn` throwing
+ * rejects the call with what it threw.
  */
 export function runFallback(call: Call, error: unknown): unknown {
   const { parts: p, signal } = call;
@@ -25,12 +26,14 @@ export function runFallback(call: Call, error: unknown): unknown {
   }
   // a plain value needs no turn of the event loop
   if (!thenable) return succeeded(p, error, result);
-  return Promise.resolve(result).then(
+  const answered = Promise.resolve(result).then(
     (value) => succeeded(p, error, value),
     (fallbackError) => {
       throw failed(p, error, fallbackError);
     },
   );
+  // a caller who aborts is released at once, even from a fallback that hangs (counted as it ends)
+  return untilAborted(answered, signal);
 }
 
 function succeeded(p: Parts, error: unknown, value: unknown): unknown {
