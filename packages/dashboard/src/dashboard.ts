@@ -24,9 +24,13 @@ export type DashboardHandler = (
  * ```ts
  * const stream = hystrixStream(registry);
  * const page = dashboard();
- * createServer((req, res) =>
- *   req.url === '/hystrix.stream' ? stream(req, res) : req.url === '/dashboard' ? page(req, res) : res.end(),
- * );
+ * createServer((req, res) => {
+ *   // by the path alone: the page takes `?stream=` and `?delay=`, and passes `?delay=` on
+ *   const path = req.url?.split('?')[0];
+ *   if (path === '/hystrix.stream') return stream(req, res);
+ *   if (path === '/dashboard') return page(req, res);
+ *   res.writeHead(404).end();
+ * });
  * ```
  */
 export function dashboard(options?: DashboardOptions): DashboardHandler {

@@ -162,8 +162,8 @@ const HEADERS = {
  * `Metrics` a `data: {"type":"HystrixCommand",...}` event, and a `HystrixThreadPool` event per
  * observed pool, sent on connect and then every `interval` ms (or the `?delay=` a client asks
  * for); `ping:` when there is nothing to report. A timer runs only while a client is connected
- * (one per pace in use). Mount it on a route:
- * `createServer((req, res) => req.url === '/hystrix.stream' ? stream(req, res) : ...)`.
+ * (one per pace in use). Mount it on a route, matched by its path alone (clients add `?delay=`):
+ * `createServer((req, res) => req.url?.split('?')[0] === '/hystrix.stream' ? stream(req, res) : ...)`.
  */
 export function hystrixStream(
   source: MetricsSource,

@@ -221,6 +221,19 @@ describe('Metrics', () => {
     expect(m.snapshot().requests).toBe(0);
   });
 
+  it('rejects a latency that is not a number before counting anything (it counted, then threw)', () => {
+    const m = make();
+    expect(() => m.record('success', '5' as never)).toThrow(
+      new TypeError('@dyno/metrics: a latency must be a number of ms or undefined; received "5"'),
+    );
+    for (const latency of [null, true, 5n, { valueOf: () => 5 }]) {
+      expect(() => m.record('success', latency as never)).toThrow(TypeError);
+    }
+    const s = m.snapshot();
+    expect(s.totals.success).toBe(0);
+    expect(s.latency.totalCount).toBe(0);
+  });
+
   it('rejects a time that is not finite before counting anything (one NaN emptied the windows for good)', async () => {
     const clock = new ManualClock(1000);
     const m = make(clock);
@@ -240,6 +253,48 @@ describe('Metrics', () => {
     expect(s.requests).toBe(1);
     expect(s.latency.count).toBe(1);
     expect(s.latency.buckets.counts.at(-1)).toBe(s.latency.totalCount);
+  });
+
+  it('never lowers a cumulative latency bucket (10 ms, the slowest, counted at or below 10 ms until 40 ms came)', async () => {
+    const clock = new ManualClock();
+    const m = make(clock, { latencyBoundaries: [10, 100] });
+    m.record('success', 3);
+    m.record('success', 10); // integer latencies, as a clock of whole ms gives
+    const counts = [m.snapshot().latency.buckets.counts];
+    m.record('success', 40);
+    counts.push(m.snapshot().latency.buckets.counts);
+    await clock.advance(70_000); // every latency bucket folded
+    m.record('success', 50);
+    counts.push(m.snapshot().latency.buckets.counts);
+    for (let i = 1; i < counts.length; i++) {
+      const [before, after] = [counts[i - 1] as number[], counts[i] as number[]];
+      for (let k = 0; k < after.length; k++)
+        expect(after[k]).toBeGreaterThanOrEqual(before[k] as number);
+    }
+    expect(counts.at(-1)).toEqual([2, 4, 4]);
+  });
+
+  it('rejects an end whose start is not a time, before counting anything (it counted 0 ms)', () => {
+    const clock = new ManualClock(1000);
+    const m = make(clock);
+    m.begin();
+    for (const start of [
+      Number.NaN,
+      undefined,
+      Number.POSITIVE_INFINITY,
+      Number.NEGATIVE_INFINITY,
+    ]) {
+      expect(() => m.end('success', start as never)).toThrow(
+        /^@dyno\/metrics: a latency must be finite and >= 0 ms; received/,
+      );
+    }
+    expect(m.inFlight).toBe(1);
+    expect(m.snapshot().totals.success).toBe(0);
+    m.end('success', 2000); // a start after now: 0 ms, as before
+    const s = m.snapshot();
+    expect(s.totals.success).toBe(1);
+    expect(s.latency.percentiles['100']).toBe(0);
+    expect(s.inFlight).toBe(0);
   });
 
   it('reports its state size: counters only until a latency is recorded', () => {

@@ -98,8 +98,9 @@ export class Metrics implements Disposable {
   /**
    * Counts one outcome, with its latency in ms when known. `now` may pass the clock's time when
    * the caller has just read it (it saves a clock read); a time before the latest one seen counts
-   * in the current bucket. Throws a `TypeError` for an unknown outcome and a `RangeError` for a
-   * negative or non-finite latency or a `now` that is not finite, before counting anything.
+   * in the current bucket. Throws a `TypeError` for an unknown outcome or a latency that is not a
+   * number, and a `RangeError` for a negative or non-finite latency or a `now` that is not
+   * finite, before counting anything.
    * After `dispose()` it counts nothing and throws nothing (see `dispose`).
    */
   record(outcome: Outcome, latency?: number, now: number = this.#clock.now()): void {
@@ -122,16 +123,22 @@ export class Metrics implements Disposable {
   }
 
   /**
-   * Ends a call started with `begin()`: counts `outcome` with the latency `now - start`. After
-   * `dispose()` it counts nothing and throws nothing.
+   * Ends a call started with `begin()`: counts `outcome` with the latency `now - start` (0 when
+   * `start` is after `now`). Throws a `RangeError` for a `start` or `now` that is not finite,
+   * before counting anything. After `dispose()` it counts nothing and throws nothing.
    */
   end(outcome: Outcome, start: number, now: number = this.#clock.now()): void {
     if (this.#disposed) return;
     const slot = outcomeSlot(outcome);
+    // A start after `now` (a reading behind the clock) counts 0 ms; a start that is no time
+    // (NaN, undefined, ±Infinity) makes a latency that is no number, refused before the gauge
+    // drops rather than counted as 0 ms.
+    const latency = start > now && Number.isFinite(start) ? 0 : now - start;
+    checkLatency(latency);
     // Roll before the gauge drops, so the new bucket starts at the level the call held.
     this.#rollTo(now);
     if (this.#inFlight > 0) this.#inFlight--;
-    this.#count(slot, now > start ? now - start : 0, now);
+    this.#count(slot, latency, now);
   }
 
   /** Counts `slot` (an outcome or an observed source's fact) at `now`, with its latency if known. */

@@ -74,6 +74,23 @@ describe('ops/prometheus/dyno-rules.yml', () => {
     }
   });
 
+  it('has unit tests that fail when the p99 alert loses its traffic minimum (a rare job alerting)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dyno-rules-'));
+    try {
+      const rules = readFileSync(RULES, 'utf8').replace(
+        'name:dyno_latency_seconds:p99_5m > 1 and name:dyno_requests:rate5m > 1',
+        'name:dyno_latency_seconds:p99_5m > 1',
+      );
+      writeFileSync(join(dir, 'dyno-rules.yml'), rules);
+      writeFileSync(join(dir, 'dyno-rules.test.yml'), readFileSync(RULE_TESTS, 'utf8'));
+      const { status, output } = promtool(['test', 'rules', 'dyno-rules.test.yml'], dir);
+      expect(output).toMatch(/alertname="DynoHighLatencyP99", job="shop", name="rare"/);
+      expect(status).not.toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('reads only metrics the exporter writes', () => {
     const exported = exportedNames();
     const rules = readFileSync(RULES, 'utf8');

@@ -84,6 +84,25 @@ describe('MetricsRegistry', () => {
     expect(evicted).toEqual(['quick', 'slow']); // both busy: the idlest goes
   });
 
+  it("stays within maxSize when an onEvict listener asks for a new name, with 'evict-idle'", async () => {
+    const { clock, registry, evicted } = evictingTwo();
+    // counting evictions in an entry of the same registry
+    registry.onEvict(() => registry.get('evictions').record('success'));
+    registry.get('a');
+    await clock.advance(10);
+    registry.get('b');
+    await clock.advance(10);
+    registry.get('c');
+    expect(registry.size).toBe(2);
+    for (const name of ['d', 'e', 'f']) {
+      await clock.advance(10);
+      registry.get(name);
+      expect(registry.size).toBe(2);
+    }
+    expect(registry.has('f')).toBe(true);
+    expect(evicted.length).toBe(registry.dropped);
+  });
+
   it("refuses the overflow entry's name for an entry of its own with whenFull: 'overflow'", () => {
     const registry = new MetricsRegistry({
       maxSize: 1,
@@ -143,6 +162,29 @@ describe('MetricsRegistry', () => {
     expect(registry.delete('a')).toBe(true);
     expect(registry.delete('a')).toBe(false);
     expect(a.disposed).toBe(true);
+  });
+
+  it('replaces an entry its holder disposed, and skips it in snapshot() (it counted nothing for good)', () => {
+    const registry = new MetricsRegistry({ maxSize: 2, whenFull: 'overflow' });
+    registry.get('a').record('success');
+    const b = registry.get('b');
+    b.dispose(); // say, `using b = registry.get('b')` in a function
+    expect(registry.snapshot().map((s) => s.name)).toEqual(['a']);
+    const again = registry.get('b');
+    expect(again).not.toBe(b);
+    again.record('success');
+    expect(registry.snapshot().map((s) => [s.name, s.totals.success])).toEqual([
+      ['a', 1],
+      ['b', 1],
+    ]);
+    // the shared overflow entry too
+    registry.get('c').dispose();
+    registry.get('d').record('failure');
+    expect(registry.snapshot().at(-1)).toMatchObject({
+      name: 'dyno.overflow',
+      totals: { failure: 1 },
+    });
+    expect(registry.size).toBe(2);
   });
 
   it('disposes every entry on dispose and fails fast afterwards', () => {

@@ -68,8 +68,8 @@ export class MetricsRegistry implements Iterable<Metrics> {
 
   /**
    * The `Metrics` of `name`, made on first request with the registry's options merged with
-   * `options` (ignored when it exists already). When full, throws `MetricsLimitError` or evicts
-   * the idlest entry, as `whenFull` says. With `whenFull: 'overflow'`, the overflow entry's name
+   * `options` (ignored when it exists already; an entry its holder disposed is replaced). When
+   * full, throws `MetricsLimitError` or evicts the idlest entry, as `whenFull` says. With `whenFull: 'overflow'`, the overflow entry's name
    * is refused (`RangeError`).
    */
   get(name: string, options?: Omit<MetricsOptions, 'name'>): Metrics {
@@ -88,22 +88,33 @@ export class MetricsRegistry implements Iterable<Metrics> {
       );
     }
     const existing = this.#entries.get(name);
-    if (existing !== undefined) return existing;
+    if (existing !== undefined) {
+      if (!existing.disposed) return existing;
+      // disposed by its holder (`using m = registry.get(name)`): a dead entry would count
+      // nothing for that name for good, so it makes way for a new one
+      this.#entries.delete(name);
+    }
     if (this.#entries.size >= this.#maxSize && this.#whenFull !== 'evict-idle') {
       this.#dropped++;
       if (this.#whenFull === 'throw') throw new MetricsLimitError(name, this.#maxSize);
-      if (this.#overflow === undefined) {
+      if (this.#overflow === undefined || this.#overflow.disposed) {
         this.#overflow = new Metrics({ ...this.#defaults, name: this.#overflowName });
         this.#onAdd.emit({ name: this.#overflowName, metrics: this.#overflow });
       }
       return this.#overflow;
     }
     const metrics = new Metrics({ ...this.#defaults, ...options, name });
+    let evicted: string | undefined;
     if (this.#entries.size >= this.#maxSize) {
       this.#dropped++;
-      this.#evictIdlest();
+      evicted = this.#evictIdlest();
     }
+    // The new entry takes the freed place before anyone hears of it: a listener that asks for
+    // another new name (`onEvict` counting evictions in an entry of its own) finds the registry
+    // full and evicts again, where it used to take the place too and grow the registry past
+    // `maxSize` by one name per eviction.
     this.#entries.set(name, metrics);
+    if (evicted !== undefined) this.#onEvict.emit({ name: evicted });
     this.#onAdd.emit({ name, metrics });
     return metrics;
   }
@@ -132,10 +143,14 @@ export class MetricsRegistry implements Iterable<Metrics> {
     return [...this.#entries.keys()];
   }
 
-  /** A snapshot of every entry, in creation order (then the overflow entry). */
+  /**
+   * A snapshot of every entry, in creation order (then the overflow entry), but those their
+   * holder disposed.
+   */
   snapshot(): MetricsSnapshot[] {
     this.#checkLive();
-    return [...this].map((m) => m.snapshot());
+    // an entry its holder disposed is skipped, as every exporter skips it
+    return [...this].filter((m) => !m.disposed).map((m) => m.snapshot());
   }
 
   /** The entries in creation order, then the overflow entry when there is one. */
@@ -163,9 +178,10 @@ export class MetricsRegistry implements Iterable<Metrics> {
 
   /**
    * Evicts the entry that recorded nothing for the longest time, among those with no call in
-   * flight when there is one (a call still running is activity its latest record cannot show).
+   * flight when there is one (a call still running is activity its latest record cannot show),
+   * and returns its name.
    */
-  #evictIdlest(): void {
+  #evictIdlest(): string {
     let idlest: Metrics | undefined;
     let oldest = Number.POSITIVE_INFINITY;
     let busy = true;
@@ -180,7 +196,7 @@ export class MetricsRegistry implements Iterable<Metrics> {
     }
     const victim = idlest as Metrics;
     this.#entries.delete(victim.name);
-    this.#onEvict.emit({ name: victim.name });
+    return victim.name;
   }
 
   #checkLive(): void {

@@ -1,4 +1,4 @@
-import type { Rule } from '@dyno/core';
+import { format, type Rule } from '@dyno/core';
 import type { OutcomeCounts } from '../outcome.js';
 import * as S from './slots.js';
 
@@ -24,9 +24,17 @@ export function badOutcome(outcome: unknown): TypeError {
   );
 }
 
-/** Throws a `RangeError` unless `latency` is `undefined` (not known) or finite and >= 0 ms. */
+/**
+ * Throws unless `latency` is `undefined` (not known) or a number (`TypeError`: a string or
+ * `null` passes the comparisons below) that is finite and >= 0 ms (`RangeError`).
+ */
 export function checkLatency(latency: number | undefined): void {
   if (latency === undefined) return;
+  if (typeof latency !== 'number') {
+    throw new TypeError(
+      `${PKG}: a latency must be a number of ms or undefined; received ${format(latency)}`,
+    );
+  }
   // written so that NaN fails too
   if (!(latency >= 0 && latency < Number.POSITIVE_INFINITY)) {
     throw new RangeError(`${PKG}: a latency must be finite and >= 0 ms; received ${latency}`);

@@ -43,6 +43,8 @@ export class RollingLatency {
   // per interval of `#boundaries`, the latencies of the histograms the window has rolled past
   // (a plain array: a typed array costs about 150 bytes more, its buffer being an object too)
   readonly #folded: number[];
+  // the highest cumulative counts read so far, made at the first read with latencies
+  #reported: number[] | undefined;
 
   constructor(
     buckets: number,
@@ -86,7 +88,8 @@ export class RollingLatency {
 
   /**
    * How many latencies since creation are at or below each boundary, and in all (the last
-   * entry): the folded intervals plus `merged`, the window's histograms merged by `merged()`.
+   * entry): the folded intervals plus `merged`, the window's histograms merged by `merged()`,
+   * never less than a count read before.
    */
   cumulative(merged: Histogram): number[] {
     const intervals = merged.addIntervalCounts(this.#boundaries, this.#folded.slice());
@@ -95,6 +98,17 @@ export class RollingLatency {
     for (let k = 0; k < intervals.length; k++) {
       sum += intervals[k] as number;
       out[k] = sum;
+    }
+    if (sum === 0) return out;
+    // A histogram bucket counts as its middle clamped to the histogram's min and max, which move
+    // as latencies arrive and buckets are folded: a latency of 10 ms, the window's slowest,
+    // counts at or below 10 ms until a slower one comes. These are counters (Prometheus
+    // `_bucket`): one that went back would read as a restart, and `rate()` as a burst.
+    this.#reported ??= out.slice();
+    const reported = this.#reported;
+    for (let k = 0; k < out.length; k++) {
+      out[k] = Math.max(out[k] as number, reported[k] as number);
+      reported[k] = out[k] as number;
     }
     return out;
   }
@@ -109,7 +123,8 @@ export class RollingLatency {
 
   /** The bytes held by the histograms made so far and the folded intervals. */
   get byteLength(): number {
-    let bytes = this.#folded.length * Float64Array.BYTES_PER_ELEMENT;
+    let bytes =
+      (this.#folded.length + (this.#reported?.length ?? 0)) * Float64Array.BYTES_PER_ELEMENT;
     for (const h of this.#histograms) if (h !== undefined) bytes += h.byteLength;
     return bytes;
   }
