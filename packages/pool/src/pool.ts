@@ -147,7 +147,7 @@ export class Pool implements Policy, Disposable {
     this.#timeout = o.timeout;
     this.#abandonAfter = o.abandonAfter;
     this.#maxAbandoned = o.maxAbandoned;
-    const clock = steadyClock(o.clock, () => this.#source('clock'));
+    const clock = steadyClock(o.clock, this.#name);
     this.#clock = clock;
     this.#waiting = new WaitQueue({
       clock,

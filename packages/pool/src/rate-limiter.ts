@@ -92,7 +92,7 @@ export class RateLimiter implements Policy {
     this.#burstFollowsRate = o.burst === undefined;
     this.#burst = o.burst ?? followRate(o.rate);
     this.#maxWait = o.maxWait;
-    this.#clock = steadyClock(o.clock, () => `@dyno/pool ${JSON.stringify(this.#name)} clock`);
+    this.#clock = steadyClock(o.clock, this.#name);
     this.#tokens = this.#burst;
     this.#last = this.#clock.now();
   }

@@ -58,9 +58,7 @@ export class Timeout implements Policy {
     this.#timeout = o.timeout;
     this.#owner = {
       name,
-      deadlines: new Deadlines(
-        steadyClock(o.clock, () => `@dyno/pool ${JSON.stringify(name)} clock`),
-      ),
+      deadlines: new Deadlines(steadyClock(o.clock, name)),
       // no slot to give back: a released task leaves the deadline list at once
       grace: () => false,
       expired: (timeout) => {
