@@ -83,7 +83,7 @@ export class Fuse implements Policy {
   constructor(options?: FuseOptions) {
     const o = resolveOptions(PKG, options, RULES, DEFAULT_FUSE_OPTIONS);
     this.name = o.name ?? defaultName('fuse');
-    this.#order = new EmitQueue(this.#source('onStateChange'));
+    this.#order = new EmitQueue(this.name);
     this.#clock = o.clock ?? systemClock;
   }
 

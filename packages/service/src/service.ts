@@ -42,8 +42,10 @@ export interface ServiceFunction<A extends unknown[], R> {
   /** The same function with a caller's signal: aborting it cancels the call at once. */
   withSignal(signal: AbortSignal): (...args: A) => Promise<R>;
   /**
-   * Stops observing the parts and disposes the parts this service built (not shared ones), once
-   * the calls under way have ended. Later calls reject with `DisposedError`. Idempotent.
+   * Stops observing the parts and disposes the metrics this service built (not shared ones).
+   * Later calls reject with `DisposedError`; calls under way end as they would have, their
+   * retries and queued attempts still going through the pool it built, which is never disposed
+   * (idle, it holds no timer and no listener). Idempotent.
    */
   dispose(): void;
   [Symbol.dispose](): void;
@@ -56,17 +58,6 @@ export interface ServiceFunction<A extends unknown[], R> {
 class ServiceState {
   #parts: Parts | undefined;
   #disposed = false;
-  /** Calls under way: the parts this service built are disposed once none is left. */
-  #calls = 0;
-  // a call's end, made once per service rather than per call
-  readonly #fulfilled = (value: unknown): unknown => {
-    this.#ended();
-    return value;
-  };
-  readonly #rejected = (error: unknown): never => {
-    this.#ended();
-    throw error;
-  };
   readonly onFallback: EventEmitter<FallbackEvent>;
 
   constructor(
@@ -91,24 +82,13 @@ class ServiceState {
   run(thisArg: unknown, args: unknown[], signal: AbortSignal | undefined): Promise<unknown> {
     if (this.#disposed) return Promise.reject(new DisposedError('Service', this.plan.name));
     if (signal?.aborted) return Promise.reject(abortReason(signal));
-    const call = runCall({ parts: this.parts, invoke: this.invoke, thisArg, args, signal });
-    this.#calls++;
-    return call.then(this.#fulfilled, this.#rejected);
-  }
-
-  #ended(): void {
-    if (--this.#calls === 0 && this.#disposed) this.#disposeParts();
+    return runCall({ parts: this.parts, invoke: this.invoke, thisArg, args, signal });
   }
 
   dispose(): void {
     if (this.#disposed) return;
     this.#disposed = true;
     this.onFallback.clear();
-    // a call under way ends as it would have: its retries still go through the pool
-    if (this.#calls === 0) this.#disposeParts();
-  }
-
-  #disposeParts(): void {
     if (this.#parts !== undefined) for (const d of this.#parts.owned) d.dispose();
   }
 }

@@ -12,12 +12,15 @@ const MAX_QUEUED = 1_000;
  * the order they happened, and the last one it sees is the current state.
  */
 export class EmitQueue {
-  readonly #source: string;
+  readonly #name: string;
   #queued: (() => void)[] | undefined;
 
-  /** `source` names the emitter when listeners loop (`@dyno/breaker "db" onStateChange`). */
-  constructor(source: string) {
-    this.#source = source;
+  /**
+   * `name` is the breaker's or fuse's, to name it when listeners loop
+   * (`@dyno/breaker "db" onStateChange`); the text is made only then.
+   */
+  constructor(name: string) {
+    this.#name = name;
   }
 
   /** Runs `emits` now, or after the emits under way when called from one of their listeners. */
@@ -35,7 +38,7 @@ export class EmitQueue {
           const loop = new RangeError(
             `listeners made over ${MAX_QUEUED} state changes while one was emitted; the events of the others were dropped`,
           );
-          reportListenerError(loop, this.#source);
+          reportListenerError(loop, `@dyno/breaker "${this.#name}" onStateChange`);
           break;
         }
         (queued[i] as () => void)();

@@ -24,13 +24,18 @@ export class Emitters {
   failure: EventEmitter<FailureEvent> | undefined;
   reject: EventEmitter<RejectEvent> | undefined;
   readonly #name: string;
-  // transitions are emitted one after another, even when a listener makes one
-  readonly #order: EmitQueue;
+  // transitions are emitted one after another, even when a listener makes one (made at the
+  // first transition: most breakers never leave `closed`)
+  #order: EmitQueue | undefined;
 
   /** `name` is the breaker's, to name it when one of its listeners throws. */
   constructor(name: string) {
     this.#name = name;
-    this.#order = new EmitQueue(`@dyno/breaker "${name}" onStateChange`);
+  }
+
+  #inOrder(emits: () => void): void {
+    this.#order ??= new EmitQueue(this.#name);
+    this.#order.run(emits);
   }
 
   /**
@@ -67,28 +72,28 @@ export class Emitters {
   }
 
   emitBreak(name: string, from: CircuitState, to: CircuitState, reason: unknown): void {
-    this.#order.run(() => {
+    this.#inOrder(() => {
       if (this.break?.hasListeners) this.break.emit({ name, reason });
       this.#change(name, from, to);
     });
   }
 
   emitHalfOpen(name: string, from: CircuitState, to: CircuitState): void {
-    this.#order.run(() => {
+    this.#inOrder(() => {
       if (this.halfOpen?.hasListeners) this.halfOpen.emit({ name });
       this.#change(name, from, to);
     });
   }
 
   emitReset(name: string, from: CircuitState, to: CircuitState): void {
-    this.#order.run(() => {
+    this.#inOrder(() => {
       if (this.reset?.hasListeners) this.reset.emit({ name });
       this.#change(name, from, to);
     });
   }
 
   emitChange(name: string, from: CircuitState, to: CircuitState): void {
-    this.#order.run(() => this.#change(name, from, to));
+    this.#inOrder(() => this.#change(name, from, to));
   }
 
   #change(name: string, from: CircuitState, to: CircuitState): void {

@@ -49,7 +49,7 @@ export interface Parts {
   readonly fallback: unknown;
   readonly fallbackOn: ((error: unknown) => boolean) | undefined;
   readonly onFallback: EventEmitter<FallbackEvent>;
-  /** Subscriptions and parts built here: disposed with the service. */
+  /** Subscriptions, and the metrics built here: disposed with the service. */
   readonly owned: Disposable[];
 }
 
@@ -87,8 +87,10 @@ export function buildParts(plan: Plan, onFallback: EventEmitter<FallbackEvent>):
   const { clock, retry, retryBuilt, breaker, deadline, metrics } = constructParts(plan);
   const { pool } = deadline;
   const o = plan.options;
+  // A pool built here is not among them: calls under way at `dispose()` (queued, or waiting to
+  // retry) still go through it and end as they would have, and an idle pool holds no timer and
+  // no listener, so there is nothing to release. Disposing it refused them (decision 107).
   const owned: Disposable[] = [];
-  if (pool !== undefined && pool !== o.pool) owned.push(pool);
   if (metrics !== undefined && metrics !== o.metrics) owned.push(metrics);
   if (metrics !== undefined) {
     // state and gauges only: outcomes come from the service's own records, never twice
