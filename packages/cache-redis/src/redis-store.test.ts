@@ -1,6 +1,5 @@
 import { Cache, MemoryStore, xfetch } from '@dyno/cache';
-import type { Clock } from '@dyno/core';
-import { ManualClock } from '@dyno/core/testing';
+import { ManualClock, SteppingClock } from '@dyno/core/testing';
 import { Redis } from 'ioredis';
 import { CorruptEntryError, StoreUnavailableError, UnserializableValueError } from './errors.js';
 import { RedisStore } from './redis-store.js';
@@ -319,13 +318,8 @@ describe('RedisStore', () => {
 
   it('regression: a clock stepped back does not keep the circuit open for as long as the step', async () => {
     const manual = new ManualClock(10_000_000);
-    let back = 0;
     // the store's wall clock, which NTP may step back
-    const clock: Clock = {
-      now: () => manual.now() - back,
-      setTimeout: (callback, ms) => manual.setTimeout(callback, ms),
-      clearTimeout: (handle) => manual.clearTimeout(handle),
-    };
+    const clock = new SteppingClock(manual);
     let answer: () => Promise<Buffer | null> = () => Promise.reject(new Error('reset'));
     const getBuffer = jest.fn(() => answer());
     const flaky = Object.assign(Object.create(client) as Redis, { getBuffer, status: 'ready' });
@@ -338,7 +332,7 @@ describe('RedisStore', () => {
       await expect(store.get('k')).rejects.toBeInstanceOf(StoreUnavailableError);
     }
     expect(store.circuit).toBe('open');
-    back = 3_600_000; // an hour back
+    clock.stepBack(3_600_000); // an hour back
     await expect(store.get('k')).rejects.toThrow('Redis is skipped after repeated failures');
     manual.set(manual.now() + 1000); // the cooldown has passed
     answer = () => Promise.resolve(null);

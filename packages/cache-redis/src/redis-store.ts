@@ -32,8 +32,9 @@ const TAG = '\u0000tag\u0000';
 
 const glob = (text: string) => text.replace(/[*?[\]\\]/g, '\\$&');
 // a lone surrogate (a string cut inside an emoji, say) reaches Redis as U+FFFD in UTF-8, so keys
-// that differ only there would share one Redis key and read each other's values
-const LONE_SURROGATE = /\p{Cs}/u;
+// that differ only there would share one Redis key and read each other's values (a key that is
+// not a string is taken as its text, as the client takes it)
+const storable = (key: string): boolean => `${key}`.isWellFormed();
 
 /**
  * A `CacheStore` on Redis (ioredis 5), shared by every process that uses the same client
@@ -120,7 +121,7 @@ export class RedisStore implements CacheStore {
 
   /** A key with a lone surrogate is never stored: a miss. */
   async get(key: string): Promise<CacheEntry | undefined> {
-    if (LONE_SURROGATE.test(key)) return undefined;
+    if (!storable(key)) return undefined;
     const redisKey = this.prefix + key;
     const data = await this.#guard.run(() =>
       this.client.getBuffer(redisKey).catch((error: unknown) => {
@@ -138,7 +139,7 @@ export class RedisStore implements CacheStore {
    * tag, for `deleteByTag`. A key with a lone surrogate is not stored.
    */
   async set(key: string, entry: CacheEntry, keep: number): Promise<void> {
-    if (LONE_SURROGATE.test(key)) return;
+    if (!storable(key)) return;
     const redisKey = this.prefix + key;
     const data = encode(entry, this.#codec);
     const ms = Number.isFinite(keep) ? Math.max(1, Math.ceil(keep)) : undefined;
@@ -155,7 +156,7 @@ export class RedisStore implements CacheStore {
   }
 
   async delete(key: string): Promise<void> {
-    if (LONE_SURROGATE.test(key)) return;
+    if (!storable(key)) return;
     await this.#guard.run(() => this.client.del(this.prefix + key));
   }
 

@@ -287,11 +287,7 @@ export class Cache<V = unknown> {
    * answer the old entry, so callers after the write read again.
    */
   #overtake(covers: (key: string) => boolean): void {
-    for (const [key, flight] of this.#flights) {
-      if (!covers(key)) continue;
-      flight.overtaken = true;
-      this.#flights.delete(key);
-    }
+    for (const [key, flight] of this.#flights) if (covers(key)) this.#forget(key, flight);
     for (const [key, read] of this.#reads) {
       if (!covers(key)) continue;
       this.#reads.delete(key);
@@ -352,9 +348,14 @@ export class Cache<V = unknown> {
   #flightFor(key: string, now: number): Flight<V> | undefined {
     const flight = this.#flights.get(key);
     if (flight === undefined || !joinsGets(flight) || answersFresh(flight, now)) return flight;
+    this.#forget(key, flight);
+    return undefined;
+  }
+
+  /** Forgets `flight`, the load of `key`: it still answers its callers but writes nothing. */
+  #forget(key: string, flight: Flight<V>): void {
     flight.overtaken = true;
     this.#flights.delete(key);
-    return undefined;
   }
 
   /** `get` while loads or store reads run, or while the store circuit is open. */
@@ -445,10 +446,7 @@ export class Cache<V = unknown> {
       // early refresh, a reload) carries the entry it read and would serve it to callers after
       // the write: it is overtaken at once, so they read the store again
       const started = this.#dropped.has(read) ? this.#flights.get(key) : undefined;
-      if (started !== undefined && started !== flight) {
-        started.overtaken = true;
-        this.#flights.delete(key);
-      }
+      if (started !== undefined && started !== flight) this.#forget(key, started);
       return served;
     });
   }

@@ -1,5 +1,5 @@
-import { type Clock, DynoError, sleep } from '@dyno/core';
-import { ManualClock } from '@dyno/core/testing';
+import { DynoError, sleep } from '@dyno/core';
+import { ManualClock, SteppingClock } from '@dyno/core/testing';
 import { Cache } from './cache.js';
 import type { CacheEntry, CacheStore } from './entry.js';
 import { CacheTimeoutError } from './errors.js';
@@ -171,13 +171,8 @@ describe('Cache on an asynchronous store', () => {
 
   it('regression: a clock stepped back does not keep the store skipped for as long as the step', async () => {
     const manual = new ManualClock(1_000_000);
-    let back = 0;
     // a shared store's wall clock, which NTP may step back
-    const clock: Clock = {
-      now: () => manual.now() - back,
-      setTimeout: (callback, ms) => manual.setTimeout(callback, ms),
-      clearTimeout: (handle) => manual.clearTimeout(handle),
-    };
+    const clock = new SteppingClock(manual);
     const inner = new MemoryStore();
     let down = true;
     const up = () => {
@@ -200,7 +195,7 @@ describe('Cache on an asynchronous store', () => {
     await cache.get('a', () => 'a'); // a failed read, then a failed write-back
     expect(states).toEqual(['open']);
     down = false;
-    back = 3_600_000;
+    clock.stepBack(3_600_000);
     manual.set(manual.now() + 1000); // the cooldown is over, but the clock reads an hour earlier
     const loader = jest.fn(() => 'v');
     await expect(cache.get('k', loader)).resolves.toBe('v');

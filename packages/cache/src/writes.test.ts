@@ -1,5 +1,5 @@
-import { type Clock, EventEmitter, sleep } from '@dyno/core';
-import { ManualClock } from '@dyno/core/testing';
+import { EventEmitter, sleep } from '@dyno/core';
+import { ManualClock, SteppingClock } from '@dyno/core/testing';
 import { Cache } from './cache.js';
 import { cached } from './cached.js';
 import type { CacheEntry, RemoteWrite } from './entry.js';
@@ -317,20 +317,15 @@ describe('the entries a Cache writes', () => {
 
   it('regression: a load across a step back of the clock writes a delta of 0, not a negative one', async () => {
     const manual = new ManualClock(1_000_000);
-    let back = 0;
     // a shared store's wall clock, which NTP may step back
-    const clock: Clock = {
-      now: () => manual.now() - back,
-      setTimeout: (callback, ms) => manual.setTimeout(callback, ms),
-      clearTimeout: (handle) => manual.clearTimeout(handle),
-    };
+    const clock = new SteppingClock(manual);
     const inner = new MemoryStore();
     const cache = new Cache<string>({ store: plainStore(inner, { clock }), ttl: 10_000 });
     const durations: number[] = [];
     cache.onLoad((e) => durations.push(e.duration));
     const loading = cache.get('k', async () => {
       await sleep(50, { clock: manual });
-      back = 3_600_000; // an hour back while the loader runs
+      clock.stepBack(3_600_000); // an hour back while the loader runs
       return 'v';
     });
     await manual.advance(50);

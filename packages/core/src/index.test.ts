@@ -22,6 +22,7 @@ describe('@dyno/core exports', () => {
       'hasCode',
       'invoke',
       'is',
+      'isPromise',
       'isThenable',
       'markDynoError',
       'onAbort',
@@ -43,6 +44,7 @@ describe('@dyno/core exports', () => {
       'FailingClock',
       'ManualClock',
       'NON_ERRORS',
+      'SteppingClock',
       'deferred',
       'flushPromises',
       'listenerReports',
@@ -51,6 +53,7 @@ describe('@dyno/core exports', () => {
       'seededRandom',
       'settledTurns',
       'thrown',
+      'undescribableFailures',
     ]);
   });
 });

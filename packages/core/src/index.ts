@@ -20,7 +20,7 @@ export {
   markDynoError,
 } from './errors.js';
 export { type Event, EventEmitter, type Listener } from './events.js';
-export { type Awaitable, invoke, isThenable } from './invoke.js';
+export { type Awaitable, invoke, isPromise, isThenable } from './invoke.js';
 export { defaultName } from './name.js';
 export type { ExecuteContext, ExecuteOptions, Policy } from './policy.js';
 export { rejectSoon } from './reject-soon.js';

@@ -16,6 +16,19 @@ export function isThenable<T = unknown>(value: unknown): value is PromiseLike<T>
 }
 
 /**
+ * True when `value` is a promise of this realm (`instanceof Promise`, subclasses included).
+ * Never throws: `instanceof` asks a proxy for its prototype, which a revoked one refuses; such a
+ * value is no promise.
+ */
+export function isPromise(value: unknown): value is Promise<unknown> {
+  try {
+    return value instanceof Promise;
+  } catch {
+    return false;
+  }
+}
+
+/**
  * Calls `fn(context)` and always returns a native promise that settles exactly once: a
  * synchronous throw (of anything) becomes a rejection; a plain value, a `Promise` subclass or a
  * thenable that calls back twice, calls both callbacks or throws after calling back is adopted

@@ -1,8 +1,8 @@
 import { systemClock } from './clock.js';
 import { NOOP_DISPOSABLE, toDisposable } from './disposable.js';
-import { invoke, isThenable } from './invoke.js';
+import { invoke, isPromise, isThenable } from './invoke.js';
 import { defaultName } from './name.js';
-import { deferred } from './testing/index.js';
+import { deferred, undescribableFailures } from './testing/index.js';
 
 import { describeFailure } from './validate.js';
 
@@ -177,17 +177,21 @@ describe('describeFailure', () => {
   });
 
   it('never throws for a failure whose name or message cannot become text', () => {
+    for (const failure of undescribableFailures()) {
+      expect(describeFailure(failure)).toBe('thrown an object');
+    }
+  });
+});
+
+describe('isPromise', () => {
+  it('answers for promises and their subclasses only, and never throws', () => {
     const { proxy, revoke } = Proxy.revocable({}, {});
     revoke();
-    const symbolName = Object.assign(new Error('x'), { name: Symbol('odd') });
-    const throwingMessage = new Error('x');
-    Object.defineProperty(throwingMessage, 'message', {
-      get() {
-        throw new Error('getter');
-      },
-    });
-    expect(describeFailure(proxy)).toBe('thrown an object');
-    expect(describeFailure(symbolName)).toBe('thrown an object');
-    expect(describeFailure(throwingMessage)).toBe('thrown an object');
+    class Sub extends Promise<void> {}
+    expect(isPromise(Promise.resolve(1))).toBe(true);
+    expect(isPromise(new Sub((resolve) => resolve()))).toBe(true);
+    expect(isPromise({ then: () => undefined })).toBe(false);
+    expect(isPromise(undefined)).toBe(false);
+    expect(isPromise(proxy)).toBe(false);
   });
 });

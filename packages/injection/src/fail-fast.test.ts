@@ -1,6 +1,6 @@
 import { getEventListeners } from 'node:events';
 import { type ListenerErrorEvent, onListenerError } from '@dyno/core';
-import { flushPromises, ManualClock } from '@dyno/core/testing';
+import { flushPromises, ManualClock, undescribableFailures } from '@dyno/core/testing';
 import type { MakeContext } from './declaration.js';
 import { DependencyError } from './errors.js';
 import { inject } from './inject.js';
@@ -79,16 +79,7 @@ describe('inject fails fast', () => {
   });
 
   it('rejects with a DependencyError for a failure that cannot be described, never hanging', async () => {
-    const { proxy, revoke } = Proxy.revocable({}, {});
-    revoke();
-    class Opaque extends Error {
-      override get message(): string {
-        throw new Error('message getter');
-      }
-    }
-    const named = new Error('x');
-    (named as { name: unknown }).name = Symbol('odd');
-    for (const failure of [proxy, new Opaque(), named]) {
+    for (const failure of undescribableFailures()) {
       const handler = inject({ a: () => Promise.reject(failure), b: hang }, () => 'ran');
       let error: unknown = 'pending';
       handler().catch((e: unknown) => {

@@ -131,12 +131,11 @@ const clientRule: Rule = Object.freeze({
 
 // a lone surrogate (a string cut inside an emoji, say) reaches Redis as U+FFFD in UTF-8, so keys
 // that differ only there would share one limit
-const LONE_SURROGATE = /\p{Cs}/u;
 const keyPart: Rule = Object.freeze({
   expected: 'a non-empty string without a lone surrogate',
   test: (v: unknown) => {
     if (typeof v !== 'string') return 'type';
-    return v.length > 0 && !LONE_SURROGATE.test(v) ? undefined : 'range';
+    return v.length > 0 && v.isWellFormed() ? undefined : 'range';
   },
 });
 

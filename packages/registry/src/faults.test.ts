@@ -11,6 +11,7 @@ import {
   never,
   outcome,
   thrown,
+  undescribableFailures,
 } from '@dyno/core/testing';
 import { CircularProvider, NotReady, NotRegistered } from './errors.js';
 import { Registry } from './registry.js';
@@ -225,16 +226,7 @@ describe('faults (b): dependencies that throw non-errors', () => {
   );
 
   it('ready() still rejects with NotReady naming a failure that cannot be described', async () => {
-    const { proxy, revoke } = Proxy.revocable({}, {});
-    revoke();
-    class Opaque extends Error {
-      override get message(): string {
-        throw new Error('message getter');
-      }
-    }
-    const named = new Error('x');
-    (named as { name: unknown }).name = Symbol('odd');
-    const failures = [proxy, new Opaque(), named];
+    const failures = undescribableFailures();
     const registry = new Registry<Record<string, unknown>>();
     for (const [i, failure] of failures.entries()) {
       registry.provideAsync(`k${i}`, () => Promise.reject(failure));

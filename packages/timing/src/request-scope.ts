@@ -1,5 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { check, checkFunction, is, type Rule, reportListenerError } from '@dyno/core';
+import { check, checkFunction, is, isPromise, type Rule, reportListenerError } from '@dyno/core';
 import { PerfTimer } from './perf-timer.js';
 
 const PKG = '@dyno/timing';
@@ -106,15 +106,5 @@ function stopQuietly(interval: PerfTimer): void {
     interval[Symbol.dispose]();
   } catch (failure) {
     reportListenerError(failure, `${PKG} clock`);
-  }
-}
-
-// `instanceof` asks a proxy for its prototype, which a revoked one refuses: such a result is no
-// promise, and is handed back as it is, as any other value.
-function isPromise(value: unknown): value is Promise<unknown> {
-  try {
-    return value instanceof Promise;
-  } catch {
-    return false;
   }
 }

@@ -7,7 +7,10 @@ import {
   outcome,
   settledTurns,
   thrown,
+  undescribableFailures,
 } from './faults.js';
+import { ManualClock } from './manual-clock.js';
+import { SteppingClock } from './stepping-clock.js';
 
 describe('fault-test helpers', () => {
   it('tells a fulfilled, a rejected and a pending promise apart at once', async () => {
@@ -62,5 +65,32 @@ describe('fault-test helpers', () => {
     expect(clock.now()).toBe(5);
     clock.failing = true;
     expect(thrown(() => clock.now())).toEqual({ error: 'clock broken' });
+  });
+});
+
+describe('undescribableFailures', () => {
+  it('makes three fresh failures that cannot become text', () => {
+    const [proxy, opaque, symbolName] = undescribableFailures();
+    expect(() => String(proxy)).toThrow(TypeError);
+    expect(() => opaque.message).toThrow('message getter');
+    expect(() => `${symbolName.name}`).toThrow(TypeError);
+    expect(undescribableFailures()[1]).not.toBe(opaque);
+  });
+});
+
+describe('SteppingClock', () => {
+  it('reads its manual clock less each step back, and keeps its timers', async () => {
+    const manual = new ManualClock(1000);
+    const clock = new SteppingClock(manual);
+    const fired = jest.fn();
+    clock.setTimeout(fired, 10);
+    clock.stepBack(300);
+    expect(clock.now()).toBe(700);
+    await manual.advance(10);
+    expect(clock.now()).toBe(710);
+    expect(fired).toHaveBeenCalledTimes(1);
+    clock.clearTimeout(clock.setTimeout(fired, 5));
+    await manual.advance(5);
+    expect(fired).toHaveBeenCalledTimes(1);
   });
 });

@@ -13,6 +13,25 @@ export const NON_ERRORS: readonly (readonly [name: string, value: unknown])[] = 
   Object.freeze(['a plain object', Object.freeze({ reason: 'down' })] as const),
 ]);
 
+/**
+ * Failures that cannot become text, made fresh on each call: a revoked proxy (every access
+ * throws, `instanceof` too), an `Error` whose `message` getter throws and one whose `name` is a
+ * symbol. Whatever names a failure in a message must still settle, and never throw, with these.
+ */
+export function undescribableFailures(): [proxy: unknown, opaque: Error, symbolName: Error] {
+  const { proxy, revoke } = Proxy.revocable({}, {});
+  revoke();
+  const opaque = new Error('x');
+  Object.defineProperty(opaque, 'message', {
+    get() {
+      throw new Error('message getter');
+    },
+  });
+  const symbolName = new Error('x');
+  (symbolName as { name: unknown }).name = Symbol('odd');
+  return [proxy, opaque, symbolName];
+}
+
 /** A promise that never settles: a dependency that hangs and ignores any signal. */
 export function never<T>(): Promise<T> {
   return new Promise<T>(() => {});

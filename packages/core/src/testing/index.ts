@@ -8,7 +8,9 @@ export {
   outcome,
   settledTurns,
   thrown,
+  undescribableFailures,
 } from './faults.js';
 export { flushPromises } from './flush.js';
 export { ManualClock } from './manual-clock.js';
 export { seededRandom } from './seeded-random.js';
+export { SteppingClock } from './stepping-clock.js';

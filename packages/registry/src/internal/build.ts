@@ -1,3 +1,4 @@
+import { isPromise } from '@dyno/core';
 import { CircularProvider, type Key } from '../errors.js';
 import { discard, type Entry, type Slot } from './entry.js';
 
@@ -136,14 +137,4 @@ function leaving(host: Host, slot: Slot): Promise<unknown> {
       resolve(Promise.resolve().then(() => host.again()));
     };
   });
-}
-
-// `instanceof` asks a proxy for its prototype, which a revoked one refuses: such a value is no
-// promise, and is kept as it is, as `register` keeps it.
-function isPromise(value: unknown): value is Promise<unknown> {
-  try {
-    return value instanceof Promise;
-  } catch {
-    return false;
-  }
 }
