@@ -139,6 +139,19 @@ describe('Retry under faulty user code', () => {
   });
 });
 
+describe('a dependency that returns a revoked proxy', () => {
+  it('rejects the call with the TypeError reading it raises, never throws out of execute', async () => {
+    const { proxy, revoke } = Proxy.revocable({}, {});
+    revoke();
+    const policy = new Retry({ attempts: 1 });
+    let call: Promise<unknown> | undefined;
+    expect(() => {
+      call = policy.execute(() => proxy);
+    }).not.toThrow();
+    await expect(call).rejects.toThrow(TypeError);
+  });
+});
+
 describe('a failure that was never retried (issue 18 #13)', () => {
   class NotFound extends Error {}
 

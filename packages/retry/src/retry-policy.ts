@@ -7,6 +7,7 @@ import {
   type ExecuteContext,
   type ExecuteOptions,
   format,
+  isPromise,
   NEVER_ABORTED,
   type Policy,
   resolveOptions,
@@ -120,7 +121,8 @@ export class Retry implements Policy<RetryContext> {
     } catch (error) {
       return retryAfterFailure(s, { fn, thisArg, args }, start, error);
     }
-    const promise = (pending instanceof Promise ? pending : Promise.resolve(pending)) as Promise<T>;
+    // `isPromise`, not `instanceof`: a revoked proxy must reject the call, never throw out of it
+    const promise = (isPromise(pending) ? pending : Promise.resolve(pending)) as Promise<T>;
     const onRejected = (error: unknown): Promise<T> =>
       retryAfterFailure(s, { fn, thisArg, args }, start, error);
     if (s.shouldRetry === undefined && s.onSuccess?.hasListeners !== true) {
