@@ -23,6 +23,7 @@ module.exports = (dir, overrides = {}) => ({
     '^@dyno/core/testing$': path.join(packages, 'core/src/testing/index.ts'),
     '^@dyno/metrics/otel$': path.join(packages, 'metrics/src/otel/index.ts'),
     '^@dyno/([a-z-]+)$': path.join(packages, '$1/src/index.ts'),
+    '^@dyno-tools/testing$': path.join(__dirname, 'testing/src/index.ts'),
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
   collectCoverageFrom: ['src/**/*.ts', '!src/**/*.test.ts', '!src/**/test-support/**'],

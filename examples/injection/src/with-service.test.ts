@@ -41,4 +41,22 @@ describe('a dependency built through @dyno/service', () => {
     expect(rates.breaker?.state).toBe('open'); // five consecutive timeouts
     expect(clock.pending).toBe(0);
   });
+
+  it("stops connecting when the caller aborts: no retry after the caller's abort", async () => {
+    const clock = new ManualClock();
+    let calls = 0;
+    const { convert } = createConverter(async () => {
+      calls++;
+      throw new Error(`refused ${calls}`);
+    }, clock);
+    const controller = new AbortController();
+    const result = convert.run({ signal: controller.signal }, 10, 'EUR');
+    await clock.advance(0);
+    expect(calls).toBe(1);
+    controller.abort(new Error('caller left'));
+    await expect(result).rejects.toThrow('caller left');
+    await clock.runAll();
+    expect(calls).toBe(1); // the backoff ended with the abort: no second attempt
+    expect(clock.pending).toBe(0);
+  });
 });

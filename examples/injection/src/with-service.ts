@@ -33,7 +33,8 @@ export function createConverter(
     clock,
   });
   const convert = inject(
-    { rates: { make: () => rates(), fallback: FIXED_RATES } },
+    // the build's signal reaches the service: a caller's abort stops the connect and its retries
+    { rates: { make: ({ signal }) => rates.withSignal(signal)(), fallback: FIXED_RATES } },
     ({ rates }, amount: number, currency: string) =>
       `${amount} ${currency} = ${(amount * rates.rate(currency)).toFixed(2)} USD (${rates.source})`,
     { clock, name: 'convert' },

@@ -1,13 +1,12 @@
 import { BrokenCircuitError, CircuitBreaker } from '@dyno/breaker';
 import { type Disposable, type ListenerErrorEvent, onListenerError } from '@dyno/core';
 import { ManualClock } from '@dyno/core/testing';
+import { startRedis, type TestRedis, uniquePrefix, waitFor } from '@dyno-tools/testing';
 import { Redis } from 'ioredis';
 import type { FleetRedisErrorEvent, FleetViewEvent } from './events.js';
 import { FleetCircuit } from './fleet-circuit.js';
 import type { FleetBreaker } from './options.js';
 import { loadCircuitSnapshot, saveCircuitSnapshot } from './snapshot-store.js';
-import { startRedis, type TestRedis, uniquePrefix } from './test-support/redis-server.js';
-import { waitFor } from './test-support/wait-for.js';
 
 // Faults of the outside world on a real Redis: (a) a Redis that stops answering (CLIENT PAUSE),
 // (b) garbage on the bus and under the keys, (c) things that settle twice, (d) user callbacks
@@ -129,7 +128,7 @@ async function joined(members: readonly Member[], clock: ManualClock, circuit: s
   const n = members.length;
   await waitFor(() => members.every((m) => m.fleet.view.live === n), `all see ${n} live`);
   const bus = keysOf(circuit).bus;
-  await waitForRedis(async () => {
+  await waitFor(async () => {
     const [, subscribers] = (await admin.pubsub('NUMSUB', bus)) as [string, number];
     return subscribers === n;
   }, `${n} subscribed`);
@@ -146,15 +145,6 @@ async function whilePaused(ms: number, body: () => Promise<void>): Promise<void>
   } finally {
     // queued behind the pause itself: answered once Redis answers again
     await pauser.call('CLIENT', 'UNPAUSE');
-  }
-}
-
-/** Polls Redis every 10 ms until `check` holds; fails after `within` ms. */
-async function waitForRedis(check: () => Promise<boolean>, what: string, within = 5000) {
-  const start = Date.now();
-  while (!(await check())) {
-    if (Date.now() - start > within) throw new Error(`timed out waiting until ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
   }
 }
 
@@ -228,7 +218,7 @@ describe('(a) a Redis that stops answering', () => {
       expect(c.errors.map((e) => e.during)).toEqual(['leave']);
     });
     // the late leave ran once Redis answered again; then the next heartbeats no longer list c
-    await waitForRedis(async () => (await admin.zscore(keys.members, 'c')) === null, 'c left');
+    await waitFor(async () => (await admin.zscore(keys.members, 'c')) === null, 'c left');
     await clock.advance(HEARTBEAT);
     await waitFor(() => a.fleet.view.live === 2 && b.fleet.view.live === 2, 'a and b forget c');
   });
@@ -247,7 +237,7 @@ describe('(a) a Redis that stops answering', () => {
       seen = a.views.length;
     });
     // the late heartbeat ran before the leave (one connection): a is gone from Redis
-    await waitForRedis(async () => (await admin.zscore(keys.members, 'a')) === null, 'a left');
+    await waitFor(async () => (await admin.zscore(keys.members, 'a')) === null, 'a left');
     expect(a.breaker.state).toBe('closed');
     expect(a.fleet.isolating).toBe(false);
     expect(a.views).toHaveLength(seen);
@@ -518,7 +508,7 @@ describe('(d) user callbacks that throw', () => {
       '@dyno/breaker-redis "fleet-a" isolation.dispose',
     ]);
     // once Redis has run the leave, b's next heartbeat no longer lists a
-    await waitForRedis(
+    await waitFor(
       async () => (await admin.zscore(keysOf(circuit).members, 'a')) === null,
       'a left',
     );
@@ -574,7 +564,7 @@ describe('lifecycle on a subscriber the fleet was given', () => {
     await waitFor(() => [a, b, c].every((m) => m.fleet.view.connected), 'first heartbeats');
     await clock.advance(HEARTBEAT);
     await waitFor(() => b.fleet.view.live === 3, 'b sees 3 live');
-    await waitForRedis(async () => {
+    await waitFor(async () => {
       const [, subscribers] = (await admin.pubsub('NUMSUB', keysOf(circuit).bus)) as [
         string,
         number,

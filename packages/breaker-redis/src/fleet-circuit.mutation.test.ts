@@ -1,12 +1,11 @@
 import type { CircuitBreaker } from '@dyno/breaker';
 import { type Clock, systemClock } from '@dyno/core';
 import { deferred, flushPromises, ManualClock } from '@dyno/core/testing';
+import { redisForTests, type TestRedis, uniquePrefix, waitFor } from '@dyno-tools/testing';
 import { Redis } from 'ioredis';
 import { FleetCircuit } from './fleet-circuit.js';
 import type { FleetBreaker } from './options.js';
-import { redisForTests, type TestRedis, uniquePrefix } from './test-support/redis-server.js';
 import { FakeSubscriber, QUORUM, scriptedFleet } from './test-support/scripted-fleet.js';
-import { waitFor } from './test-support/wait-for.js';
 
 const fleets: FleetCircuit[] = [];
 

@@ -1,10 +1,10 @@
 import { BrokenCircuitError, CircuitBreaker } from '@dyno/breaker';
+import { redisForTests, type TestRedis, uniquePrefix, waitFor } from '@dyno-tools/testing';
 import { Redis } from 'ioredis';
 import { FleetOpenError } from './errors.js';
 import type { FleetViewEvent } from './events.js';
 import { FleetCircuit } from './fleet-circuit.js';
-import { redisForTests, type TestRedis, uniquePrefix } from './test-support/redis-server.js';
-import { waitFor } from './test-support/wait-for.js';
+import { heartbeats } from './test-support/heartbeats.js';
 
 // Members of one fleet in this process, each with its own breaker, client and subscriber, on a
 // real Redis (pub/sub needs one); heartbeats every 100 ms.
@@ -24,10 +24,14 @@ afterEach(() => {
 
 afterAll(async () => {
   const admin = new Redis(server.url);
+  // dispose() sent each member's leave script: once all ran, no circuit has members left
+  await waitFor(
+    async () => (await admin.keys(`${prefix}*:members`)).length === 0,
+    'every member left',
+  );
   const keys = await admin.keys(`${prefix}*`);
   if (keys.length > 0) await admin.del(...keys);
   await admin.quit();
-  await new Promise((r) => setTimeout(r, 50)); // the members' leave scripts
   for (const c of clients) c.disconnect();
   await server.stop();
 });
@@ -78,8 +82,11 @@ describe('FleetCircuit on a real Redis', () => {
     await waitFor(() => members.every((m) => m.fleet.view.live === 5), 'all see 5 live');
     await fail(members[0]!.breaker);
     await waitFor(() => members.every((m) => m.fleet.view.open === 1), 'all see 1 open');
-    // a few heartbeats later nothing changed
-    await new Promise((r) => setTimeout(r, 250));
+    // two heartbeats of everyone later nothing changed
+    const watcher = new Redis(server.url);
+    clients.push(watcher);
+    const ids = members.map((m) => m.fleet.id);
+    await heartbeats(watcher, `${prefix}c${circuitNo}:members`, ids, 2);
     expect(members.map((m) => m.breaker.state)).toEqual([
       'open',
       'closed',
@@ -114,7 +121,7 @@ describe('FleetCircuit on a real Redis', () => {
     await waitFor(
       () => members.every((m) => m.breaker.state === 'closed'),
       'everyone closed again',
-      1000,
+      { within: 1000 },
     );
     expect(members[4]!.fleet.isolating).toBe(false);
   });
@@ -144,7 +151,9 @@ describe('FleetCircuit on a real Redis', () => {
     const members = fleetOf(3);
     await waitFor(() => members.every((m) => m.fleet.view.live === 3), 'all see 3 live');
     members[2]!.fleet.dispose();
-    await waitFor(() => members[0]!.fleet.view.live === 2, 'the one that left is gone', 1000);
+    await waitFor(() => members[0]!.fleet.view.live === 2, 'the one that left is gone', {
+      within: 1000,
+    });
     expect(members[2]!.breaker.state).toBe('closed');
   });
 

@@ -1,9 +1,8 @@
 import { CircuitBreaker } from '@dyno/breaker';
 import { Metrics, prometheusText, toHystrixCommand } from '@dyno/metrics';
+import { redisForTests, type TestRedis, uniquePrefix, waitFor } from '@dyno-tools/testing';
 import { Redis } from 'ioredis';
 import { FleetCircuit } from './fleet-circuit.js';
-import { redisForTests, type TestRedis, uniquePrefix } from './test-support/redis-server.js';
-import { waitFor } from './test-support/wait-for.js';
 
 // `@dyno/metrics` observing a member's breaker and FleetCircuit, three members on a real Redis.
 let server: TestRedis;
@@ -18,10 +17,14 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const f of fleets) f.dispose();
   const admin = new Redis(server.url);
+  // dispose() sent each member's leave script: once all ran, no circuit has members left
+  await waitFor(
+    async () => (await admin.keys(`${prefix}*:members`)).length === 0,
+    'every member left',
+  );
   const keys = await admin.keys(`${prefix}*`);
   if (keys.length > 0) await admin.del(...keys);
   await admin.quit();
-  await new Promise((r) => setTimeout(r, 50)); // the members' leave scripts
   for (const c of clients) c.disconnect();
   await server.stop();
 });

@@ -1,9 +1,9 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { startRedis, type TestRedis, uniquePrefix } from './test-support/redis-server.js';
-import { transpile } from './test-support/transpile.js';
-import { waitFor } from './test-support/wait-for.js';
+import { startRedis, type TestRedis, transpile, uniquePrefix, waitFor } from '@dyno-tools/testing';
+import { Redis } from 'ioredis';
+import { heartbeats } from './test-support/heartbeats.js';
 
 // Five real `node` processes, each with its own CircuitBreaker and FleetCircuit (heartbeat
 // 200 ms, so members are gone after 600 ms), on a redis-server of this file's own: it is killed
@@ -21,6 +21,7 @@ interface Answer {
 
 let server: TestRedis;
 let code: string;
+const prefix = uniquePrefix('processes');
 const members: ChildProcess[] = [];
 const latest: (Answer | undefined)[] = [];
 let asks = 0;
@@ -41,24 +42,12 @@ function ask(i: number, cmd: string, extra: object = {}): Promise<Answer> {
 }
 
 const states = () => Promise.all(members.map((_, i) => ask(i, 'state')));
-const everyone = async (check: (a: Answer[]) => boolean, what: string, within?: number) => {
-  let answers: Answer[] = [];
-  return waitFor(
-    () => {
-      void states().then((a) => {
-        answers = a;
-      });
-      return answers.length === SIZE && check(answers);
-    },
-    what,
-    within,
-  );
-};
+const everyone = (check: (a: Answer[]) => boolean, what: string, within?: number) =>
+  waitFor(async () => check(await states()), what, { within });
 
 beforeAll(async () => {
   server = await startRedis();
   code = transpile(['core', 'breaker', 'breaker-redis']);
-  const prefix = uniquePrefix('processes');
   const ready: Promise<unknown>[] = [];
   for (let i = 0; i < SIZE; i++) {
     const child = fork(
@@ -92,7 +81,10 @@ describe('FleetCircuit across five processes', () => {
   it('lets one sick process open alone; the others stay closed', async () => {
     await ask(0, 'fail');
     await everyone((a) => a.every((m) => m.view?.open === 1), 'everyone hears of it');
-    await new Promise((r) => setTimeout(r, 500)); // two heartbeats later
+    // two heartbeats of everyone later (their expiries in Redis moved on twice)
+    const watcher = new Redis(server.url);
+    const ids = members.map((_, i) => `member-${i}`);
+    await heartbeats(watcher, `${prefix}dependency:members`, ids, 2).finally(() => watcher.quit());
     const answers = await states();
     expect(answers.map((a) => a.state)).toEqual(['open', 'closed', 'closed', 'closed', 'closed']);
     await ask(0, 'close');

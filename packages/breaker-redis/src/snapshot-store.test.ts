@@ -1,8 +1,8 @@
 import { CircuitBreaker } from '@dyno/breaker';
 import { ManualClock } from '@dyno/core/testing';
+import { redisForTests, type TestRedis, uniquePrefix, waitFor } from '@dyno-tools/testing';
 import { Redis } from 'ioredis';
 import { loadCircuitSnapshot, saveCircuitSnapshot } from './snapshot-store.js';
-import { redisForTests, type TestRedis, uniquePrefix } from './test-support/redis-server.js';
 
 let server: TestRedis;
 let client: Redis;
@@ -19,6 +19,12 @@ afterAll(async () => {
   await client.quit();
   await server.stop();
 });
+
+/** Redis's own time in ms. */
+async function redisNow(): Promise<number> {
+  const [seconds, micros] = await client.time();
+  return Number(seconds) * 1000 + Number(micros) / 1000;
+}
 
 describe('saveCircuitSnapshot and loadCircuitSnapshot', () => {
   it('lets a cold process start with the circuit a previous one left open', async () => {
@@ -55,7 +61,10 @@ describe('saveCircuitSnapshot and loadCircuitSnapshot', () => {
         ttl: 60_000,
       },
     );
-    await new Promise((r) => setTimeout(r, 30)); // real time: Redis's clock must move
+    // the age is read on Redis's own clock (TIME in the scripts), which no test can move: wait
+    // until it has moved 30 ms past the save
+    const savedAt = await redisNow();
+    await waitFor(async () => (await redisNow()) >= savedAt + 30, "Redis's clock moved 30 ms");
     const loaded = await loadCircuitSnapshot(client, 'aging', { prefix });
     expect(loaded?.openRemaining).toBe(0);
     expect(loaded?.window.kind).toBe('time-window');

@@ -2,7 +2,9 @@ import {
   type Awaitable,
   abortReason,
   check,
+  checkAnswer,
   checkFunction,
+  checkOptions,
   type Disposable,
   type Event,
   type ExecuteContext,
@@ -98,10 +100,20 @@ export class CircuitBreaker implements Policy {
    * Runs `fn` if the circuit admits the call, and otherwise rejects at once with
    * `BrokenCircuitError`. The outcome is classified with `isFailure`; an outcome of a call whose
    * `signal` aborted counts as neither success nor failure. If `isFailure` throws, the call
-   * rejects with what it threw and its outcome counts as neither.
+   * rejects with what it threw and its outcome counts as neither. Options that are not an object
+   * reject the call with a `TypeError` naming them, counting nothing.
    */
   execute<T>(fn: (context: ExecuteContext) => Awaitable<T>, options?: ExecuteOptions): Promise<T> {
-    const signal = options?.signal;
+    let signal: AbortSignal | undefined;
+    if (options !== undefined) {
+      try {
+        checkOptions(PKG, options);
+        signal = options.signal;
+      } catch (error) {
+        // a getter that throws rejects the call, as a bad option does
+        return Promise.reject(error);
+      }
+    }
     if (this.#state !== 'closed' || signal !== undefined || this.#timed()) {
       return this.#guarded(fn, signal);
     }
@@ -213,8 +225,8 @@ export class CircuitBreaker implements Policy {
    * stream APIs, or a wrapper that has the outcome at hand anyway. An outcome reported after the
    * circuit changed state, or after `signal` aborted, is not counted; a half-open probe's permit
    * goes back as soon as `signal` aborts.
-   * @throws BrokenCircuitError when the circuit refuses the call, or the signal's reason when it
-   * has already aborted
+   * @throws BrokenCircuitError when the circuit refuses the call, the signal's reason when it
+   * has already aborted, or a `TypeError` naming `options` when they are not an object
    *
    * ```ts
    * const permit = breaker.acquire();
@@ -223,6 +235,7 @@ export class CircuitBreaker implements Policy {
    * ```
    */
   acquire(options?: ExecuteOptions): CircuitPermit {
+    checkOptions(PKG, options);
     const signal = options?.signal;
     if (signal !== undefined) checkSignal(signal);
     if (signal?.aborted) throw abortReason(signal);
@@ -426,7 +439,9 @@ export class CircuitBreaker implements Policy {
    */
   countsAsFailure(value: unknown, kind: 'error' | 'result' = 'error'): boolean {
     const isFailure = this.#config.isFailure;
-    return isFailure === undefined ? kind === 'error' : isFailure(value, kind) === true;
+    return isFailure === undefined
+      ? kind === 'error'
+      : checkAnswer(PKG, 'isFailure', isFailure(value, kind)) === true;
   }
 
   /**

@@ -4,6 +4,7 @@ import {
   type Clock,
   check,
   checkFunction,
+  checkOptions,
   type Disposable,
   defaultName,
   type Event,
@@ -165,6 +166,7 @@ export class Fuse implements Policy {
     options?: ExecuteOptions,
   ): Promise<T> {
     checkFunction(PKG, 'fn', fn);
+    checkOptions(PKG, options);
     const signal = options?.signal;
     if (signal !== undefined) check(PKG, 'signal', signal, is.signal);
     if (signal?.aborted) throw abortReason(signal);

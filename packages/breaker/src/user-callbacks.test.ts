@@ -77,6 +77,21 @@ describe('CircuitBreaker with a throwing isFailure', () => {
   });
 });
 
+describe('CircuitBreaker with an async isFailure', () => {
+  // a promise is not `true`: every outcome counted as a success, and the circuit never opened
+  it('rejects each call with a TypeError naming isFailure and counts nothing', async () => {
+    const { breaker } = setup({ isFailure: (async () => true) as never });
+    for (let i = 0; i < 3; i++) {
+      await expect(breaker.execute(fail)).rejects.toThrow(
+        '@dyno/breaker: `isFailure` must return a boolean; it returned a promise',
+      );
+    }
+    expect(breaker.state).toBe('closed');
+    expect(breaker.snapshot()).toMatchObject({ state: 'closed' });
+    expect(() => breaker.countsAsFailure(new Error('x'))).toThrow(TypeError);
+  });
+});
+
 describe('CircuitBreaker with a throwing listener', () => {
   it('reports it and keeps every result and transition', async () => {
     const { clock, breaker, log } = setup();

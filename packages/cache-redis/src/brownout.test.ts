@@ -1,7 +1,7 @@
 import { Cache } from '@dyno/cache';
+import { startRedis, type TestRedis } from '@dyno-tools/testing';
 import { Redis } from 'ioredis';
 import { RedisStore } from './redis-store.js';
-import { startRedis, type TestRedis } from './test-support/redis-server.js';
 import { TieredStore } from './tiered-store.js';
 
 // A Redis brownout: the server is paused (`CLIENT PAUSE ... ALL` from a second connection), so
@@ -52,7 +52,19 @@ describe('a Cache on Redis during a brownout', () => {
       storeCircuit,
     });
     const circuit: string[] = [];
-    store.onCircuit((e) => circuit.push(e.to));
+    // when each circuit last opened, on the real clock their cooldowns run on
+    const opened = { store: 0, cache: 0 };
+    const storeOpened = new Promise<void>((resolve) =>
+      store.onCircuit((e) => {
+        circuit.push(e.to);
+        if (e.to !== 'open') return;
+        opened.store = performance.now();
+        resolve();
+      }),
+    );
+    cache.onStoreCircuit((e) => {
+      if (e.state === 'open') opened.cache = performance.now();
+    });
     const loader = ({ key }: { key: string }) => `${key}!`;
     try {
       await cache.get('warm', loader);
@@ -78,16 +90,15 @@ describe('a Cache on Redis during a brownout', () => {
       expect(cold.value).toBe('cold!');
       expect(cold.ms).toBeLessThan(bound);
       // the store's own commands time out after 500 ms: three of them open its circuit
-      while (!circuit.includes('open') && performance.now() - paused < PAUSE) {
-        await new Promise((r) => setTimeout(r, 10));
-      }
-      expect(circuit).toContain('open');
+      await storeOpened;
+      expect(performance.now() - paused).toBeLessThan(PAUSE);
       expect(store.circuit).not.toBe('closed');
 
-      // after the pause and the cooldown, Redis is used again
-      await new Promise((r) =>
-        setTimeout(r, Math.max(0, PAUSE - (performance.now() - paused)) + 350),
-      );
+      // after the pause and the cooldowns, Redis is used again
+      await admin.ping(); // paused too: answered once the pause is over
+      // the circuits' cooldowns (300 ms) run on the real clock: the one wait this test must make
+      const cooled = Math.max(opened.store, opened.cache) + 300;
+      await new Promise((r) => setTimeout(r, Math.max(0, cooled - performance.now())));
       await cache.get('after', loader);
       for (let i = 0; i < 50 && (await client.exists('brownout:after')) === 0; i++) {
         await new Promise((r) => setTimeout(r, 10));
@@ -126,7 +137,7 @@ describe('a Cache on Redis during a brownout', () => {
     } finally {
       cache.dispose();
       tiered.dispose();
-      await new Promise((r) => setTimeout(r, PAUSE)); // the pause ends before the server stops
+      await admin.ping(); // paused too: answered once the pause ended, before the server stops
     }
   }, 10_000);
 });

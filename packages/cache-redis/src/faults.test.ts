@@ -8,11 +8,11 @@
 import { Cache } from '@dyno/cache';
 import { type ListenerErrorEvent, onListenerError } from '@dyno/core';
 import { ManualClock, NON_ERRORS } from '@dyno/core/testing';
+import { startRedis, type TestRedis, uniquePrefix, waitFor } from '@dyno-tools/testing';
 import { Redis } from 'ioredis';
 import { CorruptEntryError } from './errors.js';
 import { RedisStore } from './redis-store.js';
 import type { Serializer } from './serializer.js';
-import { startRedis, type TestRedis, uniquePrefix } from './test-support/redis-server.js';
 import { TieredStore } from './tiered-store.js';
 
 let server: TestRedis;
@@ -42,20 +42,11 @@ afterAll(async () => {
 
 const fresh = () => `${base}${Math.random().toString(36).slice(2)}:`;
 
-/** Waits (real time, bounded) until `test` holds. */
-async function until(test: () => boolean | Promise<boolean>, ms = 2000): Promise<void> {
-  const end = performance.now() + ms;
-  while (!(await test())) {
-    if (performance.now() > end) throw new Error(`condition not met within ${ms} ms`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
-
 async function tiered(prefix: string, name: string, lease = false): Promise<TieredStore> {
   const redis = new RedisStore({ client, prefix, lease });
   const store = new TieredStore({ redis, name });
   open.push(store);
-  await until(() => store.connected);
+  await waitFor(() => store.connected, 'the store connected');
   return store;
 }
 
@@ -71,7 +62,13 @@ describe('faults (a): a Redis that stops answering', () => {
     await expect(cache.get('cold', () => 'cold!')).resolves.toBe('cold!');
     // the store read and the lease share the 150 ms budget; the write-back is never awaited
     expect(performance.now() - started).toBeLessThan(650);
-    await until(async () => (await client.exists(`${prefix}cold`)) === 1, 4000);
+    await waitFor(
+      async () => (await client.exists(`${prefix}cold`)) === 1,
+      'the cold key written',
+      {
+        within: 4000,
+      },
+    );
     await expect(store.redis.get('cold')).resolves.toMatchObject({ value: 'cold!' });
   }, 10_000);
 });
@@ -94,13 +91,13 @@ describe('faults (b): non-errors, malformed data and garbage under the store key
       const errors: unknown[] = [];
       cache.onError((e) => errors.push(e.error));
       await expect(cache.get('k', () => 'v')).resolves.toBe('v');
-      await until(() => errors.length === 1);
+      await waitFor(() => errors.length === 1, 'one error reported');
       expect(errors[0]).toBe(value);
       expect(store.circuit).toBe('closed'); // a refused value is no sign of an outage
       // bytes another writer left that the serializer cannot read: a miss, never a crash
       await other.set(`${prefix}k2`, Buffer.from('dyno-cache/2\n{"d":1,"c":1,"e":null}\nxx'));
       await expect(cache.get('k2', () => 'w')).resolves.toBe('w');
-      await until(() => errors.length >= 2);
+      await waitFor(() => errors.length >= 2, 'two errors reported');
       expect(CorruptEntryError.isInstance(errors[1])).toBe(true);
       expect((errors[1] as CorruptEntryError).cause).toBe(value);
     },
@@ -124,7 +121,10 @@ describe('faults (b): non-errors, malformed data and garbage under the store key
       cache.onError((e) => errors.push(e.error));
       await expect(cache.get('k', () => 'v')).resolves.toBe('v');
       expect(CorruptEntryError.isInstance(errors[0])).toBe(true);
-      await until(async () => (await client.getBuffer(`${prefix}k`))?.toString() !== garbage);
+      await waitFor(
+        async () => (await client.getBuffer(`${prefix}k`))?.toString() !== garbage,
+        'the corrupt entry mended',
+      );
       await expect(new RedisStore({ client, prefix }).get('k')).resolves.toMatchObject({
         value: 'v',
       });
@@ -142,7 +142,7 @@ describe('faults (b): non-errors, malformed data and garbage under the store key
       negativeTtl: 60_000,
     });
     await expect(one.get('k', () => Promise.reject(undefined))).rejects.toBeUndefined();
-    await until(async () => (await client.exists(`${prefix}k`)) === 1);
+    await waitFor(async () => (await client.exists(`${prefix}k`)) === 1, 'the key written');
     const loader = jest.fn(() => 'value');
     await expect(two.get('k', loader)).rejects.toThrow('undefined');
     expect(loader).not.toHaveBeenCalled();
@@ -200,19 +200,19 @@ describe('faults (c): things delivered twice', () => {
     const messages: string[] = [];
     b.onBusMessage((e) => messages.push(`${e.type}:${e.key}`));
     await a.set('k', entry('v1'), 60_000);
-    await until(() => messages.length === 1);
+    await waitFor(() => messages.length === 1, 'one bus message');
     await expect(Promise.resolve(b.get('k'))).resolves.toMatchObject({ value: 'v1' });
     const channel = `${prefix}\u0000bus`;
     await a.set('k', entry('v2'), 60_000);
     // the same message again, as a retrying publisher might send it, and a clear twice
     await other.publish(channel, JSON.stringify({ o: 'elsewhere', t: 'set', k: 'k' }));
     await other.publish(channel, JSON.stringify({ o: 'elsewhere', t: 'set', k: 'k' }));
-    await until(() => messages.length === 4);
+    await waitFor(() => messages.length === 4, 'four bus messages');
     await expect(Promise.resolve(b.get('k'))).resolves.toMatchObject({ value: 'v2' });
     expect(b.memory.get('k')).toMatchObject({ value: 'v2' }); // kept in memory again
     await other.publish(channel, JSON.stringify({ o: 'elsewhere', t: 'clear', k: '' }));
     await other.publish(channel, JSON.stringify({ o: 'elsewhere', t: 'clear', k: '' }));
-    await until(() => messages.length === 6);
+    await waitFor(() => messages.length === 6, 'six bus messages');
     expect(b.memory.size).toBe(0);
     await expect(Promise.resolve(b.get('k'))).resolves.toMatchObject({ value: 'v2' });
   });
@@ -250,7 +250,7 @@ describe('faults (d): listeners that throw', () => {
       const channel = `${prefix}\u0000bus`;
       await other.publish(channel, JSON.stringify({ o: 'x', t: 'delete', k: 'k' }));
       await other.publish(channel, 'not json');
-      await until(() => seen.length === 2);
+      await waitFor(() => seen.length === 2, 'both seen');
       expect(seen.map((e) => e.source).sort()).toEqual([
         '@dyno/cache-redis "loud" onBusMessage',
         '@dyno/cache-redis "loud" onError',

@@ -1,8 +1,7 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { startRedis, type TestRedis, uniquePrefix } from './test-support/redis-server.js';
-import { transpile } from './test-support/transpile.js';
+import { startRedis, type TestRedis, transpile, uniquePrefix, waitFor } from '@dyno-tools/testing';
 
 // Three real `node` processes, each with a Cache on a TieredStore over one Redis of this file's
 // own (it is killed mid-test). The children run the sources under test, transpiled once.
@@ -32,19 +31,14 @@ function ask(child: number, message: Record<string, unknown>): Promise<Reply> {
 }
 
 /** Resolves when every child in `who` has heard a bus message of `type` on `key`. */
-async function heard(who: number[], type: string, key: string, since: number) {
-  for (let i = 0; i < 200; i++) {
-    if (
+const heard = (who: number[], type: string, key: string, since: number) =>
+  waitFor(
+    () =>
       who.every((c) =>
         bus.some((b) => b.child === c && b.bus === type && b.key === key && b.at >= since),
-      )
-    ) {
-      return;
-    }
-    await new Promise((r) => setTimeout(r, 5));
-  }
-  throw new Error(`not every process heard ${type} ${key}`);
-}
+      ),
+    `every process heard ${type} ${key}`,
+  );
 
 beforeAll(async () => {
   server = await startRedis();
@@ -140,8 +134,19 @@ describe('three processes with two-tier caches on one Redis', () => {
   }, 15_000);
 
   it('loses no caller and leaves no unhandled rejection when Redis is killed mid-load', async () => {
+    const going = [0, 1, 2].map(
+      (c) =>
+        new Promise<void>((resolve) => {
+          const listener = (m: Reply) => {
+            if (m.storming !== true) return;
+            children[c]!.off('message', listener);
+            resolve();
+          };
+          children[c]!.on('message', listener);
+        }),
+    );
     const storms = [0, 1, 2].map((c) => ask(c, { cmd: 'storm', ms: 800 }));
-    await new Promise((r) => setTimeout(r, 250));
+    await Promise.all(going); // every process has calls under way on a live Redis
     await server.stop();
     const outcomes = (await Promise.all(storms)) as unknown as {
       values: number;

@@ -1,26 +1,30 @@
 import { Cache } from '@dyno/cache';
 import { ManualClock } from '@dyno/core/testing';
+import { redisForTests, type TestRedis, uniquePrefix, watchCommands } from '@dyno-tools/testing';
 import { Redis } from 'ioredis';
 import { RedisStore } from './redis-store.js';
-import { redisForTests, type TestRedis, uniquePrefix } from './test-support/redis-server.js';
 
 // Three caches on one Redis, each on its own RedisStore, as three processes would be.
 let server: TestRedis;
 let client: Redis;
+let commands: ReturnType<typeof watchCommands>;
 const base = uniquePrefix('lease');
 
 beforeAll(async () => {
   server = await redisForTests();
   client = new Redis(server.url, { maxRetriesPerRequest: 1 });
+  commands = watchCommands(client);
 });
 
 afterAll(async () => {
+  commands.restore();
   await new RedisStore({ client, prefix: base }).clear();
   await client.quit();
   await server.stop();
 });
 
-const tick = () => new Promise((r) => setTimeout(r, 1));
+/** Until Redis answered all the caches asked, and they went on with the answers. */
+const answered = () => commands.idle();
 
 function deferred<T>() {
   let resolve!: (v: T) => void;
@@ -47,7 +51,8 @@ describe('the Redis lease with three caches', () => {
     const { caches } = fleet({ ttl: 5000, retry: 50 }, clock);
     const first = deferred<string>();
     const holder = caches[0]!.get('k', () => first.promise);
-    for (let i = 0; i < 20 && (await client.keys(`${base}*lease*`)).length === 0; i++) await tick();
+    await answered();
+    expect(await client.keys(`${base}*lease*`)).toHaveLength(1); // the holder took the lease
     const calls: number[] = [];
     const took = deferred<string>();
     const waiters = [1, 2].map((i) =>
@@ -59,21 +64,21 @@ describe('the Redis lease with three caches', () => {
     // both waiters are looking at the lease now
     for (let i = 0; i < 5; i++) {
       await clock.advance(50);
-      await tick();
+      await answered();
     }
     const failedAt = clock.now();
     first.reject(new Error('loader failed'));
     await expect(holder).rejects.toThrow('loader failed');
     while (calls.length === 0 && clock.now() - failedAt < 5000) {
       await clock.advance(10);
-      for (let i = 0; i < 3; i++) await tick();
+      await answered();
     }
     expect(calls).toHaveLength(1);
     expect(clock.now() - failedAt).toBeLessThanOrEqual(200); // not the lease's 5 s
     took.resolve('taken over');
     const settled = Promise.all(waiters);
     for (let i = 0; i < 400 && calls.length < 3; i++) {
-      const done = await Promise.race([settled.then(() => true), tick().then(() => false)]);
+      const done = await Promise.race([settled.then(() => true), answered().then(() => false)]);
       if (done) break;
       await clock.advance(10);
     }
@@ -104,7 +109,7 @@ describe('the Redis lease with three caches', () => {
     const advance = async (busy: () => boolean, limit: number) => {
       for (let i = 0; i < limit && busy(); i++) {
         await clock.advance(50);
-        for (let j = 0; j < 3; j++) await tick();
+        await answered();
       }
     };
     await advance(() => clock.now() - started < 5000, 200);
@@ -149,8 +154,7 @@ describe('the Redis lease with three caches', () => {
     const holder = caches[0]!.get('k', () => slow.promise);
     for (let i = 0; i < 20 && renewals().length === 0; i++) {
       await clock.advance(250);
-      await tick();
-      await tick();
+      await answered();
     }
     expect(renewals().length).toBeGreaterThan(0);
     await expect(stores[1]!.lease!.acquire('k')).resolves.toBeUndefined();
@@ -171,19 +175,20 @@ describe('the Redis lease with three caches', () => {
       done = true;
       return free;
     });
-    await tick();
+    await answered();
     await lease.release('k', token);
     await clock.advance(1000); // its next look finds the lease gone
-    for (let i = 0; i < 10 && !done; i++) await tick();
+    await answered();
+    expect(done).toBe(true);
     await expect(waiting).resolves.toBe(true);
     await lease.acquire('k');
     const bounded = lease.wait!('k', 300, controller.signal);
-    await tick();
+    await answered();
     await clock.advance(300);
     await expect(bounded).resolves.toBe(false); // gives up after `ms`
     const aborted = lease.wait!('k', 5000, controller.signal);
     const reason = new Error('stop');
-    await tick();
+    await answered();
     controller.abort(reason);
     await expect(aborted).rejects.toBe(reason);
     await expect(lease.wait!('k', 5000, controller.signal)).rejects.toBe(reason);

@@ -1,7 +1,7 @@
 import { Cache } from '@dyno/cache';
+import { startRedis, type TestRedis } from '@dyno-tools/testing';
 import { Redis } from 'ioredis';
 import { RedisStore } from './redis-store.js';
-import { startRedis, type TestRedis } from './test-support/redis-server.js';
 
 // This file stops and restarts a server of its own, whatever DYNO_REDIS_URL says.
 let server: TestRedis;

@@ -1,14 +1,13 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { redisForTests, type TestRedis, transpile, uniquePrefix } from '@dyno-tools/testing';
 import { Redis } from 'ioredis';
 import { RedisStore } from './redis-store.js';
-import { redisForTests, type TestRedis, uniquePrefix } from './test-support/redis-server.js';
-import { transpile } from './test-support/transpile.js';
 
 // Four real `node` processes share one Redis. Each runs the same load against two caches for the
 // same 3 s: XFetch with the lease, and a plain TTL cache. The children run the sources under test,
-// transpiled once into a temporary directory by this file (test-support/transpile.ts): no build.
+// transpiled once into a temporary directory by this file (`transpile` of `@dyno-tools/testing`): no build.
 const PROCESSES = 4;
 const CALLERS = 4;
 const TTL = 400;

@@ -1,9 +1,9 @@
 import { Cache, MemoryStore, xfetch } from '@dyno/cache';
 import { ManualClock, SteppingClock } from '@dyno/core/testing';
+import { redisForTests, type TestRedis, uniquePrefix } from '@dyno-tools/testing';
 import { Redis } from 'ioredis';
 import { CorruptEntryError, StoreUnavailableError, UnserializableValueError } from './errors.js';
 import { RedisStore } from './redis-store.js';
-import { redisForTests, type TestRedis, uniquePrefix } from './test-support/redis-server.js';
 
 let server: TestRedis;
 let client: Redis;

@@ -1,9 +1,9 @@
 import { Cache, type RemoteWrite } from '@dyno/cache';
-import { ManualClock } from '@dyno/core/testing';
+import { flushPromises, ManualClock } from '@dyno/core/testing';
+import { startRedis, type TestRedis, uniquePrefix } from '@dyno-tools/testing';
 import { Redis } from 'ioredis';
 import type { BusMessageEvent, BusStateEvent, TierErrorEvent } from './events.js';
 import { RedisStore } from './redis-store.js';
-import { startRedis, type TestRedis, uniquePrefix } from './test-support/redis-server.js';
 import { TieredStore } from './tiered-store.js';
 
 let server: TestRedis;
@@ -259,10 +259,14 @@ describe('TieredStore', () => {
     await expect(b!.lease!.acquire('k')).resolves.toBeUndefined();
     const controller = new AbortController();
     const started = Date.now();
+    const looks = jest.spyOn(client, 'pttl');
     const waiting = b!.lease!.wait!('k', 5000, controller.signal);
     const remote: RemoteWrite[] = [];
     b!.onRemoteWrite((write) => remote.push(write));
-    await new Promise((r) => setTimeout(r, 20));
+    // the waiter looked at the lease key and found it held: only the bus can wake it now
+    await flushPromises();
+    await expect(looks.mock.results[0]?.value).resolves.toBeGreaterThan(0);
+    looks.mockRestore();
     await a!.lease!.release('k', token!);
     await expect(waiting).resolves.toBe(true);
     expect(remote).toEqual([]); // a lease given back is no write
@@ -331,9 +335,9 @@ describe('TieredStore', () => {
     await client.publish(channel, '{nope');
     await client.publish(channel, 'null');
     await client.publish(channel, JSON.stringify({ o: 'x', t: 'explode', k: '' }));
+    const last = until(store.onBusMessage);
     await client.publish(channel, JSON.stringify({ o: 'x', t: 'delete', k: 'k' }));
-    for (let i = 0; i < 100 && messages.length === 0; i++)
-      await new Promise((r) => setTimeout(r, 5));
+    await last; // messages on a channel come in order: the others were handled before it
     expect(messages).toEqual([{ name: store.name, type: 'delete', key: 'k' }]);
     expect(errors.map((e) => e.during)).toEqual(['message', 'message', 'message']);
     expect(String(errors[2]!.error)).toContain('not a bus message');

@@ -2,6 +2,7 @@ import {
   type Awaitable,
   abortReason,
   type Clock,
+  checkOptions,
   type Disposable,
   DisposedError,
   defaultName,
@@ -28,6 +29,8 @@ import { StoreGuard } from './internal/store-guard.js';
 import type { CacheLoader } from './loader.js';
 import type { CacheOptions } from './options.js';
 import type { RefreshPolicy } from './refresh.js';
+
+const PKG = '@dyno/cache';
 
 /** Options of one `Cache.get`. */
 export interface CacheGetOptions {
@@ -159,16 +162,36 @@ export class Cache<V = unknown> {
    */
   get(key: string, loader: CacheLoader<V>, options?: CacheGetOptions): Promise<V> {
     if (this.#disposed) return Promise.reject(new DisposedError('Cache', this.name));
-    let signal: AbortSignal | undefined;
-    if (options !== undefined) {
-      signal = options.signal;
-      if (signal?.aborted) return Promise.reject(abortReason(signal));
-      if (options.forceRefresh === true) return this.#force(key, loader, signal);
-    }
+    if (options !== undefined) return this.#getWith(key, loader, options);
     const now = this.#clock.now();
     // the usual case (nothing loading or being read, the store in use) goes straight to the
     // store: `get` and `#serve` are kept under V8's inlining limit (460 bytes of bytecode; they
     // were 699 and 569), so a hit is compiled into its caller instead of making two calls
+    if (this.#flights.size === 0 && this.#reads.size === 0 && !(now < this.#guard.openUntil)) {
+      return this.#lookup(key, loader, undefined, now, undefined);
+    }
+    return this.#busy(key, loader, undefined, now);
+  }
+
+  /**
+   * `get` with options, each read once: options that are not an object, or a getter of theirs
+   * that throws, reject the call. Kept out of `get`, which stays small for the inlining above.
+   */
+  #getWith(key: string, loader: CacheLoader<V>, options: CacheGetOptions): Promise<V> {
+    let signal: AbortSignal | undefined;
+    let force: boolean;
+    try {
+      checkOptions(PKG, options);
+      signal = options.signal;
+      // a look-alike `{ aborted: true }` goes on, to be refused as no signal where signals are checked
+      if (signal?.aborted && signal instanceof AbortSignal)
+        return Promise.reject(abortReason(signal));
+      force = options.forceRefresh === true;
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    if (force) return this.#force(key, loader, signal);
+    const now = this.#clock.now();
     if (this.#flights.size === 0 && this.#reads.size === 0 && !(now < this.#guard.openUntil)) {
       return this.#lookup(key, loader, signal, now, undefined);
     }
@@ -179,6 +202,7 @@ export class Cache<V = unknown> {
   async set(key: string, value: V, options?: CacheSetOptions): Promise<void> {
     this.#checkLive();
     checkKey(key);
+    checkOptions(PKG, options);
     const ttl = options?.ttl === undefined ? this.#ttl : checkTtl('ttl', options.ttl);
     const tags = options?.tags === undefined ? undefined : checkTags('tags', options.tags);
     this.#overtake((k) => k === key);
@@ -319,7 +343,7 @@ export class Cache<V = unknown> {
   }
 
   #force(key: string, loader: CacheLoader<V>, signal: AbortSignal | undefined): Promise<V> {
-    const refused = refusedLoad(key, loader);
+    const refused = refusedLoad(key, loader, signal);
     if (refused !== undefined) return Promise.reject(refused);
     let flight = this.#flights.get(key);
     if (flight === undefined || flight.landed !== undefined) {
@@ -503,7 +527,7 @@ export class Cache<V = unknown> {
     began: number,
   ): Promise<V> {
     // checked where a load would start, not on the hit path: a bad key never reaches the store
-    const refused = refusedLoad(key, loader);
+    const refused = refusedLoad(key, loader, signal);
     if (refused !== undefined) return Promise.reject(refused);
     const stale = this.#staleEntry(found, flight, now);
     if (stale !== undefined) {

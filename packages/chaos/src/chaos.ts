@@ -2,6 +2,8 @@ import {
   type Awaitable,
   abortReason,
   type Clock,
+  check,
+  checkOptions,
   defaultName,
   type Event,
   EventEmitter,
@@ -168,9 +170,23 @@ export class Chaos implements Policy {
     return undefined;
   }
 
-  /** Runs `fn` with at most one injected fault. Always returns a promise. */
+  /**
+   * Runs `fn` with at most one injected fault. Always returns a promise: options that are not an
+   * object, or a `signal` that is not an `AbortSignal`, reject with a `TypeError` naming them.
+   */
   execute<T>(fn: (context: ExecuteContext) => Awaitable<T>, options?: ExecuteOptions): Promise<T> {
-    const signal = options?.signal ?? NEVER_ABORTED;
+    let signal = NEVER_ABORTED;
+    if (options !== undefined) {
+      try {
+        checkOptions(PKG, options);
+        const given = options.signal;
+        if (given !== undefined) check(PKG, 'signal', given, is.signal);
+        signal = given ?? NEVER_ABORTED;
+      } catch (error) {
+        // a getter that throws rejects the call, as a bad option does
+        return Promise.reject(error);
+      }
+    }
     if (signal.aborted) return Promise.reject(abortReason(signal));
     try {
       // inside the try: a `random` that throws or draws outside [0, 1) rejects the call

@@ -35,8 +35,10 @@ export {
 export { type SleepOptions, sleep } from './sleep.js';
 export {
   check,
+  checkAnswer,
   checkDuration,
   checkFunction,
+  checkOptions,
   describeFailure,
   format,
   is,

@@ -1,7 +1,9 @@
 import fc from 'fast-check';
 import {
   check,
+  checkAnswer,
   checkFunction,
+  checkOptions,
   format,
   is,
   MAX_DURATION,
@@ -102,6 +104,63 @@ describe('validation messages', () => {
       new TypeError('@dyno/test: `fn` must be a function; received 42'),
     );
     expect(() => checkFunction(PKG, 'fn', () => 1)).not.toThrow();
+  });
+
+  it('checkAnswer passes the answer of a predicate through and refuses a promise, naming the predicate', async () => {
+    for (const answer of [true, false, 0, 'yes', undefined, null, { then: 1 }]) {
+      expect(checkAnswer(PKG, 'isFailure', answer)).toBe(answer);
+    }
+    const message =
+      '@dyno/test: `isFailure` must return a boolean; it returned a promise (an async predicate cannot decide in time)';
+    expect(() => checkAnswer(PKG, 'isFailure', Promise.resolve(false))).toThrow(
+      new TypeError(message),
+    );
+    const thenable = { then: () => undefined };
+    expect(() => checkAnswer(PKG, 'isFailure', thenable)).toThrow(TypeError);
+    // a promise that rejects later is handled: no unhandled rejection reaches the process
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      expect(() => checkAnswer(PKG, 'isRetryable', Promise.reject(new Error('late')))).toThrow(
+        TypeError,
+      );
+      await new Promise((resolve) => setImmediate(resolve));
+      await new Promise((resolve) => setImmediate(resolve));
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+    expect(unhandled).toEqual([]);
+    // a thenable whose `then` throws when called is refused the same way
+    const throwing = {
+      then() {
+        throw new Error('then');
+      },
+    };
+    expect(() => checkAnswer(PKG, 'isFailure', throwing)).toThrow(TypeError);
+  });
+
+  it('checkOptions refuses a call option argument that is not an object, naming `options`', () => {
+    for (const [value, shown] of [
+      [5, '5'],
+      ['x', '"x"'],
+      [null, 'null'],
+      [[], 'an array'],
+      [true, 'true'],
+      [() => 1, 'a function'],
+    ] as const) {
+      expect(() => checkOptions(PKG, value)).toThrow(
+        new TypeError(`@dyno/test: options must be an object; received ${shown}`),
+      );
+    }
+    expect(() => checkOptions(PKG, new AbortController().signal)).toThrow(
+      new TypeError(
+        '@dyno/test: options must be an object; received an AbortSignal (pass it as `{ signal }`)',
+      ),
+    );
+    expect(() => checkOptions(PKG, undefined)).not.toThrow();
+    expect(() => checkOptions(PKG, {})).not.toThrow();
+    expect(() => checkOptions(PKG, Object.create(null))).not.toThrow();
   });
 
   it('formats received values readably', () => {

@@ -1,3 +1,5 @@
+import { isThenable } from './invoke.js';
+
 /** The longest duration a timer accepts: 2^31-1 ms (about 24.8 days). */
 export const MAX_DURATION: number = 2 ** 31 - 1;
 
@@ -185,6 +187,44 @@ export function checkFunction(pkg: string, what: string, value: unknown): void {
   if (typeof value !== 'function') {
     throw new TypeError(`${pkg}: \`${what}\` must be a function; received ${format(value)}`);
   }
+}
+
+/**
+ * Throws a `TypeError` naming the argument when a call's `options` are given but are not an
+ * object (`null` and arrays included): `@dyno/pool: options must be an object; received 5`, as
+ * `validate` says it. An `AbortSignal` given as the options themselves is refused too: read as
+ * options it has no `signal`, so the call would silently not be cancellable. `undefined` is
+ * accepted. A promise-returning method turns the throw into its rejection.
+ */
+export function checkOptions(pkg: string, options: unknown): void {
+  if (options === undefined) return;
+  if (typeof options !== 'object' || options === null || isArray(options)) {
+    throw new TypeError(`${pkg}: options must be an object; received ${format(options)}`);
+  }
+  if (options instanceof AbortSignal) {
+    throw new TypeError(
+      `${pkg}: options must be an object; received an AbortSignal (pass it as \`{ signal }\`)`,
+    );
+  }
+}
+
+/**
+ * The answer of a user's predicate (`isFailure`, `isRetryable`, `fallbackOn`, ...), passed
+ * through when it is not a thenable. A thenable, what an `async` predicate returns, throws a
+ * `TypeError` naming the predicate: a policy decides at once, and a promise would read as "yes"
+ * (or, where only `true` counts, as "no") whatever it settles with. Its later rejection is
+ * handled here, so it is never reported as unhandled.
+ */
+export function checkAnswer<T>(pkg: string, predicate: string, answer: T): T {
+  if (typeof answer === 'boolean' || !isThenable(answer)) return answer;
+  try {
+    answer.then(undefined, () => {});
+  } catch {
+    // a thenable whose `then` throws: nothing is pending
+  }
+  throw new TypeError(
+    `${pkg}: \`${predicate}\` must return a boolean; it returned a promise (an async predicate cannot decide in time)`,
+  );
 }
 
 /** Checks a duration in ms (finite, 0 to 2^31-1). */

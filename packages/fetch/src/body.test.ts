@@ -188,4 +188,25 @@ describe('resilientFetch: request bodies', () => {
       '@dyno/fetch: `init` must be an object; received 5',
     );
   });
+
+  it('rejects a signal that is not an AbortSignal, naming it, and sends nothing', async () => {
+    const fetch = jest.fn(async () => new Response('ok'));
+    const client = resilientFetch({ fetch });
+    for (const [signal, shown] of [
+      ['x', '"x"'],
+      [5, '5'],
+      [{ aborted: false }, 'an object'],
+    ] as const) {
+      const error = await client('http://x.test/', { signal: signal as never }).catch(
+        (e: unknown) => e,
+      );
+      expect(error).toEqual(
+        new TypeError(`@dyno/fetch: \`init.signal\` must be an AbortSignal; received ${shown}`),
+      );
+    }
+    expect(fetch).not.toHaveBeenCalled();
+    // `null` is no signal, as for fetch
+    await expect(client('http://x.test/', { signal: null })).resolves.toHaveProperty('status', 200);
+    client.dispose();
+  });
 });

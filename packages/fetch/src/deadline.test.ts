@@ -102,4 +102,19 @@ describe('deadline propagation', () => {
       new TypeError('@dyno/fetch: option `header` must be a header name; received 5'),
     );
   });
+
+  it('refuses options that are not an object, naming them, as its other arguments', () => {
+    const source = { headers: { 'x-deadline-ms': '5' } };
+    for (const [options, shown] of [
+      [5, '5'],
+      ['x-deadline-ms', '"x-deadline-ms"'],
+      [null, 'null'],
+      [[], 'an array'],
+    ] as const) {
+      const refused = new TypeError(`@dyno/fetch: options must be an object; received ${shown}`);
+      expect(() => readDeadline(source, options as never)).toThrow(refused);
+      expect(() => runWithDeadline(1, () => 1, options as never)).toThrow(refused);
+    }
+    expect(readDeadline(source, undefined)).toBe(5);
+  });
 });

@@ -4,6 +4,7 @@ import {
   type Clock,
   check,
   checkFunction,
+  checkOptions,
   is,
   MAX_DURATION,
   systemClock,
@@ -41,6 +42,7 @@ export function runWithDeadline<T>(
 ): Promise<T> {
   check(PKG, 'ms', ms, is.duration());
   checkFunction(PKG, 'fn', fn);
+  checkOptions(PKG, options);
   const clock = options?.clock ?? systemClock;
   check(PKG, 'clock', clock, is.clock);
   const outer = remainingDeadline();
@@ -78,6 +80,7 @@ export function readDeadline(
   source: HeaderSource,
   options?: ReadDeadlineOptions,
 ): number | undefined {
+  checkOptions(PKG, options);
   const header = options?.header;
   if (header !== undefined) check(PKG, 'header', header, headerNameRule);
   const name = (header ?? DEFAULT_DEADLINE_HEADER).toLowerCase();

@@ -1,4 +1,5 @@
 import { type Deferred, deferred, ManualClock } from '@dyno/core/testing';
+import { waitFor } from '@dyno-tools/testing';
 import { resilientFetch } from './resilient-fetch.js';
 import { faultServer, type Handler, ok, reset, status } from './test-support/server.js';
 
@@ -24,8 +25,7 @@ describe('resilientFetch with hedging', () => {
     await expect(response.text()).resolves.toBe('fast');
     expect(Date.now() - started).toBeLessThan(1_000);
     expect(client.stats()[0]).toMatchObject({ hedges: 1, hedgeWins: 1, retries: 0 });
-    await new Promise((resolve) => setTimeout(resolve, 20));
-    expect(closed).toBe(true);
+    await waitFor(() => closed, "the server saw the slow attempt's connection go");
   });
 
   it('starts the next attempt at once after a 503 or a reset', async () => {

@@ -1,4 +1,10 @@
-import { MetricsRegistry, prometheusText, toHystrixCommand } from '@dyno/metrics';
+import { listenerReports } from '@dyno/core/testing';
+import {
+  MetricsLimitError,
+  MetricsRegistry,
+  prometheusText,
+  toHystrixCommand,
+} from '@dyno/metrics';
 import { resilientFetch } from './resilient-fetch.js';
 import { faultServer, type Handler, ok, status } from './test-support/server.js';
 
@@ -79,5 +85,61 @@ describe('resilientFetch: status classes and hedges in each origin’s Metrics',
     expect(metrics.snapshot().http?.totals.statuses['2xx']).toBe(1);
     client.dispose();
     expect(registry.has(`api ${server.origin}`)).toBe(false);
+  });
+});
+
+describe('resilientFetch: two clients of one name on one registry', () => {
+  it('share each origin’s entry, which only the last dispose() deletes', async () => {
+    const registry = new MetricsRegistry();
+    const fetch = async () => new Response('ok');
+    const a = resilientFetch({ name: 'api', fetch, metrics: registry });
+    const b = resilientFetch({ name: 'api', fetch, metrics: registry });
+    await (await a('http://shared.test/1')).text();
+    await (await b('http://shared.test/2')).text();
+    const name = 'api http://shared.test';
+    a.dispose();
+    // b still counts into the entry it shares
+    expect(registry.has(name)).toBe(true);
+    await (await b('http://shared.test/3')).text();
+    expect(registry.get(name).snapshot().counts).toMatchObject({ success: 3 });
+    b.dispose();
+    expect(registry.has(name)).toBe(false);
+  });
+
+  it('keep the entry while another client holds it when one forgets the origin (maxOrigins)', async () => {
+    const registry = new MetricsRegistry();
+    const fetch = async () => new Response('ok');
+    const a = resilientFetch({ name: 'api', fetch, metrics: registry, maxOrigins: 1 });
+    const b = resilientFetch({ name: 'api', fetch, metrics: registry });
+    await (await a('http://one.test/')).text();
+    await (await b('http://one.test/')).text();
+    await (await a('http://two.test/')).text(); // a forgets one.test
+    expect(registry.has('api http://one.test')).toBe(true);
+    b.dispose();
+    expect(registry.has('api http://one.test')).toBe(false);
+    a.dispose();
+    expect(registry.size).toBe(0);
+  });
+});
+
+describe('resilientFetch on a full metrics registry', () => {
+  it('still sends the requests of an origin it cannot measure, and reports the refusal once', async () => {
+    // the registry's default `whenFull: 'throw'` made every request to a new origin reject
+    const registry = new MetricsRegistry({ maxSize: 1 });
+    const fetch = async () => new Response('ok');
+    const client = resilientFetch({ name: 'api', fetch, metrics: registry, retry: false });
+    const reports = await listenerReports(async () => {
+      expect(await (await client('http://one.test/')).text()).toBe('ok');
+      for (let i = 0; i < 2; i++) {
+        expect(await (await client('http://two.test/')).text()).toBe('ok');
+      }
+    });
+    expect(reports).toHaveLength(1);
+    expect(MetricsLimitError.isInstance(reports[0]?.error)).toBe(true);
+    expect(reports[0]?.source).toBe('@dyno/fetch metrics of "api http://two.test"');
+    expect([...registry.names()]).toEqual(['api http://one.test']);
+    expect(client.stats().map((o) => o.origin)).toEqual(['http://one.test', 'http://two.test']);
+    client.dispose();
+    expect(registry.size).toBe(0);
   });
 });

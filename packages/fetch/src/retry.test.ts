@@ -1,8 +1,9 @@
 import { ManualClock } from '@dyno/core/testing';
 import { ConstantBackoff } from '@dyno/retry';
+import { waitFor } from '@dyno-tools/testing';
 import { HttpError } from './errors.js';
 import { resilientFetch } from './resilient-fetch.js';
-import { faultServer, ok, rawServer, reset, status, until } from './test-support/server.js';
+import { faultServer, ok, rawServer, reset, status } from './test-support/server.js';
 
 let server: Awaited<ReturnType<typeof faultServer>>;
 beforeEach(async () => {
@@ -124,7 +125,7 @@ describe('resilientFetch', () => {
     server.script('/limited', status(429, { 'retry-after': '2' }), ok('ok'));
     const client = resilientFetch({ clock, retry: quick });
     const call = client(server.url('/limited'));
-    await until(() => client.stats()[0]?.statuses['4xx'] === 1);
+    await waitFor(() => client.stats()[0]?.statuses['4xx'] === 1, 'the 4xx counted');
     await clock.advance(1_999);
     expect(server.hits('/limited')).toHaveLength(1);
     await clock.advance(1);
@@ -144,7 +145,7 @@ describe('resilientFetch', () => {
       timeout: 120_000,
     });
     const call = client(server.url('/maint'));
-    await until(() => client.stats()[0]?.statuses['5xx'] === 1);
+    await waitFor(() => client.stats()[0]?.statuses['5xx'] === 1, 'the 5xx counted');
     await clock.advance(55_000);
     expect(server.hits('/maint')).toHaveLength(1);
     await clock.advance(6_000);
@@ -156,7 +157,7 @@ describe('resilientFetch', () => {
     server.script('/long', status(503, { 'retry-after': '3600' }), ok('ok'));
     const client = resilientFetch({ clock, retry: { ...quick, maxDelay: 500 } });
     const call = client(server.url('/long'));
-    await until(() => client.stats()[0]?.statuses['5xx'] === 1);
+    await waitFor(() => client.stats()[0]?.statuses['5xx'] === 1, 'the 5xx counted');
     await clock.advance(500);
     expect((await call).status).toBe(200);
   });

@@ -213,6 +213,21 @@ describe('Hedge', () => {
     expect(clock.pending).toBe(0);
   });
 
+  it('rejects with a TypeError naming an async isAcceptable, and stops the other attempts', async () => {
+    // a promise is not `true`: every outcome was unacceptable, and every attempt ran
+    const clock = new ManualClock();
+    const hedge = make(clock, { isAcceptable: (async () => true) as never });
+    const { fn, attempts } = held(clock);
+    const call = outcome(hedge.execute(fn));
+    await clock.advance(100);
+    attempts[1]?.resolve('x');
+    await flushPromises();
+    expect(call.error).toBeInstanceOf(TypeError);
+    expect((call.error as Error).message).toContain('`isAcceptable` must return a boolean');
+    expect(attempts[0]?.context.signal.aborted).toBe(true);
+    expect(clock.pending).toBe(0);
+  });
+
   it('rejects at once with the caller’s reason, aborting every attempt and clearing the timer', async () => {
     const clock = new ManualClock();
     const hedge = make(clock, { delay: 100, maxAttempts: 3 });

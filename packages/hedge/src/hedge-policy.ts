@@ -1,6 +1,7 @@
 import {
   type Awaitable,
   check,
+  checkOptions,
   defaultName,
   type Event,
   EventEmitter,
@@ -116,10 +117,20 @@ export class Hedge implements Policy<HedgeContext> {
    * Runs `fn({ signal, attempt })` hedged. Resolves or rejects with the first acceptable outcome;
    * when none is, resolves with the last unacceptable result if an attempt returned one, else
    * rejects with the single failure itself or, after two or more, a `HedgeError`. Rejects with
-   * the signal's reason when the caller aborts.
+   * the signal's reason when the caller aborts, and with a `TypeError` naming `options` when they
+   * are not an object.
    */
   execute<T>(fn: (context: HedgeContext) => Awaitable<T>, options?: ExecuteOptions): Promise<T> {
-    return this.run(fn, undefined, [], options?.signal);
+    if (options === undefined) return this.run(fn, undefined, [], undefined);
+    let signal: AbortSignal | undefined;
+    try {
+      checkOptions(PKG, options);
+      signal = options.signal;
+    } catch (error) {
+      // a getter that throws rejects the call, as a bad option does
+      return Promise.reject(error);
+    }
+    return this.run(fn, undefined, [], signal);
   }
 
   /**

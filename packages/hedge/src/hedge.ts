@@ -1,4 +1,4 @@
-import { type Awaitable, check, checkFunction, format, is } from '@dyno/core';
+import { type Awaitable, check, checkFunction, checkOptions, is } from '@dyno/core';
 import { Hedge, type HedgeContext } from './hedge-policy.js';
 import type { HedgeOptions } from './options.js';
 
@@ -31,9 +31,8 @@ export function hedge<A extends unknown[], R>(
   if (options instanceof Hedge) policy = options;
   else if (options === undefined) policy = new Hedge();
   else {
-    if (typeof options !== 'object' || options === null || Array.isArray(options)) {
-      throw new TypeError(`@dyno/hedge: options must be an object; received ${format(options)}`);
-    }
+    // an AbortSignal given as the options would make calls that cannot be cancelled
+    checkOptions('@dyno/hedge', options);
     const { signal: given, ...rest } = options;
     if (given !== undefined) check('@dyno/hedge', 'signal', given, is.signal);
     policy = new Hedge(rest as HedgeOptions);

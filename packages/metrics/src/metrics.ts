@@ -15,6 +15,7 @@ import { RollingLatency } from './internal/rolling-latency.js';
 import type { Sink } from './internal/sink.js';
 import * as S from './internal/slots.js';
 import { type FactKind, SourceFacts } from './internal/source-facts.js';
+import type { Observation } from './internal/subscriptions.js';
 import { bind, type ObservableSource, type ObserveOptions } from './observe.js';
 import type { ObservableBreaker, ObservableCache, ObservablePool } from './observe-types.js';
 import { DEFAULT_METRICS_OPTIONS, METRICS_RULES, type MetricsOptions } from './options.js';
@@ -65,7 +66,7 @@ export class Metrics implements Disposable {
   // made on first `observe()`, as is the sink sources report to: most instances observe nothing;
   // a disposed observation leaves it (the sink's `detach`). A list rather than a `Set`: a
   // `Metrics` observes a handful of sources, and an empty `Set` alone costs about 200 B
-  #subscriptions: Disposable[] | undefined;
+  #subscriptions: Observation[] | undefined;
   #sink: Sink | undefined;
   // made on first subscription: most instances are never listened to
   #outcomes: EventEmitter<OutcomeEvent> | undefined;
@@ -234,7 +235,8 @@ export class Metrics implements Disposable {
    * - a retry: how many retries happened.
    * - a cache, an HTTP source, a hedge, a fleet rate limiter, a fleet circuit: their own facts
    *   (never outcomes), and the gauges of the last two read at snapshot time.
-   * The last breaker and the last pool observed give the gauges. Dispose the result to stop.
+   * The last breaker and the last pool still observed give the gauges. Dispose the result to
+   * stop.
    */
   observe(source: ObservableSource, options?: ObserveOptions): Disposable {
     this.#checkLive();
@@ -297,25 +299,29 @@ export class Metrics implements Disposable {
       this.m.#breaker = breaker;
     }
 
-    setPool(pool: ObservablePool, readStarts: boolean): void {
+    setPool(pool: ObservablePool, readStarts: boolean): boolean {
       const m = this.m;
       m.#pool = pool;
-      if (readStarts) {
-        m.#startsPool = pool;
-        m.#seenStarted = pool.started as number;
-      }
+      // one pool's starts are read at `begin()`: those of another (a second service recording
+      // here) would go uncounted, so that one is listened to
+      if (!readStarts || (m.#startsPool !== undefined && m.#startsPool !== pool)) return false;
+      m.#startsPool = pool;
+      m.#seenStarted = pool.started as number;
+      return true;
     }
 
     detach(source: object, observation: Disposable): void {
       const m = this.m;
-      const live = m.#subscriptions as Disposable[];
-      const index = live.indexOf(observation);
+      const live = m.#subscriptions as Observation[];
+      const index = live.indexOf(observation as Observation);
       if (index !== -1) live.splice(index, 1);
       if (m.#breaker === source) m.#breaker = undefined;
       if (m.#pool === source) m.#pool = undefined;
       if (m.#startsPool === source) m.#startsPool = undefined;
       if (m.#cache === source) m.#cache = undefined;
       m.#facts?.detach(source);
+      // the latest source of each kind still observed is shown: replayed in the order observed
+      if (!m.#disposed) for (const left of live) left.show();
     }
   };
 

@@ -165,6 +165,19 @@ describe('Metrics.observe', () => {
     expect(m.snapshot().pool).toMatchObject({ executed: 2, active: 1 });
   });
 
+  it("counts the starts of two pools observed with { poolStarts: 'begin' } (two services)", () => {
+    const m = make();
+    const first = new FakePool();
+    const second = new FakePool();
+    m.observe(first, { poolStarts: 'begin' });
+    m.observe(second, { poolStarts: 'begin' });
+    for (const pool of [first, second, first, second]) {
+      pool.run();
+      m.begin(0);
+    }
+    expect(m.snapshot().pool).toMatchObject({ executed: 4, totalExecuted: 4 });
+  });
+
   it("rejects { poolStarts: 'begin' } for a pool without a started count, and bad values", () => {
     const m = make();
     const pool = new FakePool();
@@ -311,6 +324,17 @@ describe('Metrics.observe', () => {
     expect(
       breaker.stateChange.hasListeners || breaker.success.hasListeners || pool.start.hasListeners,
     ).toBe(false);
+  });
+
+  it('shows the breaker and pool observed before when the newer ones are disposed', () => {
+    // two services recording into one Metrics, the one observed last going first
+    const m = make();
+    m.observe(new FakeBreaker('a'));
+    m.observe(new FakePool('a'));
+    const later = [m.observe(new FakeBreaker('b')), m.observe(new FakePool('b'))];
+    expect([m.snapshot().circuit?.name, m.snapshot().pool?.name]).toEqual(['b', 'b']);
+    for (const observation of later) observation.dispose();
+    expect([m.snapshot().circuit?.name, m.snapshot().pool?.name]).toEqual(['a', 'a']);
   });
 
   it('keeps the newest breaker when an older one is disposed', () => {

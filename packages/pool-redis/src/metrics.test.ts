@@ -1,7 +1,7 @@
 import { Metrics, prometheusText, toHystrixCommand } from '@dyno/metrics';
+import { redisForTests, type TestRedis, uniquePrefix } from '@dyno-tools/testing';
 import { Redis } from 'ioredis';
 import { RedisRateLimiter } from './redis-rate-limiter.js';
-import { redisForTests, type TestRedis, uniquePrefix } from './test-support/redis-server.js';
 
 // `@dyno/metrics` observing a RedisRateLimiter through its events, on a real Redis.
 let server: TestRedis;

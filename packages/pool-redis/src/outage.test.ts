@@ -1,7 +1,7 @@
+import { startRedis, type TestRedis } from '@dyno-tools/testing';
 import { Redis } from 'ioredis';
 import type { RateDecisionEvent } from './events.js';
 import { RedisRateLimiter } from './redis-rate-limiter.js';
-import { startRedis, type TestRedis } from './test-support/redis-server.js';
 
 // A redis-server of this file's own, killed and restarted mid-test (never CI's shared one).
 let server: TestRedis;

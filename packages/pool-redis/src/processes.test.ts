@@ -1,9 +1,8 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { redisForTests, type TestRedis, transpile, uniquePrefix } from '@dyno-tools/testing';
 import { Redis } from 'ioredis';
-import { redisForTests, type TestRedis, uniquePrefix } from './test-support/redis-server.js';
-import { transpile } from './test-support/transpile.js';
 
 // Four real `node` processes hammer one key of one limit on one Redis for the same 10 s, each
 // with 4 callers that ask again as soon as they are answered (far more demand than the rate).

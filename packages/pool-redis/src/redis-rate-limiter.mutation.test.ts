@@ -1,12 +1,12 @@
 import { deferred, flushPromises, ManualClock, outcome } from '@dyno/core/testing';
 import { RateLimitedError } from '@dyno/pool';
+import { redisForTests, type TestRedis, uniquePrefix } from '@dyno-tools/testing';
 import { Redis } from 'ioredis';
 import { RedisUnavailableError } from './errors.js';
 import type { RateDecisionEvent } from './events.js';
 import { LocalGcra } from './internal/local-gcra.js';
 import type { RedisRateLimiterOptions } from './options.js';
 import { RedisRateLimiter } from './redis-rate-limiter.js';
-import { redisForTests, type TestRedis, uniquePrefix } from './test-support/redis-server.js';
 import { scriptedLimiter } from './test-support/scripted-limiter.js';
 
 // Behaviour that mutation testing (docs/reliability.md) showed no other test pinned down.

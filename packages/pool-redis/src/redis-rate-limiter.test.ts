@@ -1,9 +1,9 @@
 import { flushPromises, ManualClock } from '@dyno/core/testing';
 import { RateLimitedError } from '@dyno/pool';
+import { redisForTests, type TestRedis, uniquePrefix, watchCommands } from '@dyno-tools/testing';
 import { Redis } from 'ioredis';
 import type { RateDecisionEvent } from './events.js';
 import { RedisRateLimiter } from './redis-rate-limiter.js';
-import { redisForTests, type TestRedis, uniquePrefix } from './test-support/redis-server.js';
 
 let server: TestRedis;
 let client: Redis;
@@ -164,6 +164,7 @@ describe('RedisRateLimiter on a real Redis', () => {
     const clock = new ManualClock();
     const limiter = make({ rate: 10, burst: 1, maxWait: 1000, clock });
     const decided = decisions(limiter);
+    const scripts = watchCommands(client);
     await limiter.acquire();
     const controller = new AbortController();
     const waiting = limiter.acquire({ signal: controller.signal });
@@ -171,15 +172,10 @@ describe('RedisRateLimiter on a real Redis', () => {
     const reason = new Error('caller gone');
     controller.abort(reason);
     await expect(waiting).rejects.toBe(reason);
-    // the refund runs in the background: wait until the key moved back one turn
+    await scripts.idle(); // the refund runs in the background: until Redis answered it
+    scripts.restore();
     const events: RateDecisionEvent[] = [];
     limiter.onDecision((e) => events.push(e));
-    for (let i = 0; i < 50; i++) {
-      const tat = Number(await client.get(`${prefix}${n}:default`));
-      const [seconds, micros] = await client.time();
-      if (tat - (Number(seconds) * 1000 + Number(micros) / 1000) <= 100) break;
-      await new Promise((r) => setTimeout(r, 5));
-    }
     const next = limiter.acquire();
     await decided(3);
     // one turn (100 ms) away, not two: the aborted caller's turn came back
@@ -193,6 +189,7 @@ describe('RedisRateLimiter on a real Redis', () => {
     const clock = new ManualClock();
     const limiter = make({ rate: 10, burst: 1, maxWait: 1000, clock });
     const decided = decisions(limiter);
+    const scripts = watchCommands(client);
     await limiter.acquire();
     const controller = new AbortController();
     const first = limiter.acquire({ signal: controller.signal });
@@ -200,11 +197,12 @@ describe('RedisRateLimiter on a real Redis', () => {
     const second = limiter.acquire();
     await decided(3);
     expect(clock.pending).toBe(2);
+    const before = await client.get(`${prefix}${n}:default`);
     controller.abort();
     await expect(first).rejects.toMatchObject({ name: 'AbortError' });
-    const before = await client.get(`${prefix}${n}:default`);
-    // a refund that matched would move the key back; give it time to run
-    await new Promise((r) => setTimeout(r, 20));
+    // a refund that matched would move the key back: once Redis answered it, it did not
+    await scripts.idle();
+    scripts.restore();
     expect(await client.get(`${prefix}${n}:default`)).toBe(before);
     await clock.advance(200);
     await second;
@@ -212,6 +210,7 @@ describe('RedisRateLimiter on a real Redis', () => {
 
   it('gives a newcomer the turn a caller gave up ahead of others, in any process', async () => {
     const { clock, limiter, fleet, other, decided, decidedThere } = slowPair();
+    const scripts = watchCommands(client);
     try {
       await limiter.acquire();
       const controller = new AbortController();
@@ -221,7 +220,8 @@ describe('RedisRateLimiter on a real Redis', () => {
       await decided(3);
       controller.abort();
       await expect(early).rejects.toMatchObject({ name: 'AbortError' });
-      await new Promise((r) => setTimeout(r, 20));
+      await scripts.idle(); // the refund (kept for the fleet) is in Redis
+      scripts.restore();
       const events: RateDecisionEvent[] = [];
       fleet.onDecision((e) => events.push(e));
       const newcomer = fleet.acquire();
@@ -242,6 +242,7 @@ describe('RedisRateLimiter on a real Redis', () => {
     const limiter = make({ rate: 1, interval: 10_000, burst: 1, maxWait: 60_000, clock });
     const decided = decisions(limiter);
     const key = `${prefix}${n}:default`;
+    const scripts = watchCommands(client);
     await limiter.acquire();
     const controller = new AbortController();
     const first = limiter.acquire({ signal: controller.signal }); // 10 s away
@@ -259,18 +260,18 @@ describe('RedisRateLimiter on a real Redis', () => {
     await decided(4);
     last.abort();
     await expect(third).rejects.toMatchObject({ name: 'AbortError' });
-    let tat = await client.get(key);
-    for (let i = 0; i < 100 && tat !== admitted; i++) {
-      await new Promise((r) => setTimeout(r, 5));
-      tat = await client.get(key);
-    }
-    await new Promise((r) => setTimeout(r, 20));
+    await scripts.idle(); // both refunds answered
+    scripts.restore();
     expect(await client.get(key)).toBe(admitted);
   });
 
   it('gives back the turns of callers that leave in arrival order, once the last one left, across processes', async () => {
     const { clock, limiter, fleet, other, decided, decidedThere } = slowPair();
     const key = `${prefix}${n}:default`;
+    const scripts = [watchCommands(client), watchCommands(other)];
+    const refunded = async () => {
+      for (const s of scripts) await s.idle();
+    };
     try {
       await limiter.acquire();
       const first = await client.get(key);
@@ -285,15 +286,11 @@ describe('RedisRateLimiter on a real Redis', () => {
       // they time out in arrival order: each but the last had a turn behind it
       for (const controller of controllers) {
         controller.abort();
-        await new Promise((r) => setTimeout(r, 5));
+        await refunded(); // in Redis before the next one leaves
       }
+      for (const s of scripts) s.restore();
       for (const call of waiting) await expect(call).rejects.toMatchObject({ name: 'AbortError' });
-      let tat = await client.get(key);
-      for (let i = 0; i < 100 && tat !== first; i++) {
-        await new Promise((r) => setTimeout(r, 5));
-        tat = await client.get(key);
-      }
-      expect(tat).toBe(first);
+      expect(await client.get(key)).toBe(first);
       expect(await client.exists(`${key}\u0000given-up`)).toBe(0);
       const next = limiter.acquire();
       await decided(4);

@@ -3,6 +3,7 @@ import {
   abortReason,
   type Clock,
   checkFunction,
+  checkOptions,
   defaultName,
   type Event,
   EventEmitter,
@@ -41,6 +42,19 @@ const GIVEN_UP = '\u0000given-up';
 const ignore = (): void => {};
 
 type Resolved = typeof DEFAULT_REDIS_RATE_LIMITER_OPTIONS & RedisRateLimiterOptions;
+
+/** A call's options, read once (a getter runs once) and checked. */
+interface Call {
+  readonly key: string;
+  readonly signal: AbortSignal | undefined;
+}
+
+/** @throws TypeError or RangeError naming the option, for options of the wrong kind or range */
+function readCall(options: RedisRateLimitOptions | undefined): Call {
+  checkOptions(PKG, options);
+  const read = validate(PKG, options, CALL_RULES);
+  return { key: read.key ?? DEFAULT_KEY, signal: read.signal };
+}
 
 /** An admission: the wait before the call runs, and how to give its turn back. */
 interface Admission {
@@ -167,7 +181,13 @@ export class RedisRateLimiter implements Policy {
    * (a turn already taken is given back when no later caller took one after it).
    */
   acquire(options?: RedisRateLimitOptions): Promise<void> {
-    return this.#admit(options);
+    let call: Call;
+    try {
+      call = readCall(options);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.#admit(call.key, call.signal);
   }
 
   /**
@@ -178,19 +198,18 @@ export class RedisRateLimiter implements Policy {
     fn: (context: ExecuteContext) => Awaitable<T>,
     options?: RedisRateLimitOptions,
   ): Promise<T> {
+    let call: Call;
     try {
       checkFunction(PKG, 'fn', fn);
+      call = readCall(options);
     } catch (error) {
       return Promise.reject(error);
     }
-    const signal = options?.signal;
-    return this.#admit(options).then(() => invoke(fn, { signal: signal ?? NEVER_ABORTED }));
+    const { key, signal } = call;
+    return this.#admit(key, signal).then(() => invoke(fn, { signal: signal ?? NEVER_ABORTED }));
   }
 
-  async #admit(options: RedisRateLimitOptions | undefined): Promise<void> {
-    if (options !== undefined) validate(PKG, options, CALL_RULES);
-    const key = options?.key ?? DEFAULT_KEY;
-    const signal = options?.signal;
+  async #admit(key: string, signal: AbortSignal | undefined): Promise<void> {
     if (signal?.aborted) throw abortReason(signal);
     const decision = this.#decide(key);
     // a caller that aborts while Redis decides gives back the turn it may still be given

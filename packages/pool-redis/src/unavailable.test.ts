@@ -76,6 +76,37 @@ describe('RedisRateLimiter options', () => {
     expect(client.evalsha).not.toHaveBeenCalled();
   });
 
+  it('rejects call options of the wrong kind, a signal in their place, and a throwing getter, running nothing', async () => {
+    const { limiter, client } = scriptedLimiter({}, () => Promise.resolve([1, '0.000', '1.000']));
+    const fn = jest.fn(() => 'ran');
+    for (const bad of [5, 'x', null, [], true]) {
+      await expect(limiter.acquire(bad as never)).rejects.toThrow(
+        /^@dyno\/pool-redis: options must be an object; received /,
+      );
+      await expect(limiter.execute(fn, bad as never)).rejects.toThrow(TypeError);
+    }
+    // an aborted signal given as the options was read as options without one: fn ran
+    const controller = new AbortController();
+    controller.abort();
+    await expect(limiter.execute(fn, controller.signal as never)).rejects.toThrow(
+      'received an AbortSignal (pass it as `{ signal }`)',
+    );
+    const boom = new Error('boom');
+    const throwing = {
+      get signal(): AbortSignal {
+        throw boom;
+      },
+    };
+    let call: Promise<unknown> | undefined;
+    expect(() => {
+      call = limiter.execute(fn, throwing);
+    }).not.toThrow();
+    await expect(call).rejects.toBe(boom);
+    await expect(limiter.acquire(throwing)).rejects.toBe(boom);
+    expect(fn).not.toHaveBeenCalled();
+    expect(client.evalsha).not.toHaveBeenCalled();
+  });
+
   it('rejects an aborted signal before asking Redis', async () => {
     const { limiter, client } = scriptedLimiter();
     const reason = new Error('gone');

@@ -524,18 +524,18 @@ describe('a clock whose now() throws', () => {
 });
 
 describe('null options', () => {
-  it('are no options, as for Timeout and RateLimiter, rather than a throw from execute', async () => {
+  it('reject the call with a TypeError naming options, as for Timeout and RateLimiter, rather than a throw from execute', async () => {
     const pool = new Pool({ concurrency: 1, queue: 1, timeout: 100 });
     let result: Promise<unknown> | undefined;
     expect(() => {
       result = pool.execute(() => 1, null as never);
     }).not.toThrow();
-    await expect(result).resolves.toBe(1);
-    await expect(pool.all([() => 2], null as never)).resolves.toEqual([
-      { status: 'fulfilled', value: 2 },
-    ]);
-    await expect(new Timeout().execute(() => 3, null as never)).resolves.toBe(3);
-    await expect(new RateLimiter().execute(() => 4, null as never)).resolves.toBe(4);
+    const refused = new TypeError('@dyno/pool: options must be an object; received null');
+    await expect(result).rejects.toThrow(refused);
+    await expect(pool.all([() => 2], null as never)).rejects.toThrow(refused);
+    await expect(new Timeout().execute(() => 3, null as never)).rejects.toThrow(refused);
+    await expect(new RateLimiter().execute(() => 4, null as never)).rejects.toThrow(refused);
+    expect(pool.active).toBe(0);
   });
 });
 

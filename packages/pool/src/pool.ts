@@ -23,7 +23,7 @@ import type {
   SettleOutcome,
   TimeoutEvent,
 } from './events.js';
-import { callTimeout, notASignal, notATask } from './internal/arguments.js';
+import { callSignal, callTimeout, notASignal, notATask } from './internal/arguments.js';
 import { type LimitAlgorithm, makeAlgorithm } from './internal/limit-algorithm.js';
 import { type DeadlineEvents, PoolTiming } from './internal/pool-timing.js';
 import { runTask, withResolvers } from './internal/promises.js';
@@ -250,17 +250,15 @@ export class Pool implements Policy, Disposable {
     if (typeof fn !== 'function') return notATask(fn);
     let signal: AbortSignal | undefined;
     let timeout = this.#timeout;
-    // `null` is no options, as for `Timeout` and `RateLimiter`
-    if (options !== undefined && options !== null) {
-      signal = options.signal;
-      if (signal !== undefined && !(signal instanceof AbortSignal)) return notASignal(signal);
-      const own = options.timeout;
-      if (own !== undefined) {
-        try {
-          timeout = callTimeout(own);
-        } catch (error) {
-          return Promise.reject(error);
-        }
+    if (options !== undefined) {
+      try {
+        signal = callSignal(options);
+        if (signal !== undefined && !(signal instanceof AbortSignal)) return notASignal(signal);
+        const own = options.timeout;
+        if (own !== undefined) timeout = callTimeout(own);
+      } catch (error) {
+        // options that are not an object, a bad `timeout`, or a getter that throws
+        return Promise.reject(error);
       }
       if (signal?.aborted) return Promise.reject(abortReason(signal));
     }
@@ -287,13 +285,22 @@ export class Pool implements Policy, Disposable {
    * Runs independent tasks in parallel under the limit (never more than `concurrency` of them
    * at once, so on an idle pool none waits in the queue) and returns every result or failure in
    * task order, like `Promise.allSettled`. Each task goes through `execute`, so a busy pool can
-   * reject some with `PoolFullError`.
+   * reject some with `PoolFullError`. Options are read once for every task: options that are not
+   * an object, or a getter of theirs that throws, reject the whole call.
    */
   all<const T extends readonly Task<unknown>[]>(
     tasks: T,
     options?: PoolExecuteOptions,
   ): Promise<SettledResults<T>> {
-    return settleAll(this, tasks, options) as Promise<SettledResults<T>>;
+    let given: PoolExecuteOptions | undefined;
+    if (options !== undefined) {
+      try {
+        given = { signal: callSignal(options), timeout: options.timeout };
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    }
+    return settleAll(this, tasks, given) as Promise<SettledResults<T>>;
   }
 
   /**

@@ -16,7 +16,7 @@ import {
 } from '@dyno/core';
 import { RateLimitedError } from './errors.js';
 import type { RateLimitedEvent } from './events.js';
-import { notASignal, notATask } from './internal/arguments.js';
+import { callSignal, notASignal, notATask } from './internal/arguments.js';
 import { steadyClock } from './internal/steady-clock.js';
 import {
   DEFAULT_RATE_LIMITER_OPTIONS,
@@ -165,7 +165,14 @@ export class RateLimiter implements Policy {
    * promised token then goes back to the bucket).
    */
   acquire(options?: ExecuteOptions): Promise<void> {
-    const signal = options?.signal;
+    let signal: AbortSignal | undefined;
+    if (options !== undefined) {
+      try {
+        signal = callSignal(options);
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    }
     if (signal !== undefined && !(signal instanceof AbortSignal)) return notASignal(signal);
     if (signal?.aborted) return Promise.reject(abortReason(signal));
     const wait = this.#waitForToken();
@@ -181,7 +188,14 @@ export class RateLimiter implements Policy {
    */
   execute<T>(fn: (context: ExecuteContext) => Awaitable<T>, options?: ExecuteOptions): Promise<T> {
     if (typeof fn !== 'function') return notATask(fn);
-    const signal = options?.signal;
+    let signal: AbortSignal | undefined;
+    if (options !== undefined) {
+      try {
+        signal = callSignal(options);
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    }
     if (signal !== undefined && !(signal instanceof AbortSignal)) return notASignal(signal);
     if (signal?.aborted) return Promise.reject(abortReason(signal));
     const wait = this.#waitForToken();

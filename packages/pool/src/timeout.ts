@@ -10,7 +10,7 @@ import {
   resolveOptions,
 } from '@dyno/core';
 import type { TimeoutEvent } from './events.js';
-import { notASignal, notATask } from './internal/arguments.js';
+import { callSignal, notASignal, notATask } from './internal/arguments.js';
 import { withResolvers } from './internal/promises.js';
 import { steadyClock } from './internal/steady-clock.js';
 import { Deadlines, type TimedOwner, TimedRun } from './internal/timed-run.js';
@@ -88,7 +88,14 @@ export class Timeout implements Policy {
    */
   execute<T>(fn: (context: ExecuteContext) => Awaitable<T>, options?: ExecuteOptions): Promise<T> {
     if (typeof fn !== 'function') return notATask(fn);
-    const signal = options?.signal;
+    let signal: AbortSignal | undefined;
+    if (options !== undefined) {
+      try {
+        signal = callSignal(options);
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    }
     if (signal !== undefined && !(signal instanceof AbortSignal)) return notASignal(signal);
     if (signal?.aborted) return Promise.reject(abortReason(signal));
     const { promise, resolve, reject } = withResolvers<T>();

@@ -120,6 +120,32 @@ describe('Registry.ref', () => {
     expect(port.current).toBe(2);
   });
 
+  it('keeps the own properties and prototype of a method read through it', () => {
+    // a method that carries its parts, as a service, a cached or an injected function does
+    const state = Symbol('state');
+    const proto = Object.setPrototypeOf(
+      {
+        get parts(): string | undefined {
+          return (this as unknown as Record<symbol, string>)[state];
+        },
+      },
+      Function.prototype,
+    );
+    const call = Object.assign(
+      Object.setPrototypeOf(function (this: { n: number }) {
+        return this.n;
+      }, proto),
+      { [state]: 'the parts', run: 'run' },
+    );
+    const registry = new Registry<{ api: { n: number; call: typeof call } }>();
+    const api = registry.ref('api');
+    registry.register('api', { n: 3, call });
+    expect(api.call()).toBe(3);
+    expect(api.call.run).toBe('run');
+    expect(api.call.parts).toBe('the parts');
+    expect(api.call.name).toBe(call.name);
+  });
+
   it('passes the caller this to a function value', () => {
     const registry = new Registry<{ fn: (this: { n: number }) => number }>();
     registry.register('fn', function (this: { n: number }) {

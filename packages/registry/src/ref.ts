@@ -7,19 +7,24 @@
 export type Ref<T> = T & { readonly current: T };
 
 // Methods read through a ref are bound to the current value, so a class's private fields work
-// (`this` would otherwise be the proxy). The bound copies are kept per value, so the same method
-// read twice is the same function and steady use allocates nothing. They are kept in a WeakMap
-// keyed by the value: a ref must not keep a replaced value reachable (a bound method holds its
-// value), and a WeakMap entry lives only as long as its key. The functions are keys of a WeakMap
-// too: a getter (or a proxy client) that returns a new function at each read would otherwise
-// leave one entry per read for as long as the value lives. A primitive's methods (`'x'.trim`)
-// are bound afresh at each read.
+// (`this` would otherwise be the proxy). A bound copy is a proxy of the method, not `bind`'s
+// copy, so the method's own properties and prototype still show (a service's `breaker`, a
+// cached function's `cache`, an injected function's `run`). The bound copies are kept per
+// value, so the same method read twice is the same function and steady use allocates nothing.
+// They are kept in a WeakMap keyed by the value: a ref must not keep a replaced value reachable
+// (a bound method holds its value), and a WeakMap entry lives only as long as its key. The
+// functions are keys of a WeakMap too: a getter (or a proxy client) that returns a new function
+// at each read would otherwise leave one entry per read for as long as the value lives. A
+// primitive's methods (`'x'.trim`) are bound afresh at each read.
+const bindTo = (value: unknown, fn: Function): Function =>
+  new Proxy(fn, { apply: (target, _, args) => Reflect.apply(target, value, args) });
+
 class BoundCache {
   readonly #bound = new WeakMap<object, WeakMap<Function, Function>>();
 
   get(value: unknown, fn: Function): Function {
     if ((typeof value !== 'object' && typeof value !== 'function') || value === null) {
-      return fn.bind(value) as Function;
+      return bindTo(value, fn);
     }
     let methods = this.#bound.get(value);
     if (methods === undefined) {
@@ -28,7 +33,7 @@ class BoundCache {
     }
     let bound = methods.get(fn);
     if (bound === undefined) {
-      bound = fn.bind(value) as Function;
+      bound = bindTo(value, fn);
       methods.set(fn, bound);
     }
     return bound;

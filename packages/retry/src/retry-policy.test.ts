@@ -284,6 +284,30 @@ describe('Retry', () => {
     });
   });
 
+  describe('a predicate that returns a promise (an async predicate)', () => {
+    // a promise is truthy: `isRetryable: async () => false` retried every failure, and an async
+    // `shouldRetry` retried every result, whatever the promise settled with
+    const answer = (predicate: string) =>
+      `@dyno/retry: \`${predicate}\` must return a boolean; it returned a promise (an async predicate cannot decide in time)`;
+
+    it('rejects the call with a TypeError naming isRetryable, after one attempt', async () => {
+      const fn = jest.fn(() => Promise.reject(new Error('not found')));
+      const policy = new Retry({ isRetryable: (async () => false) as never });
+      await expect(policy.execute(fn)).rejects.toThrow(new TypeError(answer('isRetryable')));
+      expect(fn).toHaveBeenCalledTimes(1);
+    });
+
+    it('rejects the call with a TypeError naming shouldRetry, on a result and on a failure', async () => {
+      const fn = jest.fn(() => 'fine');
+      const policy = new Retry({ shouldRetry: (async () => false) as never });
+      await expect(policy.execute(fn)).rejects.toThrow(new TypeError(answer('shouldRetry')));
+      expect(fn).toHaveBeenCalledTimes(1);
+      const failed = jest.fn(() => Promise.reject(new Error('flaky')));
+      await expect(policy.execute(failed)).rejects.toThrow(new TypeError(answer('shouldRetry')));
+      expect(failed).toHaveBeenCalledTimes(1);
+    });
+  });
+
   describe('events', () => {
     it('reports retries, success and attempts with the instance name', async () => {
       const clock = new ManualClock();

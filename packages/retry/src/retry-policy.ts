@@ -1,6 +1,8 @@
 import {
   type Awaitable,
   abortReason,
+  checkAnswer,
+  checkOptions,
   defaultName,
   type Event,
   EventEmitter,
@@ -83,10 +85,20 @@ export class Retry implements Policy<RetryContext> {
    * Runs `fn({ signal, attempt })` under the policy. Resolves with the first wanted result;
    * when Retry gives up, rejects with a `CompoundError` after two or more failures (the last
    * failure with `throwLastError`) and with the failure itself after one; rejects with the
-   * signal's reason when the call is cancelled.
+   * signal's reason when the call is cancelled, and with a `TypeError` naming `options` when they
+   * are not an object.
    */
   execute<T>(fn: (context: RetryContext) => Awaitable<T>, options?: ExecuteOptions): Promise<T> {
-    return this[RUN](fn, undefined, undefined, options?.signal);
+    if (options === undefined) return this[RUN](fn, undefined, undefined, undefined);
+    let signal: AbortSignal | undefined;
+    try {
+      checkOptions('@dyno/retry', options);
+      signal = options.signal;
+    } catch (error) {
+      // a getter that throws rejects the call, as a bad option does
+      return Promise.reject(error);
+    }
+    return this[RUN](fn, undefined, undefined, signal);
   }
 
   /**
@@ -133,7 +145,7 @@ export class Retry implements Policy<RetryContext> {
 
   #judge<T>(result: T, target: Target, start: number): T | Promise<T> {
     const s = this.#s;
-    if (s.shouldRetry?.({ failed: false, result }, 1)) {
+    if (checkAnswer('@dyno/retry', 'shouldRetry', s.shouldRetry?.({ failed: false, result }, 1))) {
       const first: Outcome = { failed: false, value: result, retry: true };
       return runRetries(s, { target, signal: undefined, start, first });
     }

@@ -1,4 +1,4 @@
-import { type Awaitable, check, checkFunction, format, is } from '@dyno/core';
+import { type Awaitable, check, checkFunction, checkOptions, is } from '@dyno/core';
 import { RUN } from './internal/settings.js';
 import type { RetryCallOptions, RetryOptions } from './options.js';
 import { Retry, type RetryContext } from './retry-policy.js';
@@ -6,9 +6,8 @@ import { Retry, type RetryContext } from './retry-policy.js';
 function split(options: unknown): { policy: Retry; signal: AbortSignal | undefined } {
   if (options instanceof Retry) return { policy: options, signal: undefined };
   if (options === undefined) return { policy: new Retry(), signal: undefined };
-  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
-    throw new TypeError(`@dyno/retry: options must be an object; received ${format(options)}`);
-  }
+  // an AbortSignal given as the options would make calls that cannot be cancelled
+  checkOptions('@dyno/retry', options);
   const { signal, ...rest } = options as RetryCallOptions;
   if (signal !== undefined) check('@dyno/retry', 'signal', signal, is.signal);
   return { policy: new Retry(rest as RetryOptions), signal };

@@ -226,6 +226,20 @@ describe('service with a predicate of the user that throws', () => {
     await expect(t()).rejects.toBe(bug);
   });
 
+  it('rejects with a TypeError naming an async fallbackOn, never answering with the fallback', async () => {
+    // a promise is truthy: `fallbackOn: async () => false` answered every failure
+    const fallback = jest.fn(() => 'fb');
+    const s = service(() => Promise.reject(new Error('down')), {
+      retry: false,
+      fallback,
+      fallbackOn: (async () => false) as never,
+    });
+    await expect(s()).rejects.toThrow(
+      '@dyno/service: `fallbackOn` must return a boolean; it returned a promise',
+    );
+    expect(fallback).not.toHaveBeenCalled();
+  });
+
   it.each([
     ['isRetryable', 'an error', 'fails'],
     ['shouldRetry', 'an error', 'fails'],

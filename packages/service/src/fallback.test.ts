@@ -106,6 +106,19 @@ describe('service fallback', () => {
     await expect(s()).resolves.toBe('later');
   });
 
+  it('counts a fallback value whose then cannot be read as the failure the caller gets', async () => {
+    const { proxy, revoke } = Proxy.revocable({}, {});
+    revoke();
+    const s = service(failing, { retry: false, fallback: () => proxy });
+    const events: FallbackEvent[] = [];
+    s.onFallback((event) => events.push(event));
+    const seen = await s().catch((error: unknown) => error);
+    expect(seen).toBeInstanceOf(TypeError);
+    const totals = s.metrics?.snapshot().totals;
+    expect([totals?.fallbackSuccess, totals?.fallbackFailure]).toEqual([0, 1]);
+    expect(events.map((e) => [e.succeeded, e.fallbackError])).toEqual([[false, seen]]);
+  });
+
   it('works without metrics', async () => {
     const s = service(failing, { retry: false, metrics: false, fallback: () => 1 });
     await expect(s()).resolves.toBe(1);

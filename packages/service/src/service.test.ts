@@ -61,6 +61,21 @@ describe('service', () => {
     expect(service(async () => 1).name).toMatch(/^service#\d+$/);
   });
 
+  it('wraps a function whose name cannot be read yet, as a registry ref before registration', async () => {
+    let current: (() => Promise<number>) | undefined;
+    const late = new Proxy(() => {}, {
+      get(_, key) {
+        if (current === undefined) throw new Error('not registered');
+        return Reflect.get(current, key);
+      },
+      apply: () => current?.(),
+    }) as unknown as () => Promise<number>;
+    const s = service(late, { retry: false });
+    expect(s.name).toMatch(/^service#\d+$/);
+    current = async () => 42;
+    await expect(s()).resolves.toBe(42);
+  });
+
   it('turns every part off with false', async () => {
     const s = service(async (_, n: number) => n * 2, {
       retry: false,
@@ -431,13 +446,14 @@ describe('service', () => {
     const watch = watchUnhandled();
     const clock = new ManualClock();
     const s = service(
-      () => new Promise((_, reject) => setTimeout(() => reject(new Error('late')), 1)),
+      // rejects after the timeout gave up on it
+      () => new Promise((_, reject) => clock.setTimeout(() => reject(new Error('late')), 10)),
       { clock, retry: false, timeout: 5, fallback: () => Promise.reject(new Error('fb')) },
     );
     const call = s().catch((e: unknown) => e);
     await clock.advance(5);
     await call;
-    await new Promise((r) => setTimeout(r, 10));
+    await clock.advance(5);
     await settle();
     watch.stop();
     expect(watch.seen).toEqual([]);

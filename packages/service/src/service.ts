@@ -180,5 +180,19 @@ export function service<A extends unknown[], R, F = never>(
   checkFunction('@dyno/service', 'fn', fn);
   const f = fn as (this: unknown, ...all: unknown[]) => unknown;
   const invoke: Invoker = (thisArg, args, context) => f.call(thisArg, context, ...args);
-  return makeService(invoke, fn.name, options);
+  return makeService(invoke, nameOf(fn), options);
+}
+
+/**
+ * `fn.name`, or `undefined` when it is not a string or reading it throws: a `@dyno/registry` ref
+ * whose key is not registered yet throws `NotRegistered` for every use, and wrapping it before
+ * its registration is what a late-bound ref is for.
+ */
+function nameOf(fn: Function): string | undefined {
+  try {
+    const { name } = fn;
+    return typeof name === 'string' ? name : undefined;
+  } catch {
+    return undefined;
+  }
 }

@@ -1,7 +1,8 @@
+import { waitFor } from '@dyno-tools/testing';
 import express, { type ErrorRequestHandler } from 'express';
 import type { Priority } from './events.js';
 import { Shedder } from './shedder.js';
-import { serve, until } from './test-support/http.js';
+import { serve } from './test-support/http.js';
 
 /** An Express app with the shedder first, routes that hold until `release()`. */
 function app(shedder: Shedder) {
@@ -46,7 +47,7 @@ describe('Shedder.middleware, in a real Express app', () => {
     const http = await serve(a.server);
     try {
       const slow = http.get('/slow');
-      await until(() => a.held.length === 1, 'the slot taken');
+      await waitFor(() => a.held.length === 1, 'the slot taken');
       expect(await http.get('/fast')).toEqual({
         status: 503,
         retryAfter: '5',
@@ -56,7 +57,7 @@ describe('Shedder.middleware, in a real Express app', () => {
       expect(a.ran).toEqual(['slow']);
       a.release();
       expect(await slow).toMatchObject({ status: 200, body: 'done' });
-      await until(() => shedder.active === 0, 'the slot freed');
+      await waitFor(() => shedder.active === 0, 'the slot freed');
       expect((await http.get('/fast')).status).toBe(200);
       expect([shedder.admitted, shedder.shed]).toEqual([2, 1]);
     } finally {
@@ -72,14 +73,14 @@ describe('Shedder.middleware, in a real Express app', () => {
     const http = await serve(a.server);
     try {
       expect((await http.get('/fast')).status).toBe(200);
-      await until(() => shedder.active === 0, 'freed after a normal request');
+      await waitFor(() => shedder.active === 0, 'freed after a normal request');
       expect(await http.get('/boom')).toMatchObject({ status: 500, body: 'handled: boom' });
-      await until(() => shedder.active === 0, 'freed after a throwing route');
+      await waitFor(() => shedder.active === 0, 'freed after a throwing route');
       const aborted = http.open('/slow');
-      await until(() => a.held.length === 1, 'the request held');
+      await waitFor(() => a.held.length === 1, 'the request held');
       expect(shedder.active).toBe(1);
       aborted.destroy();
-      await until(() => shedder.active === 0, 'freed after the client went away');
+      await waitFor(() => shedder.active === 0, 'freed after the client went away');
       expect((await http.get('/fast')).status).toBe(200);
       expect(a.ran).toEqual(['fast', 'boom', 'slow', 'fast']);
     } finally {
@@ -103,7 +104,7 @@ describe('Shedder.middleware, in a real Express app', () => {
     const http = await serve(a.server);
     try {
       const slow = http.get('/slow');
-      await until(() => a.held.length === 1, 'the slot taken');
+      await waitFor(() => a.held.length === 1, 'the slot taken');
       expect((await http.get('/fast')).status).toBe(503);
       expect((await http.get('/healthz')).status).toBe(200);
       fail = true;

@@ -1,9 +1,10 @@
 import type { AddressInfo } from 'node:net';
 import { ManualClock } from '@dyno/core/testing';
+import { waitFor } from '@dyno-tools/testing';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Priority, ShedEvent } from './events.js';
 import { Shedder } from './shedder.js';
-import { type Client, client, until } from './test-support/http.js';
+import { type Client, client } from './test-support/http.js';
 
 /** A Fastify app with the shedder's hook, routes that hold until `release()`, and a client. */
 async function app(shedder: Shedder) {
@@ -57,7 +58,7 @@ describe('Shedder.fastify, on a real Fastify server', () => {
     const server = await app(shedder);
     try {
       const slow = server.get('/slow');
-      await until(() => server.held.length === 1, 'the slot taken');
+      await waitFor(() => server.held.length === 1, 'the slot taken');
       expect(shedder.active).toBe(1);
       const shed = await server.get('/fast');
       expect(shed).toEqual({
@@ -72,7 +73,7 @@ describe('Shedder.fastify, on a real Fastify server', () => {
       ]);
       server.release();
       expect(await slow).toMatchObject({ status: 200, body: 'done' });
-      await until(() => shedder.active === 0, 'the slot freed');
+      await waitFor(() => shedder.active === 0, 'the slot freed');
       expect((await server.get('/fast')).status).toBe(200);
       expect([shedder.admitted, shedder.shed]).toEqual([2, 1]);
     } finally {
@@ -104,16 +105,16 @@ describe('Shedder.fastify, on a real Fastify server', () => {
     const server = await app(shedder);
     try {
       expect((await server.get('/fast')).status).toBe(200);
-      await until(() => shedder.active === 0, 'freed after a normal request');
+      await waitFor(() => shedder.active === 0, 'freed after a normal request');
 
       expect((await server.get('/boom')).status).toBe(500);
-      await until(() => shedder.active === 0, 'freed after a throwing route');
+      await waitFor(() => shedder.active === 0, 'freed after a throwing route');
 
       const aborted = server.open('/slow');
-      await until(() => server.held.length === 1, 'the request held');
+      await waitFor(() => server.held.length === 1, 'the request held');
       expect(shedder.active).toBe(1);
       aborted.destroy();
-      await until(() => shedder.active === 0, 'freed after the client went away');
+      await waitFor(() => shedder.active === 0, 'freed after the client went away');
 
       expect((await server.get('/fast')).status).toBe(200);
       expect(server.ran).toEqual(['fast', 'boom', 'slow', 'fast']);
@@ -134,7 +135,7 @@ describe('Shedder.fastify, on a real Fastify server', () => {
     const server = await app(shedder);
     try {
       const slow = server.get('/slow');
-      await until(() => server.held.length === 1, 'one slot taken');
+      await waitFor(() => server.held.length === 1, 'one slot taken');
       // 2 × (1 - 0.5) = 1 slot for sheddable requests: taken
       expect((await server.get('/batch')).status).toBe(503);
       expect((await server.get('/fast')).status).toBe(200);

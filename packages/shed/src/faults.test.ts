@@ -2,11 +2,12 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type AddressInfo, connect, type Socket } from 'node:net';
 import { type ListenerErrorEvent, onListenerError } from '@dyno/core';
 import { flushPromises, ManualClock } from '@dyno/core/testing';
+import { waitFor } from '@dyno-tools/testing';
 import express, { type ErrorRequestHandler } from 'express';
 import Fastify from 'fastify';
 import type { Priority } from './events.js';
 import { Shedder } from './shedder.js';
-import { client, serve, until } from './test-support/http.js';
+import { client, serve } from './test-support/http.js';
 
 // The house rule: a misbehaving handler (hanging, throwing or rejecting with anything, settling
 // twice) or a throwing user callback must never hold a slot for good, leak the in-flight count,
@@ -68,14 +69,14 @@ describe('handle: handlers that hang', () => {
     try {
       const hung = server.open('/hang');
       const never = server.open('/never');
-      await until(() => seen.length === 2, 'both requests in their handlers');
+      await waitFor(() => seen.length === 2, 'both requests in their handlers');
       expect(shedder.active).toBe(2);
       // answered at once, not queued behind the hung handlers
       expect(await server.get('/other')).toMatchObject({ status: 503, retryAfter: '1' });
       expect((await server.get('/healthz')).status).toBe(200);
       hung.destroy();
       never.destroy();
-      await until(() => shedder.active === 0, 'both slots back');
+      await waitFor(() => shedder.active === 0, 'both slots back');
       expect((await server.get('/other')).status).toBe(200);
       expect([shedder.admitted, shedder.shed]).toEqual([4, 1]);
     } finally {
@@ -88,9 +89,9 @@ describe('handle: handlers that hang', () => {
     const shedder = new Shedder({ concurrency: 3, maxEventLoopDelay: false });
     const server = await serve(shedder.handle(() => undefined));
     const requests = [server.open('/a'), server.open('/b'), server.open('/c')];
-    await until(() => shedder.active === 3, 'three slots taken');
+    await waitFor(() => shedder.active === 3, 'three slots taken');
     await server.close();
-    await until(() => shedder.active === 0, 'every slot back');
+    await waitFor(() => shedder.active === 0, 'every slot back');
     expect(requests.every((request) => request.destroyed)).toBe(true);
     shedder.close();
   });
@@ -116,7 +117,7 @@ describe('handle: handlers that throw or reject with non-errors', () => {
           status: 500,
           body: 'Internal Server Error\n',
         });
-        await until(() => shedder.active === 0, 'the slot freed');
+        await waitFor(() => shedder.active === 0, 'the slot freed');
       }
       expect(caught).toStrictEqual(NON_ERRORS.map((threw) => ({ threw })));
       expect([shedder.admitted, shedder.shed]).toEqual([3, 0]);
@@ -161,7 +162,7 @@ describe('handle: handlers that throw or reject with non-errors', () => {
       expect(answer.body).toBe('Internal Server Error\n');
       expect(answer.headers).toMatchObject({ 'content-type': 'text/plain; charset=utf-8' });
       expect(answer.headers).not.toHaveProperty('x-private');
-      await until(() => shedder.active === 0, 'the slot freed');
+      await waitFor(() => shedder.active === 0, 'the slot freed');
       expect(caught).toStrictEqual([{ threw: 'half-way' }]);
     } finally {
       await server.close();
@@ -185,7 +186,7 @@ describe('handle: handlers that throw or reject with non-errors', () => {
     try {
       for (const [i, path] of ['/throw', '/reject'].entries()) {
         const answer = server.received(path);
-        await until(() => shedder.active === 0 && caught.length === i + 1, 'failed and freed');
+        await waitFor(() => shedder.active === 0 && caught.length === i + 1, 'failed and freed');
         expect(await answer).toMatchObject({ complete: false });
       }
       expect(caught).toStrictEqual([{ threw: 'late' }, { rejected: { late: true } }]);
@@ -212,10 +213,10 @@ describe('handle: handlers that throw or reject with non-errors', () => {
       for (const [i, value] of NON_ERRORS.entries()) {
         rejected = value;
         const answer = server.get('/x');
-        await until(() => caught.length === i + 1, 'the listener returned');
+        await waitFor(() => caught.length === i + 1, 'the listener returned');
         expect(caught[i]).toStrictEqual({ rejected: value });
         expect(await answer).toMatchObject({ status: 500, body: 'Internal Server Error\n' });
-        await until(() => shedder.active === 0, 'the slot freed');
+        await waitFor(() => shedder.active === 0, 'the slot freed');
       }
       expect([shedder.admitted, shedder.shed, shedder.active]).toEqual([3, 0, 0]);
     } finally {
@@ -242,14 +243,14 @@ describe('handle: handlers that throw or reject with non-errors', () => {
     );
     try {
       const gone = server.open('/slow');
-      await until(() => gates.length === 1, 'the listener waiting');
+      await waitFor(() => gates.length === 1, 'the listener waiting');
       gone.destroy();
-      await until(() => shedder.active === 0, 'the slot freed by the close');
+      await waitFor(() => shedder.active === 0, 'the slot freed by the close');
       gates[0]?.();
-      await until(() => caught.length === 1, 'the rejection handed on');
+      await waitFor(() => caught.length === 1, 'the rejection handed on');
       expect(caught).toStrictEqual([{ rejected: 'late' }]);
       expect((await server.get('/ok')).body).toBe('ok');
-      await until(() => shedder.active === 0, 'the slot freed');
+      await waitFor(() => shedder.active === 0, 'the slot freed');
       expect([shedder.admitted, shedder.active]).toEqual([2, 0]);
     } finally {
       await server.close();
@@ -279,11 +280,11 @@ describe('handle: handlers that settle twice', () => {
     try {
       expect(await server.get('/x')).toMatchObject({ status: 200, body: 'sent' });
       expect(await server.get('/x')).toMatchObject({ status: 200, body: 'sent' });
-      await until(() => shedder.active === 0, 'the slot freed');
+      await waitFor(() => shedder.active === 0, 'the slot freed');
       expect(caught).toStrictEqual([{ threw: { after: 'end' } }, { threw: { after: 'end' } }]);
       // freed once, not twice: one request fills the limit of 1 again
       const hold = server.get('/hold');
-      await until(() => held.length === 1, 'the slot taken');
+      await waitFor(() => held.length === 1, 'the slot taken');
       expect(shedder.active).toBe(1);
       expect((await server.get('/x')).status).toBe(503);
       held[0]?.();
@@ -308,14 +309,14 @@ describe('handle: handlers that settle twice', () => {
     );
     try {
       for (let i = 0; i < 3; i++) expect((await server.get('/x')).body).toBe('bye');
-      await until(() => shedder.active === 0, 'the slots freed');
+      await waitFor(() => shedder.active === 0, 'the slots freed');
       const holds = [server.get('/hold'), server.get('/hold')];
-      await until(() => held.length === 2, 'both slots taken');
+      await waitFor(() => held.length === 2, 'both slots taken');
       expect(shedder.active).toBe(2);
       expect((await server.get('/x')).status).toBe(503);
       for (const end of held) end();
       await Promise.all(holds);
-      await until(() => shedder.active === 0, 'the slots freed again');
+      await waitFor(() => shedder.active === 0, 'the slots freed again');
     } finally {
       await server.close();
       shedder.close();
@@ -349,10 +350,10 @@ describe('handle: handlers that settle twice', () => {
     );
     try {
       const twice = server.get('/twice-rejected');
-      await until(() => caught.length === 1 && shedder.active === 0, 'rejected and freed');
+      await waitFor(() => caught.length === 1 && shedder.active === 0, 'rejected and freed');
       expect((await twice).status).toBe(500);
       expect((await server.get('/resolved-then-rejected')).body).toBe('ok');
-      await until(() => shedder.active === 0, 'the slot freed');
+      await waitFor(() => shedder.active === 0, 'the slot freed');
       await flushPromises();
       expect(caught).toStrictEqual([{ rejected: 'first' }]);
     } finally {
@@ -376,7 +377,7 @@ describe('handle: handlers that settle twice', () => {
     );
     try {
       expect(await server.get('/x')).toMatchObject({ status: 200, body: 'sent' });
-      await until(() => caught.length === 1 && shedder.active === 0, 'rejected and freed');
+      await waitFor(() => caught.length === 1 && shedder.active === 0, 'rejected and freed');
       expect(caught).toStrictEqual([{ rejected: undefined }]);
       expect((await server.get('/x')).status).toBe(200);
     } finally {
@@ -409,7 +410,7 @@ describe('handle: handlers that settle twice', () => {
           true,
         ]);
       }
-      await until(() => caught.length === 2 && shedder.active === 0, 'failed and freed');
+      await waitFor(() => caught.length === 2 && shedder.active === 0, 'failed and freed');
       expect(caught).toStrictEqual([{ threw: 'after end' }, { rejected: 'after end' }]);
     } finally {
       await server.close();
@@ -610,14 +611,14 @@ describe('user callbacks that throw', () => {
     );
     try {
       expect((await server.get('/x')).status).toBe(200);
-      await until(() => shedder.active === 0, 'the slot freed');
+      await waitFor(() => shedder.active === 0, 'the slot freed');
       const hold = server.get('/hold');
-      await until(() => held.length === 1, 'the slot taken');
+      await waitFor(() => held.length === 1, 'the slot taken');
       expect(await server.get('/x')).toMatchObject({ status: 503, retryAfter: '1' });
       expect((await server.get('/healthz')).status).toBe(200);
       held[0]?.();
       expect((await hold).body).toBe('held');
-      await until(() => shedder.active === 0, 'the slot freed');
+      await waitFor(() => shedder.active === 0, 'the slot freed');
       expect([shedder.admitted, shedder.shed]).toEqual([3, 1]);
       expect(calls).toEqual(['admit', 'admit', 'shed', 'admit']);
       expect(listener.reported.map((r) => r.error)).toStrictEqual([
@@ -716,19 +717,19 @@ describe('Express and Fastify routes that hang, throw non-errors or settle twice
     const server = await serve(app);
     try {
       const hung = server.open('/hang');
-      await until(() => entered === 1, 'the route entered');
+      await waitFor(() => entered === 1, 'the route entered');
       expect((await server.get('/ok')).status).toBe(503);
       hung.destroy();
-      await until(() => shedder.active === 0, 'freed after the client went away');
+      await waitFor(() => shedder.active === 0, 'freed after the client went away');
       expect((await server.get('/string')).status).toBe(500);
-      await until(() => shedder.active === 0, 'freed after a thrown string');
+      await waitFor(() => shedder.active === 0, 'freed after a thrown string');
       // Express reads a rejection with undefined as an error too
       expect((await server.get('/undefined')).status).toBe(500);
-      await until(() => shedder.active === 0, 'freed after a rejected undefined');
+      await waitFor(() => shedder.active === 0, 'freed after a rejected undefined');
       expect(await server.get('/twice')).toMatchObject({ status: 200, body: 'sent' });
-      await until(() => shedder.active === 0, 'freed after answering then throwing');
+      await waitFor(() => shedder.active === 0, 'freed after answering then throwing');
       expect((await server.get('/ok')).status).toBe(200);
-      await until(() => shedder.active === 0, 'freed');
+      await waitFor(() => shedder.active === 0, 'freed');
       expect([shedder.admitted, shedder.shed]).toEqual([5, 1]);
     } finally {
       await server.close();
@@ -760,18 +761,18 @@ describe('Express and Fastify routes that hang, throw non-errors or settle twice
     const http = client((app.server.address() as AddressInfo).port);
     try {
       const hung = http.open('/never');
-      await until(() => entered === 1, 'the route entered');
+      await waitFor(() => entered === 1, 'the route entered');
       expect((await http.get('/ok')).status).toBe(503);
       hung.destroy();
-      await until(() => shedder.active === 0, 'freed after the client went away');
+      await waitFor(() => shedder.active === 0, 'freed after the client went away');
       expect((await http.get('/string')).status).toBe(500);
-      await until(() => shedder.active === 0, 'freed after a rejected string');
+      await waitFor(() => shedder.active === 0, 'freed after a rejected string');
       expect((await http.get('/undefined')).status).toBe(500);
-      await until(() => shedder.active === 0, 'freed after a rejected undefined');
+      await waitFor(() => shedder.active === 0, 'freed after a rejected undefined');
       expect(await http.get('/twice')).toMatchObject({ status: 200, body: 'sent' });
-      await until(() => shedder.active === 0, 'freed after sending then throwing');
+      await waitFor(() => shedder.active === 0, 'freed after sending then throwing');
       expect((await http.get('/ok')).status).toBe(200);
-      await until(() => shedder.active === 0, 'freed');
+      await waitFor(() => shedder.active === 0, 'freed');
       expect([shedder.admitted, shedder.shed]).toEqual([5, 1]);
     } finally {
       app.server.closeAllConnections();
@@ -798,10 +799,10 @@ describe('responses the shedder finds already sent or gone', () => {
     });
     try {
       const gone = server.open('/gone');
-      await until(() => arrived === 1, 'the request arrived');
+      await waitFor(() => arrived === 1, 'the request arrived');
       gone.destroy();
-      await until(() => nexts === 1, 'the shedder let it through');
-      await until(() => shedder.active === 0, 'its slot back');
+      await waitFor(() => nexts === 1, 'the shedder let it through');
+      await waitFor(() => shedder.active === 0, 'its slot back');
       expect((await server.get('/ok')).status).toBe(200);
       expect([shedder.admitted, shedder.shed]).toEqual([2, 0]);
     } finally {
@@ -863,9 +864,9 @@ describe('responses the shedder finds already sent or gone', () => {
     try {
       expect((await server.get('/answered')).status).toBe(200);
       const gone = server.open('/gone');
-      await until(() => seen.get('/gone')?.during !== undefined, 'the request held');
+      await waitFor(() => seen.get('/gone')?.during !== undefined, 'the request held');
       gone.destroy();
-      await until(
+      await waitFor(
         () => [...seen.values()].every((counts) => counts.after !== undefined),
         'both responses closed',
       );
@@ -906,10 +907,10 @@ describe('pipelined requests on one keep-alive connection', () => {
     );
     try {
       const socket = pipeline(server.port, ['/hang', '/answered', '/hang-too']);
-      await until(() => seen.length === 3, 'all three in their handlers');
+      await waitFor(() => seen.length === 3, 'all three in their handlers');
       expect(shedder.active).toBe(3);
       socket.destroy();
-      await until(() => shedder.active === 0, 'every slot back');
+      await waitFor(() => shedder.active === 0, 'every slot back');
       expect((await server.get('/x')).status).toBe(200);
     } finally {
       await server.close();
@@ -941,9 +942,9 @@ describe('pipelined requests on one keep-alive connection', () => {
     try {
       const paths = ['/first', ...Array.from({ length: 20 }, (_, i) => `/p${i}`)];
       const socket = pipeline(server.port, paths);
-      await until(() => shedder.active === 21, 'every request in its handler');
+      await waitFor(() => shedder.active === 21, 'every request in its handler');
       release();
-      await until(() => shedder.active === 0, 'every slot back');
+      await waitFor(() => shedder.active === 0, 'every slot back');
       expect(during).toBeLessThanOrEqual(before + 2);
       // Node's own listeners on the connection, less the one of the response it was writing
       expect(connection?.listenerCount('close')).toBeLessThanOrEqual(before);
@@ -967,7 +968,7 @@ describe('a pool disposed behind the shedder', () => {
     try {
       shedder.pool.dispose(); // misuse: the pool is the shedder's own
       expect((await server.get('/first')).status).toBe(200); // admitted before it knew
-      await until(() => shedder.closed, 'the shedder closed');
+      await waitFor(() => shedder.closed, 'the shedder closed');
       expect(await server.get('/second')).toMatchObject({ status: 503 });
       await new Promise((resolve) => setImmediate(resolve));
       expect(unhandled).toEqual([]);

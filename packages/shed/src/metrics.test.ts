@@ -1,7 +1,8 @@
 import { ManualClock } from '@dyno/core/testing';
 import { Metrics, prometheusText } from '@dyno/metrics';
+import { waitFor } from '@dyno-tools/testing';
 import { Shedder } from './shedder.js';
-import { serve, until } from './test-support/http.js';
+import { serve } from './test-support/http.js';
 
 describe('Shedder observed by @dyno/metrics', () => {
   it('counts admitted requests by priority and shed ones by reason and priority, over real HTTP', async () => {
@@ -26,13 +27,13 @@ describe('Shedder observed by @dyno/metrics', () => {
     );
     try {
       const slow = server.get('/slow');
-      await until(() => shedder.active === 1, 'the slot taken');
+      await waitFor(() => shedder.active === 1, 'the slot taken');
       expect((await server.get('/batch')).status).toBe(503);
       expect((await server.get('/other')).status).toBe(503);
       expect((await server.get('/healthz')).status).toBe(200);
       release();
       await slow;
-      await until(() => shedder.active === 0, 'the slot freed');
+      await waitFor(() => shedder.active === 0, 'the slot freed');
       shedder.close();
       expect((await server.get('/other')).status).toBe(503);
 

@@ -1,8 +1,9 @@
 import type { ServerResponse } from 'node:http';
 import { ManualClock } from '@dyno/core/testing';
+import { waitFor } from '@dyno-tools/testing';
 import type { AdmitEvent, Priority, ShedEvent } from './events.js';
 import { Shedder } from './shedder.js';
-import { serve, until } from './test-support/http.js';
+import { serve } from './test-support/http.js';
 
 /** A handler that holds every response until `release()` (or answers at once for `/fast`). */
 function holding() {
@@ -58,7 +59,7 @@ describe('Shedder over real HTTP', () => {
     try {
       const first = server.get('/a');
       const second = server.get('/b');
-      await until(() => app.held.length === 2, 'two requests held');
+      await waitFor(() => app.held.length === 2, 'two requests held');
       expect(shedder.active).toBe(2);
 
       const third = await server.get('/c');
@@ -82,7 +83,7 @@ describe('Shedder over real HTTP', () => {
       app.release();
       expect((await first).status).toBe(200);
       expect((await second).body).toBe('done');
-      await until(() => shedder.active === 0, 'slots freed');
+      await waitFor(() => shedder.active === 0, 'slots freed');
       expect((await server.get('/fast')).status).toBe(200);
       expect([shedder.admitted, shedder.shed]).toEqual([3, 1]);
       expect(admits.map((a) => [a.priority, a.active, a.limit])).toEqual([
@@ -103,7 +104,7 @@ describe('Shedder over real HTTP', () => {
     const server = await serve(shedder.handle(app.listener));
     try {
       const held = server.get('/slow');
-      await until(() => app.held.length === 1, 'the slot taken');
+      await waitFor(() => app.held.length === 1, 'the slot taken');
       expect((await server.get('/other')).status).toBe(503);
       expect((await server.get('/healthz')).status).toBe(200);
       expect((await server.get('/health?full=1', 'HEAD')).status).toBe(200);
@@ -130,11 +131,11 @@ describe('Shedder over real HTTP', () => {
     const server = await serve(shedder.handle(app.listener));
     try {
       const calls = [server.get('/a'), server.get('/b'), server.get('/batch/1')];
-      await until(() => app.held.length === 3, 'three held');
+      await waitFor(() => app.held.length === 3, 'three held');
       // 5 × (1 - 0.4) = 3 slots for sheddable requests: taken
       expect((await server.get('/batch/2')).status).toBe(503);
       calls.push(server.get('/c'), server.get('/d'));
-      await until(() => app.held.length === 5, 'five held');
+      await waitFor(() => app.held.length === 5, 'five held');
       expect((await server.get('/e')).status).toBe(503);
       app.release();
       expect((await Promise.all(calls)).map((a) => a.status)).toEqual([200, 200, 200, 200, 200]);
@@ -151,9 +152,9 @@ describe('Shedder over real HTTP', () => {
     const server = await serve(shedder.handle(app.listener));
     try {
       const request = server.open('/slow');
-      await until(() => app.held.length === 1, 'the request held');
+      await waitFor(() => app.held.length === 1, 'the request held');
       request.destroy();
-      await until(() => shedder.active === 0, 'the slot freed');
+      await waitFor(() => shedder.active === 0, 'the slot freed');
       expect((await server.get('/fast')).status).toBe(200);
     } finally {
       await server.close();
@@ -177,7 +178,7 @@ describe('Shedder over real HTTP', () => {
     });
     try {
       expect((await server.get('/x')).status).toBe(500);
-      await until(() => shedder.active === 0, 'the slot freed');
+      await waitFor(() => shedder.active === 0, 'the slot freed');
       expect((await server.get('/y')).status).toBe(500);
       expect(caught).toEqual([boom, boom]);
     } finally {
@@ -272,14 +273,14 @@ describe('Shedder over real HTTP', () => {
     );
     try {
       const held = server.get('/slow');
-      await until(() => app.held.length === 1, 'the slot taken');
+      await waitFor(() => app.held.length === 1, 'the slot taken');
       expect(await server.get('/other')).toMatchObject({ status: 503, retryAfter: '1' });
       fail = true;
       expect(await server.get('/other')).toMatchObject({ status: 418, body: 'classifier' });
       fail = false;
       app.release();
       expect((await held).status).toBe(200);
-      await until(() => shedder.active === 0, 'the slot freed');
+      await waitFor(() => shedder.active === 0, 'the slot freed');
       expect((await server.get('/fast')).status).toBe(200);
     } finally {
       await server.close();
@@ -549,12 +550,14 @@ describe('Shedder and the event loop', () => {
     const shedder = new Shedder({ maxEventLoopDelay: 20, sampleInterval: 30 });
     spy.mockRestore();
     expect(made).toHaveLength(1);
-    const disable = jest.spyOn(made[0] as import('node:perf_hooks').IntervalHistogram, 'disable');
+    const histogram = made[0] as import('node:perf_hooks').IntervalHistogram;
+    const disable = jest.spyOn(histogram, 'disable');
     const server = await serve(shedder.handle((_, response) => response.end('ok')));
     try {
-      await new Promise((resolve) => setTimeout(resolve, 40));
-      const until = performance.now() + 250;
-      while (performance.now() < until) {
+      // Node's monitor (on real time) records a delay from its second tick on: wait for one
+      await waitFor(() => histogram.count > 0, "the monitor's first sample");
+      const end = performance.now() + 250;
+      while (performance.now() < end) {
         // block the event loop
       }
       const answer = await server.get('/');

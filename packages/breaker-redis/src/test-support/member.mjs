@@ -52,13 +52,19 @@ process.on('message', async (m) => {
   } else if (m.cmd === 'calls') reply(await calls(m.ms));
   else if (m.cmd === 'exit') {
     fleet.dispose();
-    await new Promise((r) => setTimeout(r, 50));
+    // dispose() sent the leave script: disconnect once it ran (this member is gone from Redis)
+    const members = `${prefix}dependency:members`;
+    for (let i = 0; i < 500 && (await client.zscore(members, id)) !== null; i++) {
+      await new Promise((r) => setTimeout(r, 10));
+    }
     client.disconnect();
     reply({ unhandled });
     process.disconnect();
   }
 });
 
-const ready = () => fleet.view.connected;
-while (!ready()) await new Promise((r) => setTimeout(r, 20));
+await new Promise((resolve) => {
+  if (fleet.view.connected) resolve();
+  else fleet.onView((view) => view.connected && resolve());
+});
 process.send({ ready: true });

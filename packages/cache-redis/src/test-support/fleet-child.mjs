@@ -22,9 +22,21 @@ const redis = new RedisStore({
 const store = new TieredStore({ redis, name });
 const cache = new Cache({ store, ttl: 60_000, storeTimeout: 300 });
 const loader = ({ key }) => `${key} loaded by ${name}`;
+
+// the store's writes under way: a load's write-back runs behind its callers
+const writes = new Set();
+const set = store.set.bind(store);
+store.set = (...args) => {
+  const write = set(...args);
+  const forget = () => writes.delete(write);
+  writes.add(write);
+  write.then(forget, forget);
+  return write;
+};
 store.onBusMessage((e) => process.send({ bus: e.type, key: e.key, at: Date.now() }));
 
-async function storm(ms) {
+/** Calls for `ms` from 4 workers; `going()` once 10 calls settled (Redis is then in use). */
+async function storm(ms, going) {
   const until = Date.now() + ms;
   const outcomes = { values: 0, errors: [], started: 0 };
   const worker = async (w) => {
@@ -37,6 +49,7 @@ async function storm(ms) {
       } catch (error) {
         outcomes.errors.push(`${error?.code ?? error?.name}: ${error?.message}`);
       }
+      if (outcomes.values + outcomes.errors.length === 10) going();
       await new Promise((r) => setTimeout(r, 2));
     }
   };
@@ -63,10 +76,11 @@ process.on('message', async (m) => {
     } else if (m.cmd === 'land') {
       landing(m.value);
       const value = await slow;
-      // the write-back runs behind the callers: give it time to reach Redis
-      await new Promise((r) => setTimeout(r, 100));
+      // a write-back, if the load made one, has begun by now: answer once it reached Redis
+      await new Promise((r) => setImmediate(r));
+      await Promise.allSettled([...writes]);
       reply({ value });
-    } else if (m.cmd === 'storm') reply(await storm(m.ms));
+    } else if (m.cmd === 'storm') reply(await storm(m.ms, () => process.send({ storming: true })));
     else if (m.cmd === 'exit') {
       cache.dispose();
       store.dispose();

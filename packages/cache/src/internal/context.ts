@@ -24,14 +24,21 @@ export function notAKey(key: unknown): TypeError {
 }
 
 /**
- * Why a `get` that would load must not: a key that is not a string, or a loader that is not a
+ * Why a `get` that would load must not: a key that is not a string, a loader that is not a
  * function (with `negativeTtl`, its failure would be cached for the key, and its waiters share
- * it). `undefined` when both are right.
+ * it), or a signal that is not an `AbortSignal` (the call is refused: its load must not run and
+ * store a value for nobody). `undefined` when all are right.
  */
-export function refusedLoad(key: unknown, loader: unknown): TypeError | undefined {
+export function refusedLoad(key: unknown, loader: unknown, signal: unknown): TypeError | undefined {
   if (typeof key !== 'string') return notAKey(key);
+  if (signal !== undefined && !(signal instanceof AbortSignal)) return notASignal(signal);
   if (typeof loader === 'function') return undefined;
   return new TypeError(`${PKG}: \`loader\` must be a function; received ${format(loader)}`);
+}
+
+/** The refusal of a `signal` that is not an `AbortSignal`. */
+export function notASignal(signal: unknown): TypeError {
+  return new TypeError(`${PKG}: \`signal\` must be an AbortSignal; received ${format(signal)}`);
 }
 
 /** Checks a key given to `set`, `delete` or `peek`. */

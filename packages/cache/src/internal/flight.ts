@@ -1,5 +1,6 @@
-import { abortReason, format, untilAborted } from '@dyno/core';
+import { abortReason, untilAborted } from '@dyno/core';
 import type { CacheEntry } from '../entry.js';
+import { notASignal } from './context.js';
 
 /**
  * One load of one key, shared by every caller of the key in this process (single-flight).
@@ -69,9 +70,7 @@ export function waitFor<V>(
   // checked here, where a caller waits, not on the hit path (`null`, as fetch allows, threw
   // synchronously out of `get`)
   if (signal !== undefined && !(signal instanceof AbortSignal)) {
-    return Promise.reject(
-      new TypeError(`@dyno/cache: \`signal\` must be an AbortSignal; received ${format(signal)}`),
-    );
+    return Promise.reject(notASignal(signal));
   }
   // counted with or without a signal: a caller that cannot leave keeps the load going
   flight.waiters++;

@@ -5,6 +5,7 @@ import {
   NON_ERRORS,
   never,
   outcome,
+  rejectionOf,
   settledTurns,
   thrown,
   undescribableFailures,
@@ -26,6 +27,21 @@ describe('fault-test helpers', () => {
       }),
     ).toEqual({ error: undefined });
     expect(thrown(() => 1)).toBeUndefined();
+  });
+
+  it('answers what a call rejected with, or its value, and fails a call that throws instead', async () => {
+    const why = new Error('why');
+    await expect(rejectionOf(() => Promise.reject(why))).resolves.toBe(why);
+    await expect(rejectionOf(() => Promise.resolve(2))).resolves.toEqual({ value: 2 });
+    const sync = new Error('sync');
+    const failure = await rejectionOf(() => {
+      throw sync;
+    }).catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(Error);
+    expect((failure as Error).message).toBe(
+      'the call threw synchronously instead of returning a rejected promise',
+    );
+    expect((failure as Error).cause).toBe(sync);
   });
 
   it('collects what reportListenerError receives while fn runs, and nothing after', async () => {

@@ -58,6 +58,26 @@ export async function outcome(promise: Promise<unknown>): Promise<Outcome> {
   return result;
 }
 
+/**
+ * What a promise-returning call settled with: the reason it rejected with, or `{ value }` when
+ * it fulfilled. `run` must not throw: an asynchronous API that throws instead of rejecting fails
+ * the test with an error saying so (its `cause` is what was thrown).
+ */
+export async function rejectionOf(run: () => PromiseLike<unknown>): Promise<unknown> {
+  let promise: PromiseLike<unknown>;
+  try {
+    promise = run();
+  } catch (error) {
+    throw new Error('the call threw synchronously instead of returning a rejected promise', {
+      cause: error,
+    });
+  }
+  return Promise.resolve(promise).then(
+    (value) => ({ value }),
+    (error: unknown) => error,
+  );
+}
+
 /** What `fn` threw synchronously, boxed so that a thrown `undefined` can be told from no throw. */
 export function thrown(fn: () => unknown): { readonly error: unknown } | undefined {
   try {

@@ -6,6 +6,7 @@ export {
   never,
   type Outcome,
   outcome,
+  rejectionOf,
   settledTurns,
   thrown,
   undescribableFailures,

@@ -3,6 +3,7 @@ import { type Clock, type Disposable, EventEmitter } from '@dyno/core';
 import { Hedge, type HedgeBudget, type HedgeBudgetOptions, type HedgeOptions } from '@dyno/hedge';
 import type { Metrics, MetricsRegistry } from '@dyno/metrics';
 import type { OriginStats } from '../stats.js';
+import { holdEntry, releaseEntry } from './shared-entries.js';
 
 /** Mutable counters behind `OriginStats`. */
 export interface Tally {
@@ -52,7 +53,8 @@ export interface OriginSettings {
 
 /**
  * The origins a client has called, most recently used last; past `maxOrigins` the least recently
- * used one is forgotten (its subscriptions disposed, its metrics entry deleted).
+ * used one is forgotten (its subscriptions disposed, its metrics entry deleted unless another
+ * client of the same name still holds it).
  */
 export class Origins {
   readonly #s: OriginSettings;
@@ -98,7 +100,7 @@ export class Origins {
     this.#map.delete(origin);
     for (const s of o.subscriptions) s.dispose();
     if (this.#s.metrics !== false && o.metrics !== undefined) {
-      this.#s.metrics.delete(metricsName(this.#s.name, origin));
+      releaseEntry(this.#s.metrics, o.name);
     }
   }
 
@@ -108,7 +110,7 @@ export class Origins {
     const breaker =
       s.breaker === false ? undefined : new CircuitBreaker({ ...s.breaker, name, clock: s.clock });
     const hedge = s.hedge === false ? undefined : new Hedge({ ...s.hedge, name, clock: s.clock });
-    const metrics = s.metrics === false ? undefined : s.metrics.get(name, { clock: s.clock });
+    const metrics = s.metrics === false ? undefined : holdEntry(s.metrics, name, s.clock);
     const retries = new EventEmitter<{ readonly name: string; readonly attempt: number }>(
       '@dyno/fetch onRetry',
     );

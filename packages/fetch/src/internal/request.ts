@@ -1,3 +1,5 @@
+import { format } from '@dyno/core';
+
 /** A call's request taken apart once, so that every attempt can be sent from it. */
 export interface NormalizedRequest {
   readonly url: string;
@@ -46,11 +48,18 @@ function isRequest(input: unknown): input is Request {
 /**
  * Takes `fetch`'s arguments apart. The call goes out as `fetch(url, init)`, never as a `Request`
  * object, so a user-supplied `fetch` from another copy of undici gets only plain values.
- * @throws TypeError for a URL that does not parse (as `fetch` would reject)
+ * @throws TypeError for a URL that does not parse or a signal that is not an `AbortSignal` (as
+ * `fetch` would reject)
  */
 export function normalize(input: unknown, init: RequestInit | undefined): NormalizedRequest {
   const { method, headers, body, signal, ...rest } = (init ?? {}) as RequestInit &
     Record<string, unknown>;
+  // as fetch, which refuses one too: a look-alike would fail deep inside with another message
+  if (signal != null && !(signal instanceof AbortSignal)) {
+    throw new TypeError(
+      `@dyno/fetch: \`init.signal\` must be an AbortSignal; received ${format(signal)}`,
+    );
+  }
   let url: string;
   let base: Partial<Pick<Request, 'method' | 'headers' | 'body' | 'signal'>> = {};
   if (isRequest(input)) {

@@ -121,12 +121,3 @@ export const reset: Handler = (req) => {
 
 /** Never answers (until the server closes). */
 export const hang: Handler = () => undefined;
-
-/** Waits, on real time, until `condition()` holds (for I/O that a manual clock does not drive). */
-export async function until(condition: () => boolean, limit = 2_000): Promise<void> {
-  const end = Date.now() + limit;
-  while (!condition()) {
-    if (Date.now() > end) throw new Error('until: the condition never held');
-    await new Promise((resolve) => setTimeout(resolve, 1));
-  }
-}

@@ -1,4 +1,4 @@
-import { abortReason, onAbort, type TimerHandle } from '@dyno/core';
+import { abortReason, checkAnswer, onAbort, type TimerHandle } from '@dyno/core';
 import { HedgeError, HedgeLostError } from '../errors.js';
 import type { HedgeOutcome } from '../options.js';
 import type { Settings } from './settings.js';
@@ -85,7 +85,9 @@ export function race<T>(s: Settings, target: Target, signal: AbortSignal | undef
       running--;
       let acceptable: boolean;
       try {
-        acceptable = s.isAcceptable ? s.isAcceptable(outcome, n) === true : !outcome.failed;
+        acceptable = s.isAcceptable
+          ? checkAnswer('@dyno/hedge', 'isAcceptable', s.isAcceptable(outcome, n)) === true
+          : !outcome.failed;
       } catch (thrown) {
         // a throwing predicate rejects the call with what it threw; the others are stopped
         finish();

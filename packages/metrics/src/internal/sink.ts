@@ -13,8 +13,11 @@ export interface Sink {
   /** A pool task started, `active` tasks running with it. */
   poolStarted(active: number): void;
   setBreaker(breaker: ObservableBreaker): void;
-  /** The pool whose gauges are shown; `readStarts`: its starts are read at `begin()`. */
-  setPool(pool: ObservablePool, readStarts: boolean): void;
+  /**
+   * The pool whose gauges are shown; `readStarts`: its starts are to be read at `begin()`. True
+   * when they will be: one pool's are, so another's must be listened to.
+   */
+  setPool(pool: ObservablePool, readStarts: boolean): boolean;
   /** Counts one fact of an observed cache (`internal/cache-counts` slots); `loadTime` in ms. */
   cacheFact(slot: number, loadTime?: number): void;
   /** The cache whose facts are counted (its name is shown). */

@@ -18,6 +18,8 @@ const NONE: readonly Disposable[] = Object.freeze([]);
 export class Observation implements Sink, Disposable {
   #sink: Sink | undefined;
   #subs: readonly Disposable[] = NONE;
+  // what the sink shows its source as (gauges, name), to show it again (`show`)
+  #role: 'breaker' | 'pool' | 'cache' | FactKind | undefined;
 
   constructor(
     sink: Sink,
@@ -60,11 +62,13 @@ export class Observation implements Sink, Disposable {
   }
 
   setBreaker(breaker: ObservableBreaker): void {
+    this.#role = 'breaker';
     this.#sink?.setBreaker(breaker);
   }
 
-  setPool(pool: ObservablePool, readStarts: boolean): void {
-    this.#sink?.setPool(pool, readStarts);
+  setPool(pool: ObservablePool, readStarts: boolean): boolean {
+    this.#role = 'pool';
+    return this.#sink?.setPool(pool, readStarts) ?? false;
   }
 
   cacheFact(slot: number, loadTime?: number): void {
@@ -72,10 +76,12 @@ export class Observation implements Sink, Disposable {
   }
 
   setCache(cache: ObservableCache): void {
+    this.#role = 'cache';
     this.#sink?.setCache(cache);
   }
 
   attach(kind: FactKind, source: object): void {
+    this.#role = kind;
     this.#sink?.attach(kind, source);
   }
 
@@ -85,5 +91,21 @@ export class Observation implements Sink, Disposable {
 
   detach(source: object, observation: Disposable): void {
     this.#sink?.detach(source, observation);
+  }
+
+  /**
+   * Shows its source in the sink again as what it was observed as (its gauges, its name): when
+   * the source shown in its place, observed later, is no longer observed.
+   */
+  show(): void {
+    const sink = this.#sink;
+    const role = this.#role;
+    if (sink === undefined || role === undefined) return;
+    const source = this.source;
+    if (role === 'breaker') sink.setBreaker(source as ObservableBreaker);
+    // a pool's starts are read at `begin()` or listened to as they were: nothing changes there
+    else if (role === 'pool') sink.setPool(source as ObservablePool, false);
+    else if (role === 'cache') sink.setCache(source as ObservableCache);
+    else sink.attach(role, source);
   }
 }

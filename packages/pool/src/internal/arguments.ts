@@ -1,4 +1,4 @@
-import { check, checkFunction, is } from '@dyno/core';
+import { check, checkFunction, checkOptions, type ExecuteOptions, is } from '@dyno/core';
 import { TIMEOUT_RULE } from '../options.js';
 
 const PKG = '@dyno/pool';
@@ -20,6 +20,16 @@ export function notATask(fn: unknown): Promise<never> {
  */
 export function notASignal(signal: unknown): Promise<never> {
   return new Promise<never>(() => check(PKG, 'signal', signal, is.signal));
+}
+
+/**
+ * A call's `signal`, read once its `options` were seen to be an object.
+ * @throws TypeError naming `options` when they are not an object (`null` included), or what a
+ * getter of theirs throws: the caller makes either its rejection
+ */
+export function callSignal(options: ExecuteOptions): AbortSignal | undefined {
+  checkOptions(PKG, options);
+  return options.signal;
 }
 
 /**

@@ -1,10 +1,12 @@
-import { abortReason, NEVER_ABORTED, sleep } from '@dyno/core';
+import { abortReason, checkAnswer, NEVER_ABORTED, sleep } from '@dyno/core';
 import { type BackoffContext, clampDelay } from '../backoff/backoff.js';
 import { CompoundError, type GiveUpReason } from '../errors.js';
 import { AbortGuard } from './abort-guard.js';
 import { History, type MutableRecord } from './history.js';
 import { isHint } from './retry-after.js';
 import type { Outcome, Settings, Target } from './settings.js';
+
+const PKG = '@dyno/retry';
 
 type MutableBackoffContext = { -readonly [K in keyof BackoffContext]: BackoffContext[K] };
 
@@ -143,14 +145,15 @@ async function attemptOnce(
 }
 
 function decide(s: Settings, outcome: Outcome, attempt: number): boolean {
-  if (outcome.failed && s.isRetryable !== undefined && !s.isRetryable(outcome.value, attempt)) {
-    return false;
+  if (outcome.failed && s.isRetryable !== undefined) {
+    const retryable = s.isRetryable(outcome.value, attempt);
+    if (!checkAnswer(PKG, 'isRetryable', retryable)) return false;
   }
   if (s.shouldRetry === undefined) return outcome.failed;
   const judged = outcome.failed
     ? s.shouldRetry({ failed: true, error: outcome.value }, attempt)
     : s.shouldRetry({ failed: false, result: outcome.value }, attempt);
-  return Boolean(judged);
+  return Boolean(checkAnswer(PKG, 'shouldRetry', judged));
 }
 
 /**

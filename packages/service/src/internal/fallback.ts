@@ -1,4 +1,4 @@
-import { abortReason, isThenable, untilAborted } from '@dyno/core';
+import { abortReason, checkAnswer, invoke, untilAborted } from '@dyno/core';
 import type { Call } from './call-types.js';
 import type { Parts } from './parts.js';
 
@@ -8,25 +8,26 @@ import type { Parts } from './parts.js';
  * `fallbackOn` turns down reaches the caller as it is. The fallback is user code: what its
  * function throws or rejects with is the call's rejection, as itself (the call's own failure
  * goes to `onFallback`). Every fallback outcome is counted in the metrics; `fallbackOn` throwing
- * rejects the call with what it threw.
+ * rejects the call with what it threw, and one returning a promise with a `TypeError` naming it.
  */
 export function runFallback(call: Call, error: unknown): unknown {
   const { parts: p, signal } = call;
   if (signal?.aborted) throw abortReason(signal);
-  if (p.fallbackOn !== undefined && !p.fallbackOn(error)) throw error;
+  if (p.fallbackOn !== undefined) {
+    if (!checkAnswer('@dyno/service', 'fallbackOn', p.fallbackOn(error))) throw error;
+  }
   const fallback = p.fallback;
-  if (typeof fallback !== 'function') return succeeded(p, error, fallback);
   let result: unknown;
-  let thenable: boolean;
   try {
-    result = fallback.call(call.thisArg, error, call.args);
-    thenable = isThenable(result);
+    result =
+      typeof fallback === 'function' ? fallback.call(call.thisArg, error, call.args) : fallback;
   } catch (fallbackError) {
     throw failed(p, error, fallbackError);
   }
   // a plain value needs no turn of the event loop
-  if (!thenable) return succeeded(p, error, result);
-  const answered = Promise.resolve(result).then(
+  if (isPlain(result)) return succeeded(p, error, result);
+  // a thenable is adopted; a value whose `then` cannot be read rejects, as `await` would
+  const answered = invoke(() => result, undefined).then(
     (value) => succeeded(p, error, value),
     (fallbackError) => {
       throw failed(p, error, fallbackError);
@@ -34,6 +35,17 @@ export function runFallback(call: Call, error: unknown): unknown {
   );
   // a caller who aborts is released at once, even from a fallback that hangs (counted as it ends)
   return untilAborted(answered, signal);
+}
+
+/** True when a promise resolved with `value` fulfils with `value` itself (no `then` to adopt). */
+function isPlain(value: unknown): boolean {
+  if (value === null || (typeof value !== 'object' && typeof value !== 'function')) return true;
+  try {
+    return typeof (value as { then?: unknown }).then !== 'function';
+  } catch {
+    // its `then` cannot be read (a revoked proxy): resolving a promise with it rejects
+    return false;
+  }
 }
 
 function succeeded(p: Parts, error: unknown, value: unknown): unknown {

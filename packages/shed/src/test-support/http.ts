@@ -100,12 +100,3 @@ export function client(port: number): Client {
       }),
   };
 }
-
-/** Waits until `condition` holds, a turn of the event loop at a time (real I/O must happen). */
-export async function until(condition: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 2000; i++) {
-    if (condition()) return;
-    await new Promise((resolve) => setTimeout(resolve, 1));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import ts from 'typescript';
 
-const packages = join(__dirname, '..', '..', '..');
+const packages = join(__dirname, '..', '..', '..', 'packages');
 
 function sources(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
@@ -16,9 +16,12 @@ function sources(dir: string): string[] {
   });
 }
 
-/** Writes `<out>/<package>/...js` for each package and returns `<out>`. */
+/**
+ * Writes `<out>/<package>/...js` for each of the packages `names` (directories of `packages/`)
+ * and returns `<out>`, a new temporary directory named after the last of them.
+ */
 export function transpile(names: readonly string[]): string {
-  const out = mkdtempSync(join(tmpdir(), 'dyno-breaker-redis-'));
+  const out = mkdtempSync(join(tmpdir(), `dyno-${names.at(-1) ?? 'children'}-`));
   writeFileSync(join(out, 'package.json'), '{ "type": "module" }\n');
   for (const name of names) {
     const src = join(packages, name, 'src');
