@@ -1,6 +1,5 @@
 import {
   type Awaitable,
-  abortReason,
   type Clock,
   defaultName,
   type Event,
@@ -16,7 +15,7 @@ import {
 } from '@dyno/core';
 import { RateLimitedError } from './errors.js';
 import type { RateLimitedEvent } from './events.js';
-import { callSignal, notASignal, notATask } from './internal/arguments.js';
+import { notATask, readSignal } from './internal/arguments.js';
 import { steadyClock } from './internal/steady-clock.js';
 import {
   DEFAULT_RATE_LIMITER_OPTIONS,
@@ -165,16 +164,8 @@ export class RateLimiter implements Policy {
    * promised token then goes back to the bucket).
    */
   acquire(options?: ExecuteOptions): Promise<void> {
-    let signal: AbortSignal | undefined;
-    if (options !== undefined) {
-      try {
-        signal = callSignal(options);
-      } catch (error) {
-        return Promise.reject(error);
-      }
-    }
-    if (signal !== undefined && !(signal instanceof AbortSignal)) return notASignal(signal);
-    if (signal?.aborted) return Promise.reject(abortReason(signal));
+    const signal = readSignal(options);
+    if (signal instanceof Promise) return signal; // the call is refused
     const wait = this.#waitForToken();
     if (wait > this.#maxWait) return Promise.reject(this.#rejected(wait));
     this.#takeToken(wait);
@@ -188,16 +179,8 @@ export class RateLimiter implements Policy {
    */
   execute<T>(fn: (context: ExecuteContext) => Awaitable<T>, options?: ExecuteOptions): Promise<T> {
     if (typeof fn !== 'function') return notATask(fn);
-    let signal: AbortSignal | undefined;
-    if (options !== undefined) {
-      try {
-        signal = callSignal(options);
-      } catch (error) {
-        return Promise.reject(error);
-      }
-    }
-    if (signal !== undefined && !(signal instanceof AbortSignal)) return notASignal(signal);
-    if (signal?.aborted) return Promise.reject(abortReason(signal));
+    const signal = readSignal(options);
+    if (signal instanceof Promise) return signal; // the call is refused
     const wait = this.#waitForToken();
     if (wait > this.#maxWait) return Promise.reject(this.#rejected(wait));
     this.#takeToken(wait);

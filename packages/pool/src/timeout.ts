@@ -1,6 +1,5 @@
 import {
   type Awaitable,
-  abortReason,
   defaultName,
   type Event,
   EventEmitter,
@@ -10,7 +9,7 @@ import {
   resolveOptions,
 } from '@dyno/core';
 import type { TimeoutEvent } from './events.js';
-import { callSignal, notASignal, notATask } from './internal/arguments.js';
+import { notATask, readSignal } from './internal/arguments.js';
 import { withResolvers } from './internal/promises.js';
 import { steadyClock } from './internal/steady-clock.js';
 import { Deadlines, type TimedOwner, TimedRun } from './internal/timed-run.js';
@@ -88,16 +87,8 @@ export class Timeout implements Policy {
    */
   execute<T>(fn: (context: ExecuteContext) => Awaitable<T>, options?: ExecuteOptions): Promise<T> {
     if (typeof fn !== 'function') return notATask(fn);
-    let signal: AbortSignal | undefined;
-    if (options !== undefined) {
-      try {
-        signal = callSignal(options);
-      } catch (error) {
-        return Promise.reject(error);
-      }
-    }
-    if (signal !== undefined && !(signal instanceof AbortSignal)) return notASignal(signal);
-    if (signal?.aborted) return Promise.reject(abortReason(signal));
+    const signal = readSignal(options);
+    if (signal instanceof Promise) return signal; // the call is refused
     const { promise, resolve, reject } = withResolvers<T>();
     new TimedRun<T>({ owner: this.#owner, fn, signal, timeout: this.#timeout, resolve, reject });
     return promise;

@@ -1,4 +1,11 @@
-import { check, checkFunction, checkOptions, type ExecuteOptions, is } from '@dyno/core';
+import {
+  abortReason,
+  check,
+  checkFunction,
+  checkOptions,
+  type ExecuteOptions,
+  is,
+} from '@dyno/core';
 import { TIMEOUT_RULE } from '../options.js';
 
 const PKG = '@dyno/pool';
@@ -30,6 +37,26 @@ export function notASignal(signal: unknown): Promise<never> {
 export function callSignal(options: ExecuteOptions): AbortSignal | undefined {
   checkOptions(PKG, options);
   return options.signal;
+}
+
+/**
+ * What a call may use of its `options`: its `signal` (`undefined` for none), or the rejection of
+ * a call that must not run: options that are not an object or whose getter throws, a `signal`
+ * that is not an `AbortSignal`, a signal already aborted.
+ */
+export function readSignal(
+  options: ExecuteOptions | undefined,
+): AbortSignal | undefined | Promise<never> {
+  if (options === undefined) return undefined;
+  let signal: AbortSignal | undefined;
+  try {
+    signal = callSignal(options);
+  } catch (error) {
+    return Promise.reject(error);
+  }
+  if (signal === undefined) return undefined;
+  if (!(signal instanceof AbortSignal)) return notASignal(signal);
+  return signal.aborted ? Promise.reject(abortReason(signal)) : signal;
 }
 
 /**
