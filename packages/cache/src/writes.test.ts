@@ -18,6 +18,16 @@ function setup(options: ConstructorParameters<typeof Cache>[0] = {}) {
   return { clock, cache, slow };
 }
 
+/** A store whose reads answer 20 ms later what it held when they began, as a Redis GET sent first does. */
+const slowStore = (inner: MemoryStore, clock: ManualClock) =>
+  plainStore(inner, {
+    get: async (k, now) => {
+      const entry = inner.get(k, now);
+      await sleep(20, { clock });
+      return entry;
+    },
+  });
+
 describe('Cache writes against running loads', () => {
   it('regression: a set while a load runs wins; the load still answers its own callers', async () => {
     const { cache, clock, slow } = setup();
@@ -72,14 +82,7 @@ describe('Cache writes against running loads', () => {
   it('regression: a caller after a write does not share a store read that began before it', async () => {
     const clock = new ManualClock(1000);
     const inner = new MemoryStore();
-    // a slow store that answers what it held when the read began, as a Redis GET sent first does
-    const store = plainStore(inner, {
-      get: async (k, now) => {
-        const entry = inner.get(k, now);
-        await sleep(20, { clock });
-        return entry;
-      },
-    });
+    const store = slowStore(inner, clock);
     const cache = new Cache<string>({ clock, store, refresh: false, ttl: 10_000 });
     for (const [write, expected] of [
       [() => cache.set('k', 'new'), 'new'],
@@ -100,13 +103,7 @@ describe('Cache writes against running loads', () => {
   it('regression: a load begun from a read older than a write does not answer callers after it', async () => {
     const clock = new ManualClock(1000);
     const inner = new MemoryStore();
-    const store = plainStore(inner, {
-      get: async (k, now) => {
-        const entry = inner.get(k, now);
-        await sleep(20, { clock });
-        return entry;
-      },
-    });
+    const store = slowStore(inner, clock);
     const failing = async (): Promise<string> => {
       await sleep(50, { clock });
       throw new Error('down');

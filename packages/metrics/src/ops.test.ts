@@ -26,6 +26,23 @@ function checkRules(rules: string): { status: number | null; output: string } {
   }
 }
 
+/**
+ * Runs the shipped rule unit tests against the shipped rules with `from` replaced by `to` (a rule
+ * broken on purpose), in a throwaway directory.
+ */
+function testBrokenRules(from: string, to: string): { status: number | null; output: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'dyno-rules-'));
+  try {
+    const rules = readFileSync(RULES, 'utf8');
+    expect(rules).toContain(from); // else the rule was not broken
+    writeFileSync(join(dir, 'dyno-rules.yml'), rules.replace(from, to));
+    writeFileSync(join(dir, 'dyno-rules.test.yml'), readFileSync(RULE_TESTS, 'utf8'));
+    return promtool(['test', 'rules', 'dyno-rules.test.yml'], dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 /** Every metric family a fully observed `Metrics` exports, without the histogram suffixes. */
 function exportedNames(): Set<string> {
   const m = new Metrics({ name: 'x', clock: new ManualClock() });
@@ -58,37 +75,21 @@ describe('ops/prometheus/dyno-rules.yml', () => {
   });
 
   it('has unit tests that fail when a rule is wrong (an isolated circuit alerting)', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'dyno-rules-'));
-    try {
-      const rules = readFileSync(RULES, 'utf8').replace(
-        'state=~"open|half-open"',
-        'state=~"open|half-open|isolated"',
-      );
-      writeFileSync(join(dir, 'dyno-rules.yml'), rules);
-      writeFileSync(join(dir, 'dyno-rules.test.yml'), readFileSync(RULE_TESTS, 'utf8'));
-      const { status, output } = promtool(['test', 'rules', 'dyno-rules.test.yml'], dir);
-      expect(output).toMatch(/alertname: DynoCircuitOpen/);
-      expect(status).not.toBe(0);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    const { status, output } = testBrokenRules(
+      'state=~"open|half-open"',
+      'state=~"open|half-open|isolated"',
+    );
+    expect(output).toMatch(/alertname: DynoCircuitOpen/);
+    expect(status).not.toBe(0);
   });
 
   it('has unit tests that fail when the p99 alert loses its traffic minimum (a rare job alerting)', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'dyno-rules-'));
-    try {
-      const rules = readFileSync(RULES, 'utf8').replace(
-        'name:dyno_latency_seconds:p99_5m > 1 and name:dyno_requests:rate5m > 1',
-        'name:dyno_latency_seconds:p99_5m > 1',
-      );
-      writeFileSync(join(dir, 'dyno-rules.yml'), rules);
-      writeFileSync(join(dir, 'dyno-rules.test.yml'), readFileSync(RULE_TESTS, 'utf8'));
-      const { status, output } = promtool(['test', 'rules', 'dyno-rules.test.yml'], dir);
-      expect(output).toMatch(/alertname="DynoHighLatencyP99", job="shop", name="rare"/);
-      expect(status).not.toBe(0);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    const { status, output } = testBrokenRules(
+      'name:dyno_latency_seconds:p99_5m > 1 and name:dyno_requests:rate5m > 1',
+      'name:dyno_latency_seconds:p99_5m > 1',
+    );
+    expect(output).toMatch(/alertname="DynoHighLatencyP99", job="shop", name="rare"/);
+    expect(status).not.toBe(0);
   });
 
   it('reads only metrics the exporter writes', () => {

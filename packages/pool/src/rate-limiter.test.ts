@@ -1,5 +1,5 @@
 import { NEVER_ABORTED } from '@dyno/core';
-import { flushPromises, ManualClock } from '@dyno/core/testing';
+import { flushPromises, ManualClock, SteppingClock } from '@dyno/core/testing';
 import { RateLimitedError } from './errors.js';
 import type { RateLimitedEvent } from './events.js';
 import { RateLimiter } from './rate-limiter.js';
@@ -52,16 +52,11 @@ describe('RateLimiter', () => {
 
   it('refills from now when its clock went back, instead of refusing until it caught up', async () => {
     const base = new ManualClock(3_600_000);
-    let offset = 0;
-    const clock = {
-      now: () => base.now() + offset,
-      setTimeout: (callback: () => void, ms: number) => base.setTimeout(callback, ms),
-      clearTimeout: (handle: unknown) => base.clearTimeout(handle),
-    };
+    const clock = new SteppingClock(base);
     const limiter = new RateLimiter({ rate: 10, interval: 1000, clock });
     for (let i = 0; i < 10; i++) expect(limiter.tryAcquire()).toBe(true);
     // set back an hour
-    offset = -3_600_000;
+    clock.stepBack(3_600_000);
     expect(limiter.tryAcquire()).toBe(false);
     base.set(3_600_100);
     expect(limiter.tryAcquire()).toBe(true);

@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import { ManualClock } from '@dyno/core/testing';
+import { ManualClock, SteppingClock } from '@dyno/core/testing';
 import { waitFor } from '@dyno-tools/testing';
 import type { AdmitEvent, Priority, ShedEvent } from './events.js';
 import { Shedder } from './shedder.js';
@@ -510,12 +510,7 @@ describe('Shedder and the event loop', () => {
 
   it('reads the delay again when the clock went back, rather than keep a stale reading', async () => {
     const base = new ManualClock(3_600_000);
-    let offset = 0;
-    const clock = {
-      now: () => base.now() + offset,
-      setTimeout: (callback: () => void, ms: number) => base.setTimeout(callback, ms),
-      clearTimeout: (handle: unknown) => base.clearTimeout(handle),
-    };
+    const clock = new SteppingClock(base);
     let reading = 150;
     const shedder = new Shedder({
       sampleInterval: 500,
@@ -529,7 +524,7 @@ describe('Shedder and the event loop', () => {
       expect((await server.get('/')).status).toBe(503);
       // the loop recovers, and the clock is set back an hour
       reading = 0;
-      offset = -3_600_000;
+      clock.stepBack(3_600_000);
       await base.advance(500);
       expect((await server.get('/')).status).toBe(200);
     } finally {
