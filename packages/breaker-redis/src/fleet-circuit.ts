@@ -116,7 +116,7 @@ export class FleetCircuit {
     this.#view = new FleetView(o.memberTtl ?? 3 * o.heartbeat);
     const base = `${o.prefix}${o.circuit ?? o.breaker.name}`;
     this.#keys = [`${base}:members`, `${base}:states`];
-    this.#channel = `${base}:bus`;
+    this.#channel = busChannel(o.client, base);
     // before any connection or listener of ours exists: if the breaker throws here, the
     // construction fails without leaving a subscriber open or listeners on a given one
     this.#stateListener = o.breaker.onStateChange(this.#onStateChange);
@@ -331,6 +331,18 @@ export class FleetCircuit {
   };
 
   readonly #ignore = (): void => {};
+}
+
+/**
+ * The bus of the circuit whose keys start with `base`. A pub/sub channel belongs to the whole
+ * server: ioredis puts its `keyPrefix` on keys but not on channels, and a `db` does not scope
+ * one. Both go into the name, so fleets that share a server but not a keyspace (staging and
+ * production told apart by either) never hear each other's breakers.
+ */
+function busChannel(client: Redis, base: string): string {
+  const keyPrefix = client.options?.keyPrefix ?? '';
+  const db = client.options?.db ?? 0;
+  return `${keyPrefix}${base}:bus${db === 0 ? '' : `@${db}`}`;
 }
 
 /** Lets the process exit while only the heartbeat is left (Node timers have `unref`). */

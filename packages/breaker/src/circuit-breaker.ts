@@ -14,6 +14,7 @@ import {
   type Policy,
   rejectSoon,
   toDisposable,
+  toPromise,
 } from '@dyno/core';
 import { type BrokenCircuitError, brokenCircuit, ProbeTimeoutError } from './errors.js';
 import type {
@@ -128,7 +129,8 @@ export class CircuitBreaker implements Policy {
       if (typeof fn !== 'function') return notAFunction(fn);
       result = Promise.reject(error);
     }
-    return Promise.resolve(result).then(succeeded, this.#failed) as Promise<T>;
+    // never the result's own `then` (or its `constructor`): either could count one call twice
+    return toPromise(result).then(succeeded, this.#failed) as Promise<T>;
   }
 
   #guarded<T>(

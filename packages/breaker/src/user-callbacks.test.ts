@@ -1,4 +1,5 @@
 import { type ListenerErrorEvent, onListenerError } from '@dyno/core';
+import { tamperedPromises } from '@dyno/core/testing';
 import { CircuitBreaker } from './circuit-breaker.js';
 import { BrokenCircuitError } from './errors.js';
 import { Fuse } from './fuse.js';
@@ -143,6 +144,29 @@ describe('CircuitBreaker with a throwing listener', () => {
     expect(events).toHaveLength(1);
     expect(breaker.state).toBe('open');
   });
+});
+
+describe('CircuitBreaker.execute with a tampered promise', () => {
+  // the closed fast path called the promise's own `then`: the call counted as a success and
+  // then a failure, whose rethrow escaped execute; a throwing `constructor` escaped it too
+  it.each(tamperedPromises())(
+    'counts the one outcome the caller gets for %s, never throwing out of execute',
+    async (_, tampered) => {
+      const breaker = new CircuitBreaker({
+        strategy: { kind: 'consecutive-failures', failures: 1 },
+      });
+      let call: Promise<unknown> | undefined;
+      expect(() => {
+        call = breaker.execute(() => tampered);
+      }).not.toThrow();
+      const got = await (call as Promise<unknown>).then(
+        () => 'value',
+        () => 'error',
+      );
+      // one failure opens this circuit; a success leaves it closed
+      expect(breaker.state).toBe(got === 'value' ? 'closed' : 'open');
+    },
+  );
 });
 
 describe('CircuitBreaker.execute with something other than a function', () => {

@@ -32,11 +32,11 @@ const PKG = '@dyno/cache-redis';
  * Two tiers for a fleet: a bounded memory tier in each process in front of a shared
  * `RedisStore`, kept coherent by a Redis pub/sub bus. A `set`, `delete`, refresh, `clear`,
  * `deleteByTag` or `deletePrefix` in one process evicts what it changed from every other
- * process's memory tier (messages on the channel `<keyPrefix><prefix>\0bus`). A hit in memory
- * answers synchronously and never asks Redis. While the bus is down, the memory tier's
- * `memoryTtl` bounds staleness; when the bus comes back the memory tier is cleared. When Redis
- * fails behind a memory miss the store answers a miss (and an `onError` event), never a rejection,
- * so a cache in front keeps using the memory tier.
+ * process's memory tier (messages on the channel `<keyPrefix><prefix>\0bus`, with `@<db>` after it
+ * for a client's `db` other than 0). A hit in memory answers synchronously and never asks Redis.
+ * While the bus is down, the memory tier's `memoryTtl` bounds staleness; when the bus comes back
+ * the memory tier is cleared. When Redis fails behind a memory miss the store answers a miss (and
+ * an `onError` event), never a rejection, so a cache in front keeps using the memory tier.
  */
 export class TieredStore implements CacheStore {
   /** The name in events and errors. */
@@ -114,13 +114,15 @@ export class TieredStore implements CacheStore {
     this.#memoryTtl = o.memoryTtl as number;
     this.memory = new MemoryStore({ maxEntries: o.maxEntries as number, clock: redis.clock });
     const client = redis.client;
+    // a channel belongs to the whole server: the keyspace (keyPrefix and db) goes into its name
     const keyPrefix = client.options?.keyPrefix ?? '';
+    const db = client.options?.db ?? 0;
     const owned = o.subscriber === undefined;
     this.#bus = new Bus({
       publisher: client,
       subscriber: o.subscriber ?? client.duplicate(),
       owned,
-      channel: `${keyPrefix}${redis.prefix}\u0000bus`,
+      channel: `${keyPrefix}${redis.prefix}\u0000bus${db === 0 ? '' : `@${db}`}`,
       origin: globalThis.crypto.randomUUID(),
       guard: new Guard({
         client,

@@ -250,6 +250,19 @@ describe('per-call control', () => {
     await expect(cache.peek('k')).resolves.toBe('fresh');
   });
 
+  it('a failed forceRefresh leaves the stored value, negativeTtl or not (regression)', async () => {
+    // it wrote a negative entry over a fresh value: for negativeTtl, every caller got the
+    // error that only the forcing caller had asked for
+    const { cache } = setup({ ttl: 10_000, negativeTtl: 500 });
+    await cache.set('k', 'cached');
+    const boom = new Error('refresh failed');
+    await expect(cache.get('k', () => Promise.reject(boom), { forceRefresh: true })).rejects.toBe(
+      boom,
+    );
+    await expect(cache.get('k', () => 'reloaded')).resolves.toBe('cached');
+    await expect(cache.peek('k')).resolves.toBe('cached');
+  });
+
   it('lets the loader set its ttl, or say its value must not be cached', async () => {
     const { cache, clock } = setup({ ttl: 1000 });
     await cache.get('short', (ctx) => {

@@ -197,6 +197,18 @@ describe('Chaos faults', () => {
     expect(fn).not.toHaveBeenCalled();
   });
 
+  it('hang rejects with the reason when an onFault listener aborted the caller', async () => {
+    // the hang listened on a signal that had aborted already, so it never settled
+    const chaos = new Chaos({ random: () => 0, hang: { rate: 1 } });
+    let controller = new AbortController();
+    chaos.onFault(() => controller.abort('enough'));
+    const fn = jest.fn();
+    expect(await state(chaos.execute(fn, { signal: controller.signal }))).toBe('rejected enough');
+    controller = new AbortController();
+    expect(await state(chaos.wrap(fn)({ signal: controller.signal }))).toBe('rejected enough');
+    expect(fn).not.toHaveBeenCalled();
+  });
+
   it('result replaces the real result with a wrong one', async () => {
     const chaos = new Chaos({ random: () => 0, result: { rate: 1 } });
     const fn = jest.fn(() => 42);
@@ -512,5 +524,45 @@ describe('Chaos validation', () => {
     expect(() => new Chaos().wrap(5 as never)).toThrow(
       new TypeError('@dyno/chaos: `fn` must be a function; received 5'),
     );
+  });
+});
+
+describe('Chaos options after construction', () => {
+  // the fault settings were read again from the caller's objects and their arrays kept as
+  // given: emptied later, a throwable fault threw `undefined`; a getter passed the check
+  // with one value and was used with another
+  it('keeps the values, kinds and ms it checked, whatever the caller does to its objects', async () => {
+    const values = ['a', 'b'];
+    const kinds: string[] = ['twice'];
+    const ms: [number, number] = [100, 100];
+    const clock = new ManualClock();
+    const throwing = new Chaos({ random: () => 0, throwable: { rate: 1, values } });
+    const odd = new Chaos({ random: () => 0, thenable: { rate: 1, kinds: kinds as never } });
+    const slow = new Chaos({ clock, random: () => 0, latency: { rate: 1, ms } });
+    values.length = 0;
+    kinds[0] = 'odd';
+    ms[0] = 5_000;
+    await expect(throwing.execute(() => 1)).rejects.toBe('a');
+    const calls: string[] = [];
+    (odd.inject('thenable', () => 1, ctx) as PromiseLike<number>).then((v) => calls.push(`${v}`));
+    expect(calls).toEqual(['1', '1']);
+    const late = slow.execute(() => 'done');
+    await clock.advance(100);
+    await expect(late).resolves.toBe('done');
+  });
+
+  it('reads each fault option once: a getter checked with one value is not used with another', async () => {
+    let reads = 0;
+    const chaos = new Chaos({
+      random: () => 0,
+      throwable: {
+        rate: 1,
+        get values() {
+          reads++;
+          return reads === 1 ? ['checked'] : [];
+        },
+      },
+    });
+    await expect(chaos.execute(() => 1)).rejects.toBe('checked');
   });
 });

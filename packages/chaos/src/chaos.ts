@@ -17,6 +17,7 @@ import {
   type Policy,
   sleep,
   systemClock,
+  toPromise,
   withDeadline,
 } from '@dyno/core';
 import { ChaosError } from './errors.js';
@@ -191,7 +192,8 @@ export class Chaos implements Policy {
     try {
       // inside the try: a `random` that throws or draws outside [0, 1) rejects the call
       const fault = this.pick();
-      return Promise.resolve(this.#apply(fault, this.#fraction, fn, { signal }));
+      // never a tampered promise of fn's as it is: its own `then` could call back twice
+      return toPromise(this.#apply(fault, this.#fraction, fn, { signal }));
     } catch (error) {
       return Promise.reject(error);
     }
@@ -271,6 +273,8 @@ export class Chaos implements Policy {
         return sleep(ms, { signal: context.signal, clock: this.#clock }).then(() => fn(context));
       }
       case 'hang':
+        // aborted already by an `onFault` listener of this very draw: no abort event is coming
+        if (context.signal.aborted) return Promise.reject(abortReason(context.signal));
         return new Promise<T>((_, reject) => {
           onAbort(context.signal, () => reject(abortReason(context.signal)));
         });

@@ -1,5 +1,5 @@
 import { NEVER_ABORTED } from '@dyno/core';
-import { flushPromises } from '@dyno/core/testing';
+import { flushPromises, tamperedPromises } from '@dyno/core/testing';
 import { Chaos } from './chaos.js';
 import { ChaosError } from './errors.js';
 import type { OddThenable } from './options.js';
@@ -96,4 +96,19 @@ describe('Chaos thenable fault', () => {
       'fulfilled 1, threw',
     ]);
   });
+});
+
+describe('Chaos.execute with a tampered promise from fn', () => {
+  // with no fault drawn, execute handed back the tampered promise itself (its own `then`)
+  it.each(tamperedPromises())(
+    'answers a native promise that settles once for %s',
+    async (_, tampered) => {
+      const p = new Chaos().execute(() => tampered);
+      expect(Object.getPrototypeOf(p)).toBe(Promise.prototype);
+      const { calls, onFulfilled, onRejected } = record();
+      p.then(onFulfilled, onRejected);
+      await flushPromises();
+      expect(calls).toHaveLength(1);
+    },
+  );
 });

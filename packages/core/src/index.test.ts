@@ -18,6 +18,7 @@ describe('@dyno/core exports', () => {
       'checkDuration',
       'checkFunction',
       'checkOptions',
+      'copyOptions',
       'defaultName',
       'describeFailure',
       'format',
@@ -38,6 +39,7 @@ describe('@dyno/core exports', () => {
       'sleep',
       'systemClock',
       'toDisposable',
+      'toPromise',
       'untilAborted',
       'validate',
       'withDeadline',
@@ -55,6 +57,7 @@ describe('@dyno/core exports', () => {
       'rejectionOf',
       'seededRandom',
       'settledTurns',
+      'tamperedPromises',
       'thrown',
       'undescribableFailures',
     ]);

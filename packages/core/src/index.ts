@@ -8,6 +8,7 @@ export {
   untilAborted,
 } from './abort.js';
 export { type Clock, systemClock, type TimerHandle } from './clock.js';
+export { copyOptions } from './copy-options.js';
 export { type DeadlineOptions, withDeadline } from './deadline.js';
 export { type Disposable, NOOP_DISPOSABLE, toDisposable } from './disposable.js';
 export {
@@ -20,7 +21,7 @@ export {
   markDynoError,
 } from './errors.js';
 export { type Event, EventEmitter, type Listener } from './events.js';
-export { type Awaitable, invoke, isPromise, isThenable } from './invoke.js';
+export { type Awaitable, invoke, isPromise, isThenable, toPromise } from './invoke.js';
 export { defaultName } from './name.js';
 export type { ExecuteContext, ExecuteOptions, Policy } from './policy.js';
 export { rejectSoon } from './reject-soon.js';

@@ -29,20 +29,42 @@ export function isPromise(value: unknown): value is Promise<unknown> {
 }
 
 /**
- * Calls `fn(context)` and always returns a native promise that settles exactly once: a
- * synchronous throw (of anything) becomes a rejection; a plain value, a `Promise` subclass or a
- * thenable that calls back twice, calls both callbacks or throws after calling back is adopted
- * into a fresh native promise, whose resolve functions act only once. Never throws.
+ * `value` as a native promise that settles exactly once, for a policy to attach its own
+ * callbacks to; read as `await value` reads it. A native promise is returned as it is; anything
+ * else is adopted into a fresh native promise, whose resolve functions act only once: a plain
+ * value, a `Promise` subclass or a thenable (which may call back twice, call both callbacks or
+ * throw after calling back). A native promise whose `constructor` getter throws gives a
+ * rejection, and one that carries its own `then` is adopted as `await` reads it (that `then`,
+ * called as it is, could call back twice, throw or return no promise). Never throws.
  */
-export function invoke<C, T>(fn: (context: C) => Awaitable<T>, context: C): Promise<T> {
+export function toPromise<T>(value: Awaitable<T>): Promise<T> {
+  let promise: Promise<T>;
   try {
-    const result = fn(context);
-    if (result instanceof Promise && Object.getPrototypeOf(result) === Promise.prototype) {
-      return result as Promise<T>;
-    }
-    // inside the try: a hostile `constructor` or `then` getter throws here
-    return Promise.resolve(result);
+    // the same promise back for a native one; it reads `constructor` (a revoked proxy or a
+    // thenable is adopted, never thrown)
+    promise = Promise.resolve(value);
   } catch (error) {
     return Promise.reject(error);
   }
+  return promise === value && Object.hasOwn(promise, 'then') ? awaited(promise) : promise;
+}
+
+// `await` reads a native promise's own state: its own `then` is not called
+async function awaited<T>(promise: Promise<T>): Promise<T> {
+  return await promise;
+}
+
+/**
+ * Calls `fn(context)` and always returns a native promise that settles exactly once: a
+ * synchronous throw (of anything) becomes a rejection; whatever `fn` returns is adopted as
+ * `toPromise` does. Never throws.
+ */
+export function invoke<C, T>(fn: (context: C) => Awaitable<T>, context: C): Promise<T> {
+  let result: Awaitable<T>;
+  try {
+    result = fn(context);
+  } catch (error) {
+    return Promise.reject(error);
+  }
+  return toPromise(result);
 }

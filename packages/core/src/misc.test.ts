@@ -1,8 +1,13 @@
 import { systemClock } from './clock.js';
 import { NOOP_DISPOSABLE, toDisposable } from './disposable.js';
-import { invoke, isPromise, isThenable } from './invoke.js';
+import { invoke, isPromise, isThenable, toPromise } from './invoke.js';
 import { defaultName } from './name.js';
-import { deferred, undescribableFailures } from './testing/index.js';
+import {
+  deferred,
+  flushPromises,
+  tamperedPromises,
+  undescribableFailures,
+} from './testing/index.js';
 
 import { describeFailure } from './validate.js';
 
@@ -54,6 +59,29 @@ describe('invoke with hostile results', () => {
     expect(Object.getPrototypeOf(p)).toBe(Promise.prototype);
     await expect(p).resolves.toBe(3);
   });
+
+  it.each(tamperedPromises())(
+    'adopts %s into a fresh native promise that settles once, never throwing',
+    async (_, tampered) => {
+      // returned as it was: the caller's `then` called back twice, or threw
+      let p: Promise<string> | undefined;
+      expect(() => {
+        p = invoke(() => tampered, 0);
+      }).not.toThrow();
+      expect(p).not.toBe(tampered);
+      expect(Object.getPrototypeOf(p)).toBe(Promise.prototype);
+      const seen: string[] = [];
+      (p as Promise<string>).then(
+        (v) => seen.push(`value ${v}`),
+        (e: Error) => seen.push(`error ${e.message}`),
+      );
+      await flushPromises();
+      expect(seen).toEqual([expect.stringMatching(/^(value ok|error constructor getter)$/)]);
+      const again = toPromise(tampered);
+      again.catch(() => undefined);
+      expect(again).not.toBe(tampered);
+    },
+  );
 
   it('turns a throwing then getter into a rejection', async () => {
     const boom = new Error('getter');

@@ -171,6 +171,8 @@ describe('validation messages', () => {
     expect(format(() => 1)).toBe('a function');
     expect(format([1])).toBe('an array');
     expect(format(Number.NaN)).toBe('NaN');
+    // `attempts: -0` was refused as "received 0", which reads as a different mistake
+    expect(format(-0)).toBe('-0');
   });
 
   it('formats a revoked proxy and a string too long to quote without throwing', () => {
@@ -215,6 +217,39 @@ describe('validate', () => {
       attempts: 5,
       name: 'x',
     });
+  });
+
+  it('takes an option inherited from a prototype or a class getter, checked as an own one', () => {
+    // they were dropped without a word: `new Retry(Object.create({ attempts: 5 }))` made 3 attempts
+    expect(validate(PKG, Object.create({ attempts: 5 }), rules)).toEqual({ attempts: 5 });
+    class Settings {
+      get attempts(): number {
+        return 7;
+      }
+    }
+    expect(validate(PKG, new Settings(), rules)).toEqual({ attempts: 7 });
+    expect(() => validate(PKG, Object.create({ attempts: 0 }), rules)).toThrow(
+      new RangeError('@dyno/test: option `attempts` must be an integer from 1 to 10; received 0'),
+    );
+    const shadowed = Object.assign(Object.create({ attempts: 5 }), { attempts: 2 });
+    expect(validate(PKG, shadowed, rules)).toEqual({ attempts: 2 });
+    expect(
+      resolveOptions(PKG, Object.create({ name: 'x' }), rules, { attempts: 3, name: 'd' }),
+    ).toEqual({
+      attempts: 3,
+      name: 'x',
+    });
+  });
+
+  it('never takes an option from Object.prototype, polluted or not', () => {
+    const proto = Object.prototype as Record<string, unknown>;
+    proto.attempts = 9;
+    try {
+      expect(validate(PKG, {}, rules)).toEqual({});
+      expect(validate(PKG, Object.create({ name: 'x' }), rules)).toEqual({ name: 'x' });
+    } finally {
+      delete proto.attempts;
+    }
   });
 
   it('rejects unknown keys, naming the known ones', () => {

@@ -141,8 +141,11 @@ export function format(value: unknown): string {
     case 'object':
       if (value === null) return 'null';
       return isArray(value) ? 'an array' : 'an object';
+    case 'number':
+      // `String(-0)` is "0": "`attempts` must be from 1; received 0" would name another mistake
+      return Object.is(value, -0) ? '-0' : String(value);
     default:
-      // numbers (NaN and Infinity included), booleans and undefined read well as they are
+      // booleans and undefined read well as they are
       return String(value);
   }
 }
@@ -237,8 +240,10 @@ const DURATION = is.duration();
  * Validates an options object: `undefined` or a plain object whose every key has a rule and whose
  * every defined value passes it. Throws `TypeError` for a wrong kind or an unknown key and
  * `RangeError` for a value out of range; `prefix` names a nested object (`'backoff.'`).
- * Returns a copy of the own options, each read once: what was checked is what is used (a getter
- * read again could answer something else, and a prototype's properties are never checked).
+ * Returns a copy of the options, each read once: what was checked is what is used (a getter read
+ * again could answer something else). An option inherited from a prototype (`Object.create(base)`,
+ * a getter of a settings class) is taken and checked as an own one, since `options.attempts`
+ * reads it; `Object.prototype` is not looked at, so a polluted one changes nothing.
  */
 export function validate<T extends object>(
   pkg: string,
@@ -261,7 +266,34 @@ export function validate<T extends object>(
     if (value !== undefined) check(pkg, prefix + key, value, rules[key as keyof T]);
     read[key] = value;
   }
+  readInherited(pkg, options, rules, prefix, read);
   return read as Partial<T>;
+}
+
+// Adds to `read` the options with a rule that `options` inherits from a prototype below
+// `Object.prototype`. They used to be dropped without a word, though the caller reads the
+// same object's `signal` through its prototype. Unknown keys there are not refused: a class
+// compiled to ES5 has enumerable methods on its prototype.
+function readInherited(
+  pkg: string,
+  options: object,
+  rules: Rules<object>,
+  prefix: string,
+  read: Record<string, unknown>,
+): void {
+  for (
+    let proto: object | null = Object.getPrototypeOf(options);
+    proto !== null && proto !== Object.prototype;
+    proto = Object.getPrototypeOf(proto)
+  ) {
+    for (const key of Object.keys(rules)) {
+      if (Object.hasOwn(read, key) || !Object.hasOwn(proto, key)) continue;
+      const value = (options as Record<string, unknown>)[key];
+      if (value !== undefined)
+        check(pkg, prefix + key, value, (rules as Record<string, Rule>)[key] as Rule);
+      read[key] = value;
+    }
+  }
 }
 
 /**

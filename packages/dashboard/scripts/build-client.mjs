@@ -16,7 +16,7 @@ const require = createRequire(import.meta.url);
 const ts = require('typescript');
 
 const root = new URL('../', import.meta.url);
-const MODULES = ['format', 'read', 'draw', 'app'];
+const MODULES = ['format', 'extras', 'read', 'draw', 'app'];
 const OUT = fileURLToPath(new URL('src/internal/client-script.ts', root));
 
 function transpile(name) {

@@ -77,6 +77,54 @@ class Pool {
   }
 }
 
+/** A cache in front of a circuit: its misses are the circuit's calls; a share of hits stale. */
+class Cache {
+  #hit = new EventEmitter();
+  #miss = new EventEmitter();
+  #stale = new EventEmitter();
+  #refresh = new EventEmitter();
+  #load = new EventEmitter();
+  onHit = this.#hit.event;
+  onMiss = this.#miss.event;
+  onStale = this.#stale.event;
+  onRefresh = this.#refresh.event;
+  onLoad = this.#load.event;
+  constructor(name) {
+    this.name = name;
+  }
+  miss(ms) {
+    this.#miss.emit({ name: this.name });
+    this.#load.emit({ name: this.name, duration: ms ?? 0, outcome: 'success' });
+  }
+  hit(staleShare) {
+    this.#hit.emit({ name: this.name });
+    if (random() < staleShare) {
+      this.#stale.emit({ name: this.name });
+      this.#refresh.emit({ name: this.name });
+    }
+  }
+}
+
+/** A load shedder in front of a circuit: requests let through or answered 503. */
+class Shedder {
+  #admit = new EventEmitter();
+  #shed = new EventEmitter();
+  onAdmit = this.#admit.event;
+  onShed = this.#shed.event;
+  constructor(name) {
+    this.name = name;
+  }
+  /** True when the request is let through. */
+  request(shedShare) {
+    if (random() < shedShare) {
+      this.#shed.emit({ name: this.name, priority: 'sheddable', reason: 'limit' });
+      return false;
+    }
+    this.#admit.emit({ name: this.name, priority: 'sheddable' });
+    return true;
+  }
+}
+
 // Latency around `median` ms with a long right tail.
 const latency = (median) =>
   median *
@@ -135,6 +183,9 @@ const circuits = [
     m: make('search.query', 'search'),
     b: new Breaker('search.query'),
     pool: new Pool('search', 32, 64),
+    // the front sheds a little at the peaks of traffic
+    shedder: new Shedder('search.query'),
+    shed: (t) => Math.max(0, Math.sin(t / 14) - 0.6) / 8,
     rate: (t) => 118 + 14 * Math.sin(t / 14) + 5 * Math.sin(t / 3),
     call: () => (random() < 0.002 ? ['failure', latency(20)] : ['success', latency(11)]),
   },
@@ -142,6 +193,8 @@ const circuits = [
     m: make('users.profile', 'users'),
     b: new Breaker('users.profile'),
     pool: new Pool('db', 20, 40),
+    // reads go through a cache first: what it misses reaches the database
+    cache: new Cache('users.profile'),
     rate: (t) => 52 + 8 * Math.sin(t / 11),
     call: () =>
       random() < 0.012 ? ['timeout', 500, 'fallback-success'] : ['success', latency(24)],
@@ -160,6 +213,8 @@ const circuits = [
 for (const c of circuits) {
   c.m.observe(c.b);
   if (c.pool) c.m.observe(c.pool);
+  if (c.cache) c.m.observe(c.cache);
+  if (c.shedder) c.m.observe(c.shedder);
 }
 
 // Pool gauges at the moment of the screenshot's last steps.
@@ -179,7 +234,14 @@ function simulate(step) {
     const calls = Math.round((c.rate(t) * STEP) / 1000 + random() - 0.5);
     for (let i = 0; i < calls; i++) {
       const now = start + (STEP * i) / Math.max(calls, 1);
+      // a request the front sheds never calls the dependency
+      if (c.shedder?.request(c.shed(t)) === false) continue;
       const [outcome, ms, fallback] = c.call(t, c.b);
+      if (c.cache) {
+        // each call is a miss's load; the hits around it never reach the circuit
+        c.cache.miss(ms);
+        for (let h = 4 + Math.round(2 * random()); h > 0; h--) c.cache.hit(0.04);
+      }
       c.m.record(outcome, ms, now);
       if (fallback) c.m.record(fallback, undefined, now);
       if (c.pool && outcome !== 'short-circuited') {

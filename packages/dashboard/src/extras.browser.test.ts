@@ -4,15 +4,18 @@ import type { Browser, Page } from 'playwright-core';
 import { card, launch, type Site, serve, untilPart, watch } from './test-support/browser.js';
 import {
   FakeBreaker,
+  FakeCache,
   FakeFleetCircuit,
   FakeOrigin,
   FakePool,
   FakeRateLimiter,
+  FakeShedder,
 } from './test-support/fakes.js';
 
 // The Dyno extras of the stream in real Chromium, over the real hystrixStream of real Metrics:
-// a breaker isolated by its fleet, a fleet rate limiter, an HTTP origin with hedges, an adaptive
-// pool. The stream runs on a ManualClock: each `advance(100)` sends exactly one update.
+// a breaker isolated by its fleet, a fleet rate limiter, an HTTP origin with hedges, a cache, a
+// load shedder, an adaptive pool. The stream runs on a ManualClock: each `advance(100)` sends
+// exactly one update.
 jest.setTimeout(15_000);
 
 let browser: Browser;
@@ -25,6 +28,8 @@ let breaker: FakeBreaker;
 let fleet: FakeFleetCircuit;
 let limiter: FakeRateLimiter;
 let adaptive: FakePool;
+let cache: FakeCache;
+let shedder: FakeShedder;
 
 beforeAll(async () => {
   clock = new ManualClock();
@@ -45,6 +50,10 @@ beforeAll(async () => {
   origin.hedged(true);
   origin.hedged(false);
   registry.get('plain').record('success', 3);
+  cache = new FakeCache('catalog-cache');
+  registry.get('catalog').observe(cache);
+  shedder = new FakeShedder('checkout-shed');
+  registry.get('checkout').observe(shedder);
   adaptive = new FakePool('adaptive-db', 12, 8);
   adaptive.limit = 12;
   adaptive.adaptive = { min: 2, max: 40 };
@@ -128,9 +137,71 @@ describe('the dashboard page: Dyno extras in Chromium', () => {
     expect(await part('api https://a.test', 'hedgeRefusedFact').isVisible()).toBe(false);
   });
 
+  it("shows a cache's hit ratio first, then its hits, misses, stale values, refreshes and loads", async () => {
+    // observed, not yet read: no ratio to show
+    await untilPart(page, 'catalog', 'cacheRatio', '–');
+    expect(await part('catalog', 'cacheFacts').isVisible()).toBe(true);
+    cache.hit(6, 2);
+    cache.miss();
+    cache.miss();
+    await clock.advance(100);
+    await untilPart(page, 'catalog', 'cacheHits', '8');
+    const facts = part('catalog', 'cacheFacts').locator('> span:visible');
+    expect(await facts.allTextContents()).toEqual([
+      'cache hit ratio 80 %',
+      '8 hits',
+      '2 misses',
+      '2 stale served',
+      '2 refreshes',
+      '2 loads',
+    ]);
+  });
+
+  it("shows a cache's failed loads and store errors in red, only once there are some", async () => {
+    cache.miss('failure');
+    cache.miss('timeout');
+    cache.storeError();
+    await clock.advance(100);
+    await untilPart(page, 'catalog', 'cacheLoadFailures', '2');
+    // 8 hits of 12 reads
+    expect(await part('catalog', 'cacheRatio').textContent()).toBe('66 %');
+    expect(await part('catalog', 'cacheLoads').textContent()).toBe('4');
+    const trouble = { cacheLoadFailedFact: '2 failed loads', cacheStoreFact: 'store errors 1' };
+    for (const [p, text] of Object.entries(trouble)) {
+      expect(await part('catalog', p).isVisible()).toBe(true);
+      expect(await part('catalog', p).textContent()).toBe(text);
+      expect(await part('catalog', p).getAttribute('class')).toBe('warn');
+    }
+  });
+
+  it("shows a load shedder's admissions, and its refusals with their share in red", async () => {
+    shedder.admit(45);
+    await clock.advance(100);
+    await untilPart(page, 'checkout', 'shedAdmitted', '45');
+    const refused = part('checkout', 'shedRefusedFact');
+    expect(await refused.textContent()).toBe('0 refused (0 %)');
+    expect(await refused.getAttribute('class')).toBeNull();
+    shedder.shed(5);
+    await clock.advance(100);
+    await untilPart(page, 'checkout', 'shedRefused', '5');
+    expect(await part('checkout', 'shedFacts').locator('> span').allTextContents()).toEqual([
+      'load shedder: 45 admitted',
+      '5 refused (10 %)',
+    ]);
+    expect(await refused.getAttribute('class')).toBe('warn');
+    expect(await part('checkout', 'cacheFacts').isVisible()).toBe(false);
+  });
+
   it('shows none of these lines for a circuit whose stream has no such fields', async () => {
     await untilPart(page, 'plain', 'success', '1');
-    for (const p of ['fleetFacts', 'rateFacts', 'httpFacts', 'hedgeFacts']) {
+    for (const p of [
+      'fleetFacts',
+      'rateFacts',
+      'httpFacts',
+      'hedgeFacts',
+      'cacheFacts',
+      'shedFacts',
+    ]) {
       expect(await part('plain', p).isVisible()).toBe(false);
     }
   });

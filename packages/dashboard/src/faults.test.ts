@@ -386,6 +386,10 @@ describe('the page against a hostile or broken upstream stream (Chromium)', () =
             rollingCountSuccess: '9',
             latencyExecute: 'fast',
             latencyExecute_mean: null,
+            dynoCacheMisses: -2,
+            dynoCacheStale: 'x',
+            dynoShedAdmitted: 5,
+            dynoShedRefused: null,
           }),
           command('huge', {
             requestCount: 1e308,
@@ -393,6 +397,10 @@ describe('the page against a hostile or broken upstream stream (Chromium)', () =
             reportingHosts: -3,
             latencyExecute_mean: 1e308,
             rollingCountSuccess: 1e308,
+            rollingCountResponsesFromCache: 1e308,
+            dynoCacheMisses: 1e308,
+            dynoShedAdmitted: 1e308,
+            dynoShedRefused: 1e308,
           }),
           command('hosts-as-object', {
             reportingHosts: { true: 1 },
@@ -419,6 +427,11 @@ describe('the page against a hostile or broken upstream stream (Chromium)', () =
     expect(await card(tab, 'bare-nan').count()).toBe(0);
     expect(await part('strings', 'rate')).toBe('0/s');
     expect(await part('huge', 'error')).toBe('100 %');
+    // counts too large to add still compare: half the reads hit, half the requests are refused
+    expect(await part('huge', 'cacheRatio')).toBe('50 %');
+    expect(await part('huge', 'shedShare')).toBe(' (50 %)');
+    expect(await part('strings', 'cacheMisses')).toBe('0');
+    expect(await part('strings', 'shedRefusedFact')).toBe('0 refused (0 %)');
     expect(await part('hosts-as-object', 'state')).toBe('Closed');
   });
 

@@ -9,7 +9,13 @@ import {
 } from '@dyno/metrics';
 import type { Browser, Page } from 'playwright-core';
 import { card, launch, type Site, serve, untilPart, watch } from './test-support/browser.js';
-import { FakeBreaker, FakeFleetCircuit, FakePool } from './test-support/fakes.js';
+import {
+  FakeBreaker,
+  FakeCache,
+  FakeFleetCircuit,
+  FakePool,
+  FakeShedder,
+} from './test-support/fakes.js';
 import { type Tally, turbine } from './test-support/turbine.js';
 
 // A cluster's streams as Turbine aggregates them (numbers summed across hosts, other values
@@ -51,6 +57,17 @@ function host(name: string, failures: number, state: string): Metrics {
   const fleet = new FakeFleetCircuit(name);
   m.observe(fleet);
   fleet.see({ live: 5, open: 3, isolating: failures === 5 });
+  // hits 0, 4 and 8, with 4 misses each: 12 of 24 reads for the cluster (50 %), where the mean of
+  // the hosts' ratios would be 39 %; 10 requests admitted and 0, 5 and 10 refused: 15 of 45
+  // (33 %), where the mean of the hosts' shares would be 28 %
+  const cache = new FakeCache(name);
+  m.observe(cache);
+  cache.hit((failures - 5) * 4);
+  for (let i = 0; i < 4; i++) cache.miss();
+  const shedder = new FakeShedder(name);
+  m.observe(shedder);
+  shedder.admit(10);
+  shedder.shed((failures - 5) * 5);
   return m;
 }
 
@@ -126,6 +143,15 @@ describe('the dashboard page over a Turbine cluster stream', () => {
     );
     expect(await part('all-open', 'fleetIsolating').isVisible()).toBe(true);
     expect(await part('all-open', 'fleetAlone').isVisible()).toBe(false);
+  });
+
+  it("adds up the hosts' caches and shedders, so the hit ratio and refused share are the cluster's", async () => {
+    expect(await part('all-open', 'cacheHits').textContent()).toBe('12');
+    expect(await part('all-open', 'cacheMisses').textContent()).toBe('12');
+    expect(await part('all-open', 'cacheLoads').textContent()).toBe('12');
+    expect(await part('all-open', 'cacheRatio').textContent()).toBe('50 %');
+    expect(await part('all-open', 'shedAdmitted').textContent()).toBe('30');
+    expect(await part('all-open', 'shedRefusedFact').textContent()).toBe('15 refused (33 %)');
   });
 
   it('shows a pool of three hosts with their number and each host’s queue limit', async () => {

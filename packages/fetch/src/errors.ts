@@ -33,9 +33,13 @@ export class HttpError extends DynoError {
     response: Response,
     attempts: readonly HttpAttempt[],
   ) {
+    // HTTP/2 has no reason phrase: `statusText` is then empty
+    const status = response.statusText
+      ? `${response.status} ${response.statusText}`
+      : response.status;
     super(
       'DYNO_HTTP_STATUS',
-      `${method} ${url} answered ${response.status} ${response.statusText} after ${attempts.length} attempt${attempts.length === 1 ? '' : 's'}`,
+      `${method} ${url} answered ${status} after ${attempts.length} attempt${attempts.length === 1 ? '' : 's'}`,
       { source },
     );
     this.response = response;

@@ -107,6 +107,26 @@ describe('resilientFetch options', () => {
     expect(() => resilientFetch({ hedge: { delay: { percentile: 0 } } })).toThrow(/@dyno\/hedge/);
   });
 
+  it('keeps the breaker and hedge options it checked: a later change changes nothing (regression)', async () => {
+    // each origin's breaker and hedge used to be built, at its first call, from the caller's own
+    // objects: a change made meanwhile ran unchecked, or failed every call to a new origin
+    const fetch = jest.fn(async () => new Response('down', { status: 503 }));
+    const breaker = { strategy: { kind: 'consecutive-failures' as const, failures: 2 } };
+    const client = resilientFetch({ clock: new ManualClock(), fetch, retry: false, breaker });
+    breaker.strategy.failures = 0;
+    await expect(client('http://a.test/')).resolves.toHaveProperty('status', 503);
+    expect(client.breaker('http://a.test')?.state).toBe('closed');
+    await client('http://a.test/');
+    expect(client.breaker('http://a.test')?.state).toBe('open');
+    const hedge = { delay: { percentile: 90 }, budget: { ratio: 0.5 } };
+    const hedged = resilientFetch({ clock: new ManualClock(), fetch, hedge });
+    hedge.delay.percentile = 0;
+    hedge.budget.ratio = -1;
+    await expect(hedged('http://b.test/')).resolves.toHaveProperty('status', 503);
+    client.dispose();
+    hedged.dispose();
+  });
+
   it('rejects calls after dispose', async () => {
     const client = resilientFetch({ clock: new ManualClock() });
     client.dispose();

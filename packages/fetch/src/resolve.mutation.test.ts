@@ -168,6 +168,19 @@ describe('HttpError', () => {
     expect(error.message).toBe(`GET ${URL_X} answered 404 Not Found after 1 attempt`);
     expect(error.source).toBe('api');
   });
+
+  it('says a status without a reason phrase (HTTP/2) with one space (regression)', async () => {
+    // an empty `statusText` left two spaces: `answered 503  after 1 attempt`
+    const fetch = jest.fn(async () => new Response('down', { status: 503 }));
+    const client = resilientFetch({
+      clock: new ManualClock(),
+      fetch,
+      throwHttpErrors: true,
+      retry: false,
+    });
+    const error = (await client(URL_X).catch((e: unknown) => e)) as HttpError;
+    expect(error.message).toBe(`GET ${URL_X} answered 503 after 1 attempt`);
+  });
 });
 
 describe('resilientFetch: a Request as input', () => {

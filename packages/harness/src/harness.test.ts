@@ -263,6 +263,69 @@ describe('harness', () => {
     expect(calls[0]?.[0]).toMatch(/^harness#\d+ failed$/);
   });
 
+  it('names a function whose name is not a string harness#n, as an anonymous one', () => {
+    // a Symbol name threw "Cannot convert a Symbol value to a string" out of harness(), and a
+    // class with a static name() method counted its errors under the method's source text
+    const { calls, logger } = recorder();
+    const counts = new ErrorCounts();
+    // biome-ignore lint/complexity/noStaticOnlyClass: a class whose `name` is a static method
+    class Client {
+      static name(): string {
+        return 'client';
+      }
+    }
+    const symbolic = () => {
+      throw new Error('down');
+    };
+    Object.defineProperty(symbolic, 'name', { value: Symbol('s') });
+    caught(() => harness(Client as unknown as () => never, { logger, counts })());
+    caught(() => harness(symbolic, { logger, counts })());
+    expect(calls.map((c) => c[0])).toEqual([
+      expect.stringMatching(/^harness#\d+ failed$/),
+      expect.stringMatching(/^harness#\d+ failed$/),
+    ]);
+    expect(Object.keys(counts.toJSON())).toEqual([
+      expect.stringMatching(/^harness#\d+$/),
+      expect.stringMatching(/^harness#\d+$/),
+    ]);
+  });
+
+  it('forwards new to a wrapped class or constructor, logging what its constructor throws', () => {
+    // `new` reached the class as a plain call: "Class constructor cannot be invoked without
+    // 'new'" was logged and thrown, and a function constructor's instance was not its own
+    const { calls, logger } = recorder();
+    class Client {
+      constructor(readonly url: string) {
+        if (url === '') throw new RangeError('no url');
+      }
+      ping(): string {
+        return `ping ${this.url}`;
+      }
+    }
+    function Legacy(this: { v: number }, v: number) {
+      this.v = v;
+    }
+    const Wrapped = harness(Client as unknown as () => Client, {
+      logger,
+    }) as unknown as typeof Client;
+    const client = new Wrapped('db');
+    expect(client).toBeInstanceOf(Client);
+    expect(client).toBeInstanceOf(Wrapped);
+    expect(client.ping()).toBe('ping db');
+    const WrappedLegacy = harness(Legacy, { logger }) as unknown as new (
+      v: number,
+    ) => { v: number };
+    const legacy = new WrappedLegacy(3);
+    expect(legacy).toBeInstanceOf(Legacy);
+    expect(legacy.v).toBe(3);
+    class Replica extends Wrapped {}
+    expect(new Replica('r')).toBeInstanceOf(Replica);
+    expect(calls).toEqual([]);
+    const error = caught(() => new Wrapped(''));
+    expect(error).toBeInstanceOf(RangeError);
+    expect(calls).toEqual([['Client failed', error]]);
+  });
+
   it('never lets a throwing logger, message or onError replace the original error', async () => {
     const reported: ListenerErrorEvent[] = [];
     const subscription = onListenerError((event) => reported.push(event));

@@ -70,9 +70,11 @@ const RULES: Rules<Resolved> = {
  */
 export function harness<F extends AnyFunction>(fn: F, options?: HarnessOptions): F {
   check(PKG, 'fn', fn, is.function);
+  // read once; a class's static `name()` method or a Symbol is no name to log or count under
+  const own: unknown = fn.name;
   const o = resolveOptions<Resolved>(PKG, options, RULES, {
     ...DEFAULT_HARNESS_OPTIONS,
-    name: fn.name === '' ? undefined : fn.name,
+    name: typeof own === 'string' && own !== '' ? own : undefined,
     message: undefined,
     onError: undefined,
   });
@@ -105,7 +107,10 @@ export function harness<F extends AnyFunction>(fn: F, options?: HarnessOptions):
   const harnessed = function (this: unknown, ...args: unknown[]): unknown {
     let result: unknown;
     try {
-      result = fn.apply(this, args);
+      // `new` goes on to `fn`: a class called plainly throws, and a constructor function's
+      // instance would not be its own
+      result =
+        new.target === undefined ? fn.apply(this, args) : Reflect.construct(fn, args, new.target);
     } catch (error) {
       report(error);
       throw error;
@@ -113,8 +118,10 @@ export function harness<F extends AnyFunction>(fn: F, options?: HarnessOptions):
     if (isThenable(result)) observe(result, report);
     return result;
   };
-  Object.defineProperty(harnessed, 'name', { value: fn.name });
+  Object.defineProperty(harnessed, 'name', { value: own });
   // Express tells an error handler by its four parameters
   Object.defineProperty(harnessed, 'length', { value: fn.length });
+  // so that an instance made through the wrapper is an instance of the wrapper too
+  harnessed.prototype = fn.prototype;
   return harnessed as F;
 }

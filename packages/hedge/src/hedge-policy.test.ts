@@ -1,5 +1,5 @@
 import { onListenerError } from '@dyno/core';
-import { flushPromises, ManualClock } from '@dyno/core/testing';
+import { flushPromises, ManualClock, tamperedPromises } from '@dyno/core/testing';
 import { HedgeError, HedgeLostError } from './errors.js';
 import type { HedgeEvent, RefuseEvent, WinEvent } from './events.js';
 import { Hedge } from './hedge-policy.js';
@@ -242,6 +242,44 @@ describe('Hedge', () => {
     expect(attempts.map((a) => a.context.signal.reason)).toEqual([why, why]);
     expect(clock.pending).toBe(0);
   });
+
+  it('starts no attempt and arms no timer when an onHedge listener aborts the caller', async () => {
+    // the hedge was launched after the listener had ended the call: it ran with a signal
+    // nobody would abort, and its delay timer stayed armed
+    const clock = new ManualClock();
+    const hedge = make(clock, { delay: 100, maxAttempts: 3 });
+    const controller = new AbortController();
+    const why = new Error('enough');
+    hedge.onHedge(() => controller.abort(why));
+    const { fn, attempts } = held(clock);
+    const call = outcome(hedge.execute(fn, { signal: controller.signal }));
+    await clock.advance(100);
+    await flushPromises();
+    expect(call.error).toBe(why);
+    expect(attempts).toHaveLength(1);
+    expect(attempts[0]?.context.signal.reason).toBe(why);
+    expect(clock.pending).toBe(0);
+  });
+
+  it.each(tamperedPromises())(
+    'settles once when a hedge returns %s, never throwing out of its timer',
+    async (_, tampered) => {
+      // a throwing `constructor` threw out of the delay timer: with the system clock, an
+      // uncaught exception
+      const clock = new ManualClock();
+      const hedge = make(clock, { delay: 100, maxAttempts: 2 });
+      const { fn, attempts } = held(clock);
+      const call = outcome(
+        hedge.execute((context) => (context.attempt === 1 ? fn(context) : tampered)),
+      );
+      await clock.advance(100);
+      attempts[0]?.resolve('first');
+      await flushPromises();
+      // the own `then` answers 'ok' first and wins; the broken one fails, and the first wins
+      expect(call).toEqual({ settled: true, value: expect.stringMatching(/^(ok|first)$/) });
+      expect(clock.pending).toBe(0);
+    },
+  );
 
   it('rejects before running fn when the signal has already aborted', async () => {
     const clock = new ManualClock();

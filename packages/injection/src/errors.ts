@@ -32,6 +32,29 @@ export class DependencyTimeoutError extends DynoError {
 }
 
 /**
+ * A once-only dependency was asked for while its own `make` was still running synchronously: its
+ * `make` calls, directly or through other injected functions, the function that needs it. Such a
+ * build could only wait for itself, or start itself again without end.
+ */
+export class CircularDependencyError extends DynoError {
+  /** The dependency's name. */
+  readonly dependency: string;
+
+  constructor(dependency: string, source?: string) {
+    super(
+      'DYNO_CIRCULAR_DEPENDENCY',
+      `Dependency "${dependency}" was asked for its own value while building it (a dependency cycle)`,
+      { source },
+    );
+    this.dependency = dependency;
+  }
+
+  static override isInstance(value: unknown): value is CircularDependencyError {
+    return hasCode(value, 'DYNO_CIRCULAR_DEPENDENCY');
+  }
+}
+
+/**
  * A call failed because a dependency without a fallback could not be built. `inject` fails fast,
  * so `failures` holds that first dependency with its own error; the class accepts several (in
  * declaration order) for callers that gather them. `errors` lists the errors as an

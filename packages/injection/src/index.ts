@@ -7,7 +7,12 @@ export type {
   Make,
   MakeContext,
 } from './declaration.js';
-export { DependencyError, type DependencyFailure, DependencyTimeoutError } from './errors.js';
+export {
+  CircularDependencyError,
+  DependencyError,
+  type DependencyFailure,
+  DependencyTimeoutError,
+} from './errors.js';
 export { type InjectCall, type Injected, inject } from './inject.js';
 export { DEFAULT_INJECT_OPTIONS, type InjectOptions } from './options.js';
 export {

@@ -2,7 +2,7 @@ import { getEventListeners } from 'node:events';
 import { DynoError, sleep } from '@dyno/core';
 import { flushPromises, ManualClock, outcome } from '@dyno/core/testing';
 import type { MakeContext } from './declaration.js';
-import { DependencyError, DependencyTimeoutError } from './errors.js';
+import { CircularDependencyError, DependencyError, DependencyTimeoutError } from './errors.js';
 import { inject } from './inject.js';
 
 describe('inject', () => {
@@ -305,6 +305,32 @@ describe('inject cancellation', () => {
 });
 
 describe('inject once-only construction', () => {
+  it('rejects a once-only build that needs its own value, instead of recursing without end (regression)', async () => {
+    const made: string[] = [];
+    let b: () => Promise<string> = async () => 'none';
+    const make = () => {
+      made.push('x');
+      return b();
+    };
+    const a = inject({ x: { make, once: true } }, ({ x }) => `a(${x})`, { name: 'a' });
+    b = inject({ y: { make: () => a(), once: true } }, ({ y }) => `b(${y})`, { name: 'b' });
+    const error = await a().catch((e: unknown) => e);
+    // a, then b, then a again: the second `a` meets x's build that it is itself part of
+    expect(made).toEqual(['x']);
+    let inner = error;
+    while (DependencyError.isInstance(inner)) inner = inner.cause;
+    expect(inner).toBeInstanceOf(CircularDependencyError);
+    expect(inner).toMatchObject({
+      code: 'DYNO_CIRCULAR_DEPENDENCY',
+      dependency: 'x',
+      source: 'a',
+      message: 'Dependency "x" was asked for its own value while building it (a dependency cycle)',
+    });
+    // nothing is cached: without the cycle, the next call builds it
+    b = async () => 'ok';
+    await expect(a()).resolves.toBe('a(ok)');
+  });
+
   it('builds once and shares the build among concurrent callers', async () => {
     const clock = new ManualClock();
     const make = jest.fn(() => sleep(100, { clock }).then(() => ({ conn: 1 })));

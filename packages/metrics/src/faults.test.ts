@@ -701,3 +701,38 @@ describe('faults: exported text stays valid whatever the names', () => {
     stream.close();
   });
 });
+
+describe('faults (e): options and listeners the caller still holds', () => {
+  it('keeps its own copy of latencyBoundaries: a later change of the array changes nothing (regression)', () => {
+    // the array was kept as given: an edit after construction made every snapshot throw
+    const boundaries = [1, 2, 3];
+    const metrics = new Metrics({ latencyBoundaries: boundaries, clock: new ManualClock() });
+    const defaults = [1, 2, 3];
+    const registry = new MetricsRegistry({ metrics: { latencyBoundaries: defaults } });
+    boundaries.push(0);
+    defaults.reverse();
+    metrics.record('success', 2);
+    expect(metrics.snapshot().latency.buckets?.le).toEqual([1, 2, 3]);
+    expect(registry.get('later').snapshot().latency.buckets?.le).toEqual([1, 2, 3]);
+    // nor can a reader of a snapshot change what the next one says
+    expect(Object.isFrozen(metrics.snapshot().latency.buckets?.le)).toBe(true);
+  });
+
+  it('an onOutcome listener reading a snapshot sees the outcome with its latency (regression)', () => {
+    // the event came after the count but before the latency: a snapshot taken by a listener
+    // showed one more request than latencies
+    const clock = new ManualClock();
+    const metrics = new Metrics({ clock });
+    const seen: [number, number | undefined][] = [];
+    metrics.onOutcome(() => {
+      const { counts, latency } = metrics.snapshot();
+      seen.push([counts.success, latency.count]);
+    });
+    metrics.record('success', 5);
+    metrics.end('success', metrics.begin(), 7);
+    expect(seen).toEqual([
+      [1, 1],
+      [2, 2],
+    ]);
+  });
+});

@@ -18,7 +18,12 @@ import { type FactKind, SourceFacts } from './internal/source-facts.js';
 import type { Observation } from './internal/subscriptions.js';
 import { bind, type ObservableSource, type ObserveOptions } from './observe.js';
 import type { ObservableBreaker, ObservableCache, ObservablePool } from './observe-types.js';
-import { DEFAULT_METRICS_OPTIONS, METRICS_RULES, type MetricsOptions } from './options.js';
+import {
+  DEFAULT_LATENCY_BOUNDARIES,
+  DEFAULT_METRICS_OPTIONS,
+  METRICS_RULES,
+  type MetricsOptions,
+} from './options.js';
 import { OUTCOMES, type Outcome } from './outcome.js';
 import type { OutcomeEvent } from './outcome-event.js';
 import type { MetricsSnapshot } from './snapshot.js';
@@ -78,14 +83,20 @@ export class Metrics implements Disposable {
     checkDivisible('window', o.window, 'buckets', o.buckets);
     checkDivisible('latencyWindow', o.latencyWindow, 'latencyBuckets', o.latencyBuckets);
     const now = o.clock.now();
+    // a frozen copy (the default one is shared): the caller's array may change later, and a
+    // snapshot's `buckets.le` is this very array
+    const boundaries =
+      o.latencyBoundaries === DEFAULT_LATENCY_BOUNDARIES
+        ? DEFAULT_LATENCY_BOUNDARIES
+        : Object.freeze([...o.latencyBoundaries]);
     this.#latency = new RollingLatency(
       o.latencyBuckets,
       o.latencyWindow / o.latencyBuckets,
       o.histogram,
-      o.latencyBoundaries,
+      boundaries,
       now,
     );
-    this.#boundaries = o.latencyBoundaries;
+    this.#boundaries = boundaries;
     this.name = o.name ?? defaultName('metrics');
     this.group = o.group;
     this.window = o.window;
@@ -148,8 +159,9 @@ export class Metrics implements Disposable {
     this.#rollTo(now);
     this.#lastWrite = now;
     this.#add(slot);
-    if (slot < S.OUTCOME_SLOTS) this.#emitOutcome(slot, latency);
     if (latency !== undefined) this.#recordLatency(latency, now);
+    // last: a listener may read a snapshot, which must hold the outcome and its latency
+    if (slot < S.OUTCOME_SLOTS) this.#emitOutcome(slot, latency);
   }
 
   /** Adds `by` to `slot` in the current bucket and to its total since creation. */

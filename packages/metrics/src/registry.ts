@@ -1,4 +1,12 @@
-import { DisposedError, type Event, EventEmitter, format, is, resolveOptions } from '@dyno/core';
+import {
+  copyOptions,
+  DisposedError,
+  type Event,
+  EventEmitter,
+  format,
+  is,
+  resolveOptions,
+} from '@dyno/core';
 import { MetricsLimitError } from './errors.js';
 import type { AddEvent, EvictEvent } from './events.js';
 import { Metrics } from './metrics.js';
@@ -40,12 +48,15 @@ export class MetricsRegistry implements Iterable<Metrics> {
         `${PKG}: option \`metrics.name\` is not allowed: each entry is named by get()`,
       );
     }
+    // a copy, arrays and nested options included: every entry is made from it later, so a
+    // change the caller makes to its objects meanwhile must change nothing
+    const defaults: Record<string, unknown> = copyOptions({ ...o.metrics });
     // A throwaway instance validates the shared options now rather than at the first get().
-    new Metrics(o.metrics).dispose();
+    new Metrics(defaults).dispose();
     this.#maxSize = o.maxSize;
     this.#whenFull = o.whenFull;
     this.#overflowName = o.overflowName;
-    this.#defaults = { ...o.metrics };
+    this.#defaults = defaults;
   }
 
   /** Emitted when `whenFull: 'evict-idle'` drops an entry to make room. */

@@ -229,7 +229,7 @@ export class RedisRateLimiter implements Policy {
     const { maxWait } = this.#o;
     let reply: [number, string, string?];
     try {
-      reply = await this.#guard.run(this.#client.status, () =>
+      reply = await this.#guard.run(this.#client, () =>
         this.#eval(DECIDE_SCRIPT, key, this.#step, this.#burst, maxWait),
       );
     } catch (error) {
@@ -278,7 +278,7 @@ export class RedisRateLimiter implements Policy {
       }
     } else if (typeof tat === 'string') {
       this.#guard
-        .run(this.#client.status, () => this.#eval(REFUND_SCRIPT, key, tat, this.#step))
+        .run(this.#client, () => this.#eval(REFUND_SCRIPT, key, tat, this.#step))
         .catch((error: unknown) => this.#reportError(key, 'refund', error));
     }
   }

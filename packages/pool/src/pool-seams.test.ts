@@ -1,5 +1,5 @@
 import type { ExecuteContext } from '@dyno/core';
-import { flushPromises, ManualClock } from '@dyno/core/testing';
+import { flushPromises, ManualClock, tamperedPromises } from '@dyno/core/testing';
 import { PoolFullError } from './errors.js';
 import type { PoolSettleEvent } from './events.js';
 import { Pool } from './pool.js';
@@ -244,6 +244,33 @@ describe('raw rogue thenables (tools/reliability peer bug)', () => {
       for (const g of gates) g.resolve();
       await flushPromises();
       expect(more.map((m) => m.state)).toEqual(['fulfilled', 'fulfilled', 'fulfilled']);
+    },
+  );
+
+  it.each(tamperedPromises().map(([name]) => name))(
+    'frees the slot of a task returning %s, in Pool, a timed Pool, Timeout and RateLimiter',
+    async (name) => {
+      // the constructor getter threw out of execute after the slot was taken: held for good
+      const tampered = () => (tamperedPromises().find(([n]) => n === name) as [string, never])[1];
+      const clock = new ManualClock();
+      const pool = new Pool({ concurrency: 1, clock });
+      const timed = new Pool({ concurrency: 1, timeout: 100, clock });
+      const policies = [
+        pool,
+        timed,
+        new Timeout({ timeout: 100, clock }),
+        new RateLimiter({ rate: 10, interval: 1_000, clock }),
+      ];
+      for (const policy of policies) {
+        let call: ReturnType<typeof track> | undefined;
+        expect(() => {
+          call = track(policy.execute(tampered));
+        }).not.toThrow();
+        await flushPromises();
+        expect(call?.state).not.toBe('pending');
+      }
+      expect([pool.active, timed.active]).toEqual([0, 0]);
+      await expect(pool.execute(() => 1)).resolves.toBe(1);
     },
   );
 

@@ -2,7 +2,7 @@ import { getEventListeners } from 'node:events';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { type ListenerErrorEvent, onListenerError } from '@dyno/core';
-import { ManualClock } from '@dyno/core/testing';
+import { flushPromises, ManualClock, tamperedPromises } from '@dyno/core/testing';
 import type { Backoff } from './backoff/backoff.js';
 import { CompoundError } from './errors.js';
 import type { GiveUpEvent } from './events.js';
@@ -149,6 +149,43 @@ describe('a dependency that returns a revoked proxy', () => {
       call = policy.execute(() => proxy);
     }).not.toThrow();
     await expect(call).rejects.toThrow(TypeError);
+  });
+});
+
+describe('a dependency that returns a tampered promise', () => {
+  // the fast path called such a promise's own `then`: execute threw, or returned no promise
+  class Odd<T> extends Promise<T> {
+    override then(...callbacks: unknown[]): never {
+      (callbacks[0] as (value: string) => unknown)('ok');
+      return 'not a promise' as never;
+    }
+  }
+  const cases: [string, () => unknown][] = [
+    ...tamperedPromises().map(([name]): [string, () => unknown] => [
+      name,
+      () => (tamperedPromises().find(([n]) => n === name) as [string, unknown])[1],
+    ]),
+    ['a Promise subclass whose then returns no promise', () => Odd.resolve('ok')],
+  ];
+
+  it.each(cases)('settles once with a native promise for %s, never throwing', async (_, fn) => {
+    for (const run of [
+      () => new Retry({ attempts: 1 }).execute(fn),
+      () => retry(fn, { attempts: 1 })(),
+    ]) {
+      let call: Promise<unknown> | undefined;
+      expect(() => {
+        call = run();
+      }).not.toThrow();
+      expect(Object.getPrototypeOf(call)).toBe(Promise.prototype);
+      const seen: unknown[] = [];
+      (call as Promise<unknown>).then(
+        (v) => seen.push(v),
+        (e: Error) => seen.push(e.message),
+      );
+      await flushPromises();
+      expect(seen).toHaveLength(1);
+    }
   });
 });
 

@@ -9,10 +9,10 @@ import {
   type ExecuteContext,
   type ExecuteOptions,
   format,
-  isPromise,
   NEVER_ABORTED,
   type Policy,
   resolveOptions,
+  toPromise,
 } from '@dyno/core';
 import type { GiveUpEvent, RetryEvent, SuccessEvent } from './events.js';
 import { retryAfterReader } from './internal/retry-after.js';
@@ -133,8 +133,9 @@ export class Retry implements Policy<RetryContext> {
     } catch (error) {
       return retryAfterFailure(s, { fn, thisArg, args }, start, error);
     }
-    // `isPromise`, not `instanceof`: a revoked proxy must reject the call, never throw out of it
-    const promise = (isPromise(pending) ? pending : Promise.resolve(pending)) as Promise<T>;
+    // never the result's own `then`: a subclass's or a tampered promise's could call back twice,
+    // throw, or return no promise; a revoked proxy rejects the call
+    const promise = toPromise(pending) as Promise<T>;
     const onRejected = (error: unknown): Promise<T> =>
       retryAfterFailure(s, { fn, thisArg, args }, start, error);
     if (s.shouldRetry === undefined && s.onSuccess?.hasListeners !== true) {

@@ -1,4 +1,5 @@
 import { Metrics } from '@dyno/metrics';
+import { ConstantBackoff } from '@dyno/retry';
 import { DEFAULT_SERVICE_OPTIONS } from './options.js';
 import { service } from './service.js';
 
@@ -67,5 +68,55 @@ describe('service options', () => {
     expect(s.breaker?.name).toBe('n');
     expect(s.metrics).toBe(metrics);
     expect(service(fn, { metrics: { name: 'm' } }).metrics?.name).toBe('m');
+  });
+
+  it('keeps the part options it checked: a later mutation changes nothing (regression)', async () => {
+    // the parts are built at the first call; they used to be built from the caller's objects,
+    // so a change made in between ran unchecked, or threw from the call itself
+    const retry = { attempts: 2, backoff: new ConstantBackoff({ delay: 0 }) };
+    const pool = { concurrency: 2 };
+    const breaker = { strategy: { kind: 'consecutive-failures' as const, failures: 7 } };
+    let attempts = 0;
+    const s = service(
+      async () => {
+        attempts++;
+        throw new Error('down');
+      },
+      { retry, pool, breaker, timeout: false },
+    );
+    retry.attempts = 5;
+    pool.concurrency = -1;
+    breaker.strategy.failures = 0;
+    await expect(s()).rejects.toThrow('down');
+    expect(attempts).toBe(2);
+    expect(s.pool?.concurrency).toBe(2);
+    s.dispose();
+  });
+
+  it('keeps a clock written as an object literal as given, not a copy of it', async () => {
+    const clock = {
+      t: 0,
+      now(): number {
+        return this.t;
+      },
+      setTimeout: (fn: () => void, ms: number) => setTimeout(fn, ms),
+      clearTimeout: (handle: unknown) => clearTimeout(handle as NodeJS.Timeout),
+    };
+    const breaker = {
+      clock,
+      openDuration: 100,
+      strategy: { kind: 'consecutive-failures' as const, failures: 1 },
+    };
+    const s = service(
+      async () => {
+        throw new Error('down');
+      },
+      { retry: false, pool: false, timeout: false, breaker },
+    );
+    await expect(s()).rejects.toThrow('down');
+    expect(s.breaker?.state).toBe('open');
+    clock.t = 100;
+    expect(s.breaker?.state).toBe('half-open');
+    s.dispose();
   });
 });

@@ -39,6 +39,16 @@ export interface ServiceFunction<A extends unknown[], R> {
    * gave a value (else what it threw, which the caller got). Only when a `fallback` is set.
    */
   readonly onFallback: Event<FallbackEvent>;
+  /**
+   * The same service with `this` and the leading arguments fixed, as `Function.prototype.bind`
+   * fixes them: its parts, state, events and `dispose` are this service's.
+   */
+  bind(thisArg: unknown): ServiceFunction<A, R>;
+  bind<B extends unknown[], C extends unknown[]>(
+    this: ServiceFunction<[...B, ...C], R>,
+    thisArg: unknown,
+    ...args: B
+  ): ServiceFunction<C, R>;
   /** The same function with a caller's signal: aborting it cancels the call at once. */
   withSignal(signal: AbortSignal): (...args: A) => Promise<R>;
   /**
@@ -94,8 +104,55 @@ class ServiceState {
 }
 
 const STATE = Symbol('@dyno/service state');
-type WithState = { readonly [STATE]: ServiceState };
-const stateOf = (service: unknown): ServiceState => (service as WithState)[STATE];
+/** What `bind` fixed on a bound service: `this` and the leading arguments. */
+const BINDING = Symbol('@dyno/service binding');
+type Binding = { readonly thisArg: unknown; readonly args: readonly unknown[] };
+type Hidden = { readonly [STATE]?: ServiceState; readonly [BINDING]?: Binding };
+
+/**
+ * The state of a service function. A member reached without one (read on the prototype itself,
+ * or a method taken off the service and called alone) gets a `TypeError` saying so, not an
+ * engine message about reading a property of `undefined`.
+ */
+function stateOf(service: unknown, member: string): ServiceState {
+  const state = service == null ? undefined : (service as Hidden)[STATE];
+  if (state === undefined) {
+    throw new TypeError(
+      `@dyno/service: \`${member}\` must be used on a service function; received ${format(service)}`,
+    );
+  }
+  return state;
+}
+
+/** Makes the service function over `state`. */
+function serviceFunction(state: ServiceState, name: string): Function {
+  // named by a computed key, the function has its name from the start: redefining `name` later
+  // would turn its properties into a dictionary (about 450 B more per service)
+  const wrapped = {
+    [name](this: unknown, ...args: unknown[]) {
+      return state.run(this, args, undefined);
+    },
+  }[name] as Function;
+  return dress(wrapped, state);
+}
+
+/** A bound service: `this` and leading arguments fixed, over the same state. */
+function boundServiceFunction(state: ServiceState, name: string, binding: Binding): Function {
+  const { thisArg, args: leading } = binding;
+  const wrapped = {
+    [name](...args: unknown[]) {
+      return state.run(thisArg, [...leading, ...args], undefined);
+    },
+  }[name] as Function;
+  Object.defineProperty(wrapped, BINDING, { value: binding });
+  return dress(wrapped, state);
+}
+
+function dress(wrapped: Function, state: ServiceState): Function {
+  Object.setPrototypeOf(wrapped, SERVICE_PROTOTYPE);
+  Object.defineProperty(wrapped, STATE, { value: state });
+  return wrapped;
+}
 
 /**
  * The prototype of every service function (itself a function prototype, so `call`, `apply` and
@@ -104,22 +161,22 @@ const stateOf = (service: unknown): ServiceState => (service as WithState)[STATE
 const SERVICE_PROTOTYPE: object = Object.setPrototypeOf(
   {
     get retry() {
-      return stateOf(this).parts.retry;
+      return stateOf(this, 'retry').parts.retry;
     },
     get breaker() {
-      return stateOf(this).parts.breaker;
+      return stateOf(this, 'breaker').parts.breaker;
     },
     get pool() {
-      return stateOf(this).parts.pool;
+      return stateOf(this, 'pool').parts.pool;
     },
     get timeout() {
-      return stateOf(this).parts.timeout;
+      return stateOf(this, 'timeout').parts.timeout;
     },
     get metrics() {
-      return stateOf(this).parts.metrics;
+      return stateOf(this, 'metrics').parts.metrics;
     },
     get onFallback() {
-      return stateOf(this).onFallback.event;
+      return stateOf(this, 'onFallback').onFallback.event;
     },
     withSignal(signal: AbortSignal) {
       if (!(signal instanceof AbortSignal)) {
@@ -127,16 +184,36 @@ const SERVICE_PROTOTYPE: object = Object.setPrototypeOf(
           `@dyno/service: \`signal\` must be an AbortSignal; received ${format(signal)}`,
         );
       }
-      const state = stateOf(this);
+      const state = stateOf(this, 'withSignal');
+      const binding = (this as Hidden)[BINDING];
+      if (binding !== undefined) {
+        return (...args: unknown[]) =>
+          state.run(binding.thisArg, [...binding.args, ...args], signal);
+      }
       return function (this: unknown, ...args: unknown[]) {
         return state.run(this, args, signal);
       };
     },
+    /**
+     * `Function.prototype.bind` would give the bound function this prototype but not the
+     * service's state: a bound service is a service over the same state instead, with `this`
+     * and the leading arguments fixed as `bind` fixes them (binding again keeps the first
+     * `this` and adds arguments).
+     */
+    bind(thisArg: unknown, ...args: unknown[]) {
+      const state = stateOf(this, 'bind');
+      const outer = (this as Hidden)[BINDING];
+      const binding: Binding =
+        outer === undefined
+          ? { thisArg, args }
+          : { thisArg: outer.thisArg, args: [...outer.args, ...args] };
+      return boundServiceFunction(state, `bound ${(this as Function).name}`, binding);
+    },
     dispose() {
-      stateOf(this).dispose();
+      stateOf(this, 'dispose').dispose();
     },
     [Symbol.dispose]() {
-      stateOf(this).dispose();
+      stateOf(this, 'Symbol.dispose').dispose();
     },
   },
   Function.prototype,
@@ -149,17 +226,7 @@ export function makeService<A extends unknown[], R>(
   options: unknown,
 ): ServiceFunction<A, R> {
   const state = new ServiceState(planParts(fnName, options), invoke);
-  const name = state.plan.name;
-  // named by a computed key, the function has its name from the start: redefining `name` later
-  // would turn its properties into a dictionary (about 450 B more per service)
-  const wrapped = {
-    [name](this: unknown, ...args: unknown[]) {
-      return state.run(this, args, undefined);
-    },
-  }[name] as Function;
-  Object.setPrototypeOf(wrapped, SERVICE_PROTOTYPE);
-  Object.defineProperty(wrapped, STATE, { value: state });
-  return wrapped as unknown as ServiceFunction<A, R>;
+  return serviceFunction(state, state.plan.name) as unknown as ServiceFunction<A, R>;
 }
 
 /**

@@ -566,7 +566,7 @@ describe('Shedder and the event loop', () => {
     expect(disable).toHaveBeenCalledTimes(1);
   });
 
-  it('reads the monitor in ms, less its 10 ms sampling period, and as 0 before its first sample', async () => {
+  it('reads the mean of the samples since the last reading, in ms, less its 10 ms sampling period; 0 before the first', async () => {
     // a stand-in for the histogram, whose samples a test cannot set without blocking the loop;
     // with no sample a real one reads count 0 and mean NaN
     const histogram = {
@@ -585,7 +585,7 @@ describe('Shedder and the event loop', () => {
     spy.mockRestore();
     const server = await serve(shedder.handle((_, response) => response.end('ok')));
     try {
-      // the status of a request once the histogram holds `count` samples of mean `ns`
+      // the status of a request once the histogram holds `count` samples in all, of mean `ns`
       const status = async (count: number, ns: number) => {
         Object.assign(histogram, { count, mean: ns });
         await clock.advance(100);
@@ -595,9 +595,16 @@ describe('Shedder and the event loop', () => {
       expect(shedder.eventLoopDelay).toBe(0);
       expect(await status(5, 35e6)).toBe(503);
       expect(shedder.eventLoopDelay).toBe(25);
-      expect(await status(5, 4e6)).toBe(200);
+      // no sample since: the loop has not turned, the last reading stands
+      expect(await status(5, 35e6)).toBe(503);
+      expect(shedder.eventLoopDelay).toBe(25);
+      // 5 more samples, of 4 ms each: 10 of mean 19.5 ms in all
+      expect(await status(10, 19.5e6)).toBe(200);
       expect(shedder.eventLoopDelay).toBe(0);
-      expect(histogram.reset).toHaveBeenCalledTimes(3);
+      expect(await status(12, 23.75e6)).toBe(503); // 2 more, of 45 ms each
+      expect(shedder.eventLoopDelay).toBe(35);
+      // a reset would forget the monitor's last tick, and with it the next block
+      expect(histogram.reset).not.toHaveBeenCalled();
     } finally {
       await server.close();
       shedder.close();

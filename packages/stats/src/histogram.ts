@@ -191,7 +191,7 @@ export class Histogram {
     return this.#sum;
   }
 
-  /** The exact mean, `NaN` when empty. */
+  /** The mean (`sum / count`, the running sum not compensated), `NaN` when empty. */
   get mean(): number {
     return this.#count === 0 ? Number.NaN : this.#sum / this.#count;
   }

@@ -1,3 +1,4 @@
+export { redisClients } from './redis-clients.js';
 export {
   freePort,
   redisForTests,

@@ -21,6 +21,11 @@ export class DataError {
   constructor(readonly error: unknown) {}
 }
 
+// replies of a Redis that is up but refuses writes: out of memory under `noeviction`, or a replica
+// (a failover under way). Its reads still work: counted, the writes would open the circuit and
+// take the reads away too, so every miss would recompute what Redis still holds
+const REFUSED_WRITE: ReadonlySet<string | undefined> = new Set(['OOM', 'READONLY']);
+
 /**
  * The kind of a Redis error reply: its first word (`WRONGTYPE`, `ERR`, `NOSCRIPT`, ...), which
  * the protocol (RESP) reserves for it. ioredis rejects with a `ReplyError` whose message is the
@@ -83,6 +88,9 @@ export class Guard {
         new StoreUnavailableError('Redis is skipped after repeated failures', name, error),
       );
     }
+    // without an offline queue ioredis refuses every command until its connection is ready (at
+    // start, or with `lazyConnect`): the client still connecting, not Redis failing
+    const connecting = status !== 'ready' && client.options?.enableOfflineQueue === false;
     return new Promise<T>((resolve, reject) => {
       const timer = clock.setTimeout(() => {
         const error = new StoreUnavailableError(`a Redis command took over ${timeout} ms`, name);
@@ -102,8 +110,14 @@ export class Guard {
             reject(error.error);
             return;
           }
+          if (connecting) {
+            permit?.release();
+            reject(new StoreUnavailableError(`Redis is not connected (${status})`, name, error));
+            return;
+          }
           const wrapped = new StoreUnavailableError('a Redis command failed', name, error);
-          permit?.failed(wrapped);
+          if (REFUSED_WRITE.has(replyKind(error))) permit?.release();
+          else permit?.failed(wrapped);
           reject(wrapped);
         },
       );

@@ -4,7 +4,7 @@ import { CacheTimeoutError } from '../errors.js';
 import type { CacheErrorEvent, LoadEvent, RefreshEvent, StaleEvent } from '../events.js';
 import type { CacheLoader } from '../loader.js';
 import { LoadContext } from './context.js';
-import { type Flight, ignore } from './flight.js';
+import { type Flight, ignore, joinsGets } from './flight.js';
 import { type HeldLease, type LeaseRequest, takeLease } from './lease.js';
 import type { StoreGuard } from './store-guard.js';
 
@@ -286,8 +286,10 @@ export class Loads<V> {
 
   /**
    * A failed load answers the previous value within stale-if-error, else the error, and then
-   * writes a negative entry when `negativeTtl` is set (a foreground load only). Answers that
-   * write when the store is asynchronous.
+   * writes a negative entry when `negativeTtl` is set (a load that callers of `get` wait for
+   * only: a background refresh, or a forced one, which other callers never join, must not put
+   * its failure over the value they are served). Answers that write when the store is
+   * asynchronous.
    */
   #failed(run: Run<V>, error: unknown, now: number): void | Promise<void> {
     const s = this.#s;
@@ -303,7 +305,7 @@ export class Loads<V> {
     }
     outcome.reject(error);
     const negativeTtl = s.negativeTtl;
-    if (!(negativeTtl > 0) || flight.background || flight.overtaken) return;
+    if (!(negativeTtl > 0) || !joinsGets(flight) || flight.overtaken) return;
     const entry: CacheEntry = {
       value: undefined,
       delta: 0,

@@ -78,20 +78,25 @@ export function configure(options: unknown): Config {
   );
   const rates = faults.map((f) => (f.rate as number | undefined) ?? DEFAULT_CHAOS_OPTIONS.rate);
   checkSum(rates);
-  const ms = o.latency?.ms ?? DEFAULT_CHAOS_OPTIONS.latencyMs;
+  // from the checked copies, never the caller's objects again (a getter could answer something
+  // else), and arrays copied: emptied by the caller later, `values` made a fault throw undefined
+  const given = (k: FaultKind) => faults[FAULT_KINDS.indexOf(k)] as Record<string, unknown>;
+  const ms = (given('latency').ms ?? DEFAULT_CHAOS_OPTIONS.latencyMs) as number | number[];
+  const values = given('throwable').values as readonly unknown[] | undefined;
+  const kinds = given('thenable').kinds as readonly OddThenable[] | undefined;
   return {
     options: o,
     rates,
     enabled: faults.map((f) => f.enabled !== false),
     settings: {
-      error: o.error?.error,
-      syncError: o.syncThrow?.error,
-      values: o.throwable?.values ?? DEFAULT_CHAOS_OPTIONS.throwableValues,
-      ms: typeof ms === 'number' ? [ms, ms] : [ms[0], ms[1]],
-      kinds: o.thenable?.kinds ?? DEFAULT_CHAOS_OPTIONS.thenableKinds,
-      value: o.result?.value ?? nothing,
-      after: o.abort?.after ?? DEFAULT_CHAOS_OPTIONS.abortAfter,
-      reason: o.abort?.reason,
+      error: given('error').error as (() => unknown) | undefined,
+      syncError: given('syncThrow').error as (() => unknown) | undefined,
+      values: Object.freeze([...(values ?? DEFAULT_CHAOS_OPTIONS.throwableValues)]),
+      ms: typeof ms === 'number' ? [ms, ms] : [ms[0] as number, ms[1] as number],
+      kinds: Object.freeze([...(kinds ?? DEFAULT_CHAOS_OPTIONS.thenableKinds)]),
+      value: (given('result').value as ((actual: unknown) => unknown) | undefined) ?? nothing,
+      after: (given('abort').after as number | undefined) ?? DEFAULT_CHAOS_OPTIONS.abortAfter,
+      reason: given('abort').reason as (() => unknown) | undefined,
     },
   };
 }

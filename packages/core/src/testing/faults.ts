@@ -32,6 +32,31 @@ export function undescribableFailures(): [proxy: unknown, opaque: Error, symbolN
   return [proxy, opaque, symbolName];
 }
 
+/**
+ * Native promises tampered with, made fresh on each call, each with a name for `it.each`: one
+ * with its own `then` that calls back with `'ok'` and then with an error and returns no promise,
+ * one whose own `constructor` getter throws (the native `then` reads it, so it throws too). A
+ * policy must answer either with one native promise that settles once, and never throw.
+ */
+export function tamperedPromises(): [name: string, value: Promise<string>][] {
+  const ownThen = Promise.resolve('ok');
+  ownThen.then = ((ok?: (v: string) => unknown, fail?: (e: unknown) => unknown) => {
+    ok?.('ok');
+    fail?.(new Error('called back twice'));
+    return 'not a promise';
+  }) as never;
+  const noConstructor = Promise.resolve('ok');
+  Object.defineProperty(noConstructor, 'constructor', {
+    get() {
+      throw new Error('constructor getter');
+    },
+  });
+  return [
+    ['a native promise with its own then', ownThen],
+    ['a native promise whose constructor getter throws', noConstructor],
+  ];
+}
+
 /** A promise that never settles: a dependency that hangs and ignores any signal. */
 export function never<T>(): Promise<T> {
   return new Promise<T>(() => {});

@@ -8,6 +8,7 @@ export {
   outcome,
   rejectionOf,
   settledTurns,
+  tamperedPromises,
   thrown,
   undescribableFailures,
 } from './faults.js';

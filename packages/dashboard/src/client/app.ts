@@ -14,8 +14,8 @@ import {
   type PoolParts,
   parts,
 } from './draw.js';
-import { setText } from './format.js';
-import { type Command, type Json, type PoolData, readCommand, readPool } from './read.js';
+import { type Json, setText } from './format.js';
+import { type Command, type PoolData, readCommand, readPool } from './read.js';
 
 interface Card<T> {
   readonly el: HTMLElement;

@@ -1,6 +1,7 @@
 /** Drawing one circuit or pool card from its record: only what changed is written. */
+import type { CacheFacts, Extras, ShedFacts } from './extras.js';
 import { count, ms, percent, rate, setText, small, span } from './format.js';
-import type { Command, Extras, PoolData } from './read.js';
+import type { Command, PoolData } from './read.js';
 
 const HTTP = ['2xx', '3xx', '4xx', '5xx'] as const;
 const COUNTS = ['success', 'short', 'rejected', 'timeout', 'failure', 'fallback'] as const;
@@ -15,6 +16,10 @@ export const CIRCUIT_PARTS = [
   ...['rateFacts', 'rateAdmitted', 'rateRefused', 'rateRedisFact', 'rateRedisErrors'],
   ...['rateFallback', 'httpFacts', 'http5xxFact', 'http2xx', 'http3xx', 'http4xx', 'http5xx'],
   ...['hedgeFacts', 'hedges', 'hedgeWins', 'hedgeRefusedFact', 'hedgeRefused'],
+  ...['cacheFacts', 'cacheRatio', 'cacheHits', 'cacheMisses', 'cacheStale', 'cacheRefreshes'],
+  ...['cacheLoads', 'cacheLoadFailedFact', 'cacheLoadFailures', 'cacheStoreFact'],
+  ...['cacheStoreErrors', 'shedFacts', 'shedAdmitted', 'shedRefusedFact', 'shedRefused'],
+  ...['shedShare'],
 ] as const;
 
 /** Every `data-part` of a pool card's markup that the script writes. */
@@ -98,7 +103,37 @@ function sparkPaths(
   return { line, area, peak };
 }
 
-function drawExtras(p: CircuitParts, x: Extras): void {
+/** A percentage of a share, or a dash when there is nothing to share (no read, no request). */
+const shareText = (v: number | null): string => (v === null ? '–' : `${percent(v)} %`);
+
+function drawCache(p: CircuitParts, c: CacheFacts | null): void {
+  p.cacheFacts.hidden = c === null;
+  if (c === null) return;
+  setText(p.cacheRatio, shareText(c.ratio));
+  setText(p.cacheHits, count(c.hits));
+  setText(p.cacheMisses, count(c.misses));
+  setText(p.cacheStale, count(c.stale));
+  setText(p.cacheRefreshes, count(c.refreshes));
+  setText(p.cacheLoads, count(c.loads));
+  // trouble only when there is some, in red, as the rate limiter's Redis errors
+  p.cacheLoadFailedFact.hidden = c.loadFailures === 0;
+  setText(p.cacheLoadFailures, count(c.loadFailures));
+  p.cacheStoreFact.hidden = c.storeErrors === 0;
+  setText(p.cacheStoreErrors, count(c.storeErrors));
+}
+
+function drawShed(p: CircuitParts, s: ShedFacts | null): void {
+  p.shedFacts.hidden = s === null;
+  if (s === null) return;
+  setText(p.shedAdmitted, count(s.admitted));
+  setText(p.shedRefused, count(s.refused));
+  setText(p.shedShare, s.share === null ? '' : ` (${shareText(s.share)})`);
+  // a refused request is a 503 someone received: red, as 5xx responses are
+  p.shedRefusedFact.classList.toggle('warn', s.refused > 0);
+}
+
+/** The lines of the Dyno extras on a circuit card, each hidden unless the stream has it. */
+export function drawExtras(p: CircuitParts, x: Extras): void {
   p.fleetFacts.hidden = x.fleet === null;
   if (x.fleet !== null) {
     setText(p.fleetOpen, count(x.fleet.open));
@@ -126,6 +161,8 @@ function drawExtras(p: CircuitParts, x: Extras): void {
     p.hedgeRefusedFact.hidden = x.hedge.refused === 0;
     setText(p.hedgeRefused, count(x.hedge.refused));
   }
+  drawCache(p, x.cache);
+  drawShed(p, x.shed);
 }
 
 /** Draws a circuit card; `maxRate` is the highest rate per host on the page. */

@@ -1,5 +1,8 @@
 /** How the page writes numbers, rates, durations and percentages, and sets text cheaply. */
 
+/** An event of the stream as it arrived, parsed: nothing in it is trusted. */
+export type Json = Record<string, unknown>;
+
 const integer = new Intl.NumberFormat(undefined, { maximumFractionDigits: 0 });
 const decimal = new Intl.NumberFormat(undefined, { maximumFractionDigits: 1 });
 

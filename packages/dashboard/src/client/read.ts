@@ -5,27 +5,12 @@
  * like Hystrix's dashboard, the page divides back what is not a sum (windows, latencies,
  * percentages).
  */
-import { count, n } from './format.js';
-
-/** An event as it arrived: nothing in it is trusted. */
-export type Json = Record<string, unknown>;
+import { type Extras, readExtras, trueCount } from './extras.js';
+import { count, type Json, n } from './format.js';
 
 export interface CircuitState {
   readonly key: string;
   readonly label: string;
-}
-
-export interface Extras {
-  readonly fleet: { live: number; open: number; isolating: boolean; connected: boolean } | null;
-  readonly rate: {
-    admitted: number;
-    refused: number;
-    fallback: number;
-    redisErrors: number;
-  } | null;
-  /** Responses by status class: 2xx, 3xx, 4xx, 5xx. */
-  readonly http: readonly number[] | null;
-  readonly hedge: { hedges: number; wins: number; refused: number } | null;
 }
 
 export interface Command {
@@ -88,25 +73,6 @@ function hostsOf(d: Json): number {
   return Math.max(hosts, 1);
 }
 
-/**
- * How many of the hosts say true: a boolean, a count, a count map (`{ "true": 2, "false": 1 }`)
- * or a string (`"true"`, `"2"`, `"true:2,false:1"`).
- */
-export function trueCount(v: unknown, hosts: number): number {
-  let total = 0;
-  if (v === true) total = hosts;
-  else if (typeof v === 'number') total = n(v);
-  else if (v !== null && typeof v === 'object') total = n((v as Json).true);
-  else if (typeof v === 'string') {
-    const text = v.trim().toLowerCase();
-    const tagged = /true\D{0,3}(\d+)/.exec(text);
-    if (text === 'true') total = hosts;
-    else if (/^\d+$/.test(text)) total = Number(text);
-    else if (tagged) total = Number(tagged[1]);
-  }
-  return Math.max(0, Math.min(hosts, Math.round(total)));
-}
-
 const stateKey = (raw: string): string =>
   raw
     .trim()
@@ -143,8 +109,6 @@ function stateOf(d: Json, hosts: number): CircuitState {
   return { key: 'mixed', label: `Open ${count(open)}, Closed ${count(hosts - open)}` };
 }
 
-const has = (d: Json, key: string): boolean => typeof d[key] === 'number';
-
 /**
  * A window in ms, per host, or `fallback` when the stream's is not a positive number: a window
  * of 0 or less would make the rate infinite or negative (and the health circle and sparkline
@@ -153,39 +117,6 @@ const has = (d: Json, key: string): boolean => typeof d[key] === 'number';
 function windowOf(v: unknown, hosts: number, fallback: number): number {
   const ms = n(v) / hosts;
   return ms > 0 ? ms : fallback;
-}
-
-/**
- * The Dyno extras of a command (absent from Hystrix's own stream). Every host of a cluster sees
- * the same fleet: its summed view is divided back, and the fleet isolates or is out of reach
- * when any host says so. The other counts add up across hosts.
- */
-function readExtras(d: Json, hosts: number): Extras {
-  return {
-    fleet: has(d, 'dynoFleetMembers')
-      ? {
-          live: Math.round(n(d.dynoFleetMembers) / hosts),
-          open: Math.round(n(d.dynoFleetOpen) / hosts),
-          isolating: trueCount(d.dynoFleetIsolating, hosts) > 0,
-          connected:
-            d.dynoFleetConnected === undefined || trueCount(d.dynoFleetConnected, hosts) === hosts,
-        }
-      : null,
-    rate: has(d, 'dynoRateAdmitted')
-      ? {
-          admitted: n(d.dynoRateAdmitted),
-          refused: n(d.dynoRateRefused),
-          fallback: n(d.dynoRateFallback),
-          redisErrors: n(d.dynoRateRedisErrors),
-        }
-      : null,
-    http: has(d, 'dynoHttp2xx')
-      ? ['2xx', '3xx', '4xx', '5xx'].map((c) => n(d[`dynoHttp${c}`]))
-      : null,
-    hedge: has(d, 'dynoHedges')
-      ? { hedges: n(d.dynoHedges), wins: n(d.dynoHedgeWins), refused: n(d.dynoHedgeRefused) }
-      : null,
-  };
 }
 
 export function readCommand(d: Json): Command {

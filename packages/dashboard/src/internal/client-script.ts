@@ -26,24 +26,6 @@ const el = document.createElement('small');
 el.textContent = text;
 return el;
 }
-const STATES = new Map([
-['closed', 'Closed'],
-['open', 'Open'],
-['half-open', 'Half-open'],
-['isolated', 'Isolated'],
-['disabled', 'Disabled'],
-]);
-const PERCENTILES = [
-['p50', '50'],
-['p90', '90'],
-['p99', '99'],
-['p99.5', '99.5'],
-];
-const NO_LIMIT = 2147483647;
-function hostsOf(d) {
-const hosts = Math.round(n(d.reportingHosts));
-return Math.max(hosts, 1);
-}
 function trueCount(v, hosts) {
 let total = 0;
 if (v === true)
@@ -63,6 +45,83 @@ else if (tagged)
 total = Number(tagged[1]);
 }
 return Math.max(0, Math.min(hosts, Math.round(total)));
+}
+const has = (d, key) => typeof d[key] === 'number';
+const tally = (v) => Math.max(0, n(v));
+function shareOf(part, rest) {
+const scale = part > 1e300 || rest > 1e300 ? 1e-300 : 1;
+const a = part * scale;
+const total = a + rest * scale;
+return total > 0 ? Math.min(100, (100 * a) / total) : null;
+}
+function readCache(d) {
+if (!has(d, 'dynoCacheMisses'))
+return null;
+const hits = tally(d.rollingCountResponsesFromCache);
+const misses = tally(d.dynoCacheMisses);
+return {
+hits,
+misses,
+ratio: shareOf(hits, misses),
+stale: tally(d.dynoCacheStale),
+refreshes: tally(d.dynoCacheRefreshes),
+loads: tally(d.dynoCacheLoads),
+loadFailures: tally(d.dynoCacheLoadFailures),
+storeErrors: tally(d.dynoCacheStoreErrors),
+};
+}
+function readShed(d) {
+if (!has(d, 'dynoShedAdmitted'))
+return null;
+const admitted = tally(d.dynoShedAdmitted);
+const refused = tally(d.dynoShedRefused);
+return { admitted, refused, share: shareOf(refused, admitted) };
+}
+function readExtras(d, hosts) {
+return {
+fleet: has(d, 'dynoFleetMembers')
+? {
+live: Math.round(n(d.dynoFleetMembers) / hosts),
+open: Math.round(n(d.dynoFleetOpen) / hosts),
+isolating: trueCount(d.dynoFleetIsolating, hosts) > 0,
+connected: d.dynoFleetConnected === undefined || trueCount(d.dynoFleetConnected, hosts) === hosts,
+}
+: null,
+rate: has(d, 'dynoRateAdmitted')
+? {
+admitted: n(d.dynoRateAdmitted),
+refused: n(d.dynoRateRefused),
+fallback: n(d.dynoRateFallback),
+redisErrors: n(d.dynoRateRedisErrors),
+}
+: null,
+http: has(d, 'dynoHttp2xx')
+? ['2xx', '3xx', '4xx', '5xx'].map((c) => n(d[\`dynoHttp\${c}\`]))
+: null,
+hedge: has(d, 'dynoHedges')
+? { hedges: n(d.dynoHedges), wins: n(d.dynoHedgeWins), refused: n(d.dynoHedgeRefused) }
+: null,
+cache: readCache(d),
+shed: readShed(d),
+};
+}
+const STATES = new Map([
+['closed', 'Closed'],
+['open', 'Open'],
+['half-open', 'Half-open'],
+['isolated', 'Isolated'],
+['disabled', 'Disabled'],
+]);
+const PERCENTILES = [
+['p50', '50'],
+['p90', '90'],
+['p99', '99'],
+['p99.5', '99.5'],
+];
+const NO_LIMIT = 2147483647;
+function hostsOf(d) {
+const hosts = Math.round(n(d.reportingHosts));
+return Math.max(hosts, 1);
 }
 const stateKey = (raw) => raw
 .trim()
@@ -96,36 +155,9 @@ if (open === hosts)
 return { key: 'open', label: 'Open' };
 return { key: 'mixed', label: \`Open \${count(open)}, Closed \${count(hosts - open)}\` };
 }
-const has = (d, key) => typeof d[key] === 'number';
 function windowOf(v, hosts, fallback) {
 const ms = n(v) / hosts;
 return ms > 0 ? ms : fallback;
-}
-function readExtras(d, hosts) {
-return {
-fleet: has(d, 'dynoFleetMembers')
-? {
-live: Math.round(n(d.dynoFleetMembers) / hosts),
-open: Math.round(n(d.dynoFleetOpen) / hosts),
-isolating: trueCount(d.dynoFleetIsolating, hosts) > 0,
-connected: d.dynoFleetConnected === undefined || trueCount(d.dynoFleetConnected, hosts) === hosts,
-}
-: null,
-rate: has(d, 'dynoRateAdmitted')
-? {
-admitted: n(d.dynoRateAdmitted),
-refused: n(d.dynoRateRefused),
-fallback: n(d.dynoRateFallback),
-redisErrors: n(d.dynoRateRedisErrors),
-}
-: null,
-http: has(d, 'dynoHttp2xx')
-? ['2xx', '3xx', '4xx', '5xx'].map((c) => n(d[\`dynoHttp\${c}\`]))
-: null,
-hedge: has(d, 'dynoHedges')
-? { hedges: n(d.dynoHedges), wins: n(d.dynoHedgeWins), refused: n(d.dynoHedgeRefused) }
-: null,
-};
 }
 function readCommand(d) {
 const hosts = hostsOf(d);
@@ -195,6 +227,10 @@ const CIRCUIT_PARTS = [
 ...['rateFacts', 'rateAdmitted', 'rateRefused', 'rateRedisFact', 'rateRedisErrors'],
 ...['rateFallback', 'httpFacts', 'http5xxFact', 'http2xx', 'http3xx', 'http4xx', 'http5xx'],
 ...['hedgeFacts', 'hedges', 'hedgeWins', 'hedgeRefusedFact', 'hedgeRefused'],
+...['cacheFacts', 'cacheRatio', 'cacheHits', 'cacheMisses', 'cacheStale', 'cacheRefreshes'],
+...['cacheLoads', 'cacheLoadFailedFact', 'cacheLoadFailures', 'cacheStoreFact'],
+...['cacheStoreErrors', 'shedFacts', 'shedAdmitted', 'shedRefusedFact', 'shedRefused'],
+...['shedShare'],
 ];
 const POOL_PARTS = [
 ...['name', 'size', 'track', 'bar', 'active', 'queued', 'rejected', 'max', 'executed'],
@@ -257,6 +293,31 @@ last = p;
 close();
 return { line, area, peak };
 }
+const shareText = (v) => (v === null ? '–' : \`\${percent(v)} %\`);
+function drawCache(p, c) {
+p.cacheFacts.hidden = c === null;
+if (c === null)
+return;
+setText(p.cacheRatio, shareText(c.ratio));
+setText(p.cacheHits, count(c.hits));
+setText(p.cacheMisses, count(c.misses));
+setText(p.cacheStale, count(c.stale));
+setText(p.cacheRefreshes, count(c.refreshes));
+setText(p.cacheLoads, count(c.loads));
+p.cacheLoadFailedFact.hidden = c.loadFailures === 0;
+setText(p.cacheLoadFailures, count(c.loadFailures));
+p.cacheStoreFact.hidden = c.storeErrors === 0;
+setText(p.cacheStoreErrors, count(c.storeErrors));
+}
+function drawShed(p, s) {
+p.shedFacts.hidden = s === null;
+if (s === null)
+return;
+setText(p.shedAdmitted, count(s.admitted));
+setText(p.shedRefused, count(s.refused));
+setText(p.shedShare, s.share === null ? '' : \` (\${shareText(s.share)})\`);
+p.shedRefusedFact.classList.toggle('warn', s.refused > 0);
+}
 function drawExtras(p, x) {
 p.fleetFacts.hidden = x.fleet === null;
 if (x.fleet !== null) {
@@ -286,6 +347,8 @@ setText(p.hedgeWins, count(x.hedge.wins));
 p.hedgeRefusedFact.hidden = x.hedge.refused === 0;
 setText(p.hedgeRefused, count(x.hedge.refused));
 }
+drawCache(p, x.cache);
+drawShed(p, x.shed);
 }
 function drawCircuit(el, p, d, history, maxRate, now) {
 el.setAttribute('data-state', d.state.key);

@@ -35,13 +35,16 @@ const fact = (part: string, html: string, extra = ''): string =>
 
 /**
  * The lines of a circuit card for the Dyno extras of the stream (a fleet circuit, a fleet rate
- * limiter, HTTP status classes, hedges), each hidden unless the stream carries it.
+ * limiter, HTTP status classes, hedges, a cache, a load shedder), each hidden unless the stream
+ * carries it.
  */
 const EXTRAS = [
   `<p class="meta facts" data-part="fleetFacts" hidden><span>fleet: <b data-part="fleetOpen">0</b> of <b data-part="fleetLive">0</b> members report open</span>${fact('fleetIsolating', '<b>isolated by the fleet</b>', ' class="warn" hidden')}${fact('fleetAlone', 'Redis out of reach: deciding alone', ' hidden')}</p>`,
   `<p class="meta facts" data-part="rateFacts" hidden><span>rate limit: <b data-part="rateAdmitted">0</b> admitted</span><span><b data-part="rateRefused">0</b> refused</span>${fact('rateRedisFact', 'Redis errors <b data-part="rateRedisErrors">0</b>, decided without Redis <b data-part="rateFallback">0</b>', ' class="warn" hidden')}</p>`,
   `<p class="meta facts" data-part="httpFacts" hidden>${['2xx', '3xx', '4xx', '5xx'].map((c) => fact(c === '5xx' ? 'http5xxFact' : `http${c}Fact`, `${c === '2xx' ? 'HTTP ' : ''}${c} <b data-part="http${c}">0</b>`)).join('')}</p>`,
   `<p class="meta facts" data-part="hedgeFacts" hidden><span><b data-part="hedges">0</b> hedged</span><span><b data-part="hedgeWins">0</b> won by a hedge</span>${fact('hedgeRefusedFact', '<b data-part="hedgeRefused">0</b> refused by the budget', ' hidden')}</p>`,
+  `<p class="meta facts" data-part="cacheFacts" hidden><span>cache hit ratio <b data-part="cacheRatio">–</b></span><span><b data-part="cacheHits">0</b> hits</span><span><b data-part="cacheMisses">0</b> misses</span><span><b data-part="cacheStale">0</b> stale served</span><span><b data-part="cacheRefreshes">0</b> refreshes</span><span><b data-part="cacheLoads">0</b> loads</span>${fact('cacheLoadFailedFact', '<b data-part="cacheLoadFailures">0</b> failed loads', ' class="warn" hidden')}${fact('cacheStoreFact', 'store errors <b data-part="cacheStoreErrors">0</b>', ' class="warn" hidden')}</p>`,
+  `<p class="meta facts" data-part="shedFacts" hidden><span>load shedder: <b data-part="shedAdmitted">0</b> admitted</span>${fact('shedRefusedFact', '<b data-part="shedRefused">0</b> refused<span data-part="shedShare"></span>')}</p>`,
 ].join('\n');
 
 /** The card of one circuit (`HystrixCommand`), cloned by the page script per name. */

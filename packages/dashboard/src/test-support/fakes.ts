@@ -95,3 +95,58 @@ export class FakeOrigin {
     if (won) this.#win.emit({ name: this.name });
   }
 }
+
+/** A cache with the shape `Metrics.observe` reads (`@dyno/cache`'s events), driven by hand. */
+export class FakeCache {
+  readonly #hit = new EventEmitter<{ name: string }>();
+  readonly #miss = new EventEmitter<{ name: string }>();
+  readonly #stale = new EventEmitter<{ name: string }>();
+  readonly #refresh = new EventEmitter<{ name: string }>();
+  readonly #load = new EventEmitter<{ name: string; duration: number; outcome: string }>();
+  readonly #error = new EventEmitter<{ name: string; during: string }>();
+  readonly onHit = this.#hit.event;
+  readonly onMiss = this.#miss.event;
+  readonly onStale = this.#stale.event;
+  readonly onRefresh = this.#refresh.event;
+  readonly onLoad = this.#load.event;
+  readonly onError = this.#error.event;
+  constructor(readonly name: string) {}
+
+  /** `fresh` hits, then `stale` hits of past-expiry values, each stale one refreshed. */
+  hit(fresh: number, stale = 0): void {
+    for (let i = 0; i < fresh + stale; i++) this.#hit.emit({ name: this.name });
+    for (let i = 0; i < stale; i++) {
+      this.#stale.emit({ name: this.name });
+      this.#refresh.emit({ name: this.name });
+    }
+  }
+
+  /** A read that waits for a load ending with `outcome`. */
+  miss(outcome = 'success'): void {
+    this.#miss.emit({ name: this.name });
+    this.#load.emit({ name: this.name, duration: 5, outcome });
+  }
+
+  storeError(): void {
+    this.#error.emit({ name: this.name, during: 'store' });
+  }
+}
+
+/** A load shedder with the shape `Metrics.observe` reads (`@dyno/shed`'s), driven by hand. */
+export class FakeShedder {
+  readonly #admit = new EventEmitter<{ name: string; priority: string }>();
+  readonly #shed = new EventEmitter<{ name: string; priority: string; reason: string }>();
+  readonly onAdmit = this.#admit.event;
+  readonly onShed = this.#shed.event;
+  constructor(readonly name: string) {}
+
+  admit(times: number): void {
+    for (let i = 0; i < times; i++) this.#admit.emit({ name: this.name, priority: 'sheddable' });
+  }
+
+  shed(times: number): void {
+    for (let i = 0; i < times; i++) {
+      this.#shed.emit({ name: this.name, priority: 'sheddable', reason: 'limit' });
+    }
+  }
+}

@@ -1,5 +1,5 @@
 import { BrokenCircuitError, CircuitBreaker } from '@dyno/breaker';
-import { resolveOptions, validate } from '@dyno/core';
+import { copyOptions, resolveOptions, validate } from '@dyno/core';
 import { Hedge, type HedgeOutcome } from '@dyno/hedge';
 import { MetricsRegistry } from '@dyno/metrics';
 import { TimeoutError } from '@dyno/pool';
@@ -95,9 +95,13 @@ export function resolveClient(options: ResilientFetchOptions | undefined): Resol
   }
   // the per-origin parts are made at each origin's first call: a throwaway of each checks their
   // options now, so a bad option throws here rather than at call time (they hold nothing)
-  if (o.breaker !== false) {
+  // copied: each origin's parts are built from them later (see `copyOptions` in @dyno/core)
+  const breakerOptions = copyOptions(o.breaker);
+  const hedgeDelay = copyOptions(hedgeOptions?.delay);
+  const hedgeBudget = copyOptions(hedgeOptions?.budget);
+  if (breakerOptions !== false) {
     // the breaker would take them, and the client would override or ignore them without a word
-    const given = o.breaker as Record<string, unknown>;
+    const given = breakerOptions as Record<string, unknown>;
     for (const key of ['name', 'clock', 'isFailure']) {
       if (given[key] !== undefined) {
         throw new TypeError(
@@ -105,13 +109,13 @@ export function resolveClient(options: ResilientFetchOptions | undefined): Resol
         );
       }
     }
-    new CircuitBreaker({ ...o.breaker, clock: o.clock });
+    new CircuitBreaker({ ...breakerOptions, clock: o.clock });
   }
   if (hedgeOptions !== undefined) {
     new Hedge({
-      delay: hedgeOptions.delay,
+      delay: hedgeDelay,
       maxAttempts: hedgeOptions.maxAttempts,
-      budget: hedgeOptions.budget,
+      budget: hedgeBudget,
       clock: o.clock,
     });
   }
@@ -139,14 +143,14 @@ export function resolveClient(options: ResilientFetchOptions | undefined): Resol
     },
     origins: {
       clock: o.clock,
-      breaker: o.breaker,
+      breaker: breakerOptions,
       hedge:
         hedgeOptions === undefined
           ? false
           : {
-              delay: hedgeOptions.delay,
+              delay: hedgeDelay as Required<FetchHedgeOptions>['delay'],
               maxAttempts: hedgeOptions.maxAttempts,
-              budget: hedgeOptions.budget,
+              budget: hedgeBudget as Required<FetchHedgeOptions>['budget'],
               isAcceptable,
             },
       metrics: o.metrics ?? new MetricsRegistry(),

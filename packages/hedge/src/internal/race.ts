@@ -1,4 +1,4 @@
-import { abortReason, checkAnswer, onAbort, type TimerHandle } from '@dyno/core';
+import { abortReason, checkAnswer, onAbort, type TimerHandle, toPromise } from '@dyno/core';
 import { HedgeError, HedgeLostError } from '../errors.js';
 import type { HedgeOutcome } from '../options.js';
 import type { Settings } from './settings.js';
@@ -119,7 +119,12 @@ export function race<T>(s: Settings, target: Target, signal: AbortSignal | undef
         return false;
       }
       s.tally.hedges++;
-      if (s.onHedge.hasListeners) s.onHedge.emit({ name: s.name, attempt: n, trigger });
+      if (s.onHedge.hasListeners) {
+        s.onHedge.emit({ name: s.name, attempt: n, trigger });
+        // a listener that aborted the caller ended the call: an attempt launched now would run
+        // on a signal nobody aborts, with its delay timer armed
+        if (done) return true;
+      }
       launch();
       return true;
     };
@@ -140,8 +145,9 @@ export function race<T>(s: Settings, target: Target, signal: AbortSignal | undef
         settle(n, { failed: true, error }, startedAt);
         return;
       }
-      // a fresh native promise adopts any thenable, and settles once however often it calls back
-      Promise.resolve(pending).then(
+      // a fresh native promise adopts any thenable (never calling a tampered promise's own `then`
+      // or `constructor` here, in a timer), and settles once however often it calls back
+      toPromise(pending).then(
         (result) => settle(n, { failed: false, result }, startedAt),
         (error: unknown) => settle(n, { failed: true, error }, startedAt),
       );

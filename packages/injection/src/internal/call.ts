@@ -1,5 +1,5 @@
 import { abortReason, type Clock, onAbort } from '@dyno/core';
-import { DependencyError } from '../errors.js';
+import { CircularDependencyError, DependencyError } from '../errors.js';
 import { build, type Normalised } from './build.js';
 import { discard } from './discard.js';
 import type { Memo } from './memo.js';
@@ -81,7 +81,10 @@ export function buildAll<R>(
       const building =
         memo === undefined
           ? build(dep, buildSignal, clock, name, discard)
-          : memo.get(() => build(dep, undefined, clock, name, discard));
+          : memo.get(
+              () => build(dep, undefined, clock, name, discard),
+              () => new CircularDependencyError(dep.name, name),
+            );
       building.then(
         (value) => {
           if (over) {

@@ -8,12 +8,25 @@ export class Memo {
   value: unknown;
   #inflight: Promise<unknown> | undefined;
   #generation = 0;
+  #starting = false;
 
-  /** The shared build, started with `start` if none is running. */
-  get(start: () => Promise<unknown>): Promise<unknown> {
+  /**
+   * The shared build, started with `start` if none is running. Asked again while `start` runs
+   * (its `make` needs, through other calls, its own value) it rejects with `circular()`: the
+   * build is not in flight yet, so it would start again, and again, without end.
+   */
+  get(start: () => Promise<unknown>, circular: () => unknown): Promise<unknown> {
     if (this.#inflight !== undefined) return this.#inflight;
+    if (this.#starting) return Promise.reject(circular());
     const generation = this.#generation;
-    const inflight = start().then(
+    let started: Promise<unknown>;
+    this.#starting = true;
+    try {
+      started = start();
+    } finally {
+      this.#starting = false;
+    }
+    const inflight = started.then(
       (value) => {
         if (generation === this.#generation) {
           this.has = true;

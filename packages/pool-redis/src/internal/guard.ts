@@ -12,6 +12,12 @@ export class Unavailable {
   ) {}
 }
 
+/** What the guard reads of the ioredis client. */
+export interface GuardedClient {
+  readonly status: string;
+  readonly options?: { readonly enableOfflineQueue?: boolean };
+}
+
 /** What the guard needs to know. */
 export interface GuardSettings {
   readonly name: string;
@@ -51,7 +57,8 @@ export class Guard {
     return state === 'half-open' ? 'half-open' : 'closed';
   }
 
-  run<T>(status: string, command: () => Promise<T>): Promise<T> {
+  run<T>(client: GuardedClient, command: () => Promise<T>): Promise<T> {
+    const status = client.status;
     if (DOWN.has(status)) {
       return Promise.reject(new Unavailable(`Redis is not connected (${status})`));
     }
@@ -61,6 +68,10 @@ export class Guard {
     } catch (error) {
       return Promise.reject(new Unavailable('Redis is skipped after repeated failures', error));
     }
+    // without an offline queue ioredis refuses every command until its connection is ready (at
+    // start, or with `lazyConnect`): that is the client still connecting, not Redis failing, and
+    // must not open the circuit (the command is still sent: in `wait` it makes ioredis connect)
+    const connecting = status !== 'ready' && client.options?.enableOfflineQueue === false;
     const { clock, timeout } = this.#s;
     return new Promise<T>((resolve, reject) => {
       const timer = clock.setTimeout(() => {
@@ -82,6 +93,11 @@ export class Guard {
         },
         (error: unknown) => {
           clock.clearTimeout(timer);
+          if (connecting) {
+            permit?.release();
+            reject(new Unavailable(`Redis is not connected (${status})`, error));
+            return;
+          }
           const failed = new Unavailable('Redis failed to decide', error);
           permit?.countFailure(failed);
           reject(failed);

@@ -1,6 +1,7 @@
 import { CircuitBreaker } from '@dyno/breaker';
 import {
   type Clock,
+  copyOptions,
   type Disposable,
   defaultName,
   type EventEmitter,
@@ -16,6 +17,7 @@ import { EntryClock } from './entry-clock.js';
 import { isRejection, PredicateThrew } from './outcome.js';
 
 const PKG = '@dyno/service';
+const PARTS = ['retry', 'breaker', 'pool', 'metrics'] as const;
 
 /** The options of `pool.execute` with a per-call deadline (the pool's `timeout` for that call). */
 export interface PoolCallOptions {
@@ -74,7 +76,12 @@ export interface Plan {
  * idle service keeps only its options (decision 89).
  */
 export function planParts(defaultFnName: string | undefined, options: unknown): Plan {
-  const o = resolveOptions<Opts>(PKG, options, SERVICE_RULES, {});
+  const given = resolveOptions<Opts>(PKG, options, SERVICE_RULES, {});
+  // the parts' own options are copied (shared instances and `fallback`, the caller's value, kept);
+  // only those given, so that an idle service without options holds no more than before
+  const o: Opts = { ...given };
+  const copies = o as Record<string, unknown>;
+  for (const part of PARTS) if (copies[part] !== undefined) copies[part] = ownCopy(copies[part]);
   const name = o.name ?? (defaultFnName || defaultName('service'));
   const shared = isPolicy(o.retry) || isPolicy(o.breaker) || isPolicy(o.pool);
   const plan = { name, options: o, shared };
@@ -265,6 +272,11 @@ function buildPoolAndTimeout(base: Base, o: Opts): Deadline {
     timeout: pool.timeout,
     timeoutSource: pool.timeout === false ? undefined : pool.name,
   };
+}
+
+/** Options of a part to build, copied; a shared part (a policy, a `Metrics`) as itself. */
+function ownCopy<T>(value: T): T {
+  return isPolicy(value) || isMetrics(value) ? value : copyOptions(value);
 }
 
 function isMetrics(value: unknown): value is Metrics {

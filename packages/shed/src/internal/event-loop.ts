@@ -6,8 +6,8 @@ const RESOLUTION = 10;
 
 /**
  * The event-loop delay, read lazily: at most once per `interval` ms, by whoever asks, with no
- * timer of its own. The default source is a `monitorEventLoopDelay` histogram (its mean since the
- * last reading, then reset), enabled at construction and disabled by `close`: Node's monitor
+ * timer of its own. The default source is a `monitorEventLoopDelay` histogram (the mean of its
+ * samples since the last reading), enabled at construction and disabled by `close`: Node's monitor
  * timer is unref'd, so it never holds a process open anyway.
  */
 export class EventLoopDelay {
@@ -27,10 +27,20 @@ export class EventLoopDelay {
       const histogram = monitorEventLoopDelay({ resolution: RESOLUTION });
       histogram.enable();
       this.#histogram = histogram;
+      // the samples (count and sum, ns) at the last reading: the mean since then comes from the
+      // running totals. A reset would also forget the monitor's last tick, so a block right after
+      // a reading (the request that took it, every other one the same poll serves) would never
+      // be measured, and a loop blocked all the time would read as idle
+      let count = 0;
+      let sum = 0;
       this.#read = () => {
-        // no sample yet reads as NaN
-        const mean = histogram.count > 0 ? histogram.mean / 1e6 : 0;
-        histogram.reset();
+        const samples = histogram.count - count;
+        // no sample since the last reading (nor yet, when the mean is NaN): nothing new to tell
+        if (samples <= 0) return this.value;
+        const total = histogram.mean * histogram.count;
+        const mean = (total - sum) / samples / 1e6;
+        count = histogram.count;
+        sum = total;
         // the histogram counts the sampling period itself in each delay
         return Math.max(0, mean - RESOLUTION);
       };

@@ -1,0 +1,162 @@
+import { turbine } from '../test-support/turbine.js';
+import { shareOf } from './extras.js';
+import { readCommand } from './read.js';
+
+// Reading a cache's and a load shedder's fields, as @dyno/metrics writes them on a command, for
+// one host and for a Turbine cluster, and from a stream that writes them wrong.
+
+const command = (extra: Record<string, unknown> = {}): Record<string, unknown> => ({
+  type: 'HystrixCommand',
+  name: 'catalog',
+  requestCount: 10,
+  rollingCountResponsesFromCache: 0,
+  reportingHosts: 1,
+  ...extra,
+});
+
+const cached = (hits: number, misses: number, extra: Record<string, unknown> = {}) =>
+  command({
+    rollingCountResponsesFromCache: hits,
+    dynoCacheMisses: misses,
+    dynoCacheStale: 2,
+    dynoCacheRefreshes: 3,
+    dynoCacheLoads: misses + 1,
+    dynoCacheLoadFailures: 1,
+    dynoCacheStoreErrors: 0,
+    ...extra,
+  });
+
+const shedding = (admitted: number, refused: number) =>
+  command({ dynoShedAdmitted: admitted, dynoShedRefused: refused });
+
+describe('reading a cache', () => {
+  it('takes hits from Hystrix’s responses from cache and the rest from the dynoCache fields', () => {
+    expect(readCommand(cached(30, 10)).extras.cache).toEqual({
+      hits: 30,
+      misses: 10,
+      ratio: 75,
+      stale: 2,
+      refreshes: 3,
+      loads: 11,
+      loadFailures: 1,
+      storeErrors: 0,
+    });
+  });
+
+  it('finds no cache on a command without dynoCacheMisses, even with responses from cache', () => {
+    // a Hystrix request cache counts responses from cache too, and every command has the field
+    expect(readCommand(command({ rollingCountResponsesFromCache: 7 })).extras.cache).toBeNull();
+    expect(readCommand(command({ dynoCacheMisses: '3' })).extras.cache).toBeNull();
+  });
+
+  it('has no hit ratio without a read, and reads 0 and 100 % at the ends', () => {
+    expect(readCommand(cached(0, 0)).extras.cache?.ratio).toBeNull();
+    expect(readCommand(cached(0, 4)).extras.cache?.ratio).toBe(0);
+    expect(readCommand(cached(4, 0)).extras.cache?.ratio).toBe(100);
+    expect(readCommand(cached(3, 7)).extras.cache?.ratio).toBe(30);
+  });
+
+  it('reads missing, wrong-kind, negative and non-finite counts as 0, never as a ratio out of range', () => {
+    const cache = readCommand(
+      command({
+        rollingCountResponsesFromCache: -5,
+        dynoCacheMisses: -1,
+        dynoCacheStale: 'x',
+        dynoCacheRefreshes: null,
+        dynoCacheLoads: Number.POSITIVE_INFINITY,
+        dynoCacheLoadFailures: Number.NaN,
+        dynoCacheStoreErrors: { n: 1 },
+      }),
+    ).extras.cache;
+    expect(cache).toEqual({
+      hits: 0,
+      misses: 0,
+      ratio: null,
+      stale: 0,
+      refreshes: 0,
+      loads: 0,
+      loadFailures: 0,
+      storeErrors: 0,
+    });
+    // a negative miss count cannot push the ratio past 100 %
+    expect(readCommand(cached(8, -4)).extras.cache?.ratio).toBe(100);
+    expect(readCommand(command({ dynoCacheMisses: 3 })).extras.cache?.ratio).toBe(0);
+  });
+
+  it('reads counts too large to add as their proportion, not as 0 % or NaN', () => {
+    expect(readCommand(cached(1e308, 1e308)).extras.cache?.ratio).toBe(50);
+    expect(readCommand(cached(Number.MAX_VALUE, 0)).extras.cache?.ratio).toBe(100);
+    // one hit among them is still some: it reads "<0.1 %", not 0
+    const few = readCommand(cached(1, Number.MAX_VALUE)).extras.cache?.ratio ?? 0;
+    expect(few > 0 && few < 0.1).toBe(true);
+  });
+
+  it('adds up the hosts of a cluster: its counts and ratio are the cluster’s, not divided back', () => {
+    // 0 of 4, 4 of 8 and 8 of 12 reads hit: 12 of 24 (50 %), where the hosts' mean is 39 %
+    const cluster = readCommand(turbine([cached(0, 4), cached(4, 4), cached(8, 4)]));
+    expect(cluster.hosts).toBe(3);
+    expect(cluster.extras.cache).toEqual({
+      hits: 12,
+      misses: 12,
+      ratio: 50,
+      stale: 6,
+      refreshes: 9,
+      loads: 15,
+      loadFailures: 3,
+      storeErrors: 0,
+    });
+  });
+});
+
+describe('reading a load shedder', () => {
+  it('takes admitted and refused requests, and the refused share', () => {
+    expect(readCommand(shedding(45, 5)).extras.shed).toEqual({
+      admitted: 45,
+      refused: 5,
+      share: 10,
+    });
+    expect(readCommand(shedding(0, 0)).extras.shed).toEqual({
+      admitted: 0,
+      refused: 0,
+      share: null,
+    });
+  });
+
+  it('finds no shedder on a command without dynoShedAdmitted', () => {
+    expect(readCommand(command()).extras.shed).toBeNull();
+    expect(readCommand(command({ dynoShedRefused: 4 })).extras.shed).toBeNull();
+  });
+
+  it('reads a missing, wrong-kind or negative refused count as 0', () => {
+    for (const refused of [undefined, 'many', -3, Number.NEGATIVE_INFINITY]) {
+      expect(readCommand(shedding(9, refused as number)).extras.shed).toEqual({
+        admitted: 9,
+        refused: 0,
+        share: 0,
+      });
+    }
+    expect(readCommand(shedding(-9, 3)).extras.shed?.share).toBe(100);
+  });
+
+  it('adds up the hosts of a cluster, so the refused share is the cluster’s', () => {
+    // 0, 5 and 10 refused of 10, 15 and 20 requests: 15 of 45 (33 %), where the hosts' mean is 28 %
+    const cluster = readCommand(turbine([shedding(10, 0), shedding(10, 5), shedding(10, 10)]));
+    expect(cluster.extras.shed?.admitted).toBe(30);
+    expect(cluster.extras.shed?.refused).toBe(15);
+    expect(cluster.extras.shed?.share).toBeCloseTo(100 / 3, 10);
+  });
+});
+
+describe('shareOf', () => {
+  it.each([
+    [0, 0, null],
+    [0, 5, 0],
+    [5, 0, 100],
+    [1, 3, 25],
+    [29, 71, 29],
+    [1e308, 1.5e308, 40],
+    [1e-320, 0, 100],
+  ])('reads %p of %p more as %p %', (part, rest, share) => {
+    expect(shareOf(part, rest)).toBe(share);
+  });
+});

@@ -1,0 +1,143 @@
+/**
+ * Reading the Dyno extras of a `HystrixCommand` event: the fields `@dyno/metrics` adds for the
+ * sources a `Metrics` observes (a fleet circuit, a fleet rate limiter, an HTTP origin, a hedge,
+ * a cache, a load shedder). Hystrix's own stream and its readers have none of them.
+ */
+import { type Json, n } from './format.js';
+
+export interface Extras {
+  readonly fleet: { live: number; open: number; isolating: boolean; connected: boolean } | null;
+  readonly rate: {
+    admitted: number;
+    refused: number;
+    fallback: number;
+    redisErrors: number;
+  } | null;
+  /** Responses by status class: 2xx, 3xx, 4xx, 5xx. */
+  readonly http: readonly number[] | null;
+  readonly hedge: { hedges: number; wins: number; refused: number } | null;
+  readonly cache: CacheFacts | null;
+  readonly shed: ShedFacts | null;
+}
+
+/** What an observed cache did over the window; `ratio` is hits per read, %. */
+export interface CacheFacts {
+  /** Reads served from the store, fresh or stale. */
+  readonly hits: number;
+  readonly misses: number;
+  /** `null` with no read in the window. */
+  readonly ratio: number | null;
+  readonly stale: number;
+  readonly refreshes: number;
+  readonly loads: number;
+  readonly loadFailures: number;
+  readonly storeErrors: number;
+}
+
+/** What an observed load shedder did over the window; `share` is the refused share, %. */
+export interface ShedFacts {
+  readonly admitted: number;
+  /** Requests answered 503. */
+  readonly refused: number;
+  /** `null` with no request in the window. */
+  readonly share: number | null;
+}
+
+/**
+ * How many of the hosts say true: a boolean, a count, a count map (`{ "true": 2, "false": 1 }`)
+ * or a string (`"true"`, `"2"`, `"true:2,false:1"`).
+ */
+export function trueCount(v: unknown, hosts: number): number {
+  let total = 0;
+  if (v === true) total = hosts;
+  else if (typeof v === 'number') total = n(v);
+  else if (v !== null && typeof v === 'object') total = n((v as Json).true);
+  else if (typeof v === 'string') {
+    const text = v.trim().toLowerCase();
+    const tagged = /true\D{0,3}(\d+)/.exec(text);
+    if (text === 'true') total = hosts;
+    else if (/^\d+$/.test(text)) total = Number(text);
+    else if (tagged) total = Number(tagged[1]);
+  }
+  return Math.max(0, Math.min(hosts, Math.round(total)));
+}
+
+const has = (d: Json, key: string): boolean => typeof d[key] === 'number';
+
+/** A count: a finite number of 0 or more (a negative count is a broken writer's). */
+const tally = (v: unknown): number => Math.max(0, n(v));
+
+/**
+ * `part` as a percentage of `part + rest` (both counts), or `null` when both are 0. Counts too
+ * large to add (a broken stream's) are scaled down first, so 1e308 of 2e308 still reads 50 %.
+ */
+export function shareOf(part: number, rest: number): number | null {
+  const scale = part > 1e300 || rest > 1e300 ? 1e-300 : 1;
+  const a = part * scale;
+  const total = a + rest * scale;
+  return total > 0 ? Math.min(100, (100 * a) / total) : null;
+}
+
+/**
+ * What an observed cache did. Its hits are Hystrix's responses from cache, a field every
+ * command carries (0 without a cache), so the cache's own `dynoCacheMisses` says there is one.
+ */
+function readCache(d: Json): CacheFacts | null {
+  if (!has(d, 'dynoCacheMisses')) return null;
+  const hits = tally(d.rollingCountResponsesFromCache);
+  const misses = tally(d.dynoCacheMisses);
+  return {
+    hits,
+    misses,
+    ratio: shareOf(hits, misses),
+    stale: tally(d.dynoCacheStale),
+    refreshes: tally(d.dynoCacheRefreshes),
+    loads: tally(d.dynoCacheLoads),
+    loadFailures: tally(d.dynoCacheLoadFailures),
+    storeErrors: tally(d.dynoCacheStoreErrors),
+  };
+}
+
+function readShed(d: Json): ShedFacts | null {
+  if (!has(d, 'dynoShedAdmitted')) return null;
+  const admitted = tally(d.dynoShedAdmitted);
+  const refused = tally(d.dynoShedRefused);
+  return { admitted, refused, share: shareOf(refused, admitted) };
+}
+
+/**
+ * The Dyno extras of a command (absent from Hystrix's own stream). Every host of a cluster sees
+ * the same fleet: its summed view is divided back, and the fleet isolates or is out of reach
+ * when any host says so. The other counts add up across hosts (each counts its own calls, reads
+ * and requests, even through a shared cache store), so a cluster's hit ratio and refused share
+ * are exact, as its error rate is.
+ */
+export function readExtras(d: Json, hosts: number): Extras {
+  return {
+    fleet: has(d, 'dynoFleetMembers')
+      ? {
+          live: Math.round(n(d.dynoFleetMembers) / hosts),
+          open: Math.round(n(d.dynoFleetOpen) / hosts),
+          isolating: trueCount(d.dynoFleetIsolating, hosts) > 0,
+          connected:
+            d.dynoFleetConnected === undefined || trueCount(d.dynoFleetConnected, hosts) === hosts,
+        }
+      : null,
+    rate: has(d, 'dynoRateAdmitted')
+      ? {
+          admitted: n(d.dynoRateAdmitted),
+          refused: n(d.dynoRateRefused),
+          fallback: n(d.dynoRateFallback),
+          redisErrors: n(d.dynoRateRedisErrors),
+        }
+      : null,
+    http: has(d, 'dynoHttp2xx')
+      ? ['2xx', '3xx', '4xx', '5xx'].map((c) => n(d[`dynoHttp${c}`]))
+      : null,
+    hedge: has(d, 'dynoHedges')
+      ? { hedges: n(d.dynoHedges), wins: n(d.dynoHedgeWins), refused: n(d.dynoHedgeRefused) }
+      : null,
+    cache: readCache(d),
+    shed: readShed(d),
+  };
+}
