@@ -38,15 +38,18 @@ export function isPromise(value: unknown): value is Promise<unknown> {
  * called as it is, could call back twice, throw or return no promise). Never throws.
  */
 export function toPromise<T>(value: Awaitable<T>): Promise<T> {
-  let promise: Promise<T>;
   try {
     // the same promise back for a native one; it reads `constructor` (a revoked proxy or a
     // thenable is adopted, never thrown)
-    promise = Promise.resolve(value);
+    const promise = Promise.resolve(value);
+    // a `then` of the promise's own, not its prototype's (read inside the try: a getter may
+    // throw); comparing costs less than asking `Object.hasOwn`
+    return promise !== value || promise.then === Promise.prototype.then
+      ? promise
+      : awaited(promise);
   } catch (error) {
     return Promise.reject(error);
   }
-  return promise === value && Object.hasOwn(promise, 'then') ? awaited(promise) : promise;
 }
 
 // `await` reads a native promise's own state: its own `then` is not called
