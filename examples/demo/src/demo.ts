@@ -183,6 +183,12 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoReport> {
   };
 
   const limits: number[] = options.adaptive ? [call.pool?.limit ?? 0] : [];
+  // every move of the adaptive limit, printed with the next line: reading the limit once a line
+  // would miss a fall and a rise between two lines
+  let moves: number[] = [];
+  const limitChanges = options.adaptive
+    ? call.pool?.onLimitChange((e) => moves.push(e.limit))
+    : undefined;
   log(HEADER);
   let before = metrics.snapshot().totals;
   let printedAt = Number.NaN;
@@ -211,10 +217,10 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoReport> {
     );
     before = totals;
     tick = newTick();
-    const limit = call.pool?.limit ?? 0;
-    if (options.adaptive && limit !== limits.at(-1)) {
-      log(`         pool limit ${limits.at(-1)} -> ${limit} (adaptive)`);
-      limits.push(limit);
+    if (moves.length > 0) {
+      log(`         pool limit ${[limits.at(-1), ...moves].join(' -> ')} (adaptive)`);
+      limits.push(...moves);
+      moves = [];
     }
   };
 
@@ -244,6 +250,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoReport> {
   const snapshot = metrics.snapshot();
   stateChanges.dispose();
   retries?.dispose();
+  limitChanges?.dispose();
   stream.close();
   await admin.close();
   await upstream.close();
