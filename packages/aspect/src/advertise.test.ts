@@ -273,4 +273,42 @@ describe('advertise', () => {
       { numRuns: 100 },
     );
   });
+
+  it('forwards new to a class or constructor, with and without filters (regression)', () => {
+    // `fn.apply` on a class threw "Class constructor cannot be invoked without 'new'", and a
+    // constructor function's instance was not its own
+    class Point {
+      constructor(
+        readonly x: number,
+        readonly y: number,
+      ) {}
+    }
+    function Legacy(this: { v: number }, v: number) {
+      this.v = v;
+    }
+    const registry = new AspectRegistry();
+    const P = advertise('point', Point as never, { registry }) as unknown as typeof Point;
+    const L = advertise('legacy', Legacy as never, { registry }) as unknown as new (
+      v: number,
+    ) => { v: number };
+    const plain = new P(1, 2);
+    expect(plain).toBeInstanceOf(Point);
+    expect(plain).toBeInstanceOf(P);
+    expect([plain.x, plain.y]).toEqual([1, 2]);
+    expect(new L(7)).toEqual({ v: 7 });
+    expect(new L(7)).toBeInstanceOf(Legacy);
+    const seen: unknown[] = [];
+    registry.before<[number, number]>('point', ([x, y], context) => {
+      seen.push(context.thisArg);
+      return [x * 10, y * 10];
+    });
+    registry.after<Point>('point', (made) => {
+      seen.push(made instanceof Point);
+      return made;
+    });
+    const filtered = new P(1, 2);
+    expect([filtered.x, filtered.y]).toEqual([10, 20]);
+    // no `this` exists before the constructor runs
+    expect(seen).toEqual([undefined, true]);
+  });
 });

@@ -1,6 +1,6 @@
 import { check, is, type Rule, resolveOptions } from '@dyno/core';
 import { isEmpty } from './internal/entries.js';
-import { type Call, runBefore } from './internal/run.js';
+import { type Call, invokeFn, runBefore } from './internal/run.js';
 import type { JoinPoint } from './join-point.js';
 import { type AdvertiseOptions, DEFAULT_ADVERTISE_OPTIONS } from './options.js';
 import { AspectRegistry, checkName, declareName, stageOf } from './registry.js';
@@ -81,8 +81,13 @@ export function advertise<F extends AnyFunction>(
   declareName(registry, name);
   const advertised = function (this: unknown, ...args: unknown[]): unknown {
     const stage = stageOf(registry, name);
+    // with `new`, `fn` is constructed (no `this` exists before that: filters see `undefined`)
+    const newTarget = new.target;
+    const thisArg = newTarget === undefined ? this : undefined;
     if (isEmpty(stage)) {
-      return async ? settle(() => fn.apply(this, args)) : fn.apply(this, args);
+      return async
+        ? settle(() => invokeFn(fn, thisArg, args, newTarget))
+        : invokeFn(fn, thisArg, args, newTarget);
     }
     const call: Call = {
       fn,
@@ -90,7 +95,8 @@ export function advertise<F extends AnyFunction>(
       befores: stage.before,
       arounds: stage.around,
       afters: stage.after,
-      context: { name, thisArg: this },
+      context: { name, thisArg },
+      newTarget,
       fnThenable: undefined,
     };
     return async ? settle(() => runBefore(call, 0, args)) : runBefore(call, 0, args);
@@ -105,6 +111,8 @@ export function advertise<F extends AnyFunction>(
     around: { value: (filter: never) => registry.around(name, filter) },
     after: { value: (filter: never) => registry.after(name, filter) },
   });
+  // so that an instance made through the join point is an instance of it too
+  advertised.prototype = fn.prototype;
   return advertised as unknown as Advertised<F>;
 }
 

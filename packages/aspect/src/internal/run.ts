@@ -23,6 +23,8 @@ export interface Call {
   readonly arounds: readonly Entry<AroundFilter>[];
   readonly afters: readonly Entry<AfterFilter>[];
   readonly context: FilterContext;
+  /** `new.target` of a call made with `new`: `fn` is constructed, not called. */
+  readonly newTarget: Function | undefined;
   /** Set when `fn` ran: whether it returned a thenable, once at least (so filters after it may await). */
   fnThenable: boolean | undefined;
 }
@@ -56,7 +58,7 @@ export function runBefore(call: Call, from: number, args: unknown[]): unknown {
 function runAround(call: Call, index: number, args: unknown[]): unknown {
   const { arounds, context } = call;
   if (index === arounds.length) {
-    const result = call.fn.apply(context.thisArg, args);
+    const result = invokeFn(call.fn, context.thisArg, args, call.newTarget);
     // an "around" filter may proceed more than once: once `fn` returned a thenable in this
     // call, returning it is no promise of the filter's making
     call.fnThenable = call.fnThenable === true || isThenable(result);
@@ -121,4 +123,17 @@ function notSync(call: Call, filter: string, value: PromiseLike<unknown>): Error
     name,
     value,
   );
+}
+
+/**
+ * Calls `fn`, or constructs it for a call made with `new` (a class cannot be called plainly, and
+ * a constructor function's instance must be its own).
+ */
+export function invokeFn(
+  fn: AnyFunction,
+  thisArg: unknown,
+  args: unknown[],
+  newTarget: Function | undefined,
+): unknown {
+  return newTarget === undefined ? fn.apply(thisArg, args) : Reflect.construct(fn, args, newTarget);
 }
