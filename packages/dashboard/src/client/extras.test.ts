@@ -147,6 +147,33 @@ describe('reading a load shedder', () => {
   });
 });
 
+describe('reading the other extras', () => {
+  it('reads a negative count of the fleet, rate limit, HTTP and hedge fields as 0 (regression)', () => {
+    // a broken writer's -3 was shown as "-3" requests
+    const { extras } = readCommand(
+      command({
+        dynoFleetMembers: -3,
+        dynoFleetOpen: -1,
+        dynoRateAdmitted: -3,
+        dynoRateRefused: 4,
+        dynoRateFallback: -1,
+        dynoRateRedisErrors: -2,
+        dynoHttp2xx: -5,
+        dynoHttp3xx: 1,
+        dynoHttp4xx: -1,
+        dynoHttp5xx: 2,
+        dynoHedges: -4,
+        dynoHedgeWins: -1,
+        dynoHedgeRefused: 3,
+      }),
+    );
+    expect(extras.fleet).toMatchObject({ live: 0, open: 0 });
+    expect(extras.rate).toEqual({ admitted: 0, refused: 4, fallback: 0, redisErrors: 0 });
+    expect(extras.http).toEqual([0, 1, 0, 2]);
+    expect(extras.hedge).toEqual({ hedges: 0, wins: 0, refused: 3 });
+  });
+});
+
 describe('shareOf', () => {
   it.each([
     [0, 0, null],

@@ -81,25 +81,29 @@ function readExtras(d, hosts) {
 return {
 fleet: has(d, 'dynoFleetMembers')
 ? {
-live: Math.round(n(d.dynoFleetMembers) / hosts),
-open: Math.round(n(d.dynoFleetOpen) / hosts),
+live: Math.round(tally(d.dynoFleetMembers) / hosts),
+open: Math.round(tally(d.dynoFleetOpen) / hosts),
 isolating: trueCount(d.dynoFleetIsolating, hosts) > 0,
 connected: d.dynoFleetConnected === undefined || trueCount(d.dynoFleetConnected, hosts) === hosts,
 }
 : null,
 rate: has(d, 'dynoRateAdmitted')
 ? {
-admitted: n(d.dynoRateAdmitted),
-refused: n(d.dynoRateRefused),
-fallback: n(d.dynoRateFallback),
-redisErrors: n(d.dynoRateRedisErrors),
+admitted: tally(d.dynoRateAdmitted),
+refused: tally(d.dynoRateRefused),
+fallback: tally(d.dynoRateFallback),
+redisErrors: tally(d.dynoRateRedisErrors),
 }
 : null,
 http: has(d, 'dynoHttp2xx')
-? ['2xx', '3xx', '4xx', '5xx'].map((c) => n(d[\`dynoHttp\${c}\`]))
+? ['2xx', '3xx', '4xx', '5xx'].map((c) => tally(d[\`dynoHttp\${c}\`]))
 : null,
 hedge: has(d, 'dynoHedges')
-? { hedges: n(d.dynoHedges), wins: n(d.dynoHedgeWins), refused: n(d.dynoHedgeRefused) }
+? {
+hedges: tally(d.dynoHedges),
+wins: tally(d.dynoHedgeWins),
+refused: tally(d.dynoHedgeRefused),
+}
 : null,
 cache: readCache(d),
 shed: readShed(d),
