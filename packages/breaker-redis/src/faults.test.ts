@@ -7,6 +7,7 @@ import type { FleetRedisErrorEvent, FleetViewEvent } from './events.js';
 import { FleetCircuit } from './fleet-circuit.js';
 import type { FleetBreaker } from './options.js';
 import { loadCircuitSnapshot, saveCircuitSnapshot } from './snapshot-store.js';
+import { fail, tripsAtOnce } from './test-support/breakers.js';
 
 // Faults of the outside world on a real Redis: (a) a Redis that stops answering (CLIENT PAUSE),
 // (b) garbage on the bus and under the keys, (c) things that settle twice, (d) user callbacks
@@ -83,12 +84,7 @@ function member(
   clock: ManualClock,
   options: { breaker?: FleetBreaker; subscriber?: Redis; memberTtl?: number } = {},
 ): Member {
-  const breaker = new CircuitBreaker({
-    name: id,
-    clock,
-    strategy: { kind: 'consecutive-failures', failures: 1 },
-    openDuration: 60_000,
-  });
+  const breaker = tripsAtOnce(id, clock);
   const fleet = new FleetCircuit({
     breaker: options.breaker ?? breaker,
     client: connection(),
@@ -133,9 +129,6 @@ async function joined(members: readonly Member[], clock: ManualClock, circuit: s
     return subscribers === n;
   }, `${n} subscribed`);
 }
-
-const fail = (breaker: CircuitBreaker) =>
-  breaker.execute(() => Promise.reject(new Error('dependency down'))).catch(() => {});
 
 /** Runs `body` while Redis answers nobody for `ms` (at most 2 s); returns once it answers again. */
 async function whilePaused(ms: number, body: () => Promise<void>): Promise<void> {

@@ -1,9 +1,10 @@
-import { BrokenCircuitError, CircuitBreaker } from '@dyno/breaker';
+import { BrokenCircuitError } from '@dyno/breaker';
 import { redisForTests, type TestRedis, uniquePrefix, waitFor } from '@dyno-tools/testing';
 import { Redis } from 'ioredis';
 import { FleetOpenError } from './errors.js';
 import type { FleetViewEvent } from './events.js';
 import { FleetCircuit } from './fleet-circuit.js';
+import { fail, tripsAtOnce } from './test-support/breakers.js';
 import { heartbeats } from './test-support/heartbeats.js';
 
 // Members of one fleet in this process, each with its own breaker, client and subscriber, on a
@@ -39,11 +40,7 @@ afterAll(async () => {
 function fleetOf(size: number, options: { quorum?: { min?: number; ratio?: number } } = {}) {
   const circuit = `c${++circuitNo}`;
   return Array.from({ length: size }, (_, i) => {
-    const breaker = new CircuitBreaker({
-      name: `m${i}`,
-      strategy: { kind: 'consecutive-failures', failures: 1 },
-      openDuration: 60_000,
-    });
+    const breaker = tripsAtOnce(`m${i}`);
     const client = new Redis(server.url);
     clients.push(client);
     const fleet = new FleetCircuit({
@@ -60,9 +57,6 @@ function fleetOf(size: number, options: { quorum?: { min?: number; ratio?: numbe
     return { breaker, fleet };
   });
 }
-
-const fail = (breaker: CircuitBreaker) =>
-  breaker.execute(() => Promise.reject(new Error('dependency down'))).catch(() => {});
 
 describe('FleetCircuit on a real Redis', () => {
   it('sees every live member after a heartbeat', async () => {

@@ -3,6 +3,7 @@ import { Metrics, prometheusText, toHystrixCommand } from '@dyno/metrics';
 import { redisForTests, type TestRedis, uniquePrefix, waitFor } from '@dyno-tools/testing';
 import { Redis } from 'ioredis';
 import { FleetCircuit } from './fleet-circuit.js';
+import { tripsAtOnce } from './test-support/breakers.js';
 
 // `@dyno/metrics` observing a member's breaker and FleetCircuit, three members on a real Redis.
 let server: TestRedis;
@@ -30,11 +31,7 @@ afterAll(async () => {
 });
 
 function member(i: number): { breaker: CircuitBreaker; fleet: FleetCircuit } {
-  const breaker = new CircuitBreaker({
-    name: 'payments',
-    strategy: { kind: 'consecutive-failures', failures: 1 },
-    openDuration: 60_000,
-  });
+  const breaker = tripsAtOnce('payments');
   const client = new Redis(server.url);
   clients.push(client);
   const fleet = new FleetCircuit({

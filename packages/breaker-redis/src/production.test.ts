@@ -1,4 +1,4 @@
-import { CircuitBreaker } from '@dyno/breaker';
+import type { CircuitBreaker } from '@dyno/breaker';
 import { ManualClock } from '@dyno/core/testing';
 import {
   redisClients,
@@ -11,6 +11,7 @@ import { Redis, type RedisOptions } from 'ioredis';
 import type { FleetRedisErrorEvent } from './events.js';
 import { FleetCircuit } from './fleet-circuit.js';
 import { BEAT_SCRIPT } from './internal/scripts.js';
+import { fail, tripsAtOnce } from './test-support/breakers.js';
 
 // Redis as production runs it, on a server of this file's own (SCRIPT FLUSH, SHUTDOWN): scripts
 // that Redis forgot, a server restarted under the fleet, and clients configured as users do
@@ -49,12 +50,7 @@ interface Member {
 }
 
 function member(circuit: string, id: string, clock: ManualClock, client: Redis): Member {
-  const breaker = new CircuitBreaker({
-    name: id,
-    clock,
-    strategy: { kind: 'consecutive-failures', failures: 1 },
-    openDuration: 60_000,
-  });
+  const breaker = tripsAtOnce(id, clock);
   const fleet = new FleetCircuit({
     breaker,
     client,
@@ -70,9 +66,6 @@ function member(circuit: string, id: string, clock: ManualClock, client: Redis):
   fleet.onRedisError((e) => errors.push(e));
   return { breaker, fleet, errors };
 }
-
-const fail = (breaker: CircuitBreaker) =>
-  breaker.execute(() => Promise.reject(new Error('dependency down'))).catch(() => {});
 
 /** Members `ids` of `circuit`, each on a client made with `options`, once all see each other. */
 async function fleetOn(

@@ -1,10 +1,10 @@
 import { EventEmitter } from 'node:events';
-import { CircuitBreaker } from '@dyno/breaker';
 import { ManualClock } from '@dyno/core/testing';
 import type { Redis } from 'ioredis';
 import type { FleetRedisErrorEvent, FleetViewEvent } from '../events.js';
 import { FleetCircuit } from '../fleet-circuit.js';
 import type { FleetCircuitOptions } from '../options.js';
+import { tripsAtOnce } from './breakers.js';
 
 // A stand-in for ioredis whose heartbeat answers each test scripts: Redis up, down, hung. The
 // fleet's decisions on those answers are what such tests are about; what Redis stores and
@@ -32,12 +32,7 @@ export function scriptedFleet(
     publish: jest.fn(),
     duplicate: jest.fn(() => subscriber),
   };
-  const breaker = new CircuitBreaker({
-    name: 'dep',
-    clock,
-    strategy: { kind: 'consecutive-failures', failures: 1 },
-    openDuration: 60_000,
-  });
+  const breaker = tripsAtOnce('dep', clock);
   const fleet = new FleetCircuit({
     breaker,
     client: client as unknown as Redis,
