@@ -20,7 +20,7 @@ import type {
   StaleEvent,
   StoreCircuitEvent,
 } from './events.js';
-import { checkKey, checkTags, checkTtl, refusedLoad } from './internal/context.js';
+import { checkKey, checkTags, checkTtl, checkValue, refusedLoad } from './internal/context.js';
 import { answersFresh, type Flight, joinsGets, waitFor } from './internal/flight.js';
 import { Invalidations } from './internal/invalidations.js';
 import { Loads, newEntry } from './internal/load.js';
@@ -198,13 +198,17 @@ export class Cache<V = unknown> {
     return this.#busy(key, loader, signal, now);
   }
 
-  /** Stores `value` under `key` as if just loaded; a load of `key` running now will not overwrite it. */
+  /**
+   * Stores `value` under `key` as if just loaded; a load of `key` running now will not overwrite
+   * it. A promise or thenable `value` is refused (`TypeError`): await it first.
+   */
   async set(key: string, value: V, options?: CacheSetOptions): Promise<void> {
     this.#checkLive();
     checkKey(key);
     checkOptions(PKG, options);
     const ttl = options?.ttl === undefined ? this.#ttl : checkTtl('ttl', options.ttl);
     const tags = options?.tags === undefined ? undefined : checkTags('tags', options.tags);
+    checkValue(value);
     this.#overtake((k) => k === key);
     const now = this.#clock.now();
     const entry = newEntry(value, { created: now, delta: 0, ttl, tags });

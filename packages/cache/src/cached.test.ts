@@ -3,6 +3,7 @@ import { ManualClock } from '@dyno/core/testing';
 import { cached } from './cached.js';
 import { CacheKeyError } from './errors.js';
 import { MemoryStore } from './memory-store.js';
+import { plainStore } from './test-support/plain-store.js';
 
 describe('cached', () => {
   it('memoises over every argument', async () => {
@@ -65,6 +66,61 @@ describe('cached', () => {
     const cyclic: Record<string, unknown> = {};
     cyclic.self = cyclic;
     await expect(cached((o: object) => o)(cyclic)).rejects.toThrow(CacheKeyError);
+  });
+
+  it('regression: an argument changed while the store is read stores no value for it under the old key', async () => {
+    const clock = new ManualClock();
+    const inner = new MemoryStore();
+    // an asynchronous store, as Redis: the load begins 20 ms after the call
+    const get = async (k: string, now?: number) => {
+      const entry = inner.get(k, now);
+      await sleep(20, { clock });
+      return entry;
+    };
+    const load = jest.fn((query: { id: number }) => `user ${query.id}`);
+    const memo = cached(load, { clock, store: plainStore(inner, { get }), negativeTtl: 1000 });
+    const query = { id: 1 };
+    const first = expect(memo(query)).rejects.toThrow(
+      '@dyno/cache: the arguments of a call changed before its load began',
+    );
+    query.id = 2;
+    await clock.advance(20);
+    await first;
+    expect(load).not.toHaveBeenCalled();
+    // nothing was stored for the key of { id: 1 }, not even the refusal (negativeTtl)
+    const again = memo({ id: 1 });
+    await clock.advance(20);
+    await expect(again).resolves.toBe('user 1');
+    // an argument that can no longer be encoded has changed too
+    const cyclic: Record<string, unknown> = { id: 3 };
+    const third = expect(memo(cyclic as never)).rejects.toThrow('changed before its load began');
+    cyclic.self = cyclic;
+    await clock.advance(20);
+    await third;
+    expect(load).toHaveBeenCalledTimes(1);
+  });
+
+  it('does not look again at the arguments of a load begun within the call (a synchronous store)', async () => {
+    let reads = 0;
+    const ticking = {
+      get tick() {
+        return ++reads;
+      },
+    };
+    const memo = cached((arg: { tick: number }) => arg.tick);
+    await expect(memo(ticking)).resolves.toBe(2);
+    expect(reads).toBe(2); // one for the key, one by the function
+  });
+
+  it('lets a function change its own arguments, and caches what it returned', async () => {
+    const load = jest.fn((options: { page?: number }) => {
+      options.page ??= 1;
+      return options.page;
+    });
+    const memo = cached(load);
+    await expect(memo({})).resolves.toBe(1);
+    await expect(memo({})).resolves.toBe(1);
+    expect(load).toHaveBeenCalledTimes(1);
   });
 
   it('validates its arguments', () => {

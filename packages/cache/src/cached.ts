@@ -78,9 +78,34 @@ export function cached<A extends unknown[], R>(
     } catch (error) {
       return Promise.reject(error);
     }
-    return cache.get(k, () => fn(...args));
+    if (key !== undefined) return cache.get(k, () => fn(...args));
+    let calling = true;
+    const answer = cache.get(k, (context) => {
+      // an asynchronous store read (Redis) or a lease lets the caller change an argument before
+      // the load begins: a value for other arguments must not answer, or be stored under, this
+      // key. A load begun within the call (a synchronous store) needs no look; nor does one with
+      // a `key` option, which may read more than the arguments
+      if (!calling && !unchanged(prefix, args, k)) {
+        context.noCache();
+        throw new CacheKeyError(
+          `${PKG}: the arguments of a call changed before its load began (or encode differently each time)`,
+          cache.name,
+        );
+      }
+      return fn(...args);
+    });
+    calling = false;
+    return answer;
   };
   return Object.assign(memo, { cache, keyOf, prefix });
+}
+
+function unchanged(prefix: string, args: readonly unknown[], key: string): boolean {
+  try {
+    return prefix + stableKey(args) === key;
+  } catch {
+    return false;
+  }
 }
 
 function claim(store: CacheStore, namespace: string, fn: object): void {

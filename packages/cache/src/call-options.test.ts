@@ -108,3 +108,25 @@ describe('Cache.set options', () => {
     },
   );
 });
+
+describe('Cache.set values', () => {
+  it('regression: refuses a thenable, which every hit would call again (two hits, two values)', async () => {
+    let calls = 0;
+    const counter = {
+      then(resolve: (v: number) => void) {
+        resolve(++calls);
+      },
+    };
+    const cache = new Cache<unknown>();
+    const error = await rejectionOf(() => cache.set('k', counter));
+    expect(error).toBeInstanceOf(TypeError);
+    expect((error as Error).message).toBe(
+      '@dyno/cache: `value` must not be a promise or thenable (a hit would call its `then`); await it first',
+    );
+    expect(calls).toBe(0);
+    await expect(cache.peek('k')).resolves.toBeUndefined();
+    await expect(rejectionOf(() => cache.set('k', Promise.resolve(1)))).resolves.toBeInstanceOf(
+      TypeError,
+    );
+  });
+});

@@ -2,8 +2,8 @@ import { DynoError, hasCode } from '@dyno/core';
 
 /**
  * Raised when arguments cannot make a faithful key: a cycle, a value whose contents cannot be
- * read (a `WeakMap`, a `Promise`, a class instance with only `#private` fields, ...), or a `key`
- * option that returned a non-string.
+ * read (a `WeakMap`, a `Promise`, a class instance with only `#private` fields, ...), an argument
+ * changed between a call and its load, or a `key` option that returned a non-string.
  */
 export class CacheKeyError extends DynoError {
   constructor(message: string, source?: string) {

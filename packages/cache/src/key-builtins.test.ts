@@ -26,7 +26,7 @@ const leaf: fc.Arbitrary<Sample> = fc.oneof(
   sample(
     fc.double(),
     (n) => n,
-    (n) => ['num', String(n)],
+    (n) => ['num', Object.is(n, -0) ? '-0' : String(n)],
   ),
   sample(
     fc.string({ maxLength: 4 }),

@@ -15,7 +15,10 @@ export interface LoaderContext {
   setTtl(ms: number): void;
   /** Sets this value's tags, for `deleteByTag`. */
   setTags(tags: readonly string[]): void;
-  /** This value answers the callers waiting for it but is not stored. */
+  /**
+   * This value answers the callers waiting for it but is not stored (nor is a failure, with
+   * `negativeTtl`).
+   */
   noCache(): void;
 }
 

@@ -1,4 +1,4 @@
-import { check, format, is, type Rule } from '@dyno/core';
+import { check, format, is, isThenable, type Rule } from '@dyno/core';
 import type { LoaderContext } from '../loader.js';
 
 const PKG = '@dyno/cache';
@@ -44,6 +44,18 @@ export function notASignal(signal: unknown): TypeError {
 /** Checks a key given to `set`, `delete` or `peek`. */
 export function checkKey(key: unknown): void {
   if (typeof key !== 'string') throw notAKey(key);
+}
+
+/**
+ * Checks a value given to `set`: not a thenable, which `get`'s promise would adopt anew on every
+ * hit (a counter's `then` gave two hits two values), where a loader's is adopted once.
+ */
+export function checkValue(value: unknown): void {
+  if (isThenable(value)) {
+    throw new TypeError(
+      `${PKG}: \`value\` must not be a promise or thenable (a hit would call its \`then\`); await it first`,
+    );
+  }
 }
 
 /** Checks a ttl given at run time (`set`, `setTtl`): `Infinity` means for ever. */

@@ -150,6 +150,7 @@ export class Loads<V> {
     let soft: unknown;
     let started: number | undefined;
     let timedOut = false;
+    let context: LoadContext | undefined;
     try {
       // awaited only with a lease: without one the loader is called before `get` returns
       const lease = this.#leaseRequest(run);
@@ -159,7 +160,7 @@ export class Loads<V> {
         held = step.held;
       }
       this.#announceRefresh(run);
-      const context = new LoadContext(key, signal);
+      context = new LoadContext(key, signal);
       started = clock.now();
       soft = this.#softTimeout(run);
       const value = await this.#call(run, context, () => {
@@ -192,7 +193,7 @@ export class Loads<V> {
       }
       // aborted by its callers leaving or by `dispose`, not by its own hard timeout
       if (signal.aborted && !timedOut) return outcome.reject(error);
-      const writing = this.#failed(run, error, now);
+      const writing = this.#failed(run, error, now, context?.skip === true);
       if (writing !== undefined) await writing;
     } finally {
       clock.clearTimeout(soft);
@@ -288,10 +289,10 @@ export class Loads<V> {
    * A failed load answers the previous value within stale-if-error, else the error, and then
    * writes a negative entry when `negativeTtl` is set (a load that callers of `get` wait for
    * only: a background refresh, or a forced one, which other callers never join, must not put
-   * its failure over the value they are served). Answers that write when the store is
-   * asynchronous.
+   * its failure over the value they are served), unless the loader called `noCache()` before
+   * it failed. Answers that write when the store is asynchronous.
    */
-  #failed(run: Run<V>, error: unknown, now: number): void | Promise<void> {
+  #failed(run: Run<V>, error: unknown, now: number, noCache: boolean): void | Promise<void> {
     const s = this.#s;
     const { key, flight, usable, outcome } = run;
     const stale =
@@ -305,7 +306,7 @@ export class Loads<V> {
     }
     outcome.reject(error);
     const negativeTtl = s.negativeTtl;
-    if (!(negativeTtl > 0) || !joinsGets(flight) || flight.overtaken) return;
+    if (!(negativeTtl > 0) || noCache || !joinsGets(flight) || flight.overtaken) return;
     const entry: CacheEntry = {
       value: undefined,
       delta: 0,
