@@ -46,7 +46,7 @@ beforeAll(async () => {
   const origin = new FakeOrigin('api https://a.test');
   api.observe(origin.http);
   api.observe(origin.hedge);
-  origin.answer(200, 200, 200, 304, 404, 503);
+  origin.answer(101, 200, 200, 200, 304, 404, 503);
   origin.hedged(true);
   origin.hedged(false);
   registry.get('plain').record('success', 3);
@@ -127,10 +127,49 @@ describe('the dashboard page: Dyno extras in Chromium', () => {
     expect(await trouble.getAttribute('class')).toBe('warn');
   });
 
+  it("shows a fleet rate limiter's Redis circuit in red while it is not closed", async () => {
+    const state = part('partner', 'rateRedisStateFact');
+    expect(await state.isVisible()).toBe(false);
+    limiter.redisState = 'open';
+    await clock.advance(100);
+    await untilPart(page, 'partner', 'rateRedisState', 'open');
+    expect(await state.isVisible()).toBe(true);
+    expect(await state.textContent()).toBe('Redis circuit open');
+    expect(await state.getAttribute('class')).toBe('warn');
+    limiter.redisState = 'closed';
+    await clock.advance(100);
+    await state.waitFor({ state: 'hidden', timeout: 5000 });
+    expect(await part('partner', 'rateRedisState').textContent()).toBe('closed');
+  });
+
+  it("shows a fleet circuit's isolations and Redis errors over the window in red", async () => {
+    expect(await part('payments', 'fleetRedisFact').isVisible()).toBe(false);
+    fleet.fail();
+    fleet.fail();
+    await clock.advance(100);
+    await untilPart(page, 'payments', 'fleetRedisErrors', '2');
+    const facts = part('payments', 'fleetFacts').locator('> span:visible');
+    // one isolation, from the first test, still in the 10 s window
+    expect(await facts.allTextContents()).toEqual([
+      'fleet: 0 of 5 members report open',
+      'isolations 1',
+      'Redis errors 2',
+    ]);
+    for (const p of ['fleetIsolationsFact', 'fleetRedisFact']) {
+      expect(await part('payments', p).getAttribute('class')).toBe('warn');
+    }
+  });
+
   it('shows the responses of an HTTP origin by status class, 5xx in red, and its hedges', async () => {
     await untilPart(page, 'api https://a.test', 'http2xx', '3');
     const statuses = part('api https://a.test', 'httpFacts').locator('span');
-    expect(await statuses.allTextContents()).toEqual(['HTTP 2xx 3', '3xx 1', '4xx 1', '5xx 1']);
+    expect(await statuses.allTextContents()).toEqual([
+      'HTTP 1xx 1',
+      '2xx 3',
+      '3xx 1',
+      '4xx 1',
+      '5xx 1',
+    ]);
     expect(await part('api https://a.test', 'http5xxFact').getAttribute('class')).toBe('warn');
     expect(await part('api https://a.test', 'hedges').textContent()).toBe('2');
     expect(await part('api https://a.test', 'hedgeWins').textContent()).toBe('1');

@@ -111,6 +111,37 @@ describe('Metrics', () => {
     expect(m.snapshot().totals.success).toBe(101);
   });
 
+  it('keeps the latency window exact over 30,000 rolls of 1e15, 1 and 0.1 ms: nothing drifts', async () => {
+    // the window keeps no running sum that rolls subtract from: it merges its buckets' histograms
+    // at each read, so rounding never accumulates, an empty window has no mean, and a mean of
+    // positive latencies stays between the smallest and the largest
+    const clock = new ManualClock();
+    const m = make(clock, { latencyWindow: 1000, latencyBuckets: 10 });
+    const values = [1e15, 1, 0.1, 0.1, 1, 0.1, 0.1];
+    const recent: number[] = [];
+    for (let i = 0; i < 30_000; i++) {
+      const v = values[i % values.length] as number;
+      m.record('success', v);
+      recent.push(v);
+      if (recent.length > 10) recent.shift();
+      if (i % 997 === 0 || i === 29_999) {
+        const { latency } = m.snapshot();
+        const exact = recent.reduce((a, b) => a + b, 0) / recent.length;
+        expect(latency.count).toBe(recent.length);
+        expect(Math.abs((latency.mean as number) - exact) / exact).toBeLessThan(1e-14);
+        expect(latency.mean).toBeGreaterThanOrEqual(latency.percentiles['0'] as number);
+        expect(latency.mean).toBeLessThanOrEqual(latency.percentiles['100'] as number);
+      }
+      await clock.advance(100);
+    }
+    await clock.advance(1000);
+    const { latency } = m.snapshot();
+    expect(latency.count).toBe(0);
+    expect(latency.mean).toBeNull();
+    expect(latency.percentiles['50']).toBeNull();
+    expect(latency.totalCount).toBe(30_000);
+  });
+
   it('keeps latency for 60 s while counters roll after 10 s', async () => {
     const clock = new ManualClock();
     const m = make(clock);

@@ -225,8 +225,13 @@ export class Metrics implements Disposable {
    */
   #readStarts(pool: ObservablePool): void {
     const started = pool.started as number;
-    this.#add(S.POOL_STARTED, started - this.#seenStarted);
-    this.#seenStarted = started;
+    const seen = this.#seenStarted;
+    if (started >= seen) this.#add(S.POOL_STARTED, started - seen);
+    // A count that went back (a pool of another package that counts from 0 again) restarted,
+    // as Prometheus reads a counter reset: a negative difference wrapped the window's count to
+    // 4 billion and took the total below 0. One that is no count (NaN) adds nothing.
+    else if (started >= 0) this.#add(S.POOL_STARTED, started);
+    if (started >= 0) this.#seenStarted = started;
     this.#raiseMax(S.MAX_POOL_ACTIVE, pool.active);
   }
 

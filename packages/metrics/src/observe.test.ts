@@ -1,5 +1,5 @@
 import { EventEmitter } from '@dyno/core';
-import { ManualClock } from '@dyno/core/testing';
+import { listenerReports, ManualClock } from '@dyno/core/testing';
 import { Metrics } from './metrics.js';
 import { FakeBreaker, FakeCache, FakePool, FakeRetry } from './test-support/fakes.js';
 
@@ -165,6 +165,25 @@ describe('Metrics.observe', () => {
     expect(m.snapshot().pool).toMatchObject({ executed: 2, active: 1 });
   });
 
+  it("counts a pool's started count that went back as restarted from 0, never as 4 billion starts (regression)", () => {
+    const m = make();
+    const pool = new FakePool();
+    pool.run();
+    m.observe(pool, { poolStarts: 'begin' });
+    pool.run();
+    m.begin(0);
+    pool.started = 0; // a pool of another package that counts from 0 again
+    pool.run();
+    m.begin(0);
+    // it read 4294967295 executed over the window, and -1 since creation
+    expect(m.snapshot().pool).toMatchObject({ executed: 2, totalExecuted: 2 });
+    (pool as { started: number }).started = Number.NaN; // no count: nothing to add
+    m.begin(0);
+    pool.started = 3;
+    m.begin(0);
+    expect(m.snapshot().pool).toMatchObject({ executed: 4, totalExecuted: 4 });
+  });
+
   it("counts the starts of two pools observed with { poolStarts: 'begin' } (two services)", () => {
     const m = make();
     const first = new FakePool();
@@ -236,6 +255,35 @@ describe('Metrics.observe', () => {
     await clock.advance(10_000);
     m.record('success', 1);
     expect(m.snapshot().pool).toMatchObject({ active: 2, maxActive: 2, executed: 0 });
+  });
+
+  it('counts an observed outcome whose duration is no latency without it, rather than losing it (regression)', async () => {
+    const m = make();
+    const breaker = new FakeBreaker();
+    const pool = new FakePool();
+    const cache = new FakeCache();
+    m.observe(breaker, { outcomes: true });
+    m.observe(pool, { outcomes: true });
+    m.observe(cache);
+    // a source's clock that went back, or that broke: each was refused inside the listener, the
+    // outcome lost with its latency and reported as a listener error
+    const reports = await listenerReports(() => {
+      breaker.success.emit({ name: 'breaker', duration: Number.NaN });
+      breaker.failure.emit({ name: 'breaker', duration: -3, error: new Error('x') });
+      breaker.success.emit({ name: 'breaker', duration: null as never });
+      pool.run();
+      pool.done('timeout', Number.POSITIVE_INFINITY);
+      pool.run();
+      pool.done('success', 4);
+      const load = { name: 'cache', key: 'k', outcome: 'success', background: false };
+      cache.load.emit({ ...load, duration: Number.POSITIVE_INFINITY });
+    });
+    expect(reports).toEqual([]);
+    const s = m.snapshot();
+    expect(s.counts).toMatchObject({ success: 3, failure: 1, timeout: 1 });
+    expect(s.latency).toMatchObject({ count: 1, totalCount: 1, totalSum: 4 });
+    // a load time of Infinity held the load seconds counter at +Inf for good
+    expect(s.cache?.totalLoadTime).toBe(0);
   });
 
   it('counts pool settlements and refusals as outcomes with { outcomes: true }', () => {

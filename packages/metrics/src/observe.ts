@@ -1,5 +1,6 @@
 import { type Disposable, format, is, validate } from '@dyno/core';
 import * as C from './internal/cache-counts.js';
+import { durationOf } from './internal/checks.js';
 import type { Sink } from './internal/sink.js';
 import {
   CIRCUIT_OPENED,
@@ -159,7 +160,7 @@ function bindPool(
     pool.onSettle((e) => {
       // 'cancelled' is no outcome: the caller left, the dependency said nothing
       const slot = e.outcome === 'cancelled' ? undefined : slotOf(e.outcome as Outcome);
-      if (slot !== undefined) sink.countOutcome(slot, e.duration);
+      if (slot !== undefined) sink.countOutcome(slot, durationOf(e.duration));
     }),
   );
 }
@@ -178,8 +179,8 @@ function bindBreaker(
   subs.push(breaker.onStateChange((e) => e.to === 'open' && sink.count(CIRCUIT_OPENED)));
   if (!outcomes) return;
   const { onSuccess, onFailure, onReject } = breaker;
-  if (onSuccess) subs.push(onSuccess((e) => sink.countOutcome(SUCCESS, e.duration)));
-  if (onFailure) subs.push(onFailure((e) => sink.countOutcome(FAILURE, e.duration)));
+  if (onSuccess) subs.push(onSuccess((e) => sink.countOutcome(SUCCESS, durationOf(e.duration))));
+  if (onFailure) subs.push(onFailure((e) => sink.countOutcome(FAILURE, durationOf(e.duration))));
   if (onReject) subs.push(onReject(() => sink.countOutcome(SHORT_CIRCUITED, undefined)));
 }
 
@@ -198,7 +199,7 @@ function bindCache(sink: Sink, cache: ObservableCache, subs: Disposable[]): void
             : e.outcome === 'timeout'
               ? C.LOAD_TIMEOUT
               : C.LOAD_FAILURE;
-        sink.cacheFact(slot, typeof e.duration === 'number' && e.duration >= 0 ? e.duration : 0);
+        sink.cacheFact(slot, durationOf(e.duration) ?? 0);
       }),
     );
   }

@@ -1,6 +1,7 @@
 import { DisposedError } from '@dyno/core';
 import { ManualClock } from '@dyno/core/testing';
 import { MetricsLimitError } from './errors.js';
+import { prometheusText } from './prometheus.js';
 import { MetricsRegistry } from './registry.js';
 
 describe('MetricsRegistry', () => {
@@ -101,6 +102,78 @@ describe('MetricsRegistry', () => {
     }
     expect(registry.has('f')).toBe(true);
     expect(evicted.length).toBe(registry.dropped);
+  });
+
+  it('exports an evicted entry again once its holder records into it (regression: orphan records)', async () => {
+    const { clock, registry, evicted } = evictingTwo();
+    const held = registry.get('a'); // a service holds its Metrics from construction on
+    registry.get('b');
+    await clock.advance(10);
+    registry.get('b').record('success');
+    registry.get('c'); // evicts 'a', idle the longest
+    expect(evicted).toEqual(['a']);
+    await clock.advance(10);
+    for (let i = 0; i < 3; i++) held.record('success');
+    // its calls used to be exported nowhere: missing from every scrape, lost for good
+    const text = prometheusText(registry);
+    expect(text).toContain('dyno_calls_total{name="a",outcome="success"} 3');
+    expect(evicted).toEqual(['a', 'b']); // the idlest left in its place
+    expect(registry.names()).toEqual(['c', 'a']);
+    expect(registry.size).toBe(2);
+    expect(registry.dropped).toBe(2);
+    // nothing to take back at the next read, and the name's Metrics is the one held
+    expect(registry.snapshot().map((s) => [s.name, s.totals.success])).toEqual([
+      ['c', 0],
+      ['a', 3],
+    ]);
+    expect(registry.get('a')).toBe(held);
+  });
+
+  it('gives back an evicted entry its holder still has to get() of its name, counts and all', async () => {
+    const { clock, registry, evicted } = evictingTwo();
+    const held = registry.get('a');
+    held.record('failure');
+    await clock.advance(10);
+    registry.get('b').record('success');
+    registry.get('c').record('success'); // evicts 'a'
+    // a second Metrics of the name used to start at 0: Prometheus read a counter reset, and
+    // the holder's calls went on into the first, exported nowhere
+    expect(registry.get('a')).toBe(held);
+    expect(evicted).toEqual(['a', 'b']);
+    expect(registry.snapshot().find((s) => s.name === 'a')?.totals.failure).toBe(1);
+    // an evicted entry its holder disposed is not given back: the name gets a new one
+    await clock.advance(10);
+    registry.get('c').record('success');
+    registry.get('d'); // evicts 'a' again
+    held.dispose();
+    expect([...registry].map((m) => m.name)).toEqual(['c', 'd']); // forgotten, not taken back
+    const fresh = registry.get('a');
+    expect(fresh).not.toBe(held);
+    expect(fresh.disposed).toBe(false);
+  });
+
+  it('leaves an evicted entry out while it is the idlest, and forgets one deleted', async () => {
+    const { clock, registry, evicted } = evictingTwo();
+    const held = registry.get('a');
+    await clock.advance(10);
+    held.record('success');
+    registry.get('b').record('success');
+    await clock.advance(10);
+    registry.get('c').record('success'); // evicts 'a' (recorded at 10, as 'b'; made first)
+    await clock.advance(10);
+    registry.get('b').record('success');
+    registry.get('c').record('success');
+    // a call that ended at 25, counted late: newer than the eviction, older than the others
+    held.record('success', 1, 25);
+    expect([...registry].map((m) => m.name)).toEqual(['b', 'c']);
+    expect(evicted).toEqual(['a']);
+    expect(registry.dropped).toBe(1);
+    expect(registry.delete('a')).toBe(false);
+    await clock.advance(10);
+    held.record('success');
+    expect([...registry].map((m) => m.name)).toEqual(['b', 'c']);
+    expect(held.disposed).toBe(false);
+    expect(registry.get('a')).not.toBe(held);
   });
 
   it("refuses the overflow entry's name for an entry of its own with whenFull: 'overflow'", () => {

@@ -37,6 +37,11 @@ export class MetricsRegistry implements Iterable<Metrics> {
   readonly #onEvict = new EventEmitter<EvictEvent>('@dyno/metrics onEvict');
   readonly #onAdd = new EventEmitter<AddEvent>('@dyno/metrics onAdd');
   readonly #overflowName: string;
+  // Entries `'evict-idle'` dropped, by name, with their latest activity then (oldest first, at
+  // most `maxSize`). Whoever held one may record into it still: it comes back at the next read
+  // once it has (else its calls would be exported nowhere), and `get` of its name gives it back
+  // rather than a second `Metrics` of that name. Weak: a holder that lets go frees it.
+  readonly #evicted = new Map<string, { readonly ref: WeakRef<Metrics>; readonly seen: number }>();
   #overflow: Metrics | undefined;
   #dropped = 0;
   #disposed = false;
@@ -114,7 +119,7 @@ export class MetricsRegistry implements Iterable<Metrics> {
       }
       return this.#overflow;
     }
-    const metrics = new Metrics({ ...this.#defaults, ...options, name });
+    const metrics = this.#takeEvicted(name) ?? new Metrics({ ...this.#defaults, ...options, name });
     let evicted: string | undefined;
     if (this.#entries.size >= this.#maxSize) {
       this.#dropped++;
@@ -130,13 +135,45 @@ export class MetricsRegistry implements Iterable<Metrics> {
     return metrics;
   }
 
+  /** The evicted entry of `name` if its holder still has it (not disposed), forgotten here. */
+  #takeEvicted(name: string): Metrics | undefined {
+    const evicted = this.#evicted.get(name)?.ref.deref();
+    this.#evicted.delete(name);
+    return evicted?.disposed === false ? evicted : undefined;
+  }
+
+  /**
+   * Takes back the evicted entries that recorded since, each in the place of the idlest entry
+   * (or evicted again at once when it is the idlest itself), and forgets those let go.
+   */
+  #readmit(): void {
+    for (const [name, { ref, seen }] of this.#evicted) {
+      const metrics = ref.deref();
+      if (metrics === undefined || metrics.disposed || this.#entries.has(name)) {
+        this.#evicted.delete(name);
+      } else if (metrics.lastActivity > seen) {
+        this.#evicted.delete(name);
+        this.#entries.set(name, metrics);
+        const evicted = this.#evictIdlest();
+        if (evicted === name) continue;
+        this.#dropped++;
+        this.#onEvict.emit({ name: evicted });
+        this.#onAdd.emit({ name, metrics });
+      }
+    }
+  }
+
   /** True when `name` has an entry. */
   has(name: string): boolean {
     return this.#entries.has(name);
   }
 
-  /** Removes `name` and disposes its `Metrics`; false when there was none. */
+  /**
+   * Removes `name` and disposes its `Metrics`; false when there was none. An entry evicted
+   * earlier is only forgotten (not disposed: it is no longer the registry's).
+   */
   delete(name: string): boolean {
+    this.#evicted.delete(name);
     const metrics = this.#entries.get(name);
     if (metrics === undefined) return false;
     this.#entries.delete(name);
@@ -164,8 +201,12 @@ export class MetricsRegistry implements Iterable<Metrics> {
     return [...this].filter((m) => !m.disposed).map((m) => m.snapshot());
   }
 
-  /** The entries in creation order, then the overflow entry when there is one. */
+  /**
+   * The entries in creation order, then the overflow entry when there is one. An evicted entry
+   * that recorded since its eviction comes back first (at the end of the order).
+   */
   [Symbol.iterator](): Iterator<Metrics> {
+    if (!this.#disposed) this.#readmit();
     const overflow = this.#overflow;
     if (overflow === undefined) return this.#entries.values();
     return [...this.#entries.values(), overflow][Symbol.iterator]();
@@ -179,6 +220,7 @@ export class MetricsRegistry implements Iterable<Metrics> {
     this.#overflow?.dispose();
     this.#overflow = undefined;
     this.#entries.clear();
+    this.#evicted.clear();
     this.#onEvict.clear();
     this.#onAdd.clear();
   }
@@ -207,6 +249,11 @@ export class MetricsRegistry implements Iterable<Metrics> {
     }
     const victim = idlest as Metrics;
     this.#entries.delete(victim.name);
+    // the oldest remembered goes first: at most `maxSize` are remembered
+    if (this.#evicted.size >= this.#maxSize) {
+      this.#evicted.delete(this.#evicted.keys().next().value as string);
+    }
+    this.#evicted.set(victim.name, { ref: new WeakRef(victim), seen: victim.lastActivity });
     return victim.name;
   }
 

@@ -33,6 +33,32 @@ describe('Histogram', () => {
     expect(g.percentiles(PS)).toEqual(PS.map(() => 123.456));
   });
 
+  it('keeps the mean between min and max: ten 0.1s average 0.1, not below it (regression)', () => {
+    const h = new Histogram();
+    for (let i = 0; i < 10; i++) h.record(0.1);
+    // the plain sum is 0.9999999999999999: its mean was 0.09999999999999999 < min
+    expect(h.sum).toBe(0.9999999999999999);
+    expect(h.mean).toBe(0.1);
+    // merged windows (as @dyno/metrics reads them) too
+    const merged = new Histogram().merge(h).merge(h);
+    expect(merged.mean).toBe(0.1);
+  });
+
+  it('keeps the mean between min and max for any data (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.double({ min: 0, max: 1e15, noNaN: true }), { minLength: 1, maxLength: 200 }),
+        (xs) => {
+          const h = new Histogram();
+          for (const v of xs) h.record(v);
+          expect(h.mean).toBeGreaterThanOrEqual(h.min);
+          expect(h.mean).toBeLessThanOrEqual(h.max);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
   it('refuses a recorded value that is not a number, which would turn sum into a string', () => {
     const h = new Histogram();
     expect(() => h.record('5' as never)).toThrow(

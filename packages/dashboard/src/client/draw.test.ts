@@ -143,3 +143,53 @@ describe('drawing a load shedder line', () => {
     expect(part('shedFacts').hidden).toBe(true);
   });
 });
+
+describe('drawing the fleet, rate limit and HTTP lines', () => {
+  const fleet = {
+    live: 5,
+    open: 3,
+    isolating: false,
+    connected: true,
+    isolations: 0,
+    redisErrors: 0,
+  };
+  const rate = { admitted: 4, refused: 1, fallback: 0, redisErrors: 0, redisState: null };
+
+  it("writes a fleet circuit's isolations and Redis errors, only once there are some", () => {
+    const { parts, part } = card();
+    drawExtras(parts, { ...none, fleet });
+    expect(part('fleetIsolationsFact').hidden).toBe(true);
+    expect(part('fleetRedisFact').hidden).toBe(true);
+    drawExtras(parts, { ...none, fleet: { ...fleet, isolations: 2, redisErrors: 7 } });
+    expect(part('fleetIsolationsFact').hidden).toBe(false);
+    expect(part('fleetIsolations').textContent).toBe('2');
+    expect(part('fleetRedisFact').hidden).toBe(false);
+    expect(part('fleetRedisErrors').textContent).toBe('7');
+  });
+
+  it("writes a rate limiter's Redis circuit while some host's is not closed", () => {
+    const { parts, part } = card();
+    drawExtras(parts, { ...none, rate });
+    expect(part('rateRedisStateFact').hidden).toBe(true);
+    const mixed = { label: 'closed 2, open 1', trouble: true };
+    drawExtras(parts, { ...none, rate: { ...rate, redisState: mixed } });
+    expect(part('rateRedisStateFact').hidden).toBe(false);
+    expect(part('rateRedisState').textContent).toBe('closed 2, open 1');
+    drawExtras(parts, {
+      ...none,
+      rate: { ...rate, redisState: { label: 'closed', trouble: false } },
+    });
+    expect(part('rateRedisStateFact').hidden).toBe(true);
+  });
+
+  it('writes 1xx responses first, and turns 5xx red by its own count, not by 4xx', () => {
+    const { parts, part } = card();
+    drawExtras(parts, { ...none, http: [2, 5, 0, 1, 0] });
+    expect(
+      ['http1xx', 'http2xx', 'http3xx', 'http4xx', 'http5xx'].map((p) => part(p).textContent),
+    ).toEqual(['2', '5', '0', '1', '0']);
+    expect(part('http5xxFact').classes.has('warn')).toBe(false);
+    drawExtras(parts, { ...none, http: [0, 5, 0, 0, 3] });
+    expect(part('http5xxFact').classes.has('warn')).toBe(true);
+  });
+});

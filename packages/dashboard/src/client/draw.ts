@@ -3,7 +3,7 @@ import type { CacheFacts, Extras, ShedFacts } from './extras.js';
 import { count, ms, percent, rate, setText, small, span } from './format.js';
 import type { Command, PoolData } from './read.js';
 
-const HTTP = ['2xx', '3xx', '4xx', '5xx'] as const;
+const HTTP = ['1xx', '2xx', '3xx', '4xx', '5xx'] as const;
 const COUNTS = ['success', 'short', 'rejected', 'timeout', 'failure', 'fallback'] as const;
 
 /** Every `data-part` of a circuit card's markup that the script writes. */
@@ -13,8 +13,10 @@ export const CIRCUIT_PARTS = [
   ...COUNTS,
   ...(['mean', 'p50', 'p90', 'p99', 'p99.5'] as const),
   ...['fleetFacts', 'fleetOpen', 'fleetLive', 'fleetIsolating', 'fleetAlone'],
+  ...['fleetIsolationsFact', 'fleetIsolations', 'fleetRedisFact', 'fleetRedisErrors'],
   ...['rateFacts', 'rateAdmitted', 'rateRefused', 'rateRedisFact', 'rateRedisErrors'],
-  ...['rateFallback', 'httpFacts', 'http5xxFact', 'http2xx', 'http3xx', 'http4xx', 'http5xx'],
+  ...['rateFallback', 'rateRedisStateFact', 'rateRedisState'],
+  ...['httpFacts', 'http5xxFact', 'http1xx', 'http2xx', 'http3xx', 'http4xx', 'http5xx'],
   ...['hedgeFacts', 'hedges', 'hedgeWins', 'hedgeRefusedFact', 'hedgeRefused'],
   ...['cacheFacts', 'cacheRatio', 'cacheHits', 'cacheMisses', 'cacheStale', 'cacheRefreshes'],
   ...['cacheLoads', 'cacheLoadFailedFact', 'cacheLoadFailures', 'cacheStoreFact'],
@@ -140,6 +142,10 @@ export function drawExtras(p: CircuitParts, x: Extras): void {
     setText(p.fleetLive, count(x.fleet.live));
     p.fleetIsolating.hidden = !x.fleet.isolating;
     p.fleetAlone.hidden = x.fleet.connected;
+    p.fleetIsolationsFact.hidden = x.fleet.isolations === 0;
+    setText(p.fleetIsolations, count(x.fleet.isolations));
+    p.fleetRedisFact.hidden = x.fleet.redisErrors === 0;
+    setText(p.fleetRedisErrors, count(x.fleet.redisErrors));
   }
   p.rateFacts.hidden = x.rate === null;
   if (x.rate !== null) {
@@ -148,11 +154,15 @@ export function drawExtras(p: CircuitParts, x: Extras): void {
     p.rateRedisFact.hidden = x.rate.redisErrors === 0 && x.rate.fallback === 0;
     setText(p.rateRedisErrors, count(x.rate.redisErrors));
     setText(p.rateFallback, count(x.rate.fallback));
+    // shown while some host's Redis circuit is not closed: it decides without Redis
+    const state = x.rate.redisState;
+    p.rateRedisStateFact.hidden = state === null || !state.trouble;
+    setText(p.rateRedisState, state === null ? '' : state.label);
   }
   p.httpFacts.hidden = x.http === null;
   if (x.http !== null) {
     for (const [i, status] of HTTP.entries()) setText(p[`http${status}`], count(x.http[i]));
-    p.http5xxFact.classList.toggle('warn', (x.http[3] ?? 0) > 0);
+    p.http5xxFact.classList.toggle('warn', (x.http[4] ?? 0) > 0);
   }
   p.hedgeFacts.hidden = x.hedge === null;
   if (x.hedge !== null) {

@@ -1,5 +1,5 @@
 import { turbine } from '../test-support/turbine.js';
-import { shareOf } from './extras.js';
+import { readRedisState, shareOf } from './extras.js';
 import { readCommand } from './read.js';
 
 // Reading a cache's and a load shedder's fields, as @dyno/metrics writes them on a command, for
@@ -154,10 +154,13 @@ describe('reading the other extras', () => {
       command({
         dynoFleetMembers: -3,
         dynoFleetOpen: -1,
+        dynoFleetIsolations: -1,
+        dynoFleetRedisErrors: -7,
         dynoRateAdmitted: -3,
         dynoRateRefused: 4,
         dynoRateFallback: -1,
         dynoRateRedisErrors: -2,
+        dynoHttp1xx: -2,
         dynoHttp2xx: -5,
         dynoHttp3xx: 1,
         dynoHttp4xx: -1,
@@ -167,10 +170,96 @@ describe('reading the other extras', () => {
         dynoHedgeRefused: 3,
       }),
     );
-    expect(extras.fleet).toMatchObject({ live: 0, open: 0 });
-    expect(extras.rate).toEqual({ admitted: 0, refused: 4, fallback: 0, redisErrors: 0 });
-    expect(extras.http).toEqual([0, 1, 0, 2]);
+    expect(extras.fleet).toMatchObject({ live: 0, open: 0, isolations: 0, redisErrors: 0 });
+    expect(extras.rate).toEqual({
+      admitted: 0,
+      refused: 4,
+      fallback: 0,
+      redisErrors: 0,
+      redisState: null,
+    });
+    expect(extras.http).toEqual([0, 0, 1, 0, 2]);
     expect(extras.hedge).toEqual({ hedges: 0, wins: 0, refused: 3 });
+  });
+});
+
+describe('reading the fields the page used to ignore', () => {
+  const fleet = (isolations: number, redisErrors: number) =>
+    command({
+      dynoFleetMembers: 5,
+      dynoFleetOpen: 3,
+      dynoFleetIsolating: false,
+      dynoFleetConnected: true,
+      dynoFleetIsolations: isolations,
+      dynoFleetRedisErrors: redisErrors,
+    });
+  const limiter = (redisState?: string) =>
+    command({
+      dynoRateAdmitted: 4,
+      dynoRateRefused: 1,
+      dynoRateFallback: 0,
+      dynoRateRedisErrors: 0,
+      ...(redisState !== undefined && { dynoRateRedisState: redisState }),
+    });
+  const origin = (s1xx: number) =>
+    command({ dynoHttp1xx: s1xx, dynoHttp2xx: 5, dynoHttp3xx: 0, dynoHttp4xx: 1, dynoHttp5xx: 0 });
+
+  it("reads a fleet circuit's isolations and Redis errors, summed over a cluster's hosts", () => {
+    expect(readCommand(fleet(1, 2)).extras.fleet).toEqual({
+      live: 5,
+      open: 3,
+      isolating: false,
+      connected: true,
+      isolations: 1,
+      redisErrors: 2,
+    });
+    // every host sees the same fleet (divided back) but counts its own isolations and errors
+    const cluster = readCommand(turbine([fleet(1, 0), fleet(0, 3), fleet(1, 4)])).extras.fleet;
+    expect(cluster).toMatchObject({ live: 5, open: 3, isolations: 2, redisErrors: 7 });
+    // a stream from before these fields: 0, not NaN
+    expect(readCommand(command({ dynoFleetMembers: 2 })).extras.fleet).toMatchObject({
+      isolations: 0,
+      redisErrors: 0,
+    });
+  });
+
+  it("reads 1xx responses first among the status classes, summed over a cluster's hosts", () => {
+    expect(readCommand(origin(2)).extras.http).toEqual([2, 5, 0, 1, 0]);
+    expect(readCommand(turbine([origin(2), origin(0), origin(3)])).extras.http).toEqual([
+      5, 15, 0, 3, 0,
+    ]);
+    expect(readCommand(command({ dynoHttp2xx: 1 })).extras.http).toEqual([0, 1, 0, 0, 0]);
+  });
+
+  it("reads a rate limiter's Redis circuit, one host's or a cluster's in each Turbine form", () => {
+    expect(readCommand(limiter('closed')).extras.rate?.redisState).toEqual({
+      label: 'closed',
+      trouble: false,
+    });
+    expect(readCommand(limiter('open')).extras.rate?.redisState).toEqual({
+      label: 'open',
+      trouble: true,
+    });
+    expect(readCommand(limiter()).extras.rate?.redisState).toBeNull();
+    const hosts = [limiter('closed'), limiter('open'), limiter('closed')];
+    const mixed = { label: 'closed 2, open 1', trouble: true };
+    expect(readCommand(turbine(hosts, 'map')).extras.rate?.redisState).toEqual(mixed);
+    expect(readCommand(turbine(hosts, 'string')).extras.rate?.redisState).toEqual(mixed);
+    // a count of `true` says nothing of a state
+    expect(readCommand(turbine(hosts, 'count')).extras.rate?.redisState).toBeNull();
+    const closed = [limiter('closed'), limiter('closed')];
+    expect(readCommand(turbine(closed)).extras.rate?.redisState).toEqual({
+      label: 'closed',
+      trouble: false,
+    });
+  });
+
+  it('reads a broken Redis state as no state, or as the text it has, cut to 40 characters', () => {
+    for (const odd of [42, null, '', {}, { open: -1 }, 'open:x', ':']) {
+      expect(readRedisState(odd)).toBeNull();
+    }
+    expect(readRedisState(` ${'x'.repeat(60)} `)?.label).toBe('x'.repeat(40));
+    expect(readRedisState({ 'Half-Open': 1 })).toEqual({ label: 'half-open', trouble: true });
   });
 });
 

@@ -3,21 +3,39 @@
  * sources a `Metrics` observes (a fleet circuit, a fleet rate limiter, an HTTP origin, a hedge,
  * a cache, a load shedder). Hystrix's own stream and its readers have none of them.
  */
-import { type Json, n } from './format.js';
+import { count, type Json, n } from './format.js';
 
 export interface Extras {
-  readonly fleet: { live: number; open: number; isolating: boolean; connected: boolean } | null;
+  readonly fleet: {
+    live: number;
+    open: number;
+    isolating: boolean;
+    connected: boolean;
+    /** Times the quorum isolated a local breaker over the window, summed over the hosts. */
+    isolations: number;
+    redisErrors: number;
+  } | null;
   readonly rate: {
     admitted: number;
     refused: number;
     fallback: number;
     redisErrors: number;
+    /** The limiter's Redis circuit, `null` when the stream does not say. */
+    redisState: RedisState | null;
   } | null;
-  /** Responses by status class: 2xx, 3xx, 4xx, 5xx. */
+  /** Responses by status class: 1xx, 2xx, 3xx, 4xx, 5xx. */
   readonly http: readonly number[] | null;
   readonly hedge: { hedges: number; wins: number; refused: number } | null;
   readonly cache: CacheFacts | null;
   readonly shed: ShedFacts | null;
+}
+
+/** The state of a rate limiter's Redis circuit, on one host or counted per host of a cluster. */
+export interface RedisState {
+  /** `"open"`, or per state with the hosts in it: `"open 1, closed 2"`. */
+  readonly label: string;
+  /** Some host's circuit is not closed: it decides without Redis (or is probing it). */
+  readonly trouble: boolean;
 }
 
 /** What an observed cache did over the window; `ratio` is hits per read, %. */
@@ -63,6 +81,32 @@ export function trueCount(v: unknown, hosts: number): number {
 }
 
 const has = (d: Json, key: string): boolean => typeof d[key] === 'number';
+
+/**
+ * A state one host writes (`"open"`), or the hosts per state Turbine writes for a cluster: a
+ * map (`{ "closed": 2, "open": 1 }`) or a string (`"closed:2,open:1"`). `null` for anything
+ * else, such as a count of `true` (which says nothing of a state).
+ */
+export function readRedisState(v: unknown): RedisState | null {
+  let hosts: [string, number][] = [];
+  if (typeof v === 'string' && v.includes(':')) {
+    hosts = v.split(',').map((entry): [string, number] => {
+      const at = entry.lastIndexOf(':');
+      return [entry.slice(0, at), Number(entry.slice(at + 1))];
+    });
+  } else if (typeof v === 'string') hosts = [[v, 1]];
+  else if (v !== null && typeof v === 'object') {
+    hosts = Object.entries(v as Json).map(([k, c]): [string, number] => [k, n(c)]);
+  }
+  hosts = hosts
+    .map(([k, c]): [string, number] => [k.trim().toLowerCase().slice(0, 40), c])
+    .filter(([k, c]) => k !== '' && c > 0);
+  if (hosts.length === 0) return null;
+  const trouble = hosts.some(([k]) => k !== 'closed');
+  if (hosts.length === 1) return { label: (hosts[0] as [string, number])[0], trouble };
+  hosts.sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
+  return { label: hosts.map(([k, c]) => `${k} ${count(c)}`).join(', '), trouble };
+}
 
 /** A count: a finite number of 0 or more (a negative count is a broken writer's). */
 const tally = (v: unknown): number => Math.max(0, n(v));
@@ -121,6 +165,9 @@ export function readExtras(d: Json, hosts: number): Extras {
           isolating: trueCount(d.dynoFleetIsolating, hosts) > 0,
           connected:
             d.dynoFleetConnected === undefined || trueCount(d.dynoFleetConnected, hosts) === hosts,
+          // each host counts its own isolations and Redis errors: summed, not divided back
+          isolations: tally(d.dynoFleetIsolations),
+          redisErrors: tally(d.dynoFleetRedisErrors),
         }
       : null,
     rate: has(d, 'dynoRateAdmitted')
@@ -129,10 +176,11 @@ export function readExtras(d: Json, hosts: number): Extras {
           refused: tally(d.dynoRateRefused),
           fallback: tally(d.dynoRateFallback),
           redisErrors: tally(d.dynoRateRedisErrors),
+          redisState: readRedisState(d.dynoRateRedisState),
         }
       : null,
     http: has(d, 'dynoHttp2xx')
-      ? ['2xx', '3xx', '4xx', '5xx'].map((c) => tally(d[`dynoHttp${c}`]))
+      ? ['1xx', '2xx', '3xx', '4xx', '5xx'].map((c) => tally(d[`dynoHttp${c}`]))
       : null,
     hedge: has(d, 'dynoHedges')
       ? {

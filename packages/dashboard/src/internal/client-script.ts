@@ -47,6 +47,30 @@ total = Number(tagged[1]);
 return Math.max(0, Math.min(hosts, Math.round(total)));
 }
 const has = (d, key) => typeof d[key] === 'number';
+function readRedisState(v) {
+let hosts = [];
+if (typeof v === 'string' && v.includes(':')) {
+hosts = v.split(',').map((entry) => {
+const at = entry.lastIndexOf(':');
+return [entry.slice(0, at), Number(entry.slice(at + 1))];
+});
+}
+else if (typeof v === 'string')
+hosts = [[v, 1]];
+else if (v !== null && typeof v === 'object') {
+hosts = Object.entries(v).map(([k, c]) => [k, n(c)]);
+}
+hosts = hosts
+.map(([k, c]) => [k.trim().toLowerCase().slice(0, 40), c])
+.filter(([k, c]) => k !== '' && c > 0);
+if (hosts.length === 0)
+return null;
+const trouble = hosts.some(([k]) => k !== 'closed');
+if (hosts.length === 1)
+return { label: hosts[0][0], trouble };
+hosts.sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
+return { label: hosts.map(([k, c]) => \`\${k} \${count(c)}\`).join(', '), trouble };
+}
 const tally = (v) => Math.max(0, n(v));
 function shareOf(part, rest) {
 const scale = part > 1e300 || rest > 1e300 ? 1e-300 : 1;
@@ -85,6 +109,8 @@ live: Math.round(tally(d.dynoFleetMembers) / hosts),
 open: Math.round(tally(d.dynoFleetOpen) / hosts),
 isolating: trueCount(d.dynoFleetIsolating, hosts) > 0,
 connected: d.dynoFleetConnected === undefined || trueCount(d.dynoFleetConnected, hosts) === hosts,
+isolations: tally(d.dynoFleetIsolations),
+redisErrors: tally(d.dynoFleetRedisErrors),
 }
 : null,
 rate: has(d, 'dynoRateAdmitted')
@@ -93,10 +119,11 @@ admitted: tally(d.dynoRateAdmitted),
 refused: tally(d.dynoRateRefused),
 fallback: tally(d.dynoRateFallback),
 redisErrors: tally(d.dynoRateRedisErrors),
+redisState: readRedisState(d.dynoRateRedisState),
 }
 : null,
 http: has(d, 'dynoHttp2xx')
-? ['2xx', '3xx', '4xx', '5xx'].map((c) => tally(d[\`dynoHttp\${c}\`]))
+? ['1xx', '2xx', '3xx', '4xx', '5xx'].map((c) => tally(d[\`dynoHttp\${c}\`]))
 : null,
 hedge: has(d, 'dynoHedges')
 ? {
@@ -220,7 +247,7 @@ adaptive: typeof d.dynoLimitMin === 'number' && typeof d.dynoLimitMax === 'numbe
 : null,
 };
 }
-const HTTP = ['2xx', '3xx', '4xx', '5xx'];
+const HTTP = ['1xx', '2xx', '3xx', '4xx', '5xx'];
 const COUNTS = ['success', 'short', 'rejected', 'timeout', 'failure', 'fallback'];
 const CIRCUIT_PARTS = [
 ...['name', 'badge', 'icon', 'state', 'meta', 'circle', 'error', 'rate', 'rateLabel'],
@@ -228,8 +255,10 @@ const CIRCUIT_PARTS = [
 ...COUNTS,
 ...['mean', 'p50', 'p90', 'p99', 'p99.5'],
 ...['fleetFacts', 'fleetOpen', 'fleetLive', 'fleetIsolating', 'fleetAlone'],
+...['fleetIsolationsFact', 'fleetIsolations', 'fleetRedisFact', 'fleetRedisErrors'],
 ...['rateFacts', 'rateAdmitted', 'rateRefused', 'rateRedisFact', 'rateRedisErrors'],
-...['rateFallback', 'httpFacts', 'http5xxFact', 'http2xx', 'http3xx', 'http4xx', 'http5xx'],
+...['rateFallback', 'rateRedisStateFact', 'rateRedisState'],
+...['httpFacts', 'http5xxFact', 'http1xx', 'http2xx', 'http3xx', 'http4xx', 'http5xx'],
 ...['hedgeFacts', 'hedges', 'hedgeWins', 'hedgeRefusedFact', 'hedgeRefused'],
 ...['cacheFacts', 'cacheRatio', 'cacheHits', 'cacheMisses', 'cacheStale', 'cacheRefreshes'],
 ...['cacheLoads', 'cacheLoadFailedFact', 'cacheLoadFailures', 'cacheStoreFact'],
@@ -329,6 +358,10 @@ setText(p.fleetOpen, count(x.fleet.open));
 setText(p.fleetLive, count(x.fleet.live));
 p.fleetIsolating.hidden = !x.fleet.isolating;
 p.fleetAlone.hidden = x.fleet.connected;
+p.fleetIsolationsFact.hidden = x.fleet.isolations === 0;
+setText(p.fleetIsolations, count(x.fleet.isolations));
+p.fleetRedisFact.hidden = x.fleet.redisErrors === 0;
+setText(p.fleetRedisErrors, count(x.fleet.redisErrors));
 }
 p.rateFacts.hidden = x.rate === null;
 if (x.rate !== null) {
@@ -337,12 +370,15 @@ setText(p.rateRefused, count(x.rate.refused));
 p.rateRedisFact.hidden = x.rate.redisErrors === 0 && x.rate.fallback === 0;
 setText(p.rateRedisErrors, count(x.rate.redisErrors));
 setText(p.rateFallback, count(x.rate.fallback));
+const state = x.rate.redisState;
+p.rateRedisStateFact.hidden = state === null || !state.trouble;
+setText(p.rateRedisState, state === null ? '' : state.label);
 }
 p.httpFacts.hidden = x.http === null;
 if (x.http !== null) {
 for (const [i, status] of HTTP.entries())
 setText(p[\`http\${status}\`], count(x.http[i]));
-p.http5xxFact.classList.toggle('warn', (x.http[3] ?? 0) > 0);
+p.http5xxFact.classList.toggle('warn', (x.http[4] ?? 0) > 0);
 }
 p.hedgeFacts.hidden = x.hedge === null;
 if (x.hedge !== null) {

@@ -47,12 +47,18 @@ export class FakePool {
 export class FakeFleetCircuit {
   view = { live: 1, open: 0, isolating: false, connected: true };
   readonly #view = new EventEmitter<{ name: string; isolating: boolean }>();
+  readonly #error = new EventEmitter<{ name: string }>();
   readonly onView = this.#view.event;
+  readonly onRedisError = this.#error.event;
   constructor(readonly name: string) {}
 
   see(change: Partial<FakeFleetCircuit['view']>): void {
     this.view = { ...this.view, ...change };
     this.#view.emit({ name: this.name, ...this.view });
+  }
+
+  fail(): void {
+    this.#error.emit({ name: this.name });
   }
 }
 

@@ -25,6 +25,17 @@ export function badOutcome(outcome: unknown): TypeError {
 }
 
 /**
+ * The duration an observed source's event reports, when it is a latency (finite, >= 0 ms);
+ * `undefined` otherwise. A source's broken clock or a value of the wrong kind must lose only the
+ * latency: refused by `checkLatency` inside the listener, it lost the outcome too.
+ */
+export function durationOf(duration: unknown): number | undefined {
+  return typeof duration === 'number' && duration >= 0 && duration < Number.POSITIVE_INFINITY
+    ? duration
+    : undefined;
+}
+
+/**
  * Throws unless `latency` is `undefined` (not known) or a number (`TypeError`: a string or
  * `null` passes the comparisons below) that is finite and >= 0 ms (`RangeError`).
  */

@@ -7,7 +7,7 @@ import { histogram, of, points, setup } from '../test-support/otel.js';
 // How the bridge follows a source whose entries come and go: monotonic series never reset,
 // never jump, and an entry the source no longer lists is let go.
 describe('registerOtelMetrics: entries that come and go', () => {
-  it('lets go of an entry evicted from the registry: its later calls are not reported', async () => {
+  it('lets go of an entry evicted from the registry, and reports its later calls once it is back', async () => {
     const { meter, provider, collect } = await setup();
     const clock = new ManualClock();
     const registry = new MetricsRegistry({
@@ -23,9 +23,16 @@ describe('registerOtelMetrics: entries that come and go', () => {
     expect(registry.has('tenant-1')).toBe(false);
     const first = await collect();
     expect(of(points(first, 'dyno.calls'), { 'dyno.name': 'tenant-1' })).toBe(1);
-    old.record('success', 1); // whoever held it still records: no longer exported
+    const idle = await collect(); // nothing recorded since: still out
+    expect(registry.has('tenant-1')).toBe(false);
+    expect(of(points(idle, 'dyno.calls'), { 'dyno.name': 'tenant-1' })).toBe(1);
+    // whoever held it still records: the registry takes it back (evicting tenant-2, idle now)
+    await clock.advance(1000);
+    old.record('success', 1);
     const second = await collect();
-    expect(of(points(second, 'dyno.calls'), { 'dyno.name': 'tenant-1' })).toBe(1);
+    expect(registry.has('tenant-1')).toBe(true);
+    expect(registry.has('tenant-2')).toBe(false);
+    expect(of(points(second, 'dyno.calls'), { 'dyno.name': 'tenant-1' })).toBe(2);
     expect(of(points(second, 'dyno.calls'), { 'dyno.name': 'tenant-2' })).toBe(1);
     await provider.shutdown();
   });
