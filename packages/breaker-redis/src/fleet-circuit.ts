@@ -127,7 +127,13 @@ export class FleetCircuit {
       );
     }
     this.#ownsSubscriber = o.subscriber === undefined;
-    this.#subscriber = o.subscriber ?? o.client.duplicate();
+    // subscribed again on 'ready' by this fleet, which handles the answer. ioredis's own
+    // resubscription holds no handler: a dispose during a reconnect's ready check rejected it
+    // ("Connection is closed.") as an unhandled rejection, which ends a Node process. Its
+    // offline queue is on whatever the client's: only SUBSCRIBE ever waits in it, and without it
+    // the first one was refused while connecting, an error reported at every start
+    this.#subscriber =
+      o.subscriber ?? o.client.duplicate({ autoResubscribe: false, enableOfflineQueue: true });
     if (!this.#ownsSubscriber) joinChannel(this.#subscriber, this.#channel);
     this.#subscriber.on('message', this.#onMessage);
     this.#subscriber.on('error', this.#ignore);
@@ -308,7 +314,8 @@ export class FleetCircuit {
   readonly #subscribe = (): void => {
     if (this.#disposed) return;
     this.#subscriber.subscribe(this.#channel).catch((error: unknown) => {
-      this.#error('subscribe', error);
+      // a subscriber of ours closed by dispose() refuses the SUBSCRIBE it still had queued
+      if (!this.#disposed) this.#error('subscribe', error);
     });
   };
 

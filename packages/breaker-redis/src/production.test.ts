@@ -11,11 +11,12 @@ import { Redis, type RedisOptions } from 'ioredis';
 import type { FleetRedisErrorEvent } from './events.js';
 import { FleetCircuit } from './fleet-circuit.js';
 import { BEAT_SCRIPT } from './internal/scripts.js';
+import { loadCircuitSnapshot, saveCircuitSnapshot } from './snapshot-store.js';
 import { fail, tripsAtOnce } from './test-support/breakers.js';
 
-// Redis as production runs it, on a server of this file's own (SCRIPT FLUSH, SHUTDOWN): scripts
-// that Redis forgot, a server restarted under the fleet, and clients configured as users do
-// (`keyPrefix`, a `db` other than 0). Heartbeats and timeouts run on a manual clock; only
+// Redis as production runs it, on a server of this file's own (SCRIPT FLUSH, SHUTDOWN, CLIENT
+// KILL, ACL SETUSER): scripts that Redis forgot, a server restarted under the fleet, subscribers
+// the server cuts, and clients configured as users do (`keyPrefix`, a `db`, an ACL user). Heartbeats and timeouts run on a manual clock; only
 // Redis's own answers are waited on.
 
 const HEARTBEAT = 1000;
@@ -73,8 +74,9 @@ async function fleetOn(
   ids: readonly string[],
   clock: ManualClock,
   options: RedisOptions = {},
+  clients = redis,
 ): Promise<Member[]> {
-  const members = ids.map((id) => member(circuit, id, clock, redis.connect(options)));
+  const members = ids.map((id) => member(circuit, id, clock, clients.connect(options)));
   await waitFor(() => members.every((m) => m.fleet.view.connected), 'first heartbeats answered');
   await clock.advance(HEARTBEAT);
   await waitFor(
@@ -103,6 +105,17 @@ async function subscribedTo(circuit: string, subscribers: number): Promise<void>
     return total === subscribers;
   }, `${subscribers} subscribed`);
 }
+
+describe('a client configured as users configure it', () => {
+  it('regression: subscribes at start with no error on a client without an offline queue (its first SUBSCRIBE was refused)', async () => {
+    const circuit = `c${++circuitNo}`;
+    const client = redis.connect({ enableOfflineQueue: false });
+    const { errors } = member(circuit, 'a', new ManualClock(), client);
+    await subscribedTo(circuit, 1);
+    // its first heartbeat, refused while the client connects, is reported: the next one joins
+    expect(errors.filter((e) => e.during === 'subscribe')).toEqual([]);
+  });
+});
 
 describe('fleets that share a server but not a keyspace', () => {
   // pub/sub channels are global to a server: ioredis's keyPrefix is not applied to them, and a
@@ -150,6 +163,66 @@ describe('fleets that share a server but not a keyspace', () => {
     const db3 = redis.connect({ db: 3 });
     expect(await db3.zcard(`app:${prefix}${circuit}:members`)).toBe(3);
     expect(a.errors).toEqual([]);
+  });
+});
+
+describe('an ACL user allowed only its own keys and channels', () => {
+  // the README's list: the fleet's commands, those its scripts run, and ioredis's ready check
+  const COMMANDS = [
+    'evalsha',
+    'eval',
+    'subscribe',
+    'unsubscribe',
+    'time',
+    'zadd',
+    'zrem',
+    'zrangebyscore',
+    'zremrangebyscore',
+    'hset',
+    'hget',
+    'hdel',
+    'pexpire',
+    'publish',
+    'get',
+    'set',
+    'info',
+  ];
+
+  it('heartbeats, isolates, leaves and keeps snapshots with only the commands its README lists', async () => {
+    const username = `user${++circuitNo}`;
+    const acl = ['on', '>pw', '~app:*', '&app:*', '-@all', ...COMMANDS.map((c) => `+${c}`)];
+    await admin.call('ACL', 'SETUSER', username, ...acl);
+    await admin.call('ACL', 'LOG', 'RESET');
+    await admin.script('FLUSH'); // EVALSHA meets NOSCRIPT: EVAL
+    const circuit = `c${++circuitNo}`;
+    const clock = new ManualClock();
+    const options = { username, password: 'pw', keyPrefix: 'app:' };
+    // clients of their own: the user they log in as is gone after the restart test's SHUTDOWN
+    const clients = redisClients(server.url);
+    try {
+      const ids = ['a', 'b', 'c'];
+      const [a, b, c] = (await fleetOn(circuit, ids, clock, options, clients)) as Member[] as [
+        Member,
+        Member,
+        Member,
+      ];
+      await subscribedTo(circuit, 3);
+      await fail(b.breaker);
+      await fail(c.breaker);
+      await waitFor(() => a.breaker.state === 'isolated', 'a is isolated by the quorum (bus)');
+      const client = clients.connect(options);
+      await saveCircuitSnapshot(client, circuit, b.breaker.snapshot(), { prefix });
+      await expect(loadCircuitSnapshot(client, circuit, { prefix })).resolves.toMatchObject({
+        state: 'open',
+      });
+      c.fleet.dispose(); // leaves: b's fleet hears it on the bus
+      await waitFor(() => b.fleet.view.live === 2, 'c left');
+      expect([...a.errors, ...b.errors, ...c.errors]).toEqual([]);
+      expect(await admin.call('ACL', 'LOG')).toEqual([]);
+    } finally {
+      for (const f of fleets.splice(0)) f.dispose();
+      clients.disconnectAll();
+    }
   });
 });
 
@@ -234,4 +307,59 @@ describe('a Redis that forgets or restarts', () => {
       await waitFor(() => a.breaker.state === 'isolated', 'a rejoined and is isolated again');
     },
   );
+});
+
+describe('a subscriber the server cuts', () => {
+  it('subscribes again after CLIENT KILL TYPE pubsub and hears the bus', async () => {
+    const circuit = `c${++circuitNo}`;
+    const clock = new ManualClock();
+    const [a, b] = (await fleetOn(circuit, ['a', 'b'], clock)) as [Member, Member];
+    await subscribedTo(circuit, 2);
+    await admin.client('KILL', 'TYPE', 'pubsub');
+    await subscribedTo(circuit, 2); // by the fleets themselves: ioredis's own is off
+    await fail(b.breaker); // on the bus, with no heartbeat in between
+    await waitFor(() => a.fleet.view.open === 1, 'a hears b open');
+    expect([...a.errors, ...b.errors]).toEqual([]);
+  });
+
+  it('regression: disposed while its own subscriber reconnects, it leaves no rejection behind', async () => {
+    const circuit = `c${++circuitNo}`;
+    const client = redis.connect();
+    const duplicate = jest.spyOn(client, 'duplicate');
+    const { fleet, errors } = member(circuit, 'a', new ManualClock(), client);
+    await subscribedTo(circuit, 1);
+    const subscriber = duplicate.mock.results[0]!.value as Redis;
+    // disposed as the answer to the reconnect's ready check (INFO) arrives, before ioredis reads
+    // it: what a busy event loop does. ioredis then ran its own resubscription on a closing
+    // connection, rejected "Connection is closed." with nobody to handle it
+    const disposed = new Promise<string>((resolve) =>
+      subscriber.once('connect', () => {
+        const answer = (chunk: Buffer) => {
+          if (!chunk.toString().includes('redis_version')) return;
+          subscriber.stream.off('data', answer);
+          resolve(subscriber.status);
+          fleet.dispose();
+        };
+        subscriber.stream.prependListener('data', answer);
+      }),
+    );
+    await admin.client('KILL', 'TYPE', 'pubsub');
+    await expect(disposed).resolves.toBe('connect');
+    await new Promise((resolve) => subscriber.once('end', resolve));
+    // a rejection nobody handles is reported once the tick's promises have run
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(errors).toEqual([]);
+  });
+
+  it('regression: disposed before its own subscriber connected, it reports no Redis error', async () => {
+    const client = redis.connect();
+    await client.ping();
+    const duplicate = jest.spyOn(client, 'duplicate');
+    const { fleet, errors } = member(`c${++circuitNo}`, 'a', new ManualClock(), client);
+    const subscriber = duplicate.mock.results[0]!.value as Redis;
+    fleet.dispose(); // its SUBSCRIBE, still queued, is refused: "Connection is closed."
+    await new Promise((resolve) => subscriber.once('end', resolve));
+    await waitFor(async () => (await admin.exists(`${prefix}c${circuitNo}:members`)) === 0, 'left');
+    expect(errors).toEqual([]);
+  });
 });

@@ -6,8 +6,9 @@ import type { BusMessageEvent } from './events.js';
 import { RedisStore } from './redis-store.js';
 import { TieredStore } from './tiered-store.js';
 
-// Redis as production runs it, on a server of this file's own (CONFIG SET, REPLICAOF): clients
-// configured as users configure them, and a Redis that is up but refuses writes.
+// Redis as production runs it, on a server of this file's own (CONFIG SET, REPLICAOF, CLIENT
+// KILL, ACL SETUSER): clients configured as users configure them (an ACL user too), a Redis that
+// is up but refuses writes, and subscribers the server cuts.
 
 let server: TestRedis;
 let admin: Redis;
@@ -46,6 +47,16 @@ describe('a client configured as users configure it', () => {
     await expect(store.get('k')).resolves.toBeUndefined();
   });
 
+  it('regression: subscribes at start with no error on a client without an offline queue (its first SUBSCRIBE was refused)', async () => {
+    const client = redis.connect({ enableOfflineQueue: false });
+    const store = new TieredStore({ redis: new RedisStore({ client, prefix: newPrefix() }) });
+    tiers.push(store);
+    const errors: unknown[] = [];
+    store.onError((e) => errors.push(e));
+    await waitFor(() => store.connected, 'subscribed');
+    expect(errors).toEqual([]);
+  });
+
   it('keeps the fleets of two databases apart: one db never invalidates the other', async () => {
     const prefix = newPrefix();
     const tier = (db: number) => {
@@ -68,6 +79,62 @@ describe('a client configured as users configure it', () => {
     await waitFor(() => one.heard.length > 0, 'db 1 hears its own fleet');
     expect(one.heard.map((e) => `${e.type} ${e.key}`)).toEqual(['delete other']);
     expect(one.store.memory.get('k')).toBeDefined();
+  });
+});
+
+describe('an ACL user allowed only its own keys and channels', () => {
+  // the README's list: the stores' commands, those their scripts run, and ioredis's ready check
+  const COMMANDS = [
+    'get',
+    'set',
+    'del',
+    'eval',
+    'pttl',
+    'pexpire',
+    'scan',
+    'unlink',
+    'publish',
+    'subscribe',
+    'unsubscribe',
+    'type',
+    'exists',
+    'sadd',
+    'smembers',
+    'persist',
+    'info',
+  ];
+
+  it('reads, writes, leases, invalidates and hears its fleet with only the commands its README lists', async () => {
+    const acl = ['on', '>pw', '~app:*', '&app:*', '-@all', ...COMMANDS.map((c) => `+${c}`)];
+    await admin.call('ACL', 'SETUSER', 'cache-user', ...acl);
+    await admin.call('ACL', 'LOG', 'RESET');
+    const prefix = newPrefix();
+    const tier = () => {
+      const client = redis.connect({ username: 'cache-user', password: 'pw', keyPrefix: 'app:' });
+      const store = new TieredStore({ redis: new RedisStore({ client, prefix, lease: true }) });
+      tiers.push(store);
+      return store;
+    };
+    const [a, b] = [tier(), tier()];
+    const errors: unknown[] = [];
+    for (const t of [a, b]) t.onError((e) => errors.push(e));
+    await waitFor(() => a.connected && b.connected, 'both subscribed');
+    const heard: BusMessageEvent[] = [];
+    b.onBusMessage((e) => heard.push(e));
+    const cache = new Cache<string>({ store: a, ttl: 60_000 });
+    await expect(cache.get('k', () => 'loaded')).resolves.toBe('loaded'); // lease, write, release
+    await cache.set('tagged', 'v', { tags: ['t'] });
+    const forEver = { value: 'v', created: 0, expiry: null, delta: 1, tags: ['t'] } as never;
+    await a.redis.set('kept', forEver, Infinity);
+    const token = await a.redis.lease!.acquire('x');
+    await expect(a.redis.lease!.renew!('x', token!)).resolves.toBe(true);
+    await a.deleteByTag('t');
+    await a.deletePrefix('k');
+    await a.clear();
+    await waitFor(() => heard.some((e) => e.type === 'clear'), 'b hears the clear');
+    expect(await admin.keys('app:*')).toEqual([]);
+    expect(errors).toEqual([]);
+    expect(await admin.call('ACL', 'LOG')).toEqual([]);
   });
 });
 
@@ -100,5 +167,67 @@ describe('a Redis that is up but refuses writes', () => {
     } finally {
       await admin.call(...(allow as [string, ...string[]]));
     }
+  });
+});
+
+describe('a subscriber the server cuts', () => {
+  it('comes back with an empty memory tier after Redis drops it as a slow reader (client-output-buffer-limit pubsub)', async () => {
+    const client = redis.connect();
+    const duplicate = jest.spyOn(client, 'duplicate');
+    const prefix = newPrefix();
+    const store = new TieredStore({ redis: new RedisStore({ client, prefix }) });
+    tiers.push(store);
+    const states: boolean[] = [];
+    store.onBusState((e) => states.push(e.connected));
+    await waitFor(() => store.connected, 'subscribed');
+    await store.set('k', { value: 'v', created: 0, expiry: null, delta: 1 } as never, 60_000);
+    const subscriber = duplicate.mock.results[0]!.value as Redis;
+    await admin.call('CONFIG', 'SET', 'client-output-buffer-limit', 'pubsub 64kb 64kb 0');
+    try {
+      subscriber.stream.pause(); // a process too busy to read: Redis's buffer for it grows
+      const flood = admin.pipeline();
+      const message = JSON.stringify({ o: 'elsewhere', t: 'delete', k: 'x'.repeat(8000) });
+      for (let i = 0; i < 2000; i++) flood.publish(`${prefix}\u0000bus`, message);
+      await flood.exec();
+      subscriber.stream.resume();
+      await waitFor(() => states.length === 3, 'dropped and subscribed again');
+    } finally {
+      await admin.call('CONFIG', 'SET', 'client-output-buffer-limit', 'pubsub 32mb 8mb 60');
+    }
+    // what it missed meanwhile is unknown: nothing from before the drop is served from memory
+    expect(states).toEqual([true, false, true]);
+    expect(store.memory.size).toBe(0);
+  });
+
+  it('regression: disposed while its own subscriber reconnects, it leaves no rejection behind', async () => {
+    const client = redis.connect();
+    const duplicate = jest.spyOn(client, 'duplicate');
+    const store = new TieredStore({ redis: new RedisStore({ client, prefix: newPrefix() }) });
+    const errors: unknown[] = [];
+    store.onError((e) => errors.push(e));
+    await waitFor(() => store.connected, 'subscribed');
+    const subscriber = duplicate.mock.results[0]!.value as Redis;
+    // disposed as the answer to the reconnect's ready check (INFO) arrives, before ioredis reads
+    // it: what a busy event loop does. ioredis then ran its own resubscription on a closing
+    // connection, rejected "Connection is closed." with nobody to handle it (CI saw it fail the
+    // next test in tiered-store.test.ts)
+    const disposed = new Promise<string>((resolve) =>
+      subscriber.once('connect', () => {
+        const answer = (chunk: Buffer) => {
+          if (!chunk.toString().includes('redis_version')) return;
+          subscriber.stream.off('data', answer);
+          resolve(subscriber.status);
+          store.dispose();
+        };
+        subscriber.stream.prependListener('data', answer);
+      }),
+    );
+    await admin.client('KILL', 'TYPE', 'pubsub');
+    await expect(disposed).resolves.toBe('connect');
+    await new Promise((resolve) => subscriber.once('end', resolve));
+    // a rejection nobody handles is reported once the tick's promises have run
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(errors).toEqual([]);
+    expect(store.connected).toBe(false);
   });
 });

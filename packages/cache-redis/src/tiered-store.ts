@@ -14,6 +14,7 @@ import {
   EventEmitter,
   resolveOptions,
 } from '@dyno/core';
+import type { Redis } from 'ioredis';
 import type { BusMessageEvent, BusMessageType, BusStateEvent, TierErrorEvent } from './events.js';
 import { Bus } from './internal/bus.js';
 import { Guard } from './internal/guard.js';
@@ -120,7 +121,7 @@ export class TieredStore implements CacheStore {
     const owned = o.subscriber === undefined;
     this.#bus = new Bus({
       publisher: client,
-      subscriber: o.subscriber ?? client.duplicate(),
+      subscriber: o.subscriber ?? ownSubscriber(client),
       owned,
       channel: `${keyPrefix}${redis.prefix}\u0000bus${db === 0 ? '' : `@${db}`}`,
       origin: globalThis.crypto.randomUUID(),
@@ -282,4 +283,15 @@ export class TieredStore implements CacheStore {
   #report(during: TierErrorEvent['during'], key: string, error: unknown): void {
     if (this.#error.hasListeners) this.#error.emit({ name: this.name, during, key, error });
   }
+}
+
+/**
+ * The subscriber the store makes. The bus subscribes again on 'ready' itself and handles the
+ * answer; ioredis's own resubscription holds no handler: a dispose during a reconnect's ready
+ * check rejected it ("Connection is closed.") as an unhandled rejection, which ends a Node
+ * process. Its offline queue is on whatever the client's: only SUBSCRIBE ever waits in it, and
+ * without it the first one was refused while connecting, an error reported at every start.
+ */
+function ownSubscriber(client: Redis): Redis {
+  return client.duplicate({ autoResubscribe: false, enableOfflineQueue: true });
 }

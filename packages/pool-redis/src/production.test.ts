@@ -1,10 +1,17 @@
-import { redisClients, startRedis, type TestRedis, waitFor } from '@dyno-tools/testing';
+import { ManualClock } from '@dyno/core/testing';
+import {
+  redisClients,
+  startRedis,
+  type TestRedis,
+  waitFor,
+  watchCommands,
+} from '@dyno-tools/testing';
 import type { Redis, RedisOptions } from 'ioredis';
 import type { DecisionSource, RedisRateErrorEvent } from './events.js';
 import { RedisRateLimiter } from './redis-rate-limiter.js';
 
-// Redis as production runs it, on a server of this file's own (SCRIPT FLUSH, CONFIG SET): clients
-// configured as users configure them, and scripts Redis forgot.
+// Redis as production runs it, on a server of this file's own (SCRIPT FLUSH, CONFIG SET, ACL
+// SETUSER): clients configured as users configure them, scripts Redis forgot, and an ACL user.
 
 let server: TestRedis;
 let admin: Redis;
@@ -130,5 +137,101 @@ describe('a client the user closed', () => {
     await client.quit();
     await Promise.all([1, 2, 3, 4, 5].map(() => limiter.acquire({ key })));
     expect(sources).toEqual(['redis', 'local', 'local', 'local', 'local', 'local']);
+  });
+});
+
+describe('an ACL user allowed only its own keys', () => {
+  // the README's list: the limiter's commands, those its scripts run, and ioredis's ready check
+  const COMMANDS = [
+    'evalsha',
+    'eval',
+    'time',
+    'get',
+    'set',
+    'del',
+    'pttl',
+    'pexpire',
+    'zadd',
+    'zrem',
+    'zrangebyscore',
+    'zremrangebyscore',
+    'info',
+  ];
+
+  async function userWith(commands: readonly string[]): Promise<Redis> {
+    const username = `user${++keyNo}`;
+    await admin.call(
+      'ACL',
+      'SETUSER',
+      username,
+      'on',
+      '>pw',
+      '~app:*',
+      '-@all',
+      ...commands.map((c) => `+${c}`),
+    );
+    await admin.call('ACL', 'LOG', 'RESET');
+    return redis.connect({ username, password: 'pw', keyPrefix: 'app:' });
+  }
+
+  it('decides, hands on and gives back turns, and reloads its scripts with only the commands its README lists', async () => {
+    const client = await userWith(COMMANDS);
+    const clock = new ManualClock();
+    // one turn every 10 s, so Redis's own clock moves nothing while the test runs
+    const limiter = new RedisRateLimiter({
+      client,
+      rate: 1,
+      interval: 10_000,
+      burst: 1,
+      maxWait: 60_000,
+      clock,
+    });
+    const waits: number[] = [];
+    limiter.onDecision((e) => waits.push(e.source === 'redis' ? e.wait : -1));
+    const errors: RedisRateErrorEvent[] = [];
+    limiter.onRedisError((e) => errors.push(e));
+    const decided = (n: number) => waitFor(() => waits.length === n, `${n} decisions`);
+    const scripts = watchCommands(client);
+    await admin.script('FLUSH'); // EVALSHA meets NOSCRIPT: EVAL
+    await limiter.acquire();
+    const [first, second] = [new AbortController(), new AbortController()];
+    const early = limiter.acquire({ signal: first.signal }); // 10 s away
+    await decided(2);
+    const late = limiter.acquire({ signal: second.signal }); // 20 s away
+    await decided(3);
+    first.abort(); // a turn ahead of another: kept in the given-up set
+    await expect(early).rejects.toMatchObject({ name: 'AbortError' });
+    await scripts.idle();
+    second.abort(); // the last turn: given back, and the kept one with it
+    await expect(late).rejects.toMatchObject({ name: 'AbortError' });
+    await scripts.idle();
+    scripts.restore();
+    const next = limiter.acquire(); // the turn after the first admission's, not one after 30 s
+    await decided(4);
+    await clock.advance(10_000);
+    await next;
+    expect(waits.map((w) => Math.round(w / 1000))).toEqual([0, 10, 20, 10]);
+    expect(errors).toEqual([]);
+    expect(await admin.call('ACL', 'LOG')).toEqual([]);
+  });
+
+  it('regression: a GET the ACL refuses is a Redis error, not a foreign value to replace (every call was admitted)', async () => {
+    const client = await userWith(COMMANDS.filter((c) => c !== 'get'));
+    const limiter = new RedisRateLimiter({
+      client,
+      rate: 1,
+      interval: 60_000,
+      whenUnavailable: 'refuse',
+    });
+    const outcomes = [];
+    for (let i = 0; i < 3; i++) {
+      outcomes.push(
+        await limiter.acquire().then(
+          () => 'admitted',
+          (e: { code: string }) => e.code,
+        ),
+      );
+    }
+    expect(outcomes).toEqual(Array(3).fill('DYNO_REDIS_UNAVAILABLE'));
   });
 });

@@ -109,7 +109,8 @@ export class Bus {
   }
 
   readonly #onReady = (): void => {
-    // ioredis resubscribes after 'ready'; subscribing here too tells us when it is done
+    // after a drop the bus subscribes again itself (a subscriber it made has ioredis's own
+    // resubscription off; a given one may resubscribe too): its answer tells us when it is done
     if (!this.#connected) this.#subscribe();
   };
 

@@ -14,7 +14,8 @@ import { createHash } from 'node:crypto';
  *
  * ARGV: interval (ms per admission), burst, maxWait (ms).
  * Returns { 1, wait, tat } when admitted (wait >= 0 ms), { 0, retryAfter } when refused.
- * A key holding something else (another type, not a number) is replaced.
+ * A key holding something else (another type, not a number) is replaced; a GET refused for any
+ * other reason (an ACL) is the script's error.
  */
 export const DECIDE = `
 local t = redis.call('TIME')
@@ -24,6 +25,9 @@ local burst = tonumber(ARGV[2])
 local maxWait = tonumber(ARGV[3])
 local stored = redis.pcall('GET', KEYS[1])
 if type(stored) == 'table' then
+  -- only a key of another type is replaced: any other refusal (an ACL without GET) is an error,
+  -- not a full bucket for every call
+  if string.sub(stored.err or '', 1, 9) ~= 'WRONGTYPE' then return stored end
   redis.call('DEL', KEYS[1])
   stored = false
 end
