@@ -20,6 +20,7 @@ import {
   type Rule,
   type Rules,
   resolveOptions,
+  steadyClock,
   systemClock,
   validate,
 } from '@dyno/core';
@@ -85,7 +86,9 @@ export class Fuse implements Policy {
     const o = resolveOptions(PKG, options, RULES, DEFAULT_FUSE_OPTIONS);
     this.name = o.name ?? defaultName('fuse');
     this.#order = new EmitQueue(this.name);
-    this.#clock = o.clock ?? systemClock;
+    // a reading that throws, is not a finite number or steps back counts as no time passed: a
+    // `NaN` at the trigger kept the fuse broken for good, a step back of a day a day longer
+    this.#clock = steadyClock(o.clock ?? systemClock, PKG, this.name);
   }
 
   /** True while broken; a break whose `until` has come ends here. */

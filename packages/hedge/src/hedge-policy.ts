@@ -10,6 +10,7 @@ import {
   is,
   type Policy,
   resolveOptions,
+  steadyClock,
   validate,
 } from '@dyno/core';
 import type { HedgeEvent, RefuseEvent, WinEvent } from './events.js';
@@ -72,14 +73,19 @@ export class Hedge implements Policy<HedgeContext> {
   constructor(options?: HedgeOptions) {
     const o = resolveOptions(PKG, options, HEDGE_OPTION_RULES, DEFAULT_HEDGE_OPTIONS);
     const delay = resolveDelay(o.delay);
+    const name = o.name ?? defaultName('hedge');
+    // a reading that throws, is not a finite number or steps back counts as no time passed: a
+    // throw as an attempt won left the call unsettled for good, and a `NaN` or a step back made
+    // the percentile delay `NaN` or negative (a timer Node fires after 1 ms)
+    const clock = steadyClock(o.clock, PKG, name);
     const budget =
       o.budget === false
         ? undefined
         : o.budget instanceof HedgeBudget
           ? o.budget
-          : new HedgeBudget({ clock: o.clock, ...o.budget });
+          : new HedgeBudget({ clock, ...o.budget });
     const latencies = typeof delay === 'number' ? undefined : new LatencyWindow(delay.samples);
-    this.name = o.name ?? defaultName('hedge');
+    this.name = name;
     this.maxAttempts = o.maxAttempts;
     this.budget = budget;
     const onHedge = new EventEmitter<HedgeEvent>(`${PKG} onHedge`);
@@ -93,7 +99,7 @@ export class Hedge implements Policy<HedgeContext> {
       maxAttempts: o.maxAttempts,
       isAcceptable: o.isAcceptable as Settings['isAcceptable'],
       budget,
-      clock: o.clock,
+      clock,
       delay: delayFunction(delay, latencies),
       latencies,
       onHedge,

@@ -1,5 +1,5 @@
 import { type ListenerErrorEvent, onListenerError } from '@dyno/core';
-import { ManualClock } from '@dyno/core/testing';
+import { listenerReports, ManualClock } from '@dyno/core/testing';
 import { DEFAULT_AIMD_LIMIT, DEFAULT_GRADIENT_LIMIT } from './adaptive.js';
 import type { PoolLimitEvent } from './events.js';
 import { Pool } from './pool.js';
@@ -169,10 +169,13 @@ describe('Pool with an adaptive limit and a clock that misreads', () => {
     const concurrency = { algorithm: 'gradient', initial: 4 } as const;
     const pool = new Pool({ concurrency, queue: 100, clock });
     await round(pool, clock, 4, 10);
-    clock.offset = Number.NaN;
-    const calls = Array.from({ length: 4 }, () => pool.execute(() => 1));
-    await Promise.all(calls);
-    clock.offset = 0;
+    const reports = await listenerReports(async () => {
+      clock.offset = Number.NaN;
+      const calls = Array.from({ length: 4 }, () => pool.execute(() => 1));
+      await Promise.all(calls);
+      clock.offset = 0;
+    });
+    expect(reports.map((r) => r.source)).toEqual([`@dyno/pool ${JSON.stringify(pool.name)} clock`]);
     expect(Number.isInteger(pool.limit)).toBe(true);
     const next = deferred();
     void pool.execute(() => next.promise);

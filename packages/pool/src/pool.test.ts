@@ -5,7 +5,13 @@ import {
   NEVER_ABORTED,
   onListenerError,
 } from '@dyno/core';
-import { FailingClock, flushPromises, ManualClock } from '@dyno/core/testing';
+import {
+  FailingClock,
+  flushPromises,
+  listenerReports,
+  ManualClock,
+  OddClock,
+} from '@dyno/core/testing';
 import { PoolFullError } from './errors.js';
 import type { PoolSettleEvent, PoolStartEvent, RejectEvent } from './events.js';
 import { Pool } from './pool.js';
@@ -521,6 +527,63 @@ describe('a clock whose now() throws', () => {
     ]);
     expect(reported.every((event) => event.error === 'clock broken')).toBe(true);
   });
+});
+
+describe('a clock that misbehaves', () => {
+  const DAY = 86_400_000;
+
+  it('is refused at construction, naming the option, when its now() cannot read the time', () => {
+    const unbound = { now: performance.now, setTimeout, clearTimeout };
+    const odd = new OddClock();
+    odd.read = () => undefined;
+    for (const clock of [unbound, odd]) {
+      expect(() => new Pool({ clock })).toThrow(/^@dyno\/pool: option `clock` must /);
+      expect(() => new Timeout({ clock })).toThrow(TypeError);
+      expect(() => new RateLimiter({ clock })).toThrow(TypeError);
+    }
+  });
+
+  it('releases a hung task at its timeout and a waiter at maxWait when the clock steps back a day', async () => {
+    const clock = new OddClock(2 * DAY);
+    const pool = new Pool({ concurrency: 1, queue: 1, timeout: 100, maxWait: 50, clock });
+    const hung = track(pool.execute(() => new Promise(() => {})));
+    clock.read = (t) => t - DAY;
+    const queued = track(pool.execute(() => 1));
+    await clock.advance(50);
+    expect(queued.state).toBe('rejected');
+    await clock.advance(49);
+    expect(hung.state).toBe('pending');
+    await clock.advance(1);
+    expect(hung.state).toBe('rejected');
+  });
+
+  it.each([
+    ['NaN', () => Number.NaN],
+    ['undefined', () => undefined],
+    ['a string', () => '5'],
+    ['Infinity', () => Number.POSITIVE_INFINITY],
+    ['one frozen value', () => -1],
+  ])(
+    'times a task out after its timeout, not at once nor never, when now() reads %s',
+    async (_, read) => {
+      const clock = new OddClock(10);
+      const pool = new Pool({ concurrency: 1, timeout: 100, clock });
+      await listenerReports(async () => {
+        clock.read = read;
+        const hung = track(pool.execute(() => new Promise(() => {})));
+        await clock.advance(99);
+        expect(hung.state).toBe('pending');
+        await clock.advance(1);
+        expect(hung.state).toBe('rejected');
+        // the slot is abandoned a timeout after the deadline
+        await clock.advance(99);
+        expect(pool.active).toBe(1);
+        await clock.advance(1);
+        expect(pool.active).toBe(0);
+        expect(clock.pending).toBe(0);
+      });
+    },
+  );
 });
 
 describe('null options', () => {

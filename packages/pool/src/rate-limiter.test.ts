@@ -1,5 +1,11 @@
 import { NEVER_ABORTED } from '@dyno/core';
-import { flushPromises, ManualClock, SteppingClock } from '@dyno/core/testing';
+import {
+  flushPromises,
+  listenerReports,
+  ManualClock,
+  OddClock,
+  SteppingClock,
+} from '@dyno/core/testing';
 import { RateLimitedError } from './errors.js';
 import type { RateLimitedEvent } from './events.js';
 import { RateLimiter } from './rate-limiter.js';
@@ -61,6 +67,23 @@ describe('RateLimiter', () => {
     base.set(3_600_100);
     expect(limiter.tryAcquire()).toBe(true);
     expect(limiter.tryAcquire()).toBe(false);
+  });
+
+  it('counts a NaN reading as no time passed: the bucket is not poisoned and waiters get their token', async () => {
+    const clock = new OddClock();
+    const limiter = new RateLimiter({ rate: 10, interval: 1000, burst: 1, maxWait: 1000, clock });
+    await listenerReports(async () => {
+      clock.read = () => Number.NaN;
+      const first = track(limiter.execute(() => 1));
+      const second = track(limiter.execute(() => 2));
+      await clock.advance(100);
+      expect([first.state, second.state]).toEqual(['fulfilled', 'fulfilled']);
+      expect(limiter.tryAcquire()).toBe(false);
+      clock.read = undefined;
+      await clock.advance(100);
+      expect(limiter.tryAcquire()).toBe(true);
+      expect(limiter.tryAcquire()).toBe(false);
+    });
   });
 
   it('passes the caller signal to the task and user errors through', async () => {

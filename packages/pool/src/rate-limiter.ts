@@ -191,12 +191,9 @@ export class RateLimiter implements Policy {
 
   #refill(): void {
     const now = this.#clock.now();
-    if (now <= this.#last) {
-      // a clock that went back: no time passed, and the bucket fills from now (waiting for it
-      // to reach the old reading would refuse every call for as long as the jump)
-      if (now < this.#last) this.#last = now;
-      return;
-    }
+    // the clock never goes back (a steady clock counts a step back as no time passed, so the
+    // bucket fills from now rather than once the clock is back at its old reading)
+    if (now <= this.#last) return;
     // multiply before dividing so whole intervals give whole tokens, without rounding drift
     const added = ((now - this.#last) * this.#rate) / this.#interval;
     this.#tokens = Math.min(this.#burst, this.#tokens + added);

@@ -1,4 +1,4 @@
-import { type Clock, is, resolveOptions, systemClock } from '@dyno/core';
+import { type Clock, is, resolveOptions, steadyClock, systemClock } from '@dyno/core';
 
 /** Options of `RetryBudget`. */
 export interface RetryBudgetOptions {
@@ -72,10 +72,11 @@ export class RetryBudget {
     this.ratio = o.ratio;
     this.minPerSecond = o.minPerSecond;
     this.window = o.window;
-    this.#clock = o.clock;
+    // a `NaN` reading kept the window from ever rolling again (see core's `steadyClock`)
+    this.#clock = steadyClock(o.clock, '@dyno/retry budget');
     this.#bucketMs = o.window / BUCKETS;
     this.#floor = (o.minPerSecond * o.window) / 1000;
-    this.#headStart = o.clock.now();
+    this.#headStart = this.#clock.now();
   }
 
   /** Counts one call (its first attempt). Retry calls it for every call it runs. */

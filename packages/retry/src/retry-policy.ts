@@ -12,6 +12,7 @@ import {
   NEVER_ABORTED,
   type Policy,
   resolveOptions,
+  steadyClock,
   toPromise,
 } from '@dyno/core';
 import type { GiveUpEvent, RetryEvent, SuccessEvent } from './events.js';
@@ -54,7 +55,9 @@ export class Retry implements Policy<RetryContext> {
       deadline: o.deadline,
       budget: o.budget,
       throwLastError: o.throwLastError,
-      clock: o.clock,
+      // a reading that throws, is not a finite number or steps back counts as no time passed:
+      // a throw escaped `execute`, and a `NaN` or a step back kept a deadline from ever coming
+      clock: steadyClock(o.clock, '@dyno/retry', this.name),
       random: o.random,
       onRetry: undefined,
       onGiveUp: undefined,

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type AddressInfo, connect, type Socket } from 'node:net';
 import { type ListenerErrorEvent, onListenerError } from '@dyno/core';
-import { flushPromises, ManualClock } from '@dyno/core/testing';
+import { FailingClock, flushPromises, listenerReports, ManualClock } from '@dyno/core/testing';
 import { waitFor } from '@dyno-tools/testing';
 import express, { type ErrorRequestHandler } from 'express';
 import Fastify from 'fastify';
@@ -416,6 +416,49 @@ describe('handle: handlers that settle twice', () => {
       await server.close();
       shedder.close();
     }
+  });
+});
+
+describe('a clock that misbehaves', () => {
+  it('answers requests as before while its clock throws, and reports it once', async () => {
+    const clock = new FailingClock();
+    let delay = 0;
+    const shedder = new Shedder({
+      name: 'api',
+      concurrency: 4,
+      sampleInterval: 1,
+      maxEventLoopDelay: 50,
+      clock,
+      eventLoopDelay: () => delay,
+    });
+    const server = await serve(shedder.handle((_, r) => r.end('ok')));
+    try {
+      clock.failing = true;
+      const statuses: number[] = [];
+      const reports = await listenerReports(async () => {
+        for (let i = 0; i < 3; i++) statuses.push((await server.get('/x')).status);
+      });
+      expect(statuses).toEqual([200, 200, 200]);
+      expect(reports.map((r) => [r.error, r.source])).toEqual([
+        ['clock broken', '@dyno/shed "api" clock'],
+      ]);
+      // the clock back: time goes on, and the delay is read again
+      clock.failing = false;
+      delay = 80;
+      await clock.advance(1);
+      expect((await server.get('/x')).status).toBe(503);
+    } finally {
+      await server.close();
+      shedder.close();
+    }
+  });
+
+  it('refuses at construction a clock whose now() throws', () => {
+    const clock = new FailingClock();
+    clock.failing = true;
+    expect(() => new Shedder({ clock })).toThrow(
+      /^@dyno\/shed: option `clock` must read the time, but its now\(\) failed: thrown "clock broken"$/,
+    );
   });
 });
 

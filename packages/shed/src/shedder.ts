@@ -6,6 +6,7 @@ import {
   format,
   isThenable,
   resolveOptions,
+  steadyClock,
 } from '@dyno/core';
 import { Pool } from '@dyno/pool';
 import type { AdmitEvent, Priority, ShedEvent, ShedReason } from './events.js';
@@ -94,8 +95,11 @@ export class Shedder implements Disposable {
   constructor(options?: ShedderOptions) {
     const o = resolveOptions<Resolved>(PKG, options, SHEDDER_RULES, DEFAULT_SHEDDER_OPTIONS);
     const name = o.name ?? defaultName('shed');
+    // read per request: a reading that throws, is no finite number or steps back counts as no
+    // time passed, where a throw answered every request 500 (the pool keeps this clock as it is)
+    const clock = steadyClock(o.clock, PKG, name);
     // the pool checks the limit (and names it `concurrency`) before anything is started
-    this.pool = new Pool({ concurrency: o.concurrency, queue: 0, name, clock: o.clock });
+    this.pool = new Pool({ concurrency: o.concurrency, queue: 0, name, clock });
     this.#name = name;
     // names the shedder when one of its listeners throws (core reports it; the request goes on)
     this.#onAdmit = new EventEmitter(`${PKG} ${JSON.stringify(name)} onAdmit`);
@@ -107,7 +111,7 @@ export class Shedder implements Disposable {
     this.#retryAfter = o.retryAfter;
     this.#priority = o.priority;
     if (o.maxEventLoopDelay !== false) {
-      this.#delay = new EventLoopDelay(o.clock, o.sampleInterval, o.eventLoopDelay);
+      this.#delay = new EventLoopDelay(clock, o.sampleInterval, o.eventLoopDelay);
     }
   }
 

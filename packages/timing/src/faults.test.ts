@@ -7,6 +7,7 @@ import {
   listenerReports,
   NON_ERRORS,
   never,
+  OddClock,
   outcome,
   thrown,
 } from '@dyno/core/testing';
@@ -304,6 +305,101 @@ describe('@dyno/timing faults', () => {
       expect(results).toEqual([undefined, { value: 2 }]);
       expect(root.children.map((c) => (c as PerfTimer).state)).toEqual(['running', 'running']);
       expect(reports.map((r) => r.source)).toEqual(['@dyno/timing clock', '@dyno/timing clock']);
+    });
+  });
+
+  describe('a clock that reads no number, or steps back', () => {
+    it.each([
+      ['NaN', () => Number.NaN],
+      ['undefined', () => undefined],
+      ['a string', () => '5'],
+      ['Infinity', () => Number.POSITIVE_INFINITY],
+    ])(
+      'refuses a reading of %s as a throw: nothing but numbers reaches the outputs',
+      async (_, read) => {
+        const clock = new OddClock(100);
+        const root = new PerfTimer('request', { clock, epoch: 0 }).start();
+        const stopped = root.time('stopped');
+        clock.read = read;
+        expect(() => root.mark('m')).toThrow(
+          /^@dyno\/timing: clock\.now\(\) must return a finite number of ms; received /,
+        );
+        expect(() => stopped.stop()).toThrow(TypeError);
+        const reports = await listenerReports(() => {
+          expect(withTimer(root, () => timed('db', (interval) => interval?.state))).toBe('idle');
+        });
+        expect(reports.map((r) => [r.source, r.error instanceof TypeError])).toEqual([
+          ['@dyno/timing clock', true],
+        ]);
+        clock.read = undefined;
+        await clock.advance(5);
+        stopped.stop();
+        root.stop();
+        expect(stopped.duration).toBe(5);
+        expect(root.serverTiming()).toBe('request;dur=5, stopped;dur=5');
+      },
+    );
+
+    it('leaves a running interval out of the header, and its duration out of the JSON, when the clock cannot read now', async () => {
+      const clock = new OddClock();
+      const root = new PerfTimer('request', { clock, epoch: 0 }).start();
+      clock.set(3);
+      root.time('db').stop();
+      root.time('render');
+      clock.read = () => Number.NaN;
+      let header = '';
+      let json: unknown;
+      const reports = await listenerReports(() => {
+        header = root.serverTiming();
+        json = root.toJSON();
+      });
+      expect(header).toBe('db;dur=0');
+      expect(json).toMatchObject({
+        duration: null,
+        children: [
+          { name: 'db', duration: 0 },
+          { name: 'render', end: null, duration: null },
+        ],
+      });
+      expect(reports.map((r) => r.source)).toEqual(Array(4).fill('@dyno/timing clock'));
+    });
+
+    it.each([
+      [
+        'throws',
+        (clock: OddClock) =>
+          (clock.read = () => {
+            throw new Error('tick');
+          }),
+      ],
+      ['reads NaN', (clock: OddClock) => (clock.read = () => Number.NaN)],
+    ])(
+      'never makes `using` throw at the end of its scope when the clock %s: reported, the interval running',
+      async (_, spoil) => {
+        const clock = new OddClock();
+        const root = new PerfTimer('request', { clock, epoch: 0 }).start();
+        const reports = await listenerReports(() => {
+          using db = root.time('db');
+          spoil(clock);
+          expect(db.state).toBe('running');
+        });
+        expect(root.children.map((c) => (c as PerfTimer).state)).toEqual(['running']);
+        expect(reports.map((r) => r.source)).toEqual(['@dyno/timing clock']);
+      },
+    );
+
+    it('counts a step back as no time passed: no negative duration, no time before the start', async () => {
+      const DAY = 86_400_000;
+      const clock = new OddClock(2 * DAY);
+      const root = new PerfTimer('request', { clock, epoch: 0 }).start();
+      clock.read = (t) => t - DAY;
+      const db = root.time('db');
+      await clock.advance(5);
+      db.stop();
+      root.mark('done');
+      expect([db.startTime, db.endTime, db.duration]).toEqual([2 * DAY, 2 * DAY + 5, 5]);
+      expect(root.stop().duration).toBe(5);
+      expect(root.serverTiming()).toBe('request;dur=5, db;dur=5, done');
     });
   });
 });

@@ -1,4 +1,4 @@
-import { ManualClock } from '@dyno/core/testing';
+import { FailingClock, listenerReports, ManualClock, OddClock } from '@dyno/core/testing';
 import { exportSpans, type HrTime, type SpanContextLike, type TracerLike } from './otel-spans.js';
 import { PerfTimer } from './perf-timer.js';
 
@@ -115,6 +115,35 @@ describe('exportSpans', () => {
     const render = spans.find((s) => s.name === 'render');
     expect(render?.end).toEqual([1_700_000_000, 9_000_000]);
     expect(render?.attributes).toEqual({ 'dyno.timing.running': true });
+  });
+
+  it('ends every span it started, at the tracer time, when the clock cannot read a running one', async () => {
+    const failing = new FailingClock();
+    const odd = new OddClock();
+    for (const [clock, spoil] of [
+      [failing, () => (failing.failing = true)],
+      [odd, () => (odd.read = () => Number.NaN)],
+    ] as const) {
+      const root = new PerfTimer('request', { clock, epoch: 0 }).start();
+      root.time('db').stop();
+      root.time('render');
+      spoil();
+      const ends: (HrTime | undefined)[] = [];
+      let started = 0;
+      const tracer: TracerLike = {
+        startSpan: () => {
+          started++;
+          return {
+            setAttribute: () => {},
+            addEvent: () => {},
+            end: (time) => void ends.push(time),
+          };
+        },
+      };
+      const reports = await listenerReports(() => exportSpans(root, tracer));
+      expect([started, ends]).toEqual([3, [[0, 0], undefined, undefined]]);
+      expect(reports.map((r) => r.source)).toEqual(['@dyno/timing clock', '@dyno/timing clock']);
+    }
   });
 
   it('hangs the root under the given context, keeping its values', () => {

@@ -1,4 +1,5 @@
 import { check, type Rule, validate } from '@dyno/core';
+import { readDuration } from './internal/read-duration.js';
 import type { PerfTimer, TimerNode } from './perf-timer.js';
 
 // Structural types: a Tracer, Span and Context from `@opentelemetry/api` 1.x fit them, and this
@@ -136,8 +137,18 @@ function exportInterval(interval: PerfTimer, into: Target): SpanLike | undefined
   }
   const running = interval.endTime === undefined;
   if (running) span.setAttribute('dyno.timing.running', true);
-  span.end(hrTime(epoch + start + (interval.duration as number)));
+  span.end(endTime(interval, epoch + start));
   return span;
+}
+
+/**
+ * When an interval's span ends: at its end, or now on the timer's clock while it runs; when that
+ * clock cannot read now, at the tracer's own now (`end()` with no time). A throw here would leave
+ * the spans already started for this tree, this one and its ancestors, never ended.
+ */
+function endTime(interval: PerfTimer, start: number): HrTime | undefined {
+  const duration = readDuration(interval);
+  return duration === undefined ? undefined : hrTime(start + duration);
 }
 
 function exportChild(node: TimerNode, into: Target): void {

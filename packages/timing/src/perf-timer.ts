@@ -1,7 +1,9 @@
-import { check, is, type Rule, type Rules, resolveOptions } from '@dyno/core';
+import { check, is, type Rule, type Rules, reportListenerError, resolveOptions } from '@dyno/core';
 import { TimerStateError } from './errors.js';
 import { cpuDelta, cpuNow, requireCpuUsage } from './internal/cpu.js';
+import { readDuration } from './internal/read-duration.js';
 import type { TreeSettings } from './internal/shared.js';
+import { treeClock } from './internal/tree-clock.js';
 import type { CpuUsage, IntervalJSON, MarkJSON } from './json.js';
 import { DEFAULT_PERF_TIMER_OPTIONS, type PerfTimerOptions } from './options.js';
 import { type ServerTimingOptions, serverTiming } from './server-timing.js';
@@ -62,7 +64,8 @@ export class PerfTimer {
     if (parent === undefined) {
       const settings = resolveOptions(PKG, options, RULES, DEFAULT_PERF_TIMER_OPTIONS);
       if (settings.cpu) requireCpuUsage();
-      this.#settings = settings;
+      const clock = treeClock(settings.clock);
+      this.#settings = clock === settings.clock ? settings : { ...settings, clock };
     } else {
       this.#settings = parent.#settings;
     }
@@ -113,9 +116,19 @@ export class PerfTimer {
     return this;
   }
 
-  /** Stops the interval if it is running, so `using` never throws; otherwise does nothing. */
+  /**
+   * Stops the interval if it is running, so `using` never throws; otherwise does nothing. A clock
+   * that cannot read now (it throws, or reads no finite number) leaves the interval running and
+   * is reported (`reportListenerError`, source `@dyno/timing clock`): a throw at the end of a
+   * scope would replace the error the scope ends with.
+   */
   [Symbol.dispose](): void {
-    if (this.state === 'running') this.stop();
+    if (this.state !== 'running') return;
+    try {
+      this.stop();
+    } catch (failure) {
+      reportListenerError(failure, `${PKG} clock`);
+    }
   }
 
   /** Whether the interval is idle (never started), running or stopped. */
@@ -191,7 +204,7 @@ export class PerfTimer {
   /** The plain JSON form of this subtree (`JSON.stringify(timer)` uses it). */
   toJSON(): IntervalJSON {
     const { epoch } = this.#settings;
-    const duration = this.duration;
+    const duration = readDuration(this);
     return {
       kind: 'interval',
       name: this.name,

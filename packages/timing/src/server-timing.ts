@@ -1,4 +1,5 @@
 import { is, resolveOptions } from '@dyno/core';
+import { readDuration } from './internal/read-duration.js';
 import type { IntervalView } from './internal/tree-view.js';
 
 /** Options of `PerfTimer.serverTiming`. */
@@ -56,7 +57,7 @@ export function serverTiming(root: IntervalView, options?: ServerTimingOptions):
   const metrics: Metric[] = [];
   for (const node of root.walk()) {
     if (node.depth - root.depth > maxDepth) continue;
-    const duration = node.kind === 'mark' ? undefined : node.duration;
+    const duration = node.kind === 'mark' ? undefined : readDuration(node);
     if (node.kind === 'interval' && duration === undefined) continue;
     const name = token(node.name);
     let text = duration === undefined ? name : `${name};dur=${milliseconds(duration)}`;

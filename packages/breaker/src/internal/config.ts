@@ -1,4 +1,12 @@
-import { type Clock, defaultName, is, type Rules, systemClock, validate } from '@dyno/core';
+import {
+  type Clock,
+  defaultName,
+  is,
+  type Rules,
+  steadyClock,
+  systemClock,
+  validate,
+} from '@dyno/core';
 import {
   type CircuitBreakerOptions,
   DEFAULT_CIRCUIT_BREAKER_OPTIONS,
@@ -89,7 +97,7 @@ export function resolveBreaker(options: CircuitBreakerOptions | undefined): Reso
   }
   const ratio = resolveRatio(o);
   const config = shared({
-    clock: o.clock ?? systemClock,
+    clock: o.clock === undefined ? systemClock : steady(o.clock),
     openDuration,
     backoffFactor: o.backoffFactor ?? D.backoffFactor,
     maxOpenDuration,
@@ -124,6 +132,24 @@ function resolveRatio(
     calls: given.calls ?? DEFAULT_HALF_OPEN_RATIO.calls,
     threshold: given.threshold ?? DEFAULT_HALF_OPEN_RATIO.threshold,
   };
+}
+
+// One steady clock per user clock, so breakers built on the same clock still share a config.
+const steadyClocks = new WeakMap<Clock, Clock>();
+
+/**
+ * The clock a breaker reads: a reading that throws or is not a finite number, or a step back,
+ * counts as no time passed (see core's `steadyClock`). Read as it is, a `NaN` at the trip kept
+ * the circuit open for good, a step back of a day kept it open a day, and a throw escaped
+ * `execute` and the `state` getter.
+ */
+function steady(clock: Clock): Clock {
+  let found = steadyClocks.get(clock);
+  if (found === undefined) {
+    found = steadyClock(clock, PKG);
+    steadyClocks.set(clock, found);
+  }
+  return found;
 }
 
 const same = (a: Config, b: Config): boolean =>

@@ -146,3 +146,17 @@ export class FailingClock extends ManualClock {
     return super.now();
   }
 }
+
+/**
+ * A manual clock whose `now()` answers `read(time)` while `read` is set, `time` being the manual
+ * time: a clock that misbehaves as user clocks do (`() => NaN`, `() => undefined`, `() => '5'`,
+ * `(t) => t - 86_400_000` for a wall clock stepped back a day). Its timers are the manual ones.
+ */
+export class OddClock extends ManualClock {
+  read: ((time: number) => unknown) | undefined = undefined;
+
+  override now(): number {
+    const time = super.now();
+    return this.read === undefined ? time : (this.read(time) as number);
+  }
+}

@@ -4,6 +4,7 @@ export {
   listenerReports,
   NON_ERRORS,
   never,
+  OddClock,
   type Outcome,
   outcome,
   rejectionOf,

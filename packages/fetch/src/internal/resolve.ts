@@ -1,5 +1,5 @@
 import { BrokenCircuitError, CircuitBreaker } from '@dyno/breaker';
-import { copyOptions, resolveOptions, validate } from '@dyno/core';
+import { copyOptions, resolveOptions, steadyClock, validate } from '@dyno/core';
 import { Hedge, type HedgeOutcome } from '@dyno/hedge';
 import { MetricsRegistry } from '@dyno/metrics';
 import { TimeoutError } from '@dyno/pool';
@@ -51,6 +51,9 @@ export function resolveClient(options: ResilientFetchOptions | undefined): Resol
     RESILIENT_FETCH_RULES,
     DEFAULT_RESILIENT_FETCH_OPTIONS as ResilientFetchOptions,
   ) as Resolved;
+  // one steady clock for the client and every part it builds (they keep it as it is): a reading
+  // that throws, is no finite number or steps back counts as no time passed
+  const clock = steadyClock(o.clock, PKG, o.name);
   const retryOptions =
     o.retry === false
       ? undefined
@@ -74,7 +77,7 @@ export function resolveClient(options: ResilientFetchOptions | undefined): Resol
     const budget =
       retryOptions.budget === false
         ? undefined
-        : (retryOptions.budget ?? new RetryBudget({ clock: o.clock }));
+        : (retryOptions.budget ?? new RetryBudget({ clock }));
     retry = new Retry({
       name: o.name === undefined ? undefined : `${o.name} retry`,
       attempts: retryOptions.attempts,
@@ -84,7 +87,7 @@ export function resolveClient(options: ResilientFetchOptions | undefined): Resol
       // no backoff outlasts the call: the next wait that would end after the client's timeout
       // is not begun (a call with no signal of its own relies on it: see `Exchange`)
       deadline: o.timeout === false ? undefined : o.timeout,
-      clock: o.clock,
+      clock,
       throwLastError: true,
       isRetryable: isRetryableError,
       shouldRetry: (outcome) =>
@@ -109,14 +112,14 @@ export function resolveClient(options: ResilientFetchOptions | undefined): Resol
         );
       }
     }
-    new CircuitBreaker({ ...breakerOptions, clock: o.clock });
+    new CircuitBreaker({ ...breakerOptions, clock });
   }
   if (hedgeOptions !== undefined) {
     new Hedge({
       delay: hedgeDelay,
       maxAttempts: hedgeOptions.maxAttempts,
       budget: hedgeBudget,
-      clock: o.clock,
+      clock,
     });
   }
   const isAcceptable = (outcome: HedgeOutcome): boolean =>
@@ -139,10 +142,10 @@ export function resolveClient(options: ResilientFetchOptions | undefined): Resol
       throwHttpErrors: o.throwHttpErrors,
       maxBufferedBody: o.maxBufferedBody,
       deadlineHeader: o.deadlineHeader,
-      clock: o.clock,
+      clock,
     },
     origins: {
-      clock: o.clock,
+      clock,
       breaker: breakerOptions,
       hedge:
         hedgeOptions === undefined

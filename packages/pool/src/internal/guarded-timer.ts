@@ -1,4 +1,4 @@
-import type { Clock, TimerHandle } from '@dyno/core';
+import { type Clock, systemClock, type TimerHandle } from '@dyno/core';
 
 // tolerance when comparing clock times computed by subtraction
 const EPSILON = 1e-6;
@@ -99,7 +99,12 @@ export class GuardedTimer {
   readonly #fire = (): void => {
     this.#timer = undefined;
     this.#firing = true;
-    const now = this.#clock.now();
+    // A clock of the user's own may stand still (a run of bad readings) or have been set back:
+    // the timer fired, so its time has come, or waiting for that clock would re-arm the timer
+    // for ever. The system clock is monotonic: a timer of its that fires early re-arms for the
+    // rest, so no deadline comes before its time.
+    const read = this.#clock.now();
+    const now = this.#clock === systemClock ? read : Math.max(read, this.#due);
     // should `work` ever throw, look again at once rather than leave deadlines without a timer
     let next: number | undefined = 0;
     try {

@@ -54,6 +54,9 @@ async function loop<T>(s: Settings, call: LoopCall, guard: AbortGuard | undefine
   };
   let attempt = 1;
   let start = callStart;
+  // the backoff waited so far: at least that much time has passed, whatever the clock says (one
+  // that stands still would keep the deadline from ever coming)
+  let waited = 0;
   let outcome = call.first;
   for (;;) {
     if (outcome === undefined) outcome = await attemptOnce(call, guard, attempt);
@@ -88,9 +91,10 @@ async function loop<T>(s: Settings, call: LoopCall, guard: AbortGuard | undefine
     backoff.failed = outcome.failed;
     backoff.error = outcome.failed ? outcome.value : undefined;
     backoff.result = outcome.failed ? undefined : outcome.value;
-    backoff.elapsed = end - callStart;
+    const elapsed = Math.max(end - callStart, waited);
+    backoff.elapsed = elapsed;
     const delay = clampDelay(nextDelay(s, backoff, outcome, attempt), s.maxDelay);
-    if (s.deadline !== undefined && end + delay > callStart + s.deadline) {
+    if (s.deadline !== undefined && elapsed + delay > s.deadline) {
       return giveUp(s, history, record, 'deadline');
     }
     if (s.budget !== undefined && !s.budget.tryRetry()) {
@@ -107,6 +111,7 @@ async function loop<T>(s: Settings, call: LoopCall, guard: AbortGuard | undefine
     }
     // sleep rejects with the abort reason the moment the signal aborts, clearing its timer
     if (delay > 0) await sleep(delay, { signal, clock: s.clock });
+    waited += delay;
     if (signal?.aborted) throw abortReason(signal);
     attempt += 1;
     start = s.clock.now();

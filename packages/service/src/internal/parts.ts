@@ -5,7 +5,9 @@ import {
   type Disposable,
   defaultName,
   type EventEmitter,
+  markSteady,
   resolveOptions,
+  steadyClock,
   systemClock,
 } from '@dyno/core';
 import { Metrics, type MetricsOptions } from '@dyno/metrics';
@@ -140,7 +142,9 @@ export function buildParts(plan: Plan, onFallback: EventEmitter<FallbackEvent>):
 /** Builds (or takes the shared) parts, unsubscribed; a throw leaves nothing behind. */
 function constructParts(plan: Plan) {
   const { name, options: o } = plan;
-  const clock = new EntryClock(o.clock ?? systemClock);
+  // made steady once here (a reading that throws, is no finite number or steps back counts as no
+  // time passed); the parts keep it as it is rather than each wrapping it again
+  const clock = markSteady(new EntryClock(steadyClock(o.clock ?? systemClock, PKG, name)));
   const base = { name, clock };
   const breaker =
     o.breaker === false

@@ -50,15 +50,15 @@ export class EventLoopDelay {
   }
 
   /**
-   * The delay in ms, read again when the last reading is `interval` ms old (or the clock went
-   * back: a stale reading kept until it caught up would shed every request, or none, for as
-   * long as the jump).
+   * The delay in ms, read again when the last reading is `interval` ms old. The clock is the
+   * shedder's steady one: a step back counts as no time passed, so a reading is never kept for
+   * as long as the jump (which would shed every request, or none, that long).
    * @throws what the source threw, or a `TypeError`/`RangeError` for a reading that is not a
    * number of ms ≥ 0 (such a reading would switch shedding off or on silently)
    */
   current(): number {
     const now = this.#clock.now();
-    if (now - this.#at >= this.#interval || now < this.#at) {
+    if (now - this.#at >= this.#interval) {
       this.#at = now;
       this.value = checked(this.#read());
     }
