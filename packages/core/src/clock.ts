@@ -12,6 +12,13 @@ export interface Clock {
   setTimeout(callback: () => void, ms: number): TimerHandle;
   /** Cancels a timer made by `setTimeout`; unknown or fired handles are ignored. */
   clearTimeout(handle: TimerHandle): void;
+  /**
+   * `true` promises that `now()` never throws and answers finite numbers that never go down, as
+   * `systemClock` and the clocks `steadyClock` makes do: a policy then reads it as it is instead
+   * of wrapping it (see `steadyClock`). For a composite that makes a user's clock steady once
+   * and hands its parts a clock over it.
+   */
+  readonly steady?: boolean;
 }
 
 // In Node the `performance` global is a getter: looking it up on every read cost 6-18 ns of the
@@ -26,4 +33,5 @@ export const systemClock: Clock = Object.freeze({
   now: () => (setTimeout === platformSetTimeout ? perf.now() : performance.now()),
   setTimeout: (callback: () => void, ms: number): TimerHandle => setTimeout(callback, ms),
   clearTimeout: (handle: TimerHandle): void => clearTimeout(handle as NodeJS.Timeout),
+  steady: true,
 });

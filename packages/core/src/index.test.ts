@@ -28,7 +28,6 @@ describe('@dyno/core exports', () => {
       'isPromise',
       'isThenable',
       'markDynoError',
-      'markSteady',
       'onAbort',
       'onListenerError',
       'rejectSoon',

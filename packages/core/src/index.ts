@@ -34,7 +34,7 @@ export {
   setListenerErrorMode,
 } from './report.js';
 export { type SleepOptions, sleep } from './sleep.js';
-export { markSteady, steadyClock } from './steady-clock.js';
+export { steadyClock } from './steady-clock.js';
 export {
   check,
   checkAnswer,

@@ -1,5 +1,5 @@
 import { systemClock } from './clock.js';
-import { markSteady, steadyClock } from './steady-clock.js';
+import { steadyClock } from './steady-clock.js';
 import { FailingClock, listenerReports, OddClock } from './testing/faults.js';
 
 describe('steadyClock', () => {
@@ -9,22 +9,31 @@ describe('steadyClock', () => {
     expect(steadyClock(steady, '@dyno/y')).toBe(steady);
   });
 
-  it('keeps a clock marked steady as it is, and reads nothing of it', () => {
+  it('keeps a clock that says it is steady as it is, and reads nothing of it', () => {
     const clock = new OddClock(1_000);
     let reads = 0;
-    const over = markSteady({
+    const over = {
       now: () => {
         reads++;
         return clock.now();
       },
       setTimeout: clock.setTimeout.bind(clock),
       clearTimeout: clock.clearTimeout.bind(clock),
-    });
+      steady: true,
+    };
     expect(steadyClock(over, '@dyno/x')).toBe(over);
     expect(reads).toBe(0);
-    // a clock not marked is wrapped, and read once to check it
-    expect(steadyClock({ ...over }, '@dyno/x')).not.toBe(over);
-    expect(reads).toBe(1);
+    // one that does not say so, or whose `steady` cannot be read, is wrapped and read once
+    expect(steadyClock({ ...over, steady: false }, '@dyno/x')).not.toBe(over);
+    const hostile = Object.defineProperty({ ...over }, 'steady', {
+      get: () => {
+        throw new Error('no');
+      },
+    });
+    expect(steadyClock(hostile, '@dyno/x')).not.toBe(hostile);
+    expect(reads).toBe(2);
+    expect(steadyClock(over, '@dyno/x').steady).toBe(true);
+    expect(steadyClock({ ...over, steady: false }, '@dyno/x').steady).toBe(true);
   });
 
   it('follows a good clock, negative readings included, and uses its timers', async () => {

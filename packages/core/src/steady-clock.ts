@@ -1,12 +1,13 @@
-import { type Clock, systemClock, type TimerHandle } from './clock.js';
+import type { Clock, TimerHandle } from './clock.js';
 import { reportListenerError } from './report.js';
 import { describeFailure, format } from './validate.js';
 
 /**
- * `clock` itself when it is `systemClock` or a steady clock already, else a clock over it whose
- * `now()` always answers a finite number that never goes down. Read once here: a clock whose `now()` throws or reads no
- * finite number when the policy is built (`performance.now` taken off its object, a `now` that
- * answers a string) is refused with a `TypeError` naming the option `clock` of `pkg`. Later:
+ * `clock` itself when it says it is steady (`Clock.steady`: `systemClock`, a clock made here, a
+ * composite's clock over one), else a clock over it whose `now()` always answers a finite number
+ * that never goes down. Read once here: a clock whose `now()` throws or reads no finite number
+ * when the policy is built (`performance.now` taken off its object, a `now` that answers a
+ * string) is refused with a `TypeError` naming the option `clock` of `pkg`. Later:
  * - a reading that throws, or that is not a finite number (`NaN`, `undefined`, a string,
  *   `Infinity`), counts as no time passed: the last answer is answered again, and the first bad
  *   reading of a run is reported (`reportListenerError`, as `<pkg> "<name>" clock`, or
@@ -23,7 +24,7 @@ import { describeFailure, format } from './validate.js';
  */
 export function steadyClock(clock: Clock, pkg: string, name?: string): Clock {
   // a steady clock already (a policy handing its clock to a part it builds) is kept as it is
-  if (clock === systemClock || clock instanceof SteadyClock || marked.has(clock)) return clock;
+  if (isSteady(clock)) return clock;
   let first: unknown;
   try {
     first = clock.now();
@@ -43,19 +44,13 @@ export function steadyClock(clock: Clock, pkg: string, name?: string): Clock {
   return new SteadyClock(clock, pkg, name, first);
 }
 
-const marked = new WeakSet<Clock>();
-
-/**
- * Declares that `clock` answers only what a steady clock answered, so that `steadyClock` keeps
- * it as it is: for a composite that makes a clock steady once and hands the parts it builds a
- * clock over it (`@dyno/service` gives its parts one that shares a reading while a call enters
- * them). Wrapped again in each part, the same reading would be checked three times per call, and
- * every part would hold a wrapper of its own.
- * @returns `clock`
- */
-export function markSteady<C extends Clock>(clock: C): C {
-  marked.add(clock);
-  return clock;
+/** Whether `clock` says it is steady (`Clock.steady`); a getter that throws says it is not. */
+function isSteady(clock: Clock): boolean {
+  try {
+    return clock.steady === true;
+  } catch {
+    return false;
+  }
 }
 
 // by its name, so that one from another realm counts (a `performance` of the host in a VM)
@@ -73,6 +68,10 @@ const isTime = (reading: unknown): reading is number =>
 // A class, not closures: every policy with a clock of its own holds one (about 40 bytes), and
 // the text naming it is made only when it reports.
 class SteadyClock implements Clock {
+  get steady(): boolean {
+    return true;
+  }
+
   readonly #clock: Clock;
   readonly #pkg: string;
   readonly #name: string | undefined;

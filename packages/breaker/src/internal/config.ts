@@ -147,7 +147,8 @@ function steady(clock: Clock): Clock {
   let found = steadyClocks.get(clock);
   if (found === undefined) {
     found = steadyClock(clock, PKG);
-    steadyClocks.set(clock, found);
+    // a steady clock is kept as it is: nothing to remember (a service's, per service)
+    if (found !== clock) steadyClocks.set(clock, found);
   }
   return found;
 }

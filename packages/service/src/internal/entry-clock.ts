@@ -24,6 +24,15 @@ export interface ClockHold {
  */
 export class EntryClock implements Clock {
   readonly #base: Clock;
+
+  /**
+   * Steady when its base is (the service makes it so), as holds only hand out an earlier
+   * reading of the base: the parts keep this clock as it is rather than each wrapping it.
+   */
+  get steady(): boolean {
+    return this.#base.steady === true;
+  }
+
   // the innermost hold not released; `undefined` while nobody holds the clock
   #hold: ClockHold | undefined = undefined;
 

@@ -5,7 +5,6 @@ import {
   type Disposable,
   defaultName,
   type EventEmitter,
-  markSteady,
   resolveOptions,
   steadyClock,
   systemClock,
@@ -144,7 +143,7 @@ function constructParts(plan: Plan) {
   const { name, options: o } = plan;
   // made steady once here (a reading that throws, is no finite number or steps back counts as no
   // time passed); the parts keep it as it is rather than each wrapping it again
-  const clock = markSteady(new EntryClock(steadyClock(o.clock ?? systemClock, PKG, name)));
+  const clock = new EntryClock(steadyClock(o.clock ?? systemClock, PKG, name));
   const base = { name, clock };
   const breaker =
     o.breaker === false
