@@ -1,6 +1,7 @@
 import type { CircuitBreaker } from '@dyno/breaker';
 import { ManualClock } from '@dyno/core/testing';
 import {
+  disposeAtReadyCheck,
   redisClients,
   startRedis,
   type TestRedis,
@@ -329,20 +330,9 @@ describe('a subscriber the server cuts', () => {
     const { fleet, errors } = member(circuit, 'a', new ManualClock(), client);
     await subscribedTo(circuit, 1);
     const subscriber = duplicate.mock.results[0]!.value as Redis;
-    // disposed as the answer to the reconnect's ready check (INFO) arrives, before ioredis reads
-    // it: what a busy event loop does. ioredis then ran its own resubscription on a closing
-    // connection, rejected "Connection is closed." with nobody to handle it
-    const disposed = new Promise<string>((resolve) =>
-      subscriber.once('connect', () => {
-        const answer = (chunk: Buffer) => {
-          if (!chunk.toString().includes('redis_version')) return;
-          subscriber.stream.off('data', answer);
-          resolve(subscriber.status);
-          fleet.dispose();
-        };
-        subscriber.stream.prependListener('data', answer);
-      }),
-    );
+    // disposed as the answer to the reconnect's ready check arrives: ioredis then ran its own
+    // resubscription on a closing connection, rejected with nobody to handle it
+    const disposed = disposeAtReadyCheck(subscriber, () => fleet.dispose());
     await admin.client('KILL', 'TYPE', 'pubsub');
     await expect(disposed).resolves.toBe('connect');
     await new Promise((resolve) => subscriber.once('end', resolve));

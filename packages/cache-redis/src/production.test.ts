@@ -1,5 +1,11 @@
 import { Cache } from '@dyno/cache';
-import { redisClients, startRedis, type TestRedis, waitFor } from '@dyno-tools/testing';
+import {
+  disposeAtReadyCheck,
+  redisClients,
+  startRedis,
+  type TestRedis,
+  waitFor,
+} from '@dyno-tools/testing';
 import type { Redis } from 'ioredis';
 import { StoreUnavailableError } from './errors.js';
 import type { BusMessageEvent } from './events.js';
@@ -207,21 +213,10 @@ describe('a subscriber the server cuts', () => {
     store.onError((e) => errors.push(e));
     await waitFor(() => store.connected, 'subscribed');
     const subscriber = duplicate.mock.results[0]!.value as Redis;
-    // disposed as the answer to the reconnect's ready check (INFO) arrives, before ioredis reads
-    // it: what a busy event loop does. ioredis then ran its own resubscription on a closing
-    // connection, rejected "Connection is closed." with nobody to handle it (CI saw it fail the
+    // disposed as the answer to the reconnect's ready check arrives: ioredis then ran its own
+    // resubscription on a closing connection, rejected with nobody to handle it (CI saw it fail the
     // next test in tiered-store.test.ts)
-    const disposed = new Promise<string>((resolve) =>
-      subscriber.once('connect', () => {
-        const answer = (chunk: Buffer) => {
-          if (!chunk.toString().includes('redis_version')) return;
-          subscriber.stream.off('data', answer);
-          resolve(subscriber.status);
-          store.dispose();
-        };
-        subscriber.stream.prependListener('data', answer);
-      }),
-    );
+    const disposed = disposeAtReadyCheck(subscriber, () => store.dispose());
     await admin.client('KILL', 'TYPE', 'pubsub');
     await expect(disposed).resolves.toBe('connect');
     await new Promise((resolve) => subscriber.once('end', resolve));
