@@ -107,6 +107,22 @@ async function subscribedTo(circuit: string, subscribers: number): Promise<void>
   }, `${subscribers} subscribed`);
 }
 
+/** Members a, b and c of `circuit`, subscribed; b and c fail until their quorum isolates a. */
+async function isolatedByQuorum(
+  circuit: string,
+  clock: ManualClock,
+  options: RedisOptions = {},
+  clients = redis,
+): Promise<[Member, Member, Member]> {
+  const members = await fleetOn(circuit, ['a', 'b', 'c'], clock, options, clients);
+  const [a, b, c] = members as [Member, Member, Member];
+  await subscribedTo(circuit, 3);
+  await fail(b.breaker);
+  await fail(c.breaker);
+  await waitFor(() => a.breaker.state === 'isolated', 'a is isolated by the quorum (bus)');
+  return [a, b, c];
+}
+
 describe('a client configured as users configure it', () => {
   it('regression: subscribes at start with no error on a client without an offline queue (its first SUBSCRIBE was refused)', async () => {
     const circuit = `c${++circuitNo}`;
@@ -152,15 +168,7 @@ describe('fleets that share a server but not a keyspace', () => {
     const circuit = `c${++circuitNo}`;
     const clock = new ManualClock();
     const options = { keyPrefix: 'app:', db: 3 };
-    const [a, b, c] = (await fleetOn(circuit, ['a', 'b', 'c'], clock, options)) as Member[] as [
-      Member,
-      Member,
-      Member,
-    ];
-    await subscribedTo(circuit, 3);
-    await fail(b.breaker);
-    await fail(c.breaker);
-    await waitFor(() => a.breaker.state === 'isolated', 'a is isolated by the quorum (bus)');
+    const [a] = await isolatedByQuorum(circuit, clock, options);
     const db3 = redis.connect({ db: 3 });
     expect(await db3.zcard(`app:${prefix}${circuit}:members`)).toBe(3);
     expect(a.errors).toEqual([]);
@@ -201,16 +209,7 @@ describe('an ACL user allowed only its own keys and channels', () => {
     // clients of their own: the user they log in as is gone after the restart test's SHUTDOWN
     const clients = redisClients(server.url);
     try {
-      const ids = ['a', 'b', 'c'];
-      const [a, b, c] = (await fleetOn(circuit, ids, clock, options, clients)) as Member[] as [
-        Member,
-        Member,
-        Member,
-      ];
-      await subscribedTo(circuit, 3);
-      await fail(b.breaker);
-      await fail(c.breaker);
-      await waitFor(() => a.breaker.state === 'isolated', 'a is isolated by the quorum (bus)');
+      const [a, b, c] = await isolatedByQuorum(circuit, clock, options, clients);
       const client = clients.connect(options);
       await saveCircuitSnapshot(client, circuit, b.breaker.snapshot(), { prefix });
       await expect(loadCircuitSnapshot(client, circuit, { prefix })).resolves.toMatchObject({
@@ -246,12 +245,7 @@ describe('a Redis that forgets or restarts', () => {
   it('rejoins after SHUTDOWN NOSAVE and a start on the same port: keys and bus', async () => {
     const circuit = `c${++circuitNo}`;
     const clock = new ManualClock();
-    const ids = ['a', 'b', 'c'];
-    const [a, b, c] = (await fleetOn(circuit, ids, clock)) as [Member, Member, Member];
-    await subscribedTo(circuit, 3);
-    await fail(b.breaker);
-    await fail(c.breaker);
-    await waitFor(() => a.breaker.state === 'isolated', 'a isolated by the quorum');
+    const [a, b] = await isolatedByQuorum(circuit, clock);
     await shutdown();
     await server.restart(); // an empty server: memberships, states and scripts are gone
     await waitFor(() => admin.status === 'ready', 'the admin reconnected');
@@ -278,15 +272,7 @@ describe('a Redis that forgets or restarts', () => {
     async (_, refuse, allow) => {
       const circuit = `c${++circuitNo}`;
       const clock = new ManualClock();
-      const [a, b, c] = (await fleetOn(circuit, ['a', 'b', 'c'], clock)) as [
-        Member,
-        Member,
-        Member,
-      ];
-      await subscribedTo(circuit, 3);
-      await fail(b.breaker);
-      await fail(c.breaker);
-      await waitFor(() => a.breaker.state === 'isolated', 'a isolated by the quorum');
+      const [a] = await isolatedByQuorum(circuit, clock);
       await admin.call('CONFIG', 'SET', 'maxmemory-policy', 'noeviction');
       await admin.call(...(refuse as [string, ...string[]]));
       try {
