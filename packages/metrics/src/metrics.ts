@@ -6,6 +6,7 @@ import {
   type Event,
   EventEmitter,
   resolveOptions,
+  steadyClock,
 } from '@dyno/core';
 import { BucketRing } from './internal/bucket-ring.js';
 import { buildSnapshot } from './internal/build-snapshot.js';
@@ -82,7 +83,12 @@ export class Metrics implements Disposable {
     }) as Required<Omit<MetricsOptions, 'name'>> & MetricsOptions;
     checkDivisible('window', o.window, 'buckets', o.buckets);
     checkDivisible('latencyWindow', o.latencyWindow, 'latencyBuckets', o.latencyBuckets);
-    const now = o.clock.now();
+    // a reading that throws, is no finite number or steps back counts as no time passed: read as
+    // it came, a `NaN` made every `record`, `begin` and `end` throw (and an observed source's
+    // outcome was lost in its listener)
+    const name = o.name ?? defaultName('metrics');
+    const clock = steadyClock(o.clock, PKG, name);
+    const now = clock.now();
     // a frozen copy (the default one is shared): the caller's array may change later, and a
     // snapshot's `buckets.le` is this very array
     const boundaries =
@@ -97,11 +103,11 @@ export class Metrics implements Disposable {
       now,
     );
     this.#boundaries = boundaries;
-    this.name = o.name ?? defaultName('metrics');
+    this.name = name;
     this.group = o.group;
     this.window = o.window;
     this.latencyWindow = o.latencyWindow;
-    this.#clock = o.clock;
+    this.#clock = clock;
     this.#ring = new BucketRing(o.buckets, o.window / o.buckets, now);
     this.#counts = new Uint32Array(o.buckets * S.SLOTS);
     this.#lastWrite = now;

@@ -1,4 +1,4 @@
-import { type Clock, resolveOptions, systemClock, validate } from '@dyno/core';
+import { type Clock, resolveOptions, steadyClock, systemClock, validate } from '@dyno/core';
 import type { CacheStore } from '../entry.js';
 import { MemoryStore } from '../memory-store.js';
 import {
@@ -49,7 +49,10 @@ export function settingsOf(options: CacheOptions | undefined): CacheSettings {
       : validate<StoreCircuitOptions>(PKG, circuit, STORE_CIRCUIT_RULES, 'storeCircuit.');
   const swr = o.staleWhileRevalidate ?? 0;
   const sie = o.staleIfError ?? 0;
-  const clock = store?.clock ?? o.clock ?? systemClock;
+  // a reading that throws, is no finite number or steps back counts as no time passed: read as
+  // it came, a `NaN` made every read a miss (a load per call) and a step back of a day served
+  // expired values for a day
+  const clock = steadyClock(store?.clock ?? o.clock ?? systemClock, PKG, o.name);
   return {
     name: o.name,
     store: store ?? new MemoryStore({ maxEntries: o.maxEntries, clock }),

@@ -64,15 +64,11 @@ export class StoreGuard {
   }
 
   /**
-   * Whether the store is skipped at `now` (the circuit is open). A clock that went back before
-   * the circuit opened (a wall clock stepped back) ends the cooldown, which would otherwise last
-   * as long as the step.
+   * Whether the store is skipped at `now` (the circuit is open). The cache's clock is steady (a
+   * step back counts as no time passed), so a cooldown never lasts as long as a step back.
    */
   skips(now: number): boolean {
-    if (!(now < this.openUntil)) return false;
-    if (now >= this.openUntil - this.#s.cooldown) return true;
-    this.openUntil = now;
-    return false;
+    return now < this.openUntil;
   }
 
   /** Records a store call that worked. */
