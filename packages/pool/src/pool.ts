@@ -10,6 +10,7 @@ import {
   NEVER_ABORTED,
   type Policy,
   resolveOptions,
+  steadyClock,
   validate,
 } from '@dyno/core';
 import { type AdaptiveLimit, resolveAdaptive } from './adaptive.js';
@@ -28,7 +29,6 @@ import { type LimitAlgorithm, makeAlgorithm } from './internal/limit-algorithm.j
 import { type DeadlineEvents, PoolTiming } from './internal/pool-timing.js';
 import { runTask, withResolvers } from './internal/promises.js';
 import { settleAll } from './internal/settle-all.js';
-import { steadyClock } from './internal/steady-clock.js';
 import { TimedRun } from './internal/timed-run.js';
 import { WaitQueue } from './internal/wait-queue.js';
 import { newWaiter, type Waiter } from './internal/waiter.js';
@@ -147,7 +147,10 @@ export class Pool implements Policy, Disposable {
     this.#timeout = o.timeout;
     this.#abandonAfter = o.abandonAfter;
     this.#maxAbandoned = o.maxAbandoned;
-    const clock = steadyClock(o.clock, this.#name);
+    // read while a slot is held (a call's start and end, a wait, a deadline timer): a throw there
+    // would keep the slot for good, a `NaN` time every call out at once, a step back of a day
+    // hold a hung call's slot a day; a steady clock counts those as no time passed
+    const clock = steadyClock(o.clock, '@dyno/pool', this.#name);
     this.#clock = clock;
     this.#waiting = new WaitQueue({
       clock,

@@ -11,12 +11,12 @@ import {
   type Policy,
   resolveOptions,
   sleep,
+  steadyClock,
   validate,
 } from '@dyno/core';
 import { RateLimitedError } from './errors.js';
 import type { RateLimitedEvent } from './events.js';
 import { notATask, readSignal } from './internal/arguments.js';
-import { steadyClock } from './internal/steady-clock.js';
 import {
   DEFAULT_RATE_LIMITER_OPTIONS,
   RATE_LIMITER_RULES,
@@ -91,7 +91,7 @@ export class RateLimiter implements Policy {
     this.#burstFollowsRate = o.burst === undefined;
     this.#burst = o.burst ?? followRate(o.rate);
     this.#maxWait = o.maxWait;
-    this.#clock = steadyClock(o.clock, this.#name);
+    this.#clock = steadyClock(o.clock, '@dyno/pool', this.#name);
     this.#tokens = this.#burst;
     this.#last = this.#clock.now();
   }

@@ -7,11 +7,11 @@ import {
   type ExecuteOptions,
   type Policy,
   resolveOptions,
+  steadyClock,
 } from '@dyno/core';
 import type { TimeoutEvent } from './events.js';
 import { notATask, readSignal } from './internal/arguments.js';
 import { withResolvers } from './internal/promises.js';
-import { steadyClock } from './internal/steady-clock.js';
 import { Deadlines, type TimedOwner, TimedRun } from './internal/timed-run.js';
 import { DEFAULT_TIMEOUT_OPTIONS, TIMEOUT_RULES, type TimeoutOptions } from './options.js';
 
@@ -57,7 +57,7 @@ export class Timeout implements Policy {
     this.#timeout = o.timeout;
     this.#owner = {
       name,
-      deadlines: new Deadlines(steadyClock(o.clock, name)),
+      deadlines: new Deadlines(steadyClock(o.clock, '@dyno/pool', name)),
       // no slot to give back: a released task leaves the deadline list at once
       grace: () => false,
       expired: (timeout) => {
