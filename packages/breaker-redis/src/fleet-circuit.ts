@@ -7,6 +7,7 @@ import {
   format,
   reportListenerError,
   resolveOptions,
+  steadyClock,
   type TimerHandle,
   validate,
 } from '@dyno/core';
@@ -108,7 +109,9 @@ export class FleetCircuit {
     this.#id = o.id ?? randomUUID();
     this.#breaker = o.breaker;
     this.#client = o.client;
-    this.#clock = o.clock;
+    // a clock of the user's own may read NaN or step back: the view would then never fade, and
+    // an isolation would outlive Redis by the whole step, or for good
+    this.#clock = steadyClock(o.clock, PKG, this.#name);
     this.#heartbeat = o.heartbeat;
     this.#timeout = o.timeout;
     this.#min = quorum.min;
@@ -348,7 +351,9 @@ export class FleetCircuit {
  */
 function busChannel(client: Redis, base: string): string {
   const keyPrefix = client.options?.keyPrefix ?? '';
-  const db = client.options?.db ?? 0;
+  // the db the client is on now: `SELECT` moves it off its `db` option (ioredis keeps it, to
+  // select it again after a reconnect, in `condition`, which is null until it first connects)
+  const db = client.condition?.select ?? client.options?.db ?? 0;
   return `${keyPrefix}${base}:bus${db === 0 ? '' : `@${db}`}`;
 }
 

@@ -1,6 +1,7 @@
 import type { CircuitBreaker } from '@dyno/breaker';
 import { ManualClock } from '@dyno/core/testing';
 import {
+  closeDuringReconnect,
   disposeAtReadyCheck,
   redisClients,
   startRedis,
@@ -162,6 +163,33 @@ describe('fleets that share a server but not a keyspace', () => {
     // not even for a moment (its next heartbeat would end an isolation: the calls meanwhile fail)
     expect(states).toEqual([]);
     expect(views.every((live) => live === 2)).toBe(true);
+  });
+
+  it('never isolates a member for the breakers of another db chosen by SELECT', async () => {
+    const circuit = `c${++circuitNo}`;
+    const clock = new ManualClock();
+    const on = async (db: number, id: string) => {
+      const client = redis.connect();
+      await client.select(db);
+      return member(circuit, id, clock, client);
+    };
+    const [s1, s2, p1, p2] = [
+      await on(1, 's1'),
+      await on(1, 's2'),
+      await on(2, 'p1'),
+      await on(2, 'p2'),
+    ];
+    await subscribedTo(circuit, 4);
+    await waitFor(() => p1.fleet.view.connected && s1.fleet.view.connected, 'heartbeats answered');
+    const states: string[] = [];
+    p1.breaker.onStateChange((e) => states.push(e.to));
+    await fail(s1.breaker);
+    await fail(s2.breaker);
+    await waitFor(() => s1.fleet.view.open === 2, 'db 1 sees its own two open');
+    await fail(p2.breaker); // published after db 1's: p1 has had theirs once it has this
+    await waitFor(() => p1.fleet.view.open >= 1, 'p1 hears p2 open');
+    expect(p1.fleet.view).toMatchObject({ open: 1, isolating: false });
+    expect(states).toEqual([]);
   });
 
   it('lines up members whose clients share a keyPrefix and a db: keys, scripts and bus', async () => {
@@ -348,5 +376,45 @@ describe('a subscriber the server cuts', () => {
     await new Promise((resolve) => subscriber.once('end', resolve));
     await waitFor(async () => (await admin.exists(`${prefix}c${circuitNo}:members`)) === 0, 'left');
     expect(errors).toEqual([]);
+  });
+
+  it('subscribes again on a subscriber of the user with autoResubscribe off, which the user may close while it reconnects', async () => {
+    // ioredis's own resubscription (autoResubscribe, on by default) rejects with nobody to handle
+    // it when its connection is closed as the reconnect's ready check is answered, and an
+    // unhandled rejection ends a Node process: the README asks for a subscriber with it off
+    const circuit = `c${++circuitNo}`;
+    const clock = new ManualClock();
+    const subscriber = redis.connect({ autoResubscribe: false });
+    const fleetOf = (id: string) => {
+      const breaker = tripsAtOnce(id, clock);
+      const fleet = new FleetCircuit({
+        breaker,
+        client: redis.connect(),
+        subscriber,
+        prefix,
+        circuit,
+        id,
+        clock,
+        heartbeat: HEARTBEAT,
+        timeout: TIMEOUT,
+      });
+      fleets.push(fleet);
+      return { breaker, fleet };
+    };
+    const a = fleetOf('a');
+    const b = fleetOf('b');
+    const errors: FleetRedisErrorEvent[] = [];
+    a.fleet.onRedisError((e) => errors.push(e));
+    await subscribedTo(circuit, 1); // one connection for both
+    await admin.client('KILL', 'TYPE', 'pubsub');
+    await waitFor(() => subscriber.status === 'ready', 'reconnected');
+    await subscribedTo(circuit, 1); // by the fleets themselves: ioredis's own is off
+    await admin.publish(`${prefix}${circuit}:bus`, JSON.stringify({ i: 'x', s: 'open' }));
+    await waitFor(() => a.fleet.view.open === 1 && b.fleet.view.open === 1, 'both hear the bus');
+    expect(errors).toEqual([]);
+    await expect(closeDuringReconnect(subscriber, admin)).resolves.toEqual({
+      status: 'connect',
+      unhandled: [],
+    });
   });
 });

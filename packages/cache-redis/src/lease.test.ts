@@ -1,4 +1,5 @@
 import { Cache } from '@dyno/cache';
+import { type Clock, type ListenerErrorEvent, onListenerError, type TimerHandle } from '@dyno/core';
 import { ManualClock } from '@dyno/core/testing';
 import { redisForTests, type TestRedis, uniquePrefix, watchCommands } from '@dyno-tools/testing';
 import { Redis } from 'ioredis';
@@ -36,7 +37,7 @@ function deferred<T>() {
   return { promise, resolve, reject };
 }
 
-function fleet(lease: { ttl: number; retry: number }, clock?: ManualClock) {
+function fleet(lease: { ttl: number; retry: number }, clock?: Clock) {
   const prefix = `${base}${Math.random().toString(36).slice(2)}:`;
   const stores = [0, 1, 2].map(
     () => new RedisStore({ client, prefix, lease, ...(clock ? { clock } : {}) }),
@@ -192,5 +193,54 @@ describe('the Redis lease with three caches', () => {
     controller.abort(reason);
     await expect(aborted).rejects.toBe(reason);
     await expect(lease.wait!('k', 5000, controller.signal)).rejects.toBe(reason);
+  });
+
+  it('regression: a clock that reads NaN while a process waits on the lease does not make it load as well', async () => {
+    // the lease timed its wait on the store's clock as it came: a NaN deadline made it sleep NaN
+    // ms, a RangeError the cache counted as a store failure, and the waiter loaded beside the holder
+    const reports: ListenerErrorEvent[] = [];
+    using _ = onListenerError((e) => reports.push(e));
+    const manual = new ManualClock(1_000_000);
+    let broken = false;
+    const clock: Clock = {
+      now: () => (broken ? Number.NaN : manual.now()),
+      setTimeout: (callback: () => void, ms: number) => manual.setTimeout(callback, ms),
+      clearTimeout: (handle: TimerHandle) => manual.clearTimeout(handle),
+    };
+    const { caches } = fleet({ ttl: 5000, retry: 50 }, clock);
+    const errors: unknown[] = [];
+    caches[1]!.onError((e) => errors.push(e.error));
+    const first = deferred<string>();
+    const holder = caches[0]!.get('k', () => first.promise);
+    await answered();
+    let loads = 0;
+    const waiter = caches[1]!.get('k', () => {
+      loads++;
+      return Promise.resolve('loaded by the waiter');
+    });
+    await manual.advance(50);
+    await answered();
+    broken = true;
+    await manual.advance(50);
+    await answered();
+    broken = false;
+    for (let i = 0; i < 3; i++) {
+      await manual.advance(50);
+      await answered();
+    }
+    first.resolve('loaded by the holder');
+    await expect(holder).resolves.toBe('loaded by the holder');
+    let settled = false;
+    void waiter.then(() => {
+      settled = true;
+    });
+    for (let i = 0; i < 20 && !settled; i++) {
+      await manual.advance(50);
+      await answered();
+    }
+    await expect(waiter).resolves.toBe('loaded by the holder');
+    expect(loads).toBe(0);
+    expect(errors).toEqual([]);
+    expect(reports.length).toBeGreaterThan(0); // the bad reading is reported, not silent
   });
 });

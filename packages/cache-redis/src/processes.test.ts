@@ -1,9 +1,8 @@
-import { type ChildProcess, fork } from 'node:child_process';
 import { rmSync } from 'node:fs';
-import { join } from 'node:path';
 import { redisForTests, type TestRedis, transpile, uniquePrefix } from '@dyno-tools/testing';
 import { Redis } from 'ioredis';
 import { RedisStore } from './redis-store.js';
+import { runChildren } from './test-support/children.js';
 
 // Four real `node` processes share one Redis. Each runs the same load against two caches for the
 // same 3 s: XFetch with the lease, and a plain TTL cache. The children run the sources under test,
@@ -36,34 +35,17 @@ let code: string;
 beforeAll(async () => {
   server = await redisForTests();
   code = transpile(['core', 'breaker', 'cache', 'cache-redis']);
-  const support = join(__dirname, 'test-support');
-  const children: ChildProcess[] = [];
-  const ready: Promise<unknown>[] = [];
-  const done: Promise<Report>[] = [];
-  for (let i = 0; i < PROCESSES; i++) {
-    const args = [code, server.url, prefix, TTL, DELTA, CALLERS, DURATION].map(String);
-    const child = fork(join(support, 'child.mjs'), args, {
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    });
-    children.push(child);
-    const messages: unknown[] = [];
-    ready.push(new Promise((r) => child.once('message', r)));
-    done.push(
-      new Promise((resolve, reject) => {
-        child.on('message', (m) => messages.push(m));
-        // 'close', not 'exit': on a loaded machine 'exit' can come before the last message
-        child.once('close', (status) => {
-          const last = messages.at(-1) as Report | undefined;
-          if (status === 0 && last !== undefined && 'lease' in last) resolve(last);
-          else reject(new Error(`child exited ${status} without its report`));
-        });
-      }),
-    );
-  }
-  await Promise.all(ready);
-  const start = Date.now() + 100;
-  for (const child of children) child.send({ start });
-  reports = await Promise.all(done);
+  reports = await runChildren<Report>(
+    Array.from({ length: PROCESSES }, () => [
+      code,
+      server.url,
+      prefix,
+      TTL,
+      DELTA,
+      CALLERS,
+      DURATION,
+    ]),
+  );
 }, 30_000);
 
 afterAll(async () => {

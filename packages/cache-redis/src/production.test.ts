@@ -1,5 +1,6 @@
 import { Cache } from '@dyno/cache';
 import {
+  closeDuringReconnect,
   disposeAtReadyCheck,
   redisClients,
   startRedis,
@@ -86,6 +87,25 @@ describe('a client configured as users configure it', () => {
     expect(one.heard.map((e) => `${e.type} ${e.key}`)).toEqual(['delete other']);
     expect(one.store.memory.get('k')).toBeDefined();
   });
+
+  it('keeps apart the fleets of two databases chosen by SELECT', async () => {
+    const prefix = newPrefix();
+    const tier = async (db: number) => {
+      const client = redis.connect();
+      await client.select(db);
+      const store = new TieredStore({ redis: new RedisStore({ client, prefix }) });
+      tiers.push(store);
+      const heard: BusMessageEvent[] = [];
+      store.onBusMessage((e) => heard.push(e));
+      return { store, heard };
+    };
+    const [one, alsoOne, two] = [await tier(1), await tier(1), await tier(2)];
+    await waitFor(() => [one, alsoOne, two].every((t) => t.store.connected), 'all subscribed');
+    await two.store.clear();
+    await alsoOne.store.delete('other');
+    await waitFor(() => one.heard.length > 0, 'db 1 hears its own fleet');
+    expect(one.heard.map((e) => `${e.type} ${e.key}`)).toEqual(['delete other']);
+  });
 });
 
 describe('an ACL user allowed only its own keys and channels', () => {
@@ -105,7 +125,7 @@ describe('an ACL user allowed only its own keys and channels', () => {
     'type',
     'exists',
     'sadd',
-    'smembers',
+    'spop',
     'persist',
     'info',
   ];
@@ -155,6 +175,8 @@ describe('a Redis that is up but refuses writes', () => {
   ])('keeps serving what Redis holds while it refuses writes with %s', async (_, refuse, allow) => {
     const store = new RedisStore({ client: redis.connect(), prefix: newPrefix(), lease: true });
     const cache = new Cache<string>({ store, ttl: 60_000 });
+    const states: string[] = [];
+    cache.onStoreCircuit((e) => states.push(e.state));
     await cache.get('held', () => 'held in Redis');
     await admin.call('CONFIG', 'SET', 'maxmemory-policy', 'noeviction');
     await admin.call(...(refuse as [string, ...string[]]));
@@ -163,9 +185,10 @@ describe('a Redis that is up but refuses writes', () => {
       const keys = Array.from({ length: 8 }, (_, i) => `miss${i}`);
       await Promise.all(keys.map((key) => cache.get(key, () => key)));
       expect(store.circuit).toBe('closed');
-      const reader = new Cache<string>({ store, ttl: 60_000 });
+      // the same cache: its refused write-backs did not make it stop reading Redis
+      expect(states).toEqual([]);
       let loads = 0;
-      const value = await reader.get('held', () => {
+      const value = await cache.get('held', () => {
         loads++;
         return 'loaded again';
       });
@@ -177,33 +200,50 @@ describe('a Redis that is up but refuses writes', () => {
 });
 
 describe('a subscriber the server cuts', () => {
-  it('comes back with an empty memory tier after Redis drops it as a slow reader (client-output-buffer-limit pubsub)', async () => {
-    const client = redis.connect();
-    const duplicate = jest.spyOn(client, 'duplicate');
-    const prefix = newPrefix();
-    const store = new TieredStore({ redis: new RedisStore({ client, prefix }) });
-    tiers.push(store);
-    const states: boolean[] = [];
-    store.onBusState((e) => states.push(e.connected));
-    await waitFor(() => store.connected, 'subscribed');
-    await store.set('k', { value: 'v', created: 0, expiry: null, delta: 1 } as never, 60_000);
-    const subscriber = duplicate.mock.results[0]!.value as Redis;
-    await admin.call('CONFIG', 'SET', 'client-output-buffer-limit', 'pubsub 64kb 64kb 0');
-    try {
-      subscriber.stream.pause(); // a process too busy to read: Redis's buffer for it grows
-      const flood = admin.pipeline();
-      const message = JSON.stringify({ o: 'elsewhere', t: 'delete', k: 'x'.repeat(8000) });
-      for (let i = 0; i < 2000; i++) flood.publish(`${prefix}\u0000bus`, message);
-      await flood.exec();
-      subscriber.stream.resume();
-      await waitFor(() => states.length === 3, 'dropped and subscribed again');
-    } finally {
-      await admin.call('CONFIG', 'SET', 'client-output-buffer-limit', 'pubsub 32mb 8mb 60');
-    }
-    // what it missed meanwhile is unknown: nothing from before the drop is served from memory
-    expect(states).toEqual([true, false, true]);
-    expect(store.memory.size).toBe(0);
-  });
+  it.each([
+    [
+      'a slow reader (client-output-buffer-limit pubsub)',
+      ['client-output-buffer-limit', 'pubsub 64kb 64kb 0'],
+      ['client-output-buffer-limit', 'pubsub 32mb 8mb 60'],
+    ],
+    [
+      // Redis 7 evicts the clients that use the most memory first: the subscriber, whose output
+      // buffer grows (the admin connection is exempt, as a user would exempt theirs)
+      'client eviction (maxmemory-clients)',
+      ['maxmemory-clients', '256kb'],
+      ['maxmemory-clients', '0'],
+    ],
+  ])(
+    'comes back with an empty memory tier after Redis drops it for %s',
+    async (_, limit, unlimit) => {
+      await admin.client('NO-EVICT', 'ON');
+      const client = redis.connect();
+      const duplicate = jest.spyOn(client, 'duplicate');
+      const prefix = newPrefix();
+      const store = new TieredStore({ redis: new RedisStore({ client, prefix }) });
+      tiers.push(store);
+      const states: boolean[] = [];
+      store.onBusState((e) => states.push(e.connected));
+      await waitFor(() => store.connected, 'subscribed');
+      await store.set('k', { value: 'v', created: 0, expiry: null, delta: 1 } as never, 60_000);
+      const subscriber = duplicate.mock.results[0]!.value as Redis;
+      await admin.call('CONFIG', 'SET', ...(limit as [string, string]));
+      try {
+        subscriber.stream.pause(); // a process too busy to read: Redis's buffer for it grows
+        const flood = admin.pipeline();
+        const message = JSON.stringify({ o: 'elsewhere', t: 'delete', k: 'x'.repeat(8000) });
+        for (let i = 0; i < 2000; i++) flood.publish(`${prefix}\u0000bus`, message);
+        await flood.exec();
+        subscriber.stream.resume();
+        await waitFor(() => states.length === 3, 'dropped and subscribed again');
+      } finally {
+        await admin.call('CONFIG', 'SET', ...(unlimit as [string, string]));
+      }
+      // what it missed meanwhile is unknown: nothing from before the drop is served from memory
+      expect(states).toEqual([true, false, true]);
+      expect(store.memory.size).toBe(0);
+    },
+  );
 
   it('regression: disposed while its own subscriber reconnects, it leaves no rejection behind', async () => {
     const client = redis.connect();
@@ -224,5 +264,59 @@ describe('a subscriber the server cuts', () => {
     await new Promise((resolve) => setImmediate(resolve));
     expect(errors).toEqual([]);
     expect(store.connected).toBe(false);
+  });
+
+  it('gets its bus back on a subscriber of the user with autoResubscribe off, which the user may close while it reconnects', async () => {
+    // ioredis's own resubscription (autoResubscribe, on by default) rejects with nobody to handle
+    // it when its connection is closed as the reconnect's ready check is answered, and an
+    // unhandled rejection ends a Node process: the README asks for a subscriber with it off
+    const client = redis.connect();
+    const subscriber = client.duplicate({ autoResubscribe: false });
+    const prefix = newPrefix();
+    const store = new TieredStore({ redis: new RedisStore({ client, prefix }), subscriber });
+    tiers.push(store);
+    const other = new TieredStore({ redis: new RedisStore({ client: redis.connect(), prefix }) });
+    tiers.push(other);
+    const heard: string[] = [];
+    store.onBusMessage((e) => heard.push(e.key));
+    await waitFor(() => store.connected && other.connected, 'subscribed');
+    await admin.client('KILL', 'TYPE', 'pubsub');
+    await waitFor(() => !store.connected, 'dropped');
+    await waitFor(() => store.connected && other.connected, 'subscribed again by the store itself');
+    await other.delete('after the drop');
+    await waitFor(() => heard.length === 1, 'heard');
+    expect(heard).toEqual(['after the drop']);
+    await expect(closeDuringReconnect(subscriber, admin)).resolves.toEqual({
+      status: 'connect',
+      unhandled: [],
+    });
+    expect(store.connected).toBe(false);
+  });
+});
+
+describe('a subscriber of the user shared by stores', () => {
+  it('regression: one store disposed leaves the bus of another on the same channel subscribed', async () => {
+    // its dispose unsubscribed the channel for both: the other one went on saying it was
+    // connected, heard nothing more, and served from memory what other processes had changed
+    const client = redis.connect();
+    const subscriber = redis.connect({ autoResubscribe: false });
+    const prefix = newPrefix();
+    const a = new TieredStore({ redis: new RedisStore({ client, prefix }), subscriber });
+    const b = new TieredStore({ redis: new RedisStore({ client, prefix }), subscriber });
+    const other = new TieredStore({ redis: new RedisStore({ client: redis.connect(), prefix }) });
+    tiers.push(b, other);
+    const heard: string[] = [];
+    b.onBusMessage((e) => heard.push(e.key));
+    await waitFor(() => a.connected && b.connected && other.connected, 'subscribed');
+    a.dispose();
+    await subscriber.ping('after the unsubscribe, if any'); // answered in order: after it
+    await other.delete('after a left');
+    await waitFor(() => heard.length === 1, 'b still hears the bus');
+    expect(heard).toEqual(['after a left']);
+    b.dispose();
+    await waitFor(
+      async () => (await admin.pubsub('NUMSUB', `${prefix}\u0000bus`))[1] === 1,
+      'b left',
+    );
   });
 });

@@ -228,6 +228,29 @@ describe('RedisStore', () => {
     await store.deleteByTag('nobody');
   });
 
+  it('regression: deletes a tag on many entries in batches, never holding Redis for long', async () => {
+    // one script over the whole tag set held Redis, and every client of it, 1.6 s for 200,000
+    // entries (past 5 s, other clients are refused with BUSY, and the script cannot be killed)
+    const p = `${prefix}many-tagged:`;
+    const store = new RedisStore({ client, prefix: p });
+    const e = { value: 1, delta: 0, created: 0, expiry: 1e15, tags: ['hot'] };
+    const keys = Array.from({ length: 2500 }, (_, i) => `k${i}`);
+    await Promise.all(keys.map((k) => store.set(k, e, 60_000)));
+    await store.set('kept', { ...e, tags: ['cold'] }, 60_000);
+    await client.sadd(`${p}\u0000tag\u0000hot`, `${p}kept`); // rewritten since without the tag
+    const evals = jest.spyOn(client, 'eval');
+    try {
+      await store.deleteByTag('hot');
+      expect(evals).toHaveBeenCalledTimes(3); // 1000 + 1000 + 501
+    } finally {
+      evals.mockRestore();
+    }
+    const left = await client.exists(...keys.map((k) => `${p}${k}`));
+    expect(left).toBe(0);
+    await expect(store.get('kept')).resolves.toMatchObject({ tags: ['cold'] });
+    await expect(client.exists(`${p}\u0000tag\u0000hot`)).resolves.toBe(0);
+  });
+
   it('deletes by prefix without touching leases or tag sets', async () => {
     const p = `${prefix}by-prefix:`;
     const store = new RedisStore({ client, prefix: p, lease: true });

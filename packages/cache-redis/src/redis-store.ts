@@ -6,6 +6,7 @@ import {
   type Event,
   NOOP_DISPOSABLE,
   resolveOptions,
+  steadyClock,
   validate,
 } from '@dyno/core';
 import type { Redis } from 'ioredis';
@@ -29,6 +30,8 @@ const PKG = '@dyno/cache-redis';
 // the store's own keys start with NUL after the prefix, so no cache key or key prefix reaches them
 const LEASE = '\u0000lease\u0000';
 const TAG = '\u0000tag\u0000';
+// members of a tag set that one script looks at: about 8 ms of Redis's time (measured on loopback)
+const TAG_BATCH = 1000;
 
 const glob = (text: string) => text.replace(/[*?[\]\\]/g, '\\$&');
 // a lone surrogate (a string cut inside an emoji, say) reaches Redis as U+FFFD in UTF-8, so keys
@@ -107,7 +110,9 @@ export class RedisStore implements CacheStore {
       redisLease({
         client: this.client,
         guard: this.#guard,
-        clock: this.clock,
+        // the store's own clock is a user's clock (the cache reads it through a steady view of
+        // its own): a NaN or a step back must not end a wait with a RangeError or stretch it
+        clock: steadyClock(this.clock, PKG, this.name),
         ttl: lease.ttl,
         retry: lease.retry,
         keyOf: (key) => this.prefix + LEASE + key,
@@ -161,13 +166,19 @@ export class RedisStore implements CacheStore {
   }
 
   /**
-   * Removes every entry whose tags include `tag` (one script over the tag's Redis set; an entry
-   * rewritten since without the tag stays).
+   * Removes every entry whose tags include `tag` (scripts over the tag's Redis set, `TAG_BATCH`
+   * members each; an entry rewritten since without the tag stays). Not atomic: an entry tagged
+   * while it runs may stay.
    */
   async deleteByTag(tag: string): Promise<void> {
-    await this.#guard.run(() =>
-      this.client.eval(DELETE_TAG, 1, this.prefix + TAG + tag, tag, FORMAT),
-    );
+    const key = this.prefix + TAG + tag;
+    let taken: number;
+    do {
+      const answer = await this.#guard.run(
+        () => this.client.eval(DELETE_TAG, 1, key, tag, FORMAT, TAG_BATCH) as Promise<number[]>,
+      );
+      taken = answer[1] as number;
+    } while (taken >= TAG_BATCH);
   }
 
   /**

@@ -117,7 +117,9 @@ export class TieredStore implements CacheStore {
     const client = redis.client;
     // a channel belongs to the whole server: the keyspace (keyPrefix and db) goes into its name
     const keyPrefix = client.options?.keyPrefix ?? '';
-    const db = client.options?.db ?? 0;
+    // the db the client is on now: `SELECT` moves it off its `db` option (ioredis keeps it, to
+    // select it again after a reconnect, in `condition`, which is null until it first connects)
+    const db = client.condition?.select ?? client.options?.db ?? 0;
     const owned = o.subscriber === undefined;
     this.#bus = new Bus({
       publisher: client,

@@ -9,6 +9,7 @@ import {
   type Event,
   EventEmitter,
   isThenable,
+  toDisposable,
 } from '@dyno/core';
 import type { CacheEntry, CacheStore, RemoteWrite } from './entry.js';
 import type {
@@ -21,7 +22,7 @@ import type {
   StoreCircuitEvent,
 } from './events.js';
 import { checkKey, checkTags, checkTtl, checkValue, refusedLoad } from './internal/context.js';
-import { answersFresh, type Flight, joinsGets, waitFor } from './internal/flight.js';
+import { answeredEarly, answersFresh, type Flight, joinsGets, waitFor } from './internal/flight.js';
 import { Invalidations } from './internal/invalidations.js';
 import { Loads, newEntry } from './internal/load.js';
 import { type CacheSettings, settingsOf } from './internal/settings.js';
@@ -152,7 +153,27 @@ export class Cache<V = unknown> {
       stale: this.#stale,
       load: this.#load,
     });
-    this.#remote = this.store.onRemoteWrite?.((write) => this.#overtake(coveredBy(write)));
+    this.#remote = this.#listenWeakly(this.store);
+  }
+
+  /**
+   * Subscribes to the store's writes from other processes without the store holding the cache:
+   * a cache nobody disposes (a `cached` function made per request on a shared `TieredStore`)
+   * used to stay alive with its listener for as long as the store (about 4.5 KB each, and a
+   * call per bus message). Once the cache is collected, its subscription is disposed.
+   */
+  #listenWeakly(store: CacheStore): Disposable | undefined {
+    if (store.onRemoteWrite === undefined) return undefined;
+    const self = new WeakRef<Cache<V>>(this);
+    const subscription = store.onRemoteWrite((write) => {
+      const cache = self.deref();
+      if (cache !== undefined) cache.#overtake(coveredBy(write));
+    });
+    collected.register(this, subscription, subscription);
+    return toDisposable(() => {
+      collected.unregister(subscription);
+      subscription.dispose();
+    });
   }
 
   /**
@@ -228,8 +249,11 @@ export class Cache<V = unknown> {
   async clear(): Promise<void> {
     this.#checkLive();
     this.#overtake(() => true);
-    this.#invalid.clear();
+    // the records of tag and prefix invalidations go once the store has let go of the entries
+    // they cover: a clear that failed, or reads while it runs, would find them again
+    const mark = this.#invalid.mark();
     await this.#guard.user('*', () => this.store.clear());
+    this.#invalid.forget(mark);
   }
 
   /**
@@ -342,7 +366,7 @@ export class Cache<V = unknown> {
     if (entry === undefined || !this.#invalid.active || !this.#invalid.covers(key, entry)) {
       return entry;
     }
-    this.#guard.attempt(key, () => this.store.delete(key));
+    this.#guard.attempt(key, () => this.store.delete(key), { write: true });
     return undefined;
   }
 
@@ -350,6 +374,12 @@ export class Cache<V = unknown> {
     const refused = refusedLoad(key, loader, signal);
     if (refused !== undefined) return Promise.reject(refused);
     let flight = this.#flights.get(key);
+    // a load a soft timeout answered would answer the previous value: it is overtaken (it is
+    // older than the forced one, and must not write over it) and a forced load starts
+    if (flight !== undefined && flight.landed === undefined && answeredEarly(flight)) {
+      this.#forget(key, flight);
+      flight = undefined;
+    }
     if (flight === undefined || flight.landed !== undefined) {
       flight = this.#loads.launch({ key, loader, kind: 'forced' });
     }
@@ -572,6 +602,9 @@ export class Cache<V = unknown> {
     });
   }
 }
+
+// disposes the store subscription of a cache that was collected without being disposed
+const collected = new FinalizationRegistry<Disposable>((subscription) => subscription.dispose());
 
 /** The keys a write covers. A tag covers every key: a load's tags are known only when it lands. */
 function coveredBy({ type, key }: RemoteWrite): (k: string) => boolean {

@@ -3,6 +3,7 @@ import { ManualClock } from '@dyno/core/testing';
 import { cached } from './cached.js';
 import { CacheKeyError } from './errors.js';
 import { MemoryStore } from './memory-store.js';
+import { bytesLeftPerCall } from './test-support/heap.js';
 import { plainStore } from './test-support/plain-store.js';
 
 describe('cached', () => {
@@ -131,5 +132,16 @@ describe('cached', () => {
       '@dyno/cache: option `key` must be a function; received "id"',
     );
     expect(() => cached((n: number) => n, { ttl: -5 })).toThrow(RangeError);
+  });
+
+  it('regression: a cached function made per request on a shared store leaves nothing behind', async () => {
+    // each claimed its namespace on the store for good: about 100 bytes per function made
+    const store = new MemoryStore();
+    const left = await bytesLeftPerCall(20_000, () => cached(async (x: number) => x, { store }));
+    expect(left).toBeLessThan(25);
+    // a live function still owns its name
+    const owner = cached(async (x: number) => x, { store, name: 'users' });
+    expect(() => cached(async (x: number) => x + 1, { store, name: 'users' })).toThrow(RangeError);
+    expect(owner.prefix).toBe('users:');
   });
 });

@@ -42,6 +42,10 @@ export function escapeNamespace(namespace: string): string {
 // Per store, which function owns a namespace: two functions given the same `name` on one store
 // would read each other's values.
 const owners = new WeakMap<CacheStore, Map<string, WeakRef<object>>>();
+// a store's names are swept of functions that are gone once they double past this: a cached
+// function made per request on a shared store (each its own `fn#n`) used to leave one entry each
+const SWEEP_FROM = 64;
+const sweepAt = new WeakMap<Map<string, WeakRef<object>>, number>();
 
 /**
  * Memoises `fn`: calls with equal arguments share one cached value, loaded once at a time. Keys
@@ -121,4 +125,8 @@ function claim(store: CacheStore, namespace: string, fn: object): void {
     );
   }
   names.set(namespace, new WeakRef(fn));
+  if (names.size >= (sweepAt.get(names) ?? SWEEP_FROM)) {
+    for (const [name, ref] of names) if (ref.deref() === undefined) names.delete(name);
+    sweepAt.set(names, Math.max(SWEEP_FROM, names.size * 2));
+  }
 }

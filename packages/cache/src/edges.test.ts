@@ -182,6 +182,9 @@ describe('Cache edges', () => {
     const states: string[] = [];
     cache.onStoreCircuit((e) => states.push(e.state));
     await expect(cache.get('a', () => 'x')).resolves.toBe('x');
+    // a failed read counts; the failed write-back is reported only
+    expect(states).toEqual([]);
+    await expect(cache.get('b', () => 'x')).resolves.toBe('x');
     expect(states).toEqual(['open']);
     await expect(cache.set('a', 'y')).rejects.toThrow('sync set boom');
   });

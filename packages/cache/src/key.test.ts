@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { CacheKeyError } from './errors.js';
 import { stableKey } from './key.js';
+import { bytesLeftPerCall } from './test-support/heap.js';
 
 class Point {
   constructor(
@@ -93,6 +94,14 @@ describe('stableKey', () => {
       }),
       { numRuns: 300 },
     );
+  });
+
+  it('regression: keeps no symbol alive: a fresh Symbol() per call leaves nothing behind', async () => {
+    // the symbols' ids were held in a strong Map: about 60 bytes per symbol, for ever
+    const left = await bytesLeftPerCall(200_000, () => stableKey([Symbol('request'), 1]));
+    expect(left).toBeLessThan(10);
+    const kept = Symbol('kept');
+    expect(stableKey([kept])).toBe(stableKey([kept]));
   });
 });
 

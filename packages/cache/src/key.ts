@@ -2,7 +2,10 @@ import { CacheKeyError } from './errors.js';
 import { tagOf } from './internal/class-tag.js';
 
 const functionIds = new WeakMap<object, number>();
-const symbolIds = new Map<symbol, number>();
+// weak, as for functions: a strong map kept every symbol ever given (a fresh `Symbol()` per call
+// leaked about 60 bytes each). An unregistered symbol can be a WeakMap key (Node 20); the lib
+// this repository types against (ES2022) does not say so yet, hence `object`.
+const symbolIds = new WeakMap<object, number>();
 let nextId = 1;
 
 /** A number unique to `fn` in this process, the same every time it is asked. */
@@ -65,10 +68,11 @@ function encode(value: unknown, path: object[]): string {
 function encodeSymbol(value: symbol): string {
   const registered = Symbol.keyFor(value);
   if (registered !== undefined) return `Symbol.for(${JSON.stringify(registered)})`;
-  let id = symbolIds.get(value);
+  const weak = value as unknown as object;
+  let id = symbolIds.get(weak);
   if (id === undefined) {
     id = nextId++;
-    symbolIds.set(value, id);
+    symbolIds.set(weak, id);
   }
   return `Symbol#${id}`;
 }

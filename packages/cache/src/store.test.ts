@@ -169,6 +169,28 @@ describe('Cache on an asynchronous store', () => {
     await expect(cache.get('a', () => 'again')).resolves.toBe('new a');
   });
 
+  it('regression: writes the store refuses do not open its circuit: what it holds is still served', async () => {
+    const inner = new MemoryStore();
+    inner.set('held', { value: 'from the store', delta: 0, created: 0, expiry: 1e12 }, 1e12, 0);
+    // Redis out of memory (or read-only, or a value its serializer cannot write): reads work
+    const refused = () => Promise.reject(new Error('OOM command not allowed'));
+    const store = plainStore(inner, { set: refused, delete: refused });
+    const cache = new Cache<string>({ store, storeCircuit: { failures: 2, cooldown: 10_000 } });
+    const states: string[] = [];
+    cache.onStoreCircuit((e) => states.push(e.state));
+    const errors: unknown[] = [];
+    cache.onError((e) => errors.push(e.error));
+    // eight concurrent misses: eight refused write-backs in a row
+    const keys = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'];
+    await Promise.all(keys.map((k) => cache.get(k, () => `new ${k}`)));
+    await expect(cache.set('x', 'y')).rejects.toThrow('OOM');
+    expect(errors).toHaveLength(9); // each reported
+    expect(states).toEqual([]);
+    const loader = jest.fn(() => 'loaded');
+    await expect(cache.get('held', loader)).resolves.toBe('from the store');
+    expect(loader).not.toHaveBeenCalled();
+  });
+
   it('regression: a clock stepped back keeps the store skipped one cooldown, not as long as the step', async () => {
     const manual = new ManualClock(1_000_000);
     // a shared store's wall clock, which NTP may step back
@@ -192,7 +214,8 @@ describe('Cache on an asynchronous store', () => {
     const cache = new Cache<string>({ store, storeCircuit: { failures: 2, cooldown: 1000 } });
     const states: string[] = [];
     cache.onStoreCircuit((e) => states.push(e.state));
-    await cache.get('a', () => 'a'); // a failed read, then a failed write-back
+    await cache.get('a', () => 'a'); // a failed read (its failed write-back is not counted)
+    await cache.get('b', () => 'b'); // a second one
     expect(states).toEqual(['open']);
     down = false;
     clock.stepBack(3_600_000);

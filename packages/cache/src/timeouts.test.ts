@@ -85,6 +85,37 @@ describe('bounded loads', () => {
     expect(clock.pending).toBe(0);
   });
 
+  it('regression: forceRefresh after a soft timeout loads, instead of answering the previous value', async () => {
+    const { cache, clock } = setup({
+      ttl: 100,
+      refresh: false,
+      softTimeout: 20,
+      staleIfError: 1000,
+    });
+    await cache.get('k', () => 'old');
+    clock.set(1000 + 200);
+    let finish!: (v: string) => void;
+    const slow = cache.get(
+      'k',
+      () =>
+        new Promise<string>((resolve) => {
+          finish = resolve;
+        }),
+    );
+    await clock.advance(20);
+    await expect(slow).resolves.toBe('old');
+    // the forced call joined that load, whose answer was already the old value: it got 'old' at
+    // once and no load started
+    const loader = jest.fn(() => 'forced');
+    await expect(cache.get('k', loader, { forceRefresh: true })).resolves.toBe('forced');
+    expect(loader).toHaveBeenCalledTimes(1);
+    await expect(cache.peek('k')).resolves.toBe('forced');
+    // the older load, landing last, writes nothing over it
+    finish('late');
+    await clock.advance(0);
+    await expect(cache.peek('k')).resolves.toBe('forced');
+  });
+
   it('serves stale-if-error after a hard timeout, and validates the timeouts', async () => {
     const { cache, clock, stale } = setup({
       ttl: 100,

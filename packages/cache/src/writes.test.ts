@@ -5,6 +5,7 @@ import { cached } from './cached.js';
 import type { CacheEntry, RemoteWrite } from './entry.js';
 import { MemoryStore } from './memory-store.js';
 import { staticRefresh } from './refresh.js';
+import { bytesLeftPerCall } from './test-support/heap.js';
 import { plainStore } from './test-support/plain-store.js';
 
 function setup(options: ConstructorParameters<typeof Cache>[0] = {}) {
@@ -181,6 +182,23 @@ describe("another process's writes to a shared store", () => {
     expect(remote.hasListeners).toBe(false);
   });
 
+  it('regression: a cache nobody disposes is not kept alive by its store\u2019s onRemoteWrite', async () => {
+    // a cached function made per request on a shared TieredStore: each Cache stayed subscribed,
+    // and so alive, for as long as the store (about 4.5 KB each, and a call per bus message)
+    const { remote, store } = sharedStore();
+    const left = await bytesLeftPerCall(5_000, () => new Cache({ store }));
+    expect(left).toBeLessThan(100);
+    // one that lives still hears the other processes' writes, and stops when disposed
+    const { cache, clock, slow } = setup({ store });
+    const loading = cache.get('k', slow('mine'));
+    remote.emit({ type: 'set', key: 'k' });
+    await clock.advance(50);
+    await expect(loading).resolves.toBe('mine');
+    await expect(cache.peek('k')).resolves.toBeUndefined();
+    cache.dispose();
+    cache.dispose();
+  });
+
   it('refuses a store whose onRemoteWrite is not a function', () => {
     const store = { ...plainStore(), onRemoteWrite: 5 } as never;
     expect(() => new Cache({ store })).toThrow(TypeError);
@@ -214,6 +232,63 @@ describe('tags and prefixes', () => {
     await cache.clear();
     await cache.set('user:3', 'c');
     await expect(cache.peek('user:3')).resolves.toBe('c');
+  });
+
+  it('regression: a clear the store failed does not bring back what a tag or prefix invalidation removed', async () => {
+    const clock = new ManualClock(1000);
+    const inner = new MemoryStore();
+    const store = plainStore(inner, {
+      clear: () => {
+        throw new Error('store down');
+      },
+    });
+    const cache = new Cache<string>({ clock, store, refresh: false });
+    await cache.set('user:1', 'old', { tags: ['users'] });
+    await cache.set('post:1', 'old');
+    clock.set(1001);
+    await cache.deleteByTag('users');
+    await cache.deletePrefix('post:');
+    await expect(cache.clear()).rejects.toThrow('store down');
+    // the store still holds both entries: the invalidations must still cover them
+    expect(inner.size).toBe(2);
+    await expect(cache.get('user:1', () => 'new')).resolves.toBe('new');
+    await expect(cache.get('post:1', () => 'new')).resolves.toBe('new');
+  });
+
+  it('regression: reads while a clear runs do not serve what a tag invalidation removed', async () => {
+    const clock = new ManualClock(1000);
+    const inner = new MemoryStore();
+    let clearing: (() => void) | undefined;
+    const store = plainStore(inner, {
+      // removes what it held when asked, as a store that scans its keys does
+      clear: () => {
+        const held = inner.keys();
+        return new Promise<void>((resolve) => {
+          clearing = () => {
+            for (const key of held) inner.delete(key);
+            resolve();
+          };
+        });
+      },
+    });
+    const cache = new Cache<string>({ clock, store, refresh: false });
+    await cache.set('user:1', 'old', { tags: ['users'] });
+    clock.set(1001);
+    await cache.deleteByTag('users');
+    const cleared = cache.clear();
+    await expect(cache.get('user:1', () => 'new')).resolves.toBe('new');
+    // an invalidation made while the clear runs outlives it
+    await cache.set('user:2', 'two', { tags: ['team'] });
+    clock.set(1002);
+    await cache.deleteByTag('team');
+    clearing?.();
+    await cleared;
+    expect(inner.keys()).toContain('user:2');
+    await expect(cache.get('user:2', () => 'new')).resolves.toBe('new');
+    // and the records made before it are forgotten once the store is cleared
+    clock.set(1003);
+    await cache.set('user:3', 'three', { tags: ['users'] });
+    await expect(cache.get('user:3', () => 'x')).resolves.toBe('three');
   });
 
   it('validates tags, ttl and prefix with clear errors', async () => {

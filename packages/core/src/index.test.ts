@@ -11,6 +11,7 @@ describe('@dyno/core exports', () => {
       'MAX_DURATION',
       'NEVER_ABORTED',
       'NOOP_DISPOSABLE',
+      'WaitGraph',
       'abortReason',
       'addAbortListener',
       'check',
@@ -18,6 +19,7 @@ describe('@dyno/core exports', () => {
       'checkDuration',
       'checkFunction',
       'checkOptions',
+      'copyInheritedOptions',
       'copyOptions',
       'defaultName',
       'describeFailure',
@@ -44,6 +46,7 @@ describe('@dyno/core exports', () => {
       'untilAborted',
       'validate',
       'withDeadline',
+      'withDefaults',
     ]);
     expect(Object.keys(testing).sort()).toEqual([
       'FailingClock',

@@ -8,7 +8,7 @@ export {
   untilAborted,
 } from './abort.js';
 export { type Clock, systemClock, type TimerHandle } from './clock.js';
-export { copyOptions } from './copy-options.js';
+export { copyInheritedOptions, copyOptions, withDefaults } from './copy-options.js';
 export { type DeadlineOptions, withDeadline } from './deadline.js';
 export { type Disposable, NOOP_DISPOSABLE, toDisposable } from './disposable.js';
 export {
@@ -50,3 +50,4 @@ export {
   resolveOptions,
   validate,
 } from './validate.js';
+export { type PendingBuild, WaitGraph } from './wait-graph.js';

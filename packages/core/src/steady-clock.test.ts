@@ -2,6 +2,8 @@ import { systemClock } from './clock.js';
 import { steadyClock } from './steady-clock.js';
 import { FailingClock, listenerReports, OddClock } from './testing/faults.js';
 
+const DAY = 86_400_000;
+
 describe('steadyClock', () => {
   it('is the system clock itself for the system clock, and a steady clock itself for one', () => {
     expect(steadyClock(systemClock, '@dyno/x')).toBe(systemClock);
@@ -56,8 +58,65 @@ describe('steadyClock', () => {
     expect(steady.now()).toBe(1_000);
     await clock.advance(250);
     expect(steady.now()).toBe(1_250);
-    clock.read = undefined; // the wall clock is stepped forward again: a jump forwards is time
-    expect(steady.now()).toBe(86_401_250);
+    clock.read = undefined; // stepped forward again, past where it stepped back from
+    expect(steady.now()).toBe(1_250);
+    await clock.advance(50);
+    expect(steady.now()).toBe(1_300);
+    clock.set(86_400_000); // a jump forwards that undoes no step back is time
+    expect(steady.now()).toBe(86_400_000);
+  });
+
+  it('takes a step back undone as no time, not a day fast per pair of flips', async () => {
+    // two time sources a day apart answering in turn (a clock read from two hosts, a wall clock
+    // whose correction keeps being undone): each return to the one ahead was taken as a jump
+    // forwards, so every pair of readings put the clock a day further ahead
+    const clock = new OddClock(5_000);
+    const steady = steadyClock(clock, '@dyno/x');
+    let reads = 0;
+    clock.read = (t) => (reads++ % 2 === 0 ? t : t - DAY);
+    const answers: number[] = [];
+    for (let i = 0; i < 6; i++) {
+      answers.push(steady.now());
+      await clock.advance(10);
+    }
+    expect(answers).toEqual([5_000, 5_000, 5_020, 5_020, 5_040, 5_040]);
+  });
+
+  it('takes the first jump of a clock that begins on the source behind as time, once', async () => {
+    const clock = new OddClock(DAY + 5_000);
+    clock.read = (t) => t - DAY;
+    const steady = steadyClock(clock, '@dyno/x');
+    let reads = 0;
+    clock.read = (t) => (reads++ % 2 === 0 ? t : t - DAY);
+    const answers: number[] = [];
+    for (let i = 0; i < 6; i++) {
+      answers.push(steady.now());
+      await clock.advance(10);
+    }
+    // a jump forwards cannot be told from time that passed; the flips after it can
+    expect(answers).toEqual([
+      DAY + 5_000,
+      DAY + 5_000,
+      DAY + 5_020,
+      DAY + 5_020,
+      DAY + 5_040,
+      DAY + 5_040,
+    ]);
+  });
+
+  it('keeps the time a stepped-back clock was read to when it is back where it stood', async () => {
+    const clock = new OddClock(1_000);
+    const steady = steadyClock(clock, '@dyno/x');
+    clock.read = (t) => t - 500; // set back 500 ms, then left to run
+    expect(steady.now()).toBe(1_000);
+    await clock.advance(450);
+    expect(steady.now()).toBe(1_450);
+    // back past where it stood: the 50 ms since the last reading count from there on (it cannot
+    // be told from a flip back), and what was read is kept
+    await clock.advance(100);
+    expect(steady.now()).toBe(1_450);
+    await clock.advance(100);
+    expect(steady.now()).toBe(1_550);
   });
 
   it.each([

@@ -14,7 +14,12 @@ import { describeFailure, format } from './validate.js';
  *   `<pkg> clock` without a name);
  * - a reading below the last one (a wall clock stepped back) counts as no time passed, and later
  *   readings go on from there: time runs on at the clock's pace, a step back is never waited out;
- * - a jump forwards is taken as time that passed (it cannot be told apart from a long pause).
+ * - a reading back at or past where the clock stood before it stepped back undoes the step: it
+ *   is no jump, so a clock flipping between two sources a day apart does not run a day fast
+ *   per pair of readings (time goes on from the later of the last answer and that reading, so
+ *   a stepped-back clock that ran on there loses the stretch since it was last read);
+ * - any other jump forwards is taken as time that passed (it cannot be told apart from a long
+ *   pause).
  * Timers are the clock's own. A policy reads its clock where a throw or a `NaN` would leave a
  * slot taken, a circuit open for good, a call unsettled or a timer armed for `NaN` ms (which
  * Node fires after 1 ms, over and over).
@@ -78,6 +83,9 @@ class SteadyClock implements Clock {
   // the last answer, and what is added to a reading to go on from it after a step back
   #last: number;
   #offset = 0;
+  // while a step back is not undone: the reading it stepped back from, and the offset before it
+  #stepFrom = Number.POSITIVE_INFINITY;
+  #offsetBefore = 0;
   // the last reading was bad: a run of bad readings is reported once
   #bad = false;
 
@@ -103,10 +111,16 @@ class SteadyClock implements Clock {
       );
     }
     this.#bad = false;
+    if (reading >= this.#stepFrom) return this.#stepUndone(reading);
     const time = reading + this.#offset;
     if (time >= this.#last) {
       this.#last = time;
       return time;
+    }
+    // a step back: remember where from (the first one, when it steps back again before that)
+    if (this.#stepFrom === Number.POSITIVE_INFINITY) {
+      this.#stepFrom = this.#last - this.#offset;
+      this.#offsetBefore = this.#offset;
     }
     this.#offset = this.#last - reading;
     return this.#last;
@@ -118,6 +132,18 @@ class SteadyClock implements Clock {
 
   clearTimeout(handle: TimerHandle): void {
     this.#clock.clearTimeout(handle);
+  }
+
+  /**
+   * The clock reads again where it stood before it stepped back: the time it ran on since then
+   * counts (never less than answered already), the way back up does not.
+   */
+  #stepUndone(reading: number): number {
+    const time = Math.max(this.#last, reading + this.#offsetBefore);
+    this.#offset = time - reading;
+    this.#stepFrom = Number.POSITIVE_INFINITY;
+    this.#last = time;
+    return time;
   }
 
   #standStill(failure: unknown): number {

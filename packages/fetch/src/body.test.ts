@@ -93,6 +93,31 @@ describe('resilientFetch: request bodies', () => {
     expect(cancelled).toBe(true);
   });
 
+  it('refuses a stream body part of which was read already, as fetch does, and sends nothing (regression)', async () => {
+    // the rest of it was sent as if it were the whole body
+    for (const maxBufferedBody of [64, 1]) {
+      const body = streamOf('abc', 'def');
+      const reader = body.getReader();
+      await reader.read();
+      reader.releaseLock();
+      const client = resilientFetch({ retry: quick, maxBufferedBody });
+      await expect(
+        client(server.url('/put'), { method: 'PUT', body, duplex: 'half' } as RequestInit),
+      ).rejects.toThrow(
+        new TypeError(
+          '@dyno/fetch: a request body stream must not be disturbed or locked (part of it was read, or a reader holds it)',
+        ),
+      );
+    }
+    const locked = streamOf('abc');
+    locked.getReader();
+    const client = resilientFetch({ retry: quick });
+    await expect(
+      client(server.url('/put'), { method: 'PUT', body: locked, duplex: 'half' } as RequestInit),
+    ).rejects.toThrow('must not be disturbed or locked');
+    expect(server.hits('/put')).toHaveLength(0);
+  });
+
   it('takes method, headers and body from a Request, and init overrides them', async () => {
     server.script('/r', status(502), ok('fine'));
     const client = resilientFetch({ retry: quick });

@@ -127,6 +127,28 @@ describe('resilientFetch options', () => {
     hedged.dispose();
   });
 
+  it('reads breaker options inherited from a prototype, as the breaker itself does (regression)', async () => {
+    // the spread that added each origin's name and clock kept own fields only
+    const fetch = jest.fn(async () => new Response('down', { status: 503 }));
+    const base = { strategy: { kind: 'consecutive-failures' as const, failures: 1 } };
+    const client = resilientFetch({
+      clock: new ManualClock(),
+      fetch,
+      retry: false,
+      breaker: Object.create(base),
+    });
+    base.strategy.failures = 5; // read at construction: a later change changes nothing
+    await client('http://a.test/');
+    expect(client.breaker('http://a.test')?.state).toBe('open');
+    expect(() => resilientFetch({ breaker: Object.create({ openDuration: -1 }) })).toThrow(
+      /@dyno\/breaker/,
+    );
+    expect(() => resilientFetch({ breaker: Object.create({ name: 'x' }) })).toThrow(
+      'option `breaker.name` is not allowed',
+    );
+    client.dispose();
+  });
+
   it('rejects calls after dispose', async () => {
     const client = resilientFetch({ clock: new ManualClock() });
     client.dispose();

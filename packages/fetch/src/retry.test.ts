@@ -209,3 +209,45 @@ describe('resilientFetch', () => {
     expect(server.hits('/busy')).toHaveLength(3);
   });
 });
+
+describe('resilientFetch and redirects it may not follow', () => {
+  const redirect =
+    (location: string) => (_req: unknown, res: import('node:http').ServerResponse) => {
+      res.statusCode = 302;
+      res.setHeader('location', location);
+      res.end();
+    };
+  const breaker = { strategy: { kind: 'consecutive-failures' as const, failures: 2 } };
+
+  it("neither retries a redirect refused by redirect: 'error' nor counts it against the origin (regression)", async () => {
+    // fetch's TypeError looked like a network error: retried, and the origin's circuit opened
+    server.script('/moved', redirect('/elsewhere'));
+    const client = resilientFetch({ retry: quick, breaker });
+    const error = await client(server.url('/moved'), { redirect: 'error' }).catch((e) => e);
+    // what fetch itself rejects with (a TypeError of undici's realm, so not `toBeInstanceOf`)
+    expect(error).toMatchObject({ name: 'TypeError', cause: { message: 'unexpected redirect' } });
+    expect(server.hits('/moved')).toHaveLength(1);
+    expect(client.breaker(server.origin)?.state).toBe('closed');
+    expect(client.stats()[0]).toMatchObject({ networkErrors: 0, retries: 0 });
+    client.dispose();
+  });
+
+  it('neither retries a redirect loop nor counts it against the origin (regression)', async () => {
+    server.script('/loop', redirect('/loop'));
+    const client = resilientFetch({ retry: quick, breaker });
+    await expect(client(server.url('/loop'))).rejects.toMatchObject({ name: 'TypeError' });
+    expect(server.hits('/loop')).toHaveLength(21); // fetch's own 20 redirects, once
+    expect(client.breaker(server.origin)?.state).toBe('closed');
+    client.dispose();
+  });
+
+  it('stops hedging at a refused redirect', async () => {
+    server.script('/moved', redirect('/elsewhere'));
+    const client = resilientFetch({ hedge: { delay: 1_000, budget: false } });
+    await expect(client(server.url('/moved'), { redirect: 'error' })).rejects.toMatchObject({
+      name: 'TypeError',
+    });
+    expect(server.hits('/moved')).toHaveLength(1);
+    client.dispose();
+  });
+});

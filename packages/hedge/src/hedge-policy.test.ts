@@ -261,6 +261,49 @@ describe('Hedge', () => {
     expect(clock.pending).toBe(0);
   });
 
+  it.each([
+    ['refuses', false],
+    ['accepts', true],
+  ])(
+    'starts no attempt and counts nothing when isAcceptable aborts the caller and %s',
+    async (_, verdict) => {
+      // the predicate ran inside the call's bookkeeping: the abort settled the call, and then a
+      // refusal launched the next attempt (a signal nobody would abort, its timer armed, a hedge
+      // taken from the budget) and an acceptance counted a win and a latency for a call the
+      // caller saw rejected
+      const clock = new ManualClock();
+      const budget = { ratio: 1, minPerSecond: 100 };
+      const controller = new AbortController();
+      const why = new Error('enough');
+      let judged = 0;
+      const policy = new Hedge({
+        clock,
+        budget,
+        maxAttempts: 3,
+        // a latency sample would move the delay off its initial 100 ms
+        delay: { percentile: 50, minSamples: 1, samples: 4, initial: 100 },
+        isAcceptable: () => {
+          judged++;
+          controller.abort(why);
+          return verdict;
+        },
+      });
+      const { fn, attempts } = held(clock);
+      const call = outcome(policy.execute(fn, { signal: controller.signal }));
+      await clock.advance(100); // attempt 2 starts
+      attempts[1]?.resolve('second');
+      await flushPromises();
+      expect(call.error).toBe(why);
+      expect(judged).toBe(1);
+      expect(attempts).toHaveLength(2);
+      expect(attempts[0]?.context.signal.reason).toBe(why);
+      expect(clock.pending).toBe(0);
+      expect(policy.counts).toEqual({ calls: 1, hedges: 1, wins: 0, refused: 0 });
+      expect(policy.budget?.hedges).toBe(1);
+      expect(policy.delay).toBe(100);
+    },
+  );
+
   it.each(tamperedPromises())(
     'settles once when a hedge returns %s, never throwing out of its timer',
     async (_, tampered) => {

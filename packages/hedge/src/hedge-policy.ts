@@ -8,6 +8,7 @@ import {
   type ExecuteOptions,
   format,
   is,
+  MAX_DURATION,
   type Policy,
   resolveOptions,
   steadyClock,
@@ -185,8 +186,10 @@ function definedOnly<T extends object>(o: T): Partial<T> {
 function delayFunction(delay: ResolvedDelay, latencies: LatencyWindow | undefined): () => number {
   if (typeof delay === 'number') return () => delay;
   const window = latencies as LatencyWindow;
+  // an attempt accepted after 25 days (a hung connection, a clock that jumped forwards) is a
+  // sample longer than a timer can wait: Node fires such a timer after 1 ms
   return () =>
     window.count < delay.minSamples
       ? delay.initial
-      : (window.percentile(delay.percentile) as number);
+      : Math.min(window.percentile(delay.percentile) as number, MAX_DURATION);
 }

@@ -1,7 +1,14 @@
-import { FailingClock, flushPromises, listenerReports, OddClock } from '@dyno/core/testing';
+import { MAX_DURATION } from '@dyno/core';
+import {
+  FailingClock,
+  flushPromises,
+  listenerReports,
+  ManualClock,
+  OddClock,
+} from '@dyno/core/testing';
 import { HedgeBudget } from './hedge-budget.js';
 import { Hedge } from './hedge-policy.js';
-import { outcome } from './test-support/attempts.js';
+import { held, outcome } from './test-support/attempts.js';
 
 const DAY = 86_400_000;
 const PERCENTILE = { percentile: 50, minSamples: 1, samples: 4, initial: 100 };
@@ -70,6 +77,31 @@ describe('Hedge on a clock that misbehaves', () => {
       expect(delays.every((ms) => Number.isFinite(ms) && ms >= 0)).toBe(true);
     },
   );
+});
+
+describe('Hedge after an attempt that took longer than a timer can wait', () => {
+  it('waits at most 2 ** 31 - 1 ms, never a longer delay that Node fires after 1 ms', async () => {
+    // an attempt accepted after 25 days (a hung connection that answered, a clock that jumped
+    // forwards across a suspend) made the percentile delay longer than Node's timers hold:
+    // Node fires those after 1 ms, so every later call hedged at once
+    const clock = new ManualClock();
+    const delays: number[] = [];
+    const setTimer = clock.setTimeout.bind(clock);
+    clock.setTimeout = (callback, ms) => {
+      delays.push(ms);
+      return setTimer(callback, ms);
+    };
+    const hedge = new Hedge({ clock, budget: false, maxAttempts: 2, delay: PERCENTILE });
+    const { fn, attempts } = held(clock);
+    const first = outcome(hedge.execute(fn));
+    clock.set(2 ** 31 + 5_000);
+    attempts[0]?.resolve('late');
+    await flushPromises();
+    expect(first).toEqual({ settled: true, value: 'late' });
+    expect(hedge.delay).toBe(MAX_DURATION);
+    outcome(hedge.execute(fn));
+    expect(delays).toEqual([100, MAX_DURATION]);
+  });
 });
 
 describe('HedgeBudget on a clock that misbehaves', () => {

@@ -32,21 +32,28 @@ export class DependencyTimeoutError extends DynoError {
 }
 
 /**
- * A once-only dependency was asked for while its own `make` was still running synchronously: its
- * `make` calls, directly or through other injected functions, the function that needs it. Such a
- * build could only wait for itself, or start itself again without end.
+ * A once-only dependency was asked for while its own `make` was still running (before or after
+ * an `await`): its `make` calls, directly or through other injected functions, the function that
+ * needs it. Such a build could only wait for itself, or start itself again without end.
  */
 export class CircularDependencyError extends DynoError {
   /** The dependency's name. */
   readonly dependency: string;
+  /**
+   * The builds of the cycle as `<injected function>.<dependency>`, the first and the last the
+   * same (`a.x → b.y → a.x`), when known (a cycle met after an `await`).
+   */
+  readonly cycle: readonly string[] | undefined;
 
-  constructor(dependency: string, source?: string) {
+  constructor(dependency: string, source?: string, cycle?: readonly string[]) {
+    const path = cycle === undefined ? '' : `: ${cycle.join(' → ')}`;
     super(
       'DYNO_CIRCULAR_DEPENDENCY',
-      `Dependency "${dependency}" was asked for its own value while building it (a dependency cycle)`,
+      `Dependency "${dependency}" was asked for its own value while building it (a dependency cycle${path})`,
       { source },
     );
     this.dependency = dependency;
+    this.cycle = cycle === undefined ? undefined : Object.freeze(cycle.slice());
   }
 
   static override isInstance(value: unknown): value is CircularDependencyError {

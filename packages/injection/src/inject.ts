@@ -62,7 +62,7 @@ export function inject<const D extends Declaration, A extends unknown[], R>(
   }
   const deps = normalise(declaration, o.once);
   const name = o.name === '' ? defaultName('inject') : o.name;
-  const memos = deps.map((d) => (d.once ? new Memo() : undefined));
+  const memos = deps.map((d) => (d.once ? new Memo(`${name}.${d.name}`) : undefined));
   const names = new Set(deps.map((d) => d.name));
   const plan: Plan = { deps, memos, clock: o.clock, name };
 

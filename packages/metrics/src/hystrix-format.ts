@@ -109,6 +109,10 @@ export function toHystrixCommand(
     command.dynoCacheLoads = k.loads.success + k.loads.failure + k.loads.timeout;
     command.dynoCacheLoadFailures = k.loads.failure + k.loads.timeout;
     command.dynoCacheStoreErrors = k.storeErrors;
+    command.dynoCacheBusDrops = k.busDrops;
+    command.dynoCacheBusErrors = k.busErrors;
+    command.dynoCacheStoreCircuitOpened = k.storeCircuitOpened;
+    command.dynoCacheTierReadErrors = k.tierReadErrors;
   }
   addSourceFields(command, s);
   command.reportingHosts = 1;

@@ -9,7 +9,7 @@ import {
 import { hystrixStream } from './hystrix-stream.js';
 import { Metrics } from './metrics.js';
 import { MetricsRegistry } from './registry.js';
-import { FakeBreaker, FakeCache, FakePool } from './test-support/fakes.js';
+import { FakeBreaker, FakeCache, FakePool, FakeTieredStore } from './test-support/fakes.js';
 import { close, listen, open } from './test-support/http.js';
 
 const events = (body: string): Record<string, unknown>[] =>
@@ -226,9 +226,12 @@ describe('toHystrixCommand', () => {
 
   it('writes an observed cache: hits as responses from cache, the rest as dyno fields', () => {
     const m = new Metrics({ clock: new ManualClock() });
-    const cache = new FakeCache();
+    const tier = new FakeTieredStore();
+    const cache = new FakeCache('cache', tier);
     m.observe(cache);
     cache.busy();
+    tier.busy();
+    cache.circuit.emit({ name: 'cache', state: 'open' });
     expect(toHystrixCommand(m.snapshot(), 0)).toMatchObject({
       rollingCountResponsesFromCache: 2,
       dynoCacheMisses: 1,
@@ -237,6 +240,10 @@ describe('toHystrixCommand', () => {
       dynoCacheLoads: 3,
       dynoCacheLoadFailures: 2,
       dynoCacheStoreErrors: 1,
+      dynoCacheBusDrops: 1,
+      dynoCacheBusErrors: 1,
+      dynoCacheStoreCircuitOpened: 1,
+      dynoCacheTierReadErrors: 1,
     });
   });
 

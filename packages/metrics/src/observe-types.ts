@@ -80,4 +80,20 @@ export interface ObservableCache {
     readonly outcome: string;
   }>;
   readonly onError?: Event<{ readonly name: string; readonly during: string }>;
+  readonly onStoreCircuit?: Event<{ readonly name: string; readonly state: string }>;
+  /**
+   * The cache's store, looked at once when the cache is observed: a store with `onBusState`
+   * and `onError` (`@dyno/cache-redis`'s `TieredStore`) has its bus drops, bus errors and the
+   * Redis read failures it absorbed counted too. Typed `object`: any store fits.
+   */
+  readonly store?: object;
+}
+
+/**
+ * What `observe` reads of an observed cache's store, when it has them (`@dyno/cache-redis`'s
+ * `TieredStore` fits): its invalidation bus going down, and failures it absorbed.
+ */
+export interface ObservableCacheStore {
+  readonly onBusState?: Event<{ readonly connected: boolean }>;
+  readonly onError?: Event<{ readonly during: string }>;
 }

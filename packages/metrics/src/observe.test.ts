@@ -307,7 +307,7 @@ describe('Metrics.observe', () => {
     const bare = m.byteLength;
     const cache = new FakeCache('users-cache');
     const sub = m.observe(cache);
-    expect(m.byteLength).toBe(bare + 10 * 8 * 8 + 8 * 8);
+    expect(m.byteLength).toBe(bare + 10 * 12 * 8 + 12 * 8);
     cache.busy();
     const counts = {
       hits: 2,
@@ -316,6 +316,10 @@ describe('Metrics.observe', () => {
       refreshes: 1,
       loads: { success: 1, failure: 1, timeout: 1 },
       storeErrors: 1,
+      busDrops: 0,
+      busErrors: 0,
+      storeCircuitOpened: 0,
+      tierReadErrors: 0,
     };
     expect(m.snapshot().cache).toEqual({
       name: 'users-cache',
@@ -333,6 +337,61 @@ describe('Metrics.observe', () => {
     expect(m.snapshot().cache).toBeNull();
     expect(cache.hit.hasListeners).toBe(false);
     expect(cache.error.hasListeners).toBe(false);
+  });
+
+  it('regression: counts the bus drops, bus errors and failed Redis reads of a cache\u2019s two-tier store', async () => {
+    const clock = new ManualClock();
+    const m = make(clock);
+    // a TieredStore's shape: the cache never hears of these, so they used to be counted nowhere
+    const busState = new EventEmitter<{ name: string; connected: boolean }>();
+    const tierError = new EventEmitter<{ name: string; during: string; key: string }>();
+    const cache = new FakeCache('users-cache', {
+      onBusState: busState.event,
+      onError: tierError.event,
+    });
+    const sub = m.observe(cache);
+    busState.emit({ name: 'tier', connected: false });
+    busState.emit({ name: 'tier', connected: true });
+    busState.emit({ name: 'tier', connected: false });
+    for (const during of ['publish', 'subscribe', 'message', 'read', 'something-else']) {
+      tierError.emit({ name: 'tier', during, key: 'k' });
+    }
+    const counts = { busDrops: 2, busErrors: 3, tierReadErrors: 1, storeErrors: 0, hits: 0 };
+    expect(m.snapshot().cache).toMatchObject({ ...counts, totals: counts });
+    await clock.advance(10_000);
+    expect(m.snapshot().cache).toMatchObject({ busDrops: 0, totals: { busDrops: 2 } });
+    sub.dispose();
+    expect(busState.hasListeners).toBe(false);
+    expect(tierError.hasListeners).toBe(false);
+  });
+
+  it('regression: counts the times a cache stopped using its store (its store circuit opened)', () => {
+    const m = make();
+    const cache = new FakeCache('users-cache');
+    m.observe(cache);
+    // while the circuit is open the store is skipped: no store error shows it
+    cache.circuit.emit({ name: 'users-cache', state: 'open' });
+    cache.circuit.emit({ name: 'users-cache', state: 'closed' });
+    cache.circuit.emit({ name: 'users-cache', state: 'open' });
+    expect(m.snapshot().cache).toMatchObject({
+      storeCircuitOpened: 2,
+      totals: { storeCircuitOpened: 2 },
+    });
+  });
+
+  it('observes a cache whose store has neither event, or is no object', () => {
+    const m = make();
+    const plain = new FakeCache('plain', { get: () => undefined });
+    m.observe(plain);
+    const odd = new FakeCache('odd', 'not a store' as never);
+    new Metrics({ name: 'other' }).observe(odd);
+    plain.busy();
+    expect(m.snapshot().cache).toMatchObject({
+      storeErrors: 1,
+      tierReadErrors: 0,
+      busDrops: 0,
+      busErrors: 0,
+    });
   });
 
   it('observes a cache with only onHit and onMiss', () => {

@@ -24,6 +24,7 @@ import { bindShedder, type ObservableShedder } from './observe-shed.js';
 import type {
   ObservableBreaker,
   ObservableCache,
+  ObservableCacheStore,
   ObservablePool,
   ObservableRetry,
 } from './observe-types.js';
@@ -205,7 +206,35 @@ function bindCache(sink: Sink, cache: ObservableCache, subs: Disposable[]): void
   }
   if (cache.onError)
     subs.push(cache.onError((e) => e.during === 'store' && sink.cacheFact(C.STORE_ERROR)));
+  if (cache.onStoreCircuit) {
+    subs.push(
+      cache.onStoreCircuit((e) => e.state === 'open' && sink.cacheFact(C.STORE_CIRCUIT_OPENED)),
+    );
+  }
+  bindCacheStore(sink, cache.store, subs);
 }
+
+/**
+ * Counts what a two-tier store absorbs out of its cache's sight: the bus going down (the other
+ * processes' writes meanwhile are lost to this one), bus messages it could not send or read,
+ * and Redis reads it answered as misses (a cache store error the cache never hears of).
+ */
+function bindCacheStore(sink: Sink, store: unknown, subs: Disposable[]): void {
+  if (!isObject(store)) return;
+  const { onBusState, onError } = store as ObservableCacheStore;
+  if (typeof onBusState === 'function') {
+    subs.push(onBusState((e) => e.connected === false && sink.cacheFact(C.BUS_DROP)));
+  }
+  if (typeof onError !== 'function') return;
+  subs.push(
+    onError((e) => {
+      if (e.during === 'read') sink.cacheFact(C.TIER_READ_ERROR);
+      else if (BUS_FAILURES.has(e.during)) sink.cacheFact(C.BUS_ERROR);
+    }),
+  );
+}
+
+const BUS_FAILURES: ReadonlySet<string> = new Set(['publish', 'subscribe', 'message']);
 
 function notObservable(source: unknown): never {
   throw new TypeError(

@@ -8,7 +8,7 @@ import {
   renderPrometheus,
 } from './prometheus.js';
 import { MetricsRegistry } from './registry.js';
-import { FakeBreaker, FakeCache, FakePool } from './test-support/fakes.js';
+import { FakeBreaker, FakeCache, FakePool, FakeTieredStore } from './test-support/fakes.js';
 import { close, fetchText, listen } from './test-support/http.js';
 import { openMetricsCheck, promtoolCheck } from './test-support/promtool.js';
 
@@ -175,9 +175,12 @@ describe('prometheusText', () => {
 describe('prometheusText with an observed cache', () => {
   it('writes the cache counters since creation, labelled with the cache name', () => {
     const m = new Metrics({ name: 'get-user', clock: new ManualClock() });
-    const cache = new FakeCache('users "cache"');
+    const tier = new FakeTieredStore();
+    const cache = new FakeCache('users "cache"', tier);
     m.observe(cache);
     cache.busy();
+    tier.busy();
+    cache.circuit.emit({ name: 'users', state: 'open' });
     const text = prometheusText(m);
     const c = 'name="get-user",cache="users \\"cache\\""';
     expect(text).toContain(`dyno_cache_hits_total{${c}} 2\n`);
@@ -187,6 +190,10 @@ describe('prometheusText with an observed cache', () => {
     expect(text).toContain(`dyno_cache_loads_total{${c},outcome="timeout"} 1\n`);
     expect(text).toContain(`dyno_cache_load_seconds_total{${c}} 0.1\n`);
     expect(text).toContain(`dyno_cache_store_errors_total{${c}} 1\n`);
+    expect(text).toContain(`dyno_cache_tier_read_errors_total{${c}} 1\n`);
+    expect(text).toContain(`dyno_cache_bus_drops_total{${c}} 1\n`);
+    expect(text).toContain(`dyno_cache_store_circuit_opened_total{${c}} 1\n`);
+    expect(text).toContain(`dyno_cache_bus_errors_total{${c}} 1\n`);
     expect(promtoolCheck(text)).toEqual({ status: 0, output: '' });
     expect(openMetricsCheck(prometheusText(m, { format: 'openmetrics' }))).toEqual({
       status: 0,

@@ -93,8 +93,30 @@ export interface CacheCounts {
   readonly refreshes: number;
   /** Loader calls ended, by outcome. */
   readonly loads: { readonly success: number; readonly failure: number; readonly timeout: number };
-  /** Store failures (read, write or lease). */
+  /** Store failures (read, write or lease) the cache saw. */
   readonly storeErrors: number;
+  /**
+   * Redis reads the cache's two-tier store failed and answered as misses (its `onError` with
+   * `during: 'read'`): the cache never sees them. Like the two below, a fact of the store: every
+   * observed cache on the same store counts it.
+   */
+  readonly tierReadErrors: number;
+  /**
+   * Times the store's invalidation bus went down (a two-tier store's `onBusState` with
+   * `connected: false`): what other processes wrote meanwhile was never heard of here.
+   */
+  readonly busDrops: number;
+  /**
+   * Bus messages lost or refused: an invalidation this process could not publish, a failed
+   * subscription, a malformed message ignored (a two-tier store's `onError`, `during` `publish`,
+   * `subscribe` or `message`).
+   */
+  readonly busErrors: number;
+  /**
+   * Times the cache stopped using its store after repeated failures (its `onStoreCircuit` with
+   * `state: 'open'`): while it is open no store error is counted, its reads are misses.
+   */
+  readonly storeCircuitOpened: number;
 }
 
 /** The facts of an observed cache (`@dyno/cache`'s events). */

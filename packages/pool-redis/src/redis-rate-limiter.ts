@@ -13,6 +13,7 @@ import {
   type Policy,
   resolveOptions,
   sleep,
+  steadyClock,
   untilAborted,
   validate,
 } from '@dyno/core';
@@ -128,7 +129,9 @@ export class RedisRateLimiter implements Policy {
     this.onDecision = this.#onDecision.event;
     this.onRedisError = this.#onRedisError.event;
     this.#client = o.client;
-    this.#clock = o.clock;
+    // a clock of the user's own may read NaN or step back: the local fallback's bucket would
+    // then admit every call for good, or refuse every call until the clock is back where it was
+    this.#clock = steadyClock(o.clock, PKG, this.#name);
     this.#burst = o.burst ?? Math.max(1, Math.ceil(o.rate));
     this.#step = o.interval / o.rate;
     const processes = o.processes;
@@ -136,7 +139,7 @@ export class RedisRateLimiter implements Policy {
       this.#step * processes,
       Math.max(1, Math.ceil(this.#burst / processes)),
     );
-    this.#guard = new Guard({ name: this.#name, clock: o.clock, timeout: o.timeout, circuit });
+    this.#guard = new Guard({ name: this.#name, clock: this.#clock, timeout: o.timeout, circuit });
   }
 
   /** The instance name used in events and errors. */

@@ -40,18 +40,25 @@ export class AlreadyRegistered extends DynoError {
   }
 }
 
-/** Raised when a provider's factory, directly or not, asks for its own key while it builds. */
+/**
+ * Raised when a provider's factory, directly or not, asks for its own key while it builds
+ * (before or after an `await`): the build would wait for itself and never settle.
+ */
 export class CircularProvider extends DynoError {
   /** The key whose factory was re-entered. */
   readonly key: Key;
+  /** The keys of the cycle, the first and the last the same (`a → b → a`), when known. */
+  readonly cycle: readonly Key[] | undefined;
 
-  constructor(key: Key, source?: string) {
+  constructor(key: Key, source?: string, cycle?: readonly Key[]) {
+    const path = cycle === undefined ? '' : ` (${cycle.map(String).join(' → ')})`;
     super(
       'DYNO_CIRCULAR_PROVIDER',
-      `The provider of key: "${String(key)}" asked for its own key while building`,
+      `The provider of key: "${String(key)}" asked for its own key while building${path}`,
       { source },
     );
     this.key = key;
+    this.cycle = cycle === undefined ? undefined : Object.freeze(cycle.slice());
   }
 
   static override isInstance(value: unknown): value is CircularProvider {

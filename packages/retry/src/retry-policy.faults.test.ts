@@ -332,6 +332,47 @@ describe('unbounded retries (issue 18 #12)', () => {
   });
 });
 
+describe('retries with no wait between them', () => {
+  it('yield to the event loop, so a macrotask can still abort a million of them', async () => {
+    // every wait 0 and every attempt failing at once (an open circuit, a full pool): the attempts
+    // ran back to back on microtasks, so no timer, I/O or shutdown signal ran until they ended
+    const controller = new AbortController();
+    const reason = new Error('shutting down');
+    setImmediate(() => controller.abort(reason));
+    let calls = 0;
+    const policy = new Retry({ attempts: 1_000_000, maxDelay: 0 });
+    const outcome = policy.execute(
+      () => {
+        calls++;
+        throw new Error('refused');
+      },
+      { signal: controller.signal },
+    );
+    await expect(outcome).rejects.toBe(reason);
+    expect(calls).toBeLessThan(10_000);
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
+  });
+
+  it('take a fair share of the event loop when many run at once', async () => {
+    const policy = new Retry({ attempts: 1_000, maxDelay: 0 });
+    let turns = 0;
+    const count = (): void => {
+      turns++;
+      if (turns < 1_000) setImmediate(count);
+    };
+    setImmediate(count);
+    const calls = Array.from({ length: 10 }, () =>
+      policy.execute(() => {
+        throw new Error('refused');
+      }),
+    );
+    const results = await Promise.allSettled(calls);
+    expect(results.every((r) => r.status === 'rejected')).toBe(true);
+    // 10,000 attempts in all: the event loop turned between them, not only after the last
+    expect(turns).toBeGreaterThan(1);
+  });
+});
+
 /** `heapUsed` after a full collection (gc exposed at run time, as `node --expose-gc` would). */
 function measureHeap(): () => number {
   setFlagsFromString('--expose-gc');

@@ -109,6 +109,38 @@ describe('Retry', () => {
       expect(fn).toHaveBeenCalledTimes(1);
     });
 
+    it.each([
+      ['retry', true],
+      ['give up', false],
+    ])(
+      'rejects with the reason, announcing and spending nothing, when a predicate aborts and says %s',
+      async (_, verdict) => {
+        // the predicate runs inside the call's bookkeeping: a retry was announced and taken
+        // from the shared budget for a call that had ended, and a refusal rejected with the
+        // failure (and reported a give-up) where cancellation wins everywhere else
+        const clock = new ManualClock();
+        const budget = new RetryBudget({ clock, minPerSecond: 10 });
+        const controller = new AbortController();
+        const policy = make(clock, {
+          budget,
+          isRetryable: () => {
+            controller.abort('enough');
+            return verdict;
+          },
+        });
+        const events: string[] = [];
+        policy.onRetry(() => events.push('retry'));
+        policy.onGiveUp(() => events.push('give up'));
+        const { fn } = failing(clock);
+        const result = await settle(clock, policy.execute(fn, { signal: controller.signal }));
+        expect(result).toEqual({ ok: false, error: 'enough', at: 0 });
+        expect(fn).toHaveBeenCalledTimes(1);
+        expect(events).toEqual([]);
+        expect(budget.retries).toBe(0);
+        expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
+      },
+    );
+
     it('drops a result that arrives after the abort', async () => {
       const controller = new AbortController();
       const outcome = new Retry()

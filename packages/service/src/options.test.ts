@@ -93,6 +93,53 @@ describe('service options', () => {
     s.dispose();
   });
 
+  it("reads a part's options inherited from a prototype or a settings class, as its own (regression)", async () => {
+    // the spread that added the service's name and clock kept own fields only: these were
+    // dropped without a word, though the part's own constructor reads inherited options
+    class RetrySettings {
+      get attempts(): number {
+        return 2;
+      }
+      get backoff(): ConstantBackoff {
+        return new ConstantBackoff({ delay: 0 });
+      }
+    }
+    const breaker = Object.create({
+      name: 'inherited',
+      strategy: { kind: 'consecutive-failures', failures: 1 },
+    });
+    const pool = Object.create({ concurrency: 3 });
+    const metrics = Object.create({ name: 'm' });
+    let attempts = 0;
+    const s = service(
+      async () => {
+        attempts++;
+        throw new Error('down');
+      },
+      { retry: new RetrySettings() as never, breaker, pool, metrics, timeout: false },
+    );
+    expect(s.breaker?.name).toBe('inherited');
+    expect(s.pool?.concurrency).toBe(3);
+    expect(s.metrics?.name).toBe('m');
+    // retried once (2 attempts), and the breaker opened after 1 failure: the second refused
+    await expect(s()).rejects.toThrow('The circuit "inherited" is open');
+    expect(attempts).toBe(1);
+    expect(s.breaker?.state).toBe('open');
+    s.dispose();
+  });
+
+  it("checks a part's inherited options as its constructor does, and keeps what it checked", async () => {
+    expect(() => service(fn, { pool: Object.create({ concurrency: -1 }) })).toThrow(
+      '@dyno/pool: option `concurrency`',
+    );
+    const base = { concurrency: 2 };
+    const s = service(fn, { pool: Object.create(base), timeout: false });
+    base.concurrency = -1; // changed before the first call, which builds the parts
+    await expect(s()).resolves.toBe(1);
+    expect(s.pool?.concurrency).toBe(2);
+    s.dispose();
+  });
+
   it('keeps a clock written as an object literal as given, not a copy of it', async () => {
     const clock = {
       t: 0,

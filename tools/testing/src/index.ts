@@ -1,4 +1,4 @@
-export { disposeAtReadyCheck } from './ready-check.js';
+export { closeDuringReconnect, disposeAtReadyCheck } from './ready-check.js';
 export { redisClients } from './redis-clients.js';
 export {
   freePort,

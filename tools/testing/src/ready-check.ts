@@ -20,3 +20,27 @@ export function disposeAtReadyCheck(client: Redis, dispose: () => void): Promise
     }),
   );
 }
+
+/**
+ * Cuts `subscriber`'s connection (`CLIENT KILL TYPE pubsub`, sent by `admin`) and closes the
+ * subscriber at the moment its reconnection's ready check is answered (`disposeAtReadyCheck`).
+ * Answers its status at the close (`'connect'`) and the rejections nobody handled until it ended.
+ */
+export async function closeDuringReconnect(
+  subscriber: Redis,
+  admin: Redis,
+): Promise<{ status: string; unhandled: unknown[] }> {
+  const unhandled: unknown[] = [];
+  const onUnhandled = (reason: unknown) => unhandled.push(reason);
+  process.on('unhandledRejection', onUnhandled);
+  try {
+    const closed = disposeAtReadyCheck(subscriber, () => subscriber.disconnect());
+    await admin.client('KILL', 'TYPE', 'pubsub');
+    const status = await closed;
+    await new Promise((resolve) => subscriber.once('end', resolve));
+    await new Promise((resolve) => setImmediate(resolve));
+    return { status, unhandled };
+  } finally {
+    process.off('unhandledRejection', onUnhandled);
+  }
+}

@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { BusMessageType } from '../events.js';
+import { joinChannel, leaveChannel } from './channel-users.js';
 import type { Guard } from './guard.js';
 
 const TYPES: ReadonlySet<string> = new Set(['set', 'delete', 'clear', 'tag', 'prefix', 'release']);
@@ -40,7 +41,8 @@ export class Bus {
 
   constructor(settings: BusSettings) {
     this.#s = settings;
-    const { subscriber } = settings;
+    const { subscriber, owned, channel } = settings;
+    if (!owned) joinChannel(subscriber, channel);
     subscriber.on('message', this.#onMessage);
     subscriber.on('close', this.#onClose);
     subscriber.on('ready', this.#onReady);
@@ -81,6 +83,8 @@ export class Bus {
     if (owned) {
       subscriber.disconnect();
       subscriber.off('error', this.#ignore);
+    } else if (!leaveChannel(subscriber, channel)) {
+      subscriber.off('error', this.#ignore); // another bus still listens on the channel
     } else {
       subscriber.unsubscribe(channel).then(
         () => subscriber.off('error', this.#ignore),

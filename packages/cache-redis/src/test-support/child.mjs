@@ -1,11 +1,12 @@
 // One of the processes of the shared-Redis stampede test. It runs two caches on one Redis, each
 // with concurrent callers for the same time: `lease` (XFetch plus the SET NX PX lease) and
 // `plain` (a plain TTL cache: no early refresh, no lease). It reports every recompute. `code` is
-// the directory of the transpiled packages (see transpile.ts).
+// the directory of the transpiled packages (see transpile.ts). `skew` (ms, default 0) sets this
+// process's wall clock that far from the others', as on a host whose clock is wrong.
 import { pathToFileURL } from 'node:url';
 import { Redis } from 'ioredis';
 
-const [code, url, prefix, ttl, delta, callers, duration] = process.argv.slice(2);
+const [code, url, prefix, ttl, delta, callers, duration, skew = '0'] = process.argv.slice(2);
 const from = (path) => import(pathToFileURL(`${code}/${path}`).href);
 const { Cache, xfetch } = await from('cache/index.js');
 const { RedisStore } = await from('cache-redis/index.js');
@@ -13,9 +14,15 @@ const TTL = Number(ttl);
 const DELTA = Number(delta);
 const client = new Redis(url);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const SKEW = Number(skew);
+const clock = {
+  now: () => Date.now() + SKEW,
+  setTimeout: (callback, ms) => setTimeout(callback, ms),
+  clearTimeout: (handle) => clearTimeout(handle),
+};
 
 function scenario(name, cacheOptions, storeOptions) {
-  const store = new RedisStore({ client, prefix: `${prefix}${name}:`, ...storeOptions });
+  const store = new RedisStore({ client, prefix: `${prefix}${name}:`, clock, ...storeOptions });
   const cache = new Cache({ store, ttl: TTL, ...cacheOptions });
   const loads = [];
   let waited = 0;

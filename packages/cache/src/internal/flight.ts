@@ -49,6 +49,14 @@ export function joinsGets<V>(flight: Flight<V>): boolean {
 }
 
 /**
+ * Whether a soft timeout already answered `flight`'s callers with the previous value (the load
+ * goes on): a caller that joins it now gets that value, not the load's.
+ */
+export function answeredEarly<V>(flight: Flight<V>): boolean {
+  return flight.joinableUntil !== Number.POSITIVE_INFINITY;
+}
+
+/**
  * Whether `flight` still answers with a value fit to serve: running (and not answered by a soft
  * timeout past `maxStale`), or landed and not yet expired.
  */

@@ -82,7 +82,7 @@ export class HeldLease {
     try {
       answer = (lease.renew as NonNullable<StoreLease['renew']>).call(lease, key, this.#token);
     } catch (error) {
-      guard.failed(key, error);
+      guard.failed(key, error, true);
       this.#renewLater();
       return;
     }
@@ -92,7 +92,7 @@ export class HeldLease {
         else if (this.#renewing) this.#renewLater();
       },
       (error: unknown) => {
-        guard.failed(key, error);
+        guard.failed(key, error, true);
         if (this.#renewing) this.#renewLater();
       },
     );
@@ -139,10 +139,8 @@ async function acquire(
   const token = await guard.attempt<string | undefined, typeof FAILED>(
     key,
     () => lease.acquire(key),
-    {
-      fallback: FAILED,
-      budget,
-    },
+    // a write: a store that refuses it (out of memory) may still answer reads
+    { fallback: FAILED, budget, write: true },
   );
   if (token === FAILED) return 'store failed';
   if (token === undefined) return 'held by another';
@@ -154,9 +152,9 @@ function release(r: LeaseRequest, token: string): void {
   const { lease, key, guard } = r;
   try {
     const done = lease.release(key, token);
-    if (isThenable(done)) Promise.resolve(done).catch((e: unknown) => guard.failed(key, e));
+    if (isThenable(done)) Promise.resolve(done).catch((e: unknown) => guard.failed(key, e, true));
   } catch (error) {
-    guard.failed(key, error);
+    guard.failed(key, error, true);
   }
 }
 

@@ -23,6 +23,8 @@ export interface AttemptOptions<F> {
   readonly fallback?: F;
   /** The ms the call may take. @default the store timeout (`storeTimeout`) */
   readonly budget?: number | undefined;
+  /** A write: its failure is reported, and not counted towards opening the circuit. */
+  readonly write?: boolean;
 }
 
 /**
@@ -49,13 +51,16 @@ export class StoreGuard {
   }
 
   /**
-   * Records a failed store call (reported as an `error` event). An entry the store could not read
-   * is no sign that the store is down: it is not counted.
+   * Records a failed store call (reported as an `error` event). Only failed reads are counted
+   * towards opening the circuit, which skips reads: a write the store refused (Redis out of
+   * memory or read-only, a value its serializer cannot write) is no sign that it cannot answer
+   * reads, and skipping them would send every caller of a key Redis still holds to its loader.
+   * An entry the store could not read is no sign that the store is down either.
    */
-  failed(key: string, error: unknown): void {
+  failed(key: string, error: unknown, write = false): void {
     const s = this.#s;
     s.report(key, error);
-    if (unreadable(error)) return;
+    if (write || unreadable(error)) return;
     if (++this.failures < s.failures) return;
     this.openUntil = s.clock.now() + s.cooldown;
     if (this.#open) return;
@@ -116,11 +121,12 @@ export class StoreGuard {
     options?: AttemptOptions<F>,
   ): T | F | Promise<T | F> {
     const fallback = options?.fallback as F;
+    const write = options?.write === true;
     let result: T | PromiseLike<T>;
     try {
       result = call();
     } catch (error) {
-      this.failed(key, error);
+      this.failed(key, error, write);
       return fallback;
     }
     if (!isThenable<T>(result)) {
@@ -133,7 +139,7 @@ export class StoreGuard {
         return value;
       },
       (error: unknown) => {
-        this.failed(key, error);
+        this.failed(key, error, write);
         return fallback;
       },
     );
@@ -143,17 +149,20 @@ export class StoreGuard {
   writeBack(key: string, entry: CacheEntry, keep: number, now: number): void | Promise<void> {
     if (this.skips(now)) return;
     const store = this.#s.store;
-    return this.attempt(key, () => store.set(key, entry, keep, now));
+    return this.attempt(key, () => store.set(key, entry, keep, now), { write: true });
   }
 
-  /** A store call a user awaits (`set`, `delete`, ...): bounded, reported, and rethrown. */
+  /**
+   * A write a user awaits (`set`, `delete`, ...): bounded, reported (not counted towards the
+   * circuit, see `failed`), and rethrown.
+   */
   async user(key: string, call: () => unknown): Promise<void> {
     try {
       const result = call();
       if (isThenable(result)) await this.bound(result, key);
       if (this.failures !== 0) this.succeeded();
     } catch (error) {
-      this.failed(key, error);
+      this.failed(key, error, true);
       throw error;
     }
   }

@@ -36,6 +36,9 @@ const cache = (change: Partial<CacheFacts> = {}): CacheFacts => ({
   loads: 41,
   loadFailures: 0,
   storeErrors: 0,
+  storeCircuitOpened: 0,
+  busDrops: 0,
+  busErrors: 0,
   ...change,
 });
 
@@ -65,6 +68,28 @@ describe('drawing a cache line', () => {
     expect(part('cacheStoreFact').hidden).toBe(true);
   });
 
+  it('regression: shows a cache bus that dropped or lost messages, only when it did', () => {
+    const { parts, part } = card();
+    drawExtras(parts, { ...none, cache: cache() });
+    expect(part('cacheBusFact').hidden).toBe(true);
+    drawExtras(parts, { ...none, cache: cache({ busDrops: 1 }) });
+    expect(part('cacheBusFact').hidden).toBe(false);
+    expect(part('cacheBusDrops').textContent).toBe('1');
+    expect(part('cacheBusErrors').textContent).toBe('0');
+    drawExtras(parts, { ...none, cache: cache({ busErrors: 4 }) });
+    expect(part('cacheBusFact').hidden).toBe(false);
+    expect(part('cacheBusErrors').textContent).toBe('4');
+  });
+
+  it('regression: shows a cache that stopped using its store, only when it did', () => {
+    const { parts, part } = card();
+    drawExtras(parts, { ...none, cache: cache() });
+    expect(part('cacheStoreCircuitFact').hidden).toBe(true);
+    drawExtras(parts, { ...none, cache: cache({ storeCircuitOpened: 2 }) });
+    expect(part('cacheStoreCircuitFact').hidden).toBe(false);
+    expect(part('cacheStoreCircuitOpened').textContent).toBe('2');
+  });
+
   it.each([
     [null, '–'],
     [0, '0 %'],
@@ -87,6 +112,19 @@ describe('drawing a cache line', () => {
     drawExtras(parts, { ...none, cache: cache() });
     expect(part('cacheLoadFailedFact').hidden).toBe(true);
     expect(part('cacheStoreFact').hidden).toBe(true);
+  });
+
+  it('regression: shows a cache bus that dropped or lost messages, only when it did', () => {
+    const { parts, part } = card();
+    drawExtras(parts, { ...none, cache: cache() });
+    expect(part('cacheBusFact').hidden).toBe(true);
+    drawExtras(parts, { ...none, cache: cache({ busDrops: 1 }) });
+    expect(part('cacheBusFact').hidden).toBe(false);
+    expect(part('cacheBusDrops').textContent).toBe('1');
+    expect(part('cacheBusErrors').textContent).toBe('0');
+    drawExtras(parts, { ...none, cache: cache({ busErrors: 4 }) });
+    expect(part('cacheBusFact').hidden).toBe(false);
+    expect(part('cacheBusErrors').textContent).toBe('4');
   });
 
   it('hides the line for a command without a cache, and again when its cache goes', () => {

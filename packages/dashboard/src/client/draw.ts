@@ -20,7 +20,18 @@ export const CIRCUIT_PARTS = [
   ...['hedgeFacts', 'hedges', 'hedgeWins', 'hedgeRefusedFact', 'hedgeRefused'],
   ...['cacheFacts', 'cacheRatio', 'cacheHits', 'cacheMisses', 'cacheStale', 'cacheRefreshes'],
   ...['cacheLoads', 'cacheLoadFailedFact', 'cacheLoadFailures', 'cacheStoreFact'],
-  ...['cacheStoreErrors', 'shedFacts', 'shedAdmitted', 'shedRefusedFact', 'shedRefused'],
+  ...[
+    'cacheStoreErrors',
+    'cacheStoreCircuitFact',
+    'cacheStoreCircuitOpened',
+    'cacheBusFact',
+    'cacheBusDrops',
+    'cacheBusErrors',
+    'shedFacts',
+    'shedAdmitted',
+    'shedRefusedFact',
+    'shedRefused',
+  ],
   ...['shedShare'],
 ] as const;
 
@@ -122,6 +133,13 @@ function drawCache(p: CircuitParts, c: CacheFacts | null): void {
   setText(p.cacheLoadFailures, count(c.loadFailures));
   p.cacheStoreFact.hidden = c.storeErrors === 0;
   setText(p.cacheStoreErrors, count(c.storeErrors));
+  // while the store is skipped no store error comes: the openings say it was
+  p.cacheStoreCircuitFact.hidden = c.storeCircuitOpened === 0;
+  setText(p.cacheStoreCircuitOpened, count(c.storeCircuitOpened));
+  // a bus that dropped means this host may have served values other hosts had invalidated
+  p.cacheBusFact.hidden = c.busDrops === 0 && c.busErrors === 0;
+  setText(p.cacheBusDrops, count(c.busDrops));
+  setText(p.cacheBusErrors, count(c.busErrors));
 }
 
 function drawShed(p: CircuitParts, s: ShedFacts | null): void {

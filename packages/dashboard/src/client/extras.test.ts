@@ -40,6 +40,27 @@ describe('reading a cache', () => {
       loads: 11,
       loadFailures: 1,
       storeErrors: 0,
+      storeCircuitOpened: 0,
+      busDrops: 0,
+      busErrors: 0,
+    });
+  });
+
+  it('regression: reads the store circuit openings, bus drops and bus errors of a cache', () => {
+    const extras = readCommand(
+      cached(1, 1, {
+        dynoCacheStoreErrors: 1,
+        dynoCacheTierReadErrors: 3,
+        dynoCacheBusDrops: 2,
+        dynoCacheBusErrors: 5,
+        dynoCacheStoreCircuitOpened: 1,
+      }),
+    );
+    expect(extras.extras.cache).toMatchObject({
+      storeErrors: 4,
+      busDrops: 2,
+      busErrors: 5,
+      storeCircuitOpened: 1,
     });
   });
 
@@ -66,6 +87,9 @@ describe('reading a cache', () => {
         dynoCacheLoads: Number.POSITIVE_INFINITY,
         dynoCacheLoadFailures: Number.NaN,
         dynoCacheStoreErrors: { n: 1 },
+        dynoCacheStoreCircuitOpened: Number.NaN,
+        dynoCacheBusDrops: -2,
+        dynoCacheBusErrors: 'x',
       }),
     ).extras.cache;
     expect(cache).toEqual({
@@ -77,6 +101,9 @@ describe('reading a cache', () => {
       loads: 0,
       loadFailures: 0,
       storeErrors: 0,
+      storeCircuitOpened: 0,
+      busDrops: 0,
+      busErrors: 0,
     });
     // a negative miss count cannot push the ratio past 100 %
     expect(readCommand(cached(8, -4)).extras.cache?.ratio).toBe(100);
@@ -104,6 +131,9 @@ describe('reading a cache', () => {
       loads: 15,
       loadFailures: 3,
       storeErrors: 0,
+      storeCircuitOpened: 0,
+      busDrops: 0,
+      busErrors: 0,
     });
   });
 });

@@ -50,6 +50,12 @@ export interface CacheFacts {
   readonly loads: number;
   readonly loadFailures: number;
   readonly storeErrors: number;
+  /** Times the cache stopped using its store after repeated failures. */
+  readonly storeCircuitOpened: number;
+  /** Times its store's invalidation bus went down (a two-tier store's): invalidations missed. */
+  readonly busDrops: number;
+  /** Invalidations not published, failed subscriptions, malformed bus messages. */
+  readonly busErrors: number;
 }
 
 /** What an observed load shedder did over the window; `share` is the refused share, %. */
@@ -138,7 +144,12 @@ function readCache(d: Json): CacheFacts | null {
     refreshes: tally(d.dynoCacheRefreshes),
     loads: tally(d.dynoCacheLoads),
     loadFailures: tally(d.dynoCacheLoadFailures),
-    storeErrors: tally(d.dynoCacheStoreErrors),
+    // the Redis reads its two-tier store failed (answered as misses) are its store's errors too
+    storeErrors: tally(d.dynoCacheStoreErrors) + tally(d.dynoCacheTierReadErrors),
+    storeCircuitOpened: tally(d.dynoCacheStoreCircuitOpened),
+    // absent from streams of a `@dyno/metrics` before them, and for a store without a bus: 0
+    busDrops: tally(d.dynoCacheBusDrops),
+    busErrors: tally(d.dynoCacheBusErrors),
   };
 }
 

@@ -91,7 +91,10 @@ stale: tally(d.dynoCacheStale),
 refreshes: tally(d.dynoCacheRefreshes),
 loads: tally(d.dynoCacheLoads),
 loadFailures: tally(d.dynoCacheLoadFailures),
-storeErrors: tally(d.dynoCacheStoreErrors),
+storeErrors: tally(d.dynoCacheStoreErrors) + tally(d.dynoCacheTierReadErrors),
+storeCircuitOpened: tally(d.dynoCacheStoreCircuitOpened),
+busDrops: tally(d.dynoCacheBusDrops),
+busErrors: tally(d.dynoCacheBusErrors),
 };
 }
 function readShed(d) {
@@ -262,7 +265,18 @@ const CIRCUIT_PARTS = [
 ...['hedgeFacts', 'hedges', 'hedgeWins', 'hedgeRefusedFact', 'hedgeRefused'],
 ...['cacheFacts', 'cacheRatio', 'cacheHits', 'cacheMisses', 'cacheStale', 'cacheRefreshes'],
 ...['cacheLoads', 'cacheLoadFailedFact', 'cacheLoadFailures', 'cacheStoreFact'],
-...['cacheStoreErrors', 'shedFacts', 'shedAdmitted', 'shedRefusedFact', 'shedRefused'],
+...[
+'cacheStoreErrors',
+'cacheStoreCircuitFact',
+'cacheStoreCircuitOpened',
+'cacheBusFact',
+'cacheBusDrops',
+'cacheBusErrors',
+'shedFacts',
+'shedAdmitted',
+'shedRefusedFact',
+'shedRefused',
+],
 ...['shedShare'],
 ];
 const POOL_PARTS = [
@@ -341,6 +355,11 @@ p.cacheLoadFailedFact.hidden = c.loadFailures === 0;
 setText(p.cacheLoadFailures, count(c.loadFailures));
 p.cacheStoreFact.hidden = c.storeErrors === 0;
 setText(p.cacheStoreErrors, count(c.storeErrors));
+p.cacheStoreCircuitFact.hidden = c.storeCircuitOpened === 0;
+setText(p.cacheStoreCircuitOpened, count(c.storeCircuitOpened));
+p.cacheBusFact.hidden = c.busDrops === 0 && c.busErrors === 0;
+setText(p.cacheBusDrops, count(c.busDrops));
+setText(p.cacheBusErrors, count(c.busErrors));
 }
 function drawShed(p, s) {
 p.shedFacts.hidden = s === null;

@@ -16,8 +16,17 @@ const STREAM = Symbol('@dyno/fetch body stream');
 /** The `body` getter of a response's class. */
 type BodyOf = (this: Response) => ReadableStream<Uint8Array> | null;
 
+/** What the call keeps of a response it answered with: never the response itself. */
+export interface BodyEnd {
+  /**
+   * The call ended early (its deadline, its caller's abort): every read of the body rejects
+   * with `reason`, and `end` runs now, since nothing is left to wait for.
+   */
+  halt(reason: unknown): void;
+}
+
 /** Calls `end` once: when a body is read to the end or fails, or when every copy is cancelled. */
-class Tracker {
+class Tracker implements BodyEnd {
   #open = 1;
   #end: (() => void) | undefined;
   readonly #endedWith: () => unknown;
@@ -50,6 +59,12 @@ class Tracker {
     if (this.#end === undefined || this.#stopped !== undefined) return;
     this.#stopped = { reason };
     for (const fail of this.#reads ?? []) fail(reason);
+  }
+
+  /** `stop`, and `end` now: the call has ended, so nothing is left to wait for. */
+  halt(reason: unknown): void {
+    this.stop(reason);
+    this.finished();
   }
 
   /** `read`, unless the call ends first. */
@@ -226,16 +241,25 @@ function track(response: Response, tracker: Tracker): Response {
   return response;
 }
 
-/**
- * `response` itself, now calling `end` once when its body is read to the end, fails, or is
- * cancelled (with every clone of it); `endedWith` gives the reason the call ended early, if it
- * did. Meant for a response with a body.
- */
-export function onBodyEnd(response: Response, end: () => void, endedWith: () => unknown): Response {
-  return track(response, new Tracker(end, endedWith));
-}
+// A response its caller drops unread: when it is collected, its call lets go of what it holds
+// (the listener on the caller's signal, which may live as long as the process).
+const dropped = new FinalizationRegistry<Tracker>((tracker) => tracker.finished());
 
-/** The call that answered with `response` ended early: its body reads reject with `reason`. */
-export function stopBody(response: Response, reason: unknown): void {
-  (response as Partial<Tracked>)[TRACKER]?.stop(reason);
+/**
+ * Makes `response` call `end` once when its body is read to the end, fails, or is cancelled (with
+ * every clone of it), or (`whenDropped`) when it is collected unread; `endedWith` gives the
+ * reason the call ended early, if it did. Neither may reach `response`: the call holds what this
+ * returns, so that a response nobody reads can be collected, as `fetch`'s own can. Meant for a
+ * response with a body.
+ */
+export function onBodyEnd(
+  response: Response,
+  end: () => void,
+  endedWith: () => unknown,
+  whenDropped: boolean,
+): BodyEnd {
+  const tracker = new Tracker(end, endedWith);
+  track(response, tracker);
+  if (whenDropped) dropped.register(response, tracker);
+  return tracker;
 }

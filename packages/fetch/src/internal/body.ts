@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import { format, invoke } from '@dyno/core';
 
 /** A request body ready to be sent once or many times. */
@@ -24,6 +25,11 @@ function isAsyncIterable(body: unknown): body is AsyncIterable<Uint8Array> {
   );
 }
 
+/** Whether a reader has read from `stream` (Node's check, which `fetch` itself uses). */
+function isDisturbed(stream: ReadableStream<Uint8Array>): boolean {
+  return Readable.isDisturbed(stream as unknown as NodeJS.ReadableStream);
+}
+
 /** A chunk's bytes, as `fetch` sends them: a view's own bytes, not its elements cut to 8 bits. */
 function toBytes(chunk: unknown): Uint8Array {
   if (typeof chunk === 'string') return new TextEncoder().encode(chunk);
@@ -47,6 +53,12 @@ export async function prepareBody(body: unknown, limit: number): Promise<Prepare
   if (body === undefined || body === null) return NONE;
   if (!isStream(body) && !isAsyncIterable(body)) {
     return { body: body as RequestInit['body'], replayable: true, streamed: false };
+  }
+  if (isStream(body) && (body.locked || isDisturbed(body))) {
+    // the rest of it would be sent as if it were the whole body: `fetch` refuses it too
+    throw new TypeError(
+      '@dyno/fetch: a request body stream must not be disturbed or locked (part of it was read, or a reader holds it)',
+    );
   }
   const iterator = isStream(body)
     ? streamIterator(body)

@@ -13,8 +13,9 @@ import {
 import { TimeoutError } from '@dyno/pool';
 import type { HttpAttempt } from '../errors.js';
 import type { PreparedBody } from './body.js';
-import { onBodyEnd, stopBody } from './body-end.js';
+import { type BodyEnd, onBodyEnd } from './body-end.js';
 import type { Origin } from './origins.js';
+import { isRedirectRefusal } from './redirect.js';
 import type { NormalizedRequest } from './request.js';
 import { parseRetryAfter } from './retry-after.js';
 import type { ClientSettings } from './settings.js';
@@ -86,8 +87,8 @@ export class Exchange {
   #timer: TimerHandle | undefined;
   #body: PreparedBody | undefined;
   #latest: Arrival | undefined;
-  /** The response answered with, while its body is bound to the deadline. */
-  #answered: Response | undefined;
+  /** The body of the response answered with, while bound to the deadline (not the response). */
+  #answered: BodyEnd | undefined;
   #closed = false;
   /** Why the call ended early (deadline, caller's abort), once it has. */
   #ended: { readonly reason: unknown } | undefined;
@@ -123,7 +124,7 @@ export class Exchange {
       controller?.abort(reason);
       for (const cut of cuts) cut(reason);
       // a body read waits for no `fetch` that ignores its signal
-      if (this.#answered !== undefined) stopBody(this.#answered, reason);
+      this.#answered?.halt(reason);
     };
     this.signal = controller?.signal ?? NEVER_ABORTED;
     this.#cuts = cuts;
@@ -210,6 +211,9 @@ export class Exchange {
     });
     return sent.then(
       (response) => {
+        // `reject` holds `sent`, and so the response, for as long as `cut` listens on the
+        // caller's signal, which may outlive the call: a response dropped unread stays collectable
+        reject = undefined;
         if (timer !== undefined) clock.clearTimeout(timer);
         const now = clock.now();
         record.status = response.status;
@@ -232,6 +236,10 @@ export class Exchange {
         } else if (ctx.signal.aborted || this.#ended !== undefined) {
           // cancelled (by the caller, the deadline or a winning hedge): neither success nor failure
           permit?.release();
+        } else if (isRedirectRefusal(error)) {
+          // the origin answered (with a redirect): a success for its breaker, no network error
+          permit?.countSuccess();
+          o.metrics?.record('success', clock.now() - start);
         } else {
           o.tally.networkErrors++;
           permit?.countFailure(error, 'error');
@@ -263,15 +271,19 @@ export class Exchange {
     // from here the deadline only bounds the body: a body nobody reads must not keep the
     // process alive until then (a Node timer can be unref'd; other clocks' handles are left)
     (this.#timer as { unref?: () => void } | undefined)?.unref?.();
+    // neither callback may reach the response (`latest` does): see `onBodyEnd`
+    const release = latest.release;
     this.#answered = onBodyEnd(
       response,
       () => {
-        latest.release?.();
+        release?.();
         this.close();
       },
       () => this.#ended?.reason ?? (this.signal.aborted ? abortReason(this.signal) : undefined),
+      // without a deadline, only the body's end, or the response's collection, lets go
+      this.#timer === undefined,
     );
-    return this.#answered;
+    return response;
   }
 
   /** Ends the call: cancels any response not answered with, clears the timer, removes listeners. */

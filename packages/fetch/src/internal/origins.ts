@@ -1,5 +1,5 @@
 import { CircuitBreaker, type CircuitBreakerOptions } from '@dyno/breaker';
-import { type Clock, type Disposable, EventEmitter } from '@dyno/core';
+import { type Clock, type Disposable, EventEmitter, withDefaults } from '@dyno/core';
 import { Hedge, type HedgeBudget, type HedgeBudgetOptions, type HedgeOptions } from '@dyno/hedge';
 import type { Metrics, MetricsRegistry } from '@dyno/metrics';
 import type { OriginStats } from '../stats.js';
@@ -108,7 +108,9 @@ export class Origins {
     const s = this.#s;
     const name = metricsName(s.name, origin);
     const breaker =
-      s.breaker === false ? undefined : new CircuitBreaker({ ...s.breaker, name, clock: s.clock });
+      s.breaker === false
+        ? undefined
+        : new CircuitBreaker(withDefaults({}, s.breaker, { name, clock: s.clock }));
     const hedge = s.hedge === false ? undefined : new Hedge({ ...s.hedge, name, clock: s.clock });
     const metrics = s.metrics === false ? undefined : holdEntry(s.metrics, name, s.clock);
     const retries = new EventEmitter<{ readonly name: string; readonly attempt: number }>(

@@ -1,5 +1,12 @@
 import { BrokenCircuitError, CircuitBreaker } from '@dyno/breaker';
-import { copyOptions, resolveOptions, steadyClock, validate } from '@dyno/core';
+import {
+  copyInheritedOptions,
+  copyOptions,
+  resolveOptions,
+  steadyClock,
+  validate,
+  withDefaults,
+} from '@dyno/core';
 import { Hedge, type HedgeOutcome } from '@dyno/hedge';
 import { MetricsRegistry } from '@dyno/metrics';
 import { TimeoutError } from '@dyno/pool';
@@ -17,6 +24,7 @@ import {
 } from '../options.js';
 import { callEnds, verdicts } from './exchange.js';
 import type { OriginSettings } from './origins.js';
+import { isRedirectRefusal } from './redirect.js';
 import type { ClientSettings } from './settings.js';
 
 const PKG = '@dyno/fetch';
@@ -33,7 +41,7 @@ export interface ResolvedClient {
 
 /** Network errors and attempt timeouts are worth another attempt; refusals and others are not. */
 export function isRetryableError(error: unknown): boolean {
-  if (BrokenCircuitError.isInstance(error)) return false;
+  if (BrokenCircuitError.isInstance(error) || isRedirectRefusal(error)) return false;
   // the call's own deadline or its caller's abort: nothing more may start
   if (typeof error === 'object' && error !== null && callEnds.has(error)) return false;
   // by name: `fetch` may come from another realm (a VM context, a test runner's sandbox)
@@ -99,7 +107,7 @@ export function resolveClient(options: ResilientFetchOptions | undefined): Resol
   // the per-origin parts are made at each origin's first call: a throwaway of each checks their
   // options now, so a bad option throws here rather than at call time (they hold nothing)
   // copied: each origin's parts are built from them later (see `copyOptions` in @dyno/core)
-  const breakerOptions = copyOptions(o.breaker);
+  const breakerOptions = copyInheritedOptions(o.breaker);
   const hedgeDelay = copyOptions(hedgeOptions?.delay);
   const hedgeBudget = copyOptions(hedgeOptions?.budget);
   if (breakerOptions !== false) {
@@ -112,7 +120,7 @@ export function resolveClient(options: ResilientFetchOptions | undefined): Resol
         );
       }
     }
-    new CircuitBreaker({ ...breakerOptions, clock });
+    new CircuitBreaker(withDefaults({}, breakerOptions as object, { clock }));
   }
   if (hedgeOptions !== undefined) {
     new Hedge({
@@ -124,7 +132,7 @@ export function resolveClient(options: ResilientFetchOptions | undefined): Resol
   }
   const isAcceptable = (outcome: HedgeOutcome): boolean =>
     outcome.failed
-      ? BrokenCircuitError.isInstance(outcome.error)
+      ? BrokenCircuitError.isInstance(outcome.error) || isRedirectRefusal(outcome.error)
       : !statuses.has((outcome.result as Response).status);
   return {
     name: o.name,

@@ -95,6 +95,8 @@ export function race<T>(s: Settings, target: Target, signal: AbortSignal | undef
         reject(thrown);
         return;
       }
+      // a predicate that aborted the caller ended the call: nothing more is launched or counted
+      if (done) return;
       if (acceptable) {
         win(n, outcome, startedAt);
         return;

@@ -83,7 +83,7 @@ export function buildAll<R>(
           ? build(dep, buildSignal, clock, name, discard)
           : memo.get(
               () => build(dep, undefined, clock, name, discard),
-              () => new CircularDependencyError(dep.name, name),
+              (cycle) => new CircularDependencyError(dep.name, name, cycle),
             );
       building.then(
         (value) => {

@@ -10,7 +10,11 @@ export const LOAD_SUCCESS = 4;
 export const LOAD_FAILURE = 5;
 export const LOAD_TIMEOUT = 6;
 export const STORE_ERROR = 7;
-const SLOTS = 8;
+export const BUS_DROP = 8;
+export const BUS_ERROR = 9;
+export const STORE_CIRCUIT_OPENED = 10;
+export const TIER_READ_ERROR = 11;
+const SLOTS = 12;
 
 /** The rolling counters of an observed cache, and its loader time since creation. */
 export class CacheCounters extends FactCounters {
@@ -39,4 +43,8 @@ const named = (v: Float64Array): CacheCounts => ({
     timeout: v[LOAD_TIMEOUT] as number,
   },
   storeErrors: v[STORE_ERROR] as number,
+  busDrops: v[BUS_DROP] as number,
+  busErrors: v[BUS_ERROR] as number,
+  storeCircuitOpened: v[STORE_CIRCUIT_OPENED] as number,
+  tierReadErrors: v[TIER_READ_ERROR] as number,
 });

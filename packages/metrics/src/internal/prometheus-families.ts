@@ -213,4 +213,28 @@ function addCacheFamilies(counter: Counter, cache: NonNullable<MetricsSnapshot['
     c,
   );
   counter('cache_store_errors_total', 'Cache store failures.', t.storeErrors, c);
+  counter(
+    'cache_store_circuit_opened_total',
+    'Times the cache stopped using its store after repeated failures.',
+    t.storeCircuitOpened,
+    c,
+  );
+  counter(
+    'cache_tier_read_errors_total',
+    'Redis reads of the cache two-tier store that failed and were answered as misses.',
+    t.tierReadErrors,
+    c,
+  );
+  counter(
+    'cache_bus_drops_total',
+    'Times the cache store invalidation bus went down (writes of other processes meanwhile were missed).',
+    t.busDrops,
+    c,
+  );
+  counter(
+    'cache_bus_errors_total',
+    'Cache bus messages not sent, not subscribed to or malformed.',
+    t.busErrors,
+    c,
+  );
 }

@@ -2,7 +2,13 @@ import { ManualClock } from '@dyno/core/testing';
 import { Metrics, MetricsRegistry } from '@dyno/metrics';
 import { registerOtelMetrics } from '@dyno/metrics/otel';
 import { metrics as otelApi } from '@opentelemetry/api';
-import { FakeBreaker, FakeCache, FakePool, FakeRetry } from '../test-support/fakes.js';
+import {
+  FakeBreaker,
+  FakeCache,
+  FakePool,
+  FakeRetry,
+  FakeTieredStore,
+} from '../test-support/fakes.js';
 import { histogram, of, points, setup } from '../test-support/otel.js';
 
 describe('registerOtelMetrics', () => {
@@ -87,9 +93,12 @@ describe('registerOtelMetrics', () => {
     const { meter, provider, collect } = await setup();
     const registry = new MetricsRegistry({ metrics: { clock: new ManualClock() } });
     registerOtelMetrics(meter, registry);
-    const cache = new FakeCache('users-cache');
+    const tier = new FakeTieredStore();
+    const cache = new FakeCache('users-cache', tier);
     registry.get('a').observe(cache);
     cache.busy();
+    tier.busy();
+    cache.circuit.emit({ name: 'users-cache', state: 'open' });
     const rm = await collect();
     const c = { 'dyno.name': 'a', 'dyno.cache.name': 'users-cache' };
     expect(of(points(rm, 'dyno.cache.requests'), { ...c, 'dyno.cache.result': 'hit' })).toBe(2);
@@ -98,11 +107,17 @@ describe('registerOtelMetrics', () => {
     expect(of(points(rm, 'dyno.cache.refreshes'), c)).toBe(1);
     expect(of(points(rm, 'dyno.cache.loads'), { ...c, 'dyno.outcome': 'failure' })).toBe(1);
     expect(of(points(rm, 'dyno.cache.store.errors'), c)).toBe(1);
+    expect(of(points(rm, 'dyno.cache.bus.drops'), c)).toBe(1);
+    expect(of(points(rm, 'dyno.cache.bus.errors'), c)).toBe(1);
+    expect(of(points(rm, 'dyno.cache.store.circuit.opened'), c)).toBe(1);
+    expect(of(points(rm, 'dyno.cache.tier.read.errors'), c)).toBe(1);
     registry.delete('a');
     registry.get('a').observe(cache);
     cache.busy();
+    tier.busy();
     const after = await collect();
     expect(of(points(after, 'dyno.cache.requests'), { ...c, 'dyno.cache.result': 'hit' })).toBe(4);
+    expect(of(points(after, 'dyno.cache.bus.drops'), c)).toBe(2);
     await provider.shutdown();
   });
 

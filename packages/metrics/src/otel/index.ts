@@ -30,6 +30,25 @@ export const DEFAULT_OTEL_METRICS_OPTIONS: Readonly<Required<OtelMetricsOptions>
   boundaries: DEFAULT_LATENCY_BOUNDARIES,
 });
 
+// what `carry.continued` answers for the counters below, in their order
+type CacheTotals = [
+  number,
+  number,
+  number,
+  number,
+  number,
+  number,
+  number,
+  number,
+  number,
+  number,
+  number,
+  number,
+  number,
+  number,
+  number,
+];
+
 const PREFIX: Rule = {
   expected: 'an instrument name prefix matching [a-zA-Z][a-zA-Z0-9_./-]*',
   test: (v) =>
@@ -48,8 +67,10 @@ const PREFIX: Rule = {
  * - `dyno.retries`, `dyno.circuit.opened`, `dyno.pool.rejected` (observable counters): a name
  *   deleted and made again continues its series rather than restarting it.
  * - `dyno.cache.requests` (`dyno.cache.result`: hit, miss), `dyno.cache.stale`,
- *   `dyno.cache.refreshes`, `dyno.cache.loads` (`dyno.outcome`), `dyno.cache.store.errors`
- *   (observable counters, same continuation) for an observed cache (`dyno.cache.name`).
+ *   `dyno.cache.refreshes`, `dyno.cache.loads` (`dyno.outcome`), `dyno.cache.store.errors`,
+ *   `dyno.cache.store.circuit.opened`, `dyno.cache.tier.read.errors`, `dyno.cache.bus.drops`,
+ *   `dyno.cache.bus.errors` (observable counters, same continuation) for an observed cache
+ *   (`dyno.cache.name`).
  * - `dyno.call.active`, `dyno.pool.active`, `dyno.pool.queued`, `dyno.pool.abandoned`,
  *   `dyno.pool.limit` (the limit now, adaptive or not; observable up-down counters) and
  *   `dyno.circuit.state` (gauge: 1 for the current state, 0 for the others), read at each
@@ -144,6 +165,26 @@ export function registerOtelMetrics(
   );
   const cacheLoads = counter('cache.loads', 'Cache loader calls ended, by outcome.', '{load}');
   const cacheStoreErrors = counter('cache.store.errors', 'Cache store failures.', '{error}');
+  const cacheStoreCircuitOpened = counter(
+    'cache.store.circuit.opened',
+    'Times the cache stopped using its store after repeated failures.',
+    '{opening}',
+  );
+  const cacheTierReadErrors = counter(
+    'cache.tier.read.errors',
+    'Redis reads of the cache two-tier store that failed and were answered as misses.',
+    '{error}',
+  );
+  const cacheBusDrops = counter(
+    'cache.bus.drops',
+    'Times the cache store invalidation bus went down.',
+    '{drop}',
+  );
+  const cacheBusErrors = counter(
+    'cache.bus.errors',
+    'Cache bus messages not sent, not subscribed to or malformed.',
+    '{error}',
+  );
   const sources = sourceInstruments(meter, prefix);
   const instruments: Observable[] = [
     ...sources.instruments,
@@ -161,6 +202,10 @@ export function registerOtelMetrics(
     cacheRefreshes,
     cacheLoads,
     cacheStoreErrors,
+    cacheStoreCircuitOpened,
+    cacheTierReadErrors,
+    cacheBusDrops,
+    cacheBusErrors,
   ];
 
   const sync = new CallInstruments(calls, duration);
@@ -186,21 +231,28 @@ export function registerOtelMetrics(
         k?.loads.failure ?? 0,
         k?.loads.timeout ?? 0,
         k?.storeErrors ?? 0,
+        k?.busDrops ?? 0,
+        k?.busErrors ?? 0,
+        k?.storeCircuitOpened ?? 0,
+        k?.tierReadErrors ?? 0,
       ];
-      const [r, o, rj, hits, misses, stale, refreshes, ok, failed, timedOut, storeErrors] =
-        carry.continued(m, s.name, now) as [
-          number,
-          number,
-          number,
-          number,
-          number,
-          number,
-          number,
-          number,
-          number,
-          number,
-          number,
-        ];
+      const [
+        r,
+        o,
+        rj,
+        hits,
+        misses,
+        stale,
+        refreshes,
+        ok,
+        failed,
+        timedOut,
+        storeErrors,
+        busDrops,
+        busErrors,
+        storeCircuitOpened,
+        tierReadErrors,
+      ] = carry.continued(m, s.name, now) as CacheTotals;
       const total = { retries: r, opened: o, rejected: rj };
       result.observe(retries, total.retries, name);
       result.observe(active, s.inFlight, name);
@@ -224,6 +276,10 @@ export function registerOtelMetrics(
         result.observe(cacheLoads, failed, { ...cache, 'dyno.outcome': 'failure' });
         result.observe(cacheLoads, timedOut, { ...cache, 'dyno.outcome': 'timeout' });
         result.observe(cacheStoreErrors, storeErrors as number, cache);
+        result.observe(cacheStoreCircuitOpened, storeCircuitOpened, cache);
+        result.observe(cacheTierReadErrors, tierReadErrors, cache);
+        result.observe(cacheBusDrops, busDrops, cache);
+        result.observe(cacheBusErrors, busErrors, cache);
       }
       if (s.pool !== null) {
         const pool = { ...name, 'dyno.pool.name': s.pool.name };

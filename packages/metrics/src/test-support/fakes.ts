@@ -71,6 +71,22 @@ export class FakeRetry {
 }
 
 /** A cache shaped like @dyno/cache's (its events only), driven by hand. */
+/** A two-tier cache store's events (`@dyno/cache-redis`'s `TieredStore`): bus state, absorbed failures. */
+export class FakeTieredStore {
+  readonly state = new EventEmitter<{ name: string; connected: boolean }>();
+  readonly error = new EventEmitter<{ name: string; during: string; key: string }>();
+  readonly onBusState = this.state.event;
+  readonly onError = this.error.event;
+
+  /** The bus drops and comes back; a publish fails; a Redis read fails. */
+  busy(): void {
+    this.state.emit({ name: 'tier', connected: false });
+    this.state.emit({ name: 'tier', connected: true });
+    this.error.emit({ name: 'tier', during: 'publish', key: 'k' });
+    this.error.emit({ name: 'tier', during: 'read', key: 'k' });
+  }
+}
+
 export class FakeCache {
   readonly hit = new EventEmitter<{ name: string; key: string; stale: boolean }>();
   readonly miss = new EventEmitter<{ name: string; key: string }>();
@@ -95,7 +111,12 @@ export class FakeCache {
   readonly onRefresh = this.refresh.event;
   readonly onLoad = this.load.event;
   readonly onError = this.error.event;
-  constructor(readonly name = 'cache') {}
+  readonly circuit = new EventEmitter<{ name: string; state: string }>();
+  readonly onStoreCircuit = this.circuit.event;
+  constructor(
+    readonly name = 'cache',
+    readonly store?: object,
+  ) {}
 
   /** One of each: a stale hit while refreshing, a miss with a load, a store error. */
   busy(): void {

@@ -1,10 +1,15 @@
+const INITIAL_CAPACITY = 4;
+// an emptied ring keeps an array up to this size (8 KB), so a queue that fills and drains over
+// and over does not allocate each time
+const RETAINED_CAPACITY = 1_024;
+
 /**
  * A FIFO queue on a power-of-two circular array: `push` and `shift` are O(1) and allocate only
  * when the array doubles, unlike `Array.prototype.shift` which is O(n) on large arrays.
  */
 export class Ring<T> {
-  #items: (T | undefined)[] = new Array(4);
-  #mask = 3;
+  #items: (T | undefined)[] = new Array(INITIAL_CAPACITY);
+  #mask = INITIAL_CAPACITY - 1;
   #head = 0;
   #size = 0;
 
@@ -33,6 +38,21 @@ export class Ring<T> {
     this.#head = (this.#head + 1) & this.#mask;
     this.#size--;
     return item;
+  }
+
+  /**
+   * Removes every item. An array grown past `RETAINED_CAPACITY` goes too: a burst's array (1 MB
+   * after 100,000 waiters) would otherwise be held by an idle queue for good.
+   */
+  clear(): void {
+    if (this.#items.length <= RETAINED_CAPACITY) {
+      while (this.#size > 0) this.shift();
+      return;
+    }
+    this.#items = new Array(INITIAL_CAPACITY);
+    this.#mask = INITIAL_CAPACITY - 1;
+    this.#head = 0;
+    this.#size = 0;
   }
 
   /** Keeps only the items `keep` accepts, in order. */

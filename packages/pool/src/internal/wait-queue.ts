@@ -86,7 +86,7 @@ export class WaitQueue {
 
   /** The queue is empty: drop left-behind entries and the max-wait timer. */
   #idle(): void {
-    while (this.#ring.size > 0) this.#ring.shift();
+    this.#ring.clear();
     this.#expiry?.idle();
   }
 }

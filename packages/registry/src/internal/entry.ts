@@ -1,4 +1,5 @@
-import { format, reportListenerError } from '@dyno/core';
+import { format, type PendingBuild, reportListenerError } from '@dyno/core';
+import type { Key } from '../errors.js';
 import type { DisposeOption, Lifetime, ProvideOptions } from '../options.js';
 import { release } from './dispose.js';
 
@@ -22,6 +23,8 @@ export interface Slot {
    * holds now. Called when the slot leaves the registry before the build lands (see `settle`).
    */
   leave: (() => void) | undefined;
+  /** A build in flight that callers join (`pending` or `inflight`): who waits on whom. */
+  flight: PendingBuild<Key> | undefined;
 }
 
 /** What the registry keeps per key. */
@@ -44,6 +47,7 @@ export function emptySlot(): Slot {
     settled: undefined,
     inflight: undefined,
     leave: undefined,
+    flight: undefined,
   };
 }
 

@@ -1,14 +1,13 @@
 import { DisposedError, EventEmitter } from '@dyno/core';
 import {
   AlreadyRegistered,
-  CircularProvider,
   type Key,
   NotReady,
   NotRegistered,
   type ReadinessFailure,
 } from '../errors.js';
 import type { RegisterEvent, ReplaceEvent, UnregisterEvent } from '../events.js';
-import { build, buildAsync, type Host } from './build.js';
+import { build, buildAsync, type Host, joined, reentered } from './build.js';
 import { type Entry, emptySlot, type Slot, settle } from './entry.js';
 
 const PKG = '@dyno/registry';
@@ -93,8 +92,8 @@ export abstract class RegistryStore {
       throw new NotReady(key, [], this.name);
     }
     if (entry.lifetime === 'scoped') return this.#scopedValue(key, entry, owner);
-    if (entry.built) return entry.value;
-    if (entry.building) throw new CircularProvider(key, owner.name);
+    if (entry.built) return entry.pending ? joined(key, owner.name, entry) : entry.value;
+    if (entry.building) throw reentered(key, owner.name, entry);
     return build(owner.#host(key, entry, this), entry, entry);
   }
 
@@ -219,8 +218,8 @@ export abstract class RegistryStore {
       slot = emptySlot();
       this.#scoped.set(entry, slot);
     }
-    if (slot.built) return slot.value;
-    if (slot.building) throw new CircularProvider(key, this.name);
+    if (slot.built) return slot.pending ? joined(key, this.name, slot) : slot.value;
+    if (slot.building) throw reentered(key, this.name, slot);
     const mine = slot;
     const host: Host = {
       key,

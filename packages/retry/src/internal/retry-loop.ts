@@ -5,6 +5,7 @@ import { AbortGuard } from './abort-guard.js';
 import { History, type MutableRecord } from './history.js';
 import { isHint } from './retry-after.js';
 import type { Outcome, Settings, Target } from './settings.js';
+import { yieldTurn, ZERO_WAITS_PER_TURN } from './yield-turn.js';
 
 const PKG = '@dyno/retry';
 
@@ -57,6 +58,8 @@ async function loop<T>(s: Settings, call: LoopCall, guard: AbortGuard | undefine
   // the backoff waited so far: at least that much time has passed, whatever the clock says (one
   // that stands still would keep the deadline from ever coming)
   let waited = 0;
+  // waits of 0 in a row: every `ZERO_WAITS_PER_TURN` of them, the event loop turns once
+  let zeroWaits = 0;
   let outcome = call.first;
   for (;;) {
     if (outcome === undefined) outcome = await attemptOnce(call, guard, attempt);
@@ -82,7 +85,11 @@ async function loop<T>(s: Settings, call: LoopCall, guard: AbortGuard | undefine
     // a predicate, backoff or hint that throws rejects the call with what it threw; nothing has
     // been taken from the budget yet, so the policy stays as it was
     if (!(outcome.retry ?? decide(s, outcome, attempt))) {
-      if (outcome.failed) return giveUp(s, history, record, 'not-retryable');
+      if (outcome.failed) {
+        // a predicate that aborted the call ended it: cancellation wins over the failure
+        if (signal?.aborted) throw abortReason(signal);
+        return giveUp(s, history, record, 'not-retryable');
+      }
       if (s.onSuccess?.hasListeners) s.onSuccess.emit({ name: s.name, attempts: attempt });
       return outcome.value as T;
     }
@@ -94,6 +101,9 @@ async function loop<T>(s: Settings, call: LoopCall, guard: AbortGuard | undefine
     const elapsed = Math.max(end - callStart, waited);
     backoff.elapsed = elapsed;
     const delay = clampDelay(nextDelay(s, backoff, outcome, attempt), s.maxDelay);
+    // a predicate, backoff or hint that aborted the call ended it: no retry is announced or
+    // taken from the budget
+    if (signal?.aborted) throw abortReason(signal);
     if (s.deadline !== undefined && elapsed + delay > s.deadline) {
       return giveUp(s, history, record, 'deadline');
     }
@@ -110,7 +120,13 @@ async function loop<T>(s: Settings, call: LoopCall, guard: AbortGuard | undefine
       );
     }
     // sleep rejects with the abort reason the moment the signal aborts, clearing its timer
-    if (delay > 0) await sleep(delay, { signal, clock: s.clock });
+    if (delay > 0) {
+      zeroWaits = 0;
+      await sleep(delay, { signal, clock: s.clock });
+    } else if (++zeroWaits === ZERO_WAITS_PER_TURN) {
+      zeroWaits = 0;
+      await yieldTurn();
+    }
     waited += delay;
     if (signal?.aborted) throw abortReason(signal);
     attempt += 1;

@@ -1,13 +1,14 @@
 import { CircuitBreaker } from '@dyno/breaker';
 import {
   type Clock,
-  copyOptions,
+  copyInheritedOptions,
   type Disposable,
   defaultName,
   type EventEmitter,
   resolveOptions,
   steadyClock,
   systemClock,
+  withDefaults,
 } from '@dyno/core';
 import { Metrics, type MetricsOptions } from '@dyno/metrics';
 import { Pool, type PoolOptions, Timeout } from '@dyno/pool';
@@ -150,7 +151,7 @@ function constructParts(plan: Plan) {
       ? undefined
       : isPolicy(o.breaker)
         ? (o.breaker as CircuitBreaker)
-        : new CircuitBreaker({ ...base, ...(o.breaker as object) });
+        : new CircuitBreaker(withDefaults(base, o.breaker as object | undefined));
   const retryBuilt = o.retry !== false && !isPolicy(o.retry);
   const retry =
     o.retry === false
@@ -164,7 +165,7 @@ function constructParts(plan: Plan) {
       ? undefined
       : isMetrics(o.metrics)
         ? o.metrics
-        : new Metrics({ ...base, ...(o.metrics as MetricsOptions | undefined) });
+        : new Metrics(withDefaults(base, o.metrics as MetricsOptions | undefined));
   return { clock, retry, retryBuilt, breaker, deadline, metrics };
 }
 
@@ -182,7 +183,7 @@ function buildRetry(base: Base, given: RetryOptions, hasFallback: boolean): Retr
   const should = given.shouldRetry;
   // a wrong kind is for Retry's own validation to report
   const wrongKind = [user, should].some((f) => f !== undefined && typeof f !== 'function');
-  if (wrongKind) return new Retry({ ...base, ...given });
+  if (wrongKind) return new Retry(withDefaults(base, given));
   const judge = hasFallback && user !== undefined ? marked(user) : user;
   const isRetryable = (error: unknown, attempt: number): boolean => {
     if (error instanceof PredicateThrew) throw error.thrown;
@@ -190,7 +191,7 @@ function buildRetry(base: Base, given: RetryOptions, hasFallback: boolean): Retr
     return judge === undefined || judge(error, attempt);
   };
   const shouldRetry = hasFallback && should !== undefined ? marked(should) : should;
-  return new Retry({ ...base, ...given, isRetryable, shouldRetry });
+  return new Retry(withDefaults(base, given, { isRetryable, shouldRetry }));
 }
 
 /** `predicate`, throwing what it throws inside a `PredicateThrew`. */
@@ -261,12 +262,11 @@ function buildPoolAndTimeout(base: Base, o: Opts): Deadline {
   // cap makes the pool refuse everything for good once that many calls hang forever, and then
   // no half-open probe can reach a recovered dependency; the breaker, which counts timeouts,
   // bounds how many calls a hung dependency is sent (decision in docs/decisions.md)
-  const pool = new Pool({
-    ...base,
-    maxAbandoned: Number.POSITIVE_INFINITY,
-    ...given,
-    timeout: given.timeout ?? ms ?? 1000,
-  });
+  const pool = new Pool(
+    withDefaults({ ...base, maxAbandoned: Number.POSITIVE_INFINITY }, given, {
+      timeout: given.timeout ?? ms ?? 1000,
+    }),
+  );
   return {
     pool,
     poolTimeout: undefined,
@@ -277,9 +277,12 @@ function buildPoolAndTimeout(base: Base, o: Opts): Deadline {
   };
 }
 
-/** Options of a part to build, copied; a shared part (a policy, a `Metrics`) as itself. */
+/**
+ * Options of a part to build, copied, with what they inherit (see `copyInheritedOptions`); a
+ * shared part (a policy, a `Metrics`) as itself.
+ */
 function ownCopy<T>(value: T): T {
-  return isPolicy(value) || isMetrics(value) ? value : copyOptions(value);
+  return isPolicy(value) || isMetrics(value) ? value : copyInheritedOptions(value);
 }
 
 function isMetrics(value: unknown): value is Metrics {
