@@ -1,5 +1,5 @@
-import { type ListenerErrorEvent, onListenerError, type TimerHandle } from '@dyno/core';
-import { flushPromises, ManualClock, SteppingClock } from '@dyno/core/testing';
+import { type ListenerErrorEvent, onListenerError } from '@dyno/core';
+import { flushPromises, ManualClock, OddClock, SteppingClock } from '@dyno/core/testing';
 import { QUORUM, scriptedFleet } from './test-support/scripted-fleet.js';
 
 // The fleet's view fades on this process's clock: a member's state counts for memberTtl after
@@ -23,22 +23,16 @@ describe('FleetCircuit on a clock that misbehaves', () => {
   it('regression: a NaN reading when a heartbeat is answered does not hold an isolation for good', async () => {
     const reports: ListenerErrorEvent[] = [];
     using _ = onListenerError((e) => reports.push(e));
-    const manual = new ManualClock(1_000_000);
-    let broken = false;
-    const clock = {
-      now: () => (broken ? Number.NaN : manual.now()),
-      setTimeout: (callback: () => void, ms: number) => manual.setTimeout(callback, ms),
-      clearTimeout: (handle: TimerHandle) => manual.clearTimeout(handle),
-    };
+    const clock = new OddClock(1_000_000);
     let answer: () => unknown = () => Promise.resolve(QUORUM);
     const { breaker, fleet } = scriptedFleet(() => answer(), { clock });
     await flushPromises();
-    broken = true;
-    await manual.advance(100);
-    broken = false;
+    clock.read = () => Number.NaN;
+    await clock.advance(100);
+    clock.read = undefined;
     expect(breaker.state).toBe('isolated');
     answer = () => Promise.reject(new Error('ECONNREFUSED'));
-    for (let i = 0; i < 10; i++) await manual.advance(100);
+    for (let i = 0; i < 10; i++) await clock.advance(100);
     expect(breaker.state).toBe('closed');
     expect(reports.map((r) => r.source)).toEqual(['@dyno/breaker-redis "fleet" clock']);
     fleet.dispose();

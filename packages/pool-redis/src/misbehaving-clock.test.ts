@@ -1,5 +1,5 @@
-import { type Clock, type ListenerErrorEvent, onListenerError, type TimerHandle } from '@dyno/core';
-import { ManualClock, SteppingClock } from '@dyno/core/testing';
+import { type Clock, type ListenerErrorEvent, onListenerError } from '@dyno/core';
+import { ManualClock, OddClock, SteppingClock } from '@dyno/core/testing';
 import { RateLimitedError } from '@dyno/pool';
 import type { Redis } from 'ioredis';
 import { RedisRateLimiter } from './redis-rate-limiter.js';
@@ -50,20 +50,14 @@ describe('RedisRateLimiter local fallback on a clock that misbehaves', () => {
   it('regression: one NaN reading does not lift the limit for good', async () => {
     const reports: ListenerErrorEvent[] = [];
     using _ = onListenerError((e) => reports.push(e));
-    const manual = new ManualClock(1_000_000);
-    let broken = false;
-    const clock = {
-      now: () => (broken ? Number.NaN : manual.now()),
-      setTimeout: (callback: () => void, ms: number) => manual.setTimeout(callback, ms),
-      clearTimeout: (handle: TimerHandle) => manual.clearTimeout(handle),
-    };
+    const clock = new OddClock(1_000_000);
     const limiter = downLimiter(clock);
-    broken = true;
+    clock.read = () => Number.NaN;
     await admitted(limiter, 1);
-    broken = false;
-    await manual.advance(5000);
+    clock.read = undefined;
+    await clock.advance(5000);
     expect(await admitted(limiter, 10)).toBe(2); // the burst, not every call
-    await manual.advance(1000);
+    await clock.advance(1000);
     expect(await admitted(limiter, 10)).toBe(1);
     expect(reports.map((r) => r.source)).toEqual(['@dyno/pool-redis "fleet" clock']);
   });
