@@ -52,11 +52,18 @@ interface Member {
   readonly errors: FleetRedisErrorEvent[];
 }
 
-function member(circuit: string, id: string, clock: ManualClock, client: Redis): Member {
+function member(
+  circuit: string,
+  id: string,
+  clock: ManualClock,
+  client: Redis,
+  subscriber?: Redis,
+): Member {
   const breaker = tripsAtOnce(id, clock);
   const fleet = new FleetCircuit({
     breaker,
     client,
+    subscriber,
     prefix,
     circuit,
     id,
@@ -385,33 +392,15 @@ describe('a subscriber the server cuts', () => {
     const circuit = `c${++circuitNo}`;
     const clock = new ManualClock();
     const subscriber = redis.connect({ autoResubscribe: false });
-    const fleetOf = (id: string) => {
-      const breaker = tripsAtOnce(id, clock);
-      const fleet = new FleetCircuit({
-        breaker,
-        client: redis.connect(),
-        subscriber,
-        prefix,
-        circuit,
-        id,
-        clock,
-        heartbeat: HEARTBEAT,
-        timeout: TIMEOUT,
-      });
-      fleets.push(fleet);
-      return { breaker, fleet };
-    };
-    const a = fleetOf('a');
-    const b = fleetOf('b');
-    const errors: FleetRedisErrorEvent[] = [];
-    a.fleet.onRedisError((e) => errors.push(e));
+    const a = member(circuit, 'a', clock, redis.connect(), subscriber);
+    const b = member(circuit, 'b', clock, redis.connect(), subscriber);
     await subscribedTo(circuit, 1); // one connection for both
     await admin.client('KILL', 'TYPE', 'pubsub');
     await waitFor(() => subscriber.status === 'ready', 'reconnected');
     await subscribedTo(circuit, 1); // by the fleets themselves: ioredis's own is off
     await admin.publish(`${prefix}${circuit}:bus`, JSON.stringify({ i: 'x', s: 'open' }));
     await waitFor(() => a.fleet.view.open === 1 && b.fleet.view.open === 1, 'both hear the bus');
-    expect(errors).toEqual([]);
+    expect(a.errors).toEqual([]);
     await expect(closeDuringReconnect(subscriber, admin)).resolves.toEqual({
       status: 'connect',
       unhandled: [],

@@ -34,8 +34,11 @@ export class Carry {
     this.#remembered = remembered;
   }
 
-  /** The totals to report for `name`, whose `Metrics` is now `metrics` with totals `now`. */
-  continued(metrics: Metrics, name: string, now: readonly number[]): number[] {
+  /**
+   * The totals to report for `name`, whose `Metrics` is now `metrics` with totals `now`, in the
+   * same order (a tuple in, the same tuple out).
+   */
+  continued<T extends number[]>(metrics: Metrics, name: string, now: [...T]): T {
     let series = this.#series.get(name);
     if (series === undefined) {
       series = { metrics, base: now.map(() => 0), last: now, round: -1 };
@@ -54,7 +57,7 @@ export class Carry {
     }
     series.last = now;
     const base = series.base;
-    return now.map((v, i) => v + (base[i] as number));
+    return now.map((v, i) => v + (base[i] as number)) as T;
   }
 
   /**

@@ -30,25 +30,6 @@ export const DEFAULT_OTEL_METRICS_OPTIONS: Readonly<Required<OtelMetricsOptions>
   boundaries: DEFAULT_LATENCY_BOUNDARIES,
 });
 
-// what `carry.continued` answers for the counters below, in their order
-type CacheTotals = [
-  number,
-  number,
-  number,
-  number,
-  number,
-  number,
-  number,
-  number,
-  number,
-  number,
-  number,
-  number,
-  number,
-  number,
-  number,
-];
-
 const PREFIX: Rule = {
   expected: 'an instrument name prefix matching [a-zA-Z][a-zA-Z0-9_./-]*',
   test: (v) =>
@@ -219,23 +200,6 @@ export function registerOtelMetrics(
       const s = m.snapshot();
       const name = { 'dyno.name': s.name };
       const k = s.cache?.totals;
-      const now = [
-        s.totalRetries,
-        s.circuit?.totalOpened ?? 0,
-        s.pool?.totalRejected ?? 0,
-        k?.hits ?? 0,
-        k?.misses ?? 0,
-        k?.stale ?? 0,
-        k?.refreshes ?? 0,
-        k?.loads.success ?? 0,
-        k?.loads.failure ?? 0,
-        k?.loads.timeout ?? 0,
-        k?.storeErrors ?? 0,
-        k?.busDrops ?? 0,
-        k?.busErrors ?? 0,
-        k?.storeCircuitOpened ?? 0,
-        k?.tierReadErrors ?? 0,
-      ];
       const [
         r,
         o,
@@ -252,7 +216,23 @@ export function registerOtelMetrics(
         busErrors,
         storeCircuitOpened,
         tierReadErrors,
-      ] = carry.continued(m, s.name, now) as CacheTotals;
+      ] = carry.continued(m, s.name, [
+        s.totalRetries,
+        s.circuit?.totalOpened ?? 0,
+        s.pool?.totalRejected ?? 0,
+        k?.hits ?? 0,
+        k?.misses ?? 0,
+        k?.stale ?? 0,
+        k?.refreshes ?? 0,
+        k?.loads.success ?? 0,
+        k?.loads.failure ?? 0,
+        k?.loads.timeout ?? 0,
+        k?.storeErrors ?? 0,
+        k?.busDrops ?? 0,
+        k?.busErrors ?? 0,
+        k?.storeCircuitOpened ?? 0,
+        k?.tierReadErrors ?? 0,
+      ]);
       const total = { retries: r, opened: o, rejected: rj };
       result.observe(retries, total.retries, name);
       result.observe(active, s.inFlight, name);
@@ -270,12 +250,12 @@ export function registerOtelMetrics(
         const cache = { ...name, 'dyno.cache.name': s.cache.name };
         result.observe(cacheRequests, hits, { ...cache, 'dyno.cache.result': 'hit' });
         result.observe(cacheRequests, misses, { ...cache, 'dyno.cache.result': 'miss' });
-        result.observe(cacheStale, stale as number, cache);
-        result.observe(cacheRefreshes, refreshes as number, cache);
+        result.observe(cacheStale, stale, cache);
+        result.observe(cacheRefreshes, refreshes, cache);
         result.observe(cacheLoads, ok, { ...cache, 'dyno.outcome': 'success' });
         result.observe(cacheLoads, failed, { ...cache, 'dyno.outcome': 'failure' });
         result.observe(cacheLoads, timedOut, { ...cache, 'dyno.outcome': 'timeout' });
-        result.observe(cacheStoreErrors, storeErrors as number, cache);
+        result.observe(cacheStoreErrors, storeErrors, cache);
         result.observe(cacheStoreCircuitOpened, storeCircuitOpened, cache);
         result.observe(cacheTierReadErrors, tierReadErrors, cache);
         result.observe(cacheBusDrops, busDrops, cache);
